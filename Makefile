@@ -1,0 +1,46 @@
+# brandhouse: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+# The audit runs against a scratch database migrated from scratch by `make test`.
+AUDIT_DB ?= brandhouse_audit
+ADMIN_URL ?= postgres://postgres@127.0.0.1:5432
+
+.PHONY: demo test services fmt-check clippy unit audit openapi bench clean-test-dbs
+
+## Start the services, migrate, seed the three demo brands and serve on 127.0.0.1:8080.
+demo: services
+	$(CARGO) run -- demo
+
+## Everything CI checks: formatting, lints, the whole test suite, and the policy audit.
+test: services fmt-check clippy clean-test-dbs unit audit
+
+services:
+	@scripts/ensure-services.sh
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+unit:
+	$(CARGO) test --all-targets
+
+## Migrate a fresh database and run policies/audit.sql against it.
+audit:
+	@psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists $(AUDIT_DB) with (force)"
+	MIGRATION_DATABASE_URL=$(ADMIN_URL)/$(AUDIT_DB) \
+	  DATABASE_URL=postgres://brandhouse_api@127.0.0.1:5432/$(AUDIT_DB) \
+	  ANALYTICS_DATABASE_URL=postgres://brandhouse_analytics@127.0.0.1:5432/$(AUDIT_DB) \
+	  $(CARGO) run --quiet -- migrate
+	psql "$(ADMIN_URL)/$(AUDIT_DB)" -X -v ON_ERROR_STOP=1 -f policies/audit.sql
+	@psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists $(AUDIT_DB) with (force)"
+
+## Regenerate the committed OpenAPI spec.
+openapi:
+	$(CARGO) run --quiet -- openapi > openapi/openapi.json
+
+## Remove databases left by interrupted test runs (templates are rebuilt when sql/ changes).
+clean-test-dbs:
+	@psql "$(ADMIN_URL)/postgres" -X -At -c "select datname from pg_database where datname like 'bh_test_%'" \
+	  | while read -r db; do psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists \"$$db\" with (force)"; done

@@ -1,0 +1,171 @@
+-- The isolation audit. Lists every table in schema app with its RLS state and policies, then
+-- fails (psql exit status 3 with ON_ERROR_STOP) on any violation of the isolation contract:
+--
+--   * a table that is neither tenant-isolated (RLS ENABLED + FORCED + the canonical
+--     tenant_isolation policy for the API role) nor on the global list below;
+--   * a policy that is USING (true) / WITH CHECK (true), or that ORs anything into a
+--     tenant comparison (a disjunct that admits rows while no tenant is set), or any other
+--     permissive policy on a tenant table (permissive policies OR together);
+--   * an API role that is superuser, BYPASSRLS, a member of another role, or owns anything;
+--   * an analytics role that is superuser or may write (INSERT/UPDATE/DELETE/TRUNCATE);
+--   * a SECURITY DEFINER function without a pinned search_path.
+--
+-- Run with any role that can read the catalogs:
+--   psql "$URL" -v ON_ERROR_STOP=1 -f policies/audit.sql
+--   psql "$URL" -v ON_ERROR_STOP=1 -v api_role=x -v analytics_role=y -v owner_role=z -f policies/audit.sql
+
+\set QUIET on
+\if :{?api_role}
+\else
+  \set api_role brandhouse_api
+\endif
+\if :{?analytics_role}
+\else
+  \set analytics_role brandhouse_analytics
+\endif
+\if :{?owner_role}
+\else
+  \set owner_role brandhouse_owner
+\endif
+\pset footer off
+
+begin;
+-- Print expressions schema-qualified, so the canonical policy text compares exactly.
+set local search_path = pg_catalog;
+
+-- The global list: the only tables in schema app that are not tenant-isolated, and why.
+-- policies/10_global.sql (and later files) grant them with the same reasons in comments.
+create temp table audit_global (name text primary key, reason text not null) on commit drop;
+insert into audit_global values
+  ('tenants',        'the brands themselves, resolved from X-Tenant-ID or Host before any tenant is known'),
+  ('tenant_domains', 'maps Host names to brands, read before any tenant is known');
+
+create temp view audit_tables as
+select c.oid as relid,
+       c.relname::text as table_name,
+       c.relrowsecurity as rls_enabled,
+       c.relforcerowsecurity as rls_forced,
+       exists (select from pg_attribute a
+               where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped) as has_tenant_id,
+       g.name is not null as is_global,
+       exists (select from pg_policy p
+               where p.polrelid = c.oid
+                 and p.polname = 'tenant_isolation'
+                 and p.polpermissive
+                 and p.polcmd = '*'
+                 and (select oid from pg_roles where rolname = :'api_role') = any (p.polroles)
+                 and pg_get_expr(p.polqual, p.polrelid) = '(tenant_id = ( SELECT app.current_tenant() AS current_tenant))'
+                 and pg_get_expr(p.polwithcheck, p.polrelid) = '(tenant_id = ( SELECT app.current_tenant() AS current_tenant))'
+       ) as has_canonical_policy
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+left join audit_global g on g.name = c.relname
+where n.nspname = 'app' and c.relkind in ('r', 'p');
+
+create temp view audit_policies as
+select c.relname::text as table_name,
+       p.polname::text as policy,
+       case when p.polpermissive then 'permissive' else 'restrictive' end as kind,
+       case p.polcmd when '*' then 'all' when 'r' then 'select' when 'a' then 'insert'
+                     when 'w' then 'update' when 'd' then 'delete' end as command,
+       coalesce((select string_agg(case when r = 0 then 'public' else r::regrole::text end, ',')
+                 from unnest(p.polroles) r), '') as roles,
+       pg_get_expr(p.polqual, p.polrelid) as using_expr,
+       pg_get_expr(p.polwithcheck, p.polrelid) as check_expr
+from pg_policy p
+join pg_class c on c.oid = p.polrelid
+join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = 'app';
+
+\echo
+\echo '== Tables in schema app =='
+select table_name as "table",
+       case when is_global then 'global' when has_tenant_id then 'tenant' else '?' end as kind,
+       rls_enabled as "rls enabled",
+       rls_forced as "rls forced",
+       has_canonical_policy as "tenant policy"
+from audit_tables order by table_name;
+
+\echo '== Policies =='
+select table_name as "table", policy, kind, command, roles, using_expr as "using", check_expr as "with check"
+from audit_policies order by table_name, policy;
+
+\echo '== Global tables =='
+select name as "table", reason from audit_global order by name;
+
+create temp view audit_violations as
+-- Tables that are neither tenant-isolated nor documented as global.
+select table_name as subject,
+       'not tenant-isolated (needs tenant_id, RLS enabled and forced, the tenant_isolation policy for '
+         || :'api_role' || ') and not on the global list' as problem
+from audit_tables
+where not is_global
+  and not (has_tenant_id and rls_enabled and rls_forced and has_canonical_policy)
+union all
+select table_name, 'on the global list but missing from schema app? (listed: ' || name || ')'
+from audit_global g left join audit_tables t on t.table_name = g.name
+where t.table_name is null
+union all
+-- Policies that admit every row.
+select table_name || '.' || policy, 'policy is USING (true) or WITH CHECK (true)'
+from audit_policies
+where btrim(coalesce(using_expr, ''), '() ') = 'true' or btrim(coalesce(check_expr, ''), '() ') = 'true'
+union all
+-- A disjunct next to a tenant comparison admits rows while no tenant is set
+-- (e.g. "tenant_id = current_tenant() OR current_tenant() IS NULL").
+select table_name || '.' || policy, 'policy ORs a condition into the tenant comparison'
+from audit_policies
+where (coalesce(using_expr, '') || ' ' || coalesce(check_expr, '')) ~* '\mOR\M'
+union all
+-- Any other permissive policy on a tenant table widens it, since permissive policies OR.
+select p.table_name || '.' || p.policy, 'extra permissive policy on a tenant table'
+from audit_policies p join audit_tables t using (table_name)
+where not t.is_global and p.kind = 'permissive' and p.policy <> 'tenant_isolation'
+union all
+select :'api_role', 'API role is missing' where not exists (select from pg_roles where rolname = :'api_role')
+union all
+select :'api_role', 'API role is SUPERUSER' from pg_roles where rolname = :'api_role' and rolsuper
+union all
+select :'api_role', 'API role has BYPASSRLS' from pg_roles where rolname = :'api_role' and rolbypassrls
+union all
+select :'api_role', 'API role is a member of ' || m.roleid::regrole::text
+from pg_auth_members m join pg_roles r on r.oid = m.member where r.rolname = :'api_role'
+union all
+select :'api_role', 'API role owns ' || c.oid::regclass::text
+from pg_class c join pg_roles r on r.oid = c.relowner
+where r.rolname = :'api_role'
+union all
+select :'api_role', 'API role owns schema ' || n.nspname
+from pg_namespace n join pg_roles r on r.oid = n.nspowner where r.rolname = :'api_role'
+union all
+select :'api_role', 'API role owns function ' || p.oid::regprocedure::text
+from pg_proc p join pg_roles r on r.oid = p.proowner where r.rolname = :'api_role'
+union all
+select :'analytics_role', 'analytics role is SUPERUSER' from pg_roles where rolname = :'analytics_role' and rolsuper
+union all
+select :'analytics_role', 'analytics role may ' || priv || ' on app.' || t.table_name
+from audit_tables t
+cross join unnest(array['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) priv
+where exists (select from pg_roles where rolname = :'analytics_role')
+  and has_table_privilege(:'analytics_role', t.relid, priv)
+union all
+select p.oid::regprocedure::text, 'SECURITY DEFINER function without a pinned search_path'
+from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+where p.prosecdef
+  and n.nspname not in ('pg_catalog', 'information_schema')
+  and not exists (select from unnest(coalesce(p.proconfig, '{}')) cfg where cfg like 'search_path=%');
+
+\echo '== Violations =='
+select subject, problem from audit_violations order by subject, problem;
+
+do $$
+declare
+  n int := (select count(*) from audit_violations);
+begin
+  if n > 0 then
+    raise exception 'isolation audit failed: % violation(s), listed above', n;
+  end if;
+end
+$$;
+commit;
+\echo 'isolation audit passed'

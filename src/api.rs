@@ -1,0 +1,130 @@
+//! The HTTP API surface: shared state, tags, health endpoints, and the OpenAPI service that
+//! gathers every domain's endpoints.
+
+use std::time::Duration;
+
+use poem_openapi::{ApiResponse, Object, OpenApi, OpenApiService, Tags, payload::Json};
+
+use crate::{
+    catalog::api::CatalogApi,
+    config::Config,
+    db::Db,
+    error::ApiError,
+    tenants::{Actor, TenantResolver, api::TenantsApi},
+};
+
+/// What every handler may reach. Cheap to clone. It holds the API role's pool only; the
+/// analytics pool is not here on purpose (it lives inside the analytics module).
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub tenants: TenantResolver,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: &Config) -> Self {
+        let tenants = TenantResolver::new(db.clone(), config.tenant_cache_ttl);
+        Self { db, tenants }
+    }
+}
+
+/// Operation groups in the spec (and in generated clients).
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Liveness and readiness.
+    Health,
+    /// Anonymous, brand-scoped reads for storefront frontends.
+    Storefront,
+}
+
+#[derive(Debug, Object)]
+#[oai(rename = "HealthStatus")]
+pub struct HealthStatus {
+    /// `ok` (the process is up) or `ready` (it can reach the database).
+    pub status: String,
+}
+
+#[derive(ApiResponse)]
+pub enum HealthResponse {
+    #[oai(status = 200)]
+    Ok(Json<HealthStatus>),
+}
+
+pub struct HealthApi {
+    pub state: AppState,
+}
+
+#[OpenApi]
+impl HealthApi {
+    /// Liveness: the process is up and serving HTTP. Touches nothing else.
+    #[oai(
+        path = "/healthz",
+        method = "get",
+        operation_id = "getHealth",
+        tag = "ApiTags::Health"
+    )]
+    async fn healthz(&self) -> Result<HealthResponse, ApiError> {
+        Ok(HealthResponse::Ok(Json(HealthStatus {
+            status: "ok".into(),
+        })))
+    }
+
+    /// Readiness: the database answers a query as the API role within two seconds.
+    #[oai(
+        path = "/readyz",
+        method = "get",
+        operation_id = "getReadiness",
+        tag = "ApiTags::Health"
+    )]
+    async fn readyz(&self) -> Result<HealthResponse, ApiError> {
+        let check = self.state.db.global_tx(&Actor::System, async |tx| {
+            tx.execute("select 1", &[]).await.map_err(ApiError::from_db)
+        });
+        match tokio::time::timeout(Duration::from_secs(2), check).await {
+            Ok(Ok(_)) => Ok(HealthResponse::Ok(Json(HealthStatus {
+                status: "ready".into(),
+            }))),
+            Ok(Err(e)) if e.status().is_server_error() => Err(ApiError::unavailable(
+                anyhow::anyhow!("readiness check failed: {e}"),
+            )),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(ApiError::unavailable(anyhow::anyhow!(
+                "readiness check timed out"
+            ))),
+        }
+    }
+}
+
+/// The APIs this service serves, in the spec's order.
+pub type Apis = (HealthApi, TenantsApi, CatalogApi);
+
+/// The OpenAPI service for `state`. The spec does not depend on the state.
+pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            HealthApi {
+                state: state.clone(),
+            },
+            TenantsApi {
+                state: state.clone(),
+            },
+            CatalogApi { state },
+        ),
+        "brandhouse",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "One backend for several independent brands. Brand-scoped operations take the brand \
+         from the `X-Tenant-ID` header (the brand's slug) or, without it, from the `Host` \
+         header. Every error is an RFC 9457 `application/problem+json` document carrying a \
+         `request_id`, also sent as the `x-request-id` header.",
+    )
+}
+
+/// The spec as JSON, generated without touching a database (`brandhouse openapi`, the drift
+/// test).
+pub fn spec_json() -> String {
+    let config = Config::from_lookup(|_| None).expect("the default configuration is valid");
+    let db = Db::new(&config.db).expect("building a pool opens no connection");
+    service(AppState::new(db, &config)).spec()
+}

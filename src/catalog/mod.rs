@@ -1,0 +1,4 @@
+//! The catalog. So far: categories, the first tenant-owned table.
+
+pub mod api;
+pub mod repo;

@@ -1,0 +1,403 @@
+//! Configuration from environment variables, parsed and validated once at start-up.
+//!
+//! Every variable is documented in README.md and `.env.example`. A bad value stops the
+//! process with a [`ConfigError`] naming the variable; nothing here is read again per request
+//! (a security switch read per request could be flipped under a running server).
+
+use std::{net::SocketAddr, str::FromStr, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// A configuration problem, always naming the environment variable at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {var}: {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            var,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// A PostgreSQL connection target: the URL (a secret, since it may carry a password) and the
+/// role it logs in as (not a secret; migrations and the start-up guard need it).
+#[derive(Clone)]
+pub struct DbTarget {
+    url: SecretString,
+    pub role: String,
+    pub dbname: String,
+}
+
+impl std::fmt::Debug for DbTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbTarget")
+            .field("role", &self.role)
+            .field("dbname", &self.dbname)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DbTarget {
+    /// Parses a `postgres://` URL (or key=value string) and insists on an explicit user, whose
+    /// name becomes a role name in SQL and so must be a plain identifier.
+    pub fn parse(var: &'static str, url: &str) -> Result<Self, ConfigError> {
+        let pg = tokio_postgres::Config::from_str(url)
+            .map_err(|e| ConfigError::new(var, format!("not a PostgreSQL URL ({e})")))?;
+        let role = pg
+            .get_user()
+            .ok_or_else(|| ConfigError::new(var, "the URL must name a user (the database role)"))?
+            .to_owned();
+        check_identifier(var, &role)?;
+        let dbname = pg.get_dbname().unwrap_or(&role).to_owned();
+        Ok(Self {
+            url: SecretString::from(url.to_owned()),
+            role,
+            dbname,
+        })
+    }
+
+    /// The parsed driver configuration.
+    pub fn pg_config(&self) -> tokio_postgres::Config {
+        tokio_postgres::Config::from_str(self.url.expose_secret())
+            .expect("validated when the configuration was loaded")
+    }
+
+    /// The same server and credentials, pointed at another database (tests clone databases).
+    pub fn with_dbname(&self, dbname: &str) -> Self {
+        let mut pg = self.pg_config();
+        pg.dbname(dbname);
+        Self {
+            url: SecretString::from(pg_config_to_string(&pg)),
+            role: self.role.clone(),
+            dbname: dbname.to_owned(),
+        }
+    }
+}
+
+/// Rebuilds a key=value connection string (tokio-postgres has no Display for its Config).
+fn pg_config_to_string(pg: &tokio_postgres::Config) -> String {
+    use tokio_postgres::config::Host;
+    let quote = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"));
+    let mut parts = Vec::new();
+    let hosts: Vec<String> = pg
+        .get_hosts()
+        .iter()
+        .map(|h| match h {
+            Host::Tcp(name) => name.clone(),
+            Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    if !hosts.is_empty() {
+        parts.push(format!("host={}", quote(&hosts.join(","))));
+    }
+    let ports: Vec<String> = pg.get_ports().iter().map(u16::to_string).collect();
+    if !ports.is_empty() {
+        parts.push(format!("port={}", ports.join(",")));
+    }
+    if let Some(user) = pg.get_user() {
+        parts.push(format!("user={}", quote(user)));
+    }
+    if let Some(password) = pg.get_password() {
+        parts.push(format!(
+            "password={}",
+            quote(&String::from_utf8_lossy(password))
+        ));
+    }
+    if let Some(db) = pg.get_dbname() {
+        parts.push(format!("dbname={}", quote(db)));
+    }
+    if let Some(name) = pg.get_application_name() {
+        parts.push(format!("application_name={}", quote(name)));
+    }
+    parts.join(" ")
+}
+
+/// Role names end up in SQL (`grant ... to <role>`), so they are restricted to lowercase
+/// identifiers that need no quoting.
+pub fn check_identifier(var: &'static str, name: &str) -> Result<(), ConfigError> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            var,
+            format!("role name {name:?} must match [a-z_][a-z0-9_]{{0,62}}"),
+        ))
+    }
+}
+
+/// Log output format when no OTLP endpoint takes the traces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Plain,
+    Json,
+}
+
+/// Database settings shared by the pools.
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    /// The runtime role: not an owner, no BYPASSRLS (checked at start-up).
+    pub api: DbTarget,
+    /// The read-only BYPASSRLS role, used by owner analytics only.
+    pub analytics: DbTarget,
+    /// An administrative login that may create roles; migrations run as `owner_role` through it.
+    pub migration: DbTarget,
+    /// The NOLOGIN role that owns schema `app`.
+    pub owner_role: String,
+    pub pool_size: usize,
+    pub pool_wait_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+/// The whole validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub db: DbSettings,
+    pub bind_addr: SocketAddr,
+    pub shutdown_grace: Duration,
+    pub tenant_cache_ttl: Duration,
+    pub body_limit_bytes: usize,
+    pub log_format: LogFormat,
+    pub otlp_endpoint: Option<String>,
+    pub service_name: String,
+}
+
+/// Defaults match `make demo` on one machine: local PostgreSQL with trust authentication.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://brandhouse_api@127.0.0.1:5432/brandhouse";
+pub const DEFAULT_ANALYTICS_DATABASE_URL: &str =
+    "postgres://brandhouse_analytics@127.0.0.1:5432/brandhouse";
+pub const DEFAULT_MIGRATION_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/brandhouse";
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`, so tests can pass a map instead of the environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(&lookup);
+        let api = DbTarget::parse(
+            "DATABASE_URL",
+            &env.string("DATABASE_URL", DEFAULT_DATABASE_URL),
+        )?;
+        let analytics = DbTarget::parse(
+            "ANALYTICS_DATABASE_URL",
+            &env.string("ANALYTICS_DATABASE_URL", DEFAULT_ANALYTICS_DATABASE_URL),
+        )?;
+        let migration = DbTarget::parse(
+            "MIGRATION_DATABASE_URL",
+            &env.string("MIGRATION_DATABASE_URL", DEFAULT_MIGRATION_DATABASE_URL),
+        )?;
+        let owner_role = env.string("DB_OWNER_ROLE", "brandhouse_owner");
+        check_identifier("DB_OWNER_ROLE", &owner_role)?;
+
+        // The isolation contract depends on these roles being distinct: the API role must not
+        // be the owner (owners bypass RLS unless FORCEd) nor the BYPASSRLS analytics role.
+        if api.role == owner_role || api.role == analytics.role || api.role == migration.role {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                format!(
+                    "the API role {:?} must differ from the owner, analytics and migration roles",
+                    api.role
+                ),
+            ));
+        }
+        if analytics.role == owner_role || analytics.role == migration.role {
+            return Err(ConfigError::new(
+                "ANALYTICS_DATABASE_URL",
+                "the analytics role must differ from the owner and migration roles",
+            ));
+        }
+
+        let pool_size: usize = env.parse("DB_POOL_SIZE", 16)?;
+        if !(1..=1024).contains(&pool_size) {
+            return Err(ConfigError::new(
+                "DB_POOL_SIZE",
+                "must be between 1 and 1024",
+            ));
+        }
+        let db = DbSettings {
+            api,
+            analytics,
+            migration,
+            owner_role,
+            pool_size,
+            pool_wait_timeout: env.millis("DB_POOL_TIMEOUT_MS", 5_000)?,
+            connect_timeout: env.millis("DB_CONNECT_TIMEOUT_MS", 5_000)?,
+            statement_timeout: env.millis("DB_STATEMENT_TIMEOUT_MS", 15_000)?,
+        };
+
+        let bind_addr = env.parse("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?;
+        let log_format = match env.string("LOG_FORMAT", "plain").as_str() {
+            "plain" => LogFormat::Plain,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    format!("{other:?} is not one of plain, json"),
+                ));
+            }
+        };
+        let body_limit_bytes: usize = env.parse("REQUEST_BODY_LIMIT_BYTES", 1024 * 1024)?;
+        if body_limit_bytes < 1024 {
+            return Err(ConfigError::new(
+                "REQUEST_BODY_LIMIT_BYTES",
+                "must be at least 1024",
+            ));
+        }
+        let otlp_endpoint = env.optional("OTEL_EXPORTER_OTLP_ENDPOINT");
+        if let Some(endpoint) = &otlp_endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
+            return Err(ConfigError::new(
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "must be an http:// or https:// URL",
+            ));
+        }
+
+        Ok(Self {
+            db,
+            bind_addr,
+            shutdown_grace: Duration::from_secs(env.parse("SHUTDOWN_GRACE_SECS", 30)?),
+            tenant_cache_ttl: Duration::from_secs(env.parse("TENANT_CACHE_TTL_SECS", 5)?),
+            body_limit_bytes,
+            log_format,
+            otlp_endpoint,
+            service_name: env.string("OTEL_SERVICE_NAME", "brandhouse"),
+        })
+    }
+}
+
+/// Typed access to variables with defaults; every error names its variable.
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    fn optional(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn string(&self, name: &str, default: &str) -> String {
+        self.optional(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn parse<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|e| ConfigError::new(name, format!("{raw:?} is not valid: {e}"))),
+        }
+    }
+
+    fn millis(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        let ms: u64 = self.parse(name, default)?;
+        if ms == 0 {
+            return Err(ConfigError::new(name, "must be greater than 0"));
+        }
+        Ok(Duration::from_millis(ms))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.db.api.role, "brandhouse_api");
+        assert_eq!(config.db.analytics.role, "brandhouse_analytics");
+        assert_eq!(config.db.owner_role, "brandhouse_owner");
+        assert_eq!(config.db.pool_size, 16);
+        assert_eq!(config.bind_addr.port(), 8080);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, value) in [
+            ("DB_POOL_SIZE", "lots"),
+            ("DB_POOL_SIZE", "0"),
+            ("DB_POOL_TIMEOUT_MS", "0"),
+            ("BIND_ADDR", "localhost"),
+            ("LOG_FORMAT", "xml"),
+            ("DATABASE_URL", "mysql://x@y/z"),
+            ("DATABASE_URL", "postgres://127.0.0.1/brandhouse"),
+            ("DATABASE_URL", "postgres://Robert');drop@127.0.0.1/b"),
+            ("DB_OWNER_ROLE", "Owner"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
+            ("REQUEST_BODY_LIMIT_BYTES", "12"),
+        ] {
+            let err = load(&[(var, value)]).expect_err(var);
+            assert_eq!(err.var, var, "{value}: {err}");
+            assert!(err.to_string().contains(var));
+        }
+    }
+
+    #[test]
+    fn the_api_role_cannot_be_a_privileged_role() {
+        let err = load(&[(
+            "DATABASE_URL",
+            "postgres://brandhouse_owner@127.0.0.1/brandhouse",
+        )])
+        .unwrap_err();
+        assert_eq!(err.var, "DATABASE_URL");
+        let err = load(&[(
+            "DATABASE_URL",
+            "postgres://brandhouse_analytics@127.0.0.1/brandhouse",
+        )])
+        .unwrap_err();
+        assert_eq!(err.var, "DATABASE_URL");
+    }
+
+    #[test]
+    fn debug_output_hides_the_url() {
+        let config = load(&[(
+            "DATABASE_URL",
+            "postgres://brandhouse_api:hunter2@127.0.0.1/brandhouse",
+        )])
+        .unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn with_dbname_keeps_credentials() {
+        let t = DbTarget::parse("X", "postgres://brandhouse_api:p%27w@127.0.0.1:5433/a").unwrap();
+        let u = t.with_dbname("b");
+        let pg = u.pg_config();
+        assert_eq!(pg.get_dbname(), Some("b"));
+        assert_eq!(pg.get_user(), Some("brandhouse_api"));
+        assert_eq!(pg.get_password(), Some(&b"p'w"[..]));
+        assert_eq!(pg.get_ports(), &[5433]);
+    }
+}

@@ -1,0 +1,224 @@
+//! Pools and the tenant transaction: the only road from the API to tenant data.
+//!
+//! Every request that touches tenant data calls [`Db::tenant_tx`]. It takes a pooled connection
+//! (logged in as the API role: no owner, no BYPASSRLS), opens a transaction, and sets
+//! `app.tenant_id`, `app.user_id` and `app.role` with `set_config(..., true)`, the function form
+//! of `SET LOCAL`. The settings die with COMMIT or ROLLBACK, so nothing in process memory decides
+//! which rows a later request sees; the row-level security policies do, from the transaction's
+//! own setting. Repo functions take the transaction ([`Tx`]), never the pool.
+//!
+//! Two guards keep a returned connection clean:
+//! 1. the transaction is a `tokio_postgres` transaction object, whose drop (on an error, a
+//!    panic or a cancelled request future) sends ROLLBACK before the connection is reused;
+//! 2. the pool recycles every connection with `ROLLBACK; RESET ALL` before lending it again,
+//!    so even a hand-written `BEGIN` or a session-level `set_config` cannot reach the next
+//!    borrower. `tests/api/pool.rs` proves each guard with a pool of one connection.
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+use tracing::Instrument;
+
+use crate::{
+    config::{DbSettings, DbTarget},
+    tenants::TenantScope,
+};
+
+/// The transaction handed to repo functions. It derefs to `tokio_postgres::Transaction` and
+/// adds `prepare_cached`, which repo functions use for every statement.
+pub type Tx<'a> = deadpool_postgres::Transaction<'a>;
+
+/// A pooled connection outside any transaction, for the few callers that must see a
+/// connection's raw state: health checks and tests of the pool's hygiene. Never for data.
+pub type UnscopedConnection = deadpool_postgres::Object;
+
+/// Failures of the database layer. Mapped to a 503 (pool exhausted) or an opaque 500 by the
+/// API, except for constraint violations, which domains map to 409/422 by constraint name.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("no database connection available: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("database error: {0}")]
+    Pg(#[from] tokio_postgres::Error),
+    /// One failure reported to several waiters (a shared cache lookup).
+    #[error("{0}")]
+    Shared(std::sync::Arc<DbError>),
+}
+
+impl DbError {
+    /// The SQLSTATE and constraint of a server-side error, if that is what this is.
+    pub fn constraint(&self) -> Option<(&tokio_postgres::error::SqlState, Option<&str>)> {
+        match self {
+            DbError::Pg(e) => e.as_db_error().map(|db| (db.code(), db.constraint())),
+            DbError::Pool(deadpool_postgres::PoolError::Backend(e)) => {
+                e.as_db_error().map(|db| (db.code(), db.constraint()))
+            }
+            DbError::Pool(_) => None,
+            DbError::Shared(e) => e.constraint(),
+        }
+    }
+
+    /// True when the pool could not lend a connection in time (the service is saturated or the
+    /// database is down): a 503 with Retry-After, not a 500.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Pool(deadpool_postgres::PoolError::Backend(_)) => false,
+            DbError::Pool(_) => true,
+            DbError::Pg(e) => e.is_closed(),
+            DbError::Shared(e) => e.is_unavailable(),
+        }
+    }
+}
+
+/// Opens the transaction's scope in one round trip. The third argument of `set_config` is
+/// `is_local = true`: the value lasts until the end of the transaction, like `SET LOCAL`.
+const SET_SCOPE: &str = "select set_config('app.tenant_id', $1, true), \
+     set_config('app.user_id', $2, true), set_config('app.role', $3, true)";
+
+/// The API role's pool. Cloning is cheap (the pool is reference-counted).
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+}
+
+impl Db {
+    /// Builds the API role's pool. No connection is opened until the first request.
+    pub fn new(settings: &DbSettings) -> anyhow::Result<Self> {
+        Ok(Self {
+            pool: build_pool(
+                &settings.api,
+                settings.pool_size,
+                settings.pool_wait_timeout,
+                settings.connect_timeout,
+                settings.statement_timeout,
+            )?,
+        })
+    }
+
+    /// Runs `work` in a transaction scoped to `scope`'s tenant and actor, commits when it
+    /// returns `Ok`, and rolls back when it returns `Err`, panics, or is cancelled.
+    pub async fn tenant_tx<T, E>(
+        &self,
+        scope: &TenantScope,
+        work: impl AsyncFnOnce(&Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let tenant_id = scope.tenant_id().to_string();
+        let span = tracing::info_span!(
+            "db.transaction",
+            otel.kind = "client",
+            db.system.name = "postgresql",
+            tenant.id = %tenant_id,
+        );
+        self.run(
+            [
+                tenant_id,
+                scope.actor().user_id_setting(),
+                scope.actor().role_setting().to_owned(),
+            ],
+            work,
+        )
+        .instrument(span)
+        .await
+    }
+
+    /// Runs `work` in a transaction with no tenant set: row-level security then shows no
+    /// tenant-owned row at all and refuses every tenant-owned insert. For the global tables
+    /// (tenants, staff, zones, the job queue) and for health checks.
+    pub async fn global_tx<T, E>(
+        &self,
+        actor: &crate::tenants::Actor,
+        work: impl AsyncFnOnce(&Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let span = tracing::info_span!(
+            "db.transaction",
+            otel.kind = "client",
+            db.system.name = "postgresql",
+        );
+        self.run(
+            [
+                String::new(),
+                actor.user_id_setting(),
+                actor.role_setting().to_owned(),
+            ],
+            work,
+        )
+        .instrument(span)
+        .await
+    }
+
+    async fn run<T, E>(
+        &self,
+        settings: [String; 3],
+        work: impl AsyncFnOnce(&Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let mut conn = self.pool.get().await.map_err(DbError::from)?;
+        let tx = conn.transaction().await.map_err(DbError::from)?;
+        let set_scope = tx.prepare_cached(SET_SCOPE).await.map_err(DbError::from)?;
+        tx.execute(&set_scope, &[&settings[0], &settings[1], &settings[2]])
+            .await
+            .map_err(DbError::from)?;
+        // An early return or a panic below drops `tx`, which rolls back.
+        let out = work(&tx).await?;
+        tx.commit().await.map_err(DbError::from)?;
+        Ok(out)
+    }
+
+    /// A pooled connection outside any transaction. See [`UnscopedConnection`].
+    pub async fn unscoped_connection(&self) -> Result<UnscopedConnection, DbError> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// Pool occupancy, for readiness output and tests.
+    pub fn status(&self) -> deadpool_postgres::Status {
+        self.pool.status()
+    }
+}
+
+/// Builds a pool for one role. Shared by the API pool here and the analytics pool, which is
+/// built inside the analytics module alone.
+pub(crate) fn build_pool(
+    target: &DbTarget,
+    size: usize,
+    wait_timeout: Duration,
+    connect_timeout: Duration,
+    statement_timeout: Duration,
+) -> anyhow::Result<Pool> {
+    let mut pg = target.pg_config();
+    pg.connect_timeout(connect_timeout);
+    if pg.get_application_name().is_none() {
+        pg.application_name("brandhouse");
+    }
+    // A startup-packet option, not a SET: it is the connection's reset value, so the
+    // recycling `RESET ALL` keeps it.
+    pg.options(format!(
+        "-c statement_timeout={} -c idle_in_transaction_session_timeout={}",
+        statement_timeout.as_millis(),
+        statement_timeout.as_millis().saturating_mul(2)
+    ));
+    let manager = Manager::from_config(
+        pg,
+        NoTls,
+        ManagerConfig {
+            // Second guard (see the module docs): whatever the last borrower left behind, an
+            // open transaction or a session setting, is gone before the next one starts.
+            recycling_method: RecyclingMethod::Custom("ROLLBACK; RESET ALL".to_owned()),
+        },
+    );
+    Ok(Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(wait_timeout))
+        .create_timeout(Some(connect_timeout))
+        .recycle_timeout(Some(connect_timeout))
+        .build()?)
+}

@@ -1,0 +1,379 @@
+//! The error policy: every error leaves the service as RFC 9457 `application/problem+json`.
+//!
+//! * Handlers return [`ApiError`]; domain errors convert into it in one place each.
+//! * 4xx problems say what the client can fix (`detail`, and `errors` naming fields).
+//! * 5xx problems say nothing internal: a title and the `request_id`, which is also the
+//!   `x-request-id` response header and is logged once, with the cause, at the point of failure.
+//! * Errors raised by poem itself (unknown route, body too large, unparsable parameter) and
+//!   panics are turned into the same shape by the request middleware in `startup.rs`.
+//!
+//! Every operation declares the shared set of problem responses in the OpenAPI spec.
+
+use std::fmt;
+
+use poem::{
+    IntoResponse, Response, error::ResponseError, http::StatusCode, http::header, web::Json,
+};
+use poem_openapi::{
+    ApiResponse, Object,
+    registry::{MetaMediaType, MetaResponse, MetaResponses, Registry},
+    types::{ToJSON, Type},
+};
+
+use crate::db::DbError;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+tokio::task_local! {
+    /// The current request's id, set by the request middleware for the whole handler future.
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's id, if called inside a request.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "Problem")]
+pub struct Problem {
+    /// A URI naming the kind of problem; stable, safe to switch on.
+    #[oai(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request, for a human.
+    #[oai(skip_serializing_if_is_none)]
+    pub detail: Option<String>,
+    /// The request's id: quote it when reporting a problem.
+    #[oai(skip_serializing_if_is_none)]
+    pub request_id: Option<String>,
+    /// Field-level validation errors (422).
+    #[oai(skip_serializing_if_is_none)]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(rename = "FieldError")]
+pub struct FieldError {
+    /// The field, as a dotted path into the request (`theme.colors.primary`, `lines[2].quantity`).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The error every handler returns. Build it with the constructors, which fix status, type and
+/// title together.
+pub struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    title: &'static str,
+    detail: Option<String>,
+    errors: Vec<FieldError>,
+    retry_after_secs: Option<u64>,
+    /// The cause of a 5xx, logged and never sent.
+    source: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, kind: &'static str, title: &'static str) -> Self {
+        Self {
+            status,
+            kind,
+            title,
+            detail: None,
+            errors: Vec::new(),
+            retry_after_secs: None,
+            source: None,
+        }
+    }
+
+    fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request").with_detail(detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication required",
+        )
+        .with_detail(detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden").with_detail(detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found").with_detail(detail)
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", "Conflict").with_detail(detail)
+    }
+
+    /// A 422 naming every invalid field.
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!("{} fields are invalid", many.len()),
+        };
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Invalid request",
+        )
+        .with_detail(detail);
+        e.errors = errors;
+        e
+    }
+
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Payload too large",
+        )
+        .with_detail(format!("the request body may be at most {limit} bytes"))
+    }
+
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Too many requests",
+        )
+        .with_detail(format!("try again in {retry_after_secs} s"));
+        e.retry_after_secs = Some(retry_after_secs);
+        e
+    }
+
+    /// An unexpected failure. The cause is logged with the request id and never sent.
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        let mut e = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal server error",
+        );
+        e.source = Some(source.into());
+        e
+    }
+
+    /// The service cannot answer now (database unreachable, pool exhausted); worth a retry.
+    pub fn unavailable(source: impl Into<anyhow::Error>) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+        );
+        e.retry_after_secs = Some(1);
+        e.source = Some(source.into());
+        e
+    }
+
+    /// A problem for a status poem produced itself (unknown route, wrong method, ...).
+    fn from_status(status: StatusCode, detail: String) -> Self {
+        let (kind, title) = match status {
+            StatusCode::NOT_FOUND => ("not-found", "Not found"),
+            StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "Method not allowed"),
+            StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", "Payload too large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
+            StatusCode::UNAUTHORIZED => ("unauthorized", "Authentication required"),
+            StatusCode::FORBIDDEN => ("forbidden", "Forbidden"),
+            _ => ("bad-request", "Bad request"),
+        };
+        Self::new(status, kind, title).with_detail(detail)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The problem document this error is sent as.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            problem_type: format!("urn:problem:brandhouse:{}", self.kind),
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            request_id: current_request_id(),
+            errors: (!self.errors.is_empty()).then(|| self.errors.clone()),
+        }
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status.as_u16())
+            .field("kind", &self.kind)
+            .field("detail", &self.detail)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.detail {
+            Some(d) => write!(f, "{}: {d}", self.title),
+            None => f.write_str(self.title),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn as_response(&self) -> Response {
+        if let Some(source) = &self.source {
+            // The one place a 5xx cause is logged; the client only gets the request id.
+            tracing::error!(
+                http.response.status_code = self.status.as_u16(),
+                error = format!("{source:#}"),
+                "request failed"
+            );
+        }
+        let body = self.problem().to_json().unwrap_or_default();
+        let mut resp = Json(body).into_response();
+        resp.set_status(self.status);
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static(PROBLEM_JSON),
+        );
+        if let Some(secs) = self.retry_after_secs {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
+        resp
+    }
+}
+
+/// Declares the shared problem responses on every operation that returns `Result<_, ApiError>`.
+impl ApiResponse for ApiError {
+    fn meta() -> MetaResponses {
+        const STATUSES: &[(u16, &str)] = &[
+            (
+                400,
+                "The request is malformed (unparsable body or parameter, or no brand).",
+            ),
+            (401, "Authentication is missing or invalid."),
+            (403, "The caller may not do this in this brand."),
+            (
+                404,
+                "The brand or resource does not exist (or is not visible to the caller).",
+            ),
+            (409, "The request conflicts with the current state."),
+            (413, "The request body is too large."),
+            (
+                422,
+                "The request is well-formed but invalid; `errors` names the fields.",
+            ),
+            (429, "Too many requests; see Retry-After."),
+            (
+                500,
+                "Unexpected failure; quote `request_id` when reporting it.",
+            ),
+            (
+                503,
+                "Temporarily unavailable; retry after Retry-After seconds.",
+            ),
+        ];
+        MetaResponses {
+            responses: STATUSES
+                .iter()
+                .map(|(status, description)| MetaResponse {
+                    description,
+                    status: Some(*status),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: PROBLEM_JSON,
+                        schema: <Problem as Type>::schema_ref(),
+                    }],
+                    headers: vec![],
+                })
+                .collect(),
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        <Problem as Type>::register(registry);
+    }
+}
+
+/// Turns any error that reached the top of the request pipeline into a problem response.
+pub fn problem_response(err: poem::Error) -> Response {
+    if err.is::<ApiError>() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let api = if status.is_server_error() {
+        ApiError::internal(anyhow::anyhow!("{err}"))
+    } else {
+        ApiError::from_status(status, err.to_string())
+    };
+    api.as_response()
+}
+
+/// A panic inside a handler: a 500 problem (the panic message is logged, never sent).
+#[derive(Clone)]
+pub struct PanicToProblem;
+
+impl poem::middleware::PanicHandler for PanicToProblem {
+    type Response = Response;
+
+    fn get_response(&self, err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+        let message = err
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| err.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-string panic payload".to_owned());
+        ApiError::internal(anyhow::anyhow!("handler panicked: {message}")).as_response()
+    }
+}
+
+impl ApiError {
+    /// For closures that meet a raw driver error.
+    pub fn from_db(e: impl Into<DbError>) -> Self {
+        e.into().into()
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        if e.is_unavailable() {
+            ApiError::unavailable(e)
+        } else {
+            ApiError::internal(e)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! brandhouse: one backend, one PostgreSQL database, several independent brands.
+//!
+//! Every brand sees only its own products, customers, orders, stock, conversations and files.
+//! The guarantee lives in the database: tenant-owned tables have row-level security enabled and
+//! forced, the API logs in as a role that owns nothing and cannot bypass RLS, and each request's
+//! transaction carries its brand in `app.tenant_id`, set with `set_config(..., true)` (= SET
+//! LOCAL) so it dies with the transaction. See `../ARCHITECTURE` notes in README.md.
+//!
+//! # Layout
+//! - [`config`]: environment variables, validated at start-up.
+//! - [`db`]: pools and [`db::Db::tenant_tx`], the tenant transaction every data access goes
+//!   through.
+//! - [`migrate`]: roles, embedded migrations (`sql/`), policies (`policies/`).
+//! - [`tenants`]: brands, resolving a request's brand, [`tenants::TenantScope`], themes.
+//! - [`catalog`]: categories (more to come).
+//! - [`api`]: shared state, tags, health endpoints, the OpenAPI service.
+//! - [`startup`]: the HTTP application, middleware, graceful shutdown.
+//! - [`error`]: the error policy (RFC 9457 problem+json).
+//! - [`telemetry`]: tracing, logs, OTLP export.
+//! - [`seed`]: demo data.
+//! - [`cli`]: the command line.
+
+pub mod api;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod migrate;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;
+pub mod tenants;

@@ -1,0 +1,222 @@
+//! `brandhouse migrate`: roles, versioned migrations, then policies. Idempotent; safe to run
+//! on every deploy and from several replicas at once (an advisory lock serialises them).
+//!
+//! 1. `sql/roles.sql` creates or re-asserts the three roles (cluster-wide, so not versioned);
+//! 2. the refinery migrations in `sql/V*__*.sql`, embedded in the binary, each run as the owner
+//!    role (`SET LOCAL ROLE`), so the owner owns every object and the migration login owns
+//!    nothing but refinery's history table;
+//! 3. `policies/*.sql`, in file-name order, as the owner, in one transaction.
+//!
+//! Role names are substituted for `{{owner_role}}`, `{{api_role}}` and `{{analytics_role}}`.
+
+use anyhow::Context as _;
+use refinery::{Migration, Runner};
+use tokio_postgres::{Client, NoTls};
+
+use crate::config::{DbSettings, DbTarget};
+
+mod embedded {
+    refinery::embed_migrations!("sql");
+}
+
+/// The policy files, applied in this order. A test checks that every file in `policies/`
+/// (except the audit) is listed here.
+pub const POLICY_FILES: &[(&str, &str)] = &[
+    ("00_schema.sql", include_str!("../policies/00_schema.sql")),
+    ("10_global.sql", include_str!("../policies/10_global.sql")),
+    ("20_catalog.sql", include_str!("../policies/20_catalog.sql")),
+];
+
+const ROLES_SQL: &str = include_str!("../sql/roles.sql");
+
+/// Key for the advisory lock that serialises concurrent migrate runs.
+const MIGRATE_LOCK: i64 = 0x6272_616e_6468_6f75; // "brandhou"
+
+/// The configured role names, substituted into roles and policy SQL.
+#[derive(Debug, Clone)]
+pub struct RoleNames {
+    pub owner: String,
+    pub api: String,
+    pub analytics: String,
+}
+
+impl RoleNames {
+    pub fn from_settings(settings: &DbSettings) -> Self {
+        Self {
+            owner: settings.owner_role.clone(),
+            api: settings.api.role.clone(),
+            analytics: settings.analytics.role.clone(),
+        }
+    }
+
+    /// Substitutes the placeholders. The names were checked to be plain lowercase identifiers
+    /// (config::check_identifier), so they are safe both bare and inside string literals.
+    pub fn render(&self, sql: &str) -> String {
+        sql.replace("{{owner_role}}", &self.owner)
+            .replace("{{api_role}}", &self.api)
+            .replace("{{analytics_role}}", &self.analytics)
+    }
+}
+
+/// What a migrate run did.
+#[derive(Debug)]
+pub struct MigrateReport {
+    pub created_database: bool,
+    pub applied: Vec<String>,
+    pub policy_files: usize,
+}
+
+/// Runs the whole migration against the database of `settings.migration`.
+pub async fn run(settings: &DbSettings) -> anyhow::Result<MigrateReport> {
+    let roles = RoleNames::from_settings(settings);
+    let created_database = ensure_database(&settings.migration).await?;
+    let mut client = connect(&settings.migration).await?;
+
+    // A session-level advisory lock on this (migration-only) connection; released on exit.
+    client
+        .execute("select pg_advisory_lock($1)", &[&MIGRATE_LOCK])
+        .await?;
+
+    client
+        .batch_execute(&roles.render(ROLES_SQL))
+        .await
+        .context("applying sql/roles.sql (the migration login must be able to create roles)")?;
+
+    let migrations = owned_migrations(&roles.owner)?;
+    let report = Runner::new(&migrations)
+        .set_abort_divergent(true)
+        .set_abort_missing(true)
+        .run_async(&mut client)
+        .await
+        .context("running migrations")?;
+    let applied = report
+        .applied_migrations()
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+
+    apply_policies(&mut client, &roles).await?;
+    Ok(MigrateReport {
+        created_database,
+        applied,
+        policy_files: POLICY_FILES.len(),
+    })
+}
+
+/// The embedded migrations, each wrapped to run as the owner role.
+fn owned_migrations(owner: &str) -> anyhow::Result<Vec<Migration>> {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| {
+            let sql = m.sql().context("embedded migration without SQL")?;
+            // `reset role` before the end: refinery records the migration in its history
+            // table, in the same transaction, as the migration login.
+            let wrapped = format!("set local role {owner};\n{sql}\n;\nreset role;");
+            Ok(Migration::unapplied(
+                &format!("V{}__{}", m.version(), m.name()),
+                &wrapped,
+            )?)
+        })
+        .collect()
+}
+
+async fn apply_policies(client: &mut Client, roles: &RoleNames) -> anyhow::Result<()> {
+    let tx = client.transaction().await?;
+    tx.batch_execute(&format!("set local role {}", roles.owner))
+        .await?;
+    for (name, sql) in POLICY_FILES {
+        tx.batch_execute(&roles.render(sql))
+            .await
+            .with_context(|| format!("applying policies/{name}"))?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn connect(target: &DbTarget) -> anyhow::Result<Client> {
+    let (client, connection) = target.pg_config().connect(NoTls).await.with_context(|| {
+        format!(
+            "connecting to database {:?} as {:?} (MIGRATION_DATABASE_URL)",
+            target.dbname, target.role
+        )
+    })?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "migration connection closed with an error");
+        }
+    });
+    Ok(client)
+}
+
+/// Creates the target database when it does not exist yet, so a fresh server needs no manual
+/// step. Returns whether it did.
+async fn ensure_database(target: &DbTarget) -> anyhow::Result<bool> {
+    let maintenance = target.with_dbname("postgres");
+    let client = connect(&maintenance).await?;
+    let exists = client
+        .query_opt(
+            "select 1 from pg_database where datname = $1",
+            &[&target.dbname],
+        )
+        .await?
+        .is_some();
+    if exists {
+        return Ok(false);
+    }
+    let quoted = format!("\"{}\"", target.dbname.replace('"', "\"\""));
+    match client
+        .batch_execute(&format!("create database {quoted}"))
+        .await
+    {
+        Ok(()) => Ok(true),
+        // Another migrate run created it in the meantime.
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {
+            Ok(false)
+        }
+        Err(e) => Err(e).with_context(|| format!("creating database {quoted}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_policy_file_is_applied() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sql") && n != "audit.sql")
+            .collect();
+        on_disk.sort();
+        let listed: Vec<&str> = POLICY_FILES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(on_disk, listed, "list every policies/*.sql in POLICY_FILES");
+    }
+
+    #[test]
+    fn placeholders_are_all_replaced() {
+        let roles = RoleNames {
+            owner: "o".into(),
+            api: "a".into(),
+            analytics: "n".into(),
+        };
+        for (name, sql) in POLICY_FILES.iter().chain(&[("roles.sql", ROLES_SQL)]) {
+            assert!(!roles.render(sql).contains("{{"), "{name}");
+        }
+    }
+
+    #[test]
+    fn migrations_run_as_the_owner() {
+        let ms = owned_migrations("brandhouse_owner").unwrap();
+        assert!(!ms.is_empty());
+        for m in ms {
+            assert!(
+                m.sql()
+                    .unwrap()
+                    .starts_with("set local role brandhouse_owner;")
+            );
+        }
+    }
+}

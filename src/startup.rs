@@ -1,0 +1,302 @@
+//! Building and running the HTTP service.
+//!
+//! [`Application::build`] checks the API role, builds the state and binds the listener before
+//! serving (port 0 in tests), so callers learn the port first. The middleware stack, outermost
+//! first: request context (request id, tracing span, problem+json for every error, access log)
+//! -> panic catcher -> body limit -> routes.
+
+use std::{collections::HashMap, future::Future, sync::Arc, time::Instant};
+
+use anyhow::Context as _;
+use futures::StreamExt as _;
+use poem::{
+    Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route,
+    http::HeaderValue,
+    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+    middleware::CatchPanic,
+};
+use poem_openapi::OperationId;
+use tracing::{Instrument, field::Empty};
+
+use crate::{
+    api::{self, AppState},
+    config::Config,
+    db::Db,
+    error::{ApiError, PanicToProblem, REQUEST_ID, problem_response},
+    tenants::Actor,
+};
+
+/// The response header carrying the request id (also accepted from a trusted proxy).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// A bound, ready-to-run service.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    state: AppState,
+    config: Config,
+}
+
+impl Application {
+    /// Connects, verifies the API role, and binds `config.bind_addr`.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = Db::new(&config.db)?;
+        check_api_role(&db).await?;
+        let state = AppState::new(db, &config);
+        let acceptor = TcpListener::bind(config.bind_addr)
+            .into_acceptor()
+            .await
+            .with_context(|| format!("binding {}", config.bind_addr))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .context("the listener has no TCP address")?;
+        Ok(Self {
+            acceptor,
+            port,
+            state,
+            config,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and lets in-flight requests
+    /// finish for up to `SHUTDOWN_GRACE_SECS`.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = routes(self.state, self.config.body_limit_bytes);
+        poem::Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown, Some(self.config.shutdown_grace))
+            .await
+    }
+}
+
+/// Refuses to serve as a role that would make row-level security moot, or before migrations.
+async fn check_api_role(db: &Db) -> anyhow::Result<()> {
+    let row = db
+        .global_tx(&Actor::System, async |tx| {
+            tx.query_one(
+                "select r.rolname::text as role, r.rolsuper, r.rolbypassrls, \
+                   exists (select from pg_class c where c.relowner = r.oid) as owns_tables, \
+                   exists (select from pg_auth_members m where m.member = r.oid) as is_member, \
+                   to_regclass('app.tenants') is not null as migrated \
+                 from pg_roles r where r.rolname = current_user",
+                &[],
+            )
+            .await
+            .map_err(crate::db::DbError::from)
+        })
+        .await
+        .context("connecting to PostgreSQL as the API role (DATABASE_URL)")?;
+    let role: String = row.try_get("role")?;
+    let refuse = |why: &str| {
+        anyhow::anyhow!(
+            "refusing to start: the API role {role:?} {why}; row-level security would not \
+             isolate brands. Use the role created by `brandhouse migrate` (DATABASE_URL)."
+        )
+    };
+    if row.try_get("rolsuper")? {
+        return Err(refuse("is a superuser"));
+    }
+    if row.try_get("rolbypassrls")? {
+        return Err(refuse("has BYPASSRLS"));
+    }
+    if row.try_get("owns_tables")? {
+        return Err(refuse("owns tables"));
+    }
+    if row.try_get("is_member")? {
+        return Err(refuse("is a member of another role"));
+    }
+    if !row.try_get::<_, bool>("migrated")? {
+        anyhow::bail!("schema app is missing: run `brandhouse migrate` first");
+    }
+    Ok(())
+}
+
+/// The whole HTTP application for `state`.
+pub fn routes(state: AppState, body_limit: usize) -> impl Endpoint<Output = Response> {
+    let service = api::service(state.clone());
+    let route_names = Arc::new(route_names(&service.spec()));
+    let spec = service.spec_endpoint();
+    let docs = service.swagger_ui();
+    Route::new()
+        .nest("/docs", docs)
+        .at("/openapi.json", spec)
+        .nest("/", service)
+        .with(CatchPanic::new().with_handler(PanicToProblem))
+        .data(state.tenants.clone())
+        .around(move |ep, req| {
+            let route_names = route_names.clone();
+            async move { Ok(handle(ep, req, &route_names, body_limit).await) }
+        })
+}
+
+/// operationId -> path template, for the `http.route` span attribute.
+fn route_names(spec: &str) -> HashMap<String, String> {
+    let spec: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
+    let mut out = HashMap::new();
+    if let Some(paths) = spec.get("paths").and_then(|p| p.as_object()) {
+        for (path, ops) in paths {
+            for op in ops.as_object().into_iter().flat_map(|o| o.values()) {
+                if let Some(id) = op.get("operationId").and_then(|v| v.as_str()) {
+                    out.insert(id.to_owned(), path.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
+}
+
+/// The request context middleware: one span and one request id per request, every error as
+/// problem+json, the body limit, and one access-log line.
+async fn handle<E: Endpoint>(
+    ep: Arc<E>,
+    mut req: Request,
+    route_names: &HashMap<String, String>,
+    body_limit: usize,
+) -> Response {
+    let started = Instant::now();
+    let id = request_id(&req);
+    let method = req.method().to_string();
+    let span = tracing::info_span!(
+        "http.request",
+        otel.name = %method,
+        otel.kind = "server",
+        http.request.method = %method,
+        http.route = Empty,
+        http.response.status_code = Empty,
+        url.path = %req.uri().path(),
+        request.id = %id,
+        tenant.id = Empty,
+    );
+
+    let (mut resp, operation) = REQUEST_ID
+        .scope(
+            id.clone(),
+            async {
+                if let Err(too_large) = limit_body(&mut req, body_limit) {
+                    return (poem::error::ResponseError::as_response(&too_large), None);
+                }
+                match ep.call(req).await {
+                    Ok(out) => {
+                        let resp = out.into_response();
+                        let op = resp.data::<OperationId>().map(|o| o.0);
+                        (resp, op)
+                    }
+                    Err(err) => {
+                        let op = err.data::<OperationId>().map(|o| o.0);
+                        (problem_response(err), op)
+                    }
+                }
+            }
+            .instrument(span.clone()),
+        )
+        .await;
+    if let Some(route) = operation.and_then(|op| route_names.get(op)) {
+        span.record("http.route", route.as_str());
+        span.record("otel.name", format!("{method} {route}"));
+    }
+
+    let status = resp.status();
+    span.record("http.response.status_code", status.as_u16());
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    let _enter = span.enter();
+    let duration_ms = started.elapsed().as_secs_f64() * 1e3;
+    if status.is_server_error() {
+        tracing::warn!(
+            http.response.status_code = status.as_u16(),
+            duration_ms,
+            "request"
+        );
+    } else {
+        tracing::info!(
+            http.response.status_code = status.as_u16(),
+            duration_ms,
+            "request"
+        );
+    }
+    resp
+}
+
+/// Rejects a declared body over the limit with 413, and caps an undeclared (chunked) one: it
+/// fails to read past the limit.
+fn limit_body(req: &mut Request, limit: usize) -> Result<(), ApiError> {
+    let declared = req
+        .headers()
+        .get(poem::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(len) if len > limit as u64 => Err(ApiError::payload_too_large(limit)),
+        Some(_) => Ok(()), // hyper enforces the declared length
+        None => {
+            let mut seen = 0usize;
+            let stream = req.take_body().into_bytes_stream().map(move |chunk| {
+                let chunk = chunk?;
+                seen += chunk.len();
+                if seen > limit {
+                    return Err(std::io::Error::other(format!(
+                        "request body exceeds {limit} bytes"
+                    )));
+                }
+                Ok(chunk)
+            });
+            req.set_body(Body::from_bytes_stream(stream));
+            Ok(())
+        }
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

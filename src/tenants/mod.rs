@@ -1,0 +1,17 @@
+//! Brands (tenants): finding the brand of a request, the scope value that carries it, the
+//! public storefront theme, and creating brands.
+//!
+//! A [`TenantScope`] can only be made from a brand this module resolved; the tenant
+//! transaction, the cache, object storage and the vector index accept nothing else, and build
+//! their keys from it themselves.
+
+pub mod api;
+mod model;
+pub(crate) mod repo;
+mod resolve;
+mod scope;
+pub mod service;
+
+pub use model::{Tenant, Theme, ThemeColors};
+pub use resolve::{Storefront, TENANT_HEADER, TenantError, TenantResolver};
+pub use scope::{Actor, TenantScope};

@@ -1,0 +1,110 @@
+//! SQL for brands. Global-table reads run in a transaction with no tenant set; the theme read
+//! runs in the tenant transaction and finds the brand by the tenant setting.
+
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+use super::{Tenant, Theme};
+use crate::db::{DbError, Tx};
+
+fn tenant_from_row(row: &Row) -> Result<Tenant, DbError> {
+    Ok(Tenant {
+        id: row.try_get("id")?,
+        slug: row.try_get("slug")?,
+        name: row.try_get("name")?,
+        sku_prefix: row.try_get("sku_prefix")?,
+        currency: row.try_get("currency")?,
+        is_active: row.try_get("is_active")?,
+    })
+}
+
+async fn one_tenant(
+    tx: &Tx<'_>,
+    sql: &str,
+    param: &(dyn tokio_postgres::types::ToSql + Sync),
+) -> Result<Option<Tenant>, DbError> {
+    let stmt = tx.prepare_cached(sql).await?;
+    tx.query_opt(&stmt, &[param])
+        .await?
+        .as_ref()
+        .map(tenant_from_row)
+        .transpose()
+}
+
+pub async fn tenant_by_slug(tx: &Tx<'_>, slug: &str) -> Result<Option<Tenant>, DbError> {
+    one_tenant(tx, include_str!("sql/tenant_by_slug.sql"), &slug).await
+}
+
+pub async fn tenant_by_domain(tx: &Tx<'_>, domain: &str) -> Result<Option<Tenant>, DbError> {
+    one_tenant(tx, include_str!("sql/tenant_by_domain.sql"), &domain).await
+}
+
+pub async fn tenant_by_id(tx: &Tx<'_>, id: Uuid) -> Result<Option<Tenant>, DbError> {
+    one_tenant(tx, include_str!("sql/tenant_by_id.sql"), &id).await
+}
+
+/// The current transaction's brand and its theme.
+pub struct ThemeRow {
+    pub slug: String,
+    pub name: String,
+    pub currency: String,
+    pub theme: Theme,
+}
+
+pub async fn storefront_theme(tx: &Tx<'_>) -> Result<Option<ThemeRow>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/storefront_theme.sql"))
+        .await?;
+    let Some(row) = tx.query_opt(&stmt, &[]).await? else {
+        return Ok(None);
+    };
+    let theme: serde_json::Value = row.try_get("theme")?;
+    Ok(Some(ThemeRow {
+        slug: row.try_get("slug")?,
+        name: row.try_get("name")?,
+        currency: row.try_get("currency")?,
+        // Stored themes were validated on write; a field added since gets its default.
+        theme: serde_json::from_value(theme).unwrap_or_default(),
+    }))
+}
+
+pub struct NewTenantRow<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub sku_prefix: &'a str,
+    pub currency: &'a str,
+    pub theme: serde_json::Value,
+    pub features: serde_json::Value,
+}
+
+pub async fn insert_tenant(tx: &Tx<'_>, new: &NewTenantRow<'_>) -> Result<Tenant, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/insert_tenant.sql"))
+        .await?;
+    let row = tx
+        .query_one(
+            &stmt,
+            &[
+                &new.slug,
+                &new.name,
+                &new.sku_prefix,
+                &new.currency,
+                &new.theme,
+                &new.features,
+            ],
+        )
+        .await?;
+    tenant_from_row(&row)
+}
+
+pub async fn insert_domains(
+    tx: &Tx<'_>,
+    tenant_id: Uuid,
+    domains: &[String],
+) -> Result<(), DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/insert_domains.sql"))
+        .await?;
+    tx.execute(&stmt, &[&domains, &tenant_id]).await?;
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! `policies/audit.sql` passes on the migrated database and fails on copies where the contract
+//! was broken in each of the ways it is meant to catch.
+
+use crate::helpers::{TestDb, admin_url};
+
+struct AuditRun {
+    success: bool,
+    output: String,
+}
+
+fn run_audit(dbname: &str, vars: &[(&str, &str)]) -> AuditRun {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/audit.sql");
+    let mut cmd = std::process::Command::new("psql");
+    cmd.arg(admin_url(dbname))
+        .args(["-X", "-v", "ON_ERROR_STOP=1", "-f", script]);
+    for (k, v) in vars {
+        cmd.args(["-v", &format!("{k}={v}")]);
+    }
+    let out = cmd.output().expect("psql runs");
+    AuditRun {
+        success: out.status.success(),
+        output: format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
+async fn audit_after(breakage: &str) -> AuditRun {
+    let db = TestDb::new().await;
+    db.admin().await.batch_execute(breakage).await.unwrap();
+    tokio::task::spawn_blocking(move || {
+        let run = run_audit(&db.name, &[]);
+        drop(db);
+        run
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_policy_audit_passes_on_the_migrated_database() {
+    let db = TestDb::new().await;
+    let name = db.name.clone();
+    let run = tokio::task::spawn_blocking(move || run_audit(&name, &[]))
+        .await
+        .unwrap();
+    assert!(run.success, "{}", run.output);
+    assert!(run.output.contains("isolation audit passed"));
+    assert!(run.output.contains("categories"), "lists the tables");
+}
+
+#[tokio::test]
+async fn the_policy_audit_fails_when_a_tenant_table_is_not_forced() {
+    let run = audit_after("alter table app.categories no force row level security").await;
+    assert!(!run.success, "{}", run.output);
+    assert!(run.output.contains("not tenant-isolated"), "{}", run.output);
+}
+
+#[tokio::test]
+async fn the_policy_audit_fails_when_rls_is_disabled() {
+    let run = audit_after("alter table app.categories disable row level security").await;
+    assert!(!run.success, "{}", run.output);
+}
+
+#[tokio::test]
+async fn the_policy_audit_fails_on_a_using_true_policy() {
+    let run = audit_after(
+        "create policy peek on app.categories for select to brandhouse_api using (true)",
+    )
+    .await;
+    assert!(!run.success, "{}", run.output);
+    assert!(run.output.contains("USING (true)"), "{}", run.output);
+}
+
+#[tokio::test]
+async fn the_policy_audit_fails_on_a_disjunct_admitting_rows_without_a_tenant() {
+    let run = audit_after(
+        "drop policy tenant_isolation on app.categories; \
+         create policy tenant_isolation on app.categories to brandhouse_api \
+           using (tenant_id = (select app.current_tenant()) or app.current_tenant() is null) \
+           with check (tenant_id = (select app.current_tenant()))",
+    )
+    .await;
+    assert!(!run.success, "{}", run.output);
+    assert!(run.output.contains("ORs a condition"), "{}", run.output);
+}
+
+#[tokio::test]
+async fn the_policy_audit_fails_on_an_unlisted_table_without_rls() {
+    let run = audit_after("create table app.notes (id int primary key, body text)").await;
+    assert!(!run.success, "{}", run.output);
+    assert!(run.output.contains("notes"), "{}", run.output);
+}
+
+#[tokio::test]
+async fn the_policy_audit_fails_when_the_api_role_owns_a_table() {
+    let run = audit_after(
+        "create table app.owned_by_api (tenant_id uuid not null, id int); \
+         alter table app.owned_by_api owner to brandhouse_api",
+    )
+    .await;
+    assert!(!run.success, "{}", run.output);
+    assert!(run.output.contains("API role owns"), "{}", run.output);
+}
+
+#[tokio::test]
+async fn the_policy_audit_fails_on_a_security_definer_function_without_search_path() {
+    let run = audit_after(
+        "create function app.sneaky() returns int language sql security definer as 'select 1'",
+    )
+    .await;
+    assert!(!run.success, "{}", run.output);
+    assert!(run.output.contains("SECURITY DEFINER"), "{}", run.output);
+}
+
+#[tokio::test]
+async fn the_policy_audit_fails_when_the_api_role_may_bypass_rls() {
+    // A stand-in API role (roles are cluster-wide; the real one is shared by parallel tests).
+    let db = TestDb::new().await;
+    let role = format!("bh_test_audit_{}", std::process::id());
+    let admin = db.admin().await;
+    admin
+        .batch_execute(&format!(
+            "drop role if exists {role}; create role {role} login bypassrls"
+        ))
+        .await
+        .unwrap();
+    let name = db.name.clone();
+    let r = role.clone();
+    let run = tokio::task::spawn_blocking(move || run_audit(&name, &[("api_role", &r)]))
+        .await
+        .unwrap();
+    admin
+        .batch_execute(&format!("drop role {role}"))
+        .await
+        .unwrap();
+    assert!(!run.success, "{}", run.output);
+    assert!(run.output.contains("BYPASSRLS"), "{}", run.output);
+}
+
+#[tokio::test]
+async fn the_policy_audit_fails_when_the_analytics_role_may_write() {
+    let run = audit_after("grant insert on app.categories to brandhouse_analytics").await;
+    assert!(!run.success, "{}", run.output);
+    assert!(
+        run.output.contains("analytics role may INSERT"),
+        "{}",
+        run.output
+    );
+}

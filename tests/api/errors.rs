@@ -1,0 +1,110 @@
+//! Every error is an RFC 9457 problem with a request id; 5xx bodies say nothing internal.
+
+use std::time::Duration;
+
+use crate::helpers::{TestApp, assert_problem};
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problems() {
+    let app = TestApp::spawn().await;
+    assert_problem(app.client.get(app.url("/nope")).send().await.unwrap(), 404).await;
+    assert_problem(
+        app.client.delete(app.url("/healthz")).send().await.unwrap(),
+        405,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_request_id_is_echoed_or_generated() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-me-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["x-request-id"], "trace-me-123");
+    // Unsafe ids are replaced, not echoed.
+    let resp = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "bad id\twith spaces")
+        .send()
+        .await
+        .unwrap();
+    let id = resp.headers()["x-request-id"].to_str().unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_a_413_problem() {
+    let app = TestApp::spawn_with(&[("REQUEST_BODY_LIMIT_BYTES", "2048")]).await;
+    let resp = app
+        .client
+        .post(app.url("/healthz"))
+        .body(vec![b'x'; 4096])
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 413).await;
+}
+
+#[tokio::test]
+async fn a_server_error_body_carries_a_request_id_and_no_internal_text() {
+    let app = TestApp::spawn().await;
+    app.create_brand("fiber-x", "FBX").await;
+    // Break the database underneath the service: the API role loses its grant on tenants.
+    app.db
+        .admin()
+        .await
+        .batch_execute("revoke select on app.tenants from brandhouse_api")
+        .await
+        .unwrap();
+    let resp = app.storefront_get("fiber-x", "/v1/storefront/theme").await;
+    let body = assert_problem(resp, 500).await;
+    let text = body.to_string();
+    assert!(body["request_id"].as_str().is_some());
+    for leak in ["permission", "tenants", "denied", "db error", "postgres"] {
+        assert!(!text.to_lowercase().contains(leak), "{leak} leaked: {text}");
+    }
+    assert!(body.get("detail").is_none(), "{text}");
+}
+
+#[tokio::test]
+async fn shutdown_lets_in_flight_requests_finish() {
+    let mut app = TestApp::spawn().await;
+    app.create_brand("fiber-x", "FBX").await;
+    // Hold a lock so the next brand lookup waits in the database.
+    let mut admin = app.db.admin().await;
+    let blocker = admin.transaction().await.unwrap();
+    blocker
+        .batch_execute("lock table app.tenants in access exclusive mode")
+        .await
+        .unwrap();
+
+    let client = app.client.clone();
+    let url = app.url("/v1/storefront/theme");
+    let in_flight = tokio::spawn(async move {
+        client
+            .get(url)
+            .header("X-Tenant-ID", "fiber-x")
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopping = tokio::spawn(async move {
+        let result = app.stop().await;
+        (app, result)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    blocker.rollback().await.unwrap();
+
+    assert_eq!(in_flight.await.unwrap().unwrap(), 200);
+    let (app, result) = stopping.await.unwrap();
+    result.unwrap();
+    // Stopped: new connections are refused.
+    assert!(app.client.get(app.url("/healthz")).send().await.is_err());
+}

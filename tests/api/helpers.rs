@@ -1,0 +1,356 @@
+//! The test harness: a fresh database per test, cloned from a migrated template, and the real
+//! service on a random port, connecting as the API role.
+
+use std::{
+    collections::HashMap,
+    sync::atomic::{AtomicU64, Ordering},
+};
+
+use brandhouse::{
+    api::AppState,
+    config::Config,
+    startup::Application,
+    tenants::{
+        Actor, Tenant, TenantScope, Theme,
+        service::{self, NewBrand},
+    },
+};
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
+use tokio_postgres::{Client, NoTls};
+use uuid::Uuid;
+
+/// A superuser login on the test server (trust auth locally).
+pub fn admin_url(dbname: &str) -> String {
+    let base = std::env::var("TEST_DATABASE_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
+    format!("{}/{dbname}", base.trim_end_matches('/'))
+}
+
+fn server_base() -> String {
+    admin_url("").trim_end_matches('/').to_owned()
+}
+
+/// The API role's URL for a test database.
+pub fn api_url(dbname: &str) -> String {
+    format!(
+        "postgres://brandhouse_api@{}/{dbname}",
+        server_base()
+            .rsplit_once('@')
+            .map_or("127.0.0.1:5432", |(_, h)| h)
+    )
+}
+
+pub async fn connect(url: &str) -> Client {
+    let (client, conn) = tokio_postgres::connect(url, NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client
+}
+
+/// The configuration a test app runs with, pointed at `dbname`.
+pub fn test_config(dbname: &str, extra: &[(&str, &str)]) -> Config {
+    let host = server_base()
+        .rsplit_once('@')
+        .map_or("127.0.0.1:5432".to_owned(), |(_, h)| h.to_owned());
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".into(), api_url(dbname)),
+        (
+            "ANALYTICS_DATABASE_URL".into(),
+            format!("postgres://brandhouse_analytics@{host}/{dbname}"),
+        ),
+        ("MIGRATION_DATABASE_URL".into(), admin_url(dbname)),
+        ("BIND_ADDR".into(), "127.0.0.1:0".into()),
+        ("DB_POOL_SIZE".into(), "8".into()),
+        ("SHUTDOWN_GRACE_SECS".into(), "5".into()),
+    ]);
+    for (k, v) in extra {
+        vars.insert((*k).to_owned(), (*v).to_owned());
+    }
+    Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration is valid")
+}
+
+/// A hash of everything that shapes the schema, so a changed migration gets a new template.
+fn schema_hash() -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut files = Vec::new();
+    for dir in ["sql", "policies"] {
+        for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    files.sort();
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.file_name().unwrap().to_string_lossy().as_bytes());
+        h.update(std::fs::read(&f).unwrap());
+    }
+    hex::encode(&h.finalize()[..6])
+}
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+/// The migrated template database, built once per schema version. Test processes coordinate
+/// through an advisory lock, and a template only counts once it is marked complete.
+async fn template() -> &'static str {
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("bh_tpl_{}", schema_hash());
+            let admin = connect(&admin_url("postgres")).await;
+            admin
+                .execute("select pg_advisory_lock(7243)", &[])
+                .await
+                .unwrap();
+            let ready = admin
+                .query_opt(
+                    "select 1 from pg_database d \
+                     join pg_shdescription s on s.objoid = d.oid and s.classoid = 'pg_database'::regclass \
+                     where d.datname = $1 and s.description = 'ready'",
+                    &[&name],
+                )
+                .await
+                .unwrap()
+                .is_some();
+            if !ready {
+                admin
+                    .batch_execute(&format!("drop database if exists {name} with (force)"))
+                    .await
+                    .unwrap();
+                admin
+                    .batch_execute(&format!("create database {name}"))
+                    .await
+                    .unwrap();
+                let config = test_config(&name, &[]);
+                brandhouse::migrate::run(&config.db)
+                    .await
+                    .expect("migrating the template");
+                admin
+                    .batch_execute(&format!("comment on database {name} is 'ready'"))
+                    .await
+                    .unwrap();
+            }
+            admin
+                .execute("select pg_advisory_unlock(7243)", &[])
+                .await
+                .unwrap();
+            name
+        })
+        .await
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A database of its own for one test, dropped when the value is dropped.
+pub struct TestDb {
+    pub name: String,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let template = template().await;
+        let name = format!(
+            "bh_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            &Uuid::new_v4().simple().to_string()[..8]
+        );
+        let admin = connect(&admin_url("postgres")).await;
+        // The template may still be held for a moment by the connection that migrated it.
+        let mut attempt = 0;
+        loop {
+            match admin
+                .batch_execute(&format!("create database {name} template {template}"))
+                .await
+            {
+                Ok(()) => break,
+                Err(e) if attempt < 50 => {
+                    attempt += 1;
+                    let _ = e;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("cloning the template: {e}"),
+            }
+        }
+        Self { name }
+    }
+
+    /// A superuser connection to this database (bypasses RLS: for setup and inspection).
+    pub async fn admin(&self) -> Client {
+        connect(&admin_url(&self.name)).await
+    }
+
+    /// A connection as the API role, the role the service runs as.
+    pub async fn api(&self) -> Client {
+        connect(&api_url(&self.name)).await
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside any runtime guarantee; use a small one of our own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok((client, conn)) =
+                    tokio_postgres::connect(&admin_url("postgres"), NoTls).await
+                {
+                    tokio::spawn(conn);
+                    let _ = client
+                        .batch_execute(&format!("drop database if exists {name} with (force)"))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The service under test.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pub server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    // Last: the database goes after the server's pool.
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Spawns with extra configuration variables (e.g. `("DB_POOL_SIZE", "1")`).
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
+        let db = TestDb::new().await;
+        let config = test_config(&db.name, extra);
+        let app = Application::build(config.clone())
+            .await
+            .expect("the application starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state().clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until_stopped(async move {
+            let _ = rx.await;
+        }));
+        Self {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            state,
+
+            shutdown: Some(tx),
+            server: Some(server),
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// GET a storefront path as brand `slug` (via X-Tenant-ID).
+    pub async fn storefront_get(&self, slug: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("X-Tenant-ID", slug)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Creates a brand through the service layer (as onboarding does).
+    pub async fn create_brand(&self, slug: &str, sku_prefix: &str) -> Tenant {
+        service::create_brand(
+            &self.state.db,
+            &Actor::System,
+            &NewBrand {
+                slug: slug.into(),
+                name: format!("Brand {slug}"),
+                sku_prefix: sku_prefix.into(),
+                currency: "EUR".into(),
+                domains: vec![format!("{slug}.test")],
+                theme: Theme::default(),
+                features: Default::default(),
+            },
+        )
+        .await
+        .expect("brand created")
+    }
+
+    /// The scope of a brand, resolved as the service resolves it.
+    pub async fn scope(&self, slug: &str) -> TenantScope {
+        self.state
+            .tenants
+            .scope_for_slug(slug, Actor::System)
+            .await
+            .expect("brand exists")
+    }
+
+    /// Adds categories to a brand through the tenant transaction.
+    pub async fn add_categories(&self, slug: &str, categories: &[(&str, &str)]) {
+        let scope = self.scope(slug).await;
+        self.state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                for (code, name) in categories {
+                    brandhouse::catalog::repo::upsert_category(tx, code, name).await?;
+                }
+                Ok::<_, brandhouse::db::DbError>(())
+            })
+            .await
+            .expect("categories added");
+    }
+
+    /// Stops accepting and waits for the server to finish in-flight requests.
+    pub async fn stop(&mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.server.take() {
+            Some(handle) => handle.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Asserts a response is an RFC 9457 problem with `status`, and returns its body.
+pub async fn assert_problem(resp: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(resp.status().as_u16(), status, "status");
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let request_id = resp
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert_eq!(content_type, "application/problem+json");
+    let body: serde_json::Value = resp.json().await.expect("a JSON problem body");
+    assert_eq!(body["status"], status);
+    assert!(body["type"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(body["request_id"].as_str(), request_id.as_deref());
+    body
+}

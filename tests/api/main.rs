@@ -1,0 +1,13 @@
+//! The integration suite: one binary, so it links once. Every test gets its own database,
+//! cloned from a migrated template, and the service connects as the API role.
+
+mod audit;
+mod concurrency;
+mod errors;
+mod helpers;
+mod isolation;
+mod openapi;
+mod pool;
+mod process;
+mod roles;
+mod storefront;

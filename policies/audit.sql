@@ -38,7 +38,12 @@ set local search_path = pg_catalog;
 create temp table audit_global (name text primary key, reason text not null) on commit drop;
 insert into audit_global values
   ('tenants',        'the brands themselves, resolved from X-Tenant-ID or Host before any tenant is known'),
-  ('tenant_domains', 'maps Host names to brands, read before any tenant is known');
+  ('tenant_domains', 'maps Host names to brands, read before any tenant is known'),
+  ('staff_users',    'staff log in before choosing a brand; one person may work for several brands'),
+  ('staff_memberships', 'the access check reads a role before the brand''s transaction opens; /v1/auth/me lists brands across tenants'),
+  ('staff_sessions', 'bearer tokens (hashed) are checked before any brand is known'),
+  ('login_throttle', 'failed-login counters per email, before anyone is authenticated'),
+  ('audit_log',      'append-only trail: the API role may only INSERT (who and brand stamped by trigger); read by the owner via analytics');
 
 create temp view audit_tables as
 select c.oid as relid,

@@ -10,7 +10,8 @@ use crate::{
     config::Config,
     db::Db,
     error::ApiError,
-    tenants::{Actor, TenantResolver, api::TenantsApi},
+    identity::{api::AuthApi, service::AuthSettings, staff_api::StaffApi},
+    tenants::{Actor, TenantResolver, admin_api::BrandsApi, api::TenantsApi},
 };
 
 /// What every handler may reach. Cheap to clone. It holds the API role's pool only; the
@@ -19,12 +20,17 @@ use crate::{
 pub struct AppState {
     pub db: Db,
     pub tenants: TenantResolver,
+    pub auth: AuthSettings,
 }
 
 impl AppState {
     pub fn new(db: Db, config: &Config) -> Self {
         let tenants = TenantResolver::new(db.clone(), config.tenant_cache_ttl);
-        Self { db, tenants }
+        Self {
+            db,
+            tenants,
+            auth: config.auth.clone(),
+        }
     }
 }
 
@@ -35,6 +41,12 @@ pub enum ApiTags {
     Health,
     /// Anonymous, brand-scoped reads for storefront frontends.
     Storefront,
+    /// Staff sign-in, sign-out and identity.
+    Auth,
+    /// Brand onboarding and settings.
+    Brands,
+    /// Staff memberships and roles in a brand.
+    Staff,
 }
 
 #[derive(Debug, Object)]
@@ -96,7 +108,14 @@ impl HealthApi {
 }
 
 /// The APIs this service serves, in the spec's order.
-pub type Apis = (HealthApi, TenantsApi, CatalogApi);
+pub type Apis = (
+    HealthApi,
+    AuthApi,
+    TenantsApi,
+    CatalogApi,
+    BrandsApi,
+    StaffApi,
+);
 
 /// The OpenAPI service for `state`. The spec does not depend on the state.
 pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
@@ -105,10 +124,19 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             HealthApi {
                 state: state.clone(),
             },
+            AuthApi {
+                state: state.clone(),
+            },
             TenantsApi {
                 state: state.clone(),
             },
-            CatalogApi { state },
+            CatalogApi {
+                state: state.clone(),
+            },
+            BrandsApi {
+                state: state.clone(),
+            },
+            StaffApi { state },
         ),
         "brandhouse",
         env!("CARGO_PKG_VERSION"),
@@ -116,7 +144,8 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
     .description(
         "One backend for several independent brands. Brand-scoped operations take the brand \
          from the `X-Tenant-ID` header (the brand's slug) or, without it, from the `Host` \
-         header. Every error is an RFC 9457 `application/problem+json` document carrying a \
+         header. Staff operations need `Authorization: Bearer <token>` from `POST /v1/auth/login`; \
+         each one names the permission it needs and the roles that hold it. Every error is an RFC 9457 `application/problem+json` document carrying a \
          `request_id`, also sent as the `x-request-id` header.",
     )
 }

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 use crate::{
     config::Config,
+    identity::service as identity,
     migrate, seed,
     startup::{Application, shutdown_signal},
     telemetry,
@@ -29,8 +30,23 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI spec as JSON.
     Openapi,
-    /// Migrate, seed the three demo brands, and serve.
+    /// Migrate, seed the three demo brands and their staff, and serve.
     Demo,
+    /// Staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create the company owner's account (the first account of a fresh installation). The
+    /// password comes from BRANDHOUSE_OWNER_PASSWORD or, without it, from standard input.
+    CreateOwner {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Owner")]
+        name: String,
+    },
 }
 
 /// Runs a parsed command line.
@@ -48,6 +64,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print_migrate_report(&config, &report);
         }
         Command::Serve => serve(config, None).await?,
+        Command::Staff(StaffCommand::CreateOwner { email, name }) => {
+            let password = match std::env::var("BRANDHOUSE_OWNER_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    eprintln!("password for {email} (one line on standard input):");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let db = crate::db::Db::new(&config.db)?;
+            let id = identity::create_owner(&db, &email, &name, password.into())
+                .await
+                .map_err(|e| match e {
+                    identity::StaffError::Invalid(errors) => anyhow::anyhow!(
+                        "{}",
+                        errors
+                            .iter()
+                            .map(|e| format!("{}: {}", e.field, e.message))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                    other => anyhow::anyhow!("{other}"),
+                })?;
+            println!("owner account created: {email} ({id})");
+        }
         Command::Demo => {
             let report = migrate::run(&config.db).await?;
             print_migrate_report(&config, &report);
@@ -80,6 +122,9 @@ async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {
         let brands = seed::demo(&state.db, &state.tenants)
             .await
             .map_err(|e| anyhow::anyhow!("seeding the demo brands: {e:?}"))?;
+        seed::demo_staff(&state.db, &state.tenants)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding the demo staff: {e:?}"))?;
         let base = format!("http://{}:{}", config.bind_addr.ip(), app.port());
         println!();
         println!("brandhouse demo is serving on {base}");
@@ -88,6 +133,21 @@ async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {
         println!("  try:        curl -H 'X-Tenant-ID: fiber-x' {base}/v1/storefront/theme");
         println!("              curl -H 'X-Tenant-ID: suzume' {base}/v1/storefront/categories");
         println!("              curl -H 'Host: showstopper.localhost' {base}/v1/storefront/theme");
+        let (owner, _, owner_password) = seed::DEMO_OWNER;
+        println!("  staff (demo passwords):");
+        println!("    owner          {owner:<24} {owner_password}");
+        for (email, _, role, password) in seed::DEMO_STAFF {
+            println!(
+                "    {:<14} {email:<24} {password}   (Fiber X)",
+                role.as_str()
+            );
+        }
+        println!(
+            "  sign in:    curl -X POST -H 'content-type: application/json' \\\n              -d '{{\"email\":\"{owner}\",\"password\":\"{owner_password}\"}}' {base}/v1/auth/login"
+        );
+        println!(
+            "  then:       curl -H 'Authorization: Bearer <token>' -H 'X-Tenant-ID: fiber-x' {base}/v1/admin/staff"
+        );
         println!("  stop with Ctrl-C");
         println!();
     }

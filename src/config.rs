@@ -175,6 +175,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub otlp_endpoint: Option<String>,
     pub service_name: String,
+    pub auth: crate::identity::service::AuthSettings,
 }
 
 /// Defaults match `make demo` on one machine: local PostgreSQL with trust authentication.
@@ -271,7 +272,32 @@ impl Config {
             ));
         }
 
+        let token_ttl_secs: u64 = env.parse("AUTH_TOKEN_TTL_SECS", 12 * 3600)?;
+        if !(60..=30 * 24 * 3600).contains(&token_ttl_secs) {
+            return Err(ConfigError::new(
+                "AUTH_TOKEN_TTL_SECS",
+                "must be between 60 and 2592000 (30 days)",
+            ));
+        }
+        let max_failures: u32 = env.parse("LOGIN_MAX_FAILURES", 5)?;
+        if max_failures == 0 {
+            return Err(ConfigError::new("LOGIN_MAX_FAILURES", "must be at least 1"));
+        }
+        let throttle_secs: u64 = env.parse("LOGIN_THROTTLE_WINDOW_SECS", 900)?;
+        if throttle_secs == 0 {
+            return Err(ConfigError::new(
+                "LOGIN_THROTTLE_WINDOW_SECS",
+                "must be at least 1",
+            ));
+        }
+        let auth = crate::identity::service::AuthSettings {
+            token_ttl: Duration::from_secs(token_ttl_secs),
+            max_failures,
+            throttle_window: Duration::from_secs(throttle_secs),
+        };
+
         Ok(Self {
+            auth,
             db,
             bind_addr,
             shutdown_grace: Duration::from_secs(env.parse("SHUTDOWN_GRACE_SECS", 30)?),
@@ -357,6 +383,8 @@ mod tests {
             ("DB_OWNER_ROLE", "Owner"),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
             ("REQUEST_BODY_LIMIT_BYTES", "12"),
+            ("AUTH_TOKEN_TTL_SECS", "5"),
+            ("LOGIN_MAX_FAILURES", "0"),
         ] {
             let err = load(&[(var, value)]).expect_err(var);
             assert_eq!(err.var, var, "{value}: {err}");

@@ -12,6 +12,8 @@
 //!   through.
 //! - [`migrate`]: roles, embedded migrations (`sql/`), policies (`policies/`).
 //! - [`tenants`]: brands, resolving a request's brand, [`tenants::TenantScope`], themes.
+//! - [`identity`]: staff accounts, tokens, roles, the permission matrix, the access check.
+//! - [`audit`]: the audit trail of staff writes.
 //! - [`catalog`]: categories (more to come).
 //! - [`api`]: shared state, tags, health endpoints, the OpenAPI service.
 //! - [`startup`]: the HTTP application, middleware, graceful shutdown.
@@ -21,11 +23,13 @@
 //! - [`cli`]: the command line.
 
 pub mod api;
+pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod identity;
 pub mod migrate;
 pub mod seed;
 pub mod startup;

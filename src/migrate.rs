@@ -25,6 +25,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
     ("00_schema.sql", include_str!("../policies/00_schema.sql")),
     ("10_global.sql", include_str!("../policies/10_global.sql")),
     ("20_catalog.sql", include_str!("../policies/20_catalog.sql")),
+    (
+        "30_identity.sql",
+        include_str!("../policies/30_identity.sql"),
+    ),
 ];
 
 const ROLES_SQL: &str = include_str!("../sql/roles.sql");

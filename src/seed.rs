@@ -1,10 +1,16 @@
 //! Demo data for `brandhouse demo`: the three brands of the story, each with its own look.
 //! Idempotent: brands that exist are left as they are; categories are upserted.
 
+use secrecy::SecretString;
+
 use crate::{
     catalog,
     db::Db,
     error::ApiError,
+    identity::{
+        Role,
+        service::{self as identity, StaffError},
+    },
     tenants::{
         Actor, TenantError, TenantResolver, Theme, ThemeColors,
         service::{self, NewBrand},
@@ -97,4 +103,51 @@ pub async fn demo(db: &Db, tenants: &TenantResolver) -> Result<Vec<&'static str>
         .await?;
     }
     Ok(DEMO_BRANDS.iter().map(|b| b.slug).collect())
+}
+
+/// Demo staff: the company owner and one member per role in Fiber X. The passwords are printed
+/// by `brandhouse demo`; they exist for the demo only.
+pub const DEMO_OWNER: (&str, &str, &str) =
+    ("owner@brandhouse.demo", "Olivia Owner", "demo-owner-2026");
+pub const DEMO_STAFF: &[(&str, &str, Role, &str)] = &[
+    (
+        "manager@fiber-x.demo",
+        "Mina Manager",
+        Role::BrandManager,
+        "demo-manager-2026",
+    ),
+    (
+        "warehouse@fiber-x.demo",
+        "Walt Warehouse",
+        Role::Warehouse,
+        "demo-warehouse-2026",
+    ),
+    (
+        "support@fiber-x.demo",
+        "Sara Support",
+        Role::Support,
+        "demo-support-2026",
+    ),
+];
+
+/// Seeds the demo owner and Fiber X's staff. Idempotent.
+pub async fn demo_staff(db: &Db, tenants: &TenantResolver) -> Result<(), ApiError> {
+    let (email, name, password) = DEMO_OWNER;
+    match identity::create_owner(db, email, name, SecretString::from(password)).await {
+        Ok(_) | Err(StaffError::Conflict(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let scope = tenants.scope_for_slug("fiber-x", Actor::System).await?;
+    for (email, name, role, password) in DEMO_STAFF {
+        identity::ensure_member(
+            db,
+            &scope,
+            email,
+            name,
+            *role,
+            SecretString::from(*password),
+        )
+        .await?;
+    }
+    Ok(())
 }

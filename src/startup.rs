@@ -135,6 +135,7 @@ pub fn routes(state: AppState, body_limit: usize) -> impl Endpoint<Output = Resp
         .nest("/", service)
         .with(CatchPanic::new().with_handler(PanicToProblem))
         .data(state.tenants.clone())
+        .data(state)
         .around(move |ep, req| {
             let route_names = route_names.clone();
             async move { Ok(handle(ep, req, &route_names, body_limit).await) }
@@ -191,6 +192,7 @@ async fn handle<E: Endpoint>(
         url.path = %req.uri().path(),
         request.id = %id,
         tenant.id = Empty,
+        enduser.id = Empty,
     );
 
     let (mut resp, operation) = REQUEST_ID

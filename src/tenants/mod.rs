@@ -5,6 +5,7 @@
 //! transaction, the cache, object storage and the vector index accept nothing else, and build
 //! their keys from it themselves.
 
+pub mod admin_api;
 pub mod api;
 mod model;
 pub(crate) mod repo;
@@ -13,5 +14,5 @@ mod scope;
 pub mod service;
 
 pub use model::{Tenant, Theme, ThemeColors};
-pub use resolve::{Storefront, TENANT_HEADER, TenantError, TenantResolver};
+pub use resolve::{StaffBrand, Storefront, TENANT_HEADER, TenantError, TenantResolver};
 pub use scope::{Actor, TenantScope};

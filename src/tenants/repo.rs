@@ -108,3 +108,90 @@ pub async fn insert_domains(
     tx.execute(&stmt, &[&domains, &tenant_id]).await?;
     Ok(())
 }
+
+/// A brand as the admin API shows it.
+pub struct BrandRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub sku_prefix: String,
+    pub currency: String,
+    pub theme: Theme,
+    pub features: serde_json::Value,
+    pub is_active: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub domains: Vec<String>,
+}
+
+fn brand_from_row(r: &Row) -> Result<BrandRow, DbError> {
+    let theme: serde_json::Value = r.try_get("theme")?;
+    Ok(BrandRow {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        name: r.try_get("name")?,
+        sku_prefix: r.try_get("sku_prefix")?,
+        currency: r.try_get("currency")?,
+        theme: serde_json::from_value(theme).unwrap_or_default(),
+        features: r.try_get("features")?,
+        is_active: r.try_get("is_active")?,
+        created_at: r.try_get("created_at")?,
+        domains: r.try_get("domains")?,
+    })
+}
+
+/// Every brand (`slug = None`) or one.
+pub async fn brand_details(tx: &Tx<'_>, slug: Option<&str>) -> Result<Vec<BrandRow>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/brand_details.sql"))
+        .await?;
+    tx.query(&stmt, &[&slug])
+        .await?
+        .iter()
+        .map(brand_from_row)
+        .collect()
+}
+
+/// The transaction's brand.
+pub async fn current_brand(tx: &Tx<'_>) -> Result<Option<BrandRow>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/current_brand.sql"))
+        .await?;
+    tx.query_opt(&stmt, &[])
+        .await?
+        .as_ref()
+        .map(brand_from_row)
+        .transpose()
+}
+
+pub struct BrandUpdate {
+    pub name: Option<String>,
+    pub theme: Option<serde_json::Value>,
+    pub features: Option<serde_json::Value>,
+    pub is_active: Option<bool>,
+}
+
+pub async fn update_brand(tx: &Tx<'_>, id: Uuid, update: &BrandUpdate) -> Result<(), DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/update_brand.sql"))
+        .await?;
+    tx.execute(
+        &stmt,
+        &[
+            &id,
+            &update.name,
+            &update.theme,
+            &update.features,
+            &update.is_active,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn replace_domains(tx: &Tx<'_>, id: Uuid, domains: &[String]) -> Result<(), DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/replace_domains.sql"))
+        .await?;
+    tx.execute(&stmt, &[&id, &domains]).await?;
+    Ok(())
+}

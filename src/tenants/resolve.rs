@@ -108,11 +108,6 @@ impl TenantResolver {
         Ok(TenantScope::new(tenant, actor))
     }
 
-    /// A scope for a brand this process has just resolved from a request.
-    pub fn scope(&self, tenant: Arc<Tenant>, actor: Actor) -> TenantScope {
-        TenantScope::new(tenant, actor)
-    }
-
     /// Forgets cached lookups (after a brand's slug, domains or activation changed). Other
     /// replicas catch up within the cache's time to live.
     pub fn invalidate_all(&self) {
@@ -168,60 +163,94 @@ pub(crate) fn host_name(host: &str) -> Option<String> {
     Some(name)
 }
 
-/// The storefront caller in a brand: an extractor resolving the request's active brand,
+/// Reads the brand of a request from `X-Tenant-ID` or `Host`, for the extractors below.
+async fn brand_of_request(request: &Request, param_name: &str) -> Result<Arc<Tenant>, ApiError> {
+    debug_assert_eq!(
+        param_name, TENANT_HEADER,
+        "declare the brand parameter as #[oai(name = \"X-Tenant-ID\")]"
+    );
+    let resolver = request
+        .data::<TenantResolver>()
+        .expect("the TenantResolver is added to every request in startup.rs");
+    let header = request
+        .headers()
+        .get(TENANT_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let host = request
+        .headers()
+        .get(poem::http::header::HOST)
+        .and_then(|v| v.to_str().ok());
+    let tenant = resolver.from_request(header, host).await?;
+    tracing::Span::current().record("tenant.id", tracing::field::display(tenant.id));
+    Ok(tenant)
+}
+
+/// Implements the spec side of a brand extractor: an optional string header parameter.
+macro_rules! brand_header_param {
+    () => {
+        const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
+        const PARAM_IS_REQUIRED: bool = false;
+
+        type ParamType = String;
+        type ParamRawType = String;
+
+        fn register(registry: &mut Registry) {
+            <String as Type>::register(registry);
+        }
+
+        fn param_in() -> Option<MetaParamIn> {
+            Some(MetaParamIn::Header)
+        }
+
+        fn param_schema_ref() -> Option<MetaSchemaRef> {
+            Some(<String as Type>::schema_ref())
+        }
+    };
+}
+
+/// The storefront caller in a brand: an extractor resolving the request's **active** brand,
 /// declared in the spec as the `X-Tenant-ID` header. Use it as
 /// `#[oai(name = "X-Tenant-ID")] brand: Storefront`.
 pub struct Storefront(pub TenantScope);
 
 impl<'a> ApiExtractor<'a> for Storefront {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
-    const PARAM_IS_REQUIRED: bool = false;
-
-    type ParamType = String;
-    type ParamRawType = String;
-
-    fn register(registry: &mut Registry) {
-        <String as Type>::register(registry);
-    }
-
-    fn param_in() -> Option<MetaParamIn> {
-        Some(MetaParamIn::Header)
-    }
-
-    fn param_schema_ref() -> Option<MetaSchemaRef> {
-        Some(<String as Type>::schema_ref())
-    }
+    brand_header_param!();
 
     async fn from_request(
         request: &'a Request,
         _body: &mut RequestBody,
         param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        debug_assert_eq!(
-            param_opts.name, TENANT_HEADER,
-            "declare the brand parameter as #[oai(name = \"X-Tenant-ID\")]"
-        );
-        let resolver = request
-            .data::<TenantResolver>()
-            .expect("the TenantResolver is added to every request in startup.rs");
-        let header = request
-            .headers()
-            .get(TENANT_HEADER)
-            .and_then(|v| v.to_str().ok());
-        let host = request
-            .headers()
-            .get(poem::http::header::HOST)
-            .and_then(|v| v.to_str().ok());
-        let tenant = resolver
-            .from_request(header, host)
-            .await
-            .map_err(ApiError::from)?;
+        let tenant = brand_of_request(request, param_opts.name).await?;
         if !tenant.is_active {
             // A deactivated brand's storefront is gone; its data stays.
             return Err(ApiError::from(TenantError::NotFound).into());
         }
-        tracing::Span::current().record("tenant.id", tracing::field::display(tenant.id));
-        Ok(Self(resolver.scope(tenant, Actor::Storefront)))
+        Ok(Self(TenantScope::new(tenant, Actor::Storefront)))
+    }
+}
+
+/// The brand a staff request acts in, active or not (staff prepare a brand before it opens and
+/// keep working on it after it closes). Holding one grants nothing: the caller's role in it is
+/// checked by `identity::Staff::authorize` before any data is touched. Declare it as
+/// `#[oai(name = "X-Tenant-ID")] brand: StaffBrand`.
+pub struct StaffBrand(pub(crate) Arc<Tenant>);
+
+impl StaffBrand {
+    pub fn tenant(&self) -> &Tenant {
+        &self.0
+    }
+}
+
+impl<'a> ApiExtractor<'a> for StaffBrand {
+    brand_header_param!();
+
+    async fn from_request(
+        request: &'a Request,
+        _body: &mut RequestBody,
+        param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        Ok(Self(brand_of_request(request, param_opts.name).await?))
     }
 }
 

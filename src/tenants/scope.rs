@@ -5,6 +5,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::Tenant;
+use crate::identity::Role;
 
 /// Who is acting, written into the transaction (`app.user_id`, `app.role`) for the audit
 /// trail. Never used for row visibility: that is decided by the tenant alone.
@@ -12,6 +13,8 @@ use super::Tenant;
 pub enum Actor {
     /// An anonymous storefront visitor (or the customer behind it).
     Storefront,
+    /// A signed-in staff member acting in a role (the owner acts as `Role::Owner`).
+    Staff { user_id: Uuid, role: Role },
     /// Background work and CLI commands (seeding, sweepers, workers).
     System,
 }
@@ -21,13 +24,17 @@ impl Actor {
     pub fn role_setting(&self) -> &'static str {
         match self {
             Actor::Storefront => "storefront",
+            Actor::Staff { role, .. } => role.as_str(),
             Actor::System => "system",
         }
     }
 
     /// The value of `app.user_id` in the transaction ('' for none).
     pub fn user_id_setting(&self) -> String {
-        String::new()
+        match self {
+            Actor::Staff { user_id, .. } => user_id.to_string(),
+            Actor::Storefront | Actor::System => String::new(),
+        }
     }
 }
 
@@ -41,7 +48,7 @@ pub struct TenantScope {
 }
 
 impl TenantScope {
-    pub(super) fn new(tenant: Arc<Tenant>, actor: Actor) -> Self {
+    pub(crate) fn new(tenant: Arc<Tenant>, actor: Actor) -> Self {
         Self { tenant, actor }
     }
 

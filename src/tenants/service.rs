@@ -4,6 +4,7 @@ use tokio_postgres::error::SqlState;
 
 use super::{Actor, Tenant, Theme, repo};
 use crate::{
+    audit,
     db::{Db, DbError},
     error::{ApiError, FieldError},
 };
@@ -26,6 +27,8 @@ pub enum BrandError {
     Invalid(Vec<FieldError>),
     #[error("{0}")]
     Conflict(&'static str),
+    #[error("no such brand")]
+    NotFound,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -35,6 +38,7 @@ impl From<BrandError> for ApiError {
         match e {
             BrandError::Invalid(errors) => ApiError::invalid(errors),
             BrandError::Conflict(what) => ApiError::conflict(what),
+            BrandError::NotFound => ApiError::not_found("no such brand"),
             BrandError::Db(db) => db.into(),
         }
     }
@@ -150,7 +154,131 @@ pub async fn create_brand(db: &Db, actor: &Actor, new: &NewBrand) -> Result<Tena
         repo::insert_domains(tx, tenant.id, &new.domains)
             .await
             .map_err(conflict)?;
+        audit::record_for_brand(
+            tx,
+            tenant.id,
+            "brand.create",
+            &tenant.slug,
+            serde_json::json!({ "domains": new.domains }),
+        )
+        .await?;
         Ok(tenant)
+    })
+    .await
+}
+
+/// Changes to a brand; `None` keeps the current value.
+#[derive(Debug, Default)]
+pub struct BrandPatch {
+    pub name: Option<String>,
+    pub domains: Option<Vec<String>>,
+    pub theme: Option<Theme>,
+    pub features: Option<serde_json::Map<String, serde_json::Value>>,
+    pub is_active: Option<bool>,
+}
+
+fn validate_patch(patch: &BrandPatch) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Some(name) = &patch.name
+        && !(1..=200).contains(&name.trim().chars().count())
+    {
+        errors.push(FieldError::new("name", "1 to 200 characters"));
+    }
+    if let Some(domains) = &patch.domains {
+        for (i, domain) in domains.iter().enumerate() {
+            if !is_valid_domain(domain) {
+                errors.push(FieldError::new(
+                    format!("domains[{i}]"),
+                    "a lowercase host name such as shop.example.com",
+                ));
+            }
+        }
+        let mut sorted = domains.clone();
+        sorted.sort();
+        sorted.dedup();
+        if sorted.len() != domains.len() {
+            errors.push(FieldError::new("domains", "lists a domain twice"));
+        }
+    }
+    if let Some(theme) = &patch.theme {
+        errors.extend(
+            theme
+                .problems()
+                .into_iter()
+                .map(|(field, message)| FieldError::new(field, message)),
+        );
+    }
+    errors
+}
+
+/// Every brand, or one by slug.
+pub async fn brand_details(
+    db: &Db,
+    actor: &Actor,
+    slug: Option<&str>,
+) -> Result<Vec<repo::BrandRow>, BrandError> {
+    Ok(db
+        .global_tx(actor, async |tx| repo::brand_details(tx, slug).await)
+        .await?)
+}
+
+/// Applies a patch to the brand `slug` and returns it as it now is. The in-process brand
+/// cache must be invalidated by the caller.
+pub async fn update_brand(
+    db: &Db,
+    actor: &Actor,
+    slug: &str,
+    patch: &BrandPatch,
+) -> Result<repo::BrandRow, BrandError> {
+    let errors = validate_patch(patch);
+    if !errors.is_empty() {
+        return Err(BrandError::Invalid(errors));
+    }
+    db.global_tx(actor, async |tx| {
+        let Some(current) = repo::brand_details(tx, Some(slug)).await?.pop() else {
+            return Err(BrandError::NotFound);
+        };
+        repo::update_brand(
+            tx,
+            current.id,
+            &repo::BrandUpdate {
+                name: patch.name.as_ref().map(|n| n.trim().to_owned()),
+                theme: patch
+                    .theme
+                    .as_ref()
+                    .map(|t| serde_json::to_value(t).expect("a theme serialises")),
+                features: patch.features.clone().map(serde_json::Value::Object),
+                is_active: patch.is_active,
+            },
+        )
+        .await?;
+        if let Some(domains) = &patch.domains {
+            repo::replace_domains(tx, current.id, domains)
+                .await
+                .map_err(conflict)?;
+        }
+        let changed: Vec<&str> = [
+            patch.name.as_ref().map(|_| "name"),
+            patch.domains.as_ref().map(|_| "domains"),
+            patch.theme.as_ref().map(|_| "theme"),
+            patch.features.as_ref().map(|_| "features"),
+            patch.is_active.map(|_| "is_active"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        audit::record_for_brand(
+            tx,
+            current.id,
+            "brand.update",
+            slug,
+            serde_json::json!({ "changed": changed, "is_active": patch.is_active }),
+        )
+        .await?;
+        repo::brand_details(tx, Some(slug))
+            .await?
+            .pop()
+            .ok_or(BrandError::NotFound)
     })
     .await
 }

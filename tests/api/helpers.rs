@@ -354,3 +354,83 @@ pub async fn assert_problem(resp: reqwest::Response, status: u16) -> serde_json:
     assert_eq!(body["request_id"].as_str(), request_id.as_deref());
     body
 }
+
+/// A signed-in staff member for tests.
+pub struct Signed {
+    pub email: String,
+    pub token: String,
+}
+
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    /// Signs in over HTTP and returns the token.
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/v1/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn token_for(&self, email: &str) -> String {
+        let resp = self.login(email, TEST_PASSWORD).await;
+        assert_eq!(resp.status(), 200, "login of {email}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates the company owner (once per email) and signs in.
+    pub async fn owner(&self, email: &str) -> Signed {
+        brandhouse::identity::service::create_owner(
+            &self.state.db,
+            email,
+            "Test Owner",
+            TEST_PASSWORD.to_owned().into(),
+        )
+        .await
+        .expect("owner created");
+        Signed {
+            email: email.to_owned(),
+            token: self.token_for(email).await,
+        }
+    }
+
+    /// Creates a staff member with `role` in brand `slug` and signs in.
+    pub async fn staff(&self, slug: &str, role: brandhouse::identity::Role, email: &str) -> Signed {
+        let scope = self.scope(slug).await;
+        brandhouse::identity::service::ensure_member(
+            &self.state.db,
+            &scope,
+            email,
+            "Test Staff",
+            role,
+            TEST_PASSWORD.to_owned().into(),
+        )
+        .await
+        .expect("staff created");
+        Signed {
+            email: email.to_owned(),
+            token: self.token_for(email).await,
+        }
+    }
+
+    /// A request with a bearer token and, optionally, a brand.
+    pub fn authed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        who: &Signed,
+        brand: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(&who.token);
+        if let Some(brand) = brand {
+            req = req.header("X-Tenant-ID", brand);
+        }
+        req
+    }
+}

@@ -5,15 +5,27 @@ use tokio_postgres::Client;
 
 use crate::helpers::{TestApp, TestDb};
 
-/// Every table in schema app that has RLS forced: the tenant-owned ones.
+/// Global tables that carry a tenant_id column (a brand reference, not ownership); each is on
+/// the audit's global list.
+const GLOBAL_WITH_TENANT_ID: &[&str] = &["tenant_domains", "staff_memberships", "audit_log"];
+
+/// Every table in schema app with a tenant_id column, except the global ones: the tenant-owned
+/// tables, whatever their RLS state (a table with RLS off must show up here and fail).
 async fn tenant_tables(admin: &Client) -> Vec<String> {
+    let audit = include_str!("../../policies/audit.sql");
+    for table in GLOBAL_WITH_TENANT_ID {
+        assert!(
+            audit.contains(&format!("('{table}',")),
+            "{table} is not on the audit's global list"
+        );
+    }
     admin
         .query(
             "select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace \
              where n.nspname = 'app' and c.relkind = 'r' and exists \
                (select from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id') \
-             and c.relname not in ('tenant_domains') order by 1",
-            &[],
+             and c.relname::text <> all ($1) order by 1",
+            &[&GLOBAL_WITH_TENANT_ID],
         )
         .await
         .unwrap()

@@ -1,6 +1,7 @@
 //! The integration suite: one binary, so it links once. Every test gets its own database,
 //! cloned from a migrated template, and the service connects as the API role.
 
+mod access;
 mod audit;
 mod concurrency;
 mod errors;

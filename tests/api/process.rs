@@ -157,3 +157,63 @@ async fn request_spans_are_exported_over_otlp_with_the_tenant_and_sigterm_stops_
         assert!(has(needle), "exported spans lack {needle}");
     }
 }
+
+#[tokio::test]
+async fn the_cli_bootstraps_the_first_owner_who_can_then_sign_in() {
+    let app = TestApp::spawn().await;
+    let dbname = app.db.name.clone();
+    let run = |password: &'static str| {
+        let dbname = dbname.clone();
+        std::thread::spawn(move || {
+            Command::new(BIN)
+                .args([
+                    "staff",
+                    "create-owner",
+                    "--email",
+                    "Boss@Example.com",
+                    "--name",
+                    "The Boss",
+                ])
+                .env("DATABASE_URL", api_url(&dbname))
+                .env("MIGRATION_DATABASE_URL", admin_url(&dbname))
+                .env("BRANDHOUSE_OWNER_PASSWORD", password)
+                .output()
+                .unwrap()
+        })
+        .join()
+        .unwrap()
+    };
+    let weak = run("short");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+
+    let out = run("a perfectly long owner password");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let resp = app
+        .login("boss@example.com", "a perfectly long owner password")
+        .await;
+    assert_eq!(resp.status(), 200);
+    let token = resp.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me: serde_json::Value = app
+        .client
+        .get(app.url("/v1/auth/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["is_owner"], true);
+
+    // A second run for the same email changes nothing.
+    let again = run("a perfectly long owner password");
+    assert!(!again.status.success());
+}

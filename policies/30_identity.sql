@@ -1,0 +1,24 @@
+-- Identity tables: global (on the audit's global list), narrowed by grants.
+
+-- app.staff_users: read to authenticate before any brand is known; created by brand
+-- managers and the owner (staff management) and by the CLI bootstrap. No DELETE: accounts
+-- are disabled, keeping the audit trail's user ids meaningful.
+grant select, insert, update on app.staff_users to {{api_role}};
+grant select (id, email, display_name, is_owner, created_at, disabled_at) on app.staff_users to {{analytics_role}};
+
+-- app.staff_memberships: read by the access check before the brand's transaction opens and by
+-- /v1/auth/me across brands. Writes name the brand through app.current_tenant() in SQL.
+grant select, insert, update, delete on app.staff_memberships to {{api_role}};
+grant select on app.staff_memberships to {{analytics_role}};
+
+-- app.staff_sessions: looked up by token hash on every staff request, before any brand.
+grant select, insert, update on app.staff_sessions to {{api_role}};
+
+-- app.login_throttle: failed-login counters per email, before anyone is authenticated.
+grant select, insert, update, delete on app.login_throttle to {{api_role}};
+
+-- app.audit_log: append-only for the API role; the owner reads it through analytics.
+grant insert on app.audit_log to {{api_role}};
+grant select on app.audit_log to {{analytics_role}};
+
+grant execute on function app.audit_log_stamp() to {{api_role}};

@@ -1,0 +1,82 @@
+//! Password hashing (argon2id, the crate's default parameters: 19 MiB, 2 passes) on the
+//! blocking pool, so a login never stalls the async workers.
+
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use secrecy::{ExposeSecret, SecretString};
+
+/// The shortest password accepted for a staff account.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Hashes a password into a PHC string.
+pub async fn hash(password: SecretString) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.expose_secret().as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+    })
+    .await?
+}
+
+/// Verifies `password` against `phc`. With `phc = None` (no such account) it verifies against
+/// a fixed hash of the same cost and returns false, so an unknown email costs the same time as
+/// a wrong password.
+pub async fn verify(password: SecretString, phc: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let known = phc.is_some();
+        let phc = phc.unwrap_or_else(|| dummy_hash().to_owned());
+        let Ok(parsed) = PasswordHash::new(&phc) else {
+            return false;
+        };
+        let ok = Argon2::default()
+            .verify_password(password.expose_secret().as_bytes(), &parsed)
+            .is_ok();
+        ok && known
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of a random password with the default parameters, made once per process.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        let random: [u8; 16] = rand::random();
+        Argon2::default()
+            .hash_password(&random, &salt)
+            .expect("hashing random bytes")
+            .to_string()
+    })
+}
+
+/// Problems with a new password, if any.
+pub fn check_strength(password: &str) -> Option<String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Some(format!("at least {MIN_PASSWORD_CHARS} characters"));
+    }
+    if password.len() > 1024 {
+        return Some("at most 1024 bytes".to_owned());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hash_then_verify() {
+        let phc = hash("correct horse battery".to_owned().into())
+            .await
+            .unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(verify("correct horse battery".to_owned().into(), Some(phc.clone())).await);
+        assert!(!verify("wrong horse battery".to_owned().into(), Some(phc)).await);
+        assert!(!verify("anything at all".to_owned().into(), None).await);
+    }
+}

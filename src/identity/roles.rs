@@ -1,0 +1,151 @@
+//! Roles and the permission matrix: the one place that says who may do what.
+//!
+//! Endpoints ask for a [`Permission`] (an endpoint group); [`Permission::allowed_roles`] is the
+//! matrix. README's matrix table is rendered from it ([`matrix_markdown`]) and a test keeps the
+//! two identical, and the access tests iterate over it.
+
+use std::fmt;
+
+use strum::{EnumIter, IntoEnumIterator};
+
+/// A staff role in a brand. The owner is not a membership: it holds in every brand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter)]
+pub enum Role {
+    /// The company owner: every brand, onboarding, cross-brand analytics.
+    Owner,
+    /// Everything in one brand, including its staff.
+    BrandManager,
+    /// Stock, zones, reservations, fulfilment; no prices or staff.
+    Warehouse,
+    /// Orders and customers (read), chat conversations; no catalog or stock writes.
+    Support,
+}
+
+impl Role {
+    /// Every role, in the matrix's column order.
+    pub fn all() -> impl Iterator<Item = Role> {
+        Role::iter()
+    }
+
+    /// The name used in the API, the database (`app.role`, memberships) and the docs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::BrandManager => "brand_manager",
+            Role::Warehouse => "warehouse",
+            Role::Support => "support",
+        }
+    }
+
+    /// Parses a membership role (the owner is not one).
+    pub fn parse_membership(s: &str) -> Option<Role> {
+        match s {
+            "brand_manager" => Some(Role::BrandManager),
+            "warehouse" => Some(Role::Warehouse),
+            "support" => Some(Role::Support),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An endpoint group. Every staff endpoint requires exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter)]
+pub enum Permission {
+    /// Create brands, change their domains, theme, features and activation.
+    BrandsManage,
+    /// Add, change and remove staff memberships in a brand.
+    StaffManage,
+    /// Read the brand's settings as staff (name, theme, features).
+    BrandRead,
+}
+
+impl Permission {
+    /// Every endpoint group, in the matrix's row order.
+    pub fn all() -> impl Iterator<Item = Permission> {
+        Permission::iter()
+    }
+
+    /// The matrix.
+    pub fn allowed_roles(self) -> &'static [Role] {
+        use Role::*;
+        match self {
+            Permission::BrandsManage => &[Owner],
+            Permission::StaffManage => &[Owner, BrandManager],
+            Permission::BrandRead => &[Owner, BrandManager, Warehouse, Support],
+        }
+    }
+
+    pub fn allows(self, role: Role) -> bool {
+        self.allowed_roles().contains(&role)
+    }
+
+    /// The group's name in docs and operation descriptions.
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::BrandsManage => "brands.manage",
+            Permission::StaffManage => "staff.manage",
+            Permission::BrandRead => "brand.read",
+        }
+    }
+
+    /// What the group covers, for the README table.
+    pub fn endpoints(self) -> &'static str {
+        match self {
+            Permission::BrandsManage => {
+                "`POST/GET /v1/admin/brands`, `GET/PATCH /v1/admin/brands/{slug}`"
+            }
+            Permission::StaffManage => {
+                "`GET/POST /v1/admin/staff`, `PATCH/DELETE /v1/admin/staff/{user_id}`"
+            }
+            Permission::BrandRead => "`GET /v1/admin/brand`",
+        }
+    }
+}
+
+/// README's permission matrix, rendered from [`Permission::allowed_roles`].
+pub fn matrix_markdown() -> String {
+    let mut out = String::from("| endpoint group | endpoints |");
+    for role in Role::all() {
+        out.push_str(&format!(" {role} |"));
+    }
+    out.push_str("\n|---|---|");
+    for _ in Role::all() {
+        out.push_str("---|");
+    }
+    for p in Permission::all() {
+        out.push_str(&format!("\n| `{}` | {} |", p.name(), p.endpoints()));
+        for role in Role::all() {
+            out.push_str(if p.allows(role) { " yes |" } else { " - |" });
+        }
+    }
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_owner_may_do_everything() {
+        for p in Permission::all() {
+            assert!(p.allows(Role::Owner), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn readme_shows_the_matrix_of_the_code() {
+        let readme = include_str!("../../README.md");
+        let matrix = matrix_markdown();
+        assert!(
+            readme.contains(&matrix),
+            "README.md's permission matrix differs from the code; paste this:\n{matrix}"
+        );
+    }
+}

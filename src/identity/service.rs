@@ -1,0 +1,460 @@
+//! Identity rules: login with throttling, token checks, logout, the caller's brands, and staff
+//! management inside a brand.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use tokio_postgres::error::SqlState;
+use uuid::Uuid;
+
+use super::{Role, Staff, password, repo, token};
+use crate::{
+    audit,
+    db::{Db, DbError},
+    error::{ApiError, FieldError},
+    tenants::{Actor, TenantScope},
+};
+
+/// Login and token settings (validated in `config`).
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub token_ttl: Duration,
+    /// Failed logins per email within `throttle_window` before it is locked for a window.
+    pub max_failures: u32,
+    pub throttle_window: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Unknown email, wrong password and disabled account are one answer.
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    #[error("invalid or expired token")]
+    InvalidToken,
+    #[error("too many failed logins for this email")]
+    Throttled { retry_after_secs: u64 },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::InvalidCredentials | AuthError::InvalidToken => {
+                ApiError::unauthorized(e.to_string())
+            }
+            AuthError::Throttled { retry_after_secs } => {
+                ApiError::too_many_requests(retry_after_secs)
+            }
+            AuthError::Db(db) => db.into(),
+            AuthError::Internal(e) => ApiError::internal(e),
+        }
+    }
+}
+
+/// The canonical form of an email: trimmed and lowercased (emails are unique
+/// case-insensitively).
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A successful login.
+pub struct Session {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user_id: Uuid,
+}
+
+/// Checks credentials and issues a token. Unknown email and wrong password take the same
+/// path (a full argon2 verification each) and give the same error; failures are counted per
+/// email and lock it for a window once too many.
+pub async fn login(
+    db: &Db,
+    settings: &AuthSettings,
+    email: &str,
+    password: SecretString,
+) -> Result<Session, AuthError> {
+    let email = normalise_email(email);
+    let (locked, candidate) = db
+        .global_tx(&Actor::System, async |tx| {
+            let locked = repo::throttle_locked(tx, &email).await?;
+            let candidate = match locked {
+                Some(_) => None,
+                None => repo::login_candidate(tx, &email).await?,
+            };
+            Ok::<_, DbError>((locked, candidate))
+        })
+        .await?;
+    if let Some(secs) = locked {
+        return Err(AuthError::Throttled {
+            retry_after_secs: secs.max(1) as u64,
+        });
+    }
+
+    // No connection is held while hashing.
+    let user_id = candidate.as_ref().map(|c| c.id);
+    let ok = password::verify(password, candidate.map(|c| c.password_hash)).await;
+
+    match (ok, user_id) {
+        (true, Some(user_id)) => {
+            let issued = token::issue();
+            let expires_at = db
+                .global_tx(&Actor::System, async |tx| {
+                    repo::throttle_clear(tx, &email).await?;
+                    repo::insert_session(
+                        tx,
+                        &issued.hash,
+                        user_id,
+                        settings.token_ttl.as_secs_f64(),
+                    )
+                    .await
+                })
+                .await?;
+            Ok(Session {
+                token: issued.token,
+                expires_at,
+                user_id,
+            })
+        }
+        _ => {
+            let window = settings.throttle_window.as_secs_f64();
+            db.global_tx(&Actor::System, async |tx| {
+                let failures = repo::throttle_failure(tx, &email, window).await?;
+                if failures >= settings.max_failures as i32 {
+                    repo::throttle_lock(tx, &email, window).await?;
+                }
+                Ok::<_, DbError>(())
+            })
+            .await?;
+            Err(AuthError::InvalidCredentials)
+        }
+    }
+}
+
+/// The staff member behind a token, with all memberships.
+pub async fn authenticate(db: &Db, token: &str) -> Result<Staff, AuthError> {
+    let hash = token::hash(token);
+    db.global_tx(&Actor::System, async |tx| {
+        repo::session_staff(tx, &hash).await
+    })
+    .await?
+    .ok_or(AuthError::InvalidToken)
+}
+
+/// Revokes the caller's token.
+pub async fn logout(db: &Db, staff: &Staff) -> Result<(), AuthError> {
+    db.global_tx(&Actor::System, async |tx| {
+        repo::revoke_session(tx, &staff.token_hash).await
+    })
+    .await?;
+    Ok(())
+}
+
+/// The brands the caller works in, with the role in each.
+pub async fn brands_of(db: &Db, staff: &Staff) -> Result<Vec<repo::BrandRole>, DbError> {
+    db.global_tx(&Actor::System, async |tx| {
+        repo::brands_of_staff(tx, staff.user_id, staff.is_owner).await
+    })
+    .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StaffError {
+    #[error("invalid staff member")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StaffError> for ApiError {
+    fn from(e: StaffError) -> Self {
+        match e {
+            StaffError::Invalid(errors) => ApiError::invalid(errors),
+            StaffError::NotFound(what) => ApiError::not_found(what),
+            StaffError::Conflict(what) => ApiError::conflict(what),
+            StaffError::Db(db) => db.into(),
+            StaffError::Internal(e) => ApiError::internal(e),
+        }
+    }
+}
+
+/// A staff member to add to the scope's brand. A new email creates an account, which needs a
+/// display name and an initial password.
+pub struct NewMember {
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub initial_password: Option<SecretString>,
+}
+
+/// A membership in the scope's brand.
+pub struct Member {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub since: DateTime<Utc>,
+    pub disabled: bool,
+}
+
+fn valid_email(email: &str) -> bool {
+    let parts: Vec<&str> = email.split('@').collect();
+    parts.len() == 2
+        && !parts[0].is_empty()
+        && parts[1].contains('.')
+        && !parts[1].starts_with('.')
+        && !parts[1].ends_with('.')
+        && email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+}
+
+/// Adds a member to the scope's brand (or changes their role if already one). Returns the
+/// member and whether it was added.
+pub async fn add_member(
+    db: &Db,
+    scope: &TenantScope,
+    new: NewMember,
+) -> Result<(Member, bool), StaffError> {
+    let email = normalise_email(&new.email);
+    let mut errors = Vec::new();
+    if !valid_email(&email) {
+        errors.push(FieldError::new("email", "an email address"));
+    }
+    if new.role == Role::Owner {
+        errors.push(FieldError::new(
+            "role",
+            "one of brand_manager, warehouse, support",
+        ));
+    }
+    if let Some(pw) = &new.initial_password
+        && let Some(problem) = password::check_strength(pw.expose_secret())
+    {
+        errors.push(FieldError::new("initial_password", problem));
+    }
+    if let Some(name) = &new.display_name
+        && !(1..=200).contains(&name.trim().chars().count())
+    {
+        errors.push(FieldError::new("display_name", "1 to 200 characters"));
+    }
+    if !errors.is_empty() {
+        return Err(StaffError::Invalid(errors));
+    }
+    // Hash before opening the transaction: no connection is held while hashing.
+    let password_hash = match &new.initial_password {
+        Some(pw) => Some(password::hash(pw.clone()).await?),
+        None => None,
+    };
+
+    let result = db
+        .tenant_tx(scope, async |tx| {
+            let (user_id, display_name) = match repo::user_by_email(tx, &email).await? {
+                Some(user) if user.is_owner => {
+                    return Err(StaffError::Conflict(
+                        "this is the company owner, who already acts in every brand",
+                    ));
+                }
+                Some(user) => (user.id, user.display_name),
+                None => {
+                    let (Some(name), Some(hash)) = (&new.display_name, &password_hash) else {
+                        return Err(StaffError::Invalid(vec![FieldError::new(
+                            "initial_password",
+                            "a new account needs display_name and initial_password",
+                        )]));
+                    };
+                    let id = repo::insert_user(tx, &email, name.trim(), hash, false)
+                        .await
+                        .map_err(unique_email)?;
+                    audit::record(
+                        tx,
+                        "staff.account_create",
+                        &id.to_string(),
+                        serde_json::json!({}),
+                    )
+                    .await?;
+                    (id, name.trim().to_owned())
+                }
+            };
+            let created = repo::upsert_membership(tx, user_id, new.role).await?;
+            audit::record(
+                tx,
+                if created {
+                    "staff.add"
+                } else {
+                    "staff.role_change"
+                },
+                &user_id.to_string(),
+                serde_json::json!({ "role": new.role.as_str() }),
+            )
+            .await?;
+            Ok((user_id, display_name, created))
+        })
+        .await?;
+    let (user_id, display_name, created) = result;
+    Ok((
+        Member {
+            user_id,
+            email,
+            display_name,
+            role: new.role.as_str().to_owned(),
+            since: Utc::now(),
+            disabled: false,
+        },
+        created,
+    ))
+}
+
+fn unique_email(e: DbError) -> StaffError {
+    match e.constraint() {
+        Some((code, Some("staff_users_email_key"))) if *code == SqlState::UNIQUE_VIOLATION => {
+            StaffError::Conflict("an account with this email was created concurrently")
+        }
+        _ => StaffError::Db(e),
+    }
+}
+
+pub async fn list_members(db: &Db, scope: &TenantScope) -> Result<Vec<Member>, StaffError> {
+    let rows = db
+        .tenant_tx(scope, async |tx| repo::list_brand_staff(tx).await)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Member {
+            user_id: r.user_id,
+            email: r.email,
+            display_name: r.display_name,
+            role: r.role,
+            since: r.since,
+            disabled: r.disabled,
+        })
+        .collect())
+}
+
+pub async fn change_role(
+    db: &Db,
+    scope: &TenantScope,
+    user_id: Uuid,
+    role: Role,
+) -> Result<(), StaffError> {
+    if role == Role::Owner {
+        return Err(StaffError::Invalid(vec![FieldError::new(
+            "role",
+            "one of brand_manager, warehouse, support",
+        )]));
+    }
+    db.tenant_tx(scope, async |tx| {
+        if repo::update_membership(tx, user_id, role).await? == 0 {
+            return Err(StaffError::NotFound("no such staff member in this brand"));
+        }
+        audit::record(
+            tx,
+            "staff.role_change",
+            &user_id.to_string(),
+            serde_json::json!({ "role": role.as_str() }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn remove_member(db: &Db, scope: &TenantScope, user_id: Uuid) -> Result<(), StaffError> {
+    db.tenant_tx(scope, async |tx| {
+        if repo::delete_membership(tx, user_id).await? == 0 {
+            return Err(StaffError::NotFound("no such staff member in this brand"));
+        }
+        audit::record(
+            tx,
+            "staff.remove",
+            &user_id.to_string(),
+            serde_json::json!({}),
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Creates the company owner's account (CLI bootstrap). Fails if the email exists.
+pub async fn create_owner(
+    db: &Db,
+    email: &str,
+    display_name: &str,
+    password: SecretString,
+) -> Result<Uuid, StaffError> {
+    let email = normalise_email(email);
+    let mut errors = Vec::new();
+    if !valid_email(&email) {
+        errors.push(FieldError::new("email", "an email address"));
+    }
+    if let Some(problem) = password::check_strength(password.expose_secret()) {
+        errors.push(FieldError::new("password", problem));
+    }
+    if !errors.is_empty() {
+        return Err(StaffError::Invalid(errors));
+    }
+    let hash = password::hash(password).await?;
+    db.global_tx(&Actor::System, async |tx| {
+        if repo::user_by_email(tx, &email).await?.is_some() {
+            return Err(StaffError::Conflict("an account with this email exists"));
+        }
+        let id = repo::insert_user(tx, &email, display_name.trim(), &hash, true)
+            .await
+            .map_err(unique_email)?;
+        audit::record(
+            tx,
+            "staff.owner_create",
+            &id.to_string(),
+            serde_json::json!({}),
+        )
+        .await?;
+        Ok(id)
+    })
+    .await
+}
+
+/// Creates a staff account (if the email is new) and a membership in `scope`'s brand, for
+/// seeding and the CLI. Returns the user id.
+pub async fn ensure_member(
+    db: &Db,
+    scope: &TenantScope,
+    email: &str,
+    display_name: &str,
+    role: Role,
+    password: SecretString,
+) -> Result<Uuid, StaffError> {
+    let (member, _) = add_member(
+        db,
+        scope,
+        NewMember {
+            email: email.to_owned(),
+            display_name: Some(display_name.to_owned()),
+            role,
+            initial_password: Some(password),
+        },
+    )
+    .await?;
+    Ok(member.user_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(normalise_email("  Ana@Fiber-X.COM "), "ana@fiber-x.com");
+        assert!(valid_email("ana@fiber-x.com"));
+        for bad in ["", "ana", "ana@", "@x.com", "a@b", "a b@c.de", "a@.com"] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+    }
+}

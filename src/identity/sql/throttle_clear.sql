@@ -1,0 +1,1 @@
+delete from app.login_throttle where email = $1

@@ -1,0 +1,621 @@
+//! Staff identity and access: tokens, the permission matrix, brand boundaries, onboarding.
+
+use std::time::{Duration, Instant};
+
+use brandhouse::identity::{Permission, Role};
+use reqwest::Method;
+
+use crate::helpers::{Signed, TEST_PASSWORD, TestApp, assert_problem};
+
+/// One request that exercises an endpoint group, and the status an allowed caller gets.
+struct Sample {
+    method: Method,
+    path: &'static str,
+    body: Option<serde_json::Value>,
+    ok: u16,
+}
+
+/// Samples per endpoint group. The match is exhaustive: a new group does not compile until it
+/// has samples, so the matrix test always covers the whole matrix.
+fn samples(p: Permission, n: usize) -> Vec<Sample> {
+    match p {
+        Permission::BrandsManage => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/brands",
+                body: None,
+                ok: 200,
+            },
+            Sample {
+                method: Method::PATCH,
+                path: "/v1/admin/brands/fiber-x",
+                body: Some(serde_json::json!({ "name": format!("Fiber X {n}") })),
+                ok: 200,
+            },
+        ],
+        Permission::StaffManage => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/staff",
+                body: None,
+                ok: 200,
+            },
+            Sample {
+                method: Method::POST,
+                path: "/v1/admin/staff",
+                body: Some(serde_json::json!({
+                    "email": format!("new{n}@fiber-x.test"),
+                    "role": "support",
+                    "display_name": "New Person",
+                    "initial_password": "a long enough password",
+                })),
+                ok: 201,
+            },
+        ],
+        Permission::BrandRead => vec![Sample {
+            method: Method::GET,
+            path: "/v1/admin/brand",
+            body: None,
+            ok: 200,
+        }],
+    }
+}
+
+async fn fiber_x_with_one_of_each_role(app: &TestApp) -> Vec<(Role, Signed)> {
+    app.create_brand("fiber-x", "FBX").await;
+    app.create_brand("suzume", "SZM").await;
+    let mut out = vec![(Role::Owner, app.owner("owner@brandhouse.test").await)];
+    for role in [Role::BrandManager, Role::Warehouse, Role::Support] {
+        let email = format!("{role}@fiber-x.test");
+        out.push((role, app.staff("fiber-x", role, &email).await));
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_role_gets_exactly_the_endpoint_groups_of_the_matrix() {
+    let app = TestApp::spawn().await;
+    let people = fiber_x_with_one_of_each_role(&app).await;
+    let mut n = 0;
+    for permission in Permission::all() {
+        for (role, who) in &people {
+            for sample in samples(permission, n) {
+                n += 1;
+                let mut req = app.authed(sample.method.clone(), sample.path, who, Some("fiber-x"));
+                if let Some(body) = &sample.body {
+                    req = req.json(body);
+                }
+                let resp = req.send().await.unwrap();
+                let status = resp.status().as_u16();
+                if permission.allows(*role) {
+                    assert_eq!(
+                        status,
+                        sample.ok,
+                        "{role} on {} {} ({}): {}",
+                        sample.method,
+                        sample.path,
+                        permission.name(),
+                        resp.text().await.unwrap()
+                    );
+                } else {
+                    assert_eq!(
+                        status,
+                        403,
+                        "{role} on {} {} ({})",
+                        sample.method,
+                        sample.path,
+                        permission.name()
+                    );
+                    assert_problem(resp, 403).await;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_staff_operation_documents_its_permission_and_roles() {
+    let spec: serde_json::Value = serde_json::from_str(&brandhouse::api::spec_json()).unwrap();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            if !secured || path.starts_with("/v1/auth/") {
+                continue;
+            }
+            let description = op["description"].as_str().unwrap_or_default();
+            let permission = Permission::all()
+                .find(|p| description.contains(&format!("Permission `{}`", p.name())))
+                .unwrap_or_else(|| panic!("{method} {path} names no permission"));
+            let roles: Vec<&str> = permission
+                .allowed_roles()
+                .iter()
+                .map(|r| r.as_str())
+                .collect();
+            let expected = if roles.len() == 1 {
+                format!("role {}", roles[0])
+            } else {
+                format!("roles {}", roles.join(", "))
+            };
+            assert!(
+                description.contains(&expected),
+                "{method} {path}: description must list {expected}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_brand_manager_of_fiber_x_gets_no_suzume_data_from_any_endpoint() {
+    let app = TestApp::spawn().await;
+    let people = fiber_x_with_one_of_each_role(&app).await;
+    let manager = &people[1].1;
+    // Something of Suzume's that must never show.
+    app.staff("suzume", Role::Support, "secret-person@suzume.test")
+        .await;
+
+    let spec: serde_json::Value = serde_json::from_str(&brandhouse::api::spec_json()).unwrap();
+    let mut checked = 0;
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            if op["security"].as_array().is_none_or(|s| s.is_empty())
+                || path.starts_with("/v1/auth/")
+            {
+                continue;
+            }
+            let concrete = path
+                .replace("{slug}", "suzume")
+                .replace("{user_id}", "00000000-0000-0000-0000-000000000001");
+            let method_upper = method.to_uppercase();
+            let mut req = app.authed(
+                method_upper.parse().unwrap(),
+                &concrete,
+                manager,
+                Some("suzume"),
+            );
+            if method != "get" && method != "delete" {
+                req = req.json(&serde_json::json!({}));
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let body = resp.text().await.unwrap();
+            assert!(
+                [400, 403, 404].contains(&status),
+                "{method} {path} as Fiber X's manager in suzume: {status} {body}"
+            );
+            assert!(
+                !body.contains("secret-person"),
+                "{method} {path} leaked: {body}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "only {checked} operations checked");
+
+    // And the brand-scoped reads, with a valid body where one is needed, are 403.
+    for path in ["/v1/admin/staff", "/v1/admin/brand"] {
+        let resp = app
+            .authed(Method::GET, path, manager, Some("suzume"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(resp, 403).await;
+    }
+    let resp = app
+        .authed(Method::POST, "/v1/admin/staff", manager, Some("suzume"))
+        .json(
+            &serde_json::json!({"email": "sneak@fiber-x.test", "role": "brand_manager",
+            "display_name": "Sneak", "initial_password": "a long enough password"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 403).await;
+    let sneaked: i64 = app
+        .db
+        .admin()
+        .await
+        .query_one(
+            "select count(*) from app.staff_users where email = 'sneak@fiber-x.test'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(sneaked, 0);
+}
+
+#[tokio::test]
+async fn the_owner_switches_brand_by_changing_the_header() {
+    let app = TestApp::spawn().await;
+    let people = fiber_x_with_one_of_each_role(&app).await;
+    let owner = &people[0].1;
+    app.staff("suzume", Role::Warehouse, "ware@suzume.test")
+        .await;
+
+    for (brand, expected) in [
+        ("fiber-x", "brand_manager@fiber-x.test"),
+        ("suzume", "ware@suzume.test"),
+    ] {
+        let staff: serde_json::Value = app
+            .authed(Method::GET, "/v1/admin/staff", owner, Some(brand))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let emails: Vec<&str> = staff
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["email"].as_str().unwrap())
+            .collect();
+        assert!(emails.contains(&expected), "{brand}: {emails:?}");
+        let other = if brand == "fiber-x" {
+            "ware@suzume.test"
+        } else {
+            "brand_manager@fiber-x.test"
+        };
+        assert!(!emails.contains(&other), "{brand}: {emails:?}");
+    }
+    let me: serde_json::Value = app
+        .authed(Method::GET, "/v1/auth/me", owner, None)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["is_owner"], true);
+    let brands: Vec<(&str, &str)> = me["brands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["slug"].as_str().unwrap(), b["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(brands, [("fiber-x", "owner"), ("suzume", "owner")]);
+
+    let me: serde_json::Value = app
+        .authed(Method::GET, "/v1/auth/me", &people[2].1, None)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["is_owner"], false);
+    assert_eq!(
+        me["brands"],
+        serde_json::json!([{"slug": "fiber-x", "name": "Brand fiber-x", "is_active": true, "role": "warehouse"}])
+    );
+}
+
+#[tokio::test]
+async fn expired_and_revoked_tokens_are_401_and_only_a_hash_is_stored() {
+    let app = TestApp::spawn().await;
+    app.create_brand("fiber-x", "FBX").await;
+    let who = app.staff("fiber-x", Role::Support, "s@fiber-x.test").await;
+    let me = |who: &Signed| app.authed(Method::GET, "/v1/auth/me", who, None).send();
+    assert_eq!(me(&who).await.unwrap().status(), 200);
+
+    // The raw token appears nowhere in the database: dump it all and look.
+    let dump = std::process::Command::new("pg_dump")
+        .args(["--data-only", &crate::helpers::admin_url(&app.db.name)])
+        .output()
+        .expect("pg_dump runs");
+    assert!(dump.status.success());
+    let dump = String::from_utf8_lossy(&dump.stdout);
+    assert!(!dump.contains(&who.token), "the raw token is stored");
+    assert!(
+        !dump.contains(&who.token["bh_".len()..]),
+        "the raw token is stored"
+    );
+    let hash = hex::encode(brandhouse::identity::token::hash(&who.token));
+    assert!(dump.contains(&hash), "its SHA-256 is");
+
+    // Revoked.
+    let resp = app
+        .authed(Method::POST, "/v1/auth/logout", &who, None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert_problem(me(&who).await.unwrap(), 401).await;
+
+    // Expired.
+    let who = Signed {
+        email: who.email.clone(),
+        token: {
+            let r: serde_json::Value = app
+                .login("s@fiber-x.test", TEST_PASSWORD)
+                .await
+                .json()
+                .await
+                .unwrap();
+            r["token"].as_str().unwrap().to_owned()
+        },
+    };
+    assert_eq!(me(&who).await.unwrap().status(), 200);
+    app.db
+        .admin()
+        .await
+        .execute(
+            "update app.staff_sessions set expires_at = now() - interval '1 second' where revoked_at is null",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_problem(me(&who).await.unwrap(), 401).await;
+
+    // Missing, malformed and made-up tokens.
+    assert_problem(
+        app.client.get(app.url("/v1/auth/me")).send().await.unwrap(),
+        401,
+    )
+    .await;
+    for bad in ["nonsense", "bh_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
+        let resp = app
+            .client
+            .get(app.url("/v1/auth/me"))
+            .bearer_auth(bad)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(resp, 401).await;
+    }
+}
+
+#[tokio::test]
+async fn wrong_email_and_wrong_password_are_the_same_401_in_comparable_time() {
+    let app = TestApp::spawn_with(&[("LOGIN_MAX_FAILURES", "1000")]).await;
+    app.create_brand("fiber-x", "FBX").await;
+    app.staff("fiber-x", Role::Support, "real@fiber-x.test")
+        .await;
+
+    let mut unknown = Vec::new();
+    let mut wrong = Vec::new();
+    for i in 0..15 {
+        let started = Instant::now();
+        let a = app
+            .login(&format!("nobody{i}@fiber-x.test"), "whatever password")
+            .await;
+        unknown.push(started.elapsed());
+        let started = Instant::now();
+        let b = app
+            .login("real@fiber-x.test", "not the password at all")
+            .await;
+        wrong.push(started.elapsed());
+        let (a, b) = (assert_problem(a, 401).await, assert_problem(b, 401).await);
+        assert_eq!(a["detail"], b["detail"]);
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (u, w) = (median(&mut unknown), median(&mut wrong));
+    let ratio = u.as_secs_f64().max(w.as_secs_f64()) / u.as_secs_f64().min(w.as_secs_f64());
+    println!(
+        "login timing: unknown email median {u:?}, wrong password median {w:?}, ratio {ratio:.2}"
+    );
+    assert!(ratio < 2.0, "unknown {u:?} vs wrong password {w:?}");
+}
+
+#[tokio::test]
+async fn repeated_failures_for_one_email_are_throttled_with_retry_after() {
+    let app = TestApp::spawn_with(&[("LOGIN_MAX_FAILURES", "3")]).await;
+    app.create_brand("fiber-x", "FBX").await;
+    app.staff("fiber-x", Role::Support, "target@fiber-x.test")
+        .await;
+    for _ in 0..3 {
+        assert_problem(
+            app.login("target@fiber-x.test", "wrong password here")
+                .await,
+            401,
+        )
+        .await;
+    }
+    // Locked now: even the right password waits.
+    let resp = app.login("TARGET@fiber-x.test", TEST_PASSWORD).await;
+    let retry_after: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 0 && retry_after <= 900);
+    assert_problem(resp, 429).await;
+    // Other emails are not affected.
+    app.staff("fiber-x", Role::Support, "other@fiber-x.test")
+        .await;
+    // The lock ends with its window.
+    app.db
+        .admin()
+        .await
+        .execute(
+            "update app.login_throttle set locked_until = now() - interval '1 second'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        app.login("target@fiber-x.test", TEST_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_owner_onboards_a_brand_that_serves_at_once_and_deactivation_hides_its_storefront() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner("owner@brandhouse.test").await;
+    let resp = app
+        .authed(Method::POST, "/v1/admin/brands", &owner, None)
+        .json(&serde_json::json!({
+            "slug": "glow-lab", "name": "Glow Lab", "sku_prefix": "GLW", "currency": "EUR",
+            "domains": ["glowlab.test"],
+            "theme": {"colors": {"primary": "#ff00aa", "secondary": "#222222", "background": "#ffffff", "text": "#111111"},
+                      "font_family": "Inter, sans-serif", "logo_url": "https://cdn.glowlab.test/logo.svg"}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let brand: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(brand["domains"], serde_json::json!(["glowlab.test"]));
+
+    let theme: serde_json::Value = app
+        .client
+        .get(app.url("/v1/storefront/theme"))
+        .header("Host", "glowlab.test")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theme["theme"]["colors"]["primary"], "#ff00aa");
+    app.add_categories("glow-lab", &[("SKIN", "Skin")]).await;
+
+    // Duplicates and invalid fields.
+    let dup = app
+        .authed(Method::POST, "/v1/admin/brands", &owner, None)
+        .json(&serde_json::json!({"slug": "glow-lab", "name": "Again", "sku_prefix": "GLX"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(dup, 409).await;
+    let bad = app
+        .authed(Method::POST, "/v1/admin/brands", &owner, None)
+        .json(&serde_json::json!({"slug": "Bad Slug", "name": "", "sku_prefix": "toolong", "domains": ["glowlab.test"]}))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(bad, 422).await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["slug", "name", "sku_prefix"]);
+
+    // Deactivate: storefront 404, rows kept, staff still reach it.
+    let resp = app
+        .authed(Method::PATCH, "/v1/admin/brands/glow-lab", &owner, None)
+        .json(&serde_json::json!({"is_active": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_problem(
+        app.storefront_get("glow-lab", "/v1/storefront/theme").await,
+        404,
+    )
+    .await;
+    let rows: i64 = app
+        .db
+        .admin()
+        .await
+        .query_one("select count(*) from app.categories c join app.tenants t on t.id = c.tenant_id where t.slug = 'glow-lab'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 1);
+    let staff_view = app
+        .authed(Method::GET, "/v1/admin/brand", &owner, Some("glow-lab"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(staff_view.status(), 200);
+
+    // Reactivate.
+    app.authed(Method::PATCH, "/v1/admin/brands/glow-lab", &owner, None)
+        .json(&serde_json::json!({"is_active": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.storefront_get("glow-lab", "/v1/storefront/theme")
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn staff_writes_are_in_the_audit_trail_with_who_and_which_brand() {
+    let app = TestApp::spawn().await;
+    let people = fiber_x_with_one_of_each_role(&app).await;
+    let manager = &people[1].1;
+    let resp = app
+        .authed(Method::POST, "/v1/admin/staff", manager, Some("fiber-x"))
+        .json(
+            &serde_json::json!({"email": "temp@fiber-x.test", "role": "warehouse",
+            "display_name": "Temp", "initial_password": "a long enough password"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let added: serde_json::Value = resp.json().await.unwrap();
+    let resp = app
+        .authed(
+            Method::DELETE,
+            &format!("/v1/admin/staff/{}", added["user_id"].as_str().unwrap()),
+            manager,
+            Some("fiber-x"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+
+    let admin = app.db.admin().await;
+    let rows = admin
+        .query(
+            "select a.action, a.role, t.slug, u.email from app.audit_log a \
+             join app.tenants t on t.id = a.tenant_id join app.staff_users u on u.id = a.user_id \
+             where u.email = 'brand_manager@fiber-x.test' order by a.id",
+            &[],
+        )
+        .await
+        .unwrap();
+    let got: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "staff.account_create".to_owned(),
+                "brand_manager".to_owned(),
+                "fiber-x".to_owned()
+            ),
+            (
+                "staff.add".to_owned(),
+                "brand_manager".to_owned(),
+                "fiber-x".to_owned()
+            ),
+            (
+                "staff.remove".to_owned(),
+                "brand_manager".to_owned(),
+                "fiber-x".to_owned()
+            ),
+        ]
+    );
+    // The API role can append to the trail but not read or rewrite it.
+    let api = app.db.api().await;
+    for sql in [
+        "select count(*) from app.audit_log",
+        "update app.audit_log set action = 'x.y'",
+        "delete from app.audit_log",
+    ] {
+        let err = api.execute(sql, &[]).await.unwrap_err();
+        assert_eq!(
+            err.code(),
+            Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+            "{sql}"
+        );
+    }
+}

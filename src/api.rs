@@ -6,7 +6,8 @@ use std::time::Duration;
 use poem_openapi::{ApiResponse, Object, OpenApi, OpenApiService, Tags, payload::Json};
 
 use crate::{
-    catalog::api::CatalogApi,
+    cache::Cache,
+    catalog::{admin_api::CatalogAdminApi, api::CatalogApi},
     config::Config,
     db::Db,
     error::ApiError,
@@ -21,15 +22,17 @@ pub struct AppState {
     pub db: Db,
     pub tenants: TenantResolver,
     pub auth: AuthSettings,
+    pub cache: Cache,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: &Config) -> Self {
+    pub fn new(db: Db, config: &Config, cache: Cache) -> Self {
         let tenants = TenantResolver::new(db.clone(), config.tenant_cache_ttl);
         Self {
             db,
             tenants,
             auth: config.auth.clone(),
+            cache,
         }
     }
 }
@@ -47,6 +50,8 @@ pub enum ApiTags {
     Brands,
     /// Staff memberships and roles in a brand.
     Staff,
+    /// Categories, products, variants and SKUs (staff).
+    Catalog,
 }
 
 #[derive(Debug, Object)]
@@ -115,6 +120,7 @@ pub type Apis = (
     CatalogApi,
     BrandsApi,
     StaffApi,
+    CatalogAdminApi,
 );
 
 /// The OpenAPI service for `state`. The spec does not depend on the state.
@@ -136,7 +142,10 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             BrandsApi {
                 state: state.clone(),
             },
-            StaffApi { state },
+            StaffApi {
+                state: state.clone(),
+            },
+            CatalogAdminApi { state },
         ),
         "brandhouse",
         env!("CARGO_PKG_VERSION"),
@@ -155,5 +164,5 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
 pub fn spec_json() -> String {
     let config = Config::from_lookup(|_| None).expect("the default configuration is valid");
     let db = Db::new(&config.db).expect("building a pool opens no connection");
-    service(AppState::new(db, &config)).spec()
+    service(AppState::new(db, &config, Cache::disabled())).spec()
 }

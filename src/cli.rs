@@ -119,9 +119,13 @@ async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {
         .context("starting the API")?;
     if demo.is_some() {
         let state = app.state();
-        let brands = seed::demo(&state.db, &state.tenants)
+        let seeded = seed::demo(&state.db, &state.tenants)
             .await
             .map_err(|e| anyhow::anyhow!("seeding the demo brands: {e:?}"))?;
+        let brands = seeded.brands;
+        if seeded.products_created > 0 {
+            eprintln!("demo catalog: {} products created", seeded.products_created);
+        }
         seed::demo_staff(&state.db, &state.tenants)
             .await
             .map_err(|e| anyhow::anyhow!("seeding the demo staff: {e:?}"))?;
@@ -132,6 +136,9 @@ async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {
         println!("  API docs:   {base}/docs   (spec: {base}/openapi.json)");
         println!("  try:        curl -H 'X-Tenant-ID: fiber-x' {base}/v1/storefront/theme");
         println!("              curl -H 'X-Tenant-ID: suzume' {base}/v1/storefront/categories");
+        println!(
+            "              curl -H 'X-Tenant-ID: showstopper' '{base}/v1/storefront/products?limit=5&q=ceramic'"
+        );
         println!("              curl -H 'Host: showstopper.localhost' {base}/v1/storefront/theme");
         let (owner, _, owner_password) = seed::DEMO_OWNER;
         println!("  staff (demo passwords):");

@@ -176,6 +176,10 @@ pub struct Config {
     pub otlp_endpoint: Option<String>,
     pub service_name: String,
     pub auth: crate::identity::service::AuthSettings,
+    /// Redis for the storefront cache; none disables caching.
+    pub redis_url: Option<String>,
+    pub cache_ttl: Duration,
+    pub redis_timeout: Duration,
 }
 
 /// Defaults match `make demo` on one machine: local PostgreSQL with trust authentication.
@@ -296,7 +300,20 @@ impl Config {
             throttle_window: Duration::from_secs(throttle_secs),
         };
 
+        let redis_url = env.optional("REDIS_URL");
+        if let Some(url) = &redis_url
+            && (!url.starts_with("redis://") || fred::prelude::Config::from_url(url).is_err())
+        {
+            return Err(ConfigError::new(
+                "REDIS_URL",
+                "not a Redis URL (redis://host:port[/db])",
+            ));
+        }
+
         Ok(Self {
+            redis_url,
+            cache_ttl: Duration::from_secs(env.parse("CACHE_TTL_SECS", 300)?),
+            redis_timeout: env.millis("REDIS_TIMEOUT_MS", 100)?,
             auth,
             db,
             bind_addr,
@@ -385,6 +402,8 @@ mod tests {
             ("REQUEST_BODY_LIMIT_BYTES", "12"),
             ("AUTH_TOKEN_TTL_SECS", "5"),
             ("LOGIN_MAX_FAILURES", "0"),
+            ("REDIS_URL", "http://nope"),
+            ("REDIS_TIMEOUT_MS", "0"),
         ] {
             let err = load(&[(var, value)]).expect_err(var);
             assert_eq!(err.var, var, "{value}: {err}");

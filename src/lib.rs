@@ -14,7 +14,8 @@
 //! - [`tenants`]: brands, resolving a request's brand, [`tenants::TenantScope`], themes.
 //! - [`identity`]: staff accounts, tokens, roles, the permission matrix, the access check.
 //! - [`audit`]: the audit trail of staff writes.
-//! - [`catalog`]: categories (more to come).
+//! - [`catalog`]: categories, products, generated variants and SKUs, storefront reads.
+//! - [`cache`]: the tenant-keyed Redis cache (optional).
 //! - [`api`]: shared state, tags, health endpoints, the OpenAPI service.
 //! - [`startup`]: the HTTP application, middleware, graceful shutdown.
 //! - [`error`]: the error policy (RFC 9457 problem+json).
@@ -24,6 +25,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod cache;
 pub mod catalog;
 pub mod cli;
 pub mod config;

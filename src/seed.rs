@@ -25,7 +25,6 @@ pub struct DemoBrand {
     pub currency: &'static str,
     pub colors: [&'static str; 4],
     pub font_family: &'static str,
-    pub categories: &'static [(&'static str, &'static str)],
 }
 
 pub const DEMO_BRANDS: &[DemoBrand] = &[
@@ -36,7 +35,6 @@ pub const DEMO_BRANDS: &[DemoBrand] = &[
         currency: "EUR",
         colors: ["#1f1f24", "#c8743a", "#f7f4ef", "#1f1f24"],
         font_family: "\"Archivo\", sans-serif",
-        categories: &[("HAIR", "Hair care"), ("STYL", "Styling")],
     },
     DemoBrand {
         slug: "suzume",
@@ -45,7 +43,6 @@ pub const DEMO_BRANDS: &[DemoBrand] = &[
         currency: "JPY",
         colors: ["#8a5a44", "#e9c9b5", "#fffaf6", "#3b2a22"],
         font_family: "\"Noto Serif JP\", serif",
-        categories: &[("SKIN", "Skincare"), ("BODY", "Body care")],
     },
     DemoBrand {
         slug: "showstopper",
@@ -54,7 +51,6 @@ pub const DEMO_BRANDS: &[DemoBrand] = &[
         currency: "EUR",
         colors: ["#d6001c", "#111111", "#ffffff", "#111111"],
         font_family: "\"Bebas Neue\", \"Oswald\", sans-serif",
-        categories: &[("STYL", "Styling tools"), ("HAIR", "Hair accessories")],
     },
 ];
 
@@ -82,8 +78,46 @@ impl DemoBrand {
     }
 }
 
-/// Seeds the demo brands. Returns the slugs seeded.
-pub async fn demo(db: &Db, tenants: &TenantResolver) -> Result<Vec<&'static str>, ApiError> {
+/// The demo catalog: categories and products per brand (seed/demo-catalog.json, embedded).
+const DEMO_CATALOG: &str = include_str!("../seed/demo-catalog.json");
+
+#[derive(serde::Deserialize)]
+struct CatalogFile {
+    categories: Vec<CategoryEntry>,
+    products: Vec<ProductEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct CategoryEntry {
+    code: String,
+    name: String,
+}
+
+#[derive(serde::Deserialize)]
+struct ProductEntry {
+    handle: String,
+    category: String,
+    name: String,
+    description: String,
+    price_minor: i64,
+    status: String,
+    axes: Vec<catalog::variants::Axis>,
+}
+
+/// What the demo seed created.
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    pub brands: Vec<&'static str>,
+    pub products_created: usize,
+}
+
+/// Seeds the demo brands and their catalogs. Idempotent: existing brands, categories and
+/// products (by handle) are left as they are.
+pub async fn demo(db: &Db, tenants: &TenantResolver) -> Result<SeedReport, ApiError> {
+    let mut catalogs: std::collections::HashMap<String, CatalogFile> =
+        serde_json::from_str(DEMO_CATALOG)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("seed/demo-catalog.json: {e}")))?;
+    let mut report = SeedReport::default();
     for brand in DEMO_BRANDS {
         let scope = match tenants.scope_for_slug(brand.slug, Actor::System).await {
             Ok(scope) => scope,
@@ -94,15 +128,46 @@ pub async fn demo(db: &Db, tenants: &TenantResolver) -> Result<Vec<&'static str>
             }
             Err(e) => return Err(e.into()),
         };
-        db.tenant_tx(&scope, async |tx| {
-            for (code, name) in brand.categories {
-                catalog::repo::upsert_category(tx, code, name).await?;
-            }
-            Ok::<_, ApiError>(())
-        })
-        .await?;
+        let Some(file) = catalogs.remove(brand.slug) else {
+            continue;
+        };
+        let missing: Vec<ProductEntry> = db
+            .tenant_tx(&scope, async |tx| {
+                for c in &file.categories {
+                    catalog::repo::upsert_category(tx, &c.code, &c.name).await?;
+                }
+                let mut missing = Vec::new();
+                for p in file.products {
+                    if catalog::repo::product_number_by_handle(tx, &p.handle)
+                        .await?
+                        .is_none()
+                    {
+                        missing.push(p);
+                    }
+                }
+                Ok::<_, ApiError>(missing)
+            })
+            .await?;
+        for p in missing {
+            catalog::service::create_product(
+                db,
+                &scope,
+                &catalog::service::NewProduct {
+                    handle: Some(p.handle),
+                    category_code: p.category,
+                    name: p.name,
+                    description: p.description,
+                    status: p.status,
+                    base_price_minor: p.price_minor,
+                    axes: p.axes,
+                },
+            )
+            .await?;
+            report.products_created += 1;
+        }
+        report.brands.push(brand.slug);
     }
-    Ok(DEMO_BRANDS.iter().map(|b| b.slug).collect())
+    Ok(report)
 }
 
 /// Demo staff: the company owner and one member per role in Fiber X. The passwords are printed

@@ -20,6 +20,7 @@ use tracing::{Instrument, field::Empty};
 
 use crate::{
     api::{self, AppState},
+    cache::Cache,
     config::Config,
     db::Db,
     error::{ApiError, PanicToProblem, REQUEST_ID, problem_response},
@@ -42,7 +43,11 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = Db::new(&config.db)?;
         check_api_role(&db).await?;
-        let state = AppState::new(db, &config);
+        let cache = match &config.redis_url {
+            Some(url) => Cache::connect(url, config.cache_ttl, config.redis_timeout)?,
+            None => Cache::disabled(),
+        };
+        let state = AppState::new(db, &config, cache);
         let acceptor = TcpListener::bind(config.bind_addr)
             .into_acceptor()
             .await

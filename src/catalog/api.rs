@@ -1,21 +1,89 @@
-//! Catalog endpoints.
+//! Storefront catalog endpoints: categories, the product list (cursor-paginated, filterable,
+//! searchable) and product detail, served through the brand's cache.
 
-use poem_openapi::{Object, OpenApi, payload::Json};
+use poem_openapi::{
+    Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+use serde::{Deserialize, Serialize};
 
-use super::repo;
+use super::{repo, service::Cursor, variants::OptionValue};
 use crate::{
     api::{ApiTags, AppState},
+    cache::{CatalogEntry, Lookup},
     error::ApiError,
     tenants::Storefront,
 };
 
 /// A product category.
-#[derive(Debug, Object)]
+#[derive(Debug, Clone, Object, Serialize, Deserialize)]
 #[oai(rename = "Category")]
 pub struct Category {
     /// Short uppercase code, part of every SKU in the category (`HAIR`).
     pub code: String,
     pub name: String,
+}
+
+/// A purchasable variant as the storefront shows it.
+#[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[oai(rename = "StorefrontVariant")]
+pub struct StorefrontVariant {
+    pub sku: String,
+    /// The variant's option values in axis order, e.g. Colour = Black, Size = 250 ml.
+    pub options: Vec<OptionValue>,
+    /// Price in the brand currency's minor units (cents; whole yen for JPY).
+    pub price_minor: i64,
+}
+
+/// An active product with its active variants.
+#[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[oai(rename = "StorefrontProduct")]
+pub struct StorefrontProduct {
+    /// The brand's product number (`42` in SKU `FBX-HAIR-0042-...`); use it for the detail.
+    pub number: i32,
+    pub handle: String,
+    pub name: String,
+    pub description: String,
+    pub category: Category,
+    /// ISO 4217 code of every price in this product.
+    pub currency: String,
+    /// The base price, in minor units; variants may differ.
+    pub price_minor: i64,
+    pub variants: Vec<StorefrontVariant>,
+}
+
+/// One page of products.
+#[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[oai(rename = "StorefrontProductPage")]
+pub struct ProductPage {
+    pub items: Vec<StorefrontProduct>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn to_storefront(row: repo::StorefrontProductRow, currency: &str) -> StorefrontProduct {
+    StorefrontProduct {
+        number: row.number,
+        handle: row.handle,
+        name: row.name,
+        description: row.description,
+        category: Category {
+            code: row.category_code,
+            name: row.category_name,
+        },
+        currency: currency.to_owned(),
+        price_minor: row.base_price_minor,
+        variants: row
+            .variants
+            .into_iter()
+            .map(|v| StorefrontVariant {
+                sku: v.sku,
+                options: v.options,
+                price_minor: v.price_minor,
+            })
+            .collect(),
+    }
 }
 
 pub struct CatalogApi {
@@ -54,5 +122,143 @@ impl CatalogApi {
                 })
                 .collect(),
         ))
+    }
+
+    /// Active products with their active variants and prices, a page at a time.
+    ///
+    /// Without `q`, products come in product-number order: pages never repeat or skip a
+    /// product, even while products are being added (new ones appear at the end). With `q`,
+    /// products matching the words (full-text on name and description, any language) or
+    /// containing the text in their name come by relevance. `category` filters by category
+    /// code. Anonymous; cached per brand.
+    #[oai(
+        path = "/v1/storefront/products",
+        method = "get",
+        operation_id = "listStorefrontProducts",
+        tag = "ApiTags::Storefront"
+    )]
+    async fn list_products(
+        &self,
+        #[oai(name = "X-Tenant-ID")] brand: Storefront,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u32>>,
+        /// A category code, e.g. `HAIR`.
+        category: Query<Option<String>>,
+        /// Search text.
+        #[oai(validator(max_length = 200))]
+        q: Query<Option<String>>,
+    ) -> Result<Json<ProductPage>, ApiError> {
+        let scope = brand.0;
+        let limit = limit.0.unwrap_or(20);
+        let search = q.0.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let after = match cursor.0.as_deref() {
+            None => None,
+            Some(c) => Some(Cursor::decode(c).ok_or_else(|| {
+                ApiError::bad_request("cursor: not a cursor returned by this endpoint")
+            })?),
+        };
+        if after.is_some_and(|c| c.rank.is_some() != search.is_some()) {
+            return Err(ApiError::bad_request(
+                "cursor: belongs to a different query",
+            ));
+        }
+        let entry = CatalogEntry::List {
+            category: category.0.as_deref(),
+            search,
+            cursor: cursor.0.as_deref(),
+            limit,
+            zone: None,
+        };
+        let version = match self
+            .state
+            .cache
+            .catalog_get::<ProductPage>(&scope, &entry)
+            .await
+        {
+            Lookup::Hit(page) => return Ok(Json(page)),
+            Lookup::Miss { version } => version,
+        };
+        let query = repo::StorefrontQuery {
+            after_number: after.map_or(0, |c| c.number),
+            after_rank: after.and_then(|c| c.rank),
+            category: category.0.as_deref(),
+            search,
+            limit: i64::from(limit) + 1,
+        };
+        let mut rows = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::storefront_page(tx, &query)
+                    .await
+                    .map_err(ApiError::from)
+            })
+            .await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = more.then(|| rows.last()).flatten().map(|last| {
+            Cursor {
+                number: last.number,
+                rank: last.rank,
+            }
+            .encode()
+        });
+        let currency = scope.tenant().currency.clone();
+        let page = ProductPage {
+            items: rows
+                .into_iter()
+                .map(|r| to_storefront(r, &currency))
+                .collect(),
+            next_cursor,
+        };
+        self.state.cache.catalog_put(&scope, version, &entry, &page);
+        Ok(Json(page))
+    }
+
+    /// One active product with its active variants and prices. Anonymous; cached per brand.
+    #[oai(
+        path = "/v1/storefront/products/:number",
+        method = "get",
+        operation_id = "getStorefrontProduct",
+        tag = "ApiTags::Storefront"
+    )]
+    async fn get_product(
+        &self,
+        #[oai(name = "X-Tenant-ID")] brand: Storefront,
+        /// The product number.
+        number: Path<i32>,
+    ) -> Result<Json<StorefrontProduct>, ApiError> {
+        let scope = brand.0;
+        let entry = CatalogEntry::Product {
+            number: number.0,
+            zone: None,
+        };
+        let version = match self
+            .state
+            .cache
+            .catalog_get::<StorefrontProduct>(&scope, &entry)
+            .await
+        {
+            Lookup::Hit(p) => return Ok(Json(p)),
+            Lookup::Miss { version } => version,
+        };
+        let row = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::storefront_product(tx, number.0)
+                    .await
+                    .map_err(ApiError::from)
+            })
+            .await?
+            .ok_or_else(|| ApiError::not_found("no such product"))?;
+        let product = to_storefront(row, &scope.tenant().currency);
+        self.state
+            .cache
+            .catalog_put(&scope, version, &entry, &product);
+        Ok(Json(product))
     }
 }

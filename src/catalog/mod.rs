@@ -1,4 +1,9 @@
-//! The catalog. So far: categories, the first tenant-owned table.
+//! The catalog: categories, products, generated variants with warehouse-readable SKUs, and
+//! the storefront's cached reads.
 
+pub mod admin_api;
 pub mod api;
 pub mod repo;
+pub mod service;
+pub mod sku;
+pub mod variants;

@@ -63,6 +63,10 @@ pub enum Permission {
     StaffManage,
     /// Read the brand's settings as staff (name, theme, features).
     BrandRead,
+    /// Read categories, products, variants and SKUs.
+    CatalogRead,
+    /// Create and change categories, products, variants and prices.
+    CatalogWrite,
 }
 
 impl Permission {
@@ -78,6 +82,8 @@ impl Permission {
             Permission::BrandsManage => &[Owner],
             Permission::StaffManage => &[Owner, BrandManager],
             Permission::BrandRead => &[Owner, BrandManager, Warehouse, Support],
+            Permission::CatalogRead => &[Owner, BrandManager, Warehouse, Support],
+            Permission::CatalogWrite => &[Owner, BrandManager],
         }
     }
 
@@ -91,6 +97,8 @@ impl Permission {
             Permission::BrandsManage => "brands.manage",
             Permission::StaffManage => "staff.manage",
             Permission::BrandRead => "brand.read",
+            Permission::CatalogRead => "catalog.read",
+            Permission::CatalogWrite => "catalog.write",
         }
     }
 
@@ -104,6 +112,12 @@ impl Permission {
                 "`GET/POST /v1/admin/staff`, `PATCH/DELETE /v1/admin/staff/{user_id}`"
             }
             Permission::BrandRead => "`GET /v1/admin/brand`",
+            Permission::CatalogRead => {
+                "`GET /v1/admin/categories`, `GET /v1/admin/products[/{number}]`, `GET /v1/admin/skus/{sku}`"
+            }
+            Permission::CatalogWrite => {
+                "`POST/PATCH/DELETE` on `/v1/admin/categories[/{code}]` and `/v1/admin/products[/{number}]`, `PATCH /v1/admin/variants/{sku}`"
+            }
         }
     }
 }

@@ -58,12 +58,44 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             body: None,
             ok: 200,
         }],
+        Permission::CatalogRead => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/categories",
+                body: None,
+                ok: 200,
+            },
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/products",
+                body: None,
+                ok: 200,
+            },
+        ],
+        Permission::CatalogWrite => vec![
+            Sample {
+                method: Method::POST,
+                path: "/v1/admin/categories",
+                body: Some(serde_json::json!({ "code": format!("C{n}"), "name": "New" })),
+                ok: 201,
+            },
+            Sample {
+                method: Method::POST,
+                path: "/v1/admin/products",
+                body: Some(serde_json::json!({
+                    "category_code": "HAIR", "name": format!("Product {n}"), "base_price_minor": 100
+                })),
+                ok: 201,
+            },
+        ],
     }
 }
 
 async fn fiber_x_with_one_of_each_role(app: &TestApp) -> Vec<(Role, Signed)> {
     app.create_brand("fiber-x", "FBX").await;
     app.create_brand("suzume", "SZM").await;
+    app.add_categories("fiber-x", &[("HAIR", "Hair care")])
+        .await;
     let mut out = vec![(Role::Owner, app.owner("owner@brandhouse.test").await)];
     for role in [Role::BrandManager, Role::Warehouse, Role::Support] {
         let email = format!("{role}@fiber-x.test");
@@ -164,7 +196,10 @@ async fn a_brand_manager_of_fiber_x_gets_no_suzume_data_from_any_endpoint() {
             }
             let concrete = path
                 .replace("{slug}", "suzume")
-                .replace("{user_id}", "00000000-0000-0000-0000-000000000001");
+                .replace("{user_id}", "00000000-0000-0000-0000-000000000001")
+                .replace("{code}", "HAIR")
+                .replace("{number}", "1")
+                .replace("{sku}", "SZM-SKIN-0001");
             let method_upper = method.to_uppercase();
             let mut req = app.authed(
                 method_upper.parse().unwrap(),

@@ -434,3 +434,98 @@ impl TestApp {
         req
     }
 }
+
+/// A private Redis server for one test, so it can be flushed or killed without disturbing
+/// other tests. Killed when dropped.
+pub struct TestRedis {
+    pub url: String,
+    child: Option<std::process::Child>,
+}
+
+impl TestRedis {
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server runs (install Debian's redis-server)");
+        let url = format!("redis://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        Self {
+            url,
+            child: Some(child),
+        }
+    }
+
+    pub fn cli(&self, args: &[&str]) -> String {
+        let port = self.url.rsplit(':').next().unwrap();
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", port])
+            .args(args)
+            .output()
+            .expect("redis-cli runs");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+impl TestApp {
+    /// Creates a product through the service layer; returns its number.
+    pub async fn create_product(
+        &self,
+        slug: &str,
+        category: &str,
+        name: &str,
+        status: &str,
+        axes: serde_json::Value,
+    ) -> i32 {
+        let scope = self.scope(slug).await;
+        let axes: Vec<brandhouse::catalog::variants::Axis> = serde_json::from_value(axes).unwrap();
+        brandhouse::catalog::service::create_product(
+            &self.state.db,
+            &scope,
+            &brandhouse::catalog::service::NewProduct {
+                handle: None,
+                category_code: category.into(),
+                name: name.into(),
+                description: format!("{name}, made for tests."),
+                status: status.into(),
+                base_price_minor: 1500,
+                axes,
+            },
+        )
+        .await
+        .expect("product created")
+    }
+}

@@ -3,6 +3,7 @@
 
 mod access;
 mod audit;
+mod catalog;
 mod concurrency;
 mod errors;
 mod helpers;

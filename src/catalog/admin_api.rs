@@ -1,0 +1,579 @@
+//! Staff catalog endpoints: categories, products, variants, SKU lookup.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+    types::MaybeUndefined,
+};
+
+use super::{
+    repo,
+    service::{self, Cursor, NewProduct, ProductPatch},
+    variants::{Axis, OptionValue},
+};
+use crate::{
+    api::{ApiTags, AppState},
+    error::ApiError,
+    identity::{Permission, StaffAuth},
+    tenants::{StaffBrand, TenantScope},
+};
+
+#[derive(Object)]
+#[oai(rename = "AdminCategory")]
+pub struct AdminCategory {
+    pub code: String,
+    pub name: String,
+    pub product_count: i64,
+}
+
+#[derive(Object)]
+#[oai(rename = "CreateCategoryRequest")]
+pub struct CreateCategoryRequest {
+    /// 2 to 8 uppercase letters or digits; part of every SKU in the category.
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Object)]
+#[oai(rename = "RenameCategoryRequest")]
+pub struct RenameCategoryRequest {
+    pub name: String,
+}
+
+/// A variant as staff see it.
+#[derive(Object)]
+#[oai(rename = "AdminVariant")]
+pub struct AdminVariant {
+    /// Never changes once issued.
+    pub sku: String,
+    pub options: Vec<OptionValue>,
+    /// Overrides the product's base price when set (minor units).
+    pub price_override_minor: Option<i64>,
+    /// The price charged: the override or the product's base price.
+    pub price_minor: i64,
+    /// Stock available below this counts as low.
+    pub reorder_threshold: i32,
+    /// Inactive variants are not sold; they are never deleted.
+    pub is_active: bool,
+}
+
+fn admin_variant(v: repo::VariantRow, base_price_minor: i64) -> AdminVariant {
+    AdminVariant {
+        price_minor: v.price_override_minor.unwrap_or(base_price_minor),
+        sku: v.sku,
+        options: v.options,
+        price_override_minor: v.price_override_minor,
+        reorder_threshold: v.reorder_threshold,
+        is_active: v.is_active,
+    }
+}
+
+/// A product as staff see it.
+#[derive(Object)]
+#[oai(rename = "AdminProduct")]
+pub struct AdminProduct {
+    pub number: i32,
+    pub handle: String,
+    /// The first part of every SKU of the product (fixed at creation).
+    pub sku_stem: String,
+    pub category_code: String,
+    pub name: String,
+    pub description: String,
+    /// `draft`, `active` (on the storefront) or `archived`.
+    pub status: String,
+    pub currency: String,
+    pub base_price_minor: i64,
+    pub axes: Vec<Axis>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Every variant, active or not (absent in lists).
+    pub variants: Option<Vec<AdminVariant>>,
+}
+
+fn admin_product(
+    p: repo::ProductRow,
+    currency: &str,
+    variants: Option<Vec<repo::VariantRow>>,
+) -> AdminProduct {
+    let base = p.base_price_minor;
+    AdminProduct {
+        number: p.number,
+        handle: p.handle,
+        sku_stem: p.sku_stem,
+        category_code: p.category_code,
+        name: p.name,
+        description: p.description,
+        status: p.status,
+        currency: currency.to_owned(),
+        base_price_minor: p.base_price_minor,
+        axes: p.axes,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+        variants: variants.map(|vs| vs.into_iter().map(|v| admin_variant(v, base)).collect()),
+    }
+}
+
+#[derive(Object)]
+#[oai(rename = "AdminProductPage")]
+pub struct AdminProductPage {
+    pub items: Vec<AdminProduct>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Object)]
+#[oai(rename = "CreateProductRequest")]
+pub struct CreateProductRequest {
+    /// A stable key for the product (lowercase, hyphenated); derived from the name if absent.
+    pub handle: Option<String>,
+    pub category_code: String,
+    pub name: String,
+    #[oai(default)]
+    pub description: String,
+    /// `draft` (default), `active` or `archived`.
+    pub status: Option<String>,
+    /// In the brand currency's minor units.
+    pub base_price_minor: i64,
+    /// Option axes; their cartesian product becomes the variants (none: one default variant).
+    #[oai(default)]
+    pub axes: Vec<Axis>,
+}
+
+/// Fields to change; omitted ones stay. New `axes` regenerate the variants: missing
+/// combinations are added, dropped ones deactivated, kept ones keep their SKUs.
+#[derive(Object)]
+#[oai(rename = "UpdateProductRequest")]
+pub struct UpdateProductRequest {
+    pub category_code: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<String>,
+    pub base_price_minor: Option<i64>,
+    pub axes: Option<Vec<Axis>>,
+}
+
+/// Variant settings to change; omitted ones stay. `price_override_minor: null` clears the
+/// override.
+#[derive(Object)]
+#[oai(rename = "UpdateVariantRequest")]
+pub struct UpdateVariantRequest {
+    pub price_override_minor: MaybeUndefined<i64>,
+    pub reorder_threshold: Option<i32>,
+    pub is_active: Option<bool>,
+}
+
+/// What a scanned SKU is.
+#[derive(Object)]
+#[oai(rename = "SkuLookup")]
+pub struct SkuLookup {
+    pub sku: String,
+    pub product_number: i32,
+    pub product_name: String,
+    pub product_status: String,
+    pub category_code: String,
+    pub options: Vec<OptionValue>,
+    pub currency: String,
+    pub price_minor: i64,
+    pub reorder_threshold: i32,
+    pub is_active: bool,
+}
+
+#[derive(ApiResponse)]
+pub enum Created<T: poem_openapi::types::ToJSON + Send + Sync> {
+    #[oai(status = 201)]
+    Created(Json<T>),
+}
+
+#[derive(ApiResponse)]
+pub enum Done {
+    #[oai(status = 204)]
+    Done,
+}
+
+pub struct CatalogAdminApi {
+    pub state: AppState,
+}
+
+impl CatalogAdminApi {
+    async fn product(&self, scope: &TenantScope, number: i32) -> Result<AdminProduct, ApiError> {
+        let detail = service::product_detail(&self.state.db, scope, number).await?;
+        Ok(admin_product(
+            detail.product,
+            &scope.tenant().currency,
+            Some(detail.variants),
+        ))
+    }
+}
+
+#[OpenApi]
+impl CatalogAdminApi {
+    /// The brand's categories with their product counts.
+    ///
+    /// Permission `catalog.read`: roles owner, brand_manager, warehouse, support.
+    #[oai(
+        path = "/v1/admin/categories",
+        method = "get",
+        operation_id = "listCategories",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn list_categories(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+    ) -> Result<Json<Vec<AdminCategory>>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
+        let rows = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::list_categories(tx).await.map_err(ApiError::from)
+            })
+            .await?;
+        Ok(Json(
+            rows.into_iter()
+                .map(|c| AdminCategory {
+                    code: c.code,
+                    name: c.name,
+                    product_count: c.product_count,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Creates a category. A code the brand already uses is 409.
+    ///
+    /// Permission `catalog.write`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/categories",
+        method = "post",
+        operation_id = "createCategory",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn create_category(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        body: Json<CreateCategoryRequest>,
+    ) -> Result<Created<AdminCategory>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
+        service::create_category(&self.state.db, &scope, &body.0.code, &body.0.name).await?;
+        self.state.cache.invalidate_catalog(&scope).await;
+        Ok(Created::Created(Json(AdminCategory {
+            code: body.0.code,
+            name: body.0.name.trim().to_owned(),
+            product_count: 0,
+        })))
+    }
+
+    /// Renames a category (its code, being in SKUs, never changes).
+    ///
+    /// Permission `catalog.write`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/categories/:code",
+        method = "patch",
+        operation_id = "renameCategory",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn rename_category(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        code: Path<String>,
+        body: Json<RenameCategoryRequest>,
+    ) -> Result<Done, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
+        service::rename_category(&self.state.db, &scope, &code.0, &body.0.name).await?;
+        self.state.cache.invalidate_catalog(&scope).await;
+        Ok(Done::Done)
+    }
+
+    /// Deletes a category without products (409 while products use it).
+    ///
+    /// Permission `catalog.write`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/categories/:code",
+        method = "delete",
+        operation_id = "deleteCategory",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn delete_category(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        code: Path<String>,
+    ) -> Result<Done, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
+        service::delete_category(&self.state.db, &scope, &code.0).await?;
+        self.state.cache.invalidate_catalog(&scope).await;
+        Ok(Done::Done)
+    }
+
+    /// The brand's products in number order, any status, without variants.
+    ///
+    /// Permission `catalog.read`: roles owner, brand_manager, warehouse, support.
+    #[oai(
+        path = "/v1/admin/products",
+        method = "get",
+        operation_id = "listProducts",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn list_products(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        cursor: Query<Option<String>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u32>>,
+        /// `draft`, `active` or `archived`.
+        status: Query<Option<String>>,
+        /// A category code.
+        category: Query<Option<String>>,
+    ) -> Result<Json<AdminProductPage>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
+        let limit = limit.0.unwrap_or(50) as usize;
+        let after = match cursor.0.as_deref() {
+            None => 0,
+            Some(c) => {
+                Cursor::decode(c)
+                    .filter(|c| c.rank.is_none())
+                    .ok_or_else(|| {
+                        ApiError::bad_request("cursor: not a cursor returned by this endpoint")
+                    })?
+                    .number
+            }
+        };
+        let mut rows = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::list_products_admin(
+                    tx,
+                    after,
+                    status.0.as_deref(),
+                    category.0.as_deref(),
+                    limit as i64 + 1,
+                )
+                .await
+                .map_err(ApiError::from)
+            })
+            .await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = more.then(|| rows.last()).flatten().map(|p| {
+            Cursor {
+                number: p.number,
+                rank: None,
+            }
+            .encode()
+        });
+        let currency = scope.tenant().currency.clone();
+        Ok(Json(AdminProductPage {
+            items: rows
+                .into_iter()
+                .map(|p| admin_product(p, &currency, None))
+                .collect(),
+            next_cursor,
+        }))
+    }
+
+    /// Creates a product and generates its variants and SKUs
+    /// (`{brand}-{category}-{number}-{value codes}`).
+    ///
+    /// Permission `catalog.write`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/products",
+        method = "post",
+        operation_id = "createProduct",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn create_product(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        body: Json<CreateProductRequest>,
+    ) -> Result<Created<AdminProduct>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
+        let b = body.0;
+        let number = service::create_product(
+            &self.state.db,
+            &scope,
+            &NewProduct {
+                handle: b.handle,
+                category_code: b.category_code,
+                name: b.name,
+                description: b.description,
+                status: b.status.unwrap_or_else(|| "draft".to_owned()),
+                base_price_minor: b.base_price_minor,
+                axes: b.axes,
+            },
+        )
+        .await?;
+        self.state.cache.invalidate_catalog(&scope).await;
+        Ok(Created::Created(Json(self.product(&scope, number).await?)))
+    }
+
+    /// A product with every variant.
+    ///
+    /// Permission `catalog.read`: roles owner, brand_manager, warehouse, support.
+    #[oai(
+        path = "/v1/admin/products/:number",
+        method = "get",
+        operation_id = "getProduct",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn get_product(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+    ) -> Result<Json<AdminProduct>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
+        Ok(Json(self.product(&scope, number.0).await?))
+    }
+
+    /// Changes a product. Renaming or recategorising changes no SKU.
+    ///
+    /// Permission `catalog.write`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/products/:number",
+        method = "patch",
+        operation_id = "updateProduct",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn update_product(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+        body: Json<UpdateProductRequest>,
+    ) -> Result<Json<AdminProduct>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
+        let b = body.0;
+        service::update_product(
+            &self.state.db,
+            &scope,
+            number.0,
+            &ProductPatch {
+                category_code: b.category_code,
+                name: b.name,
+                description: b.description,
+                status: b.status,
+                base_price_minor: b.base_price_minor,
+                axes: b.axes,
+            },
+        )
+        .await?;
+        self.state.cache.invalidate_catalog(&scope).await;
+        Ok(Json(self.product(&scope, number.0).await?))
+    }
+
+    /// Archives a product: it leaves the storefront; its rows and SKUs stay (SKUs are on
+    /// labels and in order history, so products are never deleted).
+    ///
+    /// Permission `catalog.write`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/products/:number",
+        method = "delete",
+        operation_id = "archiveProduct",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn archive_product(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+    ) -> Result<Done, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
+        service::update_product(
+            &self.state.db,
+            &scope,
+            number.0,
+            &ProductPatch {
+                status: Some("archived".into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        self.state.cache.invalidate_catalog(&scope).await;
+        Ok(Done::Done)
+    }
+
+    /// Changes a variant's price override, reorder threshold or activation.
+    ///
+    /// Permission `catalog.write`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/variants/:sku",
+        method = "patch",
+        operation_id = "updateVariant",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn update_variant(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        sku: Path<String>,
+        body: Json<UpdateVariantRequest>,
+    ) -> Result<Json<SkuLookup>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
+        let b = body.0;
+        let price = match b.price_override_minor {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(v) => Some(Some(v)),
+        };
+        service::patch_variant(
+            &self.state.db,
+            &scope,
+            &sku.0,
+            &repo::VariantPatch {
+                price_override_minor: price,
+                reorder_threshold: b.reorder_threshold,
+                is_active: b.is_active,
+            },
+        )
+        .await?;
+        self.state.cache.invalidate_catalog(&scope).await;
+        self.sku_lookup(&scope, &sku.0).await.map(Json)
+    }
+
+    /// What a scanned SKU is: product, options, price, threshold. A SKU of another brand is
+    /// 404 here.
+    ///
+    /// Permission `catalog.read`: roles owner, brand_manager, warehouse, support.
+    #[oai(
+        path = "/v1/admin/skus/:sku",
+        method = "get",
+        operation_id = "lookupSku",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn lookup_sku(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        sku: Path<String>,
+    ) -> Result<Json<SkuLookup>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
+        self.sku_lookup(&scope, &sku.0).await.map(Json)
+    }
+}
+
+impl CatalogAdminApi {
+    async fn sku_lookup(&self, scope: &TenantScope, sku: &str) -> Result<SkuLookup, ApiError> {
+        let row = service::lookup_sku(&self.state.db, scope, sku).await?;
+        Ok(SkuLookup {
+            price_minor: row
+                .variant
+                .price_override_minor
+                .unwrap_or(row.base_price_minor),
+            sku: row.variant.sku,
+            product_number: row.product_number,
+            product_name: row.product_name,
+            product_status: row.product_status,
+            category_code: row.category_code,
+            options: row.variant.options,
+            currency: scope.tenant().currency.clone(),
+            reorder_threshold: row.variant.reorder_threshold,
+            is_active: row.variant.is_active,
+        })
+    }
+}

@@ -1,0 +1,520 @@
+//! Catalog rules: categories, products with generated variants, variant settings, SKU lookup,
+//! and the storefront's reads (through the cache).
+
+use tokio_postgres::error::SqlState;
+use uuid::Uuid;
+
+use super::{
+    repo, sku,
+    variants::{self, Axis},
+};
+use crate::{
+    audit,
+    db::{Db, DbError},
+    error::{ApiError, FieldError},
+    tenants::TenantScope,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("invalid request")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Invalid(errors) => ApiError::invalid(errors),
+            CatalogError::NotFound(what) => ApiError::not_found(what),
+            CatalogError::Conflict(what) => ApiError::conflict(what),
+            CatalogError::Db(db) => db.into(),
+        }
+    }
+}
+
+/// Named constraint violations as the client's conflicts.
+fn constraint(e: DbError) -> CatalogError {
+    let Some((code, name)) = e.constraint() else {
+        return CatalogError::Db(e);
+    };
+    match (code, name) {
+        (c, Some("categories_code_key")) if *c == SqlState::UNIQUE_VIOLATION => {
+            CatalogError::Conflict("a category with this code exists".into())
+        }
+        (c, Some("products_handle_key")) if *c == SqlState::UNIQUE_VIOLATION => {
+            CatalogError::Conflict("a product with this handle exists".into())
+        }
+        (c, Some("products_category_fkey")) if *c == SqlState::FOREIGN_KEY_VIOLATION => {
+            CatalogError::Conflict("the category still has products".into())
+        }
+        _ => CatalogError::Db(e),
+    }
+}
+
+pub fn is_valid_category_code(code: &str) -> bool {
+    (2..=8).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+fn check_name(field: &str, name: &str, errors: &mut Vec<FieldError>) {
+    if !(1..=200).contains(&name.trim().chars().count()) {
+        errors.push(FieldError::new(field, "1 to 200 characters"));
+    }
+}
+
+pub async fn create_category(
+    db: &Db,
+    scope: &TenantScope,
+    code: &str,
+    name: &str,
+) -> Result<Uuid, CatalogError> {
+    let mut errors = Vec::new();
+    if !is_valid_category_code(code) {
+        errors.push(FieldError::new(
+            "code",
+            "2 to 8 uppercase letters or digits, e.g. HAIR",
+        ));
+    }
+    check_name("name", name, &mut errors);
+    if !errors.is_empty() {
+        return Err(CatalogError::Invalid(errors));
+    }
+    db.tenant_tx(scope, async |tx| {
+        let id = repo::insert_category(tx, code, name.trim())
+            .await
+            .map_err(constraint)?;
+        audit::record(tx, "category.create", code, serde_json::json!({})).await?;
+        Ok(id)
+    })
+    .await
+}
+
+pub async fn rename_category(
+    db: &Db,
+    scope: &TenantScope,
+    code: &str,
+    name: &str,
+) -> Result<(), CatalogError> {
+    let mut errors = Vec::new();
+    check_name("name", name, &mut errors);
+    if !errors.is_empty() {
+        return Err(CatalogError::Invalid(errors));
+    }
+    db.tenant_tx(scope, async |tx| {
+        if repo::update_category(tx, code, name.trim()).await? == 0 {
+            return Err(CatalogError::NotFound("no such category"));
+        }
+        audit::record(tx, "category.rename", code, serde_json::json!({})).await?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn delete_category(db: &Db, scope: &TenantScope, code: &str) -> Result<(), CatalogError> {
+    db.tenant_tx(scope, async |tx| {
+        if repo::delete_category(tx, code).await.map_err(constraint)? == 0 {
+            return Err(CatalogError::NotFound("no such category"));
+        }
+        audit::record(tx, "category.delete", code, serde_json::json!({})).await?;
+        Ok(())
+    })
+    .await
+}
+
+pub const STATUSES: [&str; 3] = ["draft", "active", "archived"];
+
+/// A product to create.
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    pub handle: Option<String>,
+    pub category_code: String,
+    pub name: String,
+    pub description: String,
+    pub status: String,
+    pub base_price_minor: i64,
+    pub axes: Vec<Axis>,
+}
+
+/// Changes to a product; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct ProductPatch {
+    pub category_code: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<String>,
+    pub base_price_minor: Option<i64>,
+    pub axes: Option<Vec<Axis>>,
+}
+
+pub fn is_valid_handle(handle: &str) -> bool {
+    !handle.is_empty()
+        && handle.len() <= 120
+        && handle.split('-').all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// A handle from a name: lowercase ASCII words joined by hyphens.
+pub fn slugify(name: &str) -> String {
+    let ascii = deunicode::deunicode(name).to_ascii_lowercase();
+    let words: Vec<&str> = ascii
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut slug = words.join("-");
+    slug.truncate(100);
+    slug.trim_end_matches('-').to_owned()
+}
+
+fn validate_fields(
+    name: Option<&str>,
+    description: Option<&str>,
+    status: Option<&str>,
+    price: Option<i64>,
+    axes: Option<&[Axis]>,
+    category: Option<&str>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Some(category) = category
+        && !is_valid_category_code(category)
+    {
+        errors.push(FieldError::new(
+            "category_code",
+            "2 to 8 uppercase letters or digits",
+        ));
+    }
+    if let Some(name) = name {
+        check_name("name", name, &mut errors);
+    }
+    if let Some(d) = description
+        && d.chars().count() > 10_000
+    {
+        errors.push(FieldError::new("description", "at most 10000 characters"));
+    }
+    if let Some(s) = status
+        && !STATUSES.contains(&s)
+    {
+        errors.push(FieldError::new("status", "one of draft, active, archived"));
+    }
+    if let Some(p) = price
+        && !(0..=1_000_000_000_000).contains(&p)
+    {
+        errors.push(FieldError::new(
+            "base_price_minor",
+            "a non-negative amount in the currency's minor units",
+        ));
+    }
+    if let Some(axes) = axes {
+        errors.extend(variants::validate_axes(axes, "axes"));
+    }
+    errors
+}
+
+/// Creates a product and its variants; returns its number.
+pub async fn create_product(
+    db: &Db,
+    scope: &TenantScope,
+    new: &NewProduct,
+) -> Result<i32, CatalogError> {
+    let mut errors = validate_fields(
+        Some(&new.name),
+        Some(&new.description),
+        Some(&new.status),
+        Some(new.base_price_minor),
+        Some(&new.axes),
+        Some(&new.category_code),
+    );
+    if let Some(h) = &new.handle
+        && !is_valid_handle(h)
+    {
+        errors.push(FieldError::new(
+            "handle",
+            "lowercase letters and digits in hyphen-separated words",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(CatalogError::Invalid(errors));
+    }
+    let prefix = scope.tenant().sku_prefix.clone();
+    db.tenant_tx(scope, async |tx| {
+        let Some((category_id, _)) = repo::category_by_code(tx, &new.category_code).await? else {
+            return Err(CatalogError::Invalid(vec![FieldError::new(
+                "category_code",
+                "no such category in this brand",
+            )]));
+        };
+        let number = repo::next_product_number(tx).await?;
+        let stem = sku::stem(&prefix, &new.category_code, number);
+        let handle = match &new.handle {
+            Some(h) => h.clone(),
+            None => {
+                let base = slugify(&new.name);
+                if base.is_empty() {
+                    format!("p{number}")
+                } else {
+                    format!("{base}-{number}")
+                }
+            }
+        };
+        let product_id = repo::insert_product(
+            tx,
+            &repo::NewProductRow {
+                number,
+                handle: &handle,
+                category_id,
+                sku_stem: &stem,
+                name: new.name.trim(),
+                description: new.description.trim(),
+                status: &new.status,
+                base_price_minor: new.base_price_minor,
+                axes: serde_json::to_value(&new.axes).expect("axes serialise"),
+            },
+        )
+        .await
+        .map_err(constraint)?;
+        let plan = variants::plan(&stem, &new.axes, &[]);
+        repo::insert_variants(tx, product_id, &plan.insert).await?;
+        audit::record(
+            tx,
+            "product.create",
+            &number.to_string(),
+            serde_json::json!({ "variants": plan.insert.len() }),
+        )
+        .await?;
+        Ok(number)
+    })
+    .await
+}
+
+/// Applies a patch; when the axes change, regenerates the variants (kept ones keep their SKU).
+pub async fn update_product(
+    db: &Db,
+    scope: &TenantScope,
+    number: i32,
+    patch: &ProductPatch,
+) -> Result<(), CatalogError> {
+    let errors = validate_fields(
+        patch.name.as_deref(),
+        patch.description.as_deref(),
+        patch.status.as_deref(),
+        patch.base_price_minor,
+        patch.axes.as_deref(),
+        patch.category_code.as_deref(),
+    );
+    if !errors.is_empty() {
+        return Err(CatalogError::Invalid(errors));
+    }
+    db.tenant_tx(scope, async |tx| {
+        let Some(product) = repo::product_by_number(tx, number).await? else {
+            return Err(CatalogError::NotFound("no such product"));
+        };
+        let category_id = match &patch.category_code {
+            None => None,
+            Some(code) => match repo::category_by_code(tx, code).await? {
+                Some((id, _)) => Some(id),
+                None => {
+                    return Err(CatalogError::Invalid(vec![FieldError::new(
+                        "category_code",
+                        "no such category in this brand",
+                    )]));
+                }
+            },
+        };
+        repo::update_product(
+            tx,
+            product.id,
+            &repo::ProductUpdate {
+                name: patch.name.as_ref().map(|n| n.trim().to_owned()),
+                description: patch.description.as_ref().map(|d| d.trim().to_owned()),
+                status: patch.status.clone(),
+                base_price_minor: patch.base_price_minor,
+                category_id,
+                axes: patch
+                    .axes
+                    .as_ref()
+                    .map(|a| serde_json::to_value(a).expect("axes serialise")),
+            },
+        )
+        .await?;
+        let mut details = serde_json::json!({});
+        if let Some(axes) = &patch.axes {
+            let existing: Vec<variants::Existing> = repo::variants_of_product(tx, product.id)
+                .await?
+                .into_iter()
+                .map(|v| variants::Existing {
+                    id: v.id,
+                    key: v.option_key,
+                    sku: v.sku,
+                    is_active: v.is_active,
+                })
+                .collect();
+            let plan = variants::plan(&product.sku_stem, axes, &existing);
+            repo::insert_variants(tx, product.id, &plan.insert).await?;
+            repo::set_variants_active(tx, &plan.activate, true).await?;
+            repo::set_variants_active(tx, &plan.deactivate, false).await?;
+            repo::set_variant_positions(tx, &plan.positions).await?;
+            details = serde_json::json!({
+                "variants_added": plan.insert.len(),
+                "variants_reactivated": plan.activate.len(),
+                "variants_deactivated": plan.deactivate.len(),
+            });
+        }
+        audit::record(tx, "product.update", &number.to_string(), details).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// A product with all its variants, for staff.
+pub struct ProductDetail {
+    pub product: repo::ProductRow,
+    pub variants: Vec<repo::VariantRow>,
+}
+
+pub async fn product_detail(
+    db: &Db,
+    scope: &TenantScope,
+    number: i32,
+) -> Result<ProductDetail, CatalogError> {
+    db.tenant_tx(scope, async |tx| {
+        let Some(product) = repo::product_by_number(tx, number).await? else {
+            return Err(CatalogError::NotFound("no such product"));
+        };
+        let variants = repo::variants_of_product(tx, product.id).await?;
+        Ok(ProductDetail { product, variants })
+    })
+    .await
+}
+
+pub async fn patch_variant(
+    db: &Db,
+    scope: &TenantScope,
+    sku: &str,
+    patch: &repo::VariantPatch,
+) -> Result<(), CatalogError> {
+    let mut errors = Vec::new();
+    if let Some(Some(p)) = patch.price_override_minor
+        && p < 0
+    {
+        errors.push(FieldError::new(
+            "price_override_minor",
+            "must not be negative",
+        ));
+    }
+    if let Some(t) = patch.reorder_threshold
+        && t < 0
+    {
+        errors.push(FieldError::new("reorder_threshold", "must not be negative"));
+    }
+    if !errors.is_empty() {
+        return Err(CatalogError::Invalid(errors));
+    }
+    db.tenant_tx(scope, async |tx| {
+        if repo::patch_variant(tx, sku, patch).await? == 0 {
+            return Err(CatalogError::NotFound("no such SKU in this brand"));
+        }
+        audit::record(
+            tx,
+            "variant.update",
+            sku,
+            serde_json::json!({
+                "price_override_minor": patch.price_override_minor,
+                "reorder_threshold": patch.reorder_threshold,
+                "is_active": patch.is_active,
+            }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn lookup_sku(
+    db: &Db,
+    scope: &TenantScope,
+    sku: &str,
+) -> Result<repo::SkuRow, CatalogError> {
+    db.tenant_tx(scope, async |tx| {
+        repo::variant_by_sku(tx, sku)
+            .await?
+            .ok_or(CatalogError::NotFound("no such SKU in this brand"))
+    })
+    .await
+}
+
+/// The storefront list cursor: the last number (and, for searches, rank) seen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cursor {
+    pub number: i32,
+    pub rank: Option<f32>,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+        let raw = match self.rank {
+            None => format!("n{}", self.number),
+            Some(r) => format!("r{}.{}", r.to_bits(), self.number),
+        };
+        URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(s).ok()?).ok()?;
+        if let Some(n) = raw.strip_prefix('n') {
+            return Some(Self {
+                number: n.parse().ok()?,
+                rank: None,
+            });
+        }
+        let (bits, n) = raw.strip_prefix('r')?.split_once('.')?;
+        Some(Self {
+            number: n.parse().ok()?,
+            rank: Some(f32::from_bits(bits.parse().ok()?)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        for c in [
+            Cursor {
+                number: 42,
+                rank: None,
+            },
+            Cursor {
+                number: 7,
+                rank: Some(0.6079271),
+            },
+        ] {
+            assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        }
+        for bad in ["", "!!", "x", "eHl6", "cjEy"] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn handles() {
+        assert_eq!(slugify("Silk Repair Shampoo"), "silk-repair-shampoo");
+        assert_eq!(slugify("Crème brûlée Body Milk!"), "creme-brulee-body-milk");
+        assert!(is_valid_handle("silk-repair-shampoo"));
+        assert!(!is_valid_handle("Silk"));
+        assert!(!is_valid_handle("a--b"));
+    }
+}

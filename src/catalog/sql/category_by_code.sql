@@ -1,0 +1,1 @@
+select id, code, name from app.categories where code = $1

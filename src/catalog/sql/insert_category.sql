@@ -1,0 +1,2 @@
+insert into app.categories (code, name) values ($1, $2)
+returning id

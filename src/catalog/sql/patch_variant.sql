@@ -1,0 +1,7 @@
+-- $2/$3: whether to set the price override (which may be set to null) and its value.
+update app.variants
+set price_override_minor = case when $2 then $3 else price_override_minor end,
+    reorder_threshold = coalesce($4, reorder_threshold),
+    is_active = coalesce($5, is_active),
+    updated_at = now()
+where sku = $1

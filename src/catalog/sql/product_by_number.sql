@@ -1,0 +1,6 @@
+select p.id, p.number, p.handle, p.sku_stem, p.name, p.description, p.status,
+       p.base_price_minor, p.axes, p.created_at, p.updated_at, c.code as category_code,
+       c.name as category_name
+from app.products p
+join app.categories c on c.tenant_id = p.tenant_id and c.id = p.category_id
+where p.number = $1

@@ -1,0 +1,1 @@
+select number from app.products where handle = $1

@@ -1,0 +1,1 @@
+update app.categories set name = $2 where code = $1

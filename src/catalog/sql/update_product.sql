@@ -1,0 +1,10 @@
+-- A partial update: null keeps the current value.
+update app.products
+set name = coalesce($2, name),
+    description = coalesce($3, description),
+    status = coalesce($4, status),
+    base_price_minor = coalesce($5, base_price_minor),
+    category_id = coalesce($6, category_id),
+    axes = coalesce($7, axes),
+    updated_at = now()
+where id = $1

@@ -1,0 +1,4 @@
+select id, sku, option_key, options, price_override_minor, reorder_threshold, is_active, position
+from app.variants
+where product_id = $1
+order by position, sku

@@ -9,7 +9,7 @@ ADMIN_URL ?= postgres://postgres@127.0.0.1:5432
 
 ## Start the services, migrate, seed the three demo brands and serve on 127.0.0.1:8080.
 demo: services
-	$(CARGO) run -- demo
+	REDIS_URL=$${REDIS_URL-redis://127.0.0.1:6379} $(CARGO) run -- demo
 
 ## Everything CI checks: formatting, lints, the whole test suite, and the policy audit.
 test: services fmt-check clippy clean-test-dbs unit audit
@@ -44,3 +44,7 @@ openapi:
 clean-test-dbs:
 	@psql "$(ADMIN_URL)/postgres" -X -At -c "select datname from pg_database where datname like 'bh_test_%'" \
 	  | while read -r db; do psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists \"$$db\" with (force)"; done
+
+## Run every benchmark (loopback only); results in bench/results/.
+bench:
+	bash bench/run.sh

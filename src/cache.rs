@@ -27,7 +27,6 @@ use fred::prelude::{
     Builder, ClientLike, Config as RedisConfig, HashesInterface, KeysInterface, LuaInterface,
     ReconnectPolicy,
 };
-use serde::{Serialize, de::DeserializeOwned};
 
 use uuid::Uuid;
 
@@ -156,12 +155,12 @@ impl Cache {
         format!("bh:{{{}}}:cat:", scope.tenant_id())
     }
 
-    /// Reads a catalog entry of the scope's brand.
-    pub async fn catalog_get<T: DeserializeOwned>(
+    /// Reads a catalog entry (a serialised JSON document) of the scope's brand.
+    pub async fn catalog_get(
         &self,
         scope: &TenantScope,
         entry: &CatalogEntry<'_>,
-    ) -> Lookup<T> {
+    ) -> Lookup<String> {
         let Some(client) = self.live() else {
             return Lookup::Miss { version: None };
         };
@@ -173,12 +172,7 @@ impl Cache {
             )
             .await;
         match result {
-            Ok((version, Some(json))) => match serde_json::from_str(&json) {
-                Ok(value) => Lookup::Hit(value),
-                Err(_) => Lookup::Miss {
-                    version: Some(version),
-                },
-            },
+            Ok((_, Some(json))) => Lookup::Hit(json),
             Ok((version, None)) => Lookup::Miss {
                 version: Some(version),
             },
@@ -189,20 +183,19 @@ impl Cache {
         }
     }
 
-    /// Stores a catalog entry under the version its read returned, in the background.
-    pub fn catalog_put<T: Serialize>(
+    /// Stores a catalog entry (serialised JSON) under the version its read returned, in the
+    /// background.
+    pub fn catalog_put(
         &self,
         scope: &TenantScope,
         version: Option<String>,
         entry: &CatalogEntry<'_>,
-        value: &T,
+        json: &str,
     ) {
         let (Some(client), Some(version)) = (self.live(), version) else {
             return;
         };
-        let Ok(json) = serde_json::to_string(value) else {
-            return;
-        };
+        let json = json.to_owned();
         let key = format!("{}{version}", Self::hash_prefix(scope));
         let field = entry.field();
         let client = client.clone();

@@ -19,6 +19,7 @@
 //! - [`api`]: shared state, tags, health endpoints, the OpenAPI service.
 //! - [`startup`]: the HTTP application, middleware, graceful shutdown.
 //! - [`error`]: the error policy (RFC 9457 problem+json).
+//! - [`payload`]: `RawJson`, pre-serialised JSON bodies with a declared schema.
 //! - [`telemetry`]: tracing, logs, OTLP export.
 //! - [`seed`]: demo data.
 //! - [`cli`]: the command line.
@@ -33,6 +34,7 @@ pub mod db;
 pub mod error;
 pub mod identity;
 pub mod migrate;
+pub mod payload;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

@@ -13,11 +13,13 @@ use crate::{
     api::{ApiTags, AppState},
     cache::{CatalogEntry, Lookup},
     error::ApiError,
+    payload::RawJson,
     tenants::Storefront,
 };
 
 /// A product category.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[oai(rename = "Category")]
 pub struct Category {
     /// Short uppercase code, part of every SKU in the category (`HAIR`).
@@ -27,6 +29,7 @@ pub struct Category {
 
 /// A purchasable variant as the storefront shows it.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[oai(rename = "StorefrontVariant")]
 pub struct StorefrontVariant {
     pub sku: String,
@@ -38,6 +41,7 @@ pub struct StorefrontVariant {
 
 /// An active product with its active variants.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[oai(rename = "StorefrontProduct")]
 pub struct StorefrontProduct {
     /// The brand's product number (`42` in SKU `FBX-HAIR-0042-...`); use it for the detail.
@@ -55,6 +59,7 @@ pub struct StorefrontProduct {
 
 /// One page of products.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[oai(rename = "StorefrontProductPage")]
 pub struct ProductPage {
     pub items: Vec<StorefrontProduct>,
@@ -62,28 +67,28 @@ pub struct ProductPage {
     pub next_cursor: Option<String>,
 }
 
-fn to_storefront(row: repo::StorefrontProductRow, currency: &str) -> StorefrontProduct {
-    StorefrontProduct {
-        number: row.number,
-        handle: row.handle,
-        name: row.name,
-        description: row.description,
-        category: Category {
-            code: row.category_code,
-            name: row.category_name,
-        },
-        currency: currency.to_owned(),
-        price_minor: row.base_price_minor,
-        variants: row
-            .variants
-            .into_iter()
-            .map(|v| StorefrontVariant {
-                sku: v.sku,
-                options: v.options,
-                price_minor: v.price_minor,
-            })
-            .collect(),
+/// `{"items": [...], "next_cursor": ...}` from the items' JSON, without re-serialising them.
+fn page_json(items: &[repo::StorefrontItem], next_cursor: Option<String>) -> String {
+    let mut out = String::with_capacity(items.iter().map(|i| i.json.len() + 1).sum::<usize>() + 64);
+    out.push_str("{\"items\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&item.json);
     }
+    out.push_str("],\"next_cursor\":");
+    match next_cursor {
+        // Cursors are base64url: no escaping needed.
+        Some(c) => {
+            out.push('"');
+            out.push_str(&c);
+            out.push('"');
+        }
+        None => out.push_str("null"),
+    }
+    out.push('}');
+    out
 }
 
 pub struct CatalogApi {
@@ -150,7 +155,7 @@ impl CatalogApi {
         /// Search text.
         #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
-    ) -> Result<Json<ProductPage>, ApiError> {
+    ) -> Result<RawJson<ProductPage>, ApiError> {
         let scope = brand.0;
         let limit = limit.0.unwrap_or(20);
         let search = q.0.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -172,13 +177,8 @@ impl CatalogApi {
             limit,
             zone: None,
         };
-        let version = match self
-            .state
-            .cache
-            .catalog_get::<ProductPage>(&scope, &entry)
-            .await
-        {
-            Lookup::Hit(page) => return Ok(Json(page)),
+        let version = match self.state.cache.catalog_get(&scope, &entry).await {
+            Lookup::Hit(page) => return Ok(RawJson::new(page)),
             Lookup::Miss { version } => version,
         };
         let query = repo::StorefrontQuery {
@@ -187,6 +187,7 @@ impl CatalogApi {
             category: category.0.as_deref(),
             search,
             limit: i64::from(limit) + 1,
+            currency: &scope.tenant().currency,
         };
         let mut rows = self
             .state
@@ -206,16 +207,9 @@ impl CatalogApi {
             }
             .encode()
         });
-        let currency = scope.tenant().currency.clone();
-        let page = ProductPage {
-            items: rows
-                .into_iter()
-                .map(|r| to_storefront(r, &currency))
-                .collect(),
-            next_cursor,
-        };
+        let page = page_json(&rows, next_cursor);
         self.state.cache.catalog_put(&scope, version, &entry, &page);
-        Ok(Json(page))
+        Ok(RawJson::new(page))
     }
 
     /// One active product with its active variants and prices. Anonymous; cached per brand.
@@ -230,35 +224,29 @@ impl CatalogApi {
         #[oai(name = "X-Tenant-ID")] brand: Storefront,
         /// The product number.
         number: Path<i32>,
-    ) -> Result<Json<StorefrontProduct>, ApiError> {
+    ) -> Result<RawJson<StorefrontProduct>, ApiError> {
         let scope = brand.0;
         let entry = CatalogEntry::Product {
             number: number.0,
             zone: None,
         };
-        let version = match self
-            .state
-            .cache
-            .catalog_get::<StorefrontProduct>(&scope, &entry)
-            .await
-        {
-            Lookup::Hit(p) => return Ok(Json(p)),
+        let version = match self.state.cache.catalog_get(&scope, &entry).await {
+            Lookup::Hit(p) => return Ok(RawJson::new(p)),
             Lookup::Miss { version } => version,
         };
         let row = self
             .state
             .db
             .tenant_tx(&scope, async |tx| {
-                repo::storefront_product(tx, number.0)
+                repo::storefront_product(tx, number.0, &scope.tenant().currency)
                     .await
                     .map_err(ApiError::from)
             })
             .await?
             .ok_or_else(|| ApiError::not_found("no such product"))?;
-        let product = to_storefront(row, &scope.tenant().currency);
         self.state
             .cache
-            .catalog_put(&scope, version, &entry, &product);
-        Ok(Json(product))
+            .catalog_put(&scope, version, &entry, &row.json);
+        Ok(RawJson::new(row.json))
     }
 }

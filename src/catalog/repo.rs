@@ -1,7 +1,6 @@
 //! Catalog SQL. Every function takes the tenant transaction; the brand is the transaction's.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
@@ -319,38 +318,18 @@ pub async fn variant_by_sku(tx: &Tx<'_>, sku: &str) -> Result<Option<SkuRow>, Db
         .transpose()
 }
 
-/// A storefront variant, as aggregated in SQL.
-#[derive(Debug, Clone, Deserialize)]
-pub struct StorefrontVariantRow {
-    pub sku: String,
-    pub options: Vec<OptionValue>,
-    pub price_minor: i64,
-}
-
-pub struct StorefrontProductRow {
+/// A storefront product row: its position for the cursor and its `StorefrontProduct` JSON.
+pub struct StorefrontItem {
     pub number: i32,
-    pub handle: String,
-    pub name: String,
-    pub description: String,
-    pub base_price_minor: i64,
-    pub category_code: String,
-    pub category_name: String,
-    pub variants: Vec<StorefrontVariantRow>,
     pub rank: Option<f32>,
+    pub json: String,
 }
 
-fn storefront_from_row(r: &Row) -> Result<StorefrontProductRow, DbError> {
-    let variants: serde_json::Value = r.try_get("variants")?;
-    Ok(StorefrontProductRow {
+fn storefront_item(r: &Row) -> Result<StorefrontItem, DbError> {
+    Ok(StorefrontItem {
         number: r.try_get("number")?,
-        handle: r.try_get("handle")?,
-        name: r.try_get("name")?,
-        description: r.try_get("description")?,
-        base_price_minor: r.try_get("base_price_minor")?,
-        category_code: r.try_get("category_code")?,
-        category_name: r.try_get("category_name")?,
-        variants: serde_json::from_value(variants).unwrap_or_default(),
         rank: r.try_get("rank")?,
+        json: r.try_get("item")?,
     })
 }
 
@@ -361,17 +340,21 @@ pub struct StorefrontQuery<'a> {
     pub category: Option<&'a str>,
     pub search: Option<&'a str>,
     pub limit: i64,
+    pub currency: &'a str,
 }
 
 pub async fn storefront_page(
     tx: &Tx<'_>,
     q: &StorefrontQuery<'_>,
-) -> Result<Vec<StorefrontProductRow>, DbError> {
+) -> Result<Vec<StorefrontItem>, DbError> {
     let rows = match q.search {
         None => {
             let stmt = stmt!(tx, "storefront_list.sql");
-            tx.query(&stmt, &[&q.after_number, &q.category, &q.limit])
-                .await?
+            tx.query(
+                &stmt,
+                &[&q.after_number, &q.category, &q.limit, &q.currency],
+            )
+            .await?
         }
         Some(search) => {
             let stmt = stmt!(tx, "storefront_search.sql");
@@ -385,23 +368,25 @@ pub async fn storefront_page(
                     &pattern,
                     &q.after_rank,
                     &q.limit,
+                    &q.currency,
                 ],
             )
             .await?
         }
     };
-    rows.iter().map(storefront_from_row).collect()
+    rows.iter().map(storefront_item).collect()
 }
 
 pub async fn storefront_product(
     tx: &Tx<'_>,
     number: i32,
-) -> Result<Option<StorefrontProductRow>, DbError> {
+    currency: &str,
+) -> Result<Option<StorefrontItem>, DbError> {
     let stmt = stmt!(tx, "storefront_product.sql");
-    tx.query_opt(&stmt, &[&number])
+    tx.query_opt(&stmt, &[&number, &currency])
         .await?
         .as_ref()
-        .map(storefront_from_row)
+        .map(storefront_item)
         .transpose()
 }
 

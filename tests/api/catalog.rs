@@ -449,6 +449,11 @@ async fn the_storefront_shows_only_active_products_and_variants_with_search_and_
     )
     .await;
     let detail = storefront_json(&app, "fiber-x", "/v1/storefront/products/1").await;
+    serde_json::from_value::<brandhouse::catalog::api::StorefrontProduct>(detail.clone())
+        .expect("matches the schema");
+    let searched = storefront_json(&app, "fiber-x", "/v1/storefront/products?q=gel").await;
+    serde_json::from_value::<brandhouse::catalog::api::ProductPage>(searched)
+        .expect("matches the schema");
     assert_eq!(detail["variants"][0]["sku"], "FBX-HAIR-0001-250ML");
     // Suzume has no product 1.
     assert_problem(

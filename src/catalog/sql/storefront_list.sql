@@ -1,18 +1,27 @@
--- Active products of the transaction's brand in number order after the cursor, each with its
--- active variants. Row-level security alone picks the brand. Numbers only grow, so products
+-- Active products of the transaction's brand in number order after the cursor ($1), each with
+-- its active variants. Row-level security alone picks the brand. Numbers only grow, so products
 -- added while a client pages appear at the end and nothing is seen twice or skipped.
-select p.number, p.handle, p.name, p.description, p.base_price_minor,
-       c.code as category_code, c.name as category_name,
-       coalesce((
-         select json_agg(json_build_object(
-                  'sku', v.sku,
-                  'options', v.options,
-                  'price_minor', coalesce(v.price_override_minor, p.base_price_minor))
-                order by v.position)
-         from app.variants v
-         where v.tenant_id = p.tenant_id and v.product_id = p.id and v.is_active
-       ), '[]'::json) as variants,
-       null::real as rank
+-- Each row carries the product as the API's StorefrontProduct JSON, built here so the API
+-- passes it through without parsing (tests check the shape against the schema).
+select p.number, null::real as rank,
+       json_build_object(
+         'number', p.number,
+         'handle', p.handle,
+         'name', p.name,
+         'description', p.description,
+         'category', json_build_object('code', c.code, 'name', c.name),
+         'currency', $4::text,
+         'price_minor', p.base_price_minor,
+         'variants', coalesce((
+           select json_agg(json_build_object(
+                    'sku', v.sku,
+                    'options', v.options,
+                    'price_minor', coalesce(v.price_override_minor, p.base_price_minor))
+                  order by v.position)
+           from app.variants v
+           where v.tenant_id = p.tenant_id and v.product_id = p.id and v.is_active
+         ), '[]'::json)
+       )::text as item
 from app.products p
 join app.categories c on c.tenant_id = p.tenant_id and c.id = p.category_id
 where p.status = 'active'

@@ -1,7 +1,9 @@
 -- Text search over the brand's active products: full-text on name and description ('simple'
 -- configuration, any language), plus substring matches on the name through the trigram index
 -- (partial words, scripts without spaces). Ordered by relevance, then number; the cursor
--- carries both. $4 is the ILIKE pattern of the query, escaped.
+-- carries both ($5, $1). $4 is the ILIKE pattern of the query, escaped.
+-- Each row carries the product as the API's StorefrontProduct JSON, built here so the API
+-- passes it through without parsing (tests check the shape against the schema).
 with q as (select websearch_to_tsquery('simple', $3) as tsq),
 matches as (
   select p.*, (ts_rank(p.search, q.tsq) + case when p.name ilike $4 then 0.5::real else 0::real end) as rank
@@ -9,18 +11,25 @@ matches as (
   where p.status = 'active'
     and (p.search @@ q.tsq or p.name ilike $4)
 )
-select p.number, p.handle, p.name, p.description, p.base_price_minor,
-       c.code as category_code, c.name as category_name,
-       coalesce((
-         select json_agg(json_build_object(
-                  'sku', v.sku,
-                  'options', v.options,
-                  'price_minor', coalesce(v.price_override_minor, p.base_price_minor))
-                order by v.position)
-         from app.variants v
-         where v.tenant_id = p.tenant_id and v.product_id = p.id and v.is_active
-       ), '[]'::json) as variants,
-       p.rank
+select p.number, p.rank,
+       json_build_object(
+         'number', p.number,
+         'handle', p.handle,
+         'name', p.name,
+         'description', p.description,
+         'category', json_build_object('code', c.code, 'name', c.name),
+         'currency', $7::text,
+         'price_minor', p.base_price_minor,
+         'variants', coalesce((
+           select json_agg(json_build_object(
+                    'sku', v.sku,
+                    'options', v.options,
+                    'price_minor', coalesce(v.price_override_minor, p.base_price_minor))
+                  order by v.position)
+           from app.variants v
+           where v.tenant_id = p.tenant_id and v.product_id = p.id and v.is_active
+         ), '[]'::json)
+       )::text as item
 from matches p
 join app.categories c on c.tenant_id = p.tenant_id and c.id = p.category_id
 where ($2::text is null or c.code = $2)

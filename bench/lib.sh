@@ -1,0 +1,56 @@
+# Shared helpers for the benchmarks (sourced). Everything runs on loopback only.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN="$ROOT/target/release/brandhouse"
+ADMIN=${BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432}
+BENCH_DB=${BENCH_DB:-brandhouse_bench}
+DURATION=${BENCH_DURATION:-10}
+RESULTS="$ROOT/bench/results"
+mkdir -p "$RESULTS"
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+need() {
+  command -v "$1" >/dev/null && return 0
+  log "installing $2 from Debian's packages"
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq "$2" >/dev/null; else sudo apt-get install -y -qq "$2" >/dev/null; fi
+}
+
+build() {
+  log "building the release binary"
+  (cd "$ROOT" && cargo build --release --quiet)
+}
+
+db_env() {
+  export DATABASE_URL="postgres://brandhouse_api@127.0.0.1:5432/$BENCH_DB"
+  export ANALYTICS_DATABASE_URL="postgres://brandhouse_analytics@127.0.0.1:5432/$BENCH_DB"
+  export MIGRATION_DATABASE_URL="$ADMIN/$BENCH_DB"
+  export RUST_LOG=${RUST_LOG:-warn}
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_server NAME PORT [ENV=VAL...] -- CMD...: starts the binary in the background, waits for
+# /healthz, and records its pid in $RESULTS/NAME.pid.
+start_server() {
+  local name=$1 port=$2; shift 2
+  env "$@" BIND_ADDR="127.0.0.1:$port" "$BIN" serve >"$RESULTS/$name.log" 2>&1 &
+  echo $! >"$RESULTS/$name.pid"
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return 0
+    sleep 0.1
+  done
+  log "server $name did not start"; cat "$RESULTS/$name.log" >&2; return 1
+}
+
+stop_server() {
+  local pidfile="$RESULTS/$1.pid"
+  [ -f "$pidfile" ] || return 0
+  kill "$(cat "$pidfile")" 2>/dev/null || true
+  wait "$(cat "$pidfile")" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+
+# Peak resident memory of a pid, in MiB.
+peak_rss_mib() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }

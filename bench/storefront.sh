@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Storefront list benchmark (issue: catalog): the API uncached and cached against pgbench
+# running the same SQL (BEGIN; set_config; the list query; COMMIT) as the ceiling, at 16
+# connections, three brands in rotation. Writes $RESULTS/storefront.md.
+source "$(dirname "$0")/lib.sh"
+need wrk wrk
+db_env
+
+CONNS=${BENCH_CONNECTIONS:-16}
+POOL=${BENCH_POOL:-16}
+port_a=$(free_port); port_b=$(free_port)
+trap 'stop_server storefront-uncached; stop_server storefront-cached' EXIT
+
+start_server storefront-uncached "$port_a" DB_POOL_SIZE="$POOL" REDIS_URL=
+start_server storefront-cached "$port_b" DB_POOL_SIZE="$POOL" REDIS_URL=redis://127.0.0.1:6379
+
+# pgbench scripts: one per brand, the exact statement the API runs.
+tmp=$(mktemp -d)
+for slug in fiber-x suzume showstopper; do
+  read -r tid currency < <(psql "$ADMIN/$BENCH_DB" -XAt -F ' ' -c "select id, currency from app.tenants where slug = '$slug'")
+  # The statement the API runs for the first page of 50 (limit 51 to detect a next page).
+  python3 - "$ROOT/src/catalog/sql/storefront_list.sql" "$tid" "$currency" >"$tmp/$slug.sql" <<'PY'
+import re, sys
+sql = "\n".join(l for l in open(sys.argv[1]) if not l.lstrip().startswith("--"))
+for k, v in {"$1": "0", "$2": "null", "$3": "51", "$4": "'%s'" % sys.argv[3]}.items():
+    sql = sql.replace(k, v)
+print("begin;")
+print("select set_config('app.tenant_id', '%s', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);" % sys.argv[2])
+print(" ".join(sql.split()) + ";")
+print("commit;")
+PY
+done
+
+run_wrk() {
+  wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$ROOT/bench/storefront.lua" "http://127.0.0.1:$1" 2>&1 \
+    | awk '/^RESULT/ {print}'
+}
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+
+log "warming up"
+wrk -t1 -c4 -d2s -s "$ROOT/bench/storefront.lua" "http://127.0.0.1:$port_a" >/dev/null
+wrk -t1 -c4 -d2s -s "$ROOT/bench/storefront.lua" "http://127.0.0.1:$port_b" >/dev/null
+
+log "pgbench ceiling (${DURATION}s, $CONNS clients)"
+pg=$(pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DURATION" \
+  -f "$tmp/fiber-x.sql@1" -f "$tmp/suzume.sql@1" -f "$tmp/showstopper.sql@1" \
+  -U brandhouse_api -h 127.0.0.1 "$BENCH_DB" 2>&1) || { echo "$pg" >&2; exit 1; }
+pg_tps=$(echo "$pg" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+pg_lat=$(echo "$pg" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' | head -1)
+
+log "API uncached (${DURATION}s, $CONNS connections)"
+un=$(run_wrk "$port_a")
+log "API cached (${DURATION}s, $CONNS connections)"
+ca=$(run_wrk "$port_b")
+rss_a=$(peak_rss_mib "$(cat "$RESULTS/storefront-uncached.pid")")
+rss_b=$(peak_rss_mib "$(cat "$RESULTS/storefront-cached.pid")")
+
+un_rps=$(echo "$un" | field rps); ca_rps=$(echo "$ca" | field rps)
+ratio=$(python3 -c "print(f'{$un_rps / $pg_tps * 100:.0f}%')")
+cratio=$(python3 -c "print(f'{$ca_rps / $pg_tps * 100:.0f}%')")
+cat >"$RESULTS/storefront.md" <<MD
+### Storefront list: 50 products per page with variants, 3 brands in rotation, $CONNS connections, ${DURATION} s each
+
+| run | req/s | p50 ms | p99 ms | errors | of pgbench | peak RSS |
+|---|---|---|---|---|---|---|
+| pgbench, same SQL (BEGIN; set_config; query; COMMIT) | $pg_tps | avg $pg_lat | - | 0 | 100% | - |
+| API, uncached | $un_rps | $(echo "$un" | field p50_ms) | $(echo "$un" | field p99_ms) | $(echo "$un" | field errors) | $ratio | $rss_a MiB |
+| API, cached (Redis) | $ca_rps | $(echo "$ca" | field p50_ms) | $(echo "$ca" | field p99_ms) | $(echo "$ca" | field errors) | $cratio | $rss_b MiB |
+MD
+cat "$RESULTS/storefront.md"
+rm -rf "$tmp"

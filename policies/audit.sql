@@ -43,7 +43,9 @@ insert into audit_global values
   ('staff_memberships', 'the access check reads a role before the brand''s transaction opens; /v1/auth/me lists brands across tenants'),
   ('staff_sessions', 'bearer tokens (hashed) are checked before any brand is known'),
   ('login_throttle', 'failed-login counters per email, before anyone is authenticated'),
-  ('audit_log',      'append-only trail: the API role may only INSERT (who and brand stamped by trigger); read by the owner via analytics');
+  ('audit_log',      'append-only trail: the API role may only INSERT (who and brand stamped by trigger); read by the owner via analytics'),
+  ('zones',          'warehouse zones are shared physical space: every brand''s stock points at them; managed by the owner'),
+  ('jobs',           'the job queue holds references (brand, kind, ref), never tenant data; workers claim across brands, then open the brand''s transaction');
 
 create temp view audit_tables as
 select c.oid as relid,

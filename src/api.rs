@@ -12,6 +12,8 @@ use crate::{
     db::Db,
     error::ApiError,
     identity::{api::AuthApi, service::AuthSettings, staff_api::StaffApi},
+    inventory::api::InventoryApi,
+    orders::{admin_api::OrdersAdminApi, api::OrdersApi},
     tenants::{Actor, TenantResolver, admin_api::BrandsApi, api::TenantsApi},
 };
 
@@ -23,6 +25,8 @@ pub struct AppState {
     pub tenants: TenantResolver,
     pub auth: AuthSettings,
     pub cache: Cache,
+    /// Keys the storefront's order access tokens (`ORDER_TOKEN_SECRET`).
+    pub order_token_secret: secrecy::SecretSlice<u8>,
 }
 
 impl AppState {
@@ -33,6 +37,7 @@ impl AppState {
             tenants,
             auth: config.auth.clone(),
             cache,
+            order_token_secret: config.order_token_secret.clone(),
         }
     }
 }
@@ -52,6 +57,12 @@ pub enum ApiTags {
     Staff,
     /// Categories, products, variants and SKUs (staff).
     Catalog,
+    /// Zones, stock, the ledger.
+    Inventory,
+    /// Orders, fulfilment, customers (staff).
+    Orders,
+    /// Payment provider callbacks.
+    Payments,
 }
 
 #[derive(Debug, Object)]
@@ -121,6 +132,9 @@ pub type Apis = (
     BrandsApi,
     StaffApi,
     CatalogAdminApi,
+    InventoryApi,
+    OrdersApi,
+    OrdersAdminApi,
 );
 
 /// The OpenAPI service for `state`. The spec does not depend on the state.
@@ -145,7 +159,16 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             StaffApi {
                 state: state.clone(),
             },
-            CatalogAdminApi { state },
+            CatalogAdminApi {
+                state: state.clone(),
+            },
+            InventoryApi {
+                state: state.clone(),
+            },
+            OrdersApi {
+                state: state.clone(),
+            },
+            OrdersAdminApi { state },
         ),
         "brandhouse",
         env!("CARGO_PKG_VERSION"),

@@ -6,8 +6,9 @@
 //!
 //! - `bh:{t}:catver`: the brand's catalog version, incremented after every committed catalog
 //!   write;
-//! - `bh:{t}:cat:<version>`: a hash of serialised storefront responses for that version,
-//!   expiring after `CACHE_TTL_SECS`.
+//! - `bh:{t}:cat:<version>:<digest of the parameters>`: a serialised storefront response,
+//!   expiring after `CACHE_TTL_SECS` (short by default: responses carry stock availability,
+//!   which changes with every order without bumping the catalog version).
 //!
 //! A read gets the version and the entry in one round trip (a Lua script). A write bumps the
 //! version after commit, so entries of older versions are never read again, including one
@@ -24,8 +25,7 @@ use std::{
 };
 
 use fred::prelude::{
-    Builder, ClientLike, Config as RedisConfig, HashesInterface, KeysInterface, LuaInterface,
-    ReconnectPolicy,
+    Builder, ClientLike, Config as RedisConfig, KeysInterface, LuaInterface, ReconnectPolicy,
 };
 
 use uuid::Uuid;
@@ -34,7 +34,7 @@ use crate::tenants::TenantScope;
 
 const READ_SCRIPT: &str = r"
 local v = redis.call('GET', KEYS[1]) or '0'
-return {v, redis.call('HGET', KEYS[2] .. v, ARGV[1])}
+return {v, redis.call('GET', KEYS[2] .. v .. ':' .. ARGV[1])}
 ";
 
 /// A storefront catalog response that may be cached.
@@ -57,9 +57,11 @@ pub enum CatalogEntry<'a> {
 }
 
 impl CatalogEntry<'_> {
-    /// The hash field: every parameter that shapes the response, unambiguously encoded.
+    /// The entry's key suffix: a digest of every parameter that shapes the response,
+    /// unambiguously encoded (search text can be long).
     fn field(&self) -> String {
-        match self {
+        use sha2::{Digest, Sha256};
+        let params = match self {
             CatalogEntry::List {
                 category,
                 search,
@@ -70,7 +72,8 @@ impl CatalogEntry<'_> {
             CatalogEntry::Product { number, zone } => {
                 serde_json::json!(["product", number, zone]).to_string()
             }
-        }
+        };
+        hex::encode(&Sha256::digest(params.as_bytes())[..16])
     }
 }
 
@@ -196,14 +199,20 @@ impl Cache {
             return;
         };
         let json = json.to_owned();
-        let key = format!("{}{version}", Self::hash_prefix(scope));
-        let field = entry.field();
+        let key = format!("{}{version}:{}", Self::hash_prefix(scope), entry.field());
         let client = client.clone();
         let ttl = self.ttl.as_secs().max(1) as i64;
         tokio::spawn(async move {
-            let stored: Result<(), _> = client.hset(&key, (field, json)).await;
-            let expiring: Result<(), _> = client.expire(&key, ttl, None).await;
-            if let Err(e) = stored.and(expiring) {
+            let stored: Result<(), _> = client
+                .set(
+                    &key,
+                    json,
+                    Some(fred::types::Expiration::EX(ttl)),
+                    None,
+                    false,
+                )
+                .await;
+            if let Err(e) = stored {
                 tracing::debug!(error = %e, "cache write failed");
             }
         });

@@ -180,6 +180,11 @@ pub struct Config {
     pub redis_url: Option<String>,
     pub cache_ttl: Duration,
     pub redis_timeout: Duration,
+    /// Keys storefront order access tokens. Random per process when unset (tokens then break
+    /// on restart and differ between replicas: set it in production).
+    pub order_token_secret: secrecy::SecretSlice<u8>,
+    pub order_token_secret_generated: bool,
+    pub worker: crate::jobs::WorkerSettings,
 }
 
 /// Defaults match `make demo` on one machine: local PostgreSQL with trust authentication.
@@ -310,9 +315,39 @@ impl Config {
             ));
         }
 
+        let (order_token_secret, order_token_secret_generated) =
+            match env.optional("ORDER_TOKEN_SECRET") {
+                Some(s) if s.len() >= 32 => (secrecy::SecretSlice::from(s.into_bytes()), false),
+                Some(_) => {
+                    return Err(ConfigError::new(
+                        "ORDER_TOKEN_SECRET",
+                        "must be at least 32 characters",
+                    ));
+                }
+                None => (
+                    secrecy::SecretSlice::from(rand::random::<[u8; 32]>().to_vec()),
+                    true,
+                ),
+            };
+        let worker = crate::jobs::WorkerSettings {
+            enabled: env.parse("WORKER_ENABLED", true)?,
+            poll: env.millis("WORKER_POLL_MS", 500)?,
+            batch: env.parse("WORKER_BATCH", 16)?,
+            claim: Duration::from_secs(env.parse("JOB_CLAIM_SECS", 300)?),
+        };
+        if !(1..=1000).contains(&worker.batch) {
+            return Err(ConfigError::new(
+                "WORKER_BATCH",
+                "must be between 1 and 1000",
+            ));
+        }
+
         Ok(Self {
+            order_token_secret,
+            order_token_secret_generated,
+            worker,
             redis_url,
-            cache_ttl: Duration::from_secs(env.parse("CACHE_TTL_SECS", 300)?),
+            cache_ttl: Duration::from_secs(env.parse("CACHE_TTL_SECS", 10)?),
             redis_timeout: env.millis("REDIS_TIMEOUT_MS", 100)?,
             auth,
             db,
@@ -404,6 +439,9 @@ mod tests {
             ("LOGIN_MAX_FAILURES", "0"),
             ("REDIS_URL", "http://nope"),
             ("REDIS_TIMEOUT_MS", "0"),
+            ("ORDER_TOKEN_SECRET", "short"),
+            ("WORKER_ENABLED", "perhaps"),
+            ("WORKER_BATCH", "0"),
         ] {
             let err = load(&[(var, value)]).expect_err(var);
             assert_eq!(err.var, var, "{value}: {err}");

@@ -59,6 +59,15 @@ impl DbError {
         }
     }
 
+    /// A serialisation failure or a deadlock: the transaction may succeed if run again.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.constraint(),
+            Some((code, _)) if *code == tokio_postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+                || *code == tokio_postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+        )
+    }
+
     /// True when the pool could not lend a connection in time (the service is saturated or the
     /// database is down): a 503 with Retry-After, not a 500.
     pub fn is_unavailable(&self) -> bool {
@@ -70,6 +79,22 @@ impl DbError {
         }
     }
 }
+
+/// Errors that may mark a transaction worth running again (serialisation failures,
+/// deadlocks).
+pub trait Retryable {
+    fn is_retryable(&self) -> bool;
+}
+
+impl Retryable for DbError {
+    fn is_retryable(&self) -> bool {
+        DbError::is_retryable(self)
+    }
+}
+
+/// How many times [`Db::tenant_tx_retry`] runs a transaction that keeps hitting deadlocks or
+/// serialisation failures.
+const MAX_TX_ATTEMPTS: u32 = 5;
 
 /// Opens the transaction's scope in one round trip. The third argument of `set_config` is
 /// `is_local = true`: the value lasts until the end of the transaction, like `SET LOCAL`.
@@ -123,6 +148,41 @@ impl Db {
         )
         .instrument(span)
         .await
+    }
+
+    /// [`Db::tenant_tx`], run again (up to 5 times, with a short jittered pause) when it fails
+    /// with a deadlock or serialisation failure, so such races never reach a client. `work`
+    /// makes the transaction's body afresh for each attempt (`|| async |tx| ...`); everything
+    /// an attempt did is rolled back before the next.
+    ///
+    /// Why a factory rather than an `AsyncFn`: the future of an `AsyncFn` called by reference
+    /// is generic over the borrow's lifetime, and rustc 1.95 cannot prove it `Send` for every
+    /// lifetime, which poem's handlers and `tokio::spawn` require. `AsyncFnOnce` has no such
+    /// lifetime, and a fresh one per attempt is all a retry needs.
+    pub async fn tenant_tx_retry<T, E, W>(
+        &self,
+        scope: &TenantScope,
+        work: impl Fn() -> W,
+    ) -> Result<T, E>
+    where
+        W: AsyncFnOnce(&Tx<'_>) -> Result<T, E>,
+        E: From<DbError> + Retryable,
+    {
+        let mut attempt = 1;
+        loop {
+            match self.tenant_tx(scope, work()).await {
+                Err(e) if e.is_retryable() && attempt < MAX_TX_ATTEMPTS => {
+                    tracing::debug!(
+                        attempt,
+                        "transaction retried after a deadlock or serialisation failure"
+                    );
+                    let pause = rand::random_range(1..=10u64) * u64::from(attempt);
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Runs `work` in a transaction with no tenant set: row-level security then shows no

@@ -55,6 +55,20 @@ pub struct Problem {
     /// Field-level validation errors (422).
     #[oai(skip_serializing_if_is_none)]
     pub errors: Option<Vec<FieldError>>,
+    /// Out of stock (409): per SKU, the units requested and available.
+    #[oai(skip_serializing_if_is_none)]
+    pub unavailable: Option<Vec<UnavailableItem>>,
+}
+
+/// A SKU a checkout could not reserve.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(rename = "UnavailableItem")]
+pub struct UnavailableItem {
+    pub sku: String,
+    /// Units requested across the order's lines.
+    pub requested: i64,
+    /// Units that could have been reserved (all active zones).
+    pub available: i64,
 }
 
 /// One invalid field of a request.
@@ -76,13 +90,16 @@ impl FieldError {
 }
 
 /// The error every handler returns. Build it with the constructors, which fix status, type and
-/// title together.
-pub struct ApiError {
+/// title together. Boxed: it travels through every `Result` of the request path.
+pub struct ApiError(Box<Inner>);
+
+pub struct Inner {
     status: StatusCode,
     kind: &'static str,
     title: &'static str,
     detail: Option<String>,
     errors: Vec<FieldError>,
+    unavailable: Vec<UnavailableItem>,
     retry_after_secs: Option<u64>,
     /// The cause of a 5xx, logged and never sent.
     source: Option<anyhow::Error>,
@@ -90,15 +107,16 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, kind: &'static str, title: &'static str) -> Self {
-        Self {
+        Self(Box::new(Inner {
             status,
             kind,
             title,
             detail: None,
             errors: Vec::new(),
+            unavailable: Vec::new(),
             retry_after_secs: None,
             source: None,
-        }
+        }))
     }
 
     fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -149,6 +167,33 @@ impl ApiError {
 
     pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// A 409 listing, per SKU, what was requested and what is available.
+    pub fn out_of_stock(items: Vec<UnavailableItem>) -> Self {
+        let detail = items
+            .iter()
+            .map(|i| {
+                format!(
+                    "{}: {} requested, {} available",
+                    i.sku, i.requested, i.available
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut e =
+            Self::new(StatusCode::CONFLICT, "out-of-stock", "Out of stock").with_detail(detail);
+        e.unavailable = items;
+        e
+    }
+
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+        )
+        .with_detail(detail)
     }
 
     pub fn payload_too_large(limit: usize) -> Self {
@@ -223,7 +268,22 @@ impl ApiError {
             detail: self.detail.clone(),
             request_id: current_request_id(),
             errors: (!self.errors.is_empty()).then(|| self.errors.clone()),
+            unavailable: (!self.unavailable.is_empty()).then(|| self.unavailable.clone()),
         }
+    }
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut Inner {
+        &mut self.0
     }
 }
 
@@ -294,6 +354,7 @@ impl ApiResponse for ApiError {
             ),
             (409, "The request conflicts with the current state."),
             (413, "The request body is too large."),
+            (415, "The request body's content type is not accepted."),
             (
                 422,
                 "The request is well-formed but invalid; `errors` names the fields.",

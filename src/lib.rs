@@ -16,6 +16,9 @@
 //! - [`audit`]: the audit trail of staff writes.
 //! - [`catalog`]: categories, products, generated variants and SKUs, storefront reads.
 //! - [`cache`]: the tenant-keyed Redis cache (optional).
+//! - [`inventory`]: shared zones, per-brand stock, the reservation engine, the ledger.
+//! - [`orders`]: customers, checkout, payment confirmation, expiry, cancellation, fulfilment.
+//! - [`jobs`]: the job queue and its worker (order expiry, more to come).
 //! - [`api`]: shared state, tags, health endpoints, the OpenAPI service.
 //! - [`startup`]: the HTTP application, middleware, graceful shutdown.
 //! - [`error`]: the error policy (RFC 9457 problem+json).
@@ -33,7 +36,10 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod identity;
+pub mod inventory;
+pub mod jobs;
 pub mod migrate;
+pub mod orders;
 pub mod payload;
 pub mod seed;
 pub mod startup;

@@ -29,6 +29,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "30_identity.sql",
         include_str!("../policies/30_identity.sql"),
     ),
+    (
+        "40_inventory_orders.sql",
+        include_str!("../policies/40_inventory_orders.sql"),
+    ),
 ];
 
 const ROLES_SQL: &str = include_str!("../sql/roles.sql");

@@ -68,3 +68,82 @@ impl<T: Type> ApiResponse for RawJson<T> {
         T::register(registry);
     }
 }
+
+/// A JSON request body kept as raw bytes, declared in the spec with `T`'s schema. For
+/// endpoints that must check a signature over the exact bytes before parsing them (webhooks).
+pub struct SignedJsonBody<T> {
+    pub bytes: bytes::Bytes,
+    _schema: PhantomData<fn() -> T>,
+}
+
+impl<T: Type> Payload for SignedJsonBody<T> {
+    const CONTENT_TYPE: &'static str = "application/json";
+
+    fn check_content_type(content_type: &str) -> bool {
+        content_type
+            .split(';')
+            .next()
+            .is_some_and(|ct| ct.trim().eq_ignore_ascii_case("application/json"))
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: Type> poem_openapi::payload::ParsePayload for SignedJsonBody<T> {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(
+        _request: &poem::Request,
+        body: &mut poem::RequestBody,
+    ) -> poem::Result<Self> {
+        let bytes = body.take()?.into_bytes().await?;
+        Ok(Self {
+            bytes,
+            _schema: PhantomData,
+        })
+    }
+}
+
+impl<'a, T: Type> poem_openapi::ApiExtractor<'a> for SignedJsonBody<T> {
+    const TYPES: &'static [poem_openapi::ApiExtractorType] =
+        &[poem_openapi::ApiExtractorType::RequestObject];
+
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <Self as Payload>::register(registry);
+    }
+
+    fn request_meta() -> Option<poem_openapi::registry::MetaRequest> {
+        Some(poem_openapi::registry::MetaRequest {
+            description: None,
+            content: vec![MetaMediaType {
+                content_type: <Self as Payload>::CONTENT_TYPE,
+                schema: <Self as Payload>::schema_ref(),
+            }],
+            required: true,
+        })
+    }
+
+    async fn from_request(
+        request: &'a poem::Request,
+        body: &mut poem::RequestBody,
+        _param_opts: poem_openapi::ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        match request.content_type() {
+            Some(ct) if <Self as Payload>::check_content_type(ct) => {
+                <Self as poem_openapi::payload::ParsePayload>::from_request(request, body).await
+            }
+            _ => {
+                Err(crate::error::ApiError::unsupported_media_type("send application/json").into())
+            }
+        }
+    }
+}

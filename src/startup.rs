@@ -16,6 +16,7 @@ use poem::{
     middleware::CatchPanic,
 };
 use poem_openapi::OperationId;
+use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, field::Empty};
 
 use crate::{
@@ -24,6 +25,7 @@ use crate::{
     config::Config,
     db::Db,
     error::{ApiError, PanicToProblem, REQUEST_ID, problem_response},
+    jobs,
     tenants::Actor,
 };
 
@@ -79,10 +81,41 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        if self.config.order_token_secret_generated {
+            tracing::warn!(
+                "ORDER_TOKEN_SECRET is not set: order access tokens are keyed per process and \
+                 will not survive a restart or work across replicas"
+            );
+        }
+        // One signal for every task: the HTTP server and the background worker.
+        let stop = CancellationToken::new();
+        let worker = self.config.worker.enabled.then(|| {
+            tokio::spawn(jobs::run_worker(
+                self.state.clone(),
+                self.config.worker.clone(),
+                stop.clone(),
+            ))
+        });
         let app = routes(self.state, self.config.body_limit_bytes);
-        poem::Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(app, shutdown, Some(self.config.shutdown_grace))
-            .await
+        let server_stop = stop.clone();
+        let result = poem::Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(
+                app,
+                async move {
+                    tokio::select! {
+                        () = shutdown => {},
+                        () = server_stop.cancelled() => {},
+                    }
+                },
+                Some(self.config.shutdown_grace),
+            )
+            .await;
+        stop.cancel();
+        if let Some(worker) = worker {
+            // The worker finishes the job in hand, then exits.
+            let _ = worker.await;
+        }
+        result
     }
 }
 

@@ -37,6 +37,11 @@ pub struct StorefrontVariant {
     pub options: Vec<OptionValue>,
     /// Price in the brand currency's minor units (cents; whole yen for JPY).
     pub price_minor: i64,
+    /// Units that can be ordered now, all active zones (on hand minus unexpired holds; may lag
+    /// by up to `CACHE_TTL_SECS`: checkout is the authority).
+    pub available: i64,
+    /// The same in the zone of the `zone` parameter; null without it.
+    pub available_in_zone: Option<i64>,
 }
 
 /// An active product with its active variants.
@@ -89,6 +94,20 @@ fn page_json(items: &[repo::StorefrontItem], next_cursor: Option<String>) -> Str
     }
     out.push('}');
     out
+}
+
+/// The id of an active zone named by the `zone` parameter (422 if there is none).
+async fn zone_id(
+    tx: &crate::db::Tx<'_>,
+    code: Option<&str>,
+) -> Result<Option<uuid::Uuid>, ApiError> {
+    match code {
+        None => Ok(None),
+        Some(code) => match crate::inventory::repo::zone_by_code(tx, code).await? {
+            Some(z) if z.is_active => Ok(Some(z.id)),
+            _ => Err(ApiError::invalid_field("zone", "no such active zone")),
+        },
+    }
 }
 
 pub struct CatalogApi {
@@ -155,6 +174,8 @@ impl CatalogApi {
         /// Search text.
         #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
+        /// A zone code: variants then also report `available_in_zone`.
+        zone: Query<Option<String>>,
     ) -> Result<RawJson<ProductPage>, ApiError> {
         let scope = brand.0;
         let limit = limit.0.unwrap_or(20);
@@ -175,7 +196,7 @@ impl CatalogApi {
             search,
             cursor: cursor.0.as_deref(),
             limit,
-            zone: None,
+            zone: zone.0.as_deref(),
         };
         let version = match self.state.cache.catalog_get(&scope, &entry).await {
             Lookup::Hit(page) => return Ok(RawJson::new(page)),
@@ -188,14 +209,22 @@ impl CatalogApi {
             search,
             limit: i64::from(limit) + 1,
             currency: &scope.tenant().currency,
+            zone: None,
         };
         let mut rows = self
             .state
             .db
             .tenant_tx(&scope, async |tx| {
-                repo::storefront_page(tx, &query)
-                    .await
-                    .map_err(ApiError::from)
+                let zone_id = zone_id(tx, zone.0.as_deref()).await?;
+                repo::storefront_page(
+                    tx,
+                    &repo::StorefrontQuery {
+                        zone: zone_id,
+                        ..query
+                    },
+                )
+                .await
+                .map_err(ApiError::from)
             })
             .await?;
         let more = rows.len() > limit as usize;
@@ -224,11 +253,13 @@ impl CatalogApi {
         #[oai(name = "X-Tenant-ID")] brand: Storefront,
         /// The product number.
         number: Path<i32>,
+        /// A zone code: variants then also report `available_in_zone`.
+        zone: Query<Option<String>>,
     ) -> Result<RawJson<StorefrontProduct>, ApiError> {
         let scope = brand.0;
         let entry = CatalogEntry::Product {
             number: number.0,
-            zone: None,
+            zone: zone.0.as_deref(),
         };
         let version = match self.state.cache.catalog_get(&scope, &entry).await {
             Lookup::Hit(p) => return Ok(RawJson::new(p)),
@@ -238,7 +269,8 @@ impl CatalogApi {
             .state
             .db
             .tenant_tx(&scope, async |tx| {
-                repo::storefront_product(tx, number.0, &scope.tenant().currency)
+                let zone_id = zone_id(tx, zone.0.as_deref()).await?;
+                repo::storefront_product(tx, number.0, &scope.tenant().currency, zone_id)
                     .await
                     .map_err(ApiError::from)
             })

@@ -341,6 +341,8 @@ pub struct StorefrontQuery<'a> {
     pub search: Option<&'a str>,
     pub limit: i64,
     pub currency: &'a str,
+    /// Also report availability in this zone.
+    pub zone: Option<Uuid>,
 }
 
 pub async fn storefront_page(
@@ -352,7 +354,7 @@ pub async fn storefront_page(
             let stmt = stmt!(tx, "storefront_list.sql");
             tx.query(
                 &stmt,
-                &[&q.after_number, &q.category, &q.limit, &q.currency],
+                &[&q.after_number, &q.category, &q.limit, &q.currency, &q.zone],
             )
             .await?
         }
@@ -369,6 +371,7 @@ pub async fn storefront_page(
                     &q.after_rank,
                     &q.limit,
                     &q.currency,
+                    &q.zone,
                 ],
             )
             .await?
@@ -381,9 +384,10 @@ pub async fn storefront_product(
     tx: &Tx<'_>,
     number: i32,
     currency: &str,
+    zone: Option<Uuid>,
 ) -> Result<Option<StorefrontItem>, DbError> {
     let stmt = stmt!(tx, "storefront_product.sql");
-    tx.query_opt(&stmt, &[&number, &currency])
+    tx.query_opt(&stmt, &[&number, &currency, &zone])
         .await?
         .as_ref()
         .map(storefront_item)

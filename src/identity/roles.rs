@@ -67,6 +67,24 @@ pub enum Permission {
     CatalogRead,
     /// Create and change categories, products, variants and prices.
     CatalogWrite,
+    /// Create and change the shared warehouse zones.
+    ZonesManage,
+    /// Read zones, stock, low stock and the ledger.
+    StockRead,
+    /// Receive, adjust and transfer stock.
+    StockWrite,
+    /// Read orders.
+    OrdersRead,
+    /// Mark orders paid, cancel them.
+    OrdersManage,
+    /// Pick lists and shipping.
+    Fulfilment,
+    /// Read customers.
+    CustomersRead,
+    /// The brand's order settings (hold time, payment webhook secret).
+    BrandSettings,
+    /// Parked background jobs across brands.
+    JobsView,
 }
 
 impl Permission {
@@ -84,6 +102,15 @@ impl Permission {
             Permission::BrandRead => &[Owner, BrandManager, Warehouse, Support],
             Permission::CatalogRead => &[Owner, BrandManager, Warehouse, Support],
             Permission::CatalogWrite => &[Owner, BrandManager],
+            Permission::ZonesManage => &[Owner],
+            Permission::StockRead => &[Owner, BrandManager, Warehouse, Support],
+            Permission::StockWrite => &[Owner, BrandManager, Warehouse],
+            Permission::OrdersRead => &[Owner, BrandManager, Warehouse, Support],
+            Permission::OrdersManage => &[Owner, BrandManager],
+            Permission::Fulfilment => &[Owner, BrandManager, Warehouse],
+            Permission::CustomersRead => &[Owner, BrandManager, Support],
+            Permission::BrandSettings => &[Owner, BrandManager],
+            Permission::JobsView => &[Owner],
         }
     }
 
@@ -99,6 +126,15 @@ impl Permission {
             Permission::BrandRead => "brand.read",
             Permission::CatalogRead => "catalog.read",
             Permission::CatalogWrite => "catalog.write",
+            Permission::ZonesManage => "zones.manage",
+            Permission::StockRead => "stock.read",
+            Permission::StockWrite => "stock.write",
+            Permission::OrdersRead => "orders.read",
+            Permission::OrdersManage => "orders.manage",
+            Permission::Fulfilment => "fulfilment",
+            Permission::CustomersRead => "customers.read",
+            Permission::BrandSettings => "brand.settings",
+            Permission::JobsView => "jobs.view",
         }
     }
 
@@ -118,6 +154,19 @@ impl Permission {
             Permission::CatalogWrite => {
                 "`POST/PATCH/DELETE` on `/v1/admin/categories[/{code}]` and `/v1/admin/products[/{number}]`, `PATCH /v1/admin/variants/{sku}`"
             }
+            Permission::ZonesManage => "`POST /v1/admin/zones`, `PATCH /v1/admin/zones/{code}`",
+            Permission::StockRead => {
+                "`GET /v1/admin/zones`, `GET /v1/admin/stock`, `GET /v1/admin/stock/low`, `GET /v1/admin/stock/movements`"
+            }
+            Permission::StockWrite => "`POST /v1/admin/stock/receive`, `/adjust`, `/transfer`",
+            Permission::OrdersRead => "`GET /v1/admin/orders[/{number}]`",
+            Permission::OrdersManage => "`POST /v1/admin/orders/{number}/mark-paid`, `/cancel`",
+            Permission::Fulfilment => {
+                "`GET /v1/admin/fulfilment/pick-list`, `POST /v1/admin/orders/{number}/ship`"
+            }
+            Permission::CustomersRead => "`GET /v1/admin/customers`",
+            Permission::BrandSettings => "`GET/PATCH /v1/admin/brand/order-settings`",
+            Permission::JobsView => "`GET /v1/admin/jobs/parked`",
         }
     }
 }

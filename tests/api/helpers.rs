@@ -529,3 +529,90 @@ impl TestApp {
         .expect("product created")
     }
 }
+
+impl TestApp {
+    /// Creates a shared warehouse zone (as the database owner would; zones are global).
+    pub async fn create_zone(&self, code: &str, priority: i32) -> uuid::Uuid {
+        self.db
+            .admin()
+            .await
+            .query_one(
+                "insert into app.zones (code, name, priority) values ($1, $1, $2) returning id",
+                &[&code, &priority],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    }
+
+    /// Receives stock through the warehouse service.
+    pub async fn receive(&self, slug: &str, sku: &str, zone: &str, quantity: i32) {
+        let scope = self.scope(slug).await;
+        brandhouse::inventory::service::receive(&self.state.db, &scope, sku, zone, quantity, None)
+            .await
+            .expect("stock received");
+    }
+
+    /// POST /v1/storefront/checkouts.
+    pub async fn checkout(
+        &self,
+        slug: &str,
+        key: &str,
+        lines: &[(&str, i32)],
+        zone: Option<&str>,
+    ) -> reqwest::Response {
+        let lines: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|(sku, q)| serde_json::json!({"sku": sku, "quantity": q}))
+            .collect();
+        self.client
+            .post(self.url("/v1/storefront/checkouts"))
+            .header("X-Tenant-ID", slug)
+            .header("Idempotency-Key", key)
+            .json(&serde_json::json!({
+                "lines": lines,
+                "customer": {"name": "Ana Buyer", "email": format!("{key}@buyer.test")},
+                "preferred_zone": zone,
+            }))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A stock row's (on_hand, reserved), read as the superuser.
+    pub async fn stock_of(&self, sku: &str, zone: &str) -> (i32, i32) {
+        let row = self
+            .db
+            .admin()
+            .await
+            .query_one(
+                "select s.on_hand, s.reserved from app.stock s join app.variants v on v.id = s.variant_id \
+                 join app.zones z on z.id = s.zone_id where v.sku = $1 and z.code = $2",
+                &[&sku, &zone],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    }
+
+    /// Stock rows the ledger does not explain, over every brand (should be none).
+    pub async fn ledger_mismatches(&self) -> Vec<String> {
+        self.db
+            .admin()
+            .await
+            .query(
+                "select v.sku || '@' || z.code || ': ' || s.on_hand || '/' || s.reserved || ' vs ' || \
+                   coalesce(m.on_hand, 0) || '/' || coalesce(m.reserved, 0) \
+                 from app.stock s join app.variants v on v.id = s.variant_id join app.zones z on z.id = s.zone_id \
+                 left join (select variant_id, zone_id, sum(on_hand_delta) on_hand, sum(reserved_delta) reserved \
+                            from app.stock_movements group by 1, 2) m on m.variant_id = s.variant_id and m.zone_id = s.zone_id \
+                 where s.on_hand <> coalesce(m.on_hand, 0) or s.reserved <> coalesce(m.reserved, 0)",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    }
+}

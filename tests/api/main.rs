@@ -9,6 +9,7 @@ mod errors;
 mod helpers;
 mod isolation;
 mod openapi;
+mod orders;
 mod pool;
 mod process;
 mod roles;

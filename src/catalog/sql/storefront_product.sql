@@ -13,7 +13,9 @@ select p.number, null::real as rank,
            select json_agg(json_build_object(
                     'sku', v.sku,
                     'options', v.options,
-                    'price_minor', coalesce(v.price_override_minor, p.base_price_minor))
+                    'price_minor', coalesce(v.price_override_minor, p.base_price_minor),
+                    'available', app.available(v.id),
+                    'available_in_zone', case when $3::uuid is null then null else app.available(v.id, $3) end)
                   order by v.position)
            from app.variants v
            where v.tenant_id = p.tenant_id and v.product_id = p.id and v.is_active

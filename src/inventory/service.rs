@@ -1,0 +1,317 @@
+//! Warehouse operations: receive, adjust, transfer; zones.
+
+use tokio_postgres::error::SqlState;
+use uuid::Uuid;
+
+use super::{
+    engine::{self, Delta},
+    repo,
+};
+use crate::{
+    audit, catalog,
+    db::{Db, DbError, Tx},
+    error::{ApiError, FieldError},
+    tenants::{Actor, TenantScope},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StockError {
+    #[error("invalid request")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<StockError> for ApiError {
+    fn from(e: StockError) -> Self {
+        match e {
+            StockError::Invalid(errors) => ApiError::invalid(errors),
+            StockError::NotFound(what) => ApiError::not_found(what),
+            StockError::Conflict(what) => ApiError::conflict(what),
+            StockError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl crate::db::Retryable for StockError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, StockError::Db(e) if e.is_retryable())
+    }
+}
+
+const MAX_QUANTITY: i32 = 1_000_000;
+
+/// The variant and zone a warehouse request names; another brand's SKU is simply unknown.
+async fn variant_and_zone(tx: &Tx<'_>, sku: &str, zone: &str) -> Result<(Uuid, Uuid), StockError> {
+    let variant = catalog::repo::variant_by_sku(tx, sku)
+        .await?
+        .ok_or(StockError::NotFound("no such SKU in this brand"))?;
+    let zone = repo::zone_by_code(tx, zone)
+        .await?
+        .ok_or(StockError::NotFound("no such zone"))?;
+    Ok((variant.variant.id, zone.id))
+}
+
+fn check_quantity(field: &str, q: i32, errors: &mut Vec<FieldError>) {
+    if !(1..=MAX_QUANTITY).contains(&q) {
+        errors.push(FieldError::new(field, format!("1 to {MAX_QUANTITY}")));
+    }
+}
+
+fn check_reason(reason: &Option<String>, required: bool, errors: &mut Vec<FieldError>) {
+    match reason {
+        None if required => errors.push(FieldError::new("reason", "required")),
+        Some(r) if r.trim().is_empty() || r.chars().count() > 500 => {
+            errors.push(FieldError::new("reason", "1 to 500 characters"))
+        }
+        _ => {}
+    }
+}
+
+/// Units on the shelf of one row after a change, for the response.
+pub struct RowAfter {
+    pub on_hand: i32,
+    pub reserved: i32,
+}
+
+async fn row_after(tx: &Tx<'_>, variant: Uuid, zone: Uuid) -> Result<RowAfter, DbError> {
+    let rows = engine::lock_rows(tx, &[variant]).await?;
+    let row = rows
+        .into_iter()
+        .find(|r| r.zone_id == zone)
+        .map(|r| RowAfter {
+            on_hand: r.on_hand,
+            reserved: r.reserved,
+        })
+        .unwrap_or(RowAfter {
+            on_hand: 0,
+            reserved: 0,
+        });
+    Ok(row)
+}
+
+/// Receives units into a zone.
+pub async fn receive(
+    db: &Db,
+    scope: &TenantScope,
+    sku: &str,
+    zone: &str,
+    quantity: i32,
+    reason: Option<String>,
+) -> Result<RowAfter, StockError> {
+    let mut errors = Vec::new();
+    check_quantity("quantity", quantity, &mut errors);
+    check_reason(&reason, false, &mut errors);
+    if !errors.is_empty() {
+        return Err(StockError::Invalid(errors));
+    }
+    db.tenant_tx_retry(scope, || {
+        async |tx| {
+            let (variant, zone_id) = variant_and_zone(tx, sku, zone).await?;
+            repo::ensure_stock_row(tx, variant, zone_id).await?;
+            engine::lock_rows(tx, &[variant]).await?;
+            engine::apply(
+                tx,
+                &[Delta {
+                    variant_id: variant,
+                    zone_id,
+                    kind: "receive",
+                    on_hand: quantity,
+                    reserved: 0,
+                    reason: reason.clone(),
+                    order_id: None,
+                    hold_id: None,
+                }],
+            )
+            .await?;
+            audit::record(
+                tx,
+                "stock.receive",
+                sku,
+                serde_json::json!({"zone": zone, "quantity": quantity}),
+            )
+            .await?;
+            Ok(row_after(tx, variant, zone_id).await?)
+        }
+    })
+    .await
+}
+
+/// Corrects the units on the shelf by `delta` (a count, damage, a find), with a reason. Never
+/// below the units held for orders.
+pub async fn adjust(
+    db: &Db,
+    scope: &TenantScope,
+    sku: &str,
+    zone: &str,
+    delta: i32,
+    reason: Option<String>,
+) -> Result<RowAfter, StockError> {
+    let mut errors = Vec::new();
+    if delta == 0 || delta.abs() > MAX_QUANTITY {
+        errors.push(FieldError::new(
+            "delta",
+            format!("a non-zero change of at most {MAX_QUANTITY} units"),
+        ));
+    }
+    check_reason(&reason, true, &mut errors);
+    if !errors.is_empty() {
+        return Err(StockError::Invalid(errors));
+    }
+    db.tenant_tx_retry(scope, || async |tx| {
+        let (variant, zone_id) = variant_and_zone(tx, sku, zone).await?;
+        repo::ensure_stock_row(tx, variant, zone_id).await?;
+        let mut rows = engine::lock_rows(tx, &[variant]).await?;
+        let mut deltas = engine::release_expired(tx, &[variant], &mut rows).await?;
+        let row = rows
+            .iter()
+            .find(|r| r.zone_id == zone_id)
+            .ok_or(StockError::NotFound("no such stock row"))?;
+        if row.on_hand + delta < row.reserved {
+            return Err(StockError::Conflict(format!(
+                "{sku} in {zone}: {} on hand, {} held for orders; an adjustment of {delta} would leave fewer units than are held",
+                row.on_hand, row.reserved
+            )));
+        }
+        deltas.push(Delta {
+            variant_id: variant,
+            zone_id,
+            kind: "adjust",
+            on_hand: delta,
+            reserved: 0,
+            reason: reason.clone(),
+            order_id: None,
+            hold_id: None,
+        });
+        engine::apply(tx, &deltas).await?;
+        audit::record(tx, "stock.adjust", sku, serde_json::json!({"zone": zone, "delta": delta})).await?;
+        Ok(row_after(tx, variant, zone_id).await?)
+    })
+    .await
+}
+
+/// Moves units between zones, atomically: both rows change or neither.
+pub async fn transfer(
+    db: &Db,
+    scope: &TenantScope,
+    sku: &str,
+    from: &str,
+    to: &str,
+    quantity: i32,
+) -> Result<(RowAfter, RowAfter), StockError> {
+    let mut errors = Vec::new();
+    check_quantity("quantity", quantity, &mut errors);
+    if from == to {
+        errors.push(FieldError::new("to_zone", "must differ from from_zone"));
+    }
+    if !errors.is_empty() {
+        return Err(StockError::Invalid(errors));
+    }
+    db.tenant_tx_retry(scope, || {
+        async |tx| {
+            let (variant, from_id) = variant_and_zone(tx, sku, from).await?;
+            let to_zone = repo::zone_by_code(tx, to)
+                .await?
+                .ok_or(StockError::NotFound("no such zone"))?;
+            repo::ensure_stock_row(tx, variant, to_zone.id).await?;
+            let mut rows = engine::lock_rows(tx, &[variant]).await?;
+            let mut deltas = engine::release_expired(tx, &[variant], &mut rows).await?;
+            let available = rows
+                .iter()
+                .find(|r| r.zone_id == from_id)
+                .map_or(0, |r| r.available());
+            if available < quantity {
+                return Err(StockError::Conflict(format!(
+                    "{sku} in {from}: {available} available (not held), {quantity} requested"
+                )));
+            }
+            for (zone_id, kind, q) in [
+                (from_id, "transfer_out", -quantity),
+                (to_zone.id, "transfer_in", quantity),
+            ] {
+                deltas.push(Delta {
+                    variant_id: variant,
+                    zone_id,
+                    kind,
+                    on_hand: q,
+                    reserved: 0,
+                    reason: Some(format!("transfer {from} -> {to}")),
+                    order_id: None,
+                    hold_id: None,
+                });
+            }
+            engine::apply(tx, &deltas).await?;
+            audit::record(
+                tx,
+                "stock.transfer",
+                sku,
+                serde_json::json!({"from": from, "to": to, "quantity": quantity}),
+            )
+            .await?;
+            Ok((
+                row_after(tx, variant, from_id).await?,
+                row_after(tx, variant, to_zone.id).await?,
+            ))
+        }
+    })
+    .await
+}
+
+pub fn is_valid_zone_code(code: &str) -> bool {
+    (2..=16).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+        && !code.starts_with('-')
+}
+
+/// Creates a shared warehouse zone (owner).
+pub async fn create_zone(
+    db: &Db,
+    actor: &Actor,
+    z: &repo::NewZone<'_>,
+) -> Result<Uuid, StockError> {
+    let mut errors = Vec::new();
+    if !is_valid_zone_code(z.code) {
+        errors.push(FieldError::new(
+            "code",
+            "2 to 16 uppercase letters, digits or hyphens",
+        ));
+    }
+    if !(1..=200).contains(&z.name.trim().chars().count()) {
+        errors.push(FieldError::new("name", "1 to 200 characters"));
+    }
+    if !errors.is_empty() {
+        return Err(StockError::Invalid(errors));
+    }
+    db.global_tx(actor, async |tx| {
+        repo::insert_zone(tx, z)
+            .await
+            .map_err(|e| match e.constraint() {
+                Some((code, Some("zones_code_key"))) if *code == SqlState::UNIQUE_VIOLATION => {
+                    StockError::Conflict("a zone with this code exists".into())
+                }
+                _ => StockError::Db(e),
+            })
+    })
+    .await
+}
+
+pub async fn update_zone(
+    db: &Db,
+    actor: &Actor,
+    code: &str,
+    u: &repo::ZoneUpdate,
+) -> Result<(), StockError> {
+    db.global_tx(actor, async |tx| {
+        if repo::update_zone(tx, code, u).await? == 0 {
+            return Err(StockError::NotFound("no such zone"));
+        }
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,300 @@
+//! The job queue: background work as rows of references (brand, kind, ref), never tenant data.
+//!
+//! Jobs are enqueued inside the transaction that creates the work (an order's expiry is queued
+//! with the order), so work is never lost. Workers (one per replica by default; any number may
+//! run) claim due jobs with `FOR UPDATE SKIP LOCKED`, run each in a tenant transaction for the
+//! job's brand, and then mark it done, or retry it with exponential backoff, or park it after
+//! `max_attempts` with its error (visible to the owner). A claim lapses after
+//! `JOB_CLAIM_SECS`, so a worker that dies mid-job does not lose it. Handlers must be
+//! idempotent: a job may run again after a lapsed claim.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::{
+    api::AppState,
+    db::{DbError, Tx},
+    tenants::{Actor, TenantError},
+};
+
+/// Kinds of work, and the ref each names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Expire an unpaid order whose holds ran out (ref: order id).
+    ExpireOrder,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::ExpireOrder => "expire_order",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "expire_order" => Some(JobKind::ExpireOrder),
+            _ => None,
+        }
+    }
+}
+
+/// Why a job attempt failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth retrying later (a database hiccup, a rate-limited API).
+    #[error("{0}")]
+    Retry(String),
+    /// Retrying cannot help: park now, keeping the error.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl From<DbError> for JobError {
+    fn from(e: DbError) -> Self {
+        JobError::Retry(e.to_string())
+    }
+}
+
+impl From<TenantError> for JobError {
+    fn from(e: TenantError) -> Self {
+        match e {
+            TenantError::Db(db) => db.into(),
+            other => JobError::Permanent(other.to_string()),
+        }
+    }
+}
+
+/// Queues a job inside the caller's transaction (the brand is the transaction's).
+pub async fn enqueue(
+    tx: &Tx<'_>,
+    kind: JobKind,
+    reference: &str,
+    run_at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let stmt = tx.prepare_cached(include_str!("sql/enqueue.sql")).await?;
+    tx.execute(
+        &stmt,
+        &[&Option::<Uuid>::None, &kind.as_str(), &reference, &run_at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A claimed job.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub tenant_id: Uuid,
+    pub kind: String,
+    pub reference: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+}
+
+/// Worker settings.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub enabled: bool,
+    pub poll: Duration,
+    pub batch: i64,
+    pub claim: Duration,
+}
+
+/// The delay before retry number `attempt` (1-based): 2^attempt seconds, capped at 10 minutes.
+pub fn backoff(attempt: i32) -> Duration {
+    Duration::from_secs(2u64.saturating_pow(attempt.clamp(1, 20) as u32).min(600))
+}
+
+async fn claim(state: &AppState, settings: &WorkerSettings) -> Result<Vec<Claimed>, DbError> {
+    state
+        .db
+        .global_tx(&Actor::System, async |tx| {
+            let stmt = tx.prepare_cached(include_str!("sql/claim.sql")).await?;
+            let rows = tx
+                .query(&stmt, &[&settings.batch, &settings.claim.as_secs_f64()])
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Claimed {
+                        id: r.try_get("id")?,
+                        tenant_id: r.try_get("tenant_id")?,
+                        kind: r.try_get("kind")?,
+                        reference: r.try_get("ref")?,
+                        attempts: r.try_get("attempts")?,
+                        max_attempts: r.try_get("max_attempts")?,
+                    })
+                })
+                .collect()
+        })
+        .await
+}
+
+async fn finish(
+    state: &AppState,
+    job: &Claimed,
+    outcome: &Result<(), JobError>,
+) -> Result<(), DbError> {
+    state
+        .db
+        .global_tx(&Actor::System, async |tx| {
+            match outcome {
+                Ok(()) => {
+                    let stmt = tx.prepare_cached(include_str!("sql/complete.sql")).await?;
+                    tx.execute(&stmt, &[&job.id]).await?;
+                }
+                Err(e) => {
+                    let permanent = matches!(e, JobError::Permanent(_));
+                    let delay = backoff(job.attempts).as_secs_f64();
+                    let message: String = e.to_string().chars().take(2000).collect();
+                    let stmt = tx.prepare_cached(include_str!("sql/retry.sql")).await?;
+                    let status: String = tx
+                        .query_one(&stmt, &[&job.id, &delay, &message, &permanent])
+                        .await?
+                        .try_get(0)?;
+                    if status == "parked" {
+                        tracing::warn!(job.id = job.id, job.kind = %job.kind, tenant.id = %job.tenant_id, attempts = job.attempts, "job parked");
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// Runs one job's handler in its brand's scope.
+async fn run_job(state: &AppState, job: &Claimed) -> Result<(), JobError> {
+    let Some(kind) = JobKind::parse(&job.kind) else {
+        return Err(JobError::Permanent(format!(
+            "unknown job kind {:?}",
+            job.kind
+        )));
+    };
+    let scope = state
+        .tenants
+        .scope_for_id(job.tenant_id, Actor::System)
+        .await?;
+    match kind {
+        JobKind::ExpireOrder => {
+            let order_id: Uuid = job
+                .reference
+                .parse()
+                .map_err(|_| JobError::Permanent("the ref is not an order id".into()))?;
+            crate::orders::lifecycle::expire_order(state, &scope, order_id).await
+        }
+    }
+}
+
+/// Claims and runs one batch of due jobs; returns how many ran. Several callers may run this
+/// at once (tests do, to prove a job runs once).
+pub async fn run_due(state: &AppState, settings: &WorkerSettings) -> Result<usize, DbError> {
+    let jobs = claim(state, settings).await?;
+    for job in &jobs {
+        let span = tracing::info_span!("job", job.id = job.id, job.kind = %job.kind, tenant.id = %job.tenant_id);
+        let outcome = tracing::Instrument::instrument(run_job(state, job), span).await;
+        if let Err(e) = &outcome {
+            tracing::warn!(job.id = job.id, job.kind = %job.kind, error = %e, "job attempt failed");
+        }
+        finish(state, job, &outcome).await?;
+    }
+    Ok(jobs.len())
+}
+
+/// The worker loop: polls for due jobs until `shutdown`, finishing the job in hand first.
+pub async fn run_worker(state: AppState, settings: WorkerSettings, shutdown: CancellationToken) {
+    {
+        let mut since_purge = Duration::ZERO;
+        loop {
+            let ran = match run_due(&state, &settings).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "job worker could not claim jobs");
+                    0
+                }
+            };
+            since_purge += settings.poll;
+            if since_purge > Duration::from_secs(3600) {
+                since_purge = Duration::ZERO;
+                let _ = state
+                    .db
+                    .global_tx(&Actor::System, async |tx| {
+                        tx.execute(include_str!("sql/purge.sql"), &[])
+                            .await
+                            .map_err(DbError::from)
+                    })
+                    .await;
+            }
+            if ran as i64 == settings.batch {
+                continue; // more may be due
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(settings.poll) => {}
+            }
+        }
+        tracing::info!("job worker stopped");
+    }
+}
+
+/// A parked job, for the owner.
+pub struct ParkedJob {
+    pub id: i64,
+    pub brand: String,
+    pub kind: String,
+    pub reference: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub parked_at: DateTime<Utc>,
+}
+
+pub async fn parked(
+    state: &AppState,
+    actor: &Actor,
+    limit: i64,
+) -> Result<Vec<ParkedJob>, DbError> {
+    state
+        .db
+        .global_tx(actor, async |tx| {
+            let stmt = tx.prepare_cached(include_str!("sql/parked.sql")).await?;
+            tx.query(&stmt, &[&limit])
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(ParkedJob {
+                        id: r.try_get("id")?,
+                        brand: r.try_get("slug")?,
+                        kind: r.try_get("kind")?,
+                        reference: r.try_get("ref")?,
+                        attempts: r.try_get("attempts")?,
+                        last_error: r.try_get("last_error")?,
+                        parked_at: r.try_get("updated_at")?,
+                    })
+                })
+                .collect()
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1), Duration::from_secs(2));
+        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(30), Duration::from_secs(600));
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        assert_eq!(
+            JobKind::parse(JobKind::ExpireOrder.as_str()),
+            Some(JobKind::ExpireOrder)
+        );
+        assert_eq!(JobKind::parse("nope"), None);
+    }
+}

@@ -1,0 +1,483 @@
+//! Staff order endpoints: lists and details, payment by hand, cancellation, fulfilment,
+//! customers, the brand's order settings, and parked jobs.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::{
+    Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+    types::MaybeUndefined,
+};
+use uuid::Uuid;
+
+use super::{
+    Order, lifecycle, load_order,
+    payment::{self, OrderRef, PaymentSource},
+    repo,
+};
+use crate::{
+    api::{ApiTags, AppState},
+    error::ApiError,
+    identity::{Permission, StaffAuth},
+    jobs,
+    tenants::StaffBrand,
+};
+
+#[derive(Object)]
+#[oai(rename = "OrderSummary")]
+pub struct OrderSummary {
+    pub number: i32,
+    pub status: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub created_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub customer_name: String,
+    pub customer_email: Option<String>,
+    pub line_count: i64,
+}
+
+#[derive(Object)]
+#[oai(rename = "OrderPage")]
+pub struct OrderPage {
+    pub items: Vec<OrderSummary>,
+    /// Pass as `before` for the next (older) page.
+    pub next_before: Option<i32>,
+}
+
+#[derive(Object)]
+#[oai(rename = "MarkPaidResult")]
+pub struct MarkPaidResult {
+    /// `confirmed`, `rereserved`, `already_paid` or `payment_conflict`.
+    pub outcome: String,
+    pub order: Order,
+}
+
+#[derive(Object)]
+#[oai(rename = "PickListItem")]
+pub struct PickListItem {
+    pub zone: String,
+    pub sku: String,
+    pub product_name: String,
+    pub quantity: i64,
+    /// Numbers of the paid orders this quantity is for.
+    pub orders: Vec<i32>,
+}
+
+#[derive(Object)]
+#[oai(rename = "Customer")]
+pub struct CustomerView {
+    pub id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub whatsapp_id: Option<String>,
+    pub preferred_language: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub order_count: i64,
+}
+
+#[derive(Object)]
+#[oai(rename = "BrandOrderSettings")]
+pub struct BrandOrderSettings {
+    /// How long checkout holds units for an unpaid order (1 to 1440 minutes; default 15).
+    pub hold_minutes: i32,
+    /// Whether a payment webhook secret is set (the secret itself is never returned).
+    pub has_payment_webhook_secret: bool,
+}
+
+#[derive(Object)]
+#[oai(rename = "UpdateBrandOrderSettings")]
+pub struct UpdateBrandOrderSettings {
+    pub hold_minutes: Option<i32>,
+    /// The secret the payment provider signs callbacks with (16 to 200 characters); `null`
+    /// removes it. Write-only.
+    pub payment_webhook_secret: MaybeUndefined<String>,
+}
+
+#[derive(Object)]
+#[oai(rename = "ParkedJob")]
+pub struct ParkedJobView {
+    pub id: i64,
+    pub brand: String,
+    pub kind: String,
+    pub reference: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub parked_at: DateTime<Utc>,
+}
+
+pub struct OrdersAdminApi {
+    pub state: AppState,
+}
+
+#[OpenApi]
+impl OrdersAdminApi {
+    /// The brand's orders, newest first, filtered by status, creation time and customer email.
+    ///
+    /// Permission `orders.read`: roles owner, brand_manager, warehouse, support.
+    #[oai(
+        path = "/v1/admin/orders",
+        method = "get",
+        operation_id = "listOrders",
+        tag = "ApiTags::Orders"
+    )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per query parameter"
+    )]
+    async fn list(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        status: Query<Option<String>>,
+        /// Created at or after.
+        from: Query<Option<DateTime<Utc>>>,
+        /// Created before.
+        to: Query<Option<DateTime<Utc>>>,
+        customer_email: Query<Option<String>>,
+        /// The `next_before` of the previous page.
+        before: Query<Option<i32>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u32>>,
+    ) -> Result<Json<OrderPage>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::OrdersRead)?;
+        let limit = limit.0.unwrap_or(50) as usize;
+        let email = customer_email
+            .0
+            .as_deref()
+            .map(crate::identity::service::normalise_email);
+        let mut rows = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::orders_list(
+                    tx,
+                    &repo::OrderFilter {
+                        before_number: before.0,
+                        status: status.0.as_deref(),
+                        from: from.0,
+                        to: to.0,
+                        customer_email: email.as_deref(),
+                        limit: limit as i64 + 1,
+                    },
+                )
+                .await
+                .map_err(ApiError::from)
+            })
+            .await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_before = more.then(|| rows.last().map(|o| o.number)).flatten();
+        Ok(Json(OrderPage {
+            items: rows
+                .into_iter()
+                .map(|o| OrderSummary {
+                    number: o.number,
+                    status: o.status,
+                    currency: o.currency,
+                    total_minor: o.total_minor,
+                    created_at: o.created_at,
+                    paid_at: o.paid_at,
+                    customer_name: o.customer_name,
+                    customer_email: o.customer_email,
+                    line_count: o.line_count,
+                })
+                .collect(),
+            next_before,
+        }))
+    }
+
+    /// One order with its lines, holds (allocations) and stock movements.
+    ///
+    /// Permission `orders.read`: roles owner, brand_manager, warehouse, support.
+    #[oai(
+        path = "/v1/admin/orders/:number",
+        method = "get",
+        operation_id = "getOrder",
+        tag = "ApiTags::Orders"
+    )]
+    async fn get(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+    ) -> Result<Json<Order>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::OrdersRead)?;
+        self.state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                load_order(tx, None, Some(number.0), true)
+                    .await
+                    .map_err(ApiError::from)
+            })
+            .await?
+            .map(Json)
+            .ok_or_else(|| ApiError::not_found("no such order"))
+    }
+
+    /// Marks an order paid by hand (e.g. a bank transfer). Same rules as the provider's
+    /// callback: exactly once; after expiry, the units are taken again if stock allows.
+    ///
+    /// Permission `orders.manage`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/orders/:number/mark-paid",
+        method = "post",
+        operation_id = "markOrderPaid",
+        tag = "ApiTags::Orders"
+    )]
+    async fn mark_paid(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+    ) -> Result<Json<MarkPaidResult>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::OrdersManage)?;
+        let (outcome, order) = payment::confirm(
+            &self.state,
+            &scope,
+            OrderRef::Number(number.0),
+            PaymentSource::Staff,
+        )
+        .await?;
+        self.state.cache.invalidate_catalog(&scope).await;
+        Ok(Json(MarkPaidResult {
+            outcome: outcome.as_str().into(),
+            order,
+        }))
+    }
+
+    /// Cancels an unpaid order and releases its holds. Paid and shipped orders: 409.
+    ///
+    /// Permission `orders.manage`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/orders/:number/cancel",
+        method = "post",
+        operation_id = "cancelOrder",
+        tag = "ApiTags::Orders"
+    )]
+    async fn cancel(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+    ) -> Result<Json<Order>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::OrdersManage)?;
+        let order = lifecycle::cancel(&self.state, &scope, number.0).await?;
+        self.state.cache.invalidate_catalog(&scope).await;
+        Ok(Json(order))
+    }
+
+    /// Marks a paid order shipped. Any other status: 409.
+    ///
+    /// Permission `fulfilment`: roles owner, brand_manager, warehouse.
+    #[oai(
+        path = "/v1/admin/orders/:number/ship",
+        method = "post",
+        operation_id = "shipOrder",
+        tag = "ApiTags::Orders"
+    )]
+    async fn ship(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+    ) -> Result<Json<Order>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::Fulfilment)?;
+        Ok(Json(lifecycle::ship(&self.state, &scope, number.0).await?))
+    }
+
+    /// What to pick for paid orders, per zone and SKU.
+    ///
+    /// Permission `fulfilment`: roles owner, brand_manager, warehouse.
+    #[oai(
+        path = "/v1/admin/fulfilment/pick-list",
+        method = "get",
+        operation_id = "getPickList",
+        tag = "ApiTags::Orders"
+    )]
+    async fn pick_list(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        zone: Query<Option<String>>,
+    ) -> Result<Json<Vec<PickListItem>>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::Fulfilment)?;
+        let rows = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::pick_list(tx, zone.0.as_deref())
+                    .await
+                    .map_err(ApiError::from)
+            })
+            .await?;
+        Ok(Json(
+            rows.into_iter()
+                .map(|r| PickListItem {
+                    zone: r.zone_code,
+                    sku: r.sku,
+                    product_name: r.product_name,
+                    quantity: r.quantity,
+                    orders: r.orders,
+                })
+                .collect(),
+        ))
+    }
+
+    /// The brand's customers, newest first; `q` filters by name or email.
+    ///
+    /// Permission `customers.read`: roles owner, brand_manager, support.
+    #[oai(
+        path = "/v1/admin/customers",
+        method = "get",
+        operation_id = "listCustomers",
+        tag = "ApiTags::Orders"
+    )]
+    async fn customers(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        #[oai(validator(max_length = 200))] q: Query<Option<String>>,
+    ) -> Result<Json<Vec<CustomerView>>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CustomersRead)?;
+        let pattern = q.0.as_deref().map(crate::catalog::repo::escape_like);
+        let rows = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::customers_list(tx, pattern.as_deref(), 200)
+                    .await
+                    .map_err(ApiError::from)
+            })
+            .await?;
+        Ok(Json(
+            rows.into_iter()
+                .map(|c| CustomerView {
+                    id: c.id,
+                    name: c.name,
+                    email: c.email,
+                    phone: c.phone,
+                    whatsapp_id: c.whatsapp_id,
+                    preferred_language: c.preferred_language,
+                    created_at: c.created_at,
+                    order_count: c.order_count,
+                })
+                .collect(),
+        ))
+    }
+
+    /// The brand's order settings.
+    ///
+    /// Permission `brand.settings`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/brand/order-settings",
+        method = "get",
+        operation_id = "getOrderSettings",
+        tag = "ApiTags::Orders"
+    )]
+    async fn get_settings(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+    ) -> Result<Json<BrandOrderSettings>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::BrandSettings)?;
+        let (hold_minutes, secret) = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::brand_settings(tx).await.map_err(ApiError::from)
+            })
+            .await?;
+        Ok(Json(BrandOrderSettings {
+            hold_minutes,
+            has_payment_webhook_secret: secret.is_some(),
+        }))
+    }
+
+    /// Changes the brand's hold time and payment webhook secret.
+    ///
+    /// Permission `brand.settings`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/brand/order-settings",
+        method = "patch",
+        operation_id = "updateOrderSettings",
+        tag = "ApiTags::Orders"
+    )]
+    async fn update_settings(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        body: Json<UpdateBrandOrderSettings>,
+    ) -> Result<Json<BrandOrderSettings>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::BrandSettings)?;
+        let b = body.0;
+        let mut errors = Vec::new();
+        if let Some(m) = b.hold_minutes
+            && !(1..=1440).contains(&m)
+        {
+            errors.push(crate::error::FieldError::new("hold_minutes", "1 to 1440"));
+        }
+        let secret = match &b.payment_webhook_secret {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(s) => {
+                if !(16..=200).contains(&s.len()) {
+                    errors.push(crate::error::FieldError::new(
+                        "payment_webhook_secret",
+                        "16 to 200 characters",
+                    ));
+                }
+                Some(Some(s.as_str()))
+            }
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::invalid(errors));
+        }
+        let (hold_minutes, secret) = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::upsert_brand_settings(tx, b.hold_minutes, secret).await?;
+                crate::audit::record(
+                    tx,
+                    "brand.order_settings",
+                    scope.slug(),
+                    serde_json::json!({"hold_minutes": b.hold_minutes, "secret_changed": secret.is_some()}),
+                )
+                .await?;
+                repo::brand_settings(tx).await.map_err(ApiError::from)
+            })
+            .await?;
+        Ok(Json(BrandOrderSettings {
+            hold_minutes,
+            has_payment_webhook_secret: secret.is_some(),
+        }))
+    }
+
+    /// Jobs that kept failing and were parked, with their last error, across brands.
+    ///
+    /// Permission `jobs.view`: role owner.
+    #[oai(
+        path = "/v1/admin/jobs/parked",
+        method = "get",
+        operation_id = "listParkedJobs",
+        tag = "ApiTags::Orders"
+    )]
+    async fn parked_jobs(&self, auth: StaffAuth) -> Result<Json<Vec<ParkedJobView>>, ApiError> {
+        let actor = auth.0.authorize_company(Permission::JobsView)?;
+        let jobs = jobs::parked(&self.state, &actor, 200).await?;
+        Ok(Json(
+            jobs.into_iter()
+                .map(|j| ParkedJobView {
+                    id: j.id,
+                    brand: j.brand,
+                    kind: j.kind,
+                    reference: j.reference,
+                    attempts: j.attempts,
+                    last_error: j.last_error,
+                    parked_at: j.parked_at,
+                })
+                .collect(),
+        ))
+    }
+}

@@ -1,0 +1,282 @@
+//! Storefront order endpoints (checkout, the customer's order) and the payment provider's
+//! callback.
+
+use hmac::{Hmac, Mac};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Header, Path},
+    payload::Json,
+};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use super::{
+    Order, OrderError,
+    checkout::{self, CheckoutInput, CustomerInput, LineInput},
+    load_order,
+    payment::{self, OrderRef, PaymentSource},
+    repo, token,
+};
+use crate::{
+    api::{ApiTags, AppState},
+    error::ApiError,
+    payload::SignedJsonBody,
+    tenants::{Actor, StaffBrand, Storefront, TenantScope},
+};
+
+#[derive(Object)]
+#[oai(rename = "CheckoutLine")]
+pub struct CheckoutLineRequest {
+    pub sku: String,
+    pub quantity: i32,
+}
+
+#[derive(Object)]
+#[oai(rename = "CheckoutCustomer")]
+pub struct CheckoutCustomerRequest {
+    pub name: String,
+    pub email: String,
+    /// E.164, e.g. `+4915123456789`.
+    pub phone: Option<String>,
+    /// ISO 639-1, e.g. `es`.
+    pub preferred_language: Option<String>,
+}
+
+#[derive(Object)]
+#[oai(rename = "CheckoutRequest")]
+pub struct CheckoutRequest {
+    pub lines: Vec<CheckoutLineRequest>,
+    pub customer: CheckoutCustomerRequest,
+    /// A zone code to ship from first; other active zones fill the rest by priority.
+    pub preferred_zone: Option<String>,
+}
+
+/// The placed order and the token to read it later.
+#[derive(Object)]
+#[oai(rename = "CheckoutResponse")]
+pub struct CheckoutResponse {
+    #[oai(flatten)]
+    pub order: Order,
+    /// Send as `X-Order-Token` to `GET /v1/storefront/orders/{id}`. Keep it: it is the only
+    /// key to the order for the customer.
+    pub access_token: String,
+}
+
+#[derive(ApiResponse)]
+pub enum CheckoutResult {
+    /// Placed: the units are held until `holds_expire_at`.
+    #[oai(status = 201)]
+    Created(Json<CheckoutResponse>),
+    /// A retry of a checkout already placed with this Idempotency-Key: the same order,
+    /// nothing reserved twice.
+    #[oai(status = 200)]
+    Replayed(
+        Json<CheckoutResponse>,
+        #[oai(header = "Idempotent-Replayed")] String,
+    ),
+}
+
+/// A payment provider's notification, signed with the brand's payment webhook secret.
+#[derive(Object)]
+#[oai(rename = "PaymentCallback")]
+pub struct PaymentCallback {
+    /// The provider's unique event id: a repeated event changes nothing.
+    pub event_id: String,
+    pub order_id: Uuid,
+    /// `succeeded` confirms the payment; other statuses are acknowledged and ignored.
+    pub status: String,
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+#[derive(Object)]
+#[oai(rename = "PaymentCallbackResult")]
+pub struct PaymentCallbackResult {
+    /// `confirmed`, `rereserved`, `already_paid`, `duplicate`, `payment_conflict` or `ignored`.
+    pub outcome: String,
+    pub order_status: String,
+}
+
+pub struct OrdersApi {
+    pub state: AppState,
+}
+
+/// The scope a payment provider acts in: the request's brand, active or not (an order placed
+/// before a brand closed can still be paid).
+fn provider_scope(brand: &StaffBrand) -> TenantScope {
+    TenantScope::new(brand.0.clone(), Actor::System)
+}
+
+fn verify_signature(secret: &str, body: &[u8], header: Option<&str>) -> Result<(), OrderError> {
+    let bad = OrderError::Unauthorized("missing or invalid X-Payment-Signature");
+    let hex_sig = header
+        .and_then(|h| h.trim().strip_prefix("sha256="))
+        .ok_or(bad)?;
+    let sig = hex::decode(hex_sig)
+        .map_err(|_| OrderError::Unauthorized("missing or invalid X-Payment-Signature"))?;
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(body);
+    // Constant-time comparison.
+    mac.verify_slice(&sig)
+        .map_err(|_| OrderError::Unauthorized("missing or invalid X-Payment-Signature"))
+}
+
+#[OpenApi]
+impl OrdersApi {
+    /// Places an order: every line is reserved (held until `holds_expire_at`, by default 15
+    /// minutes) or nothing is. Lines name SKUs of this brand; one line may be split across
+    /// zones, the preferred zone first. Out of stock is a 409 whose `unavailable` lists, per
+    /// SKU, requested and available units. Retrying with the same `Idempotency-Key` returns
+    /// the same order and reserves nothing twice; reusing a key for a different request is
+    /// 422. Anonymous.
+    #[oai(
+        path = "/v1/storefront/checkouts",
+        method = "post",
+        operation_id = "checkout",
+        tag = "ApiTags::Storefront"
+    )]
+    async fn checkout(
+        &self,
+        #[oai(name = "X-Tenant-ID")] brand: Storefront,
+        /// A unique key per checkout attempt, chosen by the client (up to 200 characters).
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<String>,
+        body: Json<CheckoutRequest>,
+    ) -> Result<CheckoutResult, ApiError> {
+        let scope = brand.0;
+        let b = body.0;
+        let input = CheckoutInput {
+            lines: b
+                .lines
+                .into_iter()
+                .map(|l| LineInput {
+                    sku: l.sku,
+                    quantity: l.quantity,
+                })
+                .collect(),
+            customer: CustomerInput {
+                name: b.customer.name,
+                email: b.customer.email,
+                phone: b.customer.phone,
+                preferred_language: b.customer.preferred_language,
+            },
+            preferred_zone: b.preferred_zone,
+        };
+        let (order, replayed) =
+            checkout::checkout(&self.state, &scope, &idempotency_key.0, &input).await?;
+        if !replayed {
+            // Availability changed.
+            self.state.cache.invalidate_catalog(&scope).await;
+        }
+        let response = CheckoutResponse {
+            access_token: token::issue(&self.state.order_token_secret, scope.tenant_id(), order.id),
+            order,
+        };
+        Ok(if replayed {
+            CheckoutResult::Replayed(Json(response), "true".into())
+        } else {
+            CheckoutResult::Created(Json(response))
+        })
+    }
+
+    /// The customer's order, with the token from checkout in `X-Order-Token`. A wrong token is
+    /// 404, like a wrong id.
+    #[oai(
+        path = "/v1/storefront/orders/:id",
+        method = "get",
+        operation_id = "getStorefrontOrder",
+        tag = "ApiTags::Storefront"
+    )]
+    async fn get_order(
+        &self,
+        #[oai(name = "X-Tenant-ID")] brand: Storefront,
+        id: Path<Uuid>,
+        #[oai(name = "X-Order-Token")] order_token: Header<String>,
+    ) -> Result<Json<Order>, ApiError> {
+        let scope = brand.0;
+        if !token::verify(
+            &self.state.order_token_secret,
+            scope.tenant_id(),
+            id.0,
+            &order_token.0,
+        ) {
+            return Err(ApiError::not_found("no such order"));
+        }
+        let order = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                load_order(tx, Some(id.0), None, false)
+                    .await
+                    .map_err(ApiError::from)
+            })
+            .await?
+            .ok_or_else(|| ApiError::not_found("no such order"))?;
+        Ok(Json(order))
+    }
+
+    /// The payment provider's callback. The body is signed: `X-Payment-Signature:
+    /// sha256=<hex HMAC-SHA256 of the raw body with the brand's payment webhook secret>`; a
+    /// missing or wrong signature is 401 and changes nothing. The brand comes from
+    /// `X-Tenant-ID` or the Host the provider calls. `succeeded` confirms the payment exactly
+    /// once however often it is delivered; a payment after the holds expired takes the units
+    /// again if stock allows, else the order becomes `payment_conflict` for a human.
+    #[oai(
+        path = "/v1/payments/callback",
+        method = "post",
+        operation_id = "paymentCallback",
+        tag = "ApiTags::Payments"
+    )]
+    async fn payment_callback(
+        &self,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        #[oai(name = "X-Payment-Signature")] signature: Header<Option<String>>,
+        body: SignedJsonBody<PaymentCallback>,
+    ) -> Result<Json<PaymentCallbackResult>, ApiError> {
+        let scope = provider_scope(&brand);
+        let secret = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::brand_settings(tx).await.map_err(ApiError::from)
+            })
+            .await?
+            .1
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    "this brand accepts no payment callbacks (no secret configured)",
+                )
+            })?;
+        verify_signature(&secret, &body.bytes, signature.0.as_deref())?;
+        let event: PaymentCallback = serde_json::from_slice::<serde_json::Value>(&body.bytes)
+            .ok()
+            .and_then(|v| poem_openapi::types::ParseFromJSON::parse_from_json(Some(v)).ok())
+            .ok_or_else(|| ApiError::bad_request("the body is not a PaymentCallback"))?;
+        if event.status != "succeeded" {
+            return Ok(Json(PaymentCallbackResult {
+                outcome: "ignored".into(),
+                order_status: "unchanged".into(),
+            }));
+        }
+        if event.event_id.is_empty() || event.event_id.len() > 200 {
+            return Err(ApiError::invalid_field("event_id", "1 to 200 characters"));
+        }
+        let (outcome, order) = payment::confirm(
+            &self.state,
+            &scope,
+            OrderRef::Id(event.order_id),
+            PaymentSource::Provider {
+                event_id: &event.event_id,
+                amount_minor: event.amount_minor,
+                currency: &event.currency,
+            },
+        )
+        .await?;
+        self.state.cache.invalidate_catalog(&scope).await;
+        Ok(Json(PaymentCallbackResult {
+            outcome: outcome.as_str().into(),
+            order_status: order.status,
+        }))
+    }
+}

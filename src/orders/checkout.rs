@@ -1,0 +1,377 @@
+//! Checkout: one tenant transaction that reserves every line or nothing.
+//!
+//! 1. an advisory lock on (brand, Idempotency-Key) serialises retries; a key seen before
+//!    returns the order it made (or 422 if the request differs);
+//! 2. the SKUs are resolved within the brand (another brand's SKU is just unknown);
+//! 3. the stock rows of every variant involved are locked in the global order, expired holds on
+//!    them are released, and the lines are allocated (preferred zone first, then active zones
+//!    by priority; one line may be split across zones; lines sharing a row see each other);
+//! 4. the customer, the order (`pending_payment`), its lines and holds are written, `reserved`
+//!    goes up with a ledger row per hold, and the order's expiry is queued for when its holds
+//!    run out. Any shortage is a 409 listing, per SKU, requested and available.
+//!
+//! Deadlocks cannot happen between checkouts (one lock order); serialisation failures and
+//! deadlocks with other work are retried (`tenant_tx_retry`), never shown to the client.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{Order, OrderError, load_order, repo};
+use crate::{
+    api::AppState,
+    error::{FieldError, UnavailableItem},
+    identity::service::normalise_email,
+    inventory::{self, engine},
+    jobs,
+    tenants::TenantScope,
+};
+
+pub const MAX_LINES: usize = 100;
+pub const MAX_QUANTITY: i32 = 1000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineInput {
+    pub sku: String,
+    pub quantity: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerInput {
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub preferred_language: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckoutInput {
+    pub lines: Vec<LineInput>,
+    pub customer: CustomerInput,
+    pub preferred_zone: Option<String>,
+}
+
+pub fn is_e164(phone: &str) -> bool {
+    let digits = phone.strip_prefix('+').unwrap_or("");
+    (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+fn validate(key: &str, input: &CheckoutInput) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        errors.push(FieldError::new(
+            "Idempotency-Key",
+            "1 to 200 visible ASCII characters",
+        ));
+    }
+    if input.lines.is_empty() || input.lines.len() > MAX_LINES {
+        errors.push(FieldError::new("lines", format!("1 to {MAX_LINES} lines")));
+    }
+    for (i, line) in input.lines.iter().enumerate() {
+        if line.sku.trim().is_empty() || line.sku.len() > 64 {
+            errors.push(FieldError::new(format!("lines[{i}].sku"), "a SKU"));
+        }
+        if !(1..=MAX_QUANTITY).contains(&line.quantity) {
+            errors.push(FieldError::new(
+                format!("lines[{i}].quantity"),
+                format!("1 to {MAX_QUANTITY}"),
+            ));
+        }
+    }
+    let c = &input.customer;
+    if !(1..=200).contains(&c.name.trim().chars().count()) {
+        errors.push(FieldError::new("customer.name", "1 to 200 characters"));
+    }
+    let email = normalise_email(&c.email);
+    let at = email.find('@');
+    if !at.is_some_and(|i| i > 0 && email[i + 1..].contains('.'))
+        || email.len() > 254
+        || email.contains(char::is_whitespace)
+    {
+        errors.push(FieldError::new("customer.email", "an email address"));
+    }
+    if let Some(phone) = &c.phone
+        && !is_e164(phone)
+    {
+        errors.push(FieldError::new(
+            "customer.phone",
+            "E.164, e.g. +4915123456789",
+        ));
+    }
+    if let Some(lang) = &c.preferred_language
+        && !(lang.len() == 2 && lang.bytes().all(|b| b.is_ascii_lowercase()))
+    {
+        errors.push(FieldError::new(
+            "customer.preferred_language",
+            "an ISO 639-1 code, e.g. es",
+        ));
+    }
+    errors
+}
+
+/// Places an order, or returns the one this Idempotency-Key already placed (`true`).
+pub async fn checkout(
+    state: &AppState,
+    scope: &TenantScope,
+    key: &str,
+    input: &CheckoutInput,
+) -> Result<(Order, bool), OrderError> {
+    let errors = validate(key, input);
+    if !errors.is_empty() {
+        return Err(OrderError::Invalid(errors));
+    }
+    let request_hash =
+        Sha256::digest(serde_json::to_vec(input).expect("the input serialises")).to_vec();
+    let lock_key = format!("{}:{key}", scope.tenant_id());
+    let currency = scope.tenant().currency.clone();
+
+    state
+        .db
+        .tenant_tx_retry(scope, || {
+            async |tx| {
+                repo::idempotency_lock(tx, &lock_key).await?;
+                if let Some((id, hash)) = repo::order_by_idempotency_key(tx, key).await? {
+                    if hash != request_hash {
+                        return Err(OrderError::IdempotencyMismatch);
+                    }
+                    let order = load_order(tx, Some(id), None, false)
+                        .await?
+                        .ok_or(OrderError::NotFound("no such order"))?;
+                    return Ok((order, true));
+                }
+
+                // SKUs within this brand: another brand's SKU is simply unknown here.
+                let skus: Vec<String> = input
+                    .lines
+                    .iter()
+                    .map(|l| l.sku.trim().to_owned())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                let variants: HashMap<String, repo::SellableVariant> =
+                    repo::variants_for_checkout(tx, &skus)
+                        .await?
+                        .into_iter()
+                        .map(|v| (v.sku.clone(), v))
+                        .collect();
+                let mut errors = Vec::new();
+                for (i, line) in input.lines.iter().enumerate() {
+                    match variants.get(line.sku.trim()) {
+                        None => errors.push(FieldError::new(
+                            format!("lines[{i}].sku"),
+                            "no such SKU in this brand",
+                        )),
+                        Some(v) if !v.sellable => {
+                            errors.push(FieldError::new(format!("lines[{i}].sku"), "not for sale"))
+                        }
+                        Some(_) => {}
+                    }
+                }
+                let preferred_zone = match &input.preferred_zone {
+                    None => None,
+                    Some(code) => match inventory::repo::zone_by_code(tx, code).await? {
+                        Some(z) if z.is_active => Some(z.id),
+                        _ => {
+                            errors.push(FieldError::new("preferred_zone", "no such active zone"));
+                            None
+                        }
+                    },
+                };
+                if !errors.is_empty() {
+                    return Err(OrderError::Invalid(errors));
+                }
+
+                let line_variants: Vec<&repo::SellableVariant> = input
+                    .lines
+                    .iter()
+                    .map(|l| &variants[l.sku.trim()])
+                    .collect();
+                let variant_ids: Vec<Uuid> = line_variants
+                    .iter()
+                    .map(|v| v.id)
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                let mut rows = engine::lock_rows(tx, &variant_ids).await?;
+                let mut deltas = engine::release_expired(tx, &variant_ids, &mut rows).await?;
+                let demands: Vec<engine::Demand> = input
+                    .lines
+                    .iter()
+                    .zip(&line_variants)
+                    .enumerate()
+                    .map(|(i, (l, v))| engine::Demand {
+                        line: i,
+                        variant_id: v.id,
+                        quantity: l.quantity,
+                    })
+                    .collect();
+                let allocations =
+                    engine::allocate(&demands, &mut rows, preferred_zone).map_err(|short| {
+                        OrderError::Unavailable(
+                            short
+                                .into_iter()
+                                .map(|s| UnavailableItem {
+                                    sku: line_variants
+                                        .iter()
+                                        .find(|v| v.id == s.variant_id)
+                                        .map(|v| v.sku.clone())
+                                        .unwrap_or_default(),
+                                    requested: s.requested,
+                                    available: s.available,
+                                })
+                                .collect(),
+                        )
+                    })?;
+
+                let mut total: i64 = 0;
+                for (l, v) in input.lines.iter().zip(&line_variants) {
+                    total = v
+                        .price_minor
+                        .checked_mul(i64::from(l.quantity))
+                        .and_then(|t| total.checked_add(t))
+                        .ok_or_else(|| {
+                            OrderError::Invalid(vec![FieldError::new(
+                                "lines",
+                                "the total is too large",
+                            )])
+                        })?;
+                }
+                let c = &input.customer;
+                let customer_id = repo::upsert_customer(
+                    tx,
+                    c.name.trim(),
+                    &normalise_email(&c.email),
+                    c.phone.as_deref(),
+                    c.preferred_language.as_deref(),
+                )
+                .await?;
+                let number = repo::next_order_number(tx).await?;
+                let hold_minutes = repo::hold_minutes(tx).await?;
+                let (order_id, expires_at) = repo::insert_order(
+                    tx,
+                    &repo::NewOrder {
+                        number,
+                        customer_id,
+                        currency: &currency,
+                        total_minor: total,
+                        preferred_zone_id: preferred_zone,
+                        idempotency_key: key,
+                        request_hash: &request_hash,
+                        hold_minutes,
+                    },
+                )
+                .await?;
+                let line_ids = repo::insert_lines(
+                    tx,
+                    order_id,
+                    &input
+                        .lines
+                        .iter()
+                        .zip(&line_variants)
+                        .enumerate()
+                        .map(|(i, (l, v))| repo::NewLine {
+                            position: i as i32,
+                            variant_id: v.id,
+                            sku: v.sku.clone(),
+                            quantity: l.quantity,
+                            unit_price_minor: v.price_minor,
+                        })
+                        .collect::<Vec<_>>(),
+                )
+                .await?;
+                let holds = repo::insert_holds(
+                    tx,
+                    order_id,
+                    &allocations
+                        .iter()
+                        .map(|a| repo::NewHold {
+                            line_id: line_ids[a.line],
+                            variant_id: a.variant_id,
+                            zone_id: a.zone_id,
+                            quantity: a.quantity,
+                        })
+                        .collect::<Vec<_>>(),
+                    "active",
+                    expires_at,
+                )
+                .await?;
+                deltas.extend(holds.iter().map(|h| engine::Delta {
+                    variant_id: h.variant_id,
+                    zone_id: h.zone_id,
+                    kind: "reserve",
+                    on_hand: 0,
+                    reserved: h.quantity,
+                    reason: None,
+                    order_id: Some(order_id),
+                    hold_id: Some(h.id),
+                }));
+                engine::apply(tx, &deltas).await?;
+                jobs::enqueue(
+                    tx,
+                    jobs::JobKind::ExpireOrder,
+                    &order_id.to_string(),
+                    expires_at,
+                )
+                .await?;
+                let order = load_order(tx, Some(order_id), None, false)
+                    .await?
+                    .ok_or(OrderError::NotFound("no such order"))?;
+                Ok((order, false))
+            }
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones() {
+        assert!(is_e164("+4915123456789"));
+        assert!(is_e164("+81312345678"));
+        for bad in [
+            "4915123456789",
+            "+0123456789",
+            "+49 151 234",
+            "+12",
+            "+1234567890123456",
+        ] {
+            assert!(!is_e164(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let input = CheckoutInput {
+            lines: vec![LineInput {
+                sku: "".into(),
+                quantity: 0,
+            }],
+            customer: CustomerInput {
+                name: "".into(),
+                email: "nope".into(),
+                phone: Some("123".into()),
+                preferred_language: Some("ES".into()),
+            },
+            preferred_zone: None,
+        };
+        let fields: Vec<String> = validate("", &input).into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "Idempotency-Key",
+                "lines[0].sku",
+                "lines[0].quantity",
+                "customer.name",
+                "customer.email",
+                "customer.phone",
+                "customer.preferred_language"
+            ]
+        );
+    }
+}

@@ -1,0 +1,211 @@
+//! Customers, checkout with two-phase reservations, payment confirmation, expiry,
+//! cancellation and fulfilment.
+//!
+//! Order states: `pending_payment -> paid -> shipped`, plus `cancelled`, `expired` and
+//! `payment_conflict` (paid when its stock was gone, or paid for the wrong amount: a human
+//! decides). Illegal transitions are 409s.
+
+pub mod admin_api;
+pub mod api;
+pub mod checkout;
+pub mod lifecycle;
+pub mod payment;
+pub(crate) mod repo;
+pub mod token;
+
+use chrono::{DateTime, Utc};
+use poem_openapi::Object;
+use uuid::Uuid;
+
+use crate::{
+    db::{DbError, Retryable, Tx},
+    error::{ApiError, FieldError, UnavailableItem},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("invalid request")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("not enough stock")]
+    Unavailable(Vec<UnavailableItem>),
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyMismatch,
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl Retryable for OrderError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, OrderError::Db(e) if e.is_retryable())
+    }
+}
+
+impl From<crate::inventory::service::StockError> for OrderError {
+    fn from(e: crate::inventory::service::StockError) -> Self {
+        use crate::inventory::service::StockError as S;
+        match e {
+            S::Invalid(errors) => OrderError::Invalid(errors),
+            S::NotFound(what) => OrderError::NotFound(what),
+            S::Conflict(what) => OrderError::Conflict(what),
+            S::Db(db) => OrderError::Db(db),
+        }
+    }
+}
+
+impl From<OrderError> for ApiError {
+    fn from(e: OrderError) -> Self {
+        match e {
+            OrderError::Invalid(errors) => ApiError::invalid(errors),
+            OrderError::NotFound(what) => ApiError::not_found(what),
+            OrderError::Conflict(what) => ApiError::conflict(what),
+            OrderError::Unavailable(items) => ApiError::out_of_stock(items),
+            OrderError::IdempotencyMismatch => {
+                ApiError::invalid_field("Idempotency-Key", e.to_string())
+            }
+            OrderError::Unauthorized(what) => ApiError::unauthorized(what),
+            OrderError::Db(db) => db.into(),
+        }
+    }
+}
+
+/// Where a line's units are: one hold per stock row.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "OrderAllocation")]
+pub struct Allocation {
+    pub zone: String,
+    pub quantity: i32,
+    /// `active` (held until `holds_expire_at`), `confirmed` (sold), `released`, `expired`.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "OrderLine")]
+pub struct Line {
+    pub sku: String,
+    pub quantity: i32,
+    pub unit_price_minor: i64,
+    pub line_total_minor: i64,
+    pub allocations: Vec<Allocation>,
+}
+
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "OrderCustomer")]
+pub struct Customer {
+    pub name: String,
+    pub email: Option<String>,
+}
+
+/// A stock change caused by the order (staff views only).
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "OrderMovement")]
+pub struct Movement {
+    pub sku: String,
+    pub zone: String,
+    pub kind: String,
+    pub on_hand_delta: i32,
+    pub reserved_delta: i32,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// An order.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "Order")]
+pub struct Order {
+    pub id: Uuid,
+    /// The brand's order number.
+    pub number: i32,
+    /// `pending_payment`, `paid`, `shipped`, `cancelled`, `expired` or `payment_conflict`.
+    pub status: String,
+    pub currency: String,
+    pub total_minor: i64,
+    /// Until then the units are held for this order; unpaid after that, it expires.
+    pub holds_expire_at: DateTime<Utc>,
+    /// Why the order needs a human (status `payment_conflict`).
+    pub conflict_reason: Option<String>,
+    pub customer: Customer,
+    pub lines: Vec<Line>,
+    pub created_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub shipped_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub expired_at: Option<DateTime<Utc>>,
+    /// Staff views only: the stock movements of this order, in order.
+    pub movements: Option<Vec<Movement>>,
+}
+
+/// Loads an order with its lines and allocations (and, for staff, its movements).
+pub(crate) async fn load_order(
+    tx: &Tx<'_>,
+    id: Option<Uuid>,
+    number: Option<i32>,
+    with_movements: bool,
+) -> Result<Option<Order>, DbError> {
+    let Some(o) = repo::order_view(tx, id, number).await? else {
+        return Ok(None);
+    };
+    let lines = repo::order_lines(tx, o.id).await?;
+    let holds = repo::order_holds(tx, o.id).await?;
+    let movements = if with_movements {
+        Some(
+            repo::order_movements(tx, o.id)
+                .await?
+                .into_iter()
+                .map(|m| Movement {
+                    sku: m.sku,
+                    zone: m.zone_code,
+                    kind: m.kind,
+                    on_hand_delta: m.on_hand_delta,
+                    reserved_delta: m.reserved_delta,
+                    reason: m.reason,
+                    at: m.at,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(Some(Order {
+        id: o.id,
+        number: o.number,
+        status: o.status,
+        currency: o.currency,
+        total_minor: o.total_minor,
+        holds_expire_at: o.holds_expire_at,
+        conflict_reason: o.conflict_reason,
+        customer: Customer {
+            name: o.customer_name,
+            email: o.customer_email,
+        },
+        lines: lines
+            .into_iter()
+            .map(|l| Line {
+                allocations: holds
+                    .iter()
+                    .filter(|h| h.line_id == l.id)
+                    .map(|h| Allocation {
+                        zone: h.zone_code.clone(),
+                        quantity: h.quantity,
+                        status: h.status.clone(),
+                    })
+                    .collect(),
+                line_total_minor: l.unit_price_minor * i64::from(l.quantity),
+                sku: l.sku,
+                quantity: l.quantity,
+                unit_price_minor: l.unit_price_minor,
+            })
+            .collect(),
+        created_at: o.created_at,
+        paid_at: o.paid_at,
+        shipped_at: o.shipped_at,
+        cancelled_at: o.cancelled_at,
+        expired_at: o.expired_at,
+        movements,
+    }))
+}

@@ -1,0 +1,549 @@
+//! Order SQL. Every function takes the tenant transaction.
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+use crate::db::{DbError, Tx};
+
+macro_rules! stmt {
+    ($tx:expr, $file:literal) => {
+        $tx.prepare_cached(include_str!(concat!("sql/", $file)))
+            .await?
+    };
+}
+
+pub struct SellableVariant {
+    pub id: Uuid,
+    pub sku: String,
+    pub sellable: bool,
+    pub price_minor: i64,
+}
+
+pub async fn variants_for_checkout(
+    tx: &Tx<'_>,
+    skus: &[String],
+) -> Result<Vec<SellableVariant>, DbError> {
+    let stmt = stmt!(tx, "variants_for_checkout.sql");
+    tx.query(&stmt, &[&skus])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SellableVariant {
+                id: r.try_get("id")?,
+                sku: r.try_get("sku")?,
+                sellable: r.try_get("sellable")?,
+                price_minor: r.try_get("price_minor")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn idempotency_lock(tx: &Tx<'_>, key: &str) -> Result<(), DbError> {
+    let stmt = stmt!(tx, "idempotency_lock.sql");
+    tx.execute(&stmt, &[&key]).await?;
+    Ok(())
+}
+
+pub async fn order_by_idempotency_key(
+    tx: &Tx<'_>,
+    key: &str,
+) -> Result<Option<(Uuid, Vec<u8>)>, DbError> {
+    let stmt = stmt!(tx, "order_by_idempotency_key.sql");
+    tx.query_opt(&stmt, &[&key])
+        .await?
+        .map(|r| Ok((r.try_get("id")?, r.try_get("request_hash")?)))
+        .transpose()
+}
+
+pub async fn hold_minutes(tx: &Tx<'_>) -> Result<i32, DbError> {
+    let stmt = stmt!(tx, "hold_minutes.sql");
+    Ok(tx.query_one(&stmt, &[]).await?.try_get(0)?)
+}
+
+pub async fn upsert_customer(
+    tx: &Tx<'_>,
+    name: &str,
+    email: &str,
+    phone: Option<&str>,
+    language: Option<&str>,
+) -> Result<Uuid, DbError> {
+    let stmt = stmt!(tx, "upsert_customer.sql");
+    Ok(tx
+        .query_one(&stmt, &[&name, &email, &phone, &language])
+        .await?
+        .try_get(0)?)
+}
+
+pub async fn next_order_number(tx: &Tx<'_>) -> Result<i32, DbError> {
+    let stmt = stmt!(tx, "next_order_number.sql");
+    Ok(tx.query_one(&stmt, &[]).await?.try_get(0)?)
+}
+
+pub struct NewOrder<'a> {
+    pub number: i32,
+    pub customer_id: Uuid,
+    pub currency: &'a str,
+    pub total_minor: i64,
+    pub preferred_zone_id: Option<Uuid>,
+    pub idempotency_key: &'a str,
+    pub request_hash: &'a [u8],
+    pub hold_minutes: i32,
+}
+
+pub async fn insert_order(tx: &Tx<'_>, o: &NewOrder<'_>) -> Result<(Uuid, DateTime<Utc>), DbError> {
+    let stmt = stmt!(tx, "insert_order.sql");
+    let row = tx
+        .query_one(
+            &stmt,
+            &[
+                &o.number,
+                &o.customer_id,
+                &o.currency,
+                &o.total_minor,
+                &o.preferred_zone_id,
+                &o.idempotency_key,
+                &o.request_hash,
+                &o.hold_minutes,
+            ],
+        )
+        .await?;
+    Ok((row.try_get("id")?, row.try_get("holds_expire_at")?))
+}
+
+pub struct NewLine {
+    pub position: i32,
+    pub variant_id: Uuid,
+    pub sku: String,
+    pub quantity: i32,
+    pub unit_price_minor: i64,
+}
+
+/// Inserts the lines; returns their ids in position order.
+pub async fn insert_lines(
+    tx: &Tx<'_>,
+    order_id: Uuid,
+    lines: &[NewLine],
+) -> Result<Vec<Uuid>, DbError> {
+    let stmt = stmt!(tx, "insert_lines.sql");
+    let positions: Vec<i32> = lines.iter().map(|l| l.position).collect();
+    let variants: Vec<Uuid> = lines.iter().map(|l| l.variant_id).collect();
+    let skus: Vec<&str> = lines.iter().map(|l| l.sku.as_str()).collect();
+    let quantities: Vec<i32> = lines.iter().map(|l| l.quantity).collect();
+    let prices: Vec<i64> = lines.iter().map(|l| l.unit_price_minor).collect();
+    let mut rows: Vec<(i32, Uuid)> = tx
+        .query(
+            &stmt,
+            &[
+                &order_id,
+                &positions,
+                &variants,
+                &skus,
+                &quantities,
+                &prices,
+            ],
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("position")?, r.try_get("id")?)))
+        .collect::<Result<_, DbError>>()?;
+    rows.sort();
+    Ok(rows.into_iter().map(|(_, id)| id).collect())
+}
+
+pub struct NewHold {
+    pub line_id: Uuid,
+    pub variant_id: Uuid,
+    pub zone_id: Uuid,
+    pub quantity: i32,
+}
+
+pub struct HoldRow {
+    pub id: Uuid,
+    pub variant_id: Uuid,
+    pub zone_id: Uuid,
+    pub quantity: i32,
+}
+
+/// Inserts holds with `status` (`active`, or `confirmed` for units taken at payment).
+pub async fn insert_holds(
+    tx: &Tx<'_>,
+    order_id: Uuid,
+    holds: &[NewHold],
+    status: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<Vec<HoldRow>, DbError> {
+    if holds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = stmt!(tx, "insert_holds.sql");
+    let lines: Vec<Uuid> = holds.iter().map(|h| h.line_id).collect();
+    let variants: Vec<Uuid> = holds.iter().map(|h| h.variant_id).collect();
+    let zones: Vec<Uuid> = holds.iter().map(|h| h.zone_id).collect();
+    let quantities: Vec<i32> = holds.iter().map(|h| h.quantity).collect();
+    tx.query(
+        &stmt,
+        &[
+            &order_id,
+            &lines,
+            &variants,
+            &zones,
+            &quantities,
+            &status,
+            &expires_at,
+        ],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(HoldRow {
+            id: r.try_get("id")?,
+            variant_id: r.try_get("variant_id")?,
+            zone_id: r.try_get("zone_id")?,
+            quantity: r.try_get("quantity")?,
+        })
+    })
+    .collect()
+}
+
+pub struct OrderRow {
+    pub id: Uuid,
+    pub number: i32,
+    pub status: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub holds_expire_at: DateTime<Utc>,
+    pub conflict_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub shipped_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub expired_at: Option<DateTime<Utc>>,
+    pub customer_name: String,
+    pub customer_email: Option<String>,
+}
+
+fn order_from_row(r: &Row) -> Result<OrderRow, DbError> {
+    Ok(OrderRow {
+        id: r.try_get("id")?,
+        number: r.try_get("number")?,
+        status: r.try_get("status")?,
+        currency: r.try_get("currency")?,
+        total_minor: r.try_get("total_minor")?,
+        holds_expire_at: r.try_get("holds_expire_at")?,
+        conflict_reason: r.try_get("conflict_reason")?,
+        created_at: r.try_get("created_at")?,
+        paid_at: r.try_get("paid_at")?,
+        shipped_at: r.try_get("shipped_at")?,
+        cancelled_at: r.try_get("cancelled_at")?,
+        expired_at: r.try_get("expired_at")?,
+        customer_name: r.try_get("customer_name")?,
+        customer_email: r.try_get("customer_email")?,
+    })
+}
+
+pub async fn order_view(
+    tx: &Tx<'_>,
+    id: Option<Uuid>,
+    number: Option<i32>,
+) -> Result<Option<OrderRow>, DbError> {
+    let stmt = stmt!(tx, "order_view.sql");
+    tx.query_opt(&stmt, &[&id, &number])
+        .await?
+        .as_ref()
+        .map(order_from_row)
+        .transpose()
+}
+
+pub struct LineRow {
+    pub id: Uuid,
+    pub variant_id: Uuid,
+    pub sku: String,
+    pub quantity: i32,
+    pub unit_price_minor: i64,
+}
+
+pub async fn order_lines(tx: &Tx<'_>, order_id: Uuid) -> Result<Vec<LineRow>, DbError> {
+    let stmt = stmt!(tx, "order_lines_view.sql");
+    tx.query(&stmt, &[&order_id])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(LineRow {
+                id: r.try_get("id")?,
+                variant_id: r.try_get("variant_id")?,
+                sku: r.try_get("sku")?,
+                quantity: r.try_get("quantity")?,
+                unit_price_minor: r.try_get("unit_price_minor")?,
+            })
+        })
+        .collect()
+}
+
+pub struct OrderHold {
+    pub id: Uuid,
+    pub line_id: Uuid,
+    pub variant_id: Uuid,
+    pub zone_id: Uuid,
+    pub zone_code: String,
+    pub quantity: i32,
+    pub status: String,
+}
+
+pub async fn order_holds(tx: &Tx<'_>, order_id: Uuid) -> Result<Vec<OrderHold>, DbError> {
+    let stmt = stmt!(tx, "order_holds.sql");
+    tx.query(&stmt, &[&order_id])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(OrderHold {
+                id: r.try_get("id")?,
+                line_id: r.try_get("order_line_id")?,
+                variant_id: r.try_get("variant_id")?,
+                zone_id: r.try_get("zone_id")?,
+                zone_code: r.try_get("zone_code")?,
+                quantity: r.try_get("quantity")?,
+                status: r.try_get("status")?,
+            })
+        })
+        .collect()
+}
+
+pub struct LockedOrder {
+    pub id: Uuid,
+    pub number: i32,
+    pub status: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub preferred_zone_id: Option<Uuid>,
+    pub holds_expire_at: DateTime<Utc>,
+    pub holds_expired: bool,
+}
+
+pub async fn lock_order(
+    tx: &Tx<'_>,
+    id: Option<Uuid>,
+    number: Option<i32>,
+) -> Result<Option<LockedOrder>, DbError> {
+    let stmt = stmt!(tx, "lock_order.sql");
+    tx.query_opt(&stmt, &[&id, &number])
+        .await?
+        .map(|r| {
+            Ok(LockedOrder {
+                id: r.try_get("id")?,
+                number: r.try_get("number")?,
+                status: r.try_get("status")?,
+                currency: r.try_get("currency")?,
+                total_minor: r.try_get("total_minor")?,
+                preferred_zone_id: r.try_get("preferred_zone_id")?,
+                holds_expire_at: r.try_get("holds_expire_at")?,
+                holds_expired: r.try_get("holds_expired")?,
+            })
+        })
+        .transpose()
+}
+
+pub async fn set_order_status(
+    tx: &Tx<'_>,
+    id: Uuid,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<(), DbError> {
+    let stmt = stmt!(tx, "set_order_status.sql");
+    tx.execute(&stmt, &[&id, &status, &reason]).await?;
+    Ok(())
+}
+
+pub async fn end_holds(tx: &Tx<'_>, ids: &[Uuid], status: &str) -> Result<(), DbError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let stmt = stmt!(tx, "end_holds.sql");
+    tx.execute(&stmt, &[&ids, &status]).await?;
+    Ok(())
+}
+
+pub async fn payment_event(tx: &Tx<'_>, event_id: &str) -> Result<Option<(Uuid, String)>, DbError> {
+    let stmt = stmt!(tx, "payment_event.sql");
+    tx.query_opt(&stmt, &[&event_id])
+        .await?
+        .map(|r| Ok((r.try_get("order_id")?, r.try_get("outcome")?)))
+        .transpose()
+}
+
+pub async fn insert_payment_event(
+    tx: &Tx<'_>,
+    event_id: &str,
+    order_id: Uuid,
+    outcome: &str,
+) -> Result<(), DbError> {
+    let stmt = stmt!(tx, "insert_payment_event.sql");
+    tx.execute(&stmt, &[&event_id, &order_id, &outcome]).await?;
+    Ok(())
+}
+
+pub struct OrderSummary {
+    pub number: i32,
+    pub status: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub created_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub customer_name: String,
+    pub customer_email: Option<String>,
+    pub line_count: i64,
+}
+
+pub struct OrderFilter<'a> {
+    pub before_number: Option<i32>,
+    pub status: Option<&'a str>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub customer_email: Option<&'a str>,
+    pub limit: i64,
+}
+
+pub async fn orders_list(tx: &Tx<'_>, f: &OrderFilter<'_>) -> Result<Vec<OrderSummary>, DbError> {
+    let stmt = stmt!(tx, "orders_list.sql");
+    tx.query(
+        &stmt,
+        &[
+            &f.before_number,
+            &f.status,
+            &f.from,
+            &f.to,
+            &f.customer_email,
+            &f.limit,
+        ],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(OrderSummary {
+            number: r.try_get("number")?,
+            status: r.try_get("status")?,
+            currency: r.try_get("currency")?,
+            total_minor: r.try_get("total_minor")?,
+            created_at: r.try_get("created_at")?,
+            paid_at: r.try_get("paid_at")?,
+            customer_name: r.try_get("customer_name")?,
+            customer_email: r.try_get("customer_email")?,
+            line_count: r.try_get("line_count")?,
+        })
+    })
+    .collect()
+}
+
+pub struct OrderMovement {
+    pub sku: String,
+    pub zone_code: String,
+    pub kind: String,
+    pub on_hand_delta: i32,
+    pub reserved_delta: i32,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn order_movements(tx: &Tx<'_>, order_id: Uuid) -> Result<Vec<OrderMovement>, DbError> {
+    let stmt = stmt!(tx, "order_movements.sql");
+    tx.query(&stmt, &[&order_id])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(OrderMovement {
+                sku: r.try_get("sku")?,
+                zone_code: r.try_get("zone_code")?,
+                kind: r.try_get("kind")?,
+                on_hand_delta: r.try_get("on_hand_delta")?,
+                reserved_delta: r.try_get("reserved_delta")?,
+                reason: r.try_get("reason")?,
+                at: r.try_get("at")?,
+            })
+        })
+        .collect()
+}
+
+pub struct PickRow {
+    pub zone_code: String,
+    pub sku: String,
+    pub product_name: String,
+    pub quantity: i64,
+    pub orders: Vec<i32>,
+}
+
+pub async fn pick_list(tx: &Tx<'_>, zone: Option<&str>) -> Result<Vec<PickRow>, DbError> {
+    let stmt = stmt!(tx, "pick_list.sql");
+    tx.query(&stmt, &[&zone])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(PickRow {
+                zone_code: r.try_get("zone_code")?,
+                sku: r.try_get("sku")?,
+                product_name: r.try_get("product_name")?,
+                quantity: r.try_get("quantity")?,
+                orders: r.try_get("orders")?,
+            })
+        })
+        .collect()
+}
+
+pub struct CustomerRow {
+    pub id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub whatsapp_id: Option<String>,
+    pub preferred_language: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub order_count: i64,
+}
+
+pub async fn customers_list(
+    tx: &Tx<'_>,
+    q: Option<&str>,
+    limit: i64,
+) -> Result<Vec<CustomerRow>, DbError> {
+    let stmt = stmt!(tx, "customers_list.sql");
+    tx.query(&stmt, &[&q, &limit])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(CustomerRow {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                email: r.try_get("email")?,
+                phone: r.try_get("phone")?,
+                whatsapp_id: r.try_get("whatsapp_id")?,
+                preferred_language: r.try_get("preferred_language")?,
+                created_at: r.try_get("created_at")?,
+                order_count: r.try_get("order_count")?,
+            })
+        })
+        .collect()
+}
+
+/// The brand's order settings: hold minutes and the payment webhook secret.
+pub async fn brand_settings(tx: &Tx<'_>) -> Result<(i32, Option<String>), DbError> {
+    let stmt = stmt!(tx, "brand_settings.sql");
+    Ok(match tx.query_opt(&stmt, &[]).await? {
+        Some(r) => (
+            r.try_get("hold_minutes")?,
+            r.try_get("payment_webhook_secret")?,
+        ),
+        None => (15, None),
+    })
+}
+
+pub async fn upsert_brand_settings(
+    tx: &Tx<'_>,
+    hold_minutes: Option<i32>,
+    secret: Option<Option<&str>>,
+) -> Result<(), DbError> {
+    let stmt = stmt!(tx, "upsert_brand_settings.sql");
+    let set_secret = secret.is_some();
+    let value = secret.flatten();
+    tx.execute(&stmt, &[&hold_minutes, &value, &set_secret])
+        .await?;
+    Ok(())
+}

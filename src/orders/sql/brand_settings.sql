@@ -1,0 +1,1 @@
+select hold_minutes, payment_webhook_secret from app.brand_settings

@@ -1,0 +1,6 @@
+-- First in the lock order: the order row, then its stock rows, then its holds.
+select id, number, status, currency, total_minor, preferred_zone_id, holds_expire_at,
+       holds_expire_at <= now() as holds_expired
+from app.orders
+where ($1::uuid is null or id = $1) and ($2::int is null or number = $2)
+for update

@@ -1,0 +1,39 @@
+-- wrk script: storefront checkouts of one unit, each with its own Idempotency-Key.
+-- BENCH_SKUS (comma-separated) are drawn at random; one SKU makes one hot row.
+local skus = {}
+for s in string.gmatch(os.getenv("BENCH_SKUS") or "", "[^,]+") do table.insert(skus, s) end
+local brand = os.getenv("BENCH_BRAND") or "fiber-x"
+local counter = 0
+local thread_id = 0
+local statuses = {}
+
+setup = function(thread)
+  thread:set("thread_id", thread_id)
+  thread_id = thread_id + 1
+end
+
+init = function(args)
+  math.randomseed(os.time() + thread_id * 7919)
+end
+
+request = function()
+  counter = counter + 1
+  local sku = skus[math.random(#skus)]
+  local key = string.format("bench-%d-%d-%d", os.time(), thread_id, counter)
+  local body = string.format(
+    '{"lines":[{"sku":"%s","quantity":1}],"customer":{"name":"Bench","email":"%s@bench.test"}}',
+    sku, key)
+  return wrk.format("POST", "/v1/storefront/checkouts",
+    {["X-Tenant-ID"] = brand, ["Idempotency-Key"] = key, ["Content-Type"] = "application/json"}, body)
+end
+
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+done = function(summary, latency, requests)
+  local secs = summary.duration / 1e6
+  io.write(string.format("RESULT rps=%.1f p50_ms=%.2f p99_ms=%.2f requests=%d non2xx=%d\n",
+    summary.requests / secs, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.requests, summary.errors.status))
+end

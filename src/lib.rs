@@ -16,6 +16,9 @@
 //! - [`audit`]: the audit trail of staff writes.
 //! - [`catalog`]: categories, products, generated variants and SKUs, storefront reads.
 //! - [`cache`]: the tenant-keyed Redis cache (optional).
+//! - [`chat`]: the WhatsApp assistant's building blocks: Meta webhook payloads and signatures,
+//!   the Graph API and LLM clients, language detection, grounded replies.
+//! - [`search`]: in-process sparse (BM25-style) vectors for hybrid product search.
 //! - [`api`]: shared state, tags, health endpoints, the OpenAPI service.
 //! - [`startup`]: the HTTP application, middleware, graceful shutdown.
 //! - [`error`]: the error policy (RFC 9457 problem+json).
@@ -28,6 +31,7 @@ pub mod api;
 pub mod audit;
 pub mod cache;
 pub mod catalog;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -35,6 +39,7 @@ pub mod error;
 pub mod identity;
 pub mod migrate;
 pub mod payload;
+pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

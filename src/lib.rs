@@ -4,7 +4,7 @@
 //! The guarantee lives in the database: tenant-owned tables have row-level security enabled and
 //! forced, the API logs in as a role that owns nothing and cannot bypass RLS, and each request's
 //! transaction carries its brand in `app.tenant_id`, set with `set_config(..., true)` (= SET
-//! LOCAL) so it dies with the transaction. See `../ARCHITECTURE` notes in README.md.
+//! LOCAL) so it dies with the transaction. README.md describes the design.
 //!
 //! # Layout
 //! - [`config`]: environment variables, validated at start-up.
@@ -19,6 +19,9 @@
 //! - [`inventory`]: shared zones, per-brand stock, the reservation engine, the ledger.
 //! - [`orders`]: customers, checkout, payment confirmation, expiry, cancellation, fulfilment.
 //! - [`jobs`]: the job queue and its worker (order expiry, more to come).
+//! - [`chat`]: the WhatsApp assistant's building blocks: Meta webhook payloads and signatures,
+//!   the Graph API and LLM clients, language detection, grounded replies.
+//! - [`search`]: in-process sparse (BM25-style) vectors for hybrid product search.
 //! - [`api`]: shared state, tags, health endpoints, the OpenAPI service.
 //! - [`startup`]: the HTTP application, middleware, graceful shutdown.
 //! - [`error`]: the error policy (RFC 9457 problem+json).
@@ -31,6 +34,7 @@ pub mod api;
 pub mod audit;
 pub mod cache;
 pub mod catalog;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -41,6 +45,7 @@ pub mod jobs;
 pub mod migrate;
 pub mod orders;
 pub mod payload;
+pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use poem_openapi::{ApiResponse, Object, OpenApi, OpenApiService, Tags, payload::Json};
 
 use crate::{
+    analytics::{Analytics, api::AnalyticsApi},
     cache::Cache,
     catalog::{admin_api::CatalogAdminApi, api::CatalogApi},
     config::Config,
@@ -27,10 +28,12 @@ pub struct AppState {
     pub cache: Cache,
     /// Keys the storefront's order access tokens (`ORDER_TOKEN_SECRET`).
     pub order_token_secret: secrecy::SecretSlice<u8>,
+    /// Owner analytics' read models. The BYPASSRLS pool is private inside; see `analytics`.
+    pub analytics: Analytics,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: &Config, cache: Cache) -> Self {
+    pub fn new(db: Db, config: &Config, cache: Cache, analytics: Analytics) -> Self {
         let tenants = TenantResolver::new(db.clone(), config.tenant_cache_ttl);
         Self {
             db,
@@ -38,6 +41,7 @@ impl AppState {
             auth: config.auth.clone(),
             cache,
             order_token_secret: config.order_token_secret.clone(),
+            analytics,
         }
     }
 }
@@ -63,6 +67,8 @@ pub enum ApiTags {
     Orders,
     /// Payment provider callbacks.
     Payments,
+    /// Cross-brand figures for the company owner.
+    Analytics,
 }
 
 #[derive(Debug, Object)]
@@ -135,6 +141,7 @@ pub type Apis = (
     InventoryApi,
     OrdersApi,
     OrdersAdminApi,
+    AnalyticsApi,
 );
 
 /// The OpenAPI service for `state`. The spec does not depend on the state.
@@ -168,7 +175,10 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             OrdersApi {
                 state: state.clone(),
             },
-            OrdersAdminApi { state },
+            OrdersAdminApi {
+                state: state.clone(),
+            },
+            AnalyticsApi { state },
         ),
         "brandhouse",
         env!("CARGO_PKG_VERSION"),
@@ -187,5 +197,6 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
 pub fn spec_json() -> String {
     let config = Config::from_lookup(|_| None).expect("the default configuration is valid");
     let db = Db::new(&config.db).expect("building a pool opens no connection");
-    service(AppState::new(db, &config, Cache::disabled())).spec()
+    let analytics = Analytics::new(&config).expect("building a pool opens no connection");
+    service(AppState::new(db, &config, Cache::disabled(), analytics)).spec()
 }

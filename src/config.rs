@@ -185,6 +185,8 @@ pub struct Config {
     pub order_token_secret: secrecy::SecretSlice<u8>,
     pub order_token_secret_generated: bool,
     pub worker: crate::jobs::WorkerSettings,
+    pub analytics_pool_size: usize,
+    pub analytics_statement_timeout: Duration,
 }
 
 /// Defaults match `make demo` on one machine: local PostgreSQL with trust authentication.
@@ -342,7 +344,17 @@ impl Config {
             ));
         }
 
+        let analytics_pool_size: usize = env.parse("ANALYTICS_POOL_SIZE", 4)?;
+        if !(1..=64).contains(&analytics_pool_size) {
+            return Err(ConfigError::new(
+                "ANALYTICS_POOL_SIZE",
+                "must be between 1 and 64",
+            ));
+        }
+
         Ok(Self {
+            analytics_pool_size,
+            analytics_statement_timeout: env.millis("ANALYTICS_STATEMENT_TIMEOUT_MS", 30_000)?,
             order_token_secret,
             order_token_secret_generated,
             worker,

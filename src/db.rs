@@ -260,8 +260,9 @@ pub(crate) fn build_pool(
     }
     // A startup-packet option, not a SET: it is the connection's reset value, so the
     // recycling `RESET ALL` keeps it.
+    // UTC sessions: date arithmetic (analytics buckets) must not depend on the server's zone.
     pg.options(format!(
-        "-c statement_timeout={} -c idle_in_transaction_session_timeout={}",
+        "-c TimeZone=UTC -c statement_timeout={} -c idle_in_transaction_session_timeout={}",
         statement_timeout.as_millis(),
         statement_timeout.as_millis().saturating_mul(2)
     ));

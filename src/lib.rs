@@ -19,6 +19,7 @@
 //! - [`inventory`]: shared zones, per-brand stock, the reservation engine, the ledger.
 //! - [`orders`]: customers, checkout, payment confirmation, expiry, cancellation, fulfilment.
 //! - [`jobs`]: the job queue and its worker (order expiry, more to come).
+//! - [`analytics`]: owner analytics across brands, through the one BYPASSRLS pool.
 //! - [`chat`]: the WhatsApp assistant's building blocks: Meta webhook payloads and signatures,
 //!   the Graph API and LLM clients, language detection, grounded replies.
 //! - [`search`]: in-process sparse (BM25-style) vectors for hybrid product search.
@@ -30,6 +31,7 @@
 //! - [`seed`]: demo data.
 //! - [`cli`]: the command line.
 
+pub mod analytics;
 pub mod api;
 pub mod audit;
 pub mod cache;

@@ -49,7 +49,8 @@ impl Application {
             Some(url) => Cache::connect(url, config.cache_ttl, config.redis_timeout)?,
             None => Cache::disabled(),
         };
-        let state = AppState::new(db, &config, cache);
+        let analytics = crate::analytics::Analytics::new(&config)?;
+        let state = AppState::new(db, &config, cache, analytics);
         let acceptor = TcpListener::bind(config.bind_addr)
             .into_acceptor()
             .await

@@ -85,6 +85,8 @@ pub enum Permission {
     BrandSettings,
     /// Parked background jobs across brands.
     JobsView,
+    /// Cross-brand analytics (the BYPASSRLS read models).
+    Analytics,
 }
 
 impl Permission {
@@ -111,6 +113,7 @@ impl Permission {
             Permission::CustomersRead => &[Owner, BrandManager, Support],
             Permission::BrandSettings => &[Owner, BrandManager],
             Permission::JobsView => &[Owner],
+            Permission::Analytics => &[Owner],
         }
     }
 
@@ -135,6 +138,7 @@ impl Permission {
             Permission::CustomersRead => "customers.read",
             Permission::BrandSettings => "brand.settings",
             Permission::JobsView => "jobs.view",
+            Permission::Analytics => "analytics",
         }
     }
 
@@ -167,6 +171,9 @@ impl Permission {
             Permission::CustomersRead => "`GET /v1/admin/customers`",
             Permission::BrandSettings => "`GET/PATCH /v1/admin/brand/order-settings`",
             Permission::JobsView => "`GET /v1/admin/jobs/parked`",
+            Permission::Analytics => {
+                "`GET /v1/admin/analytics/overview`, `/timeseries`, `/inventory`, `/top-products`"
+            }
         }
     }
 }

@@ -262,6 +262,7 @@ pub async fn checkout(
                         idempotency_key: key,
                         request_hash: &request_hash,
                         hold_minutes,
+                        units: input.lines.iter().map(|l| l.quantity).sum(),
                     },
                 )
                 .await?;

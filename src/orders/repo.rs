@@ -89,6 +89,7 @@ pub struct NewOrder<'a> {
     pub idempotency_key: &'a str,
     pub request_hash: &'a [u8],
     pub hold_minutes: i32,
+    pub units: i32,
 }
 
 pub async fn insert_order(tx: &Tx<'_>, o: &NewOrder<'_>) -> Result<(Uuid, DateTime<Utc>), DbError> {
@@ -105,6 +106,7 @@ pub async fn insert_order(tx: &Tx<'_>, o: &NewOrder<'_>) -> Result<(Uuid, DateTi
                 &o.idempotency_key,
                 &o.request_hash,
                 &o.hold_minutes,
+                &o.units,
             ],
         )
         .await?;

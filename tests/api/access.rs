@@ -134,6 +134,12 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             body: None,
             ok: 200,
         }],
+        Permission::Analytics => vec![Sample {
+            method: Method::GET,
+            path: "/v1/admin/analytics/overview",
+            body: None,
+            ok: 200,
+        }],
         Permission::CatalogWrite => vec![
             Sample {
                 method: Method::POST,

@@ -2,6 +2,7 @@
 //! cloned from a migrated template, and the service connects as the API role.
 
 mod access;
+mod analytics;
 mod audit;
 mod catalog;
 mod concurrency;

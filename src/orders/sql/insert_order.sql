@@ -1,4 +1,4 @@
-insert into app.orders (number, customer_id, currency, total_minor, preferred_zone_id,
+insert into app.orders (number, customer_id, currency, total_minor, units, preferred_zone_id,
                         idempotency_key, request_hash, holds_expire_at)
-values ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(mins => $8))
+values ($1, $2, $3, $4, $9, $5, $6, $7, now() + make_interval(mins => $8))
 returning id, holds_expire_at

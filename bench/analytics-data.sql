@@ -1,0 +1,91 @@
+-- Generates the analytics benchmark data set in the bench database, as the superuser:
+-- 100 brands x 5,000 SKUs (500 products x 10 variants), stock for every SKU, 200,000
+-- customers and 1,000,000 orders (about 2,000,000 lines) over the last 365 days.
+-- Run by bench/analytics.sh; takes a few minutes.
+\set ON_ERROR_STOP on
+set client_min_messages = warning;
+set synchronous_commit = off;
+
+insert into app.tenants (slug, name, sku_prefix, currency)
+select format('bench-%s', lpad(i::text, 3, '0')), format('Bench brand %s', i),
+       'B' || chr(65 + (i - 1) / 26) || chr(65 + (i - 1) % 26),
+       case when i % 20 = 0 then 'JPY' when i % 7 = 0 then 'USD' else 'EUR' end
+from generate_series(1, 100) i
+on conflict (slug) do nothing;
+
+create temp table bt as
+select row_number() over (order by slug) as ti, id as tenant_id, sku_prefix
+from app.tenants where slug like 'bench-%';
+
+insert into app.categories (tenant_id, code, name) select tenant_id, 'GEN', 'General' from bt;
+
+insert into app.products (tenant_id, number, handle, category_id, sku_stem, name, status, base_price_minor)
+select bt.tenant_id, n, 'p' || n, c.id, bt.sku_prefix || '-GEN-' || lpad(n::text, 4, '0'),
+       format('Product %s of %s', n, bt.ti), 'active', 500 + (n * 37) % 9500
+from bt join app.categories c on c.tenant_id = bt.tenant_id and c.code = 'GEN'
+cross join generate_series(1, 500) n;
+
+insert into app.product_counters (tenant_id, last_number) select tenant_id, 500 from bt;
+
+insert into app.variants (tenant_id, product_id, sku, option_key, position, reorder_threshold)
+select p.tenant_id, p.id, p.sku_stem || '-V' || lpad(k::text, 2, '0'), 'v=' || k, k, 5
+from app.products p join bt on bt.tenant_id = p.tenant_id
+cross join generate_series(1, 10) k;
+
+insert into app.zones (code, name, priority) values ('ANA1', 'Analytics bench zone', 50)
+on conflict (code) do nothing;
+
+-- Stock: 0 to 40 units per SKU, so some SKUs are low or out of stock.
+insert into app.stock (tenant_id, variant_id, zone_id, on_hand)
+select v.tenant_id, v.id, z.id, (abs(hashtext(v.sku)) % 41)
+from app.variants v join bt on bt.tenant_id = v.tenant_id, app.zones z where z.code = 'ANA1';
+
+create temp table bv as
+select bt.ti, row_number() over (partition by v.tenant_id order by v.sku) as j, v.tenant_id, v.id, v.sku
+from app.variants v join bt on bt.tenant_id = v.tenant_id;
+create index on bv (ti, j);
+
+insert into app.customers (tenant_id, name, email, created_at)
+select bt.tenant_id, 'Customer ' || k, format('c%s-%s@bench.test', bt.ti, k), now() - random() * interval '400 days'
+from bt cross join generate_series(1, 2000) k;
+
+create temp table bc as
+select bt.ti, row_number() over (partition by c.tenant_id order by c.email) as k, c.id
+from app.customers c join bt on bt.tenant_id = c.tenant_id;
+create index on bc (ti, k);
+
+create temp table og as
+select g as n, 1 + (abs(hashtext('t' || g)) % 100) as ti, gen_random_uuid() as id,
+       now() - random() * interval '365 days' as created_at, random() as r,
+       1 + (abs(hashtext('l' || g)) % 3) as nlines
+from generate_series(1, 1000000) g;
+
+create temp table lg as
+select o.n, o.ti, k, 1 + (abs(hashtext(o.n || ':' || k)) % 5000) as j,
+       1 + (abs(hashtext('q' || o.n || ':' || k)) % 4) as qty,
+       100 + (abs(hashtext('p' || o.n || ':' || k)) % 9900) as price
+from og o cross join lateral generate_series(1, o.nlines) k;
+
+insert into app.orders (tenant_id, id, number, customer_id, status, currency, total_minor, units,
+                        idempotency_key, request_hash, holds_expire_at, created_at, paid_at)
+select bt.tenant_id, og.id, row_number() over (partition by og.ti order by og.n), bc.id,
+       case when og.r < 0.70 then 'paid' when og.r < 0.80 then 'shipped' when og.r < 0.90 then 'expired'
+            when og.r < 0.95 then 'cancelled' else 'pending_payment' end,
+       t.currency, a.total, a.units, 'g' || og.n, '\x00', og.created_at + interval '15 minutes', og.created_at,
+       case when og.r < 0.80 then og.created_at + interval '5 minutes' end
+from og
+join bt on bt.ti = og.ti
+join app.tenants t on t.id = bt.tenant_id
+join bc on bc.ti = og.ti and bc.k = 1 + og.n % 2000
+join (select n, sum(qty * price)::bigint as total, sum(qty)::int as units from lg group by n) a on a.n = og.n;
+
+insert into app.order_lines (tenant_id, order_id, position, variant_id, sku, quantity, unit_price_minor)
+select bv.tenant_id, og.id, lg.k, bv.id, bv.sku, lg.qty, lg.price
+from lg join og on og.n = lg.n join bv on bv.ti = lg.ti and bv.j = lg.j;
+
+vacuum analyze app.orders;
+vacuum analyze app.order_lines;
+vacuum analyze app.customers;
+vacuum analyze app.variants;
+vacuum analyze app.stock;
+vacuum analyze app.products;

@@ -1,0 +1,265 @@
+//! Owner analytics across brands: the one place where crossing brands is the point.
+//!
+//! It reads through a second pool that logs in as the analytics role (BYPASSRLS, SELECT-only,
+//! read-only transactions). That pool is built here and lives in a private field of
+//! [`Analytics`]; nothing else can reach it, and the only things [`Analytics`] offers are the
+//! four read models below. Every endpoint checks the owner role before calling it and writes
+//! the call to the audit trail (through the ordinary API pool: the analytics role cannot write).
+
+pub mod api;
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use deadpool_postgres::Pool;
+
+use crate::{config::Config, db::DbError};
+
+/// The analytics read models. Cheap to clone; the pool inside is private to this module.
+#[derive(Clone)]
+pub struct Analytics {
+    pool: Pool,
+    checkouts: Arc<AtomicU64>,
+}
+
+/// A validated date range: `[from, to]`, whole UTC days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// The longest range one request may cover.
+pub const MAX_RANGE_DAYS: i64 = 366;
+
+impl Range {
+    /// Checks `from <= to` and the span; names the field at fault.
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, (&'static str, String)> {
+        if from > to {
+            return Err(("from", "must not be after to".into()));
+        }
+        let days = (to - from).num_days() + 1;
+        if days > MAX_RANGE_DAYS {
+            return Err((
+                "to",
+                format!("the range covers {days} days; at most {MAX_RANGE_DAYS}"),
+            ));
+        }
+        Ok(Self { from, to })
+    }
+
+    fn start(&self) -> DateTime<Utc> {
+        self.from
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc()
+    }
+
+    /// The end, exclusive: midnight after `to`.
+    fn end(&self) -> DateTime<Utc> {
+        (self.to + chrono::Days::new(1))
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc()
+    }
+}
+
+pub struct BrandFigures {
+    pub slug: String,
+    pub name: String,
+    pub currency: String,
+    pub is_active: bool,
+    pub revenue_minor: i64,
+    pub order_count: i64,
+    pub units_sold: i64,
+    pub new_customers: i64,
+}
+
+pub struct SeriesPoint {
+    pub slug: String,
+    pub currency: String,
+    pub start: DateTime<Utc>,
+    pub revenue_minor: i64,
+    pub order_count: i64,
+}
+
+pub struct InventoryHealth {
+    pub slug: String,
+    pub name: String,
+    pub sku_count: i64,
+    pub active_skus: i64,
+    pub low_stock_skus: i64,
+    pub out_of_stock_skus: i64,
+    pub reserved_units: i64,
+}
+
+pub struct TopProduct {
+    pub slug: String,
+    pub currency: String,
+    pub number: i32,
+    pub name: String,
+    pub revenue_minor: i64,
+    pub units: i64,
+    pub rank: i64,
+}
+
+/// Time-series buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interval {
+    Day,
+    Week,
+}
+
+impl Analytics {
+    /// Builds the analytics pool (no connection is opened until the first query).
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let pool = crate::db::build_pool(
+            &config.db.analytics,
+            config.analytics_pool_size,
+            config.db.pool_wait_timeout,
+            config.db.connect_timeout,
+            config.analytics_statement_timeout,
+        )?;
+        Ok(Self {
+            pool,
+            checkouts: Arc::default(),
+        })
+    }
+
+    /// How many times the analytics pool has lent a connection (tests prove that refused
+    /// requests never reach it).
+    pub fn checkouts(&self) -> u64 {
+        self.checkouts.load(Ordering::Relaxed)
+    }
+
+    async fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, DbError> {
+        self.checkouts.fetch_add(1, Ordering::Relaxed);
+        let mut conn = self.pool.get().await?;
+        let tx = conn.build_transaction().read_only(true).start().await?;
+        let stmt = tx.prepare_cached(sql).await?;
+        let rows = tx.query(&stmt, params).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    pub async fn overview(&self, range: Range) -> Result<Vec<BrandFigures>, DbError> {
+        let rows = self
+            .query(
+                include_str!("sql/overview.sql"),
+                &[&range.start(), &range.end()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BrandFigures {
+                    slug: r.try_get("slug")?,
+                    name: r.try_get("name")?,
+                    currency: r.try_get("currency")?,
+                    is_active: r.try_get("is_active")?,
+                    revenue_minor: r.try_get("revenue_minor")?,
+                    order_count: r.try_get("order_count")?,
+                    units_sold: r.try_get("units_sold")?,
+                    new_customers: r.try_get("new_customers")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn timeseries(
+        &self,
+        range: Range,
+        interval: Interval,
+    ) -> Result<Vec<SeriesPoint>, DbError> {
+        let unit = match interval {
+            Interval::Day => "day",
+            Interval::Week => "week",
+        };
+        let rows = self
+            .query(
+                include_str!("sql/timeseries.sql"),
+                &[&range.start(), &range.end(), &unit],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SeriesPoint {
+                    slug: r.try_get("slug")?,
+                    currency: r.try_get("currency")?,
+                    start: r.try_get("start")?,
+                    revenue_minor: r.try_get("revenue_minor")?,
+                    order_count: r.try_get("order_count")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn inventory(&self) -> Result<Vec<InventoryHealth>, DbError> {
+        let rows = self.query(include_str!("sql/inventory.sql"), &[]).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(InventoryHealth {
+                    slug: r.try_get("slug")?,
+                    name: r.try_get("name")?,
+                    sku_count: r.try_get("sku_count")?,
+                    active_skus: r.try_get("active_skus")?,
+                    low_stock_skus: r.try_get("low_stock_skus")?,
+                    out_of_stock_skus: r.try_get("out_of_stock_skus")?,
+                    reserved_units: r.try_get("reserved_units")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn top_products(&self, range: Range, limit: i64) -> Result<Vec<TopProduct>, DbError> {
+        let rows = self
+            .query(
+                include_str!("sql/top_products.sql"),
+                &[&range.start(), &range.end(), &limit],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TopProduct {
+                    slug: r.try_get("slug")?,
+                    currency: r.try_get("currency")?,
+                    number: r.try_get("number")?,
+                    name: r.try_get("name")?,
+                    revenue_minor: r.try_get("revenue_minor")?,
+                    units: r.try_get("units")?,
+                    rank: r.try_get("rank")?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn ranges_are_checked() {
+        assert!(Range::new(d("2026-01-01"), d("2026-12-31")).is_ok());
+        assert_eq!(
+            Range::new(d("2026-02-01"), d("2026-01-01")).unwrap_err().0,
+            "from"
+        );
+        assert_eq!(
+            Range::new(d("2025-01-01"), d("2026-12-31")).unwrap_err().0,
+            "to"
+        );
+        let r = Range::new(d("2026-11-01"), d("2026-11-01")).unwrap();
+        assert_eq!((r.end() - r.start()).num_hours(), 24);
+    }
+}

@@ -1,0 +1,40 @@
+-- Per brand: SKUs, active SKUs, low-stock and out-of-stock active SKUs (available = on hand
+-- minus unexpired holds, active zones), and units reserved by unexpired holds.
+with shelf as (
+  select s.tenant_id, s.variant_id, sum(s.on_hand - s.reserved) as available
+  from app.stock s join app.zones z on z.id = s.zone_id
+  where z.is_active
+  group by 1, 2
+), expired as (
+  select h.tenant_id, h.variant_id, sum(h.quantity) as quantity
+  from app.holds h join app.zones z on z.id = h.zone_id
+  where h.status = 'active' and h.expires_at <= now() and z.is_active
+  group by 1, 2
+), held as (
+  select tenant_id, sum(quantity)::bigint as reserved_units
+  from app.holds
+  where status = 'active' and expires_at > now()
+  group by 1
+), per_variant as (
+  select v.tenant_id, v.is_active, v.reorder_threshold,
+         coalesce(s.available, 0) + coalesce(e.quantity, 0) as available
+  from app.variants v
+  left join shelf s on s.tenant_id = v.tenant_id and s.variant_id = v.id
+  left join expired e on e.tenant_id = v.tenant_id and e.variant_id = v.id
+), per_brand as (
+  select tenant_id,
+         count(*)::bigint as sku_count,
+         count(*) filter (where is_active)::bigint as active_skus,
+         count(*) filter (where is_active and reorder_threshold > 0 and available < reorder_threshold)::bigint as low_stock_skus,
+         count(*) filter (where is_active and available <= 0)::bigint as out_of_stock_skus
+  from per_variant
+  group by tenant_id
+)
+select t.slug, t.name,
+       coalesce(b.sku_count, 0) as sku_count, coalesce(b.active_skus, 0) as active_skus,
+       coalesce(b.low_stock_skus, 0) as low_stock_skus, coalesce(b.out_of_stock_skus, 0) as out_of_stock_skus,
+       coalesce(h.reserved_units, 0) as reserved_units
+from app.tenants t
+left join per_brand b on b.tenant_id = t.id
+left join held h on h.tenant_id = t.id
+order by t.slug

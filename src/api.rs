@@ -9,6 +9,7 @@ use crate::{
     analytics::{Analytics, api::AnalyticsApi},
     cache::Cache,
     catalog::{admin_api::CatalogAdminApi, api::CatalogApi},
+    chat::{api::ChatApi, service::Chat},
     config::Config,
     db::Db,
     error::ApiError,
@@ -30,10 +31,18 @@ pub struct AppState {
     pub order_token_secret: secrecy::SecretSlice<u8>,
     /// Owner analytics' read models. The BYPASSRLS pool is private inside; see `analytics`.
     pub analytics: Analytics,
+    /// The WhatsApp assistant: clients, the product index, counters.
+    pub chat: std::sync::Arc<Chat>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: &Config, cache: Cache, analytics: Analytics) -> Self {
+    pub fn new(
+        db: Db,
+        config: &Config,
+        cache: Cache,
+        analytics: Analytics,
+        chat: std::sync::Arc<Chat>,
+    ) -> Self {
         let tenants = TenantResolver::new(db.clone(), config.tenant_cache_ttl);
         Self {
             db,
@@ -42,6 +51,7 @@ impl AppState {
             cache,
             order_token_secret: config.order_token_secret.clone(),
             analytics,
+            chat,
         }
     }
 }
@@ -69,6 +79,10 @@ pub enum ApiTags {
     Payments,
     /// Cross-brand figures for the company owner.
     Analytics,
+    /// Meta's WhatsApp webhook.
+    Webhooks,
+    /// The WhatsApp assistant's settings and the support console.
+    Chat,
 }
 
 #[derive(Debug, Object)]
@@ -142,6 +156,7 @@ pub type Apis = (
     OrdersApi,
     OrdersAdminApi,
     AnalyticsApi,
+    ChatApi,
 );
 
 /// The OpenAPI service for `state`. The spec does not depend on the state.
@@ -178,7 +193,10 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             OrdersAdminApi {
                 state: state.clone(),
             },
-            AnalyticsApi { state },
+            AnalyticsApi {
+                state: state.clone(),
+            },
+            ChatApi { state },
         ),
         "brandhouse",
         env!("CARGO_PKG_VERSION"),
@@ -198,5 +216,17 @@ pub fn spec_json() -> String {
     let config = Config::from_lookup(|_| None).expect("the default configuration is valid");
     let db = Db::new(&config.db).expect("building a pool opens no connection");
     let analytics = Analytics::new(&config).expect("building a pool opens no connection");
-    service(AppState::new(db, &config, Cache::disabled(), analytics)).spec()
+    let chat = Chat::new(
+        config.chat.clone(),
+        std::sync::Arc::new(crate::search::memory::MemoryIndex::new()),
+    )
+    .expect("building HTTP clients connects nowhere");
+    service(AppState::new(
+        db,
+        &config,
+        Cache::disabled(),
+        analytics,
+        std::sync::Arc::new(chat),
+    ))
+    .spec()
 }

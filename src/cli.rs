@@ -35,6 +35,11 @@ pub enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Rebuild the assistant's product index for one brand.
+    Reindex {
+        #[arg(long)]
+        brand: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +69,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print_migrate_report(&config, &report);
         }
         Command::Serve => serve(config, None).await?,
+        Command::Reindex { brand } => {
+            let app = Application::build(config.clone()).await?;
+            let state = app.state();
+            let scope = state
+                .tenants
+                .scope_for_slug(&brand, crate::tenants::Actor::System)
+                .await
+                .map_err(|e| anyhow::anyhow!("brand {brand:?}: {e}"))?;
+            let n = crate::chat::service::reindex(state, &scope, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("re-indexing {brand}: {e}"))?;
+            println!("{brand}: {n} products indexed");
+        }
         Command::Staff(StaffCommand::CreateOwner { email, name }) => {
             let password = match std::env::var("BRANDHOUSE_OWNER_PASSWORD") {
                 Ok(p) if !p.is_empty() => p,
@@ -129,6 +147,16 @@ async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {
         seed::demo_staff(&state.db, &state.tenants)
             .await
             .map_err(|e| anyhow::anyhow!("seeding the demo staff: {e:?}"))?;
+        for slug in &brands {
+            let scope = state
+                .tenants
+                .scope_for_slug(slug, crate::tenants::Actor::System)
+                .await
+                .map_err(|e| anyhow::anyhow!("{slug}: {e}"))?;
+            crate::chat::service::reindex(state, &scope, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("indexing {slug}: {e}"))?;
+        }
         let base = format!("http://{}:{}", config.bind_addr.ip(), app.port());
         println!();
         println!("brandhouse demo is serving on {base}");

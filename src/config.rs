@@ -187,6 +187,7 @@ pub struct Config {
     pub worker: crate::jobs::WorkerSettings,
     pub analytics_pool_size: usize,
     pub analytics_statement_timeout: Duration,
+    pub chat: crate::chat::service::ChatConfig,
 }
 
 /// Defaults match `make demo` on one machine: local PostgreSQL with trust authentication.
@@ -352,7 +353,44 @@ impl Config {
             ));
         }
 
+        let url_var =
+            |name: &'static str, default: Option<&str>| -> Result<Option<String>, ConfigError> {
+                match env.optional(name).or(default.map(str::to_owned)) {
+                    Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                        Ok(Some(u.trim_end_matches('/').to_owned()))
+                    }
+                    Some(_) => Err(ConfigError::new(name, "must be an http:// or https:// URL")),
+                    None => Ok(None),
+                }
+            };
+        let graph_base_url =
+            url_var("GRAPH_API_BASE_URL", Some("https://graph.facebook.com"))?.unwrap_or_default();
+        let graph_version = env.string("GRAPH_API_VERSION", "v21.0");
+        if !(graph_version.starts_with('v') && graph_version[1..].parse::<f32>().is_ok()) {
+            return Err(ConfigError::new("GRAPH_API_VERSION", "like v21.0"));
+        }
+        let llm = match url_var("LLM_BASE_URL", None)? {
+            None => None,
+            Some(base_url) => Some(crate::chat::service::LlmSettings {
+                base_url,
+                model: env.optional("LLM_MODEL").ok_or_else(|| {
+                    ConfigError::new("LLM_MODEL", "required when LLM_BASE_URL is set")
+                })?,
+                api_key: env.optional("LLM_API_KEY").map(SecretString::from),
+            }),
+        };
+        let chat = crate::chat::service::ChatConfig {
+            app_secret: env.optional("WHATSAPP_APP_SECRET").map(SecretString::from),
+            verify_token: env
+                .optional("WHATSAPP_VERIFY_TOKEN")
+                .map(SecretString::from),
+            graph_base_url,
+            graph_version,
+            llm,
+        };
+
         Ok(Self {
+            chat,
             analytics_pool_size,
             analytics_statement_timeout: env.millis("ANALYTICS_STATEMENT_TIMEOUT_MS", 30_000)?,
             order_token_secret,
@@ -454,6 +492,9 @@ mod tests {
             ("ORDER_TOKEN_SECRET", "short"),
             ("WORKER_ENABLED", "perhaps"),
             ("WORKER_BATCH", "0"),
+            ("GRAPH_API_BASE_URL", "graph.facebook.com"),
+            ("GRAPH_API_VERSION", "21"),
+            ("LLM_BASE_URL", "localhost:11434"),
         ] {
             let err = load(&[(var, value)]).expect_err(var);
             assert_eq!(err.var, var, "{value}: {err}");

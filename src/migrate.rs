@@ -33,6 +33,7 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "40_inventory_orders.sql",
         include_str!("../policies/40_inventory_orders.sql"),
     ),
+    ("60_chat.sql", include_str!("../policies/60_chat.sql")),
 ];
 
 const ROLES_SQL: &str = include_str!("../sql/roles.sql");

@@ -50,7 +50,11 @@ impl Application {
             None => Cache::disabled(),
         };
         let analytics = crate::analytics::Analytics::new(&config)?;
-        let state = AppState::new(db, &config, cache, analytics);
+        let index: std::sync::Arc<dyn crate::search::VectorIndex> =
+            std::sync::Arc::new(crate::search::memory::MemoryIndex::new());
+        let chat =
+            std::sync::Arc::new(crate::chat::service::Chat::new(config.chat.clone(), index)?);
+        let state = AppState::new(db, &config, cache, analytics, chat);
         let acceptor = TcpListener::bind(config.bind_addr)
             .into_acceptor()
             .await
@@ -88,6 +92,11 @@ impl Application {
                  will not survive a restart or work across replicas"
             );
         }
+        if self.config.worker.enabled
+            && let Err(e) = queue_indexing_of_unindexed_brands(&self.state).await
+        {
+            tracing::warn!(error = %e, "could not check the product index");
+        }
         // One signal for every task: the HTTP server and the background worker.
         let stop = CancellationToken::new();
         let worker = self.config.worker.enabled.then(|| {
@@ -118,6 +127,32 @@ impl Application {
         }
         result
     }
+}
+
+/// Brands whose products are not in the assistant's index yet (a new deployment, a new index
+/// backend) get a full re-index queued.
+async fn queue_indexing_of_unindexed_brands(state: &AppState) -> anyhow::Result<()> {
+    let brands: Vec<uuid::Uuid> = state
+        .db
+        .global_tx(&Actor::System, async |tx| {
+            tx.query("select id from app.tenants", &[])
+                .await
+                .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+                .map_err(crate::db::DbError::from)
+        })
+        .await?;
+    for id in brands {
+        let scope = state.tenants.scope_for_id(id, Actor::System).await?;
+        if state.chat.index.count(&scope).await? == 0 {
+            state
+                .db
+                .tenant_tx(&scope, async |tx| {
+                    jobs::enqueue(tx, jobs::JobKind::ReindexBrand, "all", chrono::Utc::now()).await
+                })
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses to serve as a role that would make row-level security moot, or before migrations.

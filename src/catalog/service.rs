@@ -12,6 +12,7 @@ use crate::{
     audit,
     db::{Db, DbError},
     error::{ApiError, FieldError},
+    jobs::{self, JobKind},
     tenants::TenantScope,
 };
 
@@ -284,6 +285,14 @@ pub async fn create_product(
         .map_err(constraint)?;
         let plan = variants::plan(&stem, &new.axes, &[]);
         repo::insert_variants(tx, product_id, &plan.insert).await?;
+        // The assistant's search learns about it through the job queue.
+        jobs::enqueue(
+            tx,
+            JobKind::ReindexProduct,
+            &product_id.to_string(),
+            chrono::Utc::now(),
+        )
+        .await?;
         audit::record(
             tx,
             "product.create",
@@ -369,6 +378,13 @@ pub async fn update_product(
                 "variants_deactivated": plan.deactivate.len(),
             });
         }
+        jobs::enqueue(
+            tx,
+            JobKind::ReindexProduct,
+            &product.id.to_string(),
+            chrono::Utc::now(),
+        )
+        .await?;
         audit::record(tx, "product.update", &number.to_string(), details).await?;
         Ok(())
     })

@@ -9,13 +9,18 @@
 //!    ([`llm`]);
 //! 6. [`graph`] sends the answer through the WhatsApp Cloud API.
 //!
-//! Nothing here touches the database or serves HTTP: the pieces take and return plain values,
-//! so each is tested on its own (the HTTP clients against a real local server).
+//! The pieces take and return plain values, so each is tested on its own (the HTTP clients
+//! against a real local server). [`service`] puts them together with the database (through
+//! the tenant transaction) and the job queue, and [`api`] serves the webhook, the settings and
+//! the support console.
 
+pub mod api;
 pub mod graph;
 mod http;
 pub mod language;
 pub mod llm;
 pub mod meta;
 pub mod reply;
+pub(crate) mod repo;
+pub mod service;
 pub mod signature;

@@ -87,6 +87,12 @@ pub enum Permission {
     JobsView,
     /// Cross-brand analytics (the BYPASSRLS read models).
     Analytics,
+    /// The brand's WhatsApp assistant settings (number, token, persona, languages).
+    ChatSettings,
+    /// Read conversations.
+    ChatRead,
+    /// Reply to customers by hand, hand conversations back to the assistant.
+    ChatReply,
 }
 
 impl Permission {
@@ -114,6 +120,9 @@ impl Permission {
             Permission::BrandSettings => &[Owner, BrandManager],
             Permission::JobsView => &[Owner],
             Permission::Analytics => &[Owner],
+            Permission::ChatSettings => &[Owner, BrandManager],
+            Permission::ChatRead => &[Owner, BrandManager, Support],
+            Permission::ChatReply => &[Owner, BrandManager, Support],
         }
     }
 
@@ -139,6 +148,9 @@ impl Permission {
             Permission::BrandSettings => "brand.settings",
             Permission::JobsView => "jobs.view",
             Permission::Analytics => "analytics",
+            Permission::ChatSettings => "chat.settings",
+            Permission::ChatRead => "chat.read",
+            Permission::ChatReply => "chat.reply",
         }
     }
 
@@ -174,6 +186,9 @@ impl Permission {
             Permission::Analytics => {
                 "`GET /v1/admin/analytics/overview`, `/timeseries`, `/inventory`, `/top-products`"
             }
+            Permission::ChatSettings => "`GET/PATCH /v1/admin/chat/settings`",
+            Permission::ChatRead => "`GET /v1/admin/conversations[/{id}]`",
+            Permission::ChatReply => "`POST /v1/admin/conversations/{id}/reply`, `/handback`",
         }
     }
 }

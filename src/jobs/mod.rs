@@ -25,18 +25,30 @@ use crate::{
 pub enum JobKind {
     /// Expire an unpaid order whose holds ran out (ref: order id).
     ExpireOrder,
+    /// Answer an inbound WhatsApp message (ref: message id).
+    ChatReply,
+    /// Re-index one product for the assistant's search (ref: product id).
+    ReindexProduct,
+    /// Re-index every product of the brand (ref: `all`).
+    ReindexBrand,
 }
 
 impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::ExpireOrder => "expire_order",
+            JobKind::ChatReply => "chat_reply",
+            JobKind::ReindexProduct => "reindex_product",
+            JobKind::ReindexBrand => "reindex_brand",
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
         match s {
             "expire_order" => Some(JobKind::ExpireOrder),
+            "chat_reply" => Some(JobKind::ChatReply),
+            "reindex_product" => Some(JobKind::ReindexProduct),
+            "reindex_brand" => Some(JobKind::ReindexBrand),
             _ => None,
         }
     }
@@ -177,14 +189,20 @@ async fn run_job(state: &AppState, job: &Claimed) -> Result<(), JobError> {
         .tenants
         .scope_for_id(job.tenant_id, Actor::System)
         .await?;
+    let id = || -> Result<Uuid, JobError> {
+        job.reference
+            .parse()
+            .map_err(|_| JobError::Permanent("the ref is not an id".into()))
+    };
     match kind {
-        JobKind::ExpireOrder => {
-            let order_id: Uuid = job
-                .reference
-                .parse()
-                .map_err(|_| JobError::Permanent("the ref is not an order id".into()))?;
-            crate::orders::lifecycle::expire_order(state, &scope, order_id).await
-        }
+        JobKind::ExpireOrder => crate::orders::lifecycle::expire_order(state, &scope, id()?).await,
+        JobKind::ChatReply => crate::chat::service::reply(state, &scope, id()?).await,
+        JobKind::ReindexProduct => crate::chat::service::reindex(state, &scope, Some(&[id()?]))
+            .await
+            .map(|_| ()),
+        JobKind::ReindexBrand => crate::chat::service::reindex(state, &scope, None)
+            .await
+            .map(|_| ()),
     }
 }
 

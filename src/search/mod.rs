@@ -104,7 +104,7 @@ mod tests {
     #[test]
     fn rrf_rewards_agreement() {
         let fused = rrf(
-            &[vec![hit(1), hit(2), hit(3)], vec![hit(3), hit(2), hit(4)]],
+            &[vec![hit(1), hit(2), hit(3)], vec![hit(2), hit(3), hit(4)]],
             60.0,
             3,
         );

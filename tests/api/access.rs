@@ -134,6 +134,24 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             body: None,
             ok: 200,
         }],
+        Permission::ChatSettings => vec![Sample {
+            method: Method::GET,
+            path: "/v1/admin/chat/settings",
+            body: None,
+            ok: 200,
+        }],
+        Permission::ChatRead => vec![Sample {
+            method: Method::GET,
+            path: "/v1/admin/conversations",
+            body: None,
+            ok: 200,
+        }],
+        Permission::ChatReply => vec![Sample {
+            method: Method::POST,
+            path: "/v1/admin/conversations/00000000-0000-0000-0000-00000000c0de/handback",
+            body: None,
+            ok: 204,
+        }],
         Permission::Analytics => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/analytics/overview",
@@ -181,6 +199,18 @@ async fn fiber_x_with_one_of_each_role(app: &TestApp) -> Vec<(Role, Signed)> {
             .status(),
         201
     );
+    // A conversation for the chat groups.
+    app.db
+        .admin()
+        .await
+        .batch_execute(
+            "with c as (insert into app.customers (tenant_id, name, whatsapp_id) \
+               select id, 'Ana', '34600111222' from app.tenants where slug = 'fiber-x' returning tenant_id, id) \
+             insert into app.conversations (tenant_id, id, customer_id, wa_id) \
+               select tenant_id, '00000000-0000-0000-0000-00000000c0de', id, '34600111222' from c",
+        )
+        .await
+        .unwrap();
     let mut out = vec![(Role::Owner, app.owner("owner@brandhouse.test").await)];
     for role in [Role::BrandManager, Role::Warehouse, Role::Support] {
         let email = format!("{role}@fiber-x.test");
@@ -288,7 +318,8 @@ async fn a_brand_manager_of_fiber_x_gets_no_suzume_data_from_any_endpoint() {
                 .replace("{code}", "HAIR")
                 .replace("{number}", "1")
                 .replace("{sku}", "SZM-SKIN-0001")
-                .replace("{id}", "00000000-0000-0000-0000-000000000002");
+                .replace("{id}", "00000000-0000-0000-0000-000000000002")
+                .replace("{brand}", "suzume");
             let method_upper = method.to_uppercase();
             let mut req = app.authed(
                 method_upper.parse().unwrap(),

@@ -94,7 +94,22 @@ async fn shutdown_lets_in_flight_requests_finish() {
             .await
             .map(|r| r.status().as_u16())
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Wait until the request is really in flight: blocked on the lock in the database.
+    let watcher = app.db.admin().await;
+    for _ in 0..100 {
+        let waiting: i64 = watcher
+            .query_one(
+                "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let stopping = tokio::spawn(async move {
         let result = app.stop().await;
         (app, result)

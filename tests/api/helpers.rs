@@ -66,6 +66,8 @@ pub fn test_config(dbname: &str, extra: &[(&str, &str)]) -> Config {
         ("BIND_ADDR".into(), "127.0.0.1:0".into()),
         ("DB_POOL_SIZE".into(), "8".into()),
         ("SHUTDOWN_GRACE_SECS".into(), "5".into()),
+        // Tests run background jobs explicitly (jobs::run_due), so they see each step.
+        ("WORKER_ENABLED".into(), "false".into()),
     ]);
     for (k, v) in extra {
         vars.insert((*k).to_owned(), (*v).to_owned());

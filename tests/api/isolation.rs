@@ -7,8 +7,13 @@ use crate::helpers::{TestApp, TestDb};
 
 /// Global tables that carry a tenant_id column (a brand reference, not ownership); each is on
 /// the audit's global list.
-const GLOBAL_WITH_TENANT_ID: &[&str] =
-    &["tenant_domains", "staff_memberships", "audit_log", "jobs"];
+const GLOBAL_WITH_TENANT_ID: &[&str] = &[
+    "tenant_domains",
+    "staff_memberships",
+    "audit_log",
+    "jobs",
+    "whatsapp_numbers",
+];
 
 /// Every table in schema app with a tenant_id column, except the global ones: the tenant-owned
 /// tables, whatever their RLS state (a table with RLS off must show up here and fail).

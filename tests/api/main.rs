@@ -5,6 +5,7 @@ mod access;
 mod analytics;
 mod audit;
 mod catalog;
+mod chat;
 mod concurrency;
 mod errors;
 mod helpers;

@@ -1,0 +1,599 @@
+//! Assistant endpoints: Meta's webhook (handshake and deliveries), the brand's assistant
+//! settings, and the support console.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::{Json, PlainText},
+    types::MaybeUndefined,
+};
+use secrecy::ExposeSecret;
+use uuid::Uuid;
+
+use super::{
+    repo,
+    service::{self, ChatError},
+};
+use crate::{
+    api::{ApiTags, AppState},
+    error::{ApiError, FieldError},
+    identity::{Permission, StaffAuth},
+    payload::SignedJsonBody,
+    tenants::{Actor, StaffBrand, TenantScope},
+};
+
+/// Meta's webhook body (see Meta's WhatsApp Cloud API webhook reference).
+#[derive(Object)]
+#[oai(rename = "WhatsAppWebhook")]
+pub struct WhatsAppWebhook {
+    /// `whatsapp_business_account`.
+    pub object: String,
+    pub entry: Vec<serde_json::Value>,
+}
+
+#[derive(Object)]
+#[oai(rename = "WebhookAck")]
+pub struct WebhookAck {
+    pub stored: i64,
+    pub duplicates: i64,
+    pub statuses: i64,
+    pub unknown_numbers: i64,
+}
+
+#[derive(ApiResponse)]
+pub enum Challenge {
+    /// The `hub.challenge` echoed.
+    #[oai(status = 200)]
+    Ok(PlainText<String>),
+}
+
+/// A brand's assistant settings. Secrets are write-only: only whether they are set is shown.
+#[derive(Object)]
+#[oai(rename = "ChatSettings")]
+pub struct ChatSettingsView {
+    pub phone_number_id: Option<String>,
+    pub has_access_token: bool,
+    pub persona: String,
+    pub tone: String,
+    pub languages: Vec<String>,
+    pub default_language: String,
+    /// `{language: text}`
+    pub greetings: serde_json::Value,
+    /// `{language: text}`: said when nothing matches.
+    pub fallbacks: serde_json::Value,
+    pub handoff_keywords: Vec<String>,
+    pub has_app_secret_override: bool,
+    pub has_verify_token_override: bool,
+}
+
+impl From<repo::Settings> for ChatSettingsView {
+    fn from(s: repo::Settings) -> Self {
+        Self {
+            phone_number_id: s.phone_number_id,
+            has_access_token: s.access_token.is_some(),
+            persona: s.persona,
+            tone: s.tone,
+            languages: s.languages,
+            default_language: s.default_language,
+            greetings: s.greetings,
+            fallbacks: s.fallbacks,
+            handoff_keywords: s.handoff_keywords,
+            has_app_secret_override: s.app_secret.is_some(),
+            has_verify_token_override: s.verify_token.is_some(),
+        }
+    }
+}
+
+/// Changes; omitted fields stay, `null` clears a nullable one.
+#[derive(Object)]
+#[oai(rename = "UpdateChatSettings")]
+pub struct UpdateChatSettings {
+    /// The WhatsApp business number's id (unique across brands).
+    pub phone_number_id: MaybeUndefined<String>,
+    /// The Graph API access token (write-only).
+    pub access_token: MaybeUndefined<String>,
+    pub persona: Option<String>,
+    pub tone: Option<String>,
+    /// ISO 639-1 codes the assistant answers in.
+    pub languages: Option<Vec<String>>,
+    pub default_language: Option<String>,
+    pub greetings: Option<std::collections::BTreeMap<String, String>>,
+    pub fallbacks: Option<std::collections::BTreeMap<String, String>>,
+    pub handoff_keywords: Option<Vec<String>>,
+    /// This brand's own Meta app secret, if it uses its own app (write-only).
+    pub app_secret: MaybeUndefined<String>,
+    /// This brand's own webhook verify token (write-only).
+    pub verify_token: MaybeUndefined<String>,
+}
+
+#[derive(Object)]
+#[oai(rename = "Conversation")]
+pub struct ConversationView {
+    pub id: Uuid,
+    pub wa_id: String,
+    pub customer_name: String,
+    /// `bot` (the assistant answers) or `human` (staff took over).
+    pub state: String,
+    pub language: Option<String>,
+    pub last_message_at: Option<DateTime<Utc>>,
+    pub last_message: Option<String>,
+    pub last_author: Option<String>,
+    /// Whether free-form replies are allowed now (within 24 hours of the customer's last
+    /// message).
+    pub window_open: bool,
+}
+
+#[derive(Object)]
+#[oai(rename = "ChatMessage")]
+pub struct MessageView {
+    pub id: Uuid,
+    pub direction: String,
+    /// `customer`, `bot` or `staff`.
+    pub author: String,
+    pub kind: String,
+    pub body: Option<String>,
+    /// inbound: `received`; outbound: `pending`, `sent`, `delivered`, `read`, `failed`.
+    pub status: String,
+    pub error_code: Option<i64>,
+    pub error_title: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Object)]
+#[oai(rename = "ConversationDetail")]
+pub struct ConversationDetail {
+    pub conversation: ConversationView,
+    pub messages: Vec<MessageView>,
+}
+
+#[derive(Object)]
+#[oai(rename = "StaffReply")]
+pub struct StaffReplyRequest {
+    pub text: String,
+}
+
+#[derive(ApiResponse)]
+pub enum Done {
+    #[oai(status = 204)]
+    Done,
+}
+
+fn view(c: repo::ConversationRow) -> ConversationView {
+    ConversationView {
+        window_open: c
+            .last_inbound_at
+            .is_some_and(|t| Utc::now() - t <= service::SERVICE_WINDOW),
+        id: c.id,
+        wa_id: c.wa_id,
+        customer_name: c.customer_name,
+        state: c.state,
+        language: c.language,
+        last_message_at: c.last_message_at,
+        last_message: c.last_body,
+        last_author: c.last_author,
+    }
+}
+
+pub struct ChatApi {
+    pub state: AppState,
+}
+
+impl ChatApi {
+    fn handshake(
+        &self,
+        mode: Option<&str>,
+        token: Option<&str>,
+        challenge: Option<String>,
+        expected: Option<&str>,
+    ) -> Result<Challenge, ApiError> {
+        match (mode, token, challenge, expected) {
+            (Some("subscribe"), Some(token), Some(challenge), Some(expected))
+                if constant_time_eq(token.as_bytes(), expected.as_bytes()) =>
+            {
+                Ok(Challenge::Ok(PlainText(challenge)))
+            }
+            _ => Err(ApiError::forbidden("verification failed")),
+        }
+    }
+
+    async fn ack(
+        &self,
+        body: &[u8],
+        signature: Option<&str>,
+        brand: Option<&TenantScope>,
+    ) -> Result<Json<WebhookAck>, ApiError> {
+        let report = service::ingest(&self.state, body, signature, brand).await?;
+        Ok(Json(WebhookAck {
+            stored: report.stored as i64,
+            duplicates: report.duplicates as i64,
+            statuses: report.statuses as i64,
+            unknown_numbers: report.unknown_numbers as i64,
+        }))
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    // Compare digests: equal length, and the comparison does not stop at the first difference.
+    let (x, y) = (Sha256::digest(a), Sha256::digest(b));
+    x.iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+        == 0
+}
+
+#[OpenApi]
+impl ChatApi {
+    /// Meta's verification handshake: echoes `hub.challenge` when `hub.mode` is `subscribe`
+    /// and `hub.verify_token` matches `WHATSAPP_VERIFY_TOKEN`; 403 otherwise.
+    #[oai(
+        path = "/v1/webhooks/whatsapp",
+        method = "get",
+        operation_id = "verifyWhatsAppWebhook",
+        tag = "ApiTags::Webhooks"
+    )]
+    async fn verify(
+        &self,
+        #[oai(name = "hub.mode")] mode: Query<Option<String>>,
+        #[oai(name = "hub.verify_token")] token: Query<Option<String>>,
+        #[oai(name = "hub.challenge")] challenge: Query<Option<String>>,
+    ) -> Result<Challenge, ApiError> {
+        let expected = self
+            .state
+            .chat
+            .config
+            .verify_token
+            .as_ref()
+            .map(|t| t.expose_secret().to_owned());
+        self.handshake(
+            mode.0.as_deref(),
+            token.0.as_deref(),
+            challenge.0,
+            expected.as_deref(),
+        )
+    }
+
+    /// Meta's webhook deliveries (messages and statuses) for every brand's number. The body
+    /// must carry `X-Hub-Signature-256` (HMAC-SHA256 with the Meta app secret), checked before
+    /// parsing: 401 otherwise, nothing stored. Events are routed by
+    /// `metadata.phone_number_id`; a number no brand owns is logged, counted and still
+    /// acknowledged. Replies are queued, not sent here: the answer is fast.
+    #[oai(
+        path = "/v1/webhooks/whatsapp",
+        method = "post",
+        operation_id = "receiveWhatsAppWebhook",
+        tag = "ApiTags::Webhooks"
+    )]
+    async fn receive(
+        &self,
+        #[oai(name = "X-Hub-Signature-256")] signature: poem_openapi::param::Header<Option<String>>,
+        body: SignedJsonBody<WhatsAppWebhook>,
+    ) -> Result<Json<WebhookAck>, ApiError> {
+        self.ack(&body.bytes, signature.0.as_deref(), None).await
+    }
+
+    /// The handshake for a brand with its own Meta app (its own verify token).
+    #[oai(
+        path = "/v1/webhooks/whatsapp/:brand",
+        method = "get",
+        operation_id = "verifyBrandWhatsAppWebhook",
+        tag = "ApiTags::Webhooks"
+    )]
+    async fn verify_brand(
+        &self,
+        brand: Path<String>,
+        #[oai(name = "hub.mode")] mode: Query<Option<String>>,
+        #[oai(name = "hub.verify_token")] token: Query<Option<String>>,
+        #[oai(name = "hub.challenge")] challenge: Query<Option<String>>,
+    ) -> Result<Challenge, ApiError> {
+        let scope = self
+            .state
+            .tenants
+            .scope_for_slug(&brand.0, Actor::System)
+            .await
+            .map_err(ApiError::from)?;
+        let settings = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::settings(tx).await.map_err(ApiError::from)
+            })
+            .await?;
+        let expected = settings.and_then(|s| s.verify_token).or_else(|| {
+            self.state
+                .chat
+                .config
+                .verify_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned())
+        });
+        self.handshake(
+            mode.0.as_deref(),
+            token.0.as_deref(),
+            challenge.0,
+            expected.as_deref(),
+        )
+    }
+
+    /// Deliveries for a brand with its own Meta app: signed with that brand's app secret;
+    /// events for other brands' numbers are ignored (counted as unknown).
+    #[oai(
+        path = "/v1/webhooks/whatsapp/:brand",
+        method = "post",
+        operation_id = "receiveBrandWhatsAppWebhook",
+        tag = "ApiTags::Webhooks"
+    )]
+    async fn receive_brand(
+        &self,
+        brand: Path<String>,
+        #[oai(name = "X-Hub-Signature-256")] signature: poem_openapi::param::Header<Option<String>>,
+        body: SignedJsonBody<WhatsAppWebhook>,
+    ) -> Result<Json<WebhookAck>, ApiError> {
+        let scope = self
+            .state
+            .tenants
+            .scope_for_slug(&brand.0, Actor::System)
+            .await
+            .map_err(ApiError::from)?;
+        self.ack(&body.bytes, signature.0.as_deref(), Some(&scope))
+            .await
+    }
+
+    /// The brand's assistant settings (secrets shown only as set or not).
+    ///
+    /// Permission `chat.settings`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/chat/settings",
+        method = "get",
+        operation_id = "getChatSettings",
+        tag = "ApiTags::Chat"
+    )]
+    async fn get_settings(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+    ) -> Result<Json<ChatSettingsView>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::ChatSettings)?;
+        let s = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::settings(tx).await.map_err(ApiError::from)
+            })
+            .await?;
+        Ok(Json(
+            s.unwrap_or_else(|| repo::Settings {
+                languages: vec!["en".into()],
+                default_language: "en".into(),
+                greetings: serde_json::json!({}),
+                fallbacks: serde_json::json!({}),
+                ..Default::default()
+            })
+            .into(),
+        ))
+    }
+
+    /// Changes the brand's assistant settings. A phone number another brand uses is 409.
+    ///
+    /// Permission `chat.settings`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/chat/settings",
+        method = "patch",
+        operation_id = "updateChatSettings",
+        tag = "ApiTags::Chat"
+    )]
+    async fn update_settings(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        body: Json<UpdateChatSettings>,
+    ) -> Result<Json<ChatSettingsView>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::ChatSettings)?;
+        let b = body.0;
+        let opt = |m: MaybeUndefined<String>| match m {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(v) => Some(Some(v.trim().to_owned())),
+        };
+        let mut errors = Vec::new();
+        let number = opt(b.phone_number_id);
+        if let Some(Some(n)) = &number
+            && !(5..=32).contains(&n.len())
+        {
+            errors.push(FieldError::new("phone_number_id", "5 to 32 digits"));
+        } else if let Some(Some(n)) = &number
+            && !n.bytes().all(|c| c.is_ascii_digit())
+        {
+            errors.push(FieldError::new("phone_number_id", "5 to 32 digits"));
+        }
+        let lang_ok = |l: &str| l.len() == 2 && l.bytes().all(|c| c.is_ascii_lowercase());
+        if let Some(langs) = &b.languages
+            && (langs.is_empty() || !langs.iter().all(|l| lang_ok(l)))
+        {
+            errors.push(FieldError::new(
+                "languages",
+                "ISO 639-1 codes, e.g. [\"en\", \"es\"]",
+            ));
+        }
+        if let Some(l) = &b.default_language
+            && !lang_ok(l)
+        {
+            errors.push(FieldError::new("default_language", "an ISO 639-1 code"));
+        }
+        for (field, map) in [("greetings", &b.greetings), ("fallbacks", &b.fallbacks)] {
+            if let Some(map) = map
+                && !map.keys().all(|k| lang_ok(k))
+            {
+                errors.push(FieldError::new(field, "an object of language code to text"));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::invalid(errors));
+        }
+        let patch = repo::SettingsPatch {
+            phone_number_id: number,
+            access_token: opt(b.access_token),
+            persona: b.persona,
+            tone: b.tone,
+            languages: b.languages,
+            default_language: b.default_language,
+            greetings: b.greetings.map(|m| serde_json::json!(m)),
+            fallbacks: b.fallbacks.map(|m| serde_json::json!(m)),
+            handoff_keywords: b.handoff_keywords,
+            app_secret: opt(b.app_secret),
+            verify_token: opt(b.verify_token),
+        };
+        let s = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::upsert_settings(tx, &patch)
+                    .await
+                    .map_err(|e| match e.constraint() {
+                        Some((_, Some("whatsapp_numbers_pkey"))) => {
+                            ApiError::conflict("another brand uses this WhatsApp number")
+                        }
+                        _ => e.into(),
+                    })?;
+                crate::audit::record(tx, "chat.settings", scope.slug(), serde_json::json!({}))
+                    .await?;
+                repo::settings(tx).await.map_err(ApiError::from)
+            })
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("settings vanished")))?;
+        Ok(Json(s.into()))
+    }
+
+    /// The brand's conversations, most recent first, with their last message and state.
+    ///
+    /// Permission `chat.read`: roles owner, brand_manager, support.
+    #[oai(
+        path = "/v1/admin/conversations",
+        method = "get",
+        operation_id = "listConversations",
+        tag = "ApiTags::Chat"
+    )]
+    async fn list(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+    ) -> Result<Json<Vec<ConversationView>>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::ChatRead)?;
+        let rows = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                repo::conversations(tx, 200).await.map_err(ApiError::from)
+            })
+            .await?;
+        Ok(Json(rows.into_iter().map(view).collect()))
+    }
+
+    /// One conversation with its messages.
+    ///
+    /// Permission `chat.read`: roles owner, brand_manager, support.
+    #[oai(
+        path = "/v1/admin/conversations/:id",
+        method = "get",
+        operation_id = "getConversation",
+        tag = "ApiTags::Chat"
+    )]
+    async fn get(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        id: Path<Uuid>,
+    ) -> Result<Json<ConversationDetail>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::ChatRead)?;
+        let (c, messages) = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                let c = repo::conversation(tx, id.0)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("no such conversation"))?;
+                let m = repo::messages(tx, id.0).await?;
+                Ok::<_, ApiError>((c, m))
+            })
+            .await?;
+        Ok(Json(ConversationDetail {
+            conversation: view(c),
+            messages: messages
+                .into_iter()
+                .map(|m| MessageView {
+                    id: m.id,
+                    direction: m.direction,
+                    author: m.author,
+                    kind: m.kind,
+                    body: m.body,
+                    status: m.status,
+                    error_code: m.error_code,
+                    error_title: m.error_title,
+                    created_at: m.created_at,
+                })
+                .collect(),
+        }))
+    }
+
+    /// Sends a staff reply through the brand's number (only within 24 hours of the customer's
+    /// last message: 409 otherwise). The conversation passes to a human: the bot stops.
+    ///
+    /// Permission `chat.reply`: roles owner, brand_manager, support.
+    #[oai(
+        path = "/v1/admin/conversations/:id/reply",
+        method = "post",
+        operation_id = "replyToConversation",
+        tag = "ApiTags::Chat"
+    )]
+    async fn reply(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        id: Path<Uuid>,
+        body: Json<StaffReplyRequest>,
+    ) -> Result<Done, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::ChatReply)?;
+        service::staff_reply(&self.state, &scope, id.0, &body.0.text)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Done::Done)
+    }
+
+    /// Hands the conversation back to the assistant.
+    ///
+    /// Permission `chat.reply`: roles owner, brand_manager, support.
+    #[oai(
+        path = "/v1/admin/conversations/:id/handback",
+        method = "post",
+        operation_id = "handBackConversation",
+        tag = "ApiTags::Chat"
+    )]
+    async fn handback(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        id: Path<Uuid>,
+    ) -> Result<Done, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::ChatReply)?;
+        let changed = self
+            .state
+            .db
+            .tenant_tx(&scope, async |tx| {
+                let n = repo::set_state(tx, id.0, "bot").await?;
+                crate::audit::record(
+                    tx,
+                    "chat.handback",
+                    &id.0.to_string(),
+                    serde_json::json!({}),
+                )
+                .await?;
+                Ok::<_, ApiError>(n)
+            })
+            .await?;
+        if changed == 0 {
+            return Err(ChatError::NotFound("no such conversation").into());
+        }
+        Ok(Done::Done)
+    }
+}

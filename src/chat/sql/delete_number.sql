@@ -1,0 +1,1 @@
+delete from app.whatsapp_numbers where tenant_id = app.current_tenant()

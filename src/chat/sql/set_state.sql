@@ -1,0 +1,1 @@
+update app.conversations set state = $2 where id = $1

@@ -1,0 +1,1 @@
+update app.conversations set last_message_at = now() where id = $1

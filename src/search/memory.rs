@@ -103,7 +103,7 @@ impl VectorIndex for MemoryIndex {
         let Some(brand) = brands.get(&scope.tenant_id()) else {
             return Ok(Vec::new());
         };
-        let q = sparse::query_vector(query, lang);
+        let q = super::query_sparse(query, lang);
         // IDF over this brand's documents only (Qdrant's IDF modifier does the same per collection).
         let n = brand.len() as f32;
         let mut df: HashMap<u32, f32> = HashMap::new();

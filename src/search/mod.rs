@@ -9,6 +9,7 @@
 //! brand's points. Prices and availability are not indexed: replies read them fresh from the
 //! database.
 
+pub mod glossary;
 pub mod memory;
 pub mod sparse;
 
@@ -69,6 +70,34 @@ pub trait VectorIndex: Send + Sync {
     ) -> Result<Vec<Hit>, SearchError>;
     /// How many points the scope's brand has (tests, readiness).
     async fn count(&self, scope: &TenantScope) -> Result<usize, SearchError>;
+}
+
+/// The sparse query vector for a customer's question: its own words stemmed in its language,
+/// plus the English words of any glossary terms it contains ([`glossary`]), since catalogs are
+/// written in English.
+pub fn query_sparse(query: &str, lang: &str) -> sparse::SparseVector {
+    let own = sparse::query_vector(query, lang);
+    let extra = glossary::expand(query, lang);
+    if extra.is_empty() {
+        return own;
+    }
+    let english = sparse::query_vector(&extra, "en");
+    let mut pairs: Vec<(u32, f32)> = own
+        .indices
+        .iter()
+        .copied()
+        .zip(own.values.iter().copied())
+        .collect();
+    for (i, v) in english.indices.iter().zip(&english.values) {
+        if !pairs.iter().any(|(j, _)| j == i) {
+            pairs.push((*i, *v));
+        }
+    }
+    pairs.sort_by_key(|p| p.0);
+    sparse::SparseVector {
+        indices: pairs.iter().map(|p| p.0).collect(),
+        values: pairs.iter().map(|p| p.1).collect(),
+    }
 }
 
 /// Reciprocal rank fusion of several rankings (each best first): score = sum 1 / (k + rank).

@@ -5,17 +5,21 @@ CARGO ?= cargo
 AUDIT_DB ?= brandhouse_audit
 ADMIN_URL ?= postgres://postgres@127.0.0.1:5432
 
-.PHONY: demo test services fmt-check clippy unit audit openapi bench clean-test-dbs
+.PHONY: demo test services validate-config fmt-check clippy unit audit openapi bench clean-test-dbs
 
 ## Start the services, migrate, seed the three demo brands and serve on 127.0.0.1:8080.
 demo: services
 	REDIS_URL=$${REDIS_URL-redis://127.0.0.1:6379} $(CARGO) run -- demo
 
 ## Everything CI checks: formatting, lints, the whole test suite, and the policy audit.
-test: services fmt-check clippy clean-test-dbs unit audit
+test: services fmt-check clippy validate-config clean-test-dbs unit audit
 
 services:
 	@scripts/ensure-services.sh
+
+## compose.yaml and .gitlab-ci.yml against their official JSON schemas.
+validate-config:
+	@scripts/validate-config.sh
 
 fmt-check:
 	$(CARGO) fmt --all -- --check

@@ -22,7 +22,7 @@ for slug in fiber-x suzume showstopper; do
   python3 - "$ROOT/src/catalog/sql/storefront_list.sql" "$tid" "$currency" >"$tmp/$slug.sql" <<'PY'
 import re, sys
 sql = "\n".join(l for l in open(sys.argv[1]) if not l.lstrip().startswith("--"))
-for k, v in {"$1": "0", "$2": "null", "$3": "51", "$4": "'%s'" % sys.argv[3]}.items():
+for k, v in {"$1": "0", "$2": "null", "$3": "51", "$4": "'%s'" % sys.argv[3], "$5": "null"}.items():
     sql = sql.replace(k, v)
 print("begin;")
 print("select set_config('app.tenant_id', '%s', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);" % sys.argv[2])

@@ -153,17 +153,19 @@ pub fn open_index(settings: &SearchSettings) -> Result<Arc<dyn VectorIndex>, Sea
         .as_ref()
         .map(Embedder::new)
         .transpose()?;
-    Ok(match settings.qdrant_url.as_deref().filter(|u| !u.is_empty()) {
-        Some(url) => Arc::new(server::QdrantServerIndex::new(
-            url,
-            &settings.qdrant_collection,
-            embedder,
-        )?),
-        None => Arc::new(edge::EdgeIndex::open(
-            &settings.data_dir.join("search"),
-            embedder,
-        )?),
-    })
+    Ok(
+        match settings.qdrant_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => Arc::new(server::QdrantServerIndex::new(
+                url,
+                &settings.qdrant_collection,
+                embedder,
+            )?),
+            None => Arc::new(edge::EdgeIndex::open(
+                &settings.data_dir.join("search"),
+                embedder,
+            )?),
+        },
+    )
 }
 
 /// A brand-scoped vector index of products.
@@ -237,7 +239,7 @@ mod tests {
         // Pinned: stored points are addressed by these ids.
         assert_eq!(
             point_id(a, p).to_string(),
-            point_id(Uuid::from_u128(1), Uuid::from_u128(3)).to_string()
+            "7c956353-1887-51a9-be20-8d07b8fc7b08"
         );
     }
 

@@ -153,18 +153,24 @@ impl QdrantServerIndex {
 
 #[async_trait::async_trait]
 impl VectorIndex for QdrantServerIndex {
+    #[tracing::instrument(name = "search.upsert", skip_all, fields(tenant.id = %scope.tenant_id(), search.docs = docs.len()))]
     async fn upsert(&self, scope: &TenantScope, docs: &[ProductDoc]) -> Result<(), SearchError> {
         if docs.is_empty() {
             return Ok(());
         }
+        // A collection without a dense vector cannot store embeddings: do not pay for them.
+        let sparse_only = self.shape.get().is_some_and(|s| s.dense_size.is_none());
         let dense = match &self.embedder {
-            Some(embedder) => {
+            Some(embedder) if !sparse_only => {
                 let texts: Vec<String> = docs.iter().map(|d| d.text.clone()).collect();
                 Some(embedder.embed(&texts).await?)
             }
-            None => None,
+            _ => None,
         };
-        let wanted = dense.as_ref().and_then(|v| v.first()).map(|v| v.len() as u64);
+        let wanted = dense
+            .as_ref()
+            .and_then(|v| v.first())
+            .map(|v| v.len() as u64);
         let shape = self.ensure_collection(wanted).await?;
         let dense = match (shape.dense_size, wanted) {
             (Some(have), Some(got)) if have != got => {
@@ -191,6 +197,7 @@ impl VectorIndex for QdrantServerIndex {
         Ok(())
     }
 
+    #[tracing::instrument(name = "search.clear", skip_all, fields(tenant.id = %scope.tenant_id()))]
     async fn clear(&self, scope: &TenantScope) -> Result<(), SearchError> {
         if self.existing_shape().await?.is_none() {
             return Ok(());
@@ -200,6 +207,7 @@ impl VectorIndex for QdrantServerIndex {
         Ok(())
     }
 
+    #[tracing::instrument(name = "search.query", skip_all, fields(tenant.id = %scope.tenant_id()))]
     async fn search(
         &self,
         scope: &TenantScope,
@@ -279,8 +287,10 @@ pub fn create_collection_request(collection: &str, dense_size: Option<u64>) -> C
     let mut builder = CreateCollectionBuilder::new(collection).sparse_vectors_config(sparse_config);
     if let Some(size) = dense_size {
         let mut dense_config = VectorsConfigBuilder::default();
-        dense_config
-            .add_named_vector_params(DENSE_VECTOR, VectorParamsBuilder::new(size, Distance::Cosine));
+        dense_config.add_named_vector_params(
+            DENSE_VECTOR,
+            VectorParamsBuilder::new(size, Distance::Cosine),
+        );
         builder = builder.vectors_config(dense_config);
     }
     builder.build()
@@ -308,8 +318,10 @@ pub fn upsert_request(
         .enumerate()
         .map(|(i, doc)| {
             let terms = sparse::document_vector_multi(&doc.text, INDEX_LANGUAGES, AVG_DOC_LEN);
-            let mut vectors = NamedVectors::default()
-                .add_vector(SPARSE_VECTOR, Vector::new_sparse(terms.indices, terms.values));
+            let mut vectors = NamedVectors::default().add_vector(
+                SPARSE_VECTOR,
+                Vector::new_sparse(terms.indices, terms.values),
+            );
             if let Some(vector) = dense.and_then(|d| d.get(i)) {
                 vectors = vectors.add_vector(DENSE_VECTOR, Vector::new_dense(vector.clone()));
             }
@@ -332,7 +344,11 @@ pub fn upsert_request(
 
 /// Deletes the tenant's given products, or all of them: always by a filter on `tenant_id`
 /// (with the point ids as a second condition).
-pub fn delete_request(collection: &str, tenant: Uuid, product_ids: Option<&[Uuid]>) -> DeletePoints {
+pub fn delete_request(
+    collection: &str,
+    tenant: Uuid,
+    product_ids: Option<&[Uuid]>,
+) -> DeletePoints {
     let mut filter = tenant_filter(tenant);
     if let Some(ids) = product_ids {
         filter.must.push(Condition::has_id(
@@ -427,8 +443,8 @@ fn backend(err: impl std::fmt::Display) -> SearchError {
 #[cfg(test)]
 mod tests {
     use qdrant_client::qdrant::{
-        Value, condition::ConditionOneOf, points_selector::PointsSelectorOneOf, r#match::MatchValue,
-        vector_input, vectors::VectorsOptions,
+        Value, condition::ConditionOneOf, r#match::MatchValue,
+        points_selector::PointsSelectorOneOf, vector_input, vectors::VectorsOptions,
     };
 
     use super::*;
@@ -514,17 +530,19 @@ mod tests {
         let docs = [doc(1, "Lavender shampoo 250ml"), doc(2, "Cedar soap")];
         let dense = vec![vec![0.5; 4], vec![0.25; 4]];
         let request = upsert_request(COLLECTION, brand_a(), &docs, Some(&dense));
-        assert!(requires_tenant(request.update_filter.as_ref().unwrap(), brand_a()));
+        assert!(requires_tenant(
+            request.update_filter.as_ref().unwrap(),
+            brand_a()
+        ));
         assert_eq!(request.points.len(), 2);
         for (point, doc) in request.points.iter().zip(&docs) {
             let tenant = point.payload.get(TENANT_FIELD).unwrap();
-            assert_eq!(
-                tenant.kind,
-                Some(Kind::StringValue(brand_a().to_string()))
-            );
+            assert_eq!(tenant.kind, Some(Kind::StringValue(brand_a().to_string())));
             assert_eq!(
                 point.id,
-                Some(PointId::from(point_id(brand_a(), doc.product_id).to_string()))
+                Some(PointId::from(
+                    point_id(brand_a(), doc.product_id).to_string()
+                ))
             );
             let hit = hit(ScoredPoint {
                 payload: point.payload.clone(),
@@ -533,7 +551,11 @@ mod tests {
             })
             .unwrap();
             assert_eq!((hit.product_id, hit.number), (doc.product_id, doc.number));
-            match point.vectors.as_ref().and_then(|v| v.vectors_options.as_ref()) {
+            match point
+                .vectors
+                .as_ref()
+                .and_then(|v| v.vectors_options.as_ref())
+            {
                 Some(VectorsOptions::Vectors(named)) => {
                     assert!(named.vectors.contains_key(SPARSE_VECTOR));
                     assert!(named.vectors.contains_key(DENSE_VECTOR));
@@ -547,7 +569,10 @@ mod tests {
         assert_eq!(again.points[0].id, request.points[0].id);
         let other = upsert_request(COLLECTION, brand_b(), &docs[..1], None);
         assert_ne!(other.points[0].id, request.points[0].id);
-        assert!(requires_tenant(other.update_filter.as_ref().unwrap(), brand_b()));
+        assert!(requires_tenant(
+            other.update_filter.as_ref().unwrap(),
+            brand_b()
+        ));
     }
 
     fn delete_filter(request: &DeletePoints) -> &Filter {
@@ -614,10 +639,7 @@ mod tests {
         let index = tenant_index_request(COLLECTION);
         assert_eq!(index.field_name, TENANT_FIELD);
         assert_eq!(index.field_type, Some(FieldType::Keyword as i32));
-        match index
-            .field_index_params
-            .and_then(|p| p.index_params)
-        {
+        match index.field_index_params.and_then(|p| p.index_params) {
             Some(qdrant_client::qdrant::payload_index_params::IndexParams::KeywordIndexParams(
                 k,
             )) => assert_eq!(k.is_tenant, Some(true)),

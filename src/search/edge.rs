@@ -91,6 +91,8 @@ const SHARD_DIR: &str = "products";
 /// `EdgeShard`'s files (0.6.1 layout).
 const WAL_DIR: &str = "wal";
 const CONFIG_FILE: &str = "edge_config.json";
+/// Products per update operation.
+const UPSERT_CHUNK: usize = 256;
 
 /// A `qdrant-edge` index of every brand's products, filtered per brand inside.
 pub struct EdgeIndex {
@@ -257,7 +259,7 @@ struct Shard {
     path: PathBuf,
     /// The size of the `dense` vector, if the shard has one.
     dense_size: Option<usize>,
-    /// `None` only while the WAL is being dropped (or if reopening after that failed).
+    /// `None` only while the shard reopens to prune its WAL (or if that reopening failed).
     edge: RwLock<Option<EdgeShard>>,
     /// Serialises writes, flushes and reopening.
     writes: Mutex<()>,
@@ -364,33 +366,37 @@ impl Shard {
         dense: Option<Vec<Vec<f32>>>,
     ) -> Result<(), SearchError> {
         let mut dense = dense.map(Vec::into_iter);
-        let mut points = Vec::with_capacity(docs.len());
-        for doc in docs {
-            let terms = sparse::document_vector_multi(&doc.text, INDEX_LANGUAGES, AVG_DOC_LEN);
-            let mut vectors = vec![(
-                SPARSE_VECTOR,
-                Vector::new_sparse(terms.indices, terms.values).map_err(backend)?,
-            )];
-            if let Some(vector) = dense.as_mut().and_then(Iterator::next) {
-                vectors.push((DENSE_VECTOR, Vector::new_dense(vector)));
+        // Bounded operations: each is one WAL record and holds the update lock while applied.
+        for chunk in docs.chunks(UPSERT_CHUNK) {
+            let mut points = Vec::with_capacity(chunk.len());
+            for doc in chunk {
+                let terms = sparse::document_vector_multi(&doc.text, INDEX_LANGUAGES, AVG_DOC_LEN);
+                let mut vectors = vec![(
+                    SPARSE_VECTOR,
+                    Vector::new_sparse(terms.indices, terms.values).map_err(backend)?,
+                )];
+                if let Some(vector) = dense.as_mut().and_then(Iterator::next) {
+                    vectors.push((DENSE_VECTOR, Vector::new_dense(vector)));
+                }
+                let payload = serde_json::json!({
+                    TENANT_FIELD: tenant.to_string(),
+                    PRODUCT_FIELD: doc.product_id.to_string(),
+                    NUMBER_FIELD: doc.number,
+                });
+                points.push(
+                    PointStruct::new(
+                        PointId::Uuid(point_id(tenant, doc.product_id)),
+                        Vectors::new_named(vectors),
+                        payload,
+                    )
+                    .into(),
+                );
             }
-            let payload = serde_json::json!({
-                TENANT_FIELD: tenant.to_string(),
-                PRODUCT_FIELD: doc.product_id.to_string(),
-                NUMBER_FIELD: doc.number,
-            });
-            points.push(
-                PointStruct::new(
-                    PointId::Uuid(point_id(tenant, doc.product_id)),
-                    Vectors::new_named(vectors),
-                    payload,
-                )
-                .into(),
-            );
+            self.write(UpdateOperation::PointOperation(
+                PointOperations::UpsertPoints(PointInsertOperations::PointsList(points)),
+            ))?;
         }
-        self.write(UpdateOperation::PointOperation(
-            PointOperations::UpsertPoints(PointInsertOperations::PointsList(points)),
-        ))
+        Ok(())
     }
 
     /// Deletes the given products of `tenant`, or all of them.
@@ -691,6 +697,17 @@ mod tests {
         assert_eq!(index.count(&fiber_x()).await.unwrap(), 3);
         assert_eq!(index.count(&suzume()).await.unwrap(), 4);
         assert_eq!(index.count(&scope(0x99, "empty")).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn large_upserts_are_split_and_all_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = EdgeIndex::open(dir.path(), None).unwrap();
+        let docs: Vec<ProductDoc> = (0..UPSERT_CHUNK as u128 * 2 + 7)
+            .map(|n| doc(1000 + n, &format!("lantern model {n}")))
+            .collect();
+        index.upsert(&fiber_x(), &docs).await.unwrap();
+        assert_eq!(index.count(&fiber_x()).await.unwrap(), docs.len());
     }
 
     #[tokio::test]

@@ -41,6 +41,9 @@ use super::{
 };
 use crate::tenants::TenantScope;
 
+/// Products per upsert request.
+const UPSERT_CHUNK: usize = 256;
+
 /// What the collection was created with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Shape {
@@ -104,11 +107,8 @@ impl QdrantServerIndex {
                     {
                         return Err(backend(err));
                     }
-                    self.client
-                        .create_field_index(tenant_index_request(&self.collection))
-                        .await
-                        .map_err(backend)?;
                 }
+                // Also creates the tenant index.
                 self.read_shape().await
             })
             .await?;
@@ -183,8 +183,15 @@ impl VectorIndex for QdrantServerIndex {
             (Some(_), Some(_)) => dense,
             _ => None,
         };
-        let request = upsert_request(&self.collection, scope.tenant_id(), docs, dense.as_deref());
-        self.client.upsert_points(request).await.map_err(backend)?;
+        // Bounded requests (gRPC messages have a size limit).
+        for (i, chunk) in docs.chunks(UPSERT_CHUNK).enumerate() {
+            let vectors = dense.as_deref().map(|d| {
+                let start = i * UPSERT_CHUNK;
+                &d[start.min(d.len())..(start + chunk.len()).min(d.len())]
+            });
+            let request = upsert_request(&self.collection, scope.tenant_id(), chunk, vectors);
+            self.client.upsert_points(request).await.map_err(backend)?;
+        }
         Ok(())
     }
 
@@ -273,12 +280,12 @@ impl VectorIndex for QdrantServerIndex {
 
 /// `tenant_id = tenant`: the condition on every query, count and delete, and the guard on
 /// every upsert.
-pub fn tenant_filter(tenant: Uuid) -> Filter {
+fn tenant_filter(tenant: Uuid) -> Filter {
     Filter::must([Condition::matches(TENANT_FIELD, tenant.to_string())])
 }
 
 /// The collection: sparse `bm25` with the IDF modifier, and `dense` (cosine) if sized.
-pub fn create_collection_request(collection: &str, dense_size: Option<u64>) -> CreateCollection {
+fn create_collection_request(collection: &str, dense_size: Option<u64>) -> CreateCollection {
     let mut sparse_config = SparseVectorsConfigBuilder::default();
     sparse_config.add_named_vector_params(
         SPARSE_VECTOR,
@@ -297,7 +304,7 @@ pub fn create_collection_request(collection: &str, dense_size: Option<u64>) -> C
 }
 
 /// The keyword index on `tenant_id`, marked as the tenant key.
-pub fn tenant_index_request(collection: &str) -> CreateFieldIndexCollection {
+fn tenant_index_request(collection: &str) -> CreateFieldIndexCollection {
     CreateFieldIndexCollectionBuilder::new(collection, TENANT_FIELD, FieldType::Keyword)
         .field_index_params(KeywordIndexParamsBuilder::default().is_tenant(true))
         .wait(true)
@@ -307,7 +314,7 @@ pub fn tenant_index_request(collection: &str) -> CreateFieldIndexCollection {
 /// Points for the tenant's products, each carrying `tenant_id`; `dense` (one vector per doc,
 /// in order) when the collection has dense vectors. Only an existing point of the same tenant
 /// may be overwritten (`update_filter`), on top of ids that already differ per tenant.
-pub fn upsert_request(
+fn upsert_request(
     collection: &str,
     tenant: Uuid,
     docs: &[ProductDoc],
@@ -344,11 +351,7 @@ pub fn upsert_request(
 
 /// Deletes the tenant's given products, or all of them: always by a filter on `tenant_id`
 /// (with the point ids as a second condition).
-pub fn delete_request(
-    collection: &str,
-    tenant: Uuid,
-    product_ids: Option<&[Uuid]>,
-) -> DeletePoints {
+fn delete_request(collection: &str, tenant: Uuid, product_ids: Option<&[Uuid]>) -> DeletePoints {
     let mut filter = tenant_filter(tenant);
     if let Some(ids) = product_ids {
         filter.must.push(Condition::has_id(
@@ -363,7 +366,7 @@ pub fn delete_request(
 }
 
 /// The exact number of the tenant's points.
-pub fn count_request(collection: &str, tenant: Uuid) -> CountPoints {
+fn count_request(collection: &str, tenant: Uuid) -> CountPoints {
     CountPointsBuilder::new(collection)
         .filter(tenant_filter(tenant))
         .exact(true)
@@ -372,7 +375,7 @@ pub fn count_request(collection: &str, tenant: Uuid) -> CountPoints {
 
 /// The sparse query and, with a query vector, the dense one, both filtered to the tenant, in
 /// one batch. `None` when there is nothing to search with.
-pub fn search_request(
+fn search_request(
     collection: &str,
     tenant: Uuid,
     terms: &sparse::SparseVector,

@@ -188,6 +188,9 @@ pub struct Config {
     pub analytics_pool_size: usize,
     pub analytics_statement_timeout: Duration,
     pub chat: crate::chat::service::ChatConfig,
+    /// Where the assistant's product index lives (embedded, under `DATA_DIR`, or a Qdrant
+    /// server).
+    pub search: crate::search::SearchSettings,
 }
 
 /// Defaults match `make demo` on one machine: local PostgreSQL with trust authentication.
@@ -389,7 +392,29 @@ impl Config {
             llm,
         };
 
+        let data_dir = std::path::PathBuf::from(env.string("DATA_DIR", "./data"));
+        let embeddings = match url_var("EMBEDDINGS_BASE_URL", None)? {
+            None => None,
+            Some(base_url) => Some(crate::search::EmbeddingsSettings {
+                base_url,
+                model: env.optional("EMBEDDINGS_MODEL").ok_or_else(|| {
+                    ConfigError::new(
+                        "EMBEDDINGS_MODEL",
+                        "required when EMBEDDINGS_BASE_URL is set",
+                    )
+                })?,
+                api_key: env.optional("EMBEDDINGS_API_KEY"),
+            }),
+        };
+        let search = crate::search::SearchSettings {
+            data_dir,
+            qdrant_url: url_var("QDRANT_URL", None)?,
+            qdrant_collection: env.string("QDRANT_COLLECTION", crate::search::DEFAULT_COLLECTION),
+            embeddings,
+        };
+
         Ok(Self {
+            search,
             chat,
             analytics_pool_size,
             analytics_statement_timeout: env.millis("ANALYTICS_STATEMENT_TIMEOUT_MS", 30_000)?,
@@ -495,6 +520,8 @@ mod tests {
             ("GRAPH_API_BASE_URL", "graph.facebook.com"),
             ("GRAPH_API_VERSION", "21"),
             ("LLM_BASE_URL", "localhost:11434"),
+            ("QDRANT_URL", "qdrant:6334"),
+            ("EMBEDDINGS_BASE_URL", "nope"),
         ] {
             let err = load(&[(var, value)]).expect_err(var);
             assert_eq!(err.var, var, "{value}: {err}");

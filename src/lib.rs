@@ -22,7 +22,8 @@
 //! - [`analytics`]: owner analytics across brands, through the one BYPASSRLS pool.
 //! - [`chat`]: the WhatsApp assistant's building blocks: Meta webhook payloads and signatures,
 //!   the Graph API and LLM clients, language detection, grounded replies.
-//! - [`search`]: in-process sparse (BM25-style) vectors for hybrid product search.
+//! - [`search`]: brand-scoped hybrid product search (BM25-style sparse vectors, optional dense
+//!   embeddings): embedded `qdrant-edge` by default, a Qdrant server when configured.
 //! - [`api`]: shared state, tags, health endpoints, the OpenAPI service.
 //! - [`startup`]: the HTTP application, middleware, graceful shutdown.
 //! - [`error`]: the error policy (RFC 9457 problem+json).

@@ -50,8 +50,8 @@ impl Application {
             None => Cache::disabled(),
         };
         let analytics = crate::analytics::Analytics::new(&config)?;
-        let index: std::sync::Arc<dyn crate::search::VectorIndex> =
-            std::sync::Arc::new(crate::search::memory::MemoryIndex::new());
+        let index = crate::search::open_index(&config.search)
+            .context("opening the product index (DATA_DIR or QDRANT_URL)")?;
         let chat =
             std::sync::Arc::new(crate::chat::service::Chat::new(config.chat.clone(), index)?);
         let state = AppState::new(db, &config, cache, analytics, chat);

@@ -8,14 +8,28 @@
 //! builds its brand filter or partition inside itself: no caller can search or write another
 //! brand's points. Prices and availability are not indexed: replies read them fresh from the
 //! database.
+//!
+//! # Backends
+//! - [`edge::EdgeIndex`]: the embedded default, `qdrant-edge` under `{DATA_DIR}/search/`: one
+//!   shared shard, every point tagged with its brand, the brand filter added inside.
+//! - [`server::QdrantServerIndex`]: a Qdrant server or cluster (`QDRANT_URL`): one collection,
+//!   a tenant payload index, the same filter on every request.
+//! - [`memory::MemoryIndex`]: in process, nothing persisted (tests).
+//!
+//! [`open_index`] picks one from [`SearchSettings`].
 
+pub mod edge;
+pub mod embed;
 pub mod glossary;
 pub mod memory;
+pub mod server;
 pub mod sparse;
 
-use std::collections::HashMap;
+use std::{collections::HashMap, fmt, path::PathBuf, sync::Arc};
 
 use uuid::Uuid;
+
+pub use embed::Embedder;
 
 use crate::tenants::TenantScope;
 
@@ -50,6 +64,110 @@ pub const INDEX_LANGUAGES: &[&str] = &["en", "es", "de", "fr", "pt", "it", "ja"]
 /// Average product text length (tokens) assumed by the BM25 length normalisation. Fixed: it is
 /// baked into indexed vectors.
 pub const AVG_DOC_LEN: f32 = 40.0;
+
+/// The collection name used when `QDRANT_COLLECTION` is not set.
+pub const DEFAULT_COLLECTION: &str = "products";
+
+/// The name of the sparse (BM25-style, IDF-weighted) vector in both Qdrant backends.
+pub const SPARSE_VECTOR: &str = "bm25";
+/// The name of the optional dense vector in both Qdrant backends.
+pub const DENSE_VECTOR: &str = "dense";
+/// The payload field carrying a point's brand, filtered on by every read and delete.
+pub const TENANT_FIELD: &str = "tenant_id";
+/// Payload fields a hit is read back from.
+pub(crate) const PRODUCT_FIELD: &str = "product_id";
+pub(crate) const NUMBER_FIELD: &str = "number";
+
+/// `k` of the reciprocal rank fusion of the sparse and dense rankings (the usual 60).
+pub const RRF_K: f32 = 60.0;
+
+/// How many candidates each ranking contributes to the fusion for `limit` results.
+pub(crate) fn fusion_candidates(limit: usize) -> usize {
+    limit.saturating_mul(4).max(20)
+}
+
+/// The namespace of point ids (UUIDv5). Fixed: stored points are addressed by it.
+const POINT_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2a4e_9b0d_5c37_8e21_d4a9_3f70_b6c8);
+
+/// The point id of a brand's product: UUIDv5 of (brand, product), so re-upserting a product
+/// replaces its point, and two brands can never address the same point.
+pub fn point_id(tenant_id: Uuid, product_id: Uuid) -> Uuid {
+    let mut name = [0_u8; 32];
+    name[..16].copy_from_slice(tenant_id.as_bytes());
+    name[16..].copy_from_slice(product_id.as_bytes());
+    Uuid::new_v5(&POINT_ID_NAMESPACE, &name)
+}
+
+/// Where and how products are indexed. The integrator fills it from `DATA_DIR`, `QDRANT_URL`,
+/// `QDRANT_COLLECTION` and `EMBEDDINGS_*`.
+#[derive(Debug, Clone)]
+pub struct SearchSettings {
+    /// The embedded index lives in `{data_dir}/search/`.
+    pub data_dir: PathBuf,
+    /// A Qdrant server's gRPC URL (`http://qdrant:6334`); when set, it is used instead of the
+    /// embedded index.
+    pub qdrant_url: Option<String>,
+    /// The server collection (default [`DEFAULT_COLLECTION`]).
+    pub qdrant_collection: String,
+    /// Dense embeddings; `None` indexes sparse vectors only.
+    pub embeddings: Option<EmbeddingsSettings>,
+}
+
+impl SearchSettings {
+    /// The embedded index under `data_dir`, sparse only.
+    pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            qdrant_url: None,
+            qdrant_collection: DEFAULT_COLLECTION.to_owned(),
+            embeddings: None,
+        }
+    }
+}
+
+/// An OpenAI-compatible embeddings API.
+#[derive(Clone)]
+pub struct EmbeddingsSettings {
+    /// Including the version path, e.g. `https://api.openai.com/v1`.
+    pub base_url: String,
+    pub model: String,
+    /// Sent as a bearer token when set (local servers often need none).
+    pub api_key: Option<String>,
+}
+
+impl fmt::Debug for EmbeddingsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmbeddingsSettings")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// The index the settings describe: the Qdrant server when `qdrant_url` is set, else the
+/// embedded index under `{data_dir}/search/` (opened here, so a broken directory fails
+/// start-up; it blocks briefly: call it at start-up, not per request).
+pub fn open_index(settings: &SearchSettings) -> Result<Arc<dyn VectorIndex>, SearchError> {
+    let embedder = settings
+        .embeddings
+        .as_ref()
+        .map(Embedder::new)
+        .transpose()?;
+    Ok(
+        match settings.qdrant_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => Arc::new(server::QdrantServerIndex::new(
+                url,
+                &settings.qdrant_collection,
+                embedder,
+            )?),
+            None => Arc::new(edge::EdgeIndex::open(
+                &settings.data_dir.join("search"),
+                embedder,
+            )?),
+        },
+    )
+}
 
 /// A brand-scoped vector index of products.
 #[async_trait::async_trait]
@@ -139,5 +257,28 @@ mod tests {
         );
         let order: Vec<i32> = fused.iter().map(|h| h.number).collect();
         assert_eq!(order, [2, 3, 1]);
+    }
+
+    #[test]
+    fn point_ids_are_stable_per_brand_and_product() {
+        let (a, b, p) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        assert_eq!(point_id(a, p), point_id(a, p));
+        assert_ne!(point_id(a, p), point_id(b, p));
+        assert_eq!(point_id(a, p).get_version_num(), 5);
+        // Pinned: stored points are addressed by these ids.
+        assert_eq!(
+            point_id(a, p).to_string(),
+            "7c956353-1887-51a9-be20-8d07b8fc7b08"
+        );
+    }
+
+    #[test]
+    fn settings_debug_never_shows_the_key() {
+        let settings = EmbeddingsSettings {
+            base_url: "http://x/v1".into(),
+            model: "m".into(),
+            api_key: Some("sk-secret".into()),
+        };
+        assert!(!format!("{settings:?}").contains("sk-secret"));
     }
 }

@@ -3,7 +3,10 @@
 
 use std::{
     collections::HashMap,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use brandhouse::{
@@ -68,11 +71,42 @@ pub fn test_config(dbname: &str, extra: &[(&str, &str)]) -> Config {
         ("SHUTDOWN_GRACE_SECS".into(), "5".into()),
         // Tests run background jobs explicitly (jobs::run_due), so they see each step.
         ("WORKER_ENABLED".into(), "false".into()),
+        // Each test's files (the product index, objects) in a directory of its own.
+        (
+            "DATA_DIR".into(),
+            test_data_dir(dbname).display().to_string(),
+        ),
     ]);
     for (k, v) in extra {
         vars.insert((*k).to_owned(), (*v).to_owned());
     }
     Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration is valid")
+}
+
+/// The data directory of the test using database `dbname`.
+///
+/// Directories live under one root per test process, `$TMPDIR/brandhouse-tests/<pid>`.
+/// They are not removed when a test ends: the server task (and the product index it holds
+/// open) outlives the test body until the runtime drops it, and deleting the files under an
+/// open shard makes its final flush fail. Instead, the first call in a process removes the
+/// roots of test processes that are no longer running.
+pub fn test_data_dir(dbname: &str) -> std::path::PathBuf {
+    static ROOT: OnceLock<std::path::PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let base = std::env::temp_dir().join("brandhouse-tests");
+        if let Ok(entries) = std::fs::read_dir(&base) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let pid = name.to_string_lossy();
+                let running = std::path::Path::new("/proc").join(&*pid).exists();
+                if !running || pid.parse::<u32>().is_err() {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        base.join(std::process::id().to_string())
+    })
+    .join(dbname)
 }
 
 /// A hash of everything that shapes the schema, so a changed migration gets a new template.

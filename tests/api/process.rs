@@ -70,6 +70,11 @@ async fn request_spans_are_exported_over_otlp_with_the_tenant_and_sigterm_stops_
         .env("DATABASE_URL", api_url(&dbname))
         .env("MIGRATION_DATABASE_URL", admin_url(&dbname))
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        // Its own data directory: the in-process app above holds the test's product index open.
+        .env(
+            "DATA_DIR",
+            crate::helpers::test_data_dir(&dbname).join("serve"),
+        )
         .env(
             "OTEL_EXPORTER_OTLP_ENDPOINT",
             format!("http://127.0.0.1:{collector_port}"),

@@ -2,7 +2,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN="$ROOT/target/release/brandhouse"
+BIN=${BENCH_BIN:-"${CARGO_TARGET_DIR:-$ROOT/target}/release/brandhouse"}
 ADMIN=${BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432}
 BENCH_DB=${BENCH_DB:-brandhouse_bench}
 DURATION=${BENCH_DURATION:-10}

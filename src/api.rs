@@ -14,7 +14,9 @@ use crate::{
     db::Db,
     error::ApiError,
     identity::{api::AuthApi, service::AuthSettings, staff_api::StaffApi},
+    imports::api::ImportsApi,
     inventory::api::InventoryApi,
+    media::{MediaStore, api::MediaApi},
     orders::{admin_api::OrdersAdminApi, api::OrdersApi},
     tenants::{Actor, TenantResolver, admin_api::BrandsApi, api::TenantsApi},
 };
@@ -33,6 +35,10 @@ pub struct AppState {
     pub analytics: Analytics,
     /// The WhatsApp assistant: clients, the product index, counters.
     pub chat: std::sync::Arc<Chat>,
+    /// Brand files (imports, product images), keyed by brand.
+    pub media: MediaStore,
+    /// The largest CSV file an import upload may be (`IMPORT_MAX_BYTES`).
+    pub import_max_bytes: usize,
 }
 
 impl AppState {
@@ -42,6 +48,7 @@ impl AppState {
         cache: Cache,
         analytics: Analytics,
         chat: std::sync::Arc<Chat>,
+        media: MediaStore,
     ) -> Self {
         let tenants = TenantResolver::new(db.clone(), config.tenant_cache_ttl);
         Self {
@@ -52,6 +59,8 @@ impl AppState {
             order_token_secret: config.order_token_secret.clone(),
             analytics,
             chat,
+            media,
+            import_max_bytes: config.storage.import_max_bytes,
         }
     }
 }
@@ -83,6 +92,10 @@ pub enum ApiTags {
     Webhooks,
     /// The WhatsApp assistant's settings and the support console.
     Chat,
+    /// Bulk CSV imports of the catalog.
+    Imports,
+    /// Product images in object storage.
+    Media,
 }
 
 #[derive(Debug, Object)]
@@ -157,6 +170,8 @@ pub type Apis = (
     OrdersAdminApi,
     AnalyticsApi,
     ChatApi,
+    ImportsApi,
+    MediaApi,
 );
 
 /// The OpenAPI service for `state`. The spec does not depend on the state.
@@ -196,7 +211,13 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             AnalyticsApi {
                 state: state.clone(),
             },
-            ChatApi { state },
+            ChatApi {
+                state: state.clone(),
+            },
+            ImportsApi {
+                state: state.clone(),
+            },
+            MediaApi { state },
         ),
         "brandhouse",
         env!("CARGO_PKG_VERSION"),
@@ -227,6 +248,7 @@ pub fn spec_json() -> String {
         Cache::disabled(),
         analytics,
         std::sync::Arc::new(chat),
+        MediaStore::in_memory(),
     ))
     .spec()
 }

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `openapi`, `demo`.
+//! The command line: `serve`, `migrate`, `openapi`, `demo`, `staff`, `import`.
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -39,6 +39,26 @@ pub enum Command {
     Reindex {
         #[arg(long)]
         brand: String,
+    },
+    /// Bulk imports.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import products from a CSV file into a brand (README, "CSV import"): every row is
+    /// validated first; then all of it is applied in one transaction, or none of it. Exits
+    /// non-zero when the file has problems.
+    Products {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// The brand's slug, e.g. fiber-x.
+        #[arg(long)]
+        brand: String,
+        /// Report what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -107,6 +127,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     other => anyhow::anyhow!("{other}"),
                 })?;
             println!("owner account created: {email} ({id})");
+        }
+        Command::Import(ImportCommand::Products {
+            file,
+            brand,
+            dry_run,
+        }) => {
+            let valid =
+                crate::imports::cli::import_products(&config, &file, &brand, dry_run).await?;
+            if !valid {
+                anyhow::bail!("the file has problems; nothing was imported");
+            }
         }
         Command::Demo => {
             let report = migrate::run(&config.db).await?;

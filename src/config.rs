@@ -4,7 +4,7 @@
 //! process with a [`ConfigError`] naming the variable; nothing here is read again per request
 //! (a security switch read per request could be flipped under a running server).
 
-use std::{net::SocketAddr, str::FromStr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -164,6 +164,46 @@ pub struct DbSettings {
     pub statement_timeout: Duration,
 }
 
+/// Where brand files (CSV imports, product images) are stored.
+#[derive(Debug, Clone)]
+pub enum StorageBackend {
+    /// A local directory (`{DATA_DIR}/files`), the default.
+    Local { dir: PathBuf },
+    /// An S3-compatible bucket (AWS S3, Cloudflare R2, MinIO...), when `S3_BUCKET` is set.
+    S3(S3Settings),
+}
+
+/// An S3-compatible bucket and its credentials.
+#[derive(Clone)]
+pub struct S3Settings {
+    /// `http(s)://host[:port]`; unset for AWS itself.
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Object storage settings.
+#[derive(Debug, Clone)]
+pub struct StorageSettings {
+    pub backend: StorageBackend,
+    /// Lifetime of presigned media URLs (S3 only).
+    pub media_url_ttl: Duration,
+    /// The largest CSV file `POST /v1/admin/imports` accepts.
+    pub import_max_bytes: usize,
+}
+
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -191,6 +231,7 @@ pub struct Config {
     /// Where the assistant's product index lives (embedded, under `DATA_DIR`, or a Qdrant
     /// server).
     pub search: crate::search::SearchSettings,
+    pub storage: StorageSettings,
 }
 
 /// Defaults match `make demo` on one machine: local PostgreSQL with trust authentication.
@@ -413,7 +454,11 @@ impl Config {
             embeddings,
         };
 
+        let cache_ttl = Duration::from_secs(env.parse("CACHE_TTL_SECS", 10)?);
+        let storage = storage_settings(&env, cache_ttl)?;
+
         Ok(Self {
+            storage,
             search,
             chat,
             analytics_pool_size,
@@ -422,7 +467,7 @@ impl Config {
             order_token_secret_generated,
             worker,
             redis_url,
-            cache_ttl: Duration::from_secs(env.parse("CACHE_TTL_SECS", 10)?),
+            cache_ttl,
             redis_timeout: env.millis("REDIS_TIMEOUT_MS", 100)?,
             auth,
             db,
@@ -435,6 +480,102 @@ impl Config {
             service_name: env.string("OTEL_SERVICE_NAME", "brandhouse"),
         })
     }
+}
+
+/// `DATA_DIR`, or S3 when `S3_BUCKET` is set; the S3 variables only make sense together.
+fn storage_settings(env: &Env<'_>, cache_ttl: Duration) -> Result<StorageSettings, ConfigError> {
+    let data_dir = env.string("DATA_DIR", "./data");
+    let backend = match env.optional("S3_BUCKET") {
+        None => {
+            for var in [
+                "S3_ENDPOINT",
+                "S3_ACCESS_KEY_ID",
+                "S3_SECRET_ACCESS_KEY",
+                "S3_REGION",
+            ] {
+                if env.optional(var).is_some() {
+                    return Err(ConfigError::new(
+                        var,
+                        "is set but S3_BUCKET is not: set S3_BUCKET to store files in S3, or unset this",
+                    ));
+                }
+            }
+            // A directory of its own: DATA_DIR also holds the product index (`search/`).
+            StorageBackend::Local {
+                dir: PathBuf::from(data_dir).join("files"),
+            }
+        }
+        Some(bucket) => {
+            let bucket = bucket.trim().to_owned();
+            let valid_bucket = (3..=63).contains(&bucket.len())
+                && bucket.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+                })
+                && !bucket.starts_with(['-', '.'])
+                && !bucket.ends_with(['-', '.']);
+            if !valid_bucket {
+                return Err(ConfigError::new(
+                    "S3_BUCKET",
+                    "3 to 63 lowercase letters, digits, '-' or '.'",
+                ));
+            }
+            let endpoint = env
+                .optional("S3_ENDPOINT")
+                .map(|e| e.trim().trim_end_matches('/').to_owned());
+            if let Some(e) = &endpoint
+                && !(e.starts_with("http://") || e.starts_with("https://"))
+            {
+                return Err(ConfigError::new(
+                    "S3_ENDPOINT",
+                    "must be an http:// or https:// URL",
+                ));
+            }
+            let access_key_id = env.optional("S3_ACCESS_KEY_ID").ok_or_else(|| {
+                ConfigError::new("S3_ACCESS_KEY_ID", "required when S3_BUCKET is set")
+            })?;
+            let secret_access_key = env.optional("S3_SECRET_ACCESS_KEY").ok_or_else(|| {
+                ConfigError::new("S3_SECRET_ACCESS_KEY", "required when S3_BUCKET is set")
+            })?;
+            let region = env.string("S3_REGION", "us-east-1");
+            if !region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                return Err(ConfigError::new(
+                    "S3_REGION",
+                    "lowercase letters, digits and '-' (e.g. us-east-1, or auto for R2)",
+                ));
+            }
+            StorageBackend::S3(S3Settings {
+                endpoint,
+                bucket,
+                region,
+                access_key_id: access_key_id.trim().to_owned(),
+                secret_access_key: SecretString::from(secret_access_key),
+            })
+        }
+    };
+    let ttl_secs: u64 = env.parse("MEDIA_URL_TTL_SECS", 3600)?;
+    // S3 presigned URLs live at most 7 days; cached storefront pages carry them, so they must
+    // outlive the cache entries by far.
+    if !(60..=7 * 24 * 3600).contains(&ttl_secs) || ttl_secs < cache_ttl.as_secs() * 10 {
+        return Err(ConfigError::new(
+            "MEDIA_URL_TTL_SECS",
+            "must be between 60 and 604800 (7 days), and at least 10 times CACHE_TTL_SECS",
+        ));
+    }
+    let import_max_bytes: usize = env.parse("IMPORT_MAX_BYTES", 64 * 1024 * 1024)?;
+    if !(1024..=1024 * 1024 * 1024).contains(&import_max_bytes) {
+        return Err(ConfigError::new(
+            "IMPORT_MAX_BYTES",
+            "must be between 1024 and 1073741824 (1 GiB)",
+        ));
+    }
+    Ok(StorageSettings {
+        backend,
+        media_url_ttl: Duration::from_secs(ttl_secs),
+        import_max_bytes,
+    })
 }
 
 /// Typed access to variables with defaults; every error names its variable.
@@ -522,10 +663,67 @@ mod tests {
             ("LLM_BASE_URL", "localhost:11434"),
             ("QDRANT_URL", "qdrant:6334"),
             ("EMBEDDINGS_BASE_URL", "nope"),
+            ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("MEDIA_URL_TTL_SECS", "5"),
+            ("IMPORT_MAX_BYTES", "1"),
         ] {
             let err = load(&[(var, value)]).expect_err(var);
             assert_eq!(err.var, var, "{value}: {err}");
             assert!(err.to_string().contains(var));
+        }
+    }
+
+    #[test]
+    fn storage_is_a_local_directory_unless_a_bucket_is_configured() {
+        let config = load(&[]).unwrap();
+        assert!(matches!(
+            &config.storage.backend,
+            StorageBackend::Local { dir } if dir == &PathBuf::from("./data/files")
+        ));
+        let full = [
+            ("S3_BUCKET", "brand-files"),
+            ("S3_ENDPOINT", "https://acct.r2.cloudflarestorage.com/"),
+            ("S3_ACCESS_KEY_ID", "AKIA"),
+            ("S3_SECRET_ACCESS_KEY", "hunter2-secret"),
+            ("S3_REGION", "auto"),
+        ];
+        let config = load(&full).unwrap();
+        let StorageBackend::S3(s3) = &config.storage.backend else {
+            panic!("expected S3");
+        };
+        assert_eq!(
+            s3.endpoint.as_deref(),
+            Some("https://acct.r2.cloudflarestorage.com")
+        );
+        assert_eq!(s3.region, "auto");
+        assert!(!format!("{config:?}").contains("hunter2-secret"));
+        for (i, (var, _)) in full.iter().enumerate() {
+            if *var == "S3_ENDPOINT" || *var == "S3_REGION" {
+                continue;
+            }
+            let partial: Vec<(&str, &str)> = full
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, kv)| *kv)
+                .collect();
+            let err = load(&partial).unwrap_err();
+            let expected = if *var == "S3_BUCKET" {
+                "S3_ENDPOINT"
+            } else {
+                var
+            };
+            assert_eq!(err.var, expected, "without {var}: {err}");
+        }
+        for (var, value) in [
+            ("S3_BUCKET", "Bad_Bucket"),
+            ("S3_ENDPOINT", "s3.example.com"),
+            ("S3_REGION", "US EAST"),
+        ] {
+            let mut vars = full.to_vec();
+            vars.retain(|(k, _)| k != &var);
+            vars.push((var, value));
+            assert_eq!(load(&vars).unwrap_err().var, var);
         }
     }
 

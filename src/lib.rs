@@ -18,8 +18,12 @@
 //! - [`cache`]: the tenant-keyed Redis cache (optional).
 //! - [`inventory`]: shared zones, per-brand stock, the reservation engine, the ledger.
 //! - [`orders`]: customers, checkout, payment confirmation, expiry, cancellation, fulfilment.
-//! - [`jobs`]: the job queue and its worker (order expiry, more to come).
 //! - [`analytics`]: owner analytics across brands, through the one BYPASSRLS pool.
+//! - [`jobs`]: the job queue and its worker (order expiry, assistant replies, re-indexing,
+//!   catalog imports).
+//! - [`imports`]: bulk CSV catalog imports: format, validation, set-based apply, the job, the
+//!   CLI.
+//! - [`media`]: brand-keyed object storage (local directory or S3) and product images.
 //! - [`chat`]: the WhatsApp assistant's building blocks: Meta webhook payloads and signatures,
 //!   the Graph API and LLM clients, language detection, grounded replies.
 //! - [`search`]: brand-scoped hybrid product search (BM25-style sparse vectors, optional dense
@@ -43,8 +47,10 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod identity;
+pub mod imports;
 pub mod inventory;
 pub mod jobs;
+pub mod media;
 pub mod migrate;
 pub mod orders;
 pub mod payload;

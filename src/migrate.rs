@@ -33,6 +33,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "40_inventory_orders.sql",
         include_str!("../policies/40_inventory_orders.sql"),
     ),
+    (
+        "50_imports_media.sql",
+        include_str!("../policies/50_imports_media.sql"),
+    ),
     ("60_chat.sql", include_str!("../policies/60_chat.sql")),
 ];
 

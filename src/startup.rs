@@ -3,7 +3,8 @@
 //! [`Application::build`] checks the API role, builds the state and binds the listener before
 //! serving (port 0 in tests), so callers learn the port first. The middleware stack, outermost
 //! first: request context (request id, tracing span, problem+json for every error, access log)
-//! -> panic catcher -> body limit -> routes.
+//! -> panic catcher -> body limit -> routes. The body limit is `REQUEST_BODY_LIMIT_BYTES` for
+//! every route except the two upload routes ([`BodyLimits`]).
 
 use std::{collections::HashMap, future::Future, sync::Arc, time::Instant};
 
@@ -26,6 +27,7 @@ use crate::{
     db::Db,
     error::{ApiError, PanicToProblem, REQUEST_ID, problem_response},
     jobs,
+    media::{MediaStore, service::MAX_IMAGE_BYTES},
     tenants::Actor,
 };
 
@@ -54,7 +56,9 @@ impl Application {
             .context("opening the product index (DATA_DIR or QDRANT_URL)")?;
         let chat =
             std::sync::Arc::new(crate::chat::service::Chat::new(config.chat.clone(), index)?);
-        let state = AppState::new(db, &config, cache, analytics, chat);
+        let media = MediaStore::from_settings(&config.storage)
+            .context("opening object storage (DATA_DIR or S3_*)")?;
+        let state = AppState::new(db, &config, cache, analytics, chat, media);
         let acceptor = TcpListener::bind(config.bind_addr)
             .into_acceptor()
             .await
@@ -106,7 +110,7 @@ impl Application {
                 stop.clone(),
             ))
         });
-        let app = routes(self.state, self.config.body_limit_bytes);
+        let app = routes(self.state, BodyLimits::from_config(&self.config));
         let server_stop = stop.clone();
         let result = poem::Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
@@ -197,8 +201,50 @@ async fn check_api_role(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Room for the multipart framing around an upload.
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
+
+/// Request body limits: `REQUEST_BODY_LIMIT_BYTES` everywhere, except the two upload routes,
+/// which get what their files need (and no other route does).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    pub default: usize,
+    /// `POST /v1/admin/products/{number}/media`: a 10 MiB image.
+    pub media: usize,
+    /// `POST /v1/admin/imports`: `IMPORT_MAX_BYTES`.
+    pub imports: usize,
+}
+
+impl BodyLimits {
+    pub fn from_config(config: &Config) -> Self {
+        let default = config.body_limit_bytes;
+        Self {
+            default,
+            media: default.max(MAX_IMAGE_BYTES + MULTIPART_OVERHEAD),
+            imports: default.max(config.storage.import_max_bytes + MULTIPART_OVERHEAD),
+        }
+    }
+
+    /// The limit for one request.
+    pub fn for_request(&self, method: &poem::http::Method, path: &str) -> usize {
+        if method != poem::http::Method::POST {
+            return self.default;
+        }
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        match segments.as_slice() {
+            ["", "v1", "admin", "imports"] => self.imports,
+            ["", "v1", "admin", "products", number, "media"]
+                if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                self.media
+            }
+            _ => self.default,
+        }
+    }
+}
+
 /// The whole HTTP application for `state`.
-pub fn routes(state: AppState, body_limit: usize) -> impl Endpoint<Output = Response> {
+pub fn routes(state: AppState, limits: BodyLimits) -> impl Endpoint<Output = Response> {
     let service = api::service(state.clone());
     let route_names = Arc::new(route_names(&service.spec()));
     let spec = service.spec_endpoint();
@@ -212,7 +258,7 @@ pub fn routes(state: AppState, body_limit: usize) -> impl Endpoint<Output = Resp
         .data(state)
         .around(move |ep, req| {
             let route_names = route_names.clone();
-            async move { Ok(handle(ep, req, &route_names, body_limit).await) }
+            async move { Ok(handle(ep, req, &route_names, limits).await) }
         })
 }
 
@@ -251,8 +297,9 @@ async fn handle<E: Endpoint>(
     ep: Arc<E>,
     mut req: Request,
     route_names: &HashMap<String, String>,
-    body_limit: usize,
+    limits: BodyLimits,
 ) -> Response {
+    let body_limit = limits.for_request(req.method(), req.uri().path());
     let started = Instant::now();
     let id = request_id(&req);
     let method = req.method().to_string();
@@ -375,4 +422,41 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_upload_routes_get_a_larger_body_limit() {
+        let limits = BodyLimits {
+            default: 1024,
+            media: 10_000,
+            imports: 20_000,
+        };
+        let post = poem::http::Method::POST;
+        assert_eq!(limits.for_request(&post, "/v1/admin/imports"), 20_000);
+        assert_eq!(
+            limits.for_request(&post, "/v1/admin/products/42/media"),
+            10_000
+        );
+        assert_eq!(
+            limits.for_request(&post, "/v1/admin/products/42/media/"),
+            10_000
+        );
+        for path in [
+            "/v1/admin/products",
+            "/v1/admin/products/x/media",
+            "/v1/admin/products/42/media/extra",
+            "/v1/admin/imports/1",
+            "/v1/storefront/checkouts",
+        ] {
+            assert_eq!(limits.for_request(&post, path), 1024, "{path}");
+        }
+        assert_eq!(
+            limits.for_request(&poem::http::Method::PUT, "/v1/admin/imports"),
+            1024
+        );
+    }
 }

@@ -44,6 +44,21 @@ pub struct StorefrontVariant {
     pub available_in_zone: Option<i64>,
 }
 
+/// An image of a product.
+#[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[oai(rename = "StorefrontMedia")]
+pub struct StorefrontMedia {
+    /// The image's file name (`hero.webp`).
+    pub name: String,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: String,
+    /// Where to load it. With files stored locally: `/v1/storefront/media/{number}/{name}`,
+    /// served by this API with `ETag` and `Cache-Control` (on the brand's own domain, or with
+    /// `X-Tenant-ID`). With files in S3: a presigned URL, valid for `MEDIA_URL_TTL_SECS`.
+    pub url: String,
+}
+
 /// An active product with its active variants.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,6 +75,8 @@ pub struct StorefrontProduct {
     /// The base price, in minor units; variants may differ.
     pub price_minor: i64,
     pub variants: Vec<StorefrontVariant>,
+    /// The product's images in display order (the first is the main one).
+    pub media: Vec<StorefrontMedia>,
 }
 
 /// One page of products.
@@ -236,7 +253,10 @@ impl CatalogApi {
             }
             .encode()
         });
-        let page = page_json(&rows, next_cursor);
+        let mut page = page_json(&rows, next_cursor);
+        if self.state.media.presigns() {
+            page = crate::media::api::presign_page(&self.state.media, &scope, &page).await?;
+        }
         self.state.cache.catalog_put(&scope, version, &entry, &page);
         Ok(RawJson::new(page))
     }
@@ -276,9 +296,11 @@ impl CatalogApi {
             })
             .await?
             .ok_or_else(|| ApiError::not_found("no such product"))?;
-        self.state
-            .cache
-            .catalog_put(&scope, version, &entry, &row.json);
-        Ok(RawJson::new(row.json))
+        let mut json = row.json;
+        if self.state.media.presigns() {
+            json = crate::media::api::presign_product(&self.state.media, &scope, &json).await?;
+        }
+        self.state.cache.catalog_put(&scope, version, &entry, &json);
+        Ok(RawJson::new(json))
     }
 }

@@ -67,6 +67,10 @@ pub enum Permission {
     CatalogRead,
     /// Create and change categories, products, variants and prices.
     CatalogWrite,
+    /// Bulk CSV imports of the catalog, and their reports.
+    ImportsManage,
+    /// Upload and delete product images.
+    MediaManage,
     /// Create and change the shared warehouse zones.
     ZonesManage,
     /// Read zones, stock, low stock and the ledger.
@@ -110,6 +114,8 @@ impl Permission {
             Permission::BrandRead => &[Owner, BrandManager, Warehouse, Support],
             Permission::CatalogRead => &[Owner, BrandManager, Warehouse, Support],
             Permission::CatalogWrite => &[Owner, BrandManager],
+            Permission::ImportsManage => &[Owner, BrandManager],
+            Permission::MediaManage => &[Owner, BrandManager],
             Permission::ZonesManage => &[Owner],
             Permission::StockRead => &[Owner, BrandManager, Warehouse, Support],
             Permission::StockWrite => &[Owner, BrandManager, Warehouse],
@@ -138,6 +144,8 @@ impl Permission {
             Permission::BrandRead => "brand.read",
             Permission::CatalogRead => "catalog.read",
             Permission::CatalogWrite => "catalog.write",
+            Permission::ImportsManage => "imports.manage",
+            Permission::MediaManage => "media.manage",
             Permission::ZonesManage => "zones.manage",
             Permission::StockRead => "stock.read",
             Permission::StockWrite => "stock.write",
@@ -165,10 +173,14 @@ impl Permission {
             }
             Permission::BrandRead => "`GET /v1/admin/brand`",
             Permission::CatalogRead => {
-                "`GET /v1/admin/categories`, `GET /v1/admin/products[/{number}]`, `GET /v1/admin/skus/{sku}`"
+                "`GET /v1/admin/categories`, `GET /v1/admin/products[/{number}]`, `GET /v1/admin/products/{number}/media`, `GET /v1/admin/skus/{sku}`"
             }
             Permission::CatalogWrite => {
                 "`POST/PATCH/DELETE` on `/v1/admin/categories[/{code}]` and `/v1/admin/products[/{number}]`, `PATCH /v1/admin/variants/{sku}`"
+            }
+            Permission::ImportsManage => "`POST /v1/admin/imports`, `GET /v1/admin/imports/{id}`",
+            Permission::MediaManage => {
+                "`POST /v1/admin/products/{number}/media`, `DELETE /v1/admin/products/{number}/media/{name}`"
             }
             Permission::ZonesManage => "`POST /v1/admin/zones`, `PATCH /v1/admin/zones/{code}`",
             Permission::StockRead => {

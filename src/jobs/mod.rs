@@ -31,6 +31,8 @@ pub enum JobKind {
     ReindexProduct,
     /// Re-index every product of the brand (ref: `all`).
     ReindexBrand,
+    /// Run an uploaded CSV import (ref: import id).
+    ImportProducts,
 }
 
 impl JobKind {
@@ -40,6 +42,7 @@ impl JobKind {
             JobKind::ChatReply => "chat_reply",
             JobKind::ReindexProduct => "reindex_product",
             JobKind::ReindexBrand => "reindex_brand",
+            JobKind::ImportProducts => "import_products",
         }
     }
 
@@ -49,6 +52,7 @@ impl JobKind {
             "chat_reply" => Some(JobKind::ChatReply),
             "reindex_product" => Some(JobKind::ReindexProduct),
             "reindex_brand" => Some(JobKind::ReindexBrand),
+            "import_products" => Some(JobKind::ImportProducts),
             _ => None,
         }
     }
@@ -203,6 +207,9 @@ async fn run_job(state: &AppState, job: &Claimed) -> Result<(), JobError> {
         JobKind::ReindexBrand => crate::chat::service::reindex(state, &scope, None)
             .await
             .map(|_| ()),
+        JobKind::ImportProducts => {
+            crate::imports::job::run(state, &scope, id()?, job.attempts >= job.max_attempts).await
+        }
     }
 }
 
@@ -309,10 +316,15 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        assert_eq!(
-            JobKind::parse(JobKind::ExpireOrder.as_str()),
-            Some(JobKind::ExpireOrder)
-        );
+        for kind in [
+            JobKind::ExpireOrder,
+            JobKind::ChatReply,
+            JobKind::ReindexProduct,
+            JobKind::ReindexBrand,
+            JobKind::ImportProducts,
+        ] {
+            assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
+        }
         assert_eq!(JobKind::parse("nope"), None);
     }
 }

@@ -12,7 +12,29 @@ struct Sample {
     method: Method,
     path: &'static str,
     body: Option<serde_json::Value>,
+    /// A multipart body instead (uploads), made afresh per request.
+    form: Option<fn(usize) -> reqwest::multipart::Form>,
     ok: u16,
+}
+
+/// A one-row CSV import, as a dry run.
+fn import_form(n: usize) -> reqwest::multipart::Form {
+    let csv = format!("handle,category,name,price\nimported-{n},HAIR,Imported {n},1.00\n");
+    reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("products.csv"),
+        )
+        .text("dry_run", "true")
+}
+
+/// The smallest PNG signature, as a product image.
+fn image_form(n: usize) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec())
+            .file_name(format!("sample-{n}.png")),
+    )
 }
 
 /// Samples per endpoint group. The match is exhaustive: a new group does not compile until it
@@ -24,12 +46,14 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 method: Method::GET,
                 path: "/v1/admin/brands",
                 body: None,
+                form: None,
                 ok: 200,
             },
             Sample {
                 method: Method::PATCH,
                 path: "/v1/admin/brands/fiber-x",
                 body: Some(serde_json::json!({ "name": format!("Fiber X {n}") })),
+                form: None,
                 ok: 200,
             },
         ],
@@ -38,6 +62,7 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 method: Method::GET,
                 path: "/v1/admin/staff",
                 body: None,
+                form: None,
                 ok: 200,
             },
             Sample {
@@ -49,6 +74,7 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                     "display_name": "New Person",
                     "initial_password": "a long enough password",
                 })),
+                form: None,
                 ok: 201,
             },
         ],
@@ -56,6 +82,7 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             method: Method::GET,
             path: "/v1/admin/brand",
             body: None,
+            form: None,
             ok: 200,
         }],
         Permission::CatalogRead => vec![
@@ -63,12 +90,14 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 method: Method::GET,
                 path: "/v1/admin/categories",
                 body: None,
+                form: None,
                 ok: 200,
             },
             Sample {
                 method: Method::GET,
                 path: "/v1/admin/products",
                 body: None,
+                form: None,
                 ok: 200,
             },
         ],
@@ -76,6 +105,7 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             method: Method::POST,
             path: "/v1/admin/zones",
             body: Some(serde_json::json!({ "code": format!("Z{n}"), "name": "New zone" })),
+            form: None,
             ok: 201,
         }],
         Permission::StockRead => vec![
@@ -83,12 +113,14 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 method: Method::GET,
                 path: "/v1/admin/zones",
                 body: None,
+                form: None,
                 ok: 200,
             },
             Sample {
                 method: Method::GET,
                 path: "/v1/admin/stock",
                 body: None,
+                form: None,
                 ok: 200,
             },
         ],
@@ -96,73 +128,99 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             method: Method::POST,
             path: "/v1/admin/stock/receive",
             body: Some(serde_json::json!({ "sku": "FBX-HAIR-0001", "zone": "BER", "quantity": 1 })),
+            form: None,
             ok: 200,
         }],
         Permission::OrdersRead => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/orders",
             body: None,
+            form: None,
             ok: 200,
         }],
         Permission::OrdersManage => vec![Sample {
             method: Method::POST,
             path: "/v1/admin/orders/1/mark-paid",
             body: None,
+            form: None,
             ok: 200,
         }],
         Permission::Fulfilment => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/fulfilment/pick-list",
             body: None,
+            form: None,
             ok: 200,
         }],
         Permission::CustomersRead => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/customers",
             body: None,
+            form: None,
             ok: 200,
         }],
         Permission::BrandSettings => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/brand/order-settings",
             body: None,
+            form: None,
             ok: 200,
         }],
         Permission::JobsView => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/jobs/parked",
             body: None,
+            form: None,
             ok: 200,
         }],
         Permission::ChatSettings => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/chat/settings",
             body: None,
+            form: None,
             ok: 200,
         }],
         Permission::ChatRead => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/conversations",
             body: None,
+            form: None,
             ok: 200,
         }],
         Permission::ChatReply => vec![Sample {
             method: Method::POST,
             path: "/v1/admin/conversations/00000000-0000-0000-0000-00000000c0de/handback",
             body: None,
+            form: None,
             ok: 204,
         }],
         Permission::Analytics => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/analytics/overview",
             body: None,
+            form: None,
             ok: 200,
+        }],
+        Permission::ImportsManage => vec![Sample {
+            method: Method::POST,
+            path: "/v1/admin/imports",
+            body: None,
+            form: Some(import_form),
+            ok: 202,
+        }],
+        Permission::MediaManage => vec![Sample {
+            method: Method::POST,
+            path: "/v1/admin/products/1/media",
+            body: None,
+            form: Some(image_form),
+            ok: 201,
         }],
         Permission::CatalogWrite => vec![
             Sample {
                 method: Method::POST,
                 path: "/v1/admin/categories",
                 body: Some(serde_json::json!({ "code": format!("C{n}"), "name": "New" })),
+                form: None,
                 ok: 201,
             },
             Sample {
@@ -171,6 +229,7 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 body: Some(serde_json::json!({
                     "category_code": "HAIR", "name": format!("Product {n}"), "base_price_minor": 100
                 })),
+                form: None,
                 ok: 201,
             },
         ],
@@ -231,6 +290,9 @@ async fn every_role_gets_exactly_the_endpoint_groups_of_the_matrix() {
                 let mut req = app.authed(sample.method.clone(), sample.path, who, Some("fiber-x"));
                 if let Some(body) = &sample.body {
                     req = req.json(body);
+                }
+                if let Some(form) = sample.form {
+                    req = req.multipart(form(n));
                 }
                 let resp = req.send().await.unwrap();
                 let status = resp.status().as_u16();

@@ -2,12 +2,7 @@
 //! LLM (real local HTTP servers standing in for Meta and the model), brand isolation in
 //! retrieval, and the support console.
 
-use std::time::Duration;
-
-use brandhouse::{
-    identity::Role,
-    jobs::{self, WorkerSettings},
-};
+use brandhouse::identity::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 use wiremock::{
@@ -78,7 +73,7 @@ async fn assistant(extra: &[(&str, &str)]) -> Assistant {
             .unwrap();
         assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
     }
-    run_jobs(&app).await; // index the products
+    app.run_jobs().await; // index the products
     Mock::given(method("POST"))
         .and(path_regex(r"^/v21\.0/\d+/messages$"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -137,23 +132,6 @@ async fn deliver(app: &TestApp, body: Vec<u8>) -> Value {
     let resp = post_webhook(app, body, Some(sig)).await;
     assert_eq!(resp.status(), 200);
     resp.json().await.unwrap()
-}
-
-async fn run_jobs(app: &TestApp) -> usize {
-    let settings = WorkerSettings {
-        enabled: true,
-        poll: Duration::from_millis(10),
-        batch: 100,
-        claim: Duration::from_secs(60),
-    };
-    let mut total = 0;
-    loop {
-        let n = jobs::run_due(&app.state, &settings).await.unwrap();
-        if n == 0 {
-            return total;
-        }
-        total += n;
-    }
 }
 
 /// The bodies of the text messages the fake Graph API was asked to send.
@@ -230,7 +208,7 @@ async fn metas_example_inbound_message_is_stored_once_and_answered_once() {
         (first["stored"].as_i64(), second["duplicates"].as_i64()),
         (Some(1), Some(1))
     );
-    assert_eq!(run_jobs(&a.app).await, 1);
+    assert_eq!(a.app.run_jobs().await, 1);
     let sent = sent_texts(&a.graph).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].0, format!("/v21.0/{FX_NUMBER}/messages"));
@@ -306,7 +284,7 @@ async fn delivery_statuses_arriving_out_of_order_end_at_the_highest() {
         inbound(FX_NUMBER, "wamid.IN1", "34600111222", "shampoo"),
     )
     .await;
-    run_jobs(&a.app).await;
+    a.app.run_jobs().await;
     for s in ["read", "delivered", "sent", "failed"] {
         deliver(&a.app, status(FX_NUMBER, "wamid.OUT", s)).await;
     }
@@ -356,7 +334,7 @@ async fn fiber_xs_assistant_asked_for_a_suzume_product_by_name_never_mentions_it
         ),
     )
     .await;
-    run_jobs(&a.app).await;
+    a.app.run_jobs().await;
     let sent = sent_texts(&a.graph).await;
     assert_eq!(sent.len(), 1);
     assert!(!sent[0].1.contains("Yuzu"), "{}", sent[0].1);
@@ -376,7 +354,7 @@ async fn without_an_llm_the_template_reply_is_grounded_and_in_the_customers_lang
         ),
     )
     .await;
-    run_jobs(&a.app).await;
+    a.app.run_jobs().await;
     let sent = sent_texts(&a.graph).await;
     assert_eq!(sent.len(), 1);
     let reply = &sent[0].1;
@@ -421,7 +399,7 @@ async fn the_fake_llm_receives_only_the_brands_products_and_persona() {
         ),
     )
     .await;
-    run_jobs(&a.app).await;
+    a.app.run_jobs().await;
     let requests = llm.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1);
     let prompt = String::from_utf8_lossy(&requests[0].body).to_string();
@@ -461,7 +439,7 @@ async fn graph_rate_limits_back_off_and_a_permanent_refusal_parks_the_job_with_i
         inbound(FX_NUMBER, "wamid.R1", "34600111222", "shampoo"),
     )
     .await;
-    run_jobs(&a.app).await;
+    a.app.run_jobs().await;
     let admin = a.app.db.admin().await;
     let (st, attempts): (String, i32) = admin
         .query_one(
@@ -483,7 +461,7 @@ async fn graph_rate_limits_back_off_and_a_permanent_refusal_parks_the_job_with_i
         )
         .await
         .unwrap();
-    run_jobs(&a.app).await;
+    a.app.run_jobs().await;
     let sends = sent_texts(&a.graph).await;
     assert_eq!(sends.len(), 2, "one refused, one delivered");
     let outbound: Vec<(String, Option<String>)> = admin
@@ -514,7 +492,7 @@ async fn graph_rate_limits_back_off_and_a_permanent_refusal_parks_the_job_with_i
         inbound(FX_NUMBER, "wamid.R2", "34600111222", "mask"),
     )
     .await;
-    run_jobs(&a.app).await;
+    a.app.run_jobs().await;
     let (st, err): (String, String) = admin
         .query_one("select status, last_error from app.jobs where kind = 'chat_reply' order by id desc limit 1", &[])
         .await
@@ -552,14 +530,14 @@ async fn a_handoff_keyword_stops_the_bot_and_staff_take_over_in_the_console() {
         ),
     )
     .await;
-    run_jobs(&a.app).await;
+    a.app.run_jobs().await;
     assert!(sent_texts(&a.graph).await.is_empty(), "the bot stays quiet");
     deliver(
         &a.app,
         inbound(FX_NUMBER, "wamid.H2", "34600111222", "hello?"),
     )
     .await;
-    run_jobs(&a.app).await;
+    a.app.run_jobs().await;
     assert!(
         sent_texts(&a.graph).await.is_empty(),
         "still a human's conversation"
@@ -641,7 +619,7 @@ async fn a_handoff_keyword_stops_the_bot_and_staff_take_over_in_the_console() {
         inbound(FX_NUMBER, "wamid.H3", "34600111222", "curl cream"),
     )
     .await;
-    run_jobs(&a.app).await;
+    a.app.run_jobs().await;
     assert_eq!(sent_texts(&a.graph).await.len(), 2);
     // Outside the 24-hour window staff cannot send free-form text.
     a.app

@@ -652,3 +652,232 @@ impl TestApp {
             .collect()
     }
 }
+
+/// A real S3-compatible server (s3s-fs, from crates.io) inside the test process, on a random
+/// loopback port, storing into a temporary directory; one bucket, with SigV4 authentication.
+pub struct TestS3 {
+    pub endpoint: String,
+    pub bucket: String,
+    pub root: std::path::PathBuf,
+    task: tokio::task::JoinHandle<()>,
+}
+
+pub const S3_ACCESS_KEY: &str = "brandhouse-test-key";
+pub const S3_SECRET_KEY: &str = "brandhouse-test-secret-0123456789";
+
+impl TestS3 {
+    pub async fn start() -> Self {
+        let root = std::env::temp_dir().join(format!("bh-s3-{}", Uuid::new_v4().simple()));
+        let bucket = "brandhouse-test".to_owned();
+        std::fs::create_dir_all(root.join(&bucket)).unwrap();
+        let fs = s3s_fs::FileSystem::new(&root).unwrap();
+        let mut builder = s3s::service::S3ServiceBuilder::new(fs);
+        builder.set_auth(s3s::auth::SimpleAuth::from_single(
+            S3_ACCESS_KEY,
+            S3_SECRET_KEY,
+        ));
+        let service = builder.build();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            let http =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    continue;
+                };
+                let conn = http
+                    .serve_connection(hyper_util::rt::TokioIo::new(socket), service.clone())
+                    .into_owned();
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+        });
+        Self {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            bucket,
+            root,
+            task,
+        }
+    }
+
+    /// The service's configuration for this server.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("S3_ENDPOINT", self.endpoint.clone()),
+            ("S3_BUCKET", self.bucket.clone()),
+            ("S3_ACCESS_KEY_ID", S3_ACCESS_KEY.to_owned()),
+            ("S3_SECRET_ACCESS_KEY", S3_SECRET_KEY.to_owned()),
+            ("S3_REGION", "us-east-1".to_owned()),
+        ]
+    }
+
+    /// The settings to build a `MediaStore` on this server directly.
+    pub fn settings(&self) -> brandhouse::config::StorageSettings {
+        let env = self.env();
+        let config = Config::from_lookup(|k| {
+            env.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| v.clone())
+        })
+        .expect("S3 test configuration is valid");
+        config.storage
+    }
+
+    /// Every object the server holds, as bucket-relative keys (read from its directory).
+    pub fn objects(&self) -> Vec<String> {
+        files_under(&self.root.join(&self.bucket))
+    }
+}
+
+impl Drop for TestS3 {
+    fn drop(&mut self) {
+        self.task.abort();
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// Every regular file under `dir`, as `/`-separated paths relative to it, sorted.
+pub fn files_under(dir: &std::path::Path) -> Vec<String> {
+    fn walk(base: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                let rel = path.strip_prefix(base).unwrap();
+                out.push(
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                );
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+impl TestApp {
+    /// Spawns with owned configuration pairs (e.g. `TestS3::env()`), plus `extra`.
+    pub async fn spawn_with_env(env: &[(&'static str, String)], extra: &[(&str, &str)]) -> Self {
+        let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        vars.extend_from_slice(extra);
+        Self::spawn_with(&vars).await
+    }
+
+    /// The local object storage directory of this app (`{DATA_DIR}/files`).
+    pub fn files_dir(&self) -> std::path::PathBuf {
+        test_data_dir(&self.db.name).join("files")
+    }
+
+    /// POST /v1/admin/imports with `csv` as the file.
+    pub async fn upload_import(
+        &self,
+        who: &Signed,
+        brand: &str,
+        csv: &str,
+        dry_run: bool,
+    ) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
+                    .file_name("products.csv")
+                    .mime_str("text/csv")
+                    .unwrap(),
+            )
+            .text("dry_run", dry_run.to_string());
+        self.authed(reqwest::Method::POST, "/v1/admin/imports", who, Some(brand))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Runs every due background job, as the worker would (the tests' servers run none on
+    /// their own), until none is left; returns how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        let settings = brandhouse::jobs::WorkerSettings {
+            enabled: true,
+            poll: std::time::Duration::from_millis(10),
+            batch: 100,
+            claim: std::time::Duration::from_secs(60),
+        };
+        let mut total = 0;
+        loop {
+            let n = brandhouse::jobs::run_due(&self.state, &settings)
+                .await
+                .unwrap();
+            if n == 0 {
+                return total;
+            }
+            total += n;
+        }
+    }
+
+    /// Runs the due jobs and polls GET /v1/admin/imports/{id} until the import is done or
+    /// failed (30 s at most).
+    pub async fn wait_import(&self, who: &Signed, brand: &str, id: &str) -> serde_json::Value {
+        for _ in 0..300 {
+            self.run_jobs().await;
+            let resp = self
+                .authed(
+                    reqwest::Method::GET,
+                    &format!("/v1/admin/imports/{id}"),
+                    who,
+                    Some(brand),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            let body: serde_json::Value = resp.json().await.unwrap();
+            if body["state"] == "done" || body["state"] == "failed" {
+                return body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("import {id} did not finish in 30 s");
+    }
+
+    /// POST /v1/admin/products/{number}/media with `bytes` under `file_name` (sent as is,
+    /// not percent-encoded), and optionally an explicit `name` field.
+    pub async fn upload_media(
+        &self,
+        who: &Signed,
+        brand: &str,
+        number: i32,
+        file_name: &str,
+        name: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new().percent_encode_noop().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(file_name.to_owned())
+                .mime_str("image/png")
+                .unwrap(),
+        );
+        if let Some(name) = name {
+            form = form.text("name", name.to_owned());
+        }
+        self.authed(
+            reqwest::Method::POST,
+            &format!("/v1/admin/products/{number}/media"),
+            who,
+            Some(brand),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+    }
+}

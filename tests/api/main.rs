@@ -9,6 +9,7 @@ mod chat;
 mod concurrency;
 mod errors;
 mod helpers;
+mod imports;
 mod isolation;
 mod openapi;
 mod orders;

@@ -3,7 +3,8 @@
 -- (partial words, scripts without spaces). Ordered by relevance, then number; the cursor
 -- carries both ($5, $1). $4 is the ILIKE pattern of the query, escaped; $8 a zone.
 -- Each row carries the product as the API's StorefrontProduct JSON, built here so the API
--- passes it through without parsing (tests check the shape against the schema).
+-- passes it through without parsing (tests check the shape against the schema). Media URLs
+-- point at the API; with S3 storage the API swaps in presigned URLs.
 with q as (select websearch_to_tsquery('simple', $3) as tsq),
 matches as (
   select p.tenant_id, p.id, p.number, p.handle, p.name, p.description, p.base_price_minor, p.category_id,
@@ -67,6 +68,15 @@ select page.number, page.rank,
            left join shelf s on s.variant_id = v.id
            left join freed f on f.variant_id = v.id
            where v.product_id = page.id
+         ), '[]'::json),
+         'media', coalesce((
+           select json_agg(json_build_object(
+                    'name', m.name,
+                    'content_type', m.content_type,
+                    'url', '/v1/storefront/media/' || page.number || '/' || m.name)
+                  order by m.position, m.name)
+           from app.product_media m
+           where m.tenant_id = page.tenant_id and m.product_id = page.id
          ), '[]'::json)
        )::text as item
 from page

@@ -1,0 +1,337 @@
+//! Product image endpoints: staff upload, list and delete; the storefront reads an image.
+
+use chrono::{DateTime, Utc};
+use poem::{IntoResponse, Response, http::header};
+use poem_openapi::{
+    ApiResponse, Multipart, Object, OpenApi,
+    param::{Header, Path},
+    payload::{Json, Payload},
+    registry::{MetaSchema, MetaSchemaRef},
+    types::multipart::Upload,
+};
+
+use super::{
+    repo::MediaRow,
+    service::{self, MAX_IMAGE_BYTES, MediaError},
+    store::{MediaName, MediaStore, ObjectKey},
+};
+use crate::{
+    api::{ApiTags, AppState},
+    error::ApiError,
+    identity::{Permission, StaffAuth},
+    payload::DeferredMultipart,
+    tenants::{StaffBrand, Storefront, TenantScope},
+};
+
+/// An image of a product.
+#[derive(Debug, Object)]
+#[oai(rename = "ProductMedia")]
+pub struct ProductMedia {
+    /// The sanitised file name, unique per product (`hero.webp`).
+    pub name: String,
+    /// `image/jpeg`, `image/png` or `image/webp`, detected from the bytes.
+    pub content_type: String,
+    pub size_bytes: i32,
+    /// Display order (upload order).
+    pub position: i32,
+    /// Where the storefront loads it: `/v1/storefront/media/{number}/{name}` on the brand's
+    /// domain (local storage), or a presigned URL (S3, valid for `MEDIA_URL_TTL_SECS`).
+    pub url: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An image upload.
+#[derive(Debug, Multipart)]
+pub struct MediaUpload {
+    /// A JPEG, PNG or WebP image of at most 10 MiB. The type is checked from the bytes.
+    pub file: Upload,
+    /// The file name to store it under (sanitised to lowercase letters, digits, `-` and `_`;
+    /// the extension follows the detected type). Defaults to the uploaded file's name.
+    pub name: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum MediaCreated {
+    /// Stored (an image of the same name is replaced).
+    #[oai(status = 201)]
+    Created(Json<ProductMedia>),
+}
+
+#[derive(ApiResponse)]
+pub enum MediaDeleted {
+    #[oai(status = 204)]
+    Deleted,
+}
+
+/// Image bytes with their own content type.
+pub struct ImageBody {
+    content_type: String,
+    bytes: bytes::Bytes,
+}
+
+impl Payload for ImageBody {
+    const CONTENT_TYPE: &'static str = "image/*";
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "binary")))
+    }
+}
+
+impl IntoResponse for ImageBody {
+    fn into_response(self) -> Response {
+        Response::builder()
+            .header(header::CONTENT_TYPE, self.content_type)
+            .body(self.bytes)
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum MediaFile {
+    /// The image (`image/jpeg`, `image/png` or `image/webp`).
+    #[oai(status = 200)]
+    Ok(
+        ImageBody,
+        /// The SHA-256 of the bytes, quoted; send it back as `If-None-Match`.
+        #[oai(header = "ETag")]
+        String,
+        #[oai(header = "Cache-Control")] String,
+    ),
+    /// The client's copy (`If-None-Match`) is current.
+    #[oai(status = 304)]
+    NotModified(
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Cache-Control")] String,
+    ),
+}
+
+/// Images change only by replacing them under the same name, which changes the ETag: clients
+/// may cache for an hour and revalidate cheaply after.
+const IMAGE_CACHE_CONTROL: &str = "public, max-age=3600";
+
+/// The URL the storefront uses for an image: presigned on S3, served by the API otherwise.
+pub async fn public_url(
+    store: &MediaStore,
+    scope: &TenantScope,
+    number: i32,
+    name: &str,
+) -> Result<String, MediaError> {
+    if store.presigns() {
+        let name = MediaName::stored(name)?;
+        let key = ObjectKey::product_media(scope, number, &name);
+        if let Some(url) = store.presigned_get(scope, &key).await? {
+            return Ok(url);
+        }
+    }
+    Ok(format!("/v1/storefront/media/{number}/{name}"))
+}
+
+/// Replaces the API media URLs of a storefront product (JSON from PostgreSQL) with presigned
+/// ones. Only when files are in S3.
+pub async fn presign_product(
+    store: &MediaStore,
+    scope: &TenantScope,
+    json: &str,
+) -> Result<String, ApiError> {
+    let mut product: crate::catalog::api::StorefrontProduct =
+        serde_json::from_str(json).map_err(ApiError::internal)?;
+    presign(store, scope, &mut product).await?;
+    serde_json::to_string(&product).map_err(ApiError::internal)
+}
+
+/// [`presign_product`] for every product of a storefront page.
+pub async fn presign_page(
+    store: &MediaStore,
+    scope: &TenantScope,
+    json: &str,
+) -> Result<String, ApiError> {
+    let mut page: crate::catalog::api::ProductPage =
+        serde_json::from_str(json).map_err(ApiError::internal)?;
+    for product in &mut page.items {
+        presign(store, scope, product).await?;
+    }
+    serde_json::to_string(&page).map_err(ApiError::internal)
+}
+
+async fn presign(
+    store: &MediaStore,
+    scope: &TenantScope,
+    product: &mut crate::catalog::api::StorefrontProduct,
+) -> Result<(), MediaError> {
+    for m in &mut product.media {
+        m.url = public_url(store, scope, product.number, &m.name).await?;
+    }
+    Ok(())
+}
+
+async fn product_media(
+    store: &MediaStore,
+    scope: &TenantScope,
+    number: i32,
+    row: MediaRow,
+) -> Result<ProductMedia, MediaError> {
+    Ok(ProductMedia {
+        url: public_url(store, scope, number, &row.name).await?,
+        name: row.name,
+        content_type: row.content_type,
+        size_bytes: row.size_bytes,
+        position: row.position,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+pub struct MediaApi {
+    pub state: AppState,
+}
+
+#[OpenApi]
+impl MediaApi {
+    /// Uploads an image of a product (`multipart/form-data`: `file`, optional `name`). JPEG,
+    /// PNG and WebP only, recognised by their content (a text file named `.png` is 422); at
+    /// most 10 MiB (413 beyond). Stored under the brand's own prefix
+    /// (`{brand}/products/{number}/{name}`); an image of the same name is replaced.
+    ///
+    /// Permission `media.manage`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/products/:number/media",
+        method = "post",
+        operation_id = "uploadProductMedia",
+        tag = "ApiTags::Media"
+    )]
+    async fn upload(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        /// The product number.
+        number: Path<i32>,
+        body: DeferredMultipart<MediaUpload>,
+    ) -> Result<MediaCreated, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::MediaManage)?;
+        let upload = body.parse().await?;
+        if upload.file.size() > MAX_IMAGE_BYTES {
+            return Err(ApiError::payload_too_large(MAX_IMAGE_BYTES));
+        }
+        let raw_name = upload
+            .name
+            .clone()
+            .or_else(|| upload.file.file_name().map(str::to_owned))
+            .ok_or_else(|| ApiError::invalid_field("name", "required (no file name was sent)"))?;
+        let bytes = upload.file.into_vec().await.map_err(ApiError::internal)?;
+        let row = service::upload(
+            &self.state.db,
+            &self.state.media,
+            &scope,
+            number.0,
+            &raw_name,
+            bytes.into(),
+        )
+        .await?;
+        self.state.cache.invalidate_catalog(&scope).await;
+        Ok(MediaCreated::Created(Json(
+            product_media(&self.state.media, &scope, number.0, row).await?,
+        )))
+    }
+
+    /// A product's images in display order.
+    ///
+    /// Permission `catalog.read`: roles owner, brand_manager, warehouse, support.
+    #[oai(
+        path = "/v1/admin/products/:number/media",
+        method = "get",
+        operation_id = "listProductMedia",
+        tag = "ApiTags::Media"
+    )]
+    async fn list(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        /// The product number.
+        number: Path<i32>,
+    ) -> Result<Json<Vec<ProductMedia>>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
+        let rows = service::list(&self.state.db, &scope, number.0).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(product_media(&self.state.media, &scope, number.0, row).await?);
+        }
+        Ok(Json(out))
+    }
+
+    /// Deletes an image of a product (its record and its file).
+    ///
+    /// Permission `media.manage`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/products/:number/media/:name",
+        method = "delete",
+        operation_id = "deleteProductMedia",
+        tag = "ApiTags::Media"
+    )]
+    async fn delete(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        /// The product number.
+        number: Path<i32>,
+        /// The image's name, as listed.
+        name: Path<String>,
+    ) -> Result<MediaDeleted, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::MediaManage)?;
+        service::delete(&self.state.db, &self.state.media, &scope, number.0, &name.0).await?;
+        self.state.cache.invalidate_catalog(&scope).await;
+        Ok(MediaDeleted::Deleted)
+    }
+
+    /// An image of an active product, with an `ETag` (its SHA-256) and
+    /// `Cache-Control: public, max-age=3600`; `If-None-Match` with the current tag is 304.
+    /// This is where storefront media URLs point when files are stored locally; with S3 the
+    /// product's URLs are presigned instead, and this endpoint serves the same bytes.
+    ///
+    /// Anonymous. The brand comes from `X-Tenant-ID` or the `Host` header, so an `<img>` on
+    /// the brand's own domain works without headers.
+    #[oai(
+        path = "/v1/storefront/media/:number/:name",
+        method = "get",
+        operation_id = "getStorefrontMedia",
+        tag = "ApiTags::Storefront"
+    )]
+    async fn storefront_image(
+        &self,
+        #[oai(name = "X-Tenant-ID")] brand: Storefront,
+        /// The product number.
+        number: Path<i32>,
+        /// The image's name.
+        name: Path<String>,
+        /// An ETag from an earlier response.
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
+    ) -> Result<MediaFile, ApiError> {
+        let scope = brand.0;
+        let image = service::storefront_image(
+            &self.state.db,
+            &self.state.media,
+            &scope,
+            number.0,
+            &name.0,
+            if_none_match.0.as_deref(),
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such image"))?;
+        let etag = format!("\"{}\"", image.sha256);
+        if if_none_match
+            .0
+            .as_deref()
+            .is_some_and(|t| service::etag_matches(t, &image.sha256))
+        {
+            return Ok(MediaFile::NotModified(etag, IMAGE_CACHE_CONTROL.into()));
+        }
+        Ok(MediaFile::Ok(
+            ImageBody {
+                content_type: image.content_type,
+                bytes: image.bytes,
+            },
+            etag,
+            IMAGE_CACHE_CONTROL.into(),
+        ))
+    }
+}

@@ -259,17 +259,24 @@ async fn a_brand_manager_cannot_create_a_product_in_another_brand() {
         "{err}"
     );
     drop(tx);
-    // And a variant can never carry another brand's prefix.
+    // And a variant can never carry another brand's prefix, even as one row among many of a
+    // bulk insert (the check runs once per statement over every inserted row).
     let err = admin
         .execute(
             "insert into app.variants (tenant_id, product_id, sku, option_key) \
-             select tenant_id, id, 'SZM-HAIR-0001', 'z' from app.products where name = 'Sneaky'",
+             select tenant_id, id, sku, key from app.products, \
+               (values ('FBX-HAIR-0001-A', 'a'), ('SZM-HAIR-0001', 'z'), ('FBX-HAIR-0001-B', 'b')) \
+               as v(sku, key) \
+             where name = 'Sneaky'",
             &[],
         )
         .await
         .unwrap_err();
     let message = err.as_db_error().unwrap().message().to_owned();
-    assert!(message.contains("prefix"), "{message}");
+    assert!(
+        message.contains("SZM-HAIR-0001 does not carry"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

@@ -31,11 +31,13 @@ db_env() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_server NAME PORT [ENV=VAL...] -- CMD...: starts the binary in the background, waits for
-# /healthz, and records its pid in $RESULTS/NAME.pid.
+# start_server NAME PORT [ENV=VAL...]: starts the binary in the background, waits for /healthz,
+# and records its pid in $RESULTS/NAME.pid. Each server keeps its local state (the embedded
+# product index, files) in $RESULTS/NAME.data: an index directory is locked by one process.
 start_server() {
   local name=$1 port=$2; shift 2
-  env "$@" BIND_ADDR="127.0.0.1:$port" "$BIN" serve >"$RESULTS/$name.log" 2>&1 &
+  rm -rf "$RESULTS/$name.data"
+  env DATA_DIR="$RESULTS/$name.data" "$@" BIND_ADDR="127.0.0.1:$port" "$BIN" serve >"$RESULTS/$name.log" 2>&1 &
   echo $! >"$RESULTS/$name.pid"
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return 0

@@ -59,12 +59,19 @@ log "API, uncontended (${DURATION}s, $CONNS connections)"
 un=$(run_wrk "$all_skus")
 log "API, one hot row"
 hot_run=$(run_wrk "$hot")
-hot_created=$("${PSQL[@]}" -c "select count(*) from app.order_lines l join app.orders o on o.id = l.order_id where l.sku = '$hot' and o.idempotency_key like 'bench-%'")
-hot_after=$("${PSQL[@]}" -c "select sum(on_hand - reserved) from app.stock where variant_id = (select variant_id from public.bench_skus where sku = '$hot')")
+# wrk stops with requests in flight; let the server finish them, then read both figures in one
+# statement (one snapshot), so they add up.
+sleep 2
+read -r hot_created hot_after < <("${PSQL[@]}" -F ' ' -c "
+  select (select count(*) from app.order_lines l join app.orders o on o.id = l.order_id
+          where l.sku = '$hot' and o.idempotency_key like 'bench-%'),
+         (select sum(on_hand - reserved) from app.stock
+          where variant_id = (select variant_id from public.bench_skus where sku = '$hot'))")
 broken=$("${PSQL[@]}" -c "select count(*) from app.stock where reserved > on_hand or reserved < 0")
 oversell=$(( hot_created > hot_before ? hot_created - hot_before : 0 ))
 
 # pgbench: the checkout's statements for one unit of a random SKU (the same SQL files, inlined).
+# (No ":" inside string literals: pgbench -M prepared turns any ":name" into a parameter, quotes or not.)
 tid=$("${PSQL[@]}" -c "select id from app.tenants where slug = 'fiber-x'")
 zone=$("${PSQL[@]}" -c "select id from app.zones where code = 'BENCH'")
 cat >"$RESULTS/checkout.pgbench" <<PGB
@@ -72,7 +79,7 @@ cat >"$RESULTS/checkout.pgbench" <<PGB
 \\set k random(1, 2000000000)
 begin;
 select set_config('app.tenant_id', '$tid', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);
-select pg_advisory_xact_lock(hashtextextended('$tid:pg' || cast(:k as text), 7243));
+select pg_advisory_xact_lock(hashtextextended('$tid' || chr(58) || 'pg' || cast(:k as text), 7243));
 select id, request_hash from app.orders where idempotency_key = 'pg-' || cast(:k as text);
 select v.id, v.sku, (v.is_active and p.status = 'active') as sellable, coalesce(v.price_override_minor, p.base_price_minor) as price_minor from app.variants v join app.products p on p.tenant_id = v.tenant_id and p.id = v.product_id where v.sku = any(array[(select sku from public.bench_skus where i = :v)]);
 select s.variant_id, s.zone_id, s.on_hand, s.reserved from app.stock s join app.zones z on z.id = s.zone_id where s.variant_id = (select variant_id from public.bench_skus where i = :v) order by s.variant_id, s.zone_id for update of s;

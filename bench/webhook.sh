@@ -20,7 +20,9 @@ on conflict (tenant_id) do update set phone_number_id = excluded.phone_number_id
 SQL
 
 bodies="$RESULTS/webhook-bodies.tsv"
-python3 - "$bodies" "$SECRET" "$NUMBER" "$(( RATE * DURATION * 2 ))" <<'PY'
+# Bodies with new message ids, signed: python3 - FILE SECRET NUMBER COUNT < $tmp_gen
+tmp_gen=$(mktemp)
+cat >"$tmp_gen" <<'PY'
 import hashlib, hmac, json, sys, time, uuid
 path, secret, number, n = sys.argv[1], sys.argv[2].encode(), sys.argv[3], int(sys.argv[4])
 now = str(int(time.time()))
@@ -38,17 +40,23 @@ with open(path, "w") as f:
 PY
 
 port=$(free_port)
-trap 'stop_server webhook' EXIT
+trap 'stop_server webhook; rm -f "$tmp_gen"' EXIT
 start_server webhook "$port" REDIS_URL= WORKER_ENABLED=false WHATSAPP_APP_SECRET="$SECRET"
-log "webhook deliveries at ~$RATE/s (${DURATION}s, $CONNS connections)"
-out=$(BENCH_BODIES="$bodies" BENCH_RATE="$RATE" BENCH_CONNS="$CONNS" wrk -t2 -c"$CONNS" -d"${DURATION}s" -s "$ROOT/bench/webhook.lua" "http://127.0.0.1:$port" | awk '/^RESULT/')
-stored=$("${PSQL[@]}" -c "select count(*) from app.chat_messages where wamid like 'wamid.bench-%'")
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
-cat >"$RESULTS/webhook.md" <<MD
-### WhatsApp webhook: signed deliveries of one new message each (verify, parse, store, enqueue), ${DURATION} s
-
-| target rate | achieved req/s | p50 ms | p99 ms | max ms | non-2xx | messages stored |
-|---|---|---|---|---|---|---|
-| $RATE/s | $(echo "$out" | field rps) | $(echo "$out" | field p50_ms) | $(echo "$out" | field p99_ms) | $(echo "$out" | field max_ms) | $(echo "$out" | field non2xx) | $stored |
-MD
+{
+  echo "### WhatsApp webhook: signed deliveries of one new message each (verify, parse, store, enqueue), ${DURATION} s, $CONNS connections"
+  echo
+  echo "| pacing for | achieved req/s | p50 ms | p99 ms | max ms | non-2xx | requests | messages stored |"
+  echo "|---|---|---|---|---|---|---|---|"
+  # The target rate, and 30% above it so the achieved rate reaches the target.
+  for rate in "$RATE" "$(( RATE * 13 / 10 ))"; do
+    log "webhook deliveries paced for $rate/s (${DURATION}s, $CONNS connections)"
+    python3 - "$bodies" "$SECRET" "$NUMBER" "$(( rate * DURATION * 2 ))" <"$tmp_gen"
+    before=$("${PSQL[@]}" -c "select count(*) from app.chat_messages where wamid like 'wamid.bench-%'")
+    out=$(BENCH_BODIES="$bodies" BENCH_RATE="$rate" BENCH_CONNS="$CONNS" BENCH_THREADS=2 wrk -t2 -c"$CONNS" -d"${DURATION}s" -s "$ROOT/bench/webhook.lua" "http://127.0.0.1:$port" | awk '/^RESULT/')
+    sleep 1
+    after=$("${PSQL[@]}" -c "select count(*) from app.chat_messages where wamid like 'wamid.bench-%'")
+    echo "| $rate/s | $(echo "$out" | field rps) | $(echo "$out" | field p50_ms) | $(echo "$out" | field p99_ms) | $(echo "$out" | field max_ms) | $(echo "$out" | field non2xx) | $(echo "$out" | field requests) | $(( after - before )) |"
+  done
+} >"$RESULTS/webhook.md"
 cat "$RESULTS/webhook.md"

@@ -19,7 +19,7 @@ macro_rules! stmt {
 
 /// Serialises the brand's imports and plans every statement of this transaction afresh.
 pub async fn begin_import(tx: &Tx<'_>) -> Result<(), DbError> {
-    tx.batch_execute(include_str!("sql/custom_plans.sql"))
+    tx.batch_execute(include_str!("sql/generic_plans.sql"))
         .await?;
     let stmt = stmt!(tx, "lock_brand_imports.sql");
     tx.execute(&stmt, &[]).await?;

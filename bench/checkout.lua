@@ -4,12 +4,14 @@ local skus = {}
 for s in string.gmatch(os.getenv("BENCH_SKUS") or "", "[^,]+") do table.insert(skus, s) end
 local brand = os.getenv("BENCH_BRAND") or "fiber-x"
 local counter = 0
-local thread_id = 0
+-- setup runs in the main Lua state and numbers the threads; each thread reads its own number
+-- as the global `thread_id` (a local of that name would shadow it and be 0 everywhere).
+local next_thread = 0
 local statuses = {}
 
 setup = function(thread)
-  thread:set("thread_id", thread_id)
-  thread_id = thread_id + 1
+  thread:set("thread_id", next_thread)
+  next_thread = next_thread + 1
 end
 
 init = function(args)

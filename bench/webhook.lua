@@ -7,11 +7,13 @@ local counter = 0
 local rate = tonumber(os.getenv("BENCH_RATE") or "200")
 local conns = tonumber(os.getenv("BENCH_CONNS") or "4")
 local threads = tonumber(os.getenv("BENCH_THREADS") or "2")
-local thread_id = 0
+-- setup runs in the main Lua state and numbers the threads; each thread reads its own number
+-- as the global `thread_id` (a local of that name would shadow it and be 0 everywhere).
+local next_thread = 0
 
 setup = function(thread)
-  thread:set("thread_id", thread_id)
-  thread_id = thread_id + 1
+  thread:set("thread_id", next_thread)
+  next_thread = next_thread + 1
 end
 
 -- Each thread walks its own share of the bodies, so no message is delivered twice (a duplicate

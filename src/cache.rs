@@ -30,7 +30,7 @@ use fred::prelude::{
 
 use uuid::Uuid;
 
-use crate::tenants::TenantScope;
+use crate::scope::TenantScope;
 
 const READ_SCRIPT: &str = r"
 local v = redis.call('GET', KEYS[1]) or '0'

@@ -4,11 +4,16 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::{
+    chat::service::{self as chat, Chat},
     config::Config,
+    db::Db,
     identity::service as identity,
-    migrate, seed,
+    migrate,
+    scope::Actor,
+    seed,
     startup::{Application, shutdown_signal},
     telemetry,
+    tenants::TenantResolver,
 };
 
 #[derive(Debug, Parser)]
@@ -77,7 +82,7 @@ pub enum StaffCommand {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Openapi = cli.command {
-        println!("{}", crate::api::spec_json());
+        println!("{}", crate::startup::spec_json());
         return Ok(());
     }
     let config = Config::from_env()?;
@@ -90,14 +95,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve => serve(config, None).await?,
         Command::Reindex { brand } => {
-            let app = Application::build(config.clone()).await?;
-            let state = app.state();
-            let scope = state
-                .tenants
-                .scope_for_slug(&brand, crate::tenants::Actor::System)
+            // Only what re-indexing uses: the pool (role checked), brand lookups, the index.
+            // No listener: this runs beside a serving process.
+            let db = Db::connect(&config.db).await?;
+            let tenants = TenantResolver::new(db.clone(), config.tenant_cache_ttl);
+            let index = crate::search::open_index(&config.search)
+                .context("opening the product index (DATA_DIR or QDRANT_URL)")?;
+            let service = Chat::new(config.chat.clone(), index, db, tenants.clone())?;
+            let scope = tenants
+                .scope_for_slug(&brand, Actor::System)
                 .await
                 .map_err(|e| anyhow::anyhow!("brand {brand:?}: {e}"))?;
-            let n = crate::chat::service::reindex(state, &scope, None)
+            let n = chat::reindex(&service, &scope, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("re-indexing {brand}: {e}"))?;
             println!("{brand}: {n} products indexed");
@@ -112,7 +121,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            let db = crate::db::Db::new(&config.db)?;
+            let db = Db::connect(&config.db).await?;
             let id = identity::create_owner(&db, &email, &name, password.into())
                 .await
                 .map_err(|e| match e {
@@ -181,10 +190,10 @@ async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {
         for slug in &brands {
             let scope = state
                 .tenants
-                .scope_for_slug(slug, crate::tenants::Actor::System)
+                .scope_for_slug(slug, Actor::System)
                 .await
                 .map_err(|e| anyhow::anyhow!("{slug}: {e}"))?;
-            crate::chat::service::reindex(state, &scope, None)
+            chat::reindex(&state.chat, &scope, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("indexing {slug}: {e}"))?;
         }

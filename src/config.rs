@@ -4,7 +4,7 @@
 //! process with a [`ConfigError`] naming the variable; nothing here is read again per request
 //! (a security switch read per request could be flipped under a running server).
 
-use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -215,7 +215,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub otlp_endpoint: Option<String>,
     pub service_name: String,
-    pub auth: crate::identity::service::AuthSettings,
+    pub auth: AuthSettings,
     /// Redis for the storefront cache; none disables caching.
     pub redis_url: Option<String>,
     pub cache_ttl: Duration,
@@ -224,13 +224,13 @@ pub struct Config {
     /// on restart and differ between replicas: set it in production).
     pub order_token_secret: secrecy::SecretSlice<u8>,
     pub order_token_secret_generated: bool,
-    pub worker: crate::jobs::WorkerSettings,
+    pub worker: WorkerSettings,
     pub analytics_pool_size: usize,
     pub analytics_statement_timeout: Duration,
-    pub chat: crate::chat::service::ChatConfig,
+    pub chat: ChatConfig,
     /// Where the assistant's product index lives (embedded, under `DATA_DIR`, or a Qdrant
     /// server).
-    pub search: crate::search::SearchSettings,
+    pub search: SearchSettings,
     pub storage: StorageSettings,
 }
 
@@ -346,7 +346,7 @@ impl Config {
                 "must be at least 1",
             ));
         }
-        let auth = crate::identity::service::AuthSettings {
+        let auth = AuthSettings {
             token_ttl: Duration::from_secs(token_ttl_secs),
             max_failures,
             throttle_window: Duration::from_secs(throttle_secs),
@@ -376,7 +376,7 @@ impl Config {
                     true,
                 ),
             };
-        let worker = crate::jobs::WorkerSettings {
+        let worker = WorkerSettings {
             enabled: env.parse("WORKER_ENABLED", true)?,
             poll: env.millis("WORKER_POLL_MS", 500)?,
             batch: env.parse("WORKER_BATCH", 16)?,
@@ -415,7 +415,7 @@ impl Config {
         }
         let llm = match url_var("LLM_BASE_URL", None)? {
             None => None,
-            Some(base_url) => Some(crate::chat::service::LlmSettings {
+            Some(base_url) => Some(LlmSettings {
                 base_url,
                 model: env.optional("LLM_MODEL").ok_or_else(|| {
                     ConfigError::new("LLM_MODEL", "required when LLM_BASE_URL is set")
@@ -423,7 +423,7 @@ impl Config {
                 api_key: env.optional("LLM_API_KEY").map(SecretString::from),
             }),
         };
-        let chat = crate::chat::service::ChatConfig {
+        let chat = ChatConfig {
             app_secret: env.optional("WHATSAPP_APP_SECRET").map(SecretString::from),
             verify_token: env
                 .optional("WHATSAPP_VERIFY_TOKEN")
@@ -436,7 +436,7 @@ impl Config {
         let data_dir = std::path::PathBuf::from(env.string("DATA_DIR", "./data"));
         let embeddings = match url_var("EMBEDDINGS_BASE_URL", None)? {
             None => None,
-            Some(base_url) => Some(crate::search::EmbeddingsSettings {
+            Some(base_url) => Some(EmbeddingsSettings {
                 base_url,
                 model: env.optional("EMBEDDINGS_MODEL").ok_or_else(|| {
                     ConfigError::new(
@@ -447,10 +447,10 @@ impl Config {
                 api_key: env.optional("EMBEDDINGS_API_KEY"),
             }),
         };
-        let search = crate::search::SearchSettings {
+        let search = SearchSettings {
             data_dir,
             qdrant_url: url_var("QDRANT_URL", None)?,
-            qdrant_collection: env.string("QDRANT_COLLECTION", crate::search::DEFAULT_COLLECTION),
+            qdrant_collection: env.string("QDRANT_COLLECTION", DEFAULT_COLLECTION),
             embeddings,
         };
 
@@ -610,6 +610,97 @@ impl Env<'_> {
             return Err(ConfigError::new(name, "must be greater than 0"));
         }
         Ok(Duration::from_millis(ms))
+    }
+}
+
+// Settings of the parts above the plumbing: defined here, beside the code that reads and
+// validates them, so configuration depends on no domain. Each domain re-exports its own.
+
+/// The collection name used when `QDRANT_COLLECTION` is not set.
+pub const DEFAULT_COLLECTION: &str = "products";
+
+/// Login and token settings (validated in `config`).
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub token_ttl: Duration,
+    /// Failed logins per email within `throttle_window` before it is locked for a window.
+    pub max_failures: u32,
+    pub throttle_window: Duration,
+}
+
+/// An OpenAI-compatible chat API for replies.
+#[derive(Clone, Debug)]
+pub struct LlmSettings {
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<SecretString>,
+}
+
+/// Deployment-wide assistant configuration (secrets are redacted in `Debug`).
+#[derive(Clone, Default, Debug)]
+pub struct ChatConfig {
+    /// Meta app secret for `X-Hub-Signature-256` (a brand may override it).
+    pub app_secret: Option<SecretString>,
+    /// The webhook verify token for the `hub.challenge` handshake (a brand may override it).
+    pub verify_token: Option<SecretString>,
+    pub graph_base_url: String,
+    pub graph_version: String,
+    pub llm: Option<LlmSettings>,
+}
+
+/// Worker settings.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub enabled: bool,
+    pub poll: Duration,
+    pub batch: i64,
+    pub claim: Duration,
+}
+
+/// Where and how products are indexed. The integrator fills it from `DATA_DIR`, `QDRANT_URL`,
+/// `QDRANT_COLLECTION` and `EMBEDDINGS_*`.
+#[derive(Debug, Clone)]
+pub struct SearchSettings {
+    /// The embedded index lives in `{data_dir}/search/`.
+    pub data_dir: PathBuf,
+    /// A Qdrant server's gRPC URL (`http://qdrant:6334`); when set, it is used instead of the
+    /// embedded index.
+    pub qdrant_url: Option<String>,
+    /// The server collection (default [`DEFAULT_COLLECTION`]).
+    pub qdrant_collection: String,
+    /// Dense embeddings; `None` indexes sparse vectors only.
+    pub embeddings: Option<EmbeddingsSettings>,
+}
+
+impl SearchSettings {
+    /// The embedded index under `data_dir`, sparse only.
+    pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            qdrant_url: None,
+            qdrant_collection: DEFAULT_COLLECTION.to_owned(),
+            embeddings: None,
+        }
+    }
+}
+
+/// An OpenAI-compatible embeddings API.
+#[derive(Clone)]
+pub struct EmbeddingsSettings {
+    /// Including the version path, e.g. `https://api.openai.com/v1`.
+    pub base_url: String,
+    pub model: String,
+    /// Sent as a bearer token when set (local servers often need none).
+    pub api_key: Option<String>,
+}
+
+impl fmt::Debug for EmbeddingsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmbeddingsSettings")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .finish()
     }
 }
 

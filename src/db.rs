@@ -20,9 +20,11 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 use tracing::Instrument;
 
+use anyhow::Context as _;
+
 use crate::{
     config::{DbSettings, DbTarget},
-    tenants::TenantScope,
+    scope::{Actor, TenantScope},
 };
 
 /// The transaction handed to repo functions. It derefs to `tokio_postgres::Transaction` and
@@ -108,7 +110,19 @@ pub struct Db {
 }
 
 impl Db {
-    /// Builds the API role's pool. No connection is opened until the first request.
+    /// The API role's pool, for every entry point that touches data (`serve`, the worker, every
+    /// CLI command): builds the pool, then refuses a role that would make row-level security
+    /// moot (superuser, BYPASSRLS, a table owner, a member of another role) or a database that
+    /// was not migrated. With a superuser `DATABASE_URL`, a CLI import would otherwise match
+    /// other brands' rows.
+    pub async fn connect(settings: &DbSettings) -> anyhow::Result<Self> {
+        let db = Self::new(settings)?;
+        check_api_role(&db).await?;
+        Ok(db)
+    }
+
+    /// Builds the API role's pool without opening a connection or checking the role: only for
+    /// what never reaches data (generating the spec). Everything else uses [`Db::connect`].
     pub fn new(settings: &DbSettings) -> anyhow::Result<Self> {
         Ok(Self {
             pool: build_pool(
@@ -190,7 +204,7 @@ impl Db {
     /// (tenants, staff, zones, the job queue) and for health checks.
     pub async fn global_tx<T, E>(
         &self,
-        actor: &crate::tenants::Actor,
+        actor: &Actor,
         work: impl AsyncFnOnce(&Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
@@ -242,6 +256,60 @@ impl Db {
     pub fn status(&self) -> deadpool_postgres::Status {
         self.pool.status()
     }
+}
+
+/// Refuses to serve as a role that would make row-level security moot, or before migrations.
+async fn check_api_role(db: &Db) -> anyhow::Result<()> {
+    let row = db
+        .global_tx(&Actor::System, async |tx| {
+            tx.query_one(
+                "select r.rolname::text as role, r.rolsuper, r.rolbypassrls, \
+                   exists (select from pg_class c where c.relowner = r.oid) as owns_tables, \
+                   exists (select from pg_auth_members m where m.member = r.oid) as is_member, \
+                   to_regclass('app.tenants') is not null as migrated \
+                 from pg_roles r where r.rolname = current_user",
+                &[],
+            )
+            .await
+            .map_err(DbError::from)
+        })
+        .await
+        .context("connecting to PostgreSQL as the API role (DATABASE_URL)")?;
+    let role: String = row.try_get("role")?;
+    let refuse = |why: &str| {
+        anyhow::anyhow!(
+            "refusing to start: the API role {role:?} {why}; row-level security would not \
+             isolate brands. Use the role created by `brandhouse migrate` (DATABASE_URL)."
+        )
+    };
+    if row.try_get("rolsuper")? {
+        return Err(refuse("is a superuser"));
+    }
+    if row.try_get("rolbypassrls")? {
+        return Err(refuse("has BYPASSRLS"));
+    }
+    if row.try_get("owns_tables")? {
+        return Err(refuse("owns tables"));
+    }
+    if row.try_get("is_member")? {
+        return Err(refuse("is a member of another role"));
+    }
+    if !row.try_get::<_, bool>("migrated")? {
+        anyhow::bail!("schema app is missing: run `brandhouse migrate` first");
+    }
+    Ok(())
+}
+
+/// Escapes LIKE wildcards so a search for `50%` means the characters.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Builds a pool for one role. Shared by the API pool here and the analytics pool, which is

@@ -7,34 +7,50 @@
 //! LOCAL) so it dies with the transaction. README.md describes the design.
 //!
 //! # Layout
-//! - [`config`]: environment variables, validated at start-up.
-//! - [`db`]: pools and [`db::Db::tenant_tx`], the tenant transaction every data access goes
-//!   through.
-//! - [`migrate`]: roles, embedded migrations (`sql/`), policies (`policies/`).
-//! - [`tenants`]: brands, resolving a request's brand, [`tenants::TenantScope`], themes.
+//! Dependencies point one way, layer by layer; `tests/api/layers.rs` checks it from the source
+//! (no file imports one that imports it back; no arrow points up; no domain reads another's
+//! repo).
+//!
+//! **Plumbing** (may use only plumbing):
+//! - [`config`]: environment variables, validated at start-up, and every part's settings.
+//! - [`db`]: the API role's pool, [`db::Db::connect`] (refuses a privileged role), and the
+//!   transactions: [`db::Db::tenant_tx`] for tenant data (every tenant-owned row is reached
+//!   through it) and [`db::Db::global_tx`], with no tenant set, for the global tables (brands and
+//!   their domains, staff accounts, tokens and memberships, zones, the job queue, WhatsApp
+//!   numbers) and health checks; row-level security shows it no tenant-owned row.
+//! - [`scope`]: [`scope::TenantScope`] (a resolved brand and who acts in it), [`scope::Actor`],
+//!   [`scope::Role`]: what the tenant transaction, cache keys, object keys and vector queries
+//!   are built from.
+//! - [`error`]: the error policy (RFC 9457 problem+json). [`payload`]: pre-serialised JSON
+//!   bodies with a declared schema. [`telemetry`]: tracing, logs, OTLP export.
+//! - [`cache`]: the tenant-keyed Redis cache (optional). [`media::store`]: brand-keyed object
+//!   storage. [`search`]: the brand-scoped vector index (embedded `qdrant-edge` or a Qdrant
+//!   server). `chat::http` and `chat::llm`: outbound clients for OpenAI-compatible APIs (replies
+//!   and embeddings). [`audit`]: the audit trail of staff writes. [`migrate`]: roles, embedded
+//!   migrations (`sql/`), policies (`policies/`).
+//!
+//! **Domains** (`service.rs` rules, `repo.rs` + `sql/` statements; may use plumbing and other
+//! domains' services, never another domain's repo, never HTTP types or the app state):
+//! - [`tenants`]: brands, resolving a request's brand, themes, onboarding.
 //! - [`identity`]: staff accounts, tokens, roles, the permission matrix, the access check.
-//! - [`audit`]: the audit trail of staff writes.
 //! - [`catalog`]: categories, products, generated variants and SKUs, storefront reads.
-//! - [`cache`]: the tenant-keyed Redis cache (optional).
 //! - [`inventory`]: shared zones, per-brand stock, the reservation engine, the ledger.
 //! - [`orders`]: customers, checkout, payment confirmation, expiry, cancellation, fulfilment.
-//! - [`analytics`]: owner analytics across brands, through the one BYPASSRLS pool.
-//! - [`jobs`]: the job queue and its worker (order expiry, assistant replies, re-indexing,
-//!   catalog imports).
-//! - [`imports`]: bulk CSV catalog imports: format, validation, set-based apply, the job, the
-//!   CLI.
-//! - [`media`]: brand-keyed object storage (local directory or S3) and product images.
-//! - [`chat`]: the WhatsApp assistant's building blocks: Meta webhook payloads and signatures,
-//!   the Graph API and LLM clients, language detection, grounded replies.
-//! - [`search`]: brand-scoped hybrid product search (BM25-style sparse vectors, optional dense
-//!   embeddings): embedded `qdrant-edge` by default, a Qdrant server when configured.
-//! - [`api`]: shared state, tags, health endpoints, the OpenAPI service.
-//! - [`startup`]: the HTTP application, middleware, graceful shutdown.
-//! - [`error`]: the error policy (RFC 9457 problem+json).
-//! - [`payload`]: `RawJson`, pre-serialised JSON bodies with a declared schema.
-//! - [`telemetry`]: tracing, logs, OTLP export.
-//! - [`seed`]: demo data.
-//! - [`cli`]: the command line.
+//! - [`analytics`]: owner analytics across brands, through the one BYPASSRLS pool, which is
+//!   built inside this module alone.
+//! - [`jobs`]: the job queue (claims, retries, parking); the handlers are the domains'
+//!   services, wired in the composition root.
+//! - [`imports`]: bulk CSV catalog imports. [`media`]: product images. [`chat`]: the WhatsApp
+//!   assistant (webhook, replies, retrieval, support console).
+//!
+//! **HTTP** (may use domains and plumbing): each domain's `api.rs`/`admin_api.rs` (the
+//! endpoints: extract, check access, call the service, map), the extractors
+//! (`tenants::Storefront`/`StaffBrand`, `identity::extract::StaffAuth`), and [`api`] (the
+//! spec's tags and the health endpoints).
+//!
+//! **Composition root** (may use everything): [`startup`] (builds the state, assembles the
+//! OpenAPI service, wires the job handlers, serves), [`cli`] (each command builds only what it
+//! uses), [`seed`] (demo data).
 
 pub mod analytics;
 pub mod api;
@@ -54,6 +70,7 @@ pub mod media;
 pub mod migrate;
 pub mod orders;
 pub mod payload;
+pub mod scope;
 pub mod search;
 pub mod seed;
 pub mod startup;

@@ -11,8 +11,9 @@ use crate::{
         Role,
         service::{self as identity, StaffError},
     },
+    scope::Actor,
     tenants::{
-        Actor, TenantError, TenantResolver, Theme, ThemeColors,
+        TenantError, TenantResolver, Theme, ThemeColors,
         service::{self, NewBrand},
     },
 };

@@ -16,23 +16,241 @@ use poem::{
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
     middleware::CatchPanic,
 };
-use poem_openapi::OperationId;
+use poem_openapi::{OpenApiService, OperationId};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, field::Empty};
 
 use crate::{
-    api::{self, AppState},
+    analytics::{Analytics, api::AnalyticsApi},
+    api::HealthApi,
     cache::Cache,
+    catalog::{admin_api::CatalogAdminApi, api::CatalogApi},
+    chat::{
+        api::ChatApi,
+        service::{self as chat, Chat},
+    },
     config::Config,
     db::Db,
     error::{ApiError, PanicToProblem, REQUEST_ID, problem_response},
-    jobs,
-    media::{MediaStore, service::MAX_IMAGE_BYTES},
-    tenants::Actor,
+    identity::{api::AuthApi, service::AuthSettings, staff_api::StaffApi},
+    imports::{
+        api::ImportsApi,
+        job::{self as import_job, ImportService},
+    },
+    inventory::api::InventoryApi,
+    jobs::{self, Claimed, JobError, JobKind, WorkerSettings},
+    media::{MediaStore, api::MediaApi, service::MAX_IMAGE_BYTES},
+    orders::{admin_api::OrdersAdminApi, api::OrdersApi, lifecycle},
+    scope::{Actor, TenantScope},
+    tenants::{TenantResolver, admin_api::BrandsApi, api::TenantsApi},
 };
 
 /// The response header carrying the request id (also accepted from a trusted proxy).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The shared parts the composition root hands to the endpoints and the job handlers. Cheap
+/// to clone. It holds the API role's pool only; the analytics pool is not here on purpose (it
+/// lives inside the analytics module). Nothing below this module sees the whole state: each
+/// endpoint group and each service gets the parts it uses.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub tenants: TenantResolver,
+    pub auth: AuthSettings,
+    pub cache: Cache,
+    /// Keys the storefront's order access tokens (`ORDER_TOKEN_SECRET`).
+    pub order_token_secret: secrecy::SecretSlice<u8>,
+    /// Owner analytics' read models. The BYPASSRLS pool is private inside; see `analytics`.
+    pub analytics: Analytics,
+    /// The WhatsApp assistant: clients, the product index, counters, with the pool.
+    pub chat: Arc<Chat>,
+    /// Brand files (imports, product images), keyed by brand.
+    pub media: MediaStore,
+    /// Import uploads and jobs.
+    pub imports: ImportService,
+}
+
+impl AppState {
+    pub fn new(
+        db: Db,
+        tenants: TenantResolver,
+        config: &Config,
+        cache: Cache,
+        analytics: Analytics,
+        chat: Arc<Chat>,
+        media: MediaStore,
+    ) -> Self {
+        Self {
+            imports: ImportService {
+                db: db.clone(),
+                media: media.clone(),
+                cache: cache.clone(),
+                import_max_bytes: config.storage.import_max_bytes,
+            },
+            chat,
+            db,
+            tenants,
+            auth: config.auth.clone(),
+            cache,
+            order_token_secret: config.order_token_secret.clone(),
+            analytics,
+            media,
+        }
+    }
+
+    /// The job queue as the worker sees it.
+    pub fn queue(&self) -> jobs::Queue {
+        jobs::Queue {
+            db: self.db.clone(),
+            tenants: self.tenants.clone(),
+        }
+    }
+
+    /// Claims and runs one batch of due jobs with this state's handlers; returns how many ran
+    /// (the worker's step, also called by tests to run background work explicitly).
+    pub async fn run_due_jobs(
+        &self,
+        settings: &WorkerSettings,
+    ) -> Result<usize, crate::db::DbError> {
+        jobs::run_due(&self.queue(), &JobHandlers(self.clone()), settings).await
+    }
+}
+
+/// Dispatches each job kind to the domain service that does it.
+struct JobHandlers(AppState);
+
+#[async_trait::async_trait]
+impl jobs::Handler for JobHandlers {
+    async fn run(&self, kind: JobKind, scope: &TenantScope, job: &Claimed) -> Result<(), JobError> {
+        let state = &self.0;
+        match kind {
+            JobKind::ExpireOrder => lifecycle::expire_order(&state.db, scope, job.ref_id()?).await,
+            JobKind::ChatReply => chat::reply(&state.chat, scope, job.ref_id()?).await,
+            JobKind::ReindexProduct => chat::reindex(&state.chat, scope, Some(&[job.ref_id()?]))
+                .await
+                .map(|_| ()),
+            JobKind::ReindexBrand => chat::reindex(&state.chat, scope, None).await.map(|_| ()),
+            JobKind::ImportProducts => {
+                import_job::run(&state.imports, scope, job.ref_id()?, job.is_last_attempt()).await
+            }
+        }
+    }
+}
+
+/// The APIs this service serves, in the spec's order.
+pub type Apis = (
+    HealthApi,
+    AuthApi,
+    TenantsApi,
+    CatalogApi,
+    BrandsApi,
+    StaffApi,
+    CatalogAdminApi,
+    InventoryApi,
+    OrdersApi,
+    OrdersAdminApi,
+    AnalyticsApi,
+    ChatApi,
+    ImportsApi,
+    MediaApi,
+);
+
+/// The OpenAPI service for `state`: each endpoint group gets the parts it uses. The spec does
+/// not depend on the state.
+pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
+    let db = || state.db.clone();
+    OpenApiService::new(
+        (
+            HealthApi { db: db() },
+            AuthApi {
+                db: db(),
+                auth: state.auth.clone(),
+            },
+            TenantsApi { db: db() },
+            CatalogApi {
+                db: db(),
+                cache: state.cache.clone(),
+                media: state.media.clone(),
+            },
+            BrandsApi {
+                db: db(),
+                tenants: state.tenants.clone(),
+            },
+            StaffApi { db: db() },
+            CatalogAdminApi {
+                db: db(),
+                cache: state.cache.clone(),
+            },
+            InventoryApi {
+                db: db(),
+                cache: state.cache.clone(),
+            },
+            OrdersApi {
+                db: db(),
+                cache: state.cache.clone(),
+                order_token_secret: state.order_token_secret.clone(),
+            },
+            OrdersAdminApi {
+                db: db(),
+                cache: state.cache.clone(),
+            },
+            AnalyticsApi {
+                db: db(),
+                analytics: state.analytics.clone(),
+            },
+            ChatApi {
+                service: state.chat.clone(),
+            },
+            ImportsApi {
+                imports: state.imports.clone(),
+            },
+            MediaApi {
+                db: db(),
+                cache: state.cache.clone(),
+                media: state.media.clone(),
+            },
+        ),
+        "brandhouse",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "One backend for several independent brands. Brand-scoped operations take the brand \
+         from the `X-Tenant-ID` header (the brand's slug) or, without it, from the `Host` \
+         header. Staff operations need `Authorization: Bearer <token>` from `POST /v1/auth/login`; \
+         each one names the permission it needs and the roles that hold it. Every error is an RFC 9457 `application/problem+json` document carrying a \
+         `request_id`, also sent as the `x-request-id` header.",
+    )
+}
+
+/// The spec as JSON, generated without touching a database (`brandhouse openapi`, the drift
+/// test).
+pub fn spec_json() -> String {
+    // Start-up code: the default configuration and lazily connecting clients cannot fail, and
+    // a failure here would be a build defect that the drift test reports at once.
+    let state = {
+        let config = Config::from_lookup(|_| None).expect("the default configuration is valid");
+        let db = Db::new(&config.db).expect("building a pool opens no connection");
+        let analytics = Analytics::new(&config).expect("building a pool opens no connection");
+        let tenants = TenantResolver::new(db.clone(), config.tenant_cache_ttl);
+        let chat = Chat::new(
+            config.chat.clone(),
+            Arc::new(crate::search::memory::MemoryIndex::new()),
+            db.clone(),
+            tenants.clone(),
+        )
+        .expect("building HTTP clients connects nowhere");
+        AppState::new(
+            db,
+            tenants,
+            &config,
+            Cache::disabled(),
+            analytics,
+            Arc::new(chat),
+            MediaStore::in_memory(),
+        )
+    };
+    service(state).spec()
+}
 
 /// A bound, ready-to-run service.
 pub struct Application {
@@ -45,20 +263,24 @@ pub struct Application {
 impl Application {
     /// Connects, verifies the API role, and binds `config.bind_addr`.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = Db::new(&config.db)?;
-        check_api_role(&db).await?;
+        let db = Db::connect(&config.db).await?;
         let cache = match &config.redis_url {
             Some(url) => Cache::connect(url, config.cache_ttl, config.redis_timeout)?,
             None => Cache::disabled(),
         };
-        let analytics = crate::analytics::Analytics::new(&config)?;
+        let analytics = Analytics::new(&config)?;
         let index = crate::search::open_index(&config.search)
             .context("opening the product index (DATA_DIR or QDRANT_URL)")?;
-        let chat =
-            std::sync::Arc::new(crate::chat::service::Chat::new(config.chat.clone(), index)?);
+        let tenants = TenantResolver::new(db.clone(), config.tenant_cache_ttl);
+        let chat = Arc::new(Chat::new(
+            config.chat.clone(),
+            index,
+            db.clone(),
+            tenants.clone(),
+        )?);
         let media = MediaStore::from_settings(&config.storage)
             .context("opening object storage (DATA_DIR or S3_*)")?;
-        let state = AppState::new(db, &config, cache, analytics, chat, media);
+        let state = AppState::new(db, tenants, &config, cache, analytics, chat, media);
         let acceptor = TcpListener::bind(config.bind_addr)
             .into_acceptor()
             .await
@@ -105,7 +327,8 @@ impl Application {
         let stop = CancellationToken::new();
         let worker = self.config.worker.enabled.then(|| {
             tokio::spawn(jobs::run_worker(
-                self.state.clone(),
+                self.state.queue(),
+                Arc::new(JobHandlers(self.state.clone())),
                 self.config.worker.clone(),
                 stop.clone(),
             ))
@@ -159,48 +382,6 @@ async fn queue_indexing_of_unindexed_brands(state: &AppState) -> anyhow::Result<
     Ok(())
 }
 
-/// Refuses to serve as a role that would make row-level security moot, or before migrations.
-async fn check_api_role(db: &Db) -> anyhow::Result<()> {
-    let row = db
-        .global_tx(&Actor::System, async |tx| {
-            tx.query_one(
-                "select r.rolname::text as role, r.rolsuper, r.rolbypassrls, \
-                   exists (select from pg_class c where c.relowner = r.oid) as owns_tables, \
-                   exists (select from pg_auth_members m where m.member = r.oid) as is_member, \
-                   to_regclass('app.tenants') is not null as migrated \
-                 from pg_roles r where r.rolname = current_user",
-                &[],
-            )
-            .await
-            .map_err(crate::db::DbError::from)
-        })
-        .await
-        .context("connecting to PostgreSQL as the API role (DATABASE_URL)")?;
-    let role: String = row.try_get("role")?;
-    let refuse = |why: &str| {
-        anyhow::anyhow!(
-            "refusing to start: the API role {role:?} {why}; row-level security would not \
-             isolate brands. Use the role created by `brandhouse migrate` (DATABASE_URL)."
-        )
-    };
-    if row.try_get("rolsuper")? {
-        return Err(refuse("is a superuser"));
-    }
-    if row.try_get("rolbypassrls")? {
-        return Err(refuse("has BYPASSRLS"));
-    }
-    if row.try_get("owns_tables")? {
-        return Err(refuse("owns tables"));
-    }
-    if row.try_get("is_member")? {
-        return Err(refuse("is a member of another role"));
-    }
-    if !row.try_get::<_, bool>("migrated")? {
-        anyhow::bail!("schema app is missing: run `brandhouse migrate` first");
-    }
-    Ok(())
-}
-
 /// Room for the multipart framing around an upload.
 const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
@@ -245,7 +426,7 @@ impl BodyLimits {
 
 /// The whole HTTP application for `state`.
 pub fn routes(state: AppState, limits: BodyLimits) -> impl Endpoint<Output = Response> {
-    let service = api::service(state.clone());
+    let service = service(state.clone());
     let route_names = Arc::new(route_names(&service.spec()));
     let spec = service.spec_endpoint();
     let docs = service.swagger_ui();
@@ -254,8 +435,9 @@ pub fn routes(state: AppState, limits: BodyLimits) -> impl Endpoint<Output = Res
         .at("/openapi.json", spec)
         .nest("/", service)
         .with(CatchPanic::new().with_handler(PanicToProblem))
+        // What extractors read from the request: brand lookups and the pool for bearer tokens.
         .data(state.tenants.clone())
-        .data(state)
+        .data(state.db.clone())
         .around(move |ep, req| {
             let route_names = route_names.clone();
             async move { Ok(handle(ep, req, &route_names, limits).await) }

@@ -8,11 +8,11 @@ use poem_openapi::{Enum, Object, OpenApi, param::Query, payload::Json};
 
 use super::{Interval, Range};
 use crate::{
-    api::{ApiTags, AppState},
+    api::ApiTags,
     audit,
     error::{ApiError, FieldError},
-    identity::{Permission, StaffAuth},
-    tenants::Actor,
+    identity::{Permission, extract::StaffAuth},
+    scope::Actor,
 };
 
 #[derive(Object)]
@@ -120,8 +120,12 @@ pub struct BrandTopProducts {
     pub products: Vec<TopProduct>,
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct AnalyticsApi {
-    pub state: AppState,
+    /// The API role's pool: every data access goes through its tenant transaction.
+    pub db: crate::db::Db,
+    /// Owner analytics' read models (the BYPASSRLS pool is private inside).
+    pub analytics: crate::analytics::Analytics,
 }
 
 fn range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Range, ApiError> {
@@ -138,8 +142,7 @@ impl AnalyticsApi {
         action: &str,
         details: serde_json::Value,
     ) -> Result<(), ApiError> {
-        self.state
-            .db
+        self.db
             .global_tx(actor, async |tx| {
                 audit::record(tx, action, "all brands", details).await
             })
@@ -175,7 +178,7 @@ impl AnalyticsApi {
             serde_json::json!({"from": range.from, "to": range.to}),
         )
         .await?;
-        let rows = self.state.analytics.overview(range).await?;
+        let rows = self.analytics.overview(range).await?;
         let mut totals: BTreeMap<String, CurrencyTotal> = BTreeMap::new();
         for r in &rows {
             let t = totals
@@ -246,7 +249,6 @@ impl AnalyticsApi {
         )
         .await?;
         let points = self
-            .state
             .analytics
             .timeseries(
                 range,
@@ -294,7 +296,7 @@ impl AnalyticsApi {
         let actor = auth.0.authorize_company(Permission::Analytics)?;
         self.record(&actor, "analytics.inventory", serde_json::json!({}))
             .await?;
-        let rows = self.state.analytics.inventory().await?;
+        let rows = self.analytics.inventory().await?;
         Ok(Json(
             rows.into_iter()
                 .map(|r| InventoryHealth {
@@ -336,7 +338,6 @@ impl AnalyticsApi {
         )
         .await?;
         let rows = self
-            .state
             .analytics
             .top_products(range, i64::from(limit.0.unwrap_or(5)))
             .await?;

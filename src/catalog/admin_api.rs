@@ -14,10 +14,11 @@ use super::{
     variants::{Axis, OptionValue},
 };
 use crate::{
-    api::{ApiTags, AppState},
+    api::ApiTags,
     error::ApiError,
-    identity::{Permission, StaffAuth},
-    tenants::{StaffBrand, TenantScope},
+    identity::{Permission, extract::StaffAuth},
+    scope::TenantScope,
+    tenants::StaffBrand,
 };
 
 #[derive(Object)]
@@ -191,13 +192,17 @@ pub enum Done {
     Done,
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct CatalogAdminApi {
-    pub state: AppState,
+    /// The API role's pool: every data access goes through its tenant transaction.
+    pub db: crate::db::Db,
+    /// The brand-keyed storefront cache (invalidated after catalog and stock writes).
+    pub cache: crate::cache::Cache,
 }
 
 impl CatalogAdminApi {
     async fn product(&self, scope: &TenantScope, number: i32) -> Result<AdminProduct, ApiError> {
-        let detail = service::product_detail(&self.state.db, scope, number).await?;
+        let detail = service::product_detail(&self.db, scope, number).await?;
         Ok(admin_product(
             detail.product,
             &scope.tenant().currency,
@@ -224,7 +229,6 @@ impl CatalogAdminApi {
     ) -> Result<Json<Vec<AdminCategory>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
         let rows = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::list_categories(tx).await.map_err(ApiError::from)
@@ -257,8 +261,8 @@ impl CatalogAdminApi {
         body: Json<CreateCategoryRequest>,
     ) -> Result<Created<AdminCategory>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
-        service::create_category(&self.state.db, &scope, &body.0.code, &body.0.name).await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        service::create_category(&self.db, &scope, &body.0.code, &body.0.name).await?;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(Created::Created(Json(AdminCategory {
             code: body.0.code,
             name: body.0.name.trim().to_owned(),
@@ -283,8 +287,8 @@ impl CatalogAdminApi {
         body: Json<RenameCategoryRequest>,
     ) -> Result<Done, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
-        service::rename_category(&self.state.db, &scope, &code.0, &body.0.name).await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        service::rename_category(&self.db, &scope, &code.0, &body.0.name).await?;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(Done::Done)
     }
 
@@ -304,8 +308,8 @@ impl CatalogAdminApi {
         code: Path<String>,
     ) -> Result<Done, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
-        service::delete_category(&self.state.db, &scope, &code.0).await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        service::delete_category(&self.db, &scope, &code.0).await?;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(Done::Done)
     }
 
@@ -343,7 +347,6 @@ impl CatalogAdminApi {
             }
         };
         let mut rows = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::list_products_admin(
@@ -395,7 +398,7 @@ impl CatalogAdminApi {
         let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
         let b = body.0;
         let number = service::create_product(
-            &self.state.db,
+            &self.db,
             &scope,
             &NewProduct {
                 handle: b.handle,
@@ -408,7 +411,7 @@ impl CatalogAdminApi {
             },
         )
         .await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(Created::Created(Json(self.product(&scope, number).await?)))
     }
 
@@ -450,7 +453,7 @@ impl CatalogAdminApi {
         let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
         let b = body.0;
         service::update_product(
-            &self.state.db,
+            &self.db,
             &scope,
             number.0,
             &ProductPatch {
@@ -463,7 +466,7 @@ impl CatalogAdminApi {
             },
         )
         .await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(Json(self.product(&scope, number.0).await?))
     }
 
@@ -485,7 +488,7 @@ impl CatalogAdminApi {
     ) -> Result<Done, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
         service::update_product(
-            &self.state.db,
+            &self.db,
             &scope,
             number.0,
             &ProductPatch {
@@ -494,7 +497,7 @@ impl CatalogAdminApi {
             },
         )
         .await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(Done::Done)
     }
 
@@ -522,7 +525,7 @@ impl CatalogAdminApi {
             MaybeUndefined::Value(v) => Some(Some(v)),
         };
         service::patch_variant(
-            &self.state.db,
+            &self.db,
             &scope,
             &sku.0,
             &repo::VariantPatch {
@@ -532,7 +535,7 @@ impl CatalogAdminApi {
             },
         )
         .await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        self.cache.invalidate_catalog(&scope).await;
         self.sku_lookup(&scope, &sku.0).await.map(Json)
     }
 
@@ -559,7 +562,7 @@ impl CatalogAdminApi {
 
 impl CatalogAdminApi {
     async fn sku_lookup(&self, scope: &TenantScope, sku: &str) -> Result<SkuLookup, ApiError> {
-        let row = service::lookup_sku(&self.state.db, scope, sku).await?;
+        let row = service::lookup_sku(&self.db, scope, sku).await?;
         Ok(SkuLookup {
             price_minor: row
                 .variant

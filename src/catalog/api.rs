@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{repo, service::Cursor, variants::OptionValue};
 use crate::{
-    api::{ApiTags, AppState},
+    api::ApiTags,
     cache::{CatalogEntry, Lookup},
     error::ApiError,
+    media::MediaStore,
     payload::RawJson,
+    scope::TenantScope,
     tenants::Storefront,
 };
 
@@ -120,15 +122,21 @@ async fn zone_id(
 ) -> Result<Option<uuid::Uuid>, ApiError> {
     match code {
         None => Ok(None),
-        Some(code) => match crate::inventory::repo::zone_by_code(tx, code).await? {
-            Some(z) if z.is_active => Ok(Some(z.id)),
-            _ => Err(ApiError::invalid_field("zone", "no such active zone")),
+        Some(code) => match crate::inventory::service::active_zone(tx, code).await? {
+            Some(id) => Ok(Some(id)),
+            None => Err(ApiError::invalid_field("zone", "no such active zone")),
         },
     }
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct CatalogApi {
-    pub state: AppState,
+    /// The API role's pool: every data access goes through its tenant transaction.
+    pub db: crate::db::Db,
+    /// The brand-keyed storefront cache (invalidated after catalog and stock writes).
+    pub cache: crate::cache::Cache,
+    /// Brand-keyed object storage.
+    pub media: crate::media::MediaStore,
 }
 
 #[OpenApi]
@@ -147,7 +155,6 @@ impl CatalogApi {
         #[oai(name = "X-Tenant-ID")] brand: Storefront,
     ) -> Result<Json<Vec<Category>>, ApiError> {
         let rows = self
-            .state
             .db
             .tenant_tx(&brand.0, async |tx| {
                 repo::storefront_categories(tx)
@@ -215,7 +222,7 @@ impl CatalogApi {
             limit,
             zone: zone.0.as_deref(),
         };
-        let version = match self.state.cache.catalog_get(&scope, &entry).await {
+        let version = match self.cache.catalog_get(&scope, &entry).await {
             Lookup::Hit(page) => return Ok(RawJson::new(page)),
             Lookup::Miss { version } => version,
         };
@@ -229,7 +236,6 @@ impl CatalogApi {
             zone: None,
         };
         let mut rows = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 let zone_id = zone_id(tx, zone.0.as_deref()).await?;
@@ -254,10 +260,10 @@ impl CatalogApi {
             .encode()
         });
         let mut page = page_json(&rows, next_cursor);
-        if self.state.media.presigns() {
-            page = crate::media::api::presign_page(&self.state.media, &scope, &page).await?;
+        if self.media.presigns() {
+            page = presign_page(&self.media, &scope, &page).await?;
         }
-        self.state.cache.catalog_put(&scope, version, &entry, &page);
+        self.cache.catalog_put(&scope, version, &entry, &page);
         Ok(RawJson::new(page))
     }
 
@@ -281,12 +287,11 @@ impl CatalogApi {
             number: number.0,
             zone: zone.0.as_deref(),
         };
-        let version = match self.state.cache.catalog_get(&scope, &entry).await {
+        let version = match self.cache.catalog_get(&scope, &entry).await {
             Lookup::Hit(p) => return Ok(RawJson::new(p)),
             Lookup::Miss { version } => version,
         };
         let row = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 let zone_id = zone_id(tx, zone.0.as_deref()).await?;
@@ -297,10 +302,46 @@ impl CatalogApi {
             .await?
             .ok_or_else(|| ApiError::not_found("no such product"))?;
         let mut json = row.json;
-        if self.state.media.presigns() {
-            json = crate::media::api::presign_product(&self.state.media, &scope, &json).await?;
+        if self.media.presigns() {
+            json = presign_product(&self.media, &scope, &json).await?;
         }
-        self.state.cache.catalog_put(&scope, version, &entry, &json);
+        self.cache.catalog_put(&scope, version, &entry, &json);
         Ok(RawJson::new(json))
     }
+}
+
+/// Replaces the API media URLs of a storefront product (JSON from PostgreSQL) with presigned
+/// ones. Only when files are in S3.
+async fn presign_product(
+    store: &MediaStore,
+    scope: &TenantScope,
+    json: &str,
+) -> Result<String, ApiError> {
+    let mut product: StorefrontProduct = serde_json::from_str(json).map_err(ApiError::internal)?;
+    presign(store, scope, &mut product).await?;
+    serde_json::to_string(&product).map_err(ApiError::internal)
+}
+
+/// [`presign_product`] for every product of a storefront page.
+async fn presign_page(
+    store: &MediaStore,
+    scope: &TenantScope,
+    json: &str,
+) -> Result<String, ApiError> {
+    let mut page: ProductPage = serde_json::from_str(json).map_err(ApiError::internal)?;
+    for product in &mut page.items {
+        presign(store, scope, product).await?;
+    }
+    serde_json::to_string(&page).map_err(ApiError::internal)
+}
+
+async fn presign(
+    store: &MediaStore,
+    scope: &TenantScope,
+    product: &mut StorefrontProduct,
+) -> Result<(), crate::media::service::MediaError> {
+    for m in &mut product.media {
+        m.url = crate::media::service::public_url(store, scope, product.number, &m.name).await?;
+    }
+    Ok(())
 }

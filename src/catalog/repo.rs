@@ -360,7 +360,7 @@ pub async fn storefront_page(
         }
         Some(search) => {
             let stmt = stmt!(tx, "storefront_search.sql");
-            let pattern = format!("%{}%", escape_like(search));
+            let pattern = format!("%{}%", crate::db::escape_like(search));
             tx.query(
                 &stmt,
                 &[
@@ -392,18 +392,6 @@ pub async fn storefront_product(
         .as_ref()
         .map(storefront_item)
         .transpose()
-}
-
-/// Escapes LIKE wildcards so a search for `50%` means the characters.
-pub fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 pub struct CategoryName {

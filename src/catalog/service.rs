@@ -13,7 +13,7 @@ use crate::{
     db::{Db, DbError},
     error::{ApiError, FieldError},
     jobs::{self, JobKind},
-    tenants::TenantScope,
+    scope::TenantScope,
 };
 
 #[derive(Debug, thiserror::Error)]

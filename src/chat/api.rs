@@ -16,11 +16,12 @@ use super::{
     service::{self, ChatError},
 };
 use crate::{
-    api::{ApiTags, AppState},
+    api::ApiTags,
     error::{ApiError, FieldError},
-    identity::{Permission, StaffAuth},
+    identity::{Permission, extract::StaffAuth},
     payload::SignedJsonBody,
-    tenants::{Actor, StaffBrand, TenantScope},
+    scope::{Actor, TenantScope},
+    tenants::StaffBrand,
 };
 
 /// Meta's webhook body (see Meta's WhatsApp Cloud API webhook reference).
@@ -175,8 +176,10 @@ fn view(c: repo::ConversationRow) -> ConversationView {
     }
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct ChatApi {
-    pub state: AppState,
+    /// The assistant's service.
+    pub service: std::sync::Arc<super::service::Chat>,
 }
 
 impl ChatApi {
@@ -203,7 +206,7 @@ impl ChatApi {
         signature: Option<&str>,
         brand: Option<&TenantScope>,
     ) -> Result<Json<WebhookAck>, ApiError> {
-        let report = service::ingest(&self.state, body, signature, brand).await?;
+        let report = service::ingest(&self.service, body, signature, brand).await?;
         Ok(Json(WebhookAck {
             stored: report.stored as i64,
             duplicates: report.duplicates as i64,
@@ -240,8 +243,7 @@ impl ChatApi {
         #[oai(name = "hub.challenge")] challenge: Query<Option<String>>,
     ) -> Result<Challenge, ApiError> {
         let expected = self
-            .state
-            .chat
+            .service
             .config
             .verify_token
             .as_ref()
@@ -288,21 +290,20 @@ impl ChatApi {
         #[oai(name = "hub.challenge")] challenge: Query<Option<String>>,
     ) -> Result<Challenge, ApiError> {
         let scope = self
-            .state
+            .service
             .tenants
             .scope_for_slug(&brand.0, Actor::System)
             .await
             .map_err(ApiError::from)?;
         let settings = self
-            .state
+            .service
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::settings(tx).await.map_err(ApiError::from)
             })
             .await?;
         let expected = settings.and_then(|s| s.verify_token).or_else(|| {
-            self.state
-                .chat
+            self.service
                 .config
                 .verify_token
                 .as_ref()
@@ -331,7 +332,7 @@ impl ChatApi {
         body: SignedJsonBody<WhatsAppWebhook>,
     ) -> Result<Json<WebhookAck>, ApiError> {
         let scope = self
-            .state
+            .service
             .tenants
             .scope_for_slug(&brand.0, Actor::System)
             .await
@@ -356,7 +357,7 @@ impl ChatApi {
     ) -> Result<Json<ChatSettingsView>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::ChatSettings)?;
         let s = self
-            .state
+            .service
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::settings(tx).await.map_err(ApiError::from)
@@ -445,7 +446,7 @@ impl ChatApi {
             verify_token: opt(b.verify_token),
         };
         let s = self
-            .state
+            .service
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::upsert_settings(tx, &patch)
@@ -481,7 +482,7 @@ impl ChatApi {
     ) -> Result<Json<Vec<ConversationView>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::ChatRead)?;
         let rows = self
-            .state
+            .service
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::conversations(tx, 200).await.map_err(ApiError::from)
@@ -507,7 +508,7 @@ impl ChatApi {
     ) -> Result<Json<ConversationDetail>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::ChatRead)?;
         let (c, messages) = self
-            .state
+            .service
             .db
             .tenant_tx(&scope, async |tx| {
                 let c = repo::conversation(tx, id.0)
@@ -554,7 +555,7 @@ impl ChatApi {
         body: Json<StaffReplyRequest>,
     ) -> Result<Done, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::ChatReply)?;
-        service::staff_reply(&self.state, &scope, id.0, &body.0.text)
+        service::staff_reply(&self.service, &scope, id.0, &body.0.text)
             .await
             .map_err(ApiError::from)?;
         Ok(Done::Done)
@@ -577,7 +578,7 @@ impl ChatApi {
     ) -> Result<Done, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::ChatReply)?;
         let changed = self
-            .state
+            .service
             .db
             .tenant_tx(&scope, async |tx| {
                 let n = repo::set_state(tx, id.0, "bot").await?;

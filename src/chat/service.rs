@@ -11,7 +11,7 @@ use std::{
 };
 
 use chrono::{DateTime, Duration, Utc};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use uuid::Uuid;
 
 use super::{
@@ -22,37 +22,23 @@ use super::{
     reply::{self, ProductFact},
     repo, signature,
 };
+pub use crate::config::{ChatConfig, LlmSettings};
 use crate::{
-    api::AppState,
     db::DbError,
     error::ApiError,
     jobs::{self, JobError, JobKind},
+    scope::{Actor, TenantScope},
     search::{ProductDoc, VectorIndex},
-    tenants::{Actor, TenantScope},
 };
 
-/// An OpenAI-compatible chat API for replies.
-#[derive(Clone, Debug)]
-pub struct LlmSettings {
-    pub base_url: String,
-    pub model: String,
-    pub api_key: Option<SecretString>,
-}
-
-/// Deployment-wide assistant configuration (secrets are redacted in `Debug`).
-#[derive(Clone, Default, Debug)]
-pub struct ChatConfig {
-    /// Meta app secret for `X-Hub-Signature-256` (a brand may override it).
-    pub app_secret: Option<SecretString>,
-    /// The webhook verify token for the `hub.challenge` handshake (a brand may override it).
-    pub verify_token: Option<SecretString>,
-    pub graph_base_url: String,
-    pub graph_version: String,
-    pub llm: Option<LlmSettings>,
-}
-
-/// The assistant's runtime: clients, the product index, counters.
+/// The assistant's service: clients, the product index, counters, and the pool and brand
+/// lookups its webhook intake, reply jobs, re-indexing and support console use. Built by the
+/// composition root (`startup.rs`) or a CLI command.
 pub struct Chat {
+    /// The API role's pool.
+    pub db: crate::db::Db,
+    /// Brand lookups (webhooks and jobs name brands by id).
+    pub tenants: crate::tenants::TenantResolver,
     pub config: ChatConfig,
     pub graph: GraphClient,
     pub llm: LlmClient,
@@ -62,13 +48,20 @@ pub struct Chat {
 }
 
 impl Chat {
-    pub fn new(config: ChatConfig, index: Arc<dyn VectorIndex>) -> anyhow::Result<Self> {
+    pub fn new(
+        config: ChatConfig,
+        index: Arc<dyn VectorIndex>,
+        db: crate::db::Db,
+        tenants: crate::tenants::TenantResolver,
+    ) -> anyhow::Result<Self> {
         let graph = GraphClient::new(super::graph::GraphConfig {
             base_url: config.graph_base_url.clone(),
             api_version: config.graph_version.clone(),
             ..Default::default()
         })?;
         Ok(Self {
+            db,
+            tenants,
             config,
             graph,
             llm: LlmClient::new(std::time::Duration::from_secs(30))?,
@@ -133,12 +126,12 @@ fn at(ts: i64) -> DateTime<Utc> {
 /// `only_brand`: the brand-specific endpoint, whose events for other brands' numbers are
 /// ignored.
 pub async fn ingest(
-    state: &AppState,
+    state: &Chat,
     body: &[u8],
     signature_header: Option<&str>,
     only_brand: Option<&TenantScope>,
 ) -> Result<IngestReport, ChatError> {
-    let chat = &state.chat;
+    let chat = state;
     // The secret first: a brand's override, or the deployment's.
     let secret: Option<String> = match only_brand {
         Some(scope) => state
@@ -272,13 +265,12 @@ fn graph_job_error(e: GraphError) -> JobError {
 
 /// The retrieved products' facts, in retrieval order.
 async fn facts(
-    state: &AppState,
+    state: &Chat,
     scope: &TenantScope,
     text: &str,
     lang: &str,
 ) -> Result<Vec<ProductFact>, JobError> {
     let hits = state
-        .chat
         .index
         .search(scope, text, lang, reply::MAX_PRODUCTS)
         .await
@@ -306,12 +298,8 @@ async fn facts(
 }
 
 /// The reply job: answers one inbound message, once.
-pub async fn reply(
-    state: &AppState,
-    scope: &TenantScope,
-    message_id: Uuid,
-) -> Result<(), JobError> {
-    let chat = &state.chat;
+pub async fn reply(state: &Chat, scope: &TenantScope, message_id: Uuid) -> Result<(), JobError> {
+    let chat = state;
     let (context, settings, history) = state
         .db
         .tenant_tx(scope, async |tx| {
@@ -488,7 +476,7 @@ pub async fn reply(
 
 /// A staff member's reply: same number, same window rule; the conversation becomes human.
 pub async fn staff_reply(
-    state: &AppState,
+    state: &Chat,
     scope: &TenantScope,
     conversation_id: Uuid,
     text: &str,
@@ -521,7 +509,6 @@ pub async fn staff_reply(
         ));
     };
     match state
-        .chat
         .graph
         .send_text(&number, &token, &conversation.wa_id, text.trim())
         .await
@@ -550,7 +537,7 @@ pub async fn staff_reply(
 
 /// Re-indexes products of the scope's brand (`None`: every product, after clearing).
 pub async fn reindex(
-    state: &AppState,
+    state: &Chat,
     scope: &TenantScope,
     products: Option<&[Uuid]>,
 ) -> Result<usize, JobError> {
@@ -558,7 +545,7 @@ pub async fn reindex(
         .db
         .tenant_tx(scope, async |tx| repo::product_docs(tx, products).await)
         .await?;
-    let index = &state.chat.index;
+    let index = &state.index;
     if products.is_none() {
         index
             .clear(scope)

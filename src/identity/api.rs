@@ -5,11 +5,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{StaffAuth, service};
-use crate::{
-    api::{ApiTags, AppState},
-    error::ApiError,
-};
+use super::{extract::StaffAuth, service};
+use crate::{api::ApiTags, error::ApiError};
 
 #[derive(Object)]
 #[oai(rename = "LoginRequest")]
@@ -64,8 +61,12 @@ pub enum LogoutResponse {
     Revoked,
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct AuthApi {
-    pub state: AppState,
+    /// The API role's pool: every data access goes through its tenant transaction.
+    pub db: crate::db::Db,
+    /// Token lifetime and login throttling.
+    pub auth: crate::config::AuthSettings,
 }
 
 #[OpenApi]
@@ -84,8 +85,8 @@ impl AuthApi {
     async fn login(&self, body: Json<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
         let body = body.0;
         let session = service::login(
-            &self.state.db,
-            &self.state.auth,
+            &self.db,
+            &self.auth,
             &body.email,
             SecretString::from(body.password),
         )
@@ -105,7 +106,7 @@ impl AuthApi {
         tag = "ApiTags::Auth"
     )]
     async fn logout(&self, auth: StaffAuth) -> Result<LogoutResponse, ApiError> {
-        service::logout(&self.state.db, &auth.0).await?;
+        service::logout(&self.db, &auth.0).await?;
         Ok(LogoutResponse::Revoked)
     }
 
@@ -119,7 +120,7 @@ impl AuthApi {
     )]
     async fn me(&self, auth: StaffAuth) -> Result<Json<Me>, ApiError> {
         let staff = auth.0;
-        let brands = service::brands_of(&self.state.db, &staff).await?;
+        let brands = service::brands_of(&self.db, &staff).await?;
         Ok(Json(Me {
             user: StaffUser {
                 id: staff.user_id,

@@ -4,7 +4,7 @@ use poem::Request;
 use poem_openapi::{SecurityScheme, auth::Bearer};
 
 use super::{Staff, service, token};
-use crate::{api::AppState, error::ApiError};
+use crate::{db::Db, error::ApiError};
 
 /// A staff member authenticated by `Authorization: Bearer <token>` (from `POST
 /// /v1/auth/login`). Expired, revoked and unknown tokens are 401.
@@ -18,13 +18,16 @@ use crate::{api::AppState, error::ApiError};
 pub struct StaffAuth(pub Staff);
 
 async fn check_staff_token(req: &Request, bearer: Bearer) -> poem::Result<Staff> {
-    let state = req
-        .data::<AppState>()
-        .expect("AppState is added to every request in startup.rs");
+    let Some(db) = req.data::<Db>() else {
+        // Composition error, not a client's: startup.rs adds the pool to every request.
+        return Err(
+            ApiError::internal(anyhow::anyhow!("the pool is not in the request data")).into(),
+        );
+    };
     if !token::looks_valid(&bearer.token) {
         return Err(ApiError::unauthorized("invalid or expired token").into());
     }
-    let staff = service::authenticate(&state.db, &bearer.token)
+    let staff = service::authenticate(db, &bearer.token)
         .await
         .map_err(ApiError::from)?;
     tracing::Span::current().record("enduser.id", tracing::field::display(staff.user_id));

@@ -7,7 +7,7 @@
 //! tenant transaction requires: without passing the check there is no way to the data.
 
 pub mod api;
-mod extract;
+pub mod extract;
 pub mod password;
 pub(crate) mod repo;
 mod roles;
@@ -18,13 +18,13 @@ pub mod token;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-pub use extract::StaffAuth;
 pub use roles::{Permission, Role, matrix_markdown};
 use uuid::Uuid;
 
 use crate::{
     error::ApiError,
-    tenants::{Actor, StaffBrand, Tenant, TenantScope},
+    scope::{Actor, Tenant, TenantScope},
+    tenants::StaffBrand,
 };
 
 /// A signed-in staff member, as loaded from a live token.

@@ -1,29 +1,20 @@
 //! Identity rules: login with throttling, token checks, logout, the caller's brands, and staff
 //! management inside a brand.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
+
+pub use crate::config::AuthSettings;
 
 use super::{Role, Staff, password, repo, token};
 use crate::{
     audit,
     db::{Db, DbError},
     error::{ApiError, FieldError},
-    tenants::{Actor, TenantScope},
+    scope::{Actor, TenantScope},
 };
-
-/// Login and token settings (validated in `config`).
-#[derive(Debug, Clone)]
-pub struct AuthSettings {
-    pub token_ttl: Duration,
-    /// Failed logins per email within `throttle_window` before it is locked for a window.
-    pub max_failures: u32,
-    pub throttle_window: Duration,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {

@@ -5,12 +5,8 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Jso
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{Permission, Role, StaffAuth, service};
-use crate::{
-    api::{ApiTags, AppState},
-    error::ApiError,
-    tenants::StaffBrand,
-};
+use super::{Permission, Role, extract::StaffAuth, service};
+use crate::{api::ApiTags, error::ApiError, tenants::StaffBrand};
 
 /// A role that can be given in a brand (the owner is not a membership).
 #[derive(Debug, Clone, Copy, Enum)]
@@ -89,8 +85,10 @@ pub enum NoContent {
     Done,
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct StaffApi {
-    pub state: AppState,
+    /// The API role's pool: every data access goes through its tenant transaction.
+    pub db: crate::db::Db,
 }
 
 #[OpenApi]
@@ -110,7 +108,7 @@ impl StaffApi {
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
     ) -> Result<Json<Vec<StaffMember>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StaffManage)?;
-        let members = service::list_members(&self.state.db, &scope).await?;
+        let members = service::list_members(&self.db, &scope).await?;
         Ok(Json(members.into_iter().map(Into::into).collect()))
     }
 
@@ -133,7 +131,7 @@ impl StaffApi {
         let scope = auth.0.authorize(&brand, Permission::StaffManage)?;
         let body = body.0;
         let (member, created) = service::add_member(
-            &self.state.db,
+            &self.db,
             &scope,
             service::NewMember {
                 email: body.email,
@@ -167,7 +165,7 @@ impl StaffApi {
         body: Json<ChangeStaffRoleRequest>,
     ) -> Result<NoContent, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StaffManage)?;
-        service::change_role(&self.state.db, &scope, user_id.0, body.0.role.into()).await?;
+        service::change_role(&self.db, &scope, user_id.0, body.0.role.into()).await?;
         Ok(NoContent::Done)
     }
 
@@ -188,7 +186,7 @@ impl StaffApi {
         user_id: Path<Uuid>,
     ) -> Result<NoContent, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StaffManage)?;
-        service::remove_member(&self.state.db, &scope, user_id.0).await?;
+        service::remove_member(&self.db, &scope, user_id.0).await?;
         Ok(NoContent::Done)
     }
 }

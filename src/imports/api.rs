@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use super::{format::RowError, job, repo::ImportRecord, service::Summary};
 use crate::{
-    api::{ApiTags, AppState},
+    api::ApiTags,
     error::ApiError,
-    identity::{Permission, StaffAuth},
+    identity::{Permission, extract::StaffAuth},
     payload::DeferredMultipart,
     tenants::StaffBrand,
 };
@@ -153,8 +153,10 @@ pub enum ImportAccepted {
     Accepted(Json<ImportView>),
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct ImportsApi {
-    pub state: AppState,
+    /// The pool, storage and limits imports use.
+    pub imports: super::job::ImportService,
 }
 
 #[OpenApi]
@@ -180,13 +182,13 @@ impl ImportsApi {
     ) -> Result<ImportAccepted, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::ImportsManage)?;
         let upload = body.parse().await?;
-        if upload.file.size() > self.state.import_max_bytes {
-            return Err(ApiError::payload_too_large(self.state.import_max_bytes));
+        if upload.file.size() > self.imports.import_max_bytes {
+            return Err(ApiError::payload_too_large(self.imports.import_max_bytes));
         }
         let file_name = upload.file.file_name().map(str::to_owned);
         let bytes = upload.file.into_vec().await.map_err(ApiError::internal)?;
         let record = job::submit(
-            &self.state,
+            &self.imports,
             &scope,
             file_name.as_deref(),
             bytes.into(),
@@ -214,7 +216,7 @@ impl ImportsApi {
         id: Path<Uuid>,
     ) -> Result<Json<ImportView>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::ImportsManage)?;
-        let record = job::get(&self.state.db, &scope, id.0)
+        let record = job::get(&self.imports.db, &scope, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("no such import"))?;
         Ok(Json(record.into()))

@@ -8,12 +8,7 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::service::{self, ImportOptions, Outcome, Progress, Report};
-use crate::{
-    cache::Cache,
-    config::Config,
-    db::Db,
-    tenants::{Actor, TenantResolver},
-};
+use crate::{cache::Cache, config::Config, db::Db, scope::Actor, tenants::TenantResolver};
 
 /// The most problems printed; the count is always complete.
 const PRINTED_ERRORS: usize = 200;
@@ -50,7 +45,7 @@ pub async fn import_products(
     dry_run: bool,
 ) -> anyhow::Result<bool> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let db = Db::new(&config.db)?;
+    let db = Db::connect(&config.db).await?;
     let tenants = TenantResolver::new(db.clone(), config.tenant_cache_ttl);
     let scope = tenants
         .scope_for_slug(brand, Actor::System)

@@ -26,13 +26,12 @@ use super::{
     service::{self, ImportError, ImportOptions, Outcome, Progress},
 };
 use crate::{
-    api::AppState,
     audit,
     db::{Db, DbError},
     error::ApiError,
     jobs::{self, JobError, JobKind},
     media::{ObjectKey, StorageError},
-    tenants::TenantScope,
+    scope::TenantScope,
 };
 
 /// Errors kept in an import's report (the count is always complete).
@@ -77,9 +76,20 @@ fn display_name(raw: Option<&str>) -> String {
     }
 }
 
+/// What import jobs use: the pool, brand-keyed object storage, the storefront cache (an applied
+/// import changes the catalog) and the upload size limit. Built by the composition root.
+#[derive(Clone)]
+pub struct ImportService {
+    pub db: crate::db::Db,
+    pub media: crate::media::MediaStore,
+    pub cache: crate::cache::Cache,
+    /// The largest CSV file an import may be (`IMPORT_MAX_BYTES`).
+    pub import_max_bytes: usize,
+}
+
 /// Stores an uploaded file and queues its import; returns the new record.
 pub async fn submit(
-    state: &AppState,
+    state: &ImportService,
     scope: &TenantScope,
     file_name: Option<&str>,
     bytes: Bytes,
@@ -254,7 +264,7 @@ impl Reporter {
 /// The `import_products` job: runs the import `id` of the scope's brand and records its
 /// outcome. `last_attempt`: a failure now is final, so the import is marked failed.
 pub async fn run(
-    state: &AppState,
+    state: &ImportService,
     scope: &TenantScope,
     id: Uuid,
     last_attempt: bool,
@@ -348,7 +358,12 @@ pub async fn run(
     Ok(())
 }
 
-async fn fail(state: &AppState, scope: &TenantScope, id: Uuid, why: &str) -> Result<(), JobError> {
+async fn fail(
+    state: &ImportService,
+    scope: &TenantScope,
+    id: Uuid,
+    why: &str,
+) -> Result<(), JobError> {
     let finish = repo::Finish {
         state: "failed",
         counters: Counters::default(),

@@ -35,7 +35,7 @@ use crate::{
     },
     chat::reply::currency_exponent,
     db::{Db, DbError, Retryable, Tx},
-    tenants::TenantScope,
+    scope::TenantScope,
 };
 
 /// Products written per round of set-based statements (progress is reported per round)...

@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use super::{repo, service};
 use crate::{
-    api::{ApiTags, AppState},
+    api::ApiTags,
     error::ApiError,
-    identity::{Permission, StaffAuth},
+    identity::{Permission, extract::StaffAuth},
     tenants::StaffBrand,
 };
 
@@ -162,8 +162,12 @@ pub enum Done {
     Done,
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct InventoryApi {
-    pub state: AppState,
+    /// The API role's pool: every data access goes through its tenant transaction.
+    pub db: crate::db::Db,
+    /// The brand-keyed storefront cache (invalidated after catalog and stock writes).
+    pub cache: crate::cache::Cache,
 }
 
 #[OpenApi]
@@ -184,7 +188,6 @@ impl InventoryApi {
     ) -> Result<Json<Vec<Zone>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StockRead)?;
         let zones = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::list_zones(tx).await.map_err(ApiError::from)
@@ -210,7 +213,7 @@ impl InventoryApi {
         let actor = auth.0.authorize_company(Permission::ZonesManage)?;
         let b = body.0;
         let id = service::create_zone(
-            &self.state.db,
+            &self.db,
             &actor,
             &repo::NewZone {
                 code: &b.code,
@@ -251,7 +254,7 @@ impl InventoryApi {
         let actor = auth.0.authorize_company(Permission::ZonesManage)?;
         let b = body.0;
         service::update_zone(
-            &self.state.db,
+            &self.db,
             &actor,
             &code.0,
             &repo::ZoneUpdate {
@@ -283,16 +286,8 @@ impl InventoryApi {
     ) -> Result<Json<StockLevel>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StockWrite)?;
         let b = body.0;
-        let row = service::receive(
-            &self.state.db,
-            &scope,
-            &b.sku,
-            &b.zone,
-            b.quantity,
-            b.reason,
-        )
-        .await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        let row = service::receive(&self.db, &scope, &b.sku, &b.zone, b.quantity, b.reason).await?;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(Json(StockLevel {
             sku: b.sku,
             zone: b.zone,
@@ -318,9 +313,8 @@ impl InventoryApi {
     ) -> Result<Json<StockLevel>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StockWrite)?;
         let b = body.0;
-        let row =
-            service::adjust(&self.state.db, &scope, &b.sku, &b.zone, b.delta, b.reason).await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        let row = service::adjust(&self.db, &scope, &b.sku, &b.zone, b.delta, b.reason).await?;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(Json(StockLevel {
             sku: b.sku,
             zone: b.zone,
@@ -347,7 +341,7 @@ impl InventoryApi {
         let scope = auth.0.authorize(&brand, Permission::StockWrite)?;
         let b = body.0;
         let (from, to) = service::transfer(
-            &self.state.db,
+            &self.db,
             &scope,
             &b.sku,
             &b.from_zone,
@@ -355,7 +349,7 @@ impl InventoryApi {
             b.quantity,
         )
         .await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(Json(TransferResult {
             from: StockLevel {
                 sku: b.sku.clone(),
@@ -392,7 +386,6 @@ impl InventoryApi {
         let scope = auth.0.authorize(&brand, Permission::StockRead)?;
         let limit = i64::from(limit.0.unwrap_or(200));
         let rows = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::stock_list(tx, zone.0.as_deref(), sku.0.as_deref(), limit)
@@ -430,7 +423,6 @@ impl InventoryApi {
     ) -> Result<Json<Vec<LowStockItem>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StockRead)?;
         let rows = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::low_stock(tx, 500).await.map_err(ApiError::from)
@@ -467,7 +459,6 @@ impl InventoryApi {
         let scope = auth.0.authorize(&brand, Permission::StockRead)?;
         let limit = i64::from(limit.0.unwrap_or(200));
         let rows = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::movements_for_sku(tx, &sku.0, limit)

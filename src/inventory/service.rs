@@ -11,7 +11,7 @@ use crate::{
     audit, catalog,
     db::{Db, DbError, Tx},
     error::{ApiError, FieldError},
-    tenants::{Actor, TenantScope},
+    scope::{Actor, TenantScope},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -314,4 +314,13 @@ pub async fn update_zone(
         Ok(())
     })
     .await
+}
+
+/// The id of the active zone with this code, if there is one (zones are shared by every brand;
+/// the storefront and checkout name them by code). Runs in the caller's transaction.
+pub async fn active_zone(tx: &Tx<'_>, code: &str) -> Result<Option<Uuid>, DbError> {
+    Ok(repo::zone_by_code(tx, code)
+        .await?
+        .filter(|z| z.is_active)
+        .map(|z| z.id))
 }

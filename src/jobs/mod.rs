@@ -14,10 +14,11 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+pub use crate::config::WorkerSettings;
 use crate::{
-    api::AppState,
-    db::{DbError, Tx},
-    tenants::{Actor, TenantError},
+    db::{Db, DbError, Tx},
+    scope::{Actor, TenantScope},
+    tenants::{TenantError, TenantResolver},
 };
 
 /// Kinds of work, and the ref each names.
@@ -111,21 +112,12 @@ pub struct Claimed {
     pub max_attempts: i32,
 }
 
-/// Worker settings.
-#[derive(Debug, Clone)]
-pub struct WorkerSettings {
-    pub enabled: bool,
-    pub poll: Duration,
-    pub batch: i64,
-    pub claim: Duration,
-}
-
 /// The delay before retry number `attempt` (1-based): 2^attempt seconds, capped at 10 minutes.
 pub fn backoff(attempt: i32) -> Duration {
     Duration::from_secs(2u64.saturating_pow(attempt.clamp(1, 20) as u32).min(600))
 }
 
-async fn claim(state: &AppState, settings: &WorkerSettings) -> Result<Vec<Claimed>, DbError> {
+async fn claim(state: &Queue, settings: &WorkerSettings) -> Result<Vec<Claimed>, DbError> {
     state
         .db
         .global_tx(&Actor::System, async |tx| {
@@ -150,7 +142,7 @@ async fn claim(state: &AppState, settings: &WorkerSettings) -> Result<Vec<Claime
 }
 
 async fn finish(
-    state: &AppState,
+    state: &Queue,
     job: &Claimed,
     outcome: &Result<(), JobError>,
 ) -> Result<(), DbError> {
@@ -181,8 +173,43 @@ async fn finish(
         .await
 }
 
+/// Runs one claimed job in its brand's scope. The queue knows no domain: the composition root
+/// (`startup.rs`) implements this and calls the domain service each kind names. Handlers must be
+/// idempotent (a job may run again after a lapsed claim).
+#[async_trait::async_trait]
+pub trait Handler: Send + Sync {
+    /// Runs `job`, whose kind has been parsed, for the brand of `scope`.
+    async fn run(&self, kind: JobKind, scope: &TenantScope, job: &Claimed) -> Result<(), JobError>;
+}
+
+impl Claimed {
+    /// The job's ref as an id (most kinds name a row); a ref that is not one is permanent.
+    pub fn ref_id(&self) -> Result<Uuid, JobError> {
+        self.reference
+            .parse()
+            .map_err(|_| JobError::Permanent("the ref is not an id".into()))
+    }
+
+    /// True when this attempt is the last before the job is parked.
+    pub fn is_last_attempt(&self) -> bool {
+        self.attempts >= self.max_attempts
+    }
+}
+
+/// What the queue itself needs: the pool (claims, outcomes) and brand lookups (each job runs in
+/// a scope for the brand it names).
+#[derive(Clone)]
+pub struct Queue {
+    pub db: Db,
+    pub tenants: TenantResolver,
+}
+
 /// Runs one job's handler in its brand's scope.
-async fn run_job(state: &AppState, job: &Claimed) -> Result<(), JobError> {
+async fn run_job<H: Handler + ?Sized>(
+    state: &Queue,
+    handler: &H,
+    job: &Claimed,
+) -> Result<(), JobError> {
     let Some(kind) = JobKind::parse(&job.kind) else {
         return Err(JobError::Permanent(format!(
             "unknown job kind {:?}",
@@ -193,33 +220,20 @@ async fn run_job(state: &AppState, job: &Claimed) -> Result<(), JobError> {
         .tenants
         .scope_for_id(job.tenant_id, Actor::System)
         .await?;
-    let id = || -> Result<Uuid, JobError> {
-        job.reference
-            .parse()
-            .map_err(|_| JobError::Permanent("the ref is not an id".into()))
-    };
-    match kind {
-        JobKind::ExpireOrder => crate::orders::lifecycle::expire_order(state, &scope, id()?).await,
-        JobKind::ChatReply => crate::chat::service::reply(state, &scope, id()?).await,
-        JobKind::ReindexProduct => crate::chat::service::reindex(state, &scope, Some(&[id()?]))
-            .await
-            .map(|_| ()),
-        JobKind::ReindexBrand => crate::chat::service::reindex(state, &scope, None)
-            .await
-            .map(|_| ()),
-        JobKind::ImportProducts => {
-            crate::imports::job::run(state, &scope, id()?, job.attempts >= job.max_attempts).await
-        }
-    }
+    handler.run(kind, &scope, job).await
 }
 
 /// Claims and runs one batch of due jobs; returns how many ran. Several callers may run this
 /// at once (tests do, to prove a job runs once).
-pub async fn run_due(state: &AppState, settings: &WorkerSettings) -> Result<usize, DbError> {
+pub async fn run_due<H: Handler + ?Sized>(
+    state: &Queue,
+    handler: &H,
+    settings: &WorkerSettings,
+) -> Result<usize, DbError> {
     let jobs = claim(state, settings).await?;
     for job in &jobs {
         let span = tracing::info_span!("job", job.id = job.id, job.kind = %job.kind, tenant.id = %job.tenant_id);
-        let outcome = tracing::Instrument::instrument(run_job(state, job), span).await;
+        let outcome = tracing::Instrument::instrument(run_job(state, handler, job), span).await;
         if let Err(e) = &outcome {
             tracing::warn!(job.id = job.id, job.kind = %job.kind, error = %e, "job attempt failed");
         }
@@ -229,11 +243,16 @@ pub async fn run_due(state: &AppState, settings: &WorkerSettings) -> Result<usiz
 }
 
 /// The worker loop: polls for due jobs until `shutdown`, finishing the job in hand first.
-pub async fn run_worker(state: AppState, settings: WorkerSettings, shutdown: CancellationToken) {
+pub async fn run_worker(
+    state: Queue,
+    handler: std::sync::Arc<dyn Handler>,
+    settings: WorkerSettings,
+    shutdown: CancellationToken,
+) {
     {
         let mut since_purge = Duration::ZERO;
         loop {
-            let ran = match run_due(&state, &settings).await {
+            let ran = match run_due(&state, &*handler, &settings).await {
                 Ok(n) => n,
                 Err(e) => {
                     tracing::warn!(error = %e, "job worker could not claim jobs");
@@ -275,32 +294,26 @@ pub struct ParkedJob {
     pub parked_at: DateTime<Utc>,
 }
 
-pub async fn parked(
-    state: &AppState,
-    actor: &Actor,
-    limit: i64,
-) -> Result<Vec<ParkedJob>, DbError> {
-    state
-        .db
-        .global_tx(actor, async |tx| {
-            let stmt = tx.prepare_cached(include_str!("sql/parked.sql")).await?;
-            tx.query(&stmt, &[&limit])
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok(ParkedJob {
-                        id: r.try_get("id")?,
-                        brand: r.try_get("slug")?,
-                        kind: r.try_get("kind")?,
-                        reference: r.try_get("ref")?,
-                        attempts: r.try_get("attempts")?,
-                        last_error: r.try_get("last_error")?,
-                        parked_at: r.try_get("updated_at")?,
-                    })
+pub async fn parked(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<ParkedJob>, DbError> {
+    db.global_tx(actor, async |tx| {
+        let stmt = tx.prepare_cached(include_str!("sql/parked.sql")).await?;
+        tx.query(&stmt, &[&limit])
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ParkedJob {
+                    id: r.try_get("id")?,
+                    brand: r.try_get("slug")?,
+                    kind: r.try_get("kind")?,
+                    reference: r.try_get("ref")?,
+                    attempts: r.try_get("attempts")?,
+                    last_error: r.try_get("last_error")?,
+                    parked_at: r.try_get("updated_at")?,
                 })
-                .collect()
-        })
-        .await
+            })
+            .collect()
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -12,15 +12,16 @@ use poem_openapi::{
 
 use super::{
     repo::MediaRow,
-    service::{self, MAX_IMAGE_BYTES, MediaError},
-    store::{MediaName, MediaStore, ObjectKey},
+    service::{self, MAX_IMAGE_BYTES, MediaError, public_url},
+    store::MediaStore,
 };
 use crate::{
-    api::{ApiTags, AppState},
+    api::ApiTags,
     error::ApiError,
-    identity::{Permission, StaffAuth},
+    identity::{Permission, extract::StaffAuth},
     payload::DeferredMultipart,
-    tenants::{StaffBrand, Storefront, TenantScope},
+    scope::TenantScope,
+    tenants::{StaffBrand, Storefront},
 };
 
 /// An image of a product.
@@ -109,61 +110,6 @@ pub enum MediaFile {
 /// may cache for an hour and revalidate cheaply after.
 const IMAGE_CACHE_CONTROL: &str = "public, max-age=3600";
 
-/// The URL the storefront uses for an image: presigned on S3, served by the API otherwise.
-pub async fn public_url(
-    store: &MediaStore,
-    scope: &TenantScope,
-    number: i32,
-    name: &str,
-) -> Result<String, MediaError> {
-    if store.presigns() {
-        let name = MediaName::stored(name)?;
-        let key = ObjectKey::product_media(scope, number, &name);
-        if let Some(url) = store.presigned_get(scope, &key).await? {
-            return Ok(url);
-        }
-    }
-    Ok(format!("/v1/storefront/media/{number}/{name}"))
-}
-
-/// Replaces the API media URLs of a storefront product (JSON from PostgreSQL) with presigned
-/// ones. Only when files are in S3.
-pub async fn presign_product(
-    store: &MediaStore,
-    scope: &TenantScope,
-    json: &str,
-) -> Result<String, ApiError> {
-    let mut product: crate::catalog::api::StorefrontProduct =
-        serde_json::from_str(json).map_err(ApiError::internal)?;
-    presign(store, scope, &mut product).await?;
-    serde_json::to_string(&product).map_err(ApiError::internal)
-}
-
-/// [`presign_product`] for every product of a storefront page.
-pub async fn presign_page(
-    store: &MediaStore,
-    scope: &TenantScope,
-    json: &str,
-) -> Result<String, ApiError> {
-    let mut page: crate::catalog::api::ProductPage =
-        serde_json::from_str(json).map_err(ApiError::internal)?;
-    for product in &mut page.items {
-        presign(store, scope, product).await?;
-    }
-    serde_json::to_string(&page).map_err(ApiError::internal)
-}
-
-async fn presign(
-    store: &MediaStore,
-    scope: &TenantScope,
-    product: &mut crate::catalog::api::StorefrontProduct,
-) -> Result<(), MediaError> {
-    for m in &mut product.media {
-        m.url = public_url(store, scope, product.number, &m.name).await?;
-    }
-    Ok(())
-}
-
 async fn product_media(
     store: &MediaStore,
     scope: &TenantScope,
@@ -181,8 +127,14 @@ async fn product_media(
     })
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct MediaApi {
-    pub state: AppState,
+    /// The API role's pool: every data access goes through its tenant transaction.
+    pub db: crate::db::Db,
+    /// The brand-keyed storefront cache (invalidated after catalog and stock writes).
+    pub cache: crate::cache::Cache,
+    /// Brand-keyed object storage.
+    pub media: crate::media::MediaStore,
 }
 
 #[OpenApi]
@@ -219,17 +171,17 @@ impl MediaApi {
             .ok_or_else(|| ApiError::invalid_field("name", "required (no file name was sent)"))?;
         let bytes = upload.file.into_vec().await.map_err(ApiError::internal)?;
         let row = service::upload(
-            &self.state.db,
-            &self.state.media,
+            &self.db,
+            &self.media,
             &scope,
             number.0,
             &raw_name,
             bytes.into(),
         )
         .await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(MediaCreated::Created(Json(
-            product_media(&self.state.media, &scope, number.0, row).await?,
+            product_media(&self.media, &scope, number.0, row).await?,
         )))
     }
 
@@ -250,10 +202,10 @@ impl MediaApi {
         number: Path<i32>,
     ) -> Result<Json<Vec<ProductMedia>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
-        let rows = service::list(&self.state.db, &scope, number.0).await?;
+        let rows = service::list(&self.db, &scope, number.0).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            out.push(product_media(&self.state.media, &scope, number.0, row).await?);
+            out.push(product_media(&self.media, &scope, number.0, row).await?);
         }
         Ok(Json(out))
     }
@@ -277,8 +229,8 @@ impl MediaApi {
         name: Path<String>,
     ) -> Result<MediaDeleted, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::MediaManage)?;
-        service::delete(&self.state.db, &self.state.media, &scope, number.0, &name.0).await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        service::delete(&self.db, &self.media, &scope, number.0, &name.0).await?;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(MediaDeleted::Deleted)
     }
 
@@ -308,8 +260,8 @@ impl MediaApi {
     ) -> Result<MediaFile, ApiError> {
         let scope = brand.0;
         let image = service::storefront_image(
-            &self.state.db,
-            &self.state.media,
+            &self.db,
+            &self.media,
             &scope,
             number.0,
             &name.0,

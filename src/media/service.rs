@@ -17,7 +17,7 @@ use crate::{
     audit,
     db::{Db, DbError},
     error::{ApiError, FieldError},
-    tenants::TenantScope,
+    scope::TenantScope,
 };
 
 /// The largest image accepted.
@@ -243,6 +243,23 @@ pub fn etag_matches(header: &str, sha256: &str) -> bool {
         .split(',')
         .map(str::trim)
         .any(|t| t == "*" || t.trim_start_matches("W/").trim_matches('"') == sha256)
+}
+
+/// The URL the storefront uses for an image: presigned on S3, served by the API otherwise.
+pub async fn public_url(
+    store: &MediaStore,
+    scope: &TenantScope,
+    number: i32,
+    name: &str,
+) -> Result<String, MediaError> {
+    if store.presigns() {
+        let name = MediaName::stored(name)?;
+        let key = ObjectKey::product_media(scope, number, &name);
+        if let Some(url) = store.presigned_get(scope, &key).await? {
+            return Ok(url);
+        }
+    }
+    Ok(format!("/v1/storefront/media/{number}/{name}"))
 }
 
 #[cfg(test)]

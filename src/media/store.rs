@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 use crate::{
     config::{StorageBackend, StorageSettings},
-    tenants::TenantScope,
+    scope::TenantScope,
 };
 
 /// Why a storage operation was refused or failed.

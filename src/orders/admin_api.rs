@@ -16,9 +16,9 @@ use super::{
     repo,
 };
 use crate::{
-    api::{ApiTags, AppState},
+    api::ApiTags,
     error::ApiError,
-    identity::{Permission, StaffAuth},
+    identity::{Permission, extract::StaffAuth},
     jobs,
     tenants::StaffBrand,
 };
@@ -107,8 +107,12 @@ pub struct ParkedJobView {
     pub parked_at: DateTime<Utc>,
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct OrdersAdminApi {
-    pub state: AppState,
+    /// The API role's pool: every data access goes through its tenant transaction.
+    pub db: crate::db::Db,
+    /// The brand-keyed storefront cache (invalidated after catalog and stock writes).
+    pub cache: crate::cache::Cache,
 }
 
 #[OpenApi]
@@ -147,7 +151,6 @@ impl OrdersAdminApi {
             .as_deref()
             .map(crate::identity::service::normalise_email);
         let mut rows = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::orders_list(
@@ -203,8 +206,7 @@ impl OrdersAdminApi {
         number: Path<i32>,
     ) -> Result<Json<Order>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::OrdersRead)?;
-        self.state
-            .db
+        self.db
             .tenant_tx(&scope, async |tx| {
                 load_order(tx, None, Some(number.0), true)
                     .await
@@ -233,13 +235,13 @@ impl OrdersAdminApi {
     ) -> Result<Json<MarkPaidResult>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::OrdersManage)?;
         let (outcome, order) = payment::confirm(
-            &self.state,
+            &self.db,
             &scope,
             OrderRef::Number(number.0),
             PaymentSource::Staff,
         )
         .await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(Json(MarkPaidResult {
             outcome: outcome.as_str().into(),
             order,
@@ -262,8 +264,8 @@ impl OrdersAdminApi {
         number: Path<i32>,
     ) -> Result<Json<Order>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::OrdersManage)?;
-        let order = lifecycle::cancel(&self.state, &scope, number.0).await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        let order = lifecycle::cancel(&self.db, &scope, number.0).await?;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(Json(order))
     }
 
@@ -283,7 +285,7 @@ impl OrdersAdminApi {
         number: Path<i32>,
     ) -> Result<Json<Order>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::Fulfilment)?;
-        Ok(Json(lifecycle::ship(&self.state, &scope, number.0).await?))
+        Ok(Json(lifecycle::ship(&self.db, &scope, number.0).await?))
     }
 
     /// What to pick for paid orders, per zone and SKU.
@@ -303,7 +305,6 @@ impl OrdersAdminApi {
     ) -> Result<Json<Vec<PickListItem>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::Fulfilment)?;
         let rows = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::pick_list(tx, zone.0.as_deref())
@@ -340,9 +341,8 @@ impl OrdersAdminApi {
         #[oai(validator(max_length = 200))] q: Query<Option<String>>,
     ) -> Result<Json<Vec<CustomerView>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CustomersRead)?;
-        let pattern = q.0.as_deref().map(crate::catalog::repo::escape_like);
+        let pattern = q.0.as_deref().map(crate::db::escape_like);
         let rows = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::customers_list(tx, pattern.as_deref(), 200)
@@ -382,7 +382,6 @@ impl OrdersAdminApi {
     ) -> Result<Json<BrandOrderSettings>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::BrandSettings)?;
         let (hold_minutes, secret) = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::brand_settings(tx).await.map_err(ApiError::from)
@@ -434,7 +433,6 @@ impl OrdersAdminApi {
             return Err(ApiError::invalid(errors));
         }
         let (hold_minutes, secret) = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::upsert_brand_settings(tx, b.hold_minutes, secret).await?;
@@ -465,7 +463,7 @@ impl OrdersAdminApi {
     )]
     async fn parked_jobs(&self, auth: StaffAuth) -> Result<Json<Vec<ParkedJobView>>, ApiError> {
         let actor = auth.0.authorize_company(Permission::JobsView)?;
-        let jobs = jobs::parked(&self.state, &actor, 200).await?;
+        let jobs = jobs::parked(&self.db, &actor, 200).await?;
         Ok(Json(
             jobs.into_iter()
                 .map(|j| ParkedJobView {

@@ -18,10 +18,11 @@ use super::{
     repo, token,
 };
 use crate::{
-    api::{ApiTags, AppState},
+    api::ApiTags,
     error::ApiError,
     payload::SignedJsonBody,
-    tenants::{Actor, StaffBrand, Storefront, TenantScope},
+    scope::{Actor, TenantScope},
+    tenants::{StaffBrand, Storefront},
 };
 
 #[derive(Object)]
@@ -97,8 +98,14 @@ pub struct PaymentCallbackResult {
     pub order_status: String,
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct OrdersApi {
-    pub state: AppState,
+    /// The API role's pool: every data access goes through its tenant transaction.
+    pub db: crate::db::Db,
+    /// The brand-keyed storefront cache (invalidated after catalog and stock writes).
+    pub cache: crate::cache::Cache,
+    /// Keys the storefront's order access tokens (`ORDER_TOKEN_SECRET`).
+    pub order_token_secret: secrecy::SecretSlice<u8>,
 }
 
 /// The scope a payment provider acts in: the request's brand, active or not (an order placed
@@ -164,13 +171,13 @@ impl OrdersApi {
             preferred_zone: b.preferred_zone,
         };
         let (order, replayed) =
-            checkout::checkout(&self.state, &scope, &idempotency_key.0, &input).await?;
+            checkout::checkout(&self.db, &scope, &idempotency_key.0, &input).await?;
         if !replayed {
             // Availability changed.
-            self.state.cache.invalidate_catalog(&scope).await;
+            self.cache.invalidate_catalog(&scope).await;
         }
         let response = CheckoutResponse {
-            access_token: token::issue(&self.state.order_token_secret, scope.tenant_id(), order.id),
+            access_token: token::issue(&self.order_token_secret, scope.tenant_id(), order.id),
             order,
         };
         Ok(if replayed {
@@ -196,7 +203,7 @@ impl OrdersApi {
     ) -> Result<Json<Order>, ApiError> {
         let scope = brand.0;
         if !token::verify(
-            &self.state.order_token_secret,
+            &self.order_token_secret,
             scope.tenant_id(),
             id.0,
             &order_token.0,
@@ -204,7 +211,6 @@ impl OrdersApi {
             return Err(ApiError::not_found("no such order"));
         }
         let order = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 load_order(tx, Some(id.0), None, false)
@@ -236,7 +242,6 @@ impl OrdersApi {
     ) -> Result<Json<PaymentCallbackResult>, ApiError> {
         let scope = provider_scope(&brand);
         let secret = self
-            .state
             .db
             .tenant_tx(&scope, async |tx| {
                 repo::brand_settings(tx).await.map_err(ApiError::from)
@@ -263,7 +268,7 @@ impl OrdersApi {
             return Err(ApiError::invalid_field("event_id", "1 to 200 characters"));
         }
         let (outcome, order) = payment::confirm(
-            &self.state,
+            &self.db,
             &scope,
             OrderRef::Id(event.order_id),
             PaymentSource::Provider {
@@ -273,7 +278,7 @@ impl OrdersApi {
             },
         )
         .await?;
-        self.state.cache.invalidate_catalog(&scope).await;
+        self.cache.invalidate_catalog(&scope).await;
         Ok(Json(PaymentCallbackResult {
             outcome: outcome.as_str().into(),
             order_status: order.status,

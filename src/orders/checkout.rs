@@ -21,12 +21,12 @@ use uuid::Uuid;
 
 use super::{Order, OrderError, load_order, repo};
 use crate::{
-    api::AppState,
+    db::Db,
     error::{FieldError, UnavailableItem},
     identity::service::normalise_email,
     inventory::{self, engine},
     jobs,
-    tenants::TenantScope,
+    scope::TenantScope,
 };
 
 pub const MAX_LINES: usize = 100;
@@ -115,7 +115,7 @@ fn validate(key: &str, input: &CheckoutInput) -> Vec<FieldError> {
 
 /// Places an order, or returns the one this Idempotency-Key already placed (`true`).
 pub async fn checkout(
-    state: &AppState,
+    db: &Db,
     scope: &TenantScope,
     key: &str,
     input: &CheckoutInput,
@@ -129,202 +129,200 @@ pub async fn checkout(
     let lock_key = format!("{}:{key}", scope.tenant_id());
     let currency = scope.tenant().currency.clone();
 
-    state
-        .db
-        .tenant_tx_retry(scope, || {
-            async |tx| {
-                repo::idempotency_lock(tx, &lock_key).await?;
-                if let Some((id, hash)) = repo::order_by_idempotency_key(tx, key).await? {
-                    if hash != request_hash {
-                        return Err(OrderError::IdempotencyMismatch);
-                    }
-                    let order = load_order(tx, Some(id), None, false)
-                        .await?
-                        .ok_or(OrderError::NotFound("no such order"))?;
-                    return Ok((order, true));
+    db.tenant_tx_retry(scope, || {
+        async |tx| {
+            repo::idempotency_lock(tx, &lock_key).await?;
+            if let Some((id, hash)) = repo::order_by_idempotency_key(tx, key).await? {
+                if hash != request_hash {
+                    return Err(OrderError::IdempotencyMismatch);
                 }
+                let order = load_order(tx, Some(id), None, false)
+                    .await?
+                    .ok_or(OrderError::NotFound("no such order"))?;
+                return Ok((order, true));
+            }
 
-                // SKUs within this brand: another brand's SKU is simply unknown here.
-                let skus: Vec<String> = input
-                    .lines
-                    .iter()
-                    .map(|l| l.sku.trim().to_owned())
-                    .collect::<BTreeSet<_>>()
+            // SKUs within this brand: another brand's SKU is simply unknown here.
+            let skus: Vec<String> = input
+                .lines
+                .iter()
+                .map(|l| l.sku.trim().to_owned())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let variants: HashMap<String, repo::SellableVariant> =
+                repo::variants_for_checkout(tx, &skus)
+                    .await?
                     .into_iter()
+                    .map(|v| (v.sku.clone(), v))
                     .collect();
-                let variants: HashMap<String, repo::SellableVariant> =
-                    repo::variants_for_checkout(tx, &skus)
-                        .await?
-                        .into_iter()
-                        .map(|v| (v.sku.clone(), v))
-                        .collect();
-                let mut errors = Vec::new();
-                for (i, line) in input.lines.iter().enumerate() {
-                    match variants.get(line.sku.trim()) {
-                        None => errors.push(FieldError::new(
-                            format!("lines[{i}].sku"),
-                            "no such SKU in this brand",
-                        )),
-                        Some(v) if !v.sellable => {
-                            errors.push(FieldError::new(format!("lines[{i}].sku"), "not for sale"))
-                        }
-                        Some(_) => {}
+            let mut errors = Vec::new();
+            for (i, line) in input.lines.iter().enumerate() {
+                match variants.get(line.sku.trim()) {
+                    None => errors.push(FieldError::new(
+                        format!("lines[{i}].sku"),
+                        "no such SKU in this brand",
+                    )),
+                    Some(v) if !v.sellable => {
+                        errors.push(FieldError::new(format!("lines[{i}].sku"), "not for sale"))
                     }
+                    Some(_) => {}
                 }
-                let preferred_zone = match &input.preferred_zone {
-                    None => None,
-                    Some(code) => match inventory::repo::zone_by_code(tx, code).await? {
-                        Some(z) if z.is_active => Some(z.id),
-                        _ => {
-                            errors.push(FieldError::new("preferred_zone", "no such active zone"));
-                            None
-                        }
-                    },
-                };
-                if !errors.is_empty() {
-                    return Err(OrderError::Invalid(errors));
-                }
+            }
+            let preferred_zone = match &input.preferred_zone {
+                None => None,
+                Some(code) => match inventory::repo::zone_by_code(tx, code).await? {
+                    Some(z) if z.is_active => Some(z.id),
+                    _ => {
+                        errors.push(FieldError::new("preferred_zone", "no such active zone"));
+                        None
+                    }
+                },
+            };
+            if !errors.is_empty() {
+                return Err(OrderError::Invalid(errors));
+            }
 
-                let line_variants: Vec<&repo::SellableVariant> = input
-                    .lines
-                    .iter()
-                    .map(|l| &variants[l.sku.trim()])
-                    .collect();
-                let variant_ids: Vec<Uuid> = line_variants
-                    .iter()
-                    .map(|v| v.id)
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                let mut rows = engine::lock_rows(tx, &variant_ids).await?;
-                let mut deltas = engine::release_expired(tx, &variant_ids, &mut rows).await?;
-                let demands: Vec<engine::Demand> = input
+            let line_variants: Vec<&repo::SellableVariant> = input
+                .lines
+                .iter()
+                .map(|l| &variants[l.sku.trim()])
+                .collect();
+            let variant_ids: Vec<Uuid> = line_variants
+                .iter()
+                .map(|v| v.id)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let mut rows = engine::lock_rows(tx, &variant_ids).await?;
+            let mut deltas = engine::release_expired(tx, &variant_ids, &mut rows).await?;
+            let demands: Vec<engine::Demand> = input
+                .lines
+                .iter()
+                .zip(&line_variants)
+                .enumerate()
+                .map(|(i, (l, v))| engine::Demand {
+                    line: i,
+                    variant_id: v.id,
+                    quantity: l.quantity,
+                })
+                .collect();
+            let allocations =
+                engine::allocate(&demands, &mut rows, preferred_zone).map_err(|short| {
+                    OrderError::Unavailable(
+                        short
+                            .into_iter()
+                            .map(|s| UnavailableItem {
+                                sku: line_variants
+                                    .iter()
+                                    .find(|v| v.id == s.variant_id)
+                                    .map(|v| v.sku.clone())
+                                    .unwrap_or_default(),
+                                requested: s.requested,
+                                available: s.available,
+                            })
+                            .collect(),
+                    )
+                })?;
+
+            let mut total: i64 = 0;
+            for (l, v) in input.lines.iter().zip(&line_variants) {
+                total = v
+                    .price_minor
+                    .checked_mul(i64::from(l.quantity))
+                    .and_then(|t| total.checked_add(t))
+                    .ok_or_else(|| {
+                        OrderError::Invalid(vec![FieldError::new(
+                            "lines",
+                            "the total is too large",
+                        )])
+                    })?;
+            }
+            let c = &input.customer;
+            let customer_id = repo::upsert_customer(
+                tx,
+                c.name.trim(),
+                &normalise_email(&c.email),
+                c.phone.as_deref(),
+                c.preferred_language.as_deref(),
+            )
+            .await?;
+            let number = repo::next_order_number(tx).await?;
+            let hold_minutes = repo::hold_minutes(tx).await?;
+            let (order_id, expires_at) = repo::insert_order(
+                tx,
+                &repo::NewOrder {
+                    number,
+                    customer_id,
+                    currency: &currency,
+                    total_minor: total,
+                    preferred_zone_id: preferred_zone,
+                    idempotency_key: key,
+                    request_hash: &request_hash,
+                    hold_minutes,
+                    units: input.lines.iter().map(|l| l.quantity).sum(),
+                },
+            )
+            .await?;
+            let line_ids = repo::insert_lines(
+                tx,
+                order_id,
+                &input
                     .lines
                     .iter()
                     .zip(&line_variants)
                     .enumerate()
-                    .map(|(i, (l, v))| engine::Demand {
-                        line: i,
+                    .map(|(i, (l, v))| repo::NewLine {
+                        position: i as i32,
                         variant_id: v.id,
+                        sku: v.sku.clone(),
                         quantity: l.quantity,
+                        unit_price_minor: v.price_minor,
                     })
-                    .collect();
-                let allocations =
-                    engine::allocate(&demands, &mut rows, preferred_zone).map_err(|short| {
-                        OrderError::Unavailable(
-                            short
-                                .into_iter()
-                                .map(|s| UnavailableItem {
-                                    sku: line_variants
-                                        .iter()
-                                        .find(|v| v.id == s.variant_id)
-                                        .map(|v| v.sku.clone())
-                                        .unwrap_or_default(),
-                                    requested: s.requested,
-                                    available: s.available,
-                                })
-                                .collect(),
-                        )
-                    })?;
-
-                let mut total: i64 = 0;
-                for (l, v) in input.lines.iter().zip(&line_variants) {
-                    total = v
-                        .price_minor
-                        .checked_mul(i64::from(l.quantity))
-                        .and_then(|t| total.checked_add(t))
-                        .ok_or_else(|| {
-                            OrderError::Invalid(vec![FieldError::new(
-                                "lines",
-                                "the total is too large",
-                            )])
-                        })?;
-                }
-                let c = &input.customer;
-                let customer_id = repo::upsert_customer(
-                    tx,
-                    c.name.trim(),
-                    &normalise_email(&c.email),
-                    c.phone.as_deref(),
-                    c.preferred_language.as_deref(),
-                )
-                .await?;
-                let number = repo::next_order_number(tx).await?;
-                let hold_minutes = repo::hold_minutes(tx).await?;
-                let (order_id, expires_at) = repo::insert_order(
-                    tx,
-                    &repo::NewOrder {
-                        number,
-                        customer_id,
-                        currency: &currency,
-                        total_minor: total,
-                        preferred_zone_id: preferred_zone,
-                        idempotency_key: key,
-                        request_hash: &request_hash,
-                        hold_minutes,
-                        units: input.lines.iter().map(|l| l.quantity).sum(),
-                    },
-                )
-                .await?;
-                let line_ids = repo::insert_lines(
-                    tx,
-                    order_id,
-                    &input
-                        .lines
-                        .iter()
-                        .zip(&line_variants)
-                        .enumerate()
-                        .map(|(i, (l, v))| repo::NewLine {
-                            position: i as i32,
-                            variant_id: v.id,
-                            sku: v.sku.clone(),
-                            quantity: l.quantity,
-                            unit_price_minor: v.price_minor,
-                        })
-                        .collect::<Vec<_>>(),
-                )
-                .await?;
-                let holds = repo::insert_holds(
-                    tx,
-                    order_id,
-                    &allocations
-                        .iter()
-                        .map(|a| repo::NewHold {
-                            line_id: line_ids[a.line],
-                            variant_id: a.variant_id,
-                            zone_id: a.zone_id,
-                            quantity: a.quantity,
-                        })
-                        .collect::<Vec<_>>(),
-                    "active",
-                    expires_at,
-                )
-                .await?;
-                deltas.extend(holds.iter().map(|h| engine::Delta {
-                    variant_id: h.variant_id,
-                    zone_id: h.zone_id,
-                    kind: "reserve",
-                    on_hand: 0,
-                    reserved: h.quantity,
-                    reason: None,
-                    order_id: Some(order_id),
-                    hold_id: Some(h.id),
-                }));
-                engine::apply(tx, &deltas).await?;
-                jobs::enqueue(
-                    tx,
-                    jobs::JobKind::ExpireOrder,
-                    &order_id.to_string(),
-                    expires_at,
-                )
-                .await?;
-                let order = load_order(tx, Some(order_id), None, false)
-                    .await?
-                    .ok_or(OrderError::NotFound("no such order"))?;
-                Ok((order, false))
-            }
-        })
-        .await
+                    .collect::<Vec<_>>(),
+            )
+            .await?;
+            let holds = repo::insert_holds(
+                tx,
+                order_id,
+                &allocations
+                    .iter()
+                    .map(|a| repo::NewHold {
+                        line_id: line_ids[a.line],
+                        variant_id: a.variant_id,
+                        zone_id: a.zone_id,
+                        quantity: a.quantity,
+                    })
+                    .collect::<Vec<_>>(),
+                "active",
+                expires_at,
+            )
+            .await?;
+            deltas.extend(holds.iter().map(|h| engine::Delta {
+                variant_id: h.variant_id,
+                zone_id: h.zone_id,
+                kind: "reserve",
+                on_hand: 0,
+                reserved: h.quantity,
+                reason: None,
+                order_id: Some(order_id),
+                hold_id: Some(h.id),
+            }));
+            engine::apply(tx, &deltas).await?;
+            jobs::enqueue(
+                tx,
+                jobs::JobKind::ExpireOrder,
+                &order_id.to_string(),
+                expires_at,
+            )
+            .await?;
+            let order = load_order(tx, Some(order_id), None, false)
+                .await?
+                .ok_or(OrderError::NotFound("no such order"))?;
+            Ok((order, false))
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

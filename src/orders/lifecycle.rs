@@ -5,7 +5,11 @@ use uuid::Uuid;
 
 use super::{Order, OrderError, load_order, repo};
 use crate::{
-    api::AppState, audit, db::Tx, inventory::engine, jobs::JobError, tenants::TenantScope,
+    audit,
+    db::{Db, Tx},
+    inventory::engine,
+    jobs::JobError,
+    scope::TenantScope,
 };
 
 /// Ends the order's still-active holds with `kind` (`expire`, `cancel`, `release`) and
@@ -52,99 +56,85 @@ pub(crate) async fn end_active_holds(
 
 /// The expiry job: an unpaid order whose holds ran out becomes `expired` and its units return.
 /// Runs once per hold however many workers race for it (the job claim and the order lock).
-pub async fn expire_order(
-    state: &AppState,
-    scope: &TenantScope,
-    order_id: Uuid,
-) -> Result<(), JobError> {
-    state
-        .db
-        .tenant_tx_retry(scope, || {
-            async |tx| {
-                let Some(order) = repo::lock_order(tx, Some(order_id), None).await? else {
-                    return Ok(());
-                };
-                if order.status != "pending_payment" {
-                    return Ok(());
-                }
-                if !order.holds_expired {
-                    return Err(OrderError::Conflict(
-                        "the holds have not expired yet".into(),
-                    ));
-                }
-                end_active_holds(tx, order.id, "expire", "expired").await?;
-                repo::set_order_status(tx, order.id, "expired", None).await?;
-                Ok(())
+pub async fn expire_order(db: &Db, scope: &TenantScope, order_id: Uuid) -> Result<(), JobError> {
+    db.tenant_tx_retry(scope, || {
+        async |tx| {
+            let Some(order) = repo::lock_order(tx, Some(order_id), None).await? else {
+                return Ok(());
+            };
+            if order.status != "pending_payment" {
+                return Ok(());
             }
-        })
-        .await
-        .map_err(|e| match e {
-            OrderError::Conflict(msg) => JobError::Retry(msg),
-            OrderError::Db(db) => db.into(),
-            other => JobError::Permanent(other.to_string()),
-        })
+            if !order.holds_expired {
+                return Err(OrderError::Conflict(
+                    "the holds have not expired yet".into(),
+                ));
+            }
+            end_active_holds(tx, order.id, "expire", "expired").await?;
+            repo::set_order_status(tx, order.id, "expired", None).await?;
+            Ok(())
+        }
+    })
+    .await
+    .map_err(|e| match e {
+        OrderError::Conflict(msg) => JobError::Retry(msg),
+        OrderError::Db(db) => db.into(),
+        other => JobError::Permanent(other.to_string()),
+    })
 }
 
 /// Cancels an unpaid order (pending, expired, or in payment conflict) and releases its holds.
 /// A paid or shipped order cannot be cancelled here (409).
-pub async fn cancel(
-    state: &AppState,
-    scope: &TenantScope,
-    number: i32,
-) -> Result<Order, OrderError> {
-    state
-        .db
-        .tenant_tx_retry(scope, || {
-            async |tx| {
-                let order = repo::lock_order(tx, None, Some(number))
-                    .await?
-                    .ok_or(OrderError::NotFound("no such order"))?;
-                match order.status.as_str() {
-                    "pending_payment" | "expired" | "payment_conflict" => {}
-                    other => {
-                        return Err(OrderError::Conflict(format!(
-                            "a {other} order cannot be cancelled"
-                        )));
-                    }
+pub async fn cancel(db: &Db, scope: &TenantScope, number: i32) -> Result<Order, OrderError> {
+    db.tenant_tx_retry(scope, || {
+        async |tx| {
+            let order = repo::lock_order(tx, None, Some(number))
+                .await?
+                .ok_or(OrderError::NotFound("no such order"))?;
+            match order.status.as_str() {
+                "pending_payment" | "expired" | "payment_conflict" => {}
+                other => {
+                    return Err(OrderError::Conflict(format!(
+                        "a {other} order cannot be cancelled"
+                    )));
                 }
-                end_active_holds(tx, order.id, "cancel", "released").await?;
-                repo::set_order_status(tx, order.id, "cancelled", None).await?;
-                audit::record(
-                    tx,
-                    "order.cancel",
-                    &number.to_string(),
-                    serde_json::json!({"from": order.status}),
-                )
-                .await?;
-                load_order(tx, Some(order.id), None, true)
-                    .await?
-                    .ok_or(OrderError::NotFound("no such order"))
             }
-        })
-        .await
+            end_active_holds(tx, order.id, "cancel", "released").await?;
+            repo::set_order_status(tx, order.id, "cancelled", None).await?;
+            audit::record(
+                tx,
+                "order.cancel",
+                &number.to_string(),
+                serde_json::json!({"from": order.status}),
+            )
+            .await?;
+            load_order(tx, Some(order.id), None, true)
+                .await?
+                .ok_or(OrderError::NotFound("no such order"))
+        }
+    })
+    .await
 }
 
 /// Marks a paid order shipped.
-pub async fn ship(state: &AppState, scope: &TenantScope, number: i32) -> Result<Order, OrderError> {
-    state
-        .db
-        .tenant_tx_retry(scope, || {
-            async |tx| {
-                let order = repo::lock_order(tx, None, Some(number))
-                    .await?
-                    .ok_or(OrderError::NotFound("no such order"))?;
-                if order.status != "paid" {
-                    return Err(OrderError::Conflict(format!(
-                        "a {} order cannot be shipped",
-                        order.status
-                    )));
-                }
-                repo::set_order_status(tx, order.id, "shipped", None).await?;
-                audit::record(tx, "order.ship", &number.to_string(), serde_json::json!({})).await?;
-                load_order(tx, Some(order.id), None, true)
-                    .await?
-                    .ok_or(OrderError::NotFound("no such order"))
+pub async fn ship(db: &Db, scope: &TenantScope, number: i32) -> Result<Order, OrderError> {
+    db.tenant_tx_retry(scope, || {
+        async |tx| {
+            let order = repo::lock_order(tx, None, Some(number))
+                .await?
+                .ok_or(OrderError::NotFound("no such order"))?;
+            if order.status != "paid" {
+                return Err(OrderError::Conflict(format!(
+                    "a {} order cannot be shipped",
+                    order.status
+                )));
             }
-        })
-        .await
+            repo::set_order_status(tx, order.id, "shipped", None).await?;
+            audit::record(tx, "order.ship", &number.to_string(), serde_json::json!({})).await?;
+            load_order(tx, Some(order.id), None, true)
+                .await?
+                .ok_or(OrderError::NotFound("no such order"))
+        }
+    })
+    .await
 }

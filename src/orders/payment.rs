@@ -10,7 +10,7 @@
 use uuid::Uuid;
 
 use super::{Order, OrderError, lifecycle::end_active_holds, load_order, repo};
-use crate::{api::AppState, audit, db::Tx, inventory::engine, tenants::TenantScope};
+use crate::{audit, db::Db, db::Tx, inventory::engine, scope::TenantScope};
 
 /// Who says the order is paid.
 pub enum PaymentSource<'a> {
@@ -181,7 +181,7 @@ async fn settle(tx: &Tx<'_>, order: &repo::LockedOrder) -> Result<Outcome, Order
 /// Confirms payment of an order. Idempotent: repeating a provider event, or confirming a paid
 /// order, changes nothing.
 pub async fn confirm(
-    state: &AppState,
+    db: &Db,
     scope: &TenantScope,
     order_ref: OrderRef,
     source: PaymentSource<'_>,
@@ -190,73 +190,66 @@ pub async fn confirm(
         OrderRef::Id(id) => (Some(id), None),
         OrderRef::Number(n) => (None, Some(n)),
     };
-    state
-        .db
-        .tenant_tx_retry(scope, || {
-            async |tx| {
-                if let PaymentSource::Provider { event_id, .. } = &source
-                    && let Some((order_id, _)) = repo::payment_event(tx, event_id).await?
-                {
-                    let order = load_order(tx, Some(order_id), None, false)
-                        .await?
-                        .ok_or(OrderError::NotFound("no such order"))?;
-                    return Ok((Outcome::Duplicate, order));
-                }
-                let order = repo::lock_order(tx, id, number)
+    db.tenant_tx_retry(scope, || {
+        async |tx| {
+            if let PaymentSource::Provider { event_id, .. } = &source
+                && let Some((order_id, _)) = repo::payment_event(tx, event_id).await?
+            {
+                let order = load_order(tx, Some(order_id), None, false)
                     .await?
                     .ok_or(OrderError::NotFound("no such order"))?;
-                // A second check under the order lock: a concurrent delivery of the same event may
-                // have committed while this one waited for the lock.
-                if let PaymentSource::Provider { event_id, .. } = &source
-                    && repo::payment_event(tx, event_id).await?.is_some()
-                {
-                    let order = load_order(tx, Some(order.id), None, false)
-                        .await?
-                        .ok_or(OrderError::NotFound("no such order"))?;
-                    return Ok((Outcome::Duplicate, order));
-                }
-                let outcome = match order.status.as_str() {
-                    "paid" | "shipped" => Outcome::AlreadyPaid,
-                    "payment_conflict" => Outcome::Conflict("already waiting for a human".into()),
-                    "cancelled" => {
-                        mark_conflict(tx, order.id, "paid after the order was cancelled").await?
-                    }
-                    _ => match &source {
-                        PaymentSource::Provider {
-                            amount_minor,
-                            currency,
-                            ..
-                        } if *amount_minor != order.total_minor || *currency != order.currency => {
-                            mark_conflict(
-                                tx,
-                                order.id,
-                                "the amount paid differs from the order total",
-                            )
-                            .await?
-                        }
-                        _ => settle(tx, &order).await?,
-                    },
-                };
-                match &source {
-                    PaymentSource::Provider { event_id, .. } => {
-                        repo::insert_payment_event(tx, event_id, order.id, outcome.as_str())
-                            .await?;
-                    }
-                    PaymentSource::Staff => {
-                        audit::record(
-                            tx,
-                            "order.mark_paid",
-                            &order.number.to_string(),
-                            serde_json::json!({"outcome": outcome.as_str()}),
-                        )
-                        .await?;
-                    }
-                }
-                let view = load_order(tx, Some(order.id), None, true)
-                    .await?
-                    .ok_or(OrderError::NotFound("no such order"))?;
-                Ok((outcome, view))
+                return Ok((Outcome::Duplicate, order));
             }
-        })
-        .await
+            let order = repo::lock_order(tx, id, number)
+                .await?
+                .ok_or(OrderError::NotFound("no such order"))?;
+            // A second check under the order lock: a concurrent delivery of the same event may
+            // have committed while this one waited for the lock.
+            if let PaymentSource::Provider { event_id, .. } = &source
+                && repo::payment_event(tx, event_id).await?.is_some()
+            {
+                let order = load_order(tx, Some(order.id), None, false)
+                    .await?
+                    .ok_or(OrderError::NotFound("no such order"))?;
+                return Ok((Outcome::Duplicate, order));
+            }
+            let outcome = match order.status.as_str() {
+                "paid" | "shipped" => Outcome::AlreadyPaid,
+                "payment_conflict" => Outcome::Conflict("already waiting for a human".into()),
+                "cancelled" => {
+                    mark_conflict(tx, order.id, "paid after the order was cancelled").await?
+                }
+                _ => match &source {
+                    PaymentSource::Provider {
+                        amount_minor,
+                        currency,
+                        ..
+                    } if *amount_minor != order.total_minor || *currency != order.currency => {
+                        mark_conflict(tx, order.id, "the amount paid differs from the order total")
+                            .await?
+                    }
+                    _ => settle(tx, &order).await?,
+                },
+            };
+            match &source {
+                PaymentSource::Provider { event_id, .. } => {
+                    repo::insert_payment_event(tx, event_id, order.id, outcome.as_str()).await?;
+                }
+                PaymentSource::Staff => {
+                    audit::record(
+                        tx,
+                        "order.mark_paid",
+                        &order.number.to_string(),
+                        serde_json::json!({"outcome": outcome.as_str()}),
+                    )
+                    .await?;
+                }
+            }
+            let view = load_order(tx, Some(order.id), None, true)
+                .await?
+                .ok_or(OrderError::NotFound("no such order"))?;
+            Ok((outcome, view))
+        }
+    })
+    .await
 }

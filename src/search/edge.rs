@@ -84,7 +84,7 @@ use super::{
     ProductDoc, RRF_K, SPARSE_VECTOR, SearchError, TENANT_FIELD, VectorIndex, fusion_candidates,
     point_id, rrf, sparse,
 };
-use crate::tenants::TenantScope;
+use crate::scope::TenantScope;
 
 /// The shard's directory under the index directory.
 const SHARD_DIR: &str = "products";
@@ -585,8 +585,8 @@ mod tests {
 
     use super::*;
     use crate::{
+        scope::{Actor, Tenant},
         search::embed,
-        tenants::{Actor, Tenant},
     };
 
     fn scope(n: u128, slug: &str) -> TenantScope {

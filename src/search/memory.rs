@@ -6,7 +6,7 @@ use std::{collections::HashMap, sync::RwLock};
 use uuid::Uuid;
 
 use super::{AVG_DOC_LEN, Hit, INDEX_LANGUAGES, ProductDoc, SearchError, VectorIndex, sparse};
-use crate::tenants::TenantScope;
+use crate::scope::TenantScope;
 
 struct Point {
     number: i32,

@@ -25,13 +25,14 @@ pub mod memory;
 pub mod server;
 pub mod sparse;
 
-use std::{collections::HashMap, fmt, path::PathBuf, sync::Arc};
+use std::{collections::HashMap, sync::Arc};
 
 use uuid::Uuid;
 
 pub use embed::Embedder;
 
-use crate::tenants::TenantScope;
+pub use crate::config::{DEFAULT_COLLECTION, EmbeddingsSettings, SearchSettings};
+use crate::scope::TenantScope;
 
 /// One product's searchable text.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,9 +66,6 @@ pub const INDEX_LANGUAGES: &[&str] = &["en", "es", "de", "fr", "pt", "it", "ja"]
 /// baked into indexed vectors.
 pub const AVG_DOC_LEN: f32 = 40.0;
 
-/// The collection name used when `QDRANT_COLLECTION` is not set.
-pub const DEFAULT_COLLECTION: &str = "products";
-
 /// The name of the sparse (BM25-style, IDF-weighted) vector in both Qdrant backends.
 pub const SPARSE_VECTOR: &str = "bm25";
 /// The name of the optional dense vector in both Qdrant backends.
@@ -96,53 +94,6 @@ pub fn point_id(tenant_id: Uuid, product_id: Uuid) -> Uuid {
     name[..16].copy_from_slice(tenant_id.as_bytes());
     name[16..].copy_from_slice(product_id.as_bytes());
     Uuid::new_v5(&POINT_ID_NAMESPACE, &name)
-}
-
-/// Where and how products are indexed. The integrator fills it from `DATA_DIR`, `QDRANT_URL`,
-/// `QDRANT_COLLECTION` and `EMBEDDINGS_*`.
-#[derive(Debug, Clone)]
-pub struct SearchSettings {
-    /// The embedded index lives in `{data_dir}/search/`.
-    pub data_dir: PathBuf,
-    /// A Qdrant server's gRPC URL (`http://qdrant:6334`); when set, it is used instead of the
-    /// embedded index.
-    pub qdrant_url: Option<String>,
-    /// The server collection (default [`DEFAULT_COLLECTION`]).
-    pub qdrant_collection: String,
-    /// Dense embeddings; `None` indexes sparse vectors only.
-    pub embeddings: Option<EmbeddingsSettings>,
-}
-
-impl SearchSettings {
-    /// The embedded index under `data_dir`, sparse only.
-    pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
-        Self {
-            data_dir: data_dir.into(),
-            qdrant_url: None,
-            qdrant_collection: DEFAULT_COLLECTION.to_owned(),
-            embeddings: None,
-        }
-    }
-}
-
-/// An OpenAI-compatible embeddings API.
-#[derive(Clone)]
-pub struct EmbeddingsSettings {
-    /// Including the version path, e.g. `https://api.openai.com/v1`.
-    pub base_url: String,
-    pub model: String,
-    /// Sent as a bearer token when set (local servers often need none).
-    pub api_key: Option<String>,
-}
-
-impl fmt::Debug for EmbeddingsSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EmbeddingsSettings")
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
-            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
-            .finish()
-    }
 }
 
 /// The index the settings describe: the Qdrant server when `qdrant_url` is set, else the

@@ -39,7 +39,7 @@ use super::{
     ProductDoc, RRF_K, SPARSE_VECTOR, SearchError, TENANT_FIELD, VectorIndex, fusion_candidates,
     point_id, rrf, sparse,
 };
-use crate::tenants::TenantScope;
+use crate::scope::TenantScope;
 
 /// Products per upsert request.
 const UPSERT_CHUNK: usize = 256;

@@ -9,9 +9,9 @@ use super::{
     service::{self, BrandPatch, NewBrand},
 };
 use crate::{
-    api::{ApiTags, AppState},
+    api::ApiTags,
     error::ApiError,
-    identity::{Permission, StaffAuth},
+    identity::{Permission, extract::StaffAuth},
 };
 
 /// A brand with its settings.
@@ -84,8 +84,12 @@ pub enum CreatedBrand {
     Created(Json<Brand>),
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct BrandsApi {
-    pub state: AppState,
+    /// The API role's pool: every data access goes through its tenant transaction.
+    pub db: crate::db::Db,
+    /// Brand lookups (invalidated when a brand changes).
+    pub tenants: crate::tenants::TenantResolver,
 }
 
 #[OpenApi]
@@ -116,9 +120,9 @@ impl BrandsApi {
             theme: body.theme.unwrap_or_default(),
             features: body.features.unwrap_or_default().into_iter().collect(),
         };
-        let tenant = service::create_brand(&self.state.db, &actor, &new).await?;
-        self.state.tenants.invalidate_all();
-        let brand = service::brand_details(&self.state.db, &actor, Some(&tenant.slug))
+        let tenant = service::create_brand(&self.db, &actor, &new).await?;
+        self.tenants.invalidate_all();
+        let brand = service::brand_details(&self.db, &actor, Some(&tenant.slug))
             .await?
             .pop()
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("created brand vanished")))?;
@@ -136,7 +140,7 @@ impl BrandsApi {
     )]
     async fn list(&self, auth: StaffAuth) -> Result<Json<Vec<Brand>>, ApiError> {
         let actor = auth.0.authorize_company(Permission::BrandsManage)?;
-        let brands = service::brand_details(&self.state.db, &actor, None).await?;
+        let brands = service::brand_details(&self.db, &actor, None).await?;
         Ok(Json(brands.into_iter().map(Into::into).collect()))
     }
 
@@ -151,7 +155,7 @@ impl BrandsApi {
     )]
     async fn get(&self, auth: StaffAuth, slug: Path<String>) -> Result<Json<Brand>, ApiError> {
         let actor = auth.0.authorize_company(Permission::BrandsManage)?;
-        service::brand_details(&self.state.db, &actor, Some(&slug.0))
+        service::brand_details(&self.db, &actor, Some(&slug.0))
             .await?
             .pop()
             .map(|b| Json(b.into()))
@@ -177,7 +181,7 @@ impl BrandsApi {
         let actor = auth.0.authorize_company(Permission::BrandsManage)?;
         let body = body.0;
         let brand = service::update_brand(
-            &self.state.db,
+            &self.db,
             &actor,
             &slug.0,
             &BrandPatch {
@@ -189,7 +193,7 @@ impl BrandsApi {
             },
         )
         .await?;
-        self.state.tenants.invalidate_all();
+        self.tenants.invalidate_all();
         Ok(Json(brand.into()))
     }
 
@@ -208,8 +212,7 @@ impl BrandsApi {
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
     ) -> Result<Json<Brand>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::BrandRead)?;
-        self.state
-            .db
+        self.db
             .tenant_tx(&scope, async |tx| {
                 repo::current_brand(tx).await.map_err(ApiError::from)
             })

@@ -3,10 +3,7 @@
 use poem_openapi::{Object, OpenApi, payload::Json};
 
 use super::{Storefront, Theme, repo};
-use crate::{
-    api::{ApiTags, AppState},
-    error::ApiError,
-};
+use crate::{api::ApiTags, error::ApiError};
 
 /// The brand as a storefront renders it.
 #[derive(Debug, Object)]
@@ -20,8 +17,10 @@ pub struct StorefrontTheme {
     pub theme: Theme,
 }
 
+/// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct TenantsApi {
-    pub state: AppState,
+    /// The API role's pool: every data access goes through its tenant transaction.
+    pub db: crate::db::Db,
 }
 
 #[OpenApi]
@@ -42,7 +41,6 @@ impl TenantsApi {
         #[oai(name = "X-Tenant-ID")] brand: Storefront,
     ) -> Result<Json<StorefrontTheme>, ApiError> {
         let row = self
-            .state
             .db
             .tenant_tx(&brand.0, async |tx| {
                 repo::storefront_theme(tx).await.map_err(ApiError::from)

@@ -10,9 +10,7 @@ pub mod api;
 mod model;
 pub(crate) mod repo;
 mod resolve;
-mod scope;
 pub mod service;
 
-pub use model::{Tenant, Theme, ThemeColors};
+pub use model::{Theme, ThemeColors};
 pub use resolve::{StaffBrand, Storefront, TENANT_HEADER, TenantError, TenantResolver};
-pub use scope::{Actor, TenantScope};

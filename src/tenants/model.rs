@@ -2,18 +2,6 @@
 
 use poem_openapi::Object;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-/// A brand as resolved from a request. Public data only: secrets live in tenant-owned tables.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tenant {
-    pub id: Uuid,
-    pub slug: String,
-    pub name: String,
-    pub sku_prefix: String,
-    pub currency: String,
-    pub is_active: bool,
-}
 
 /// A brand's public storefront look: what a frontend needs to render the brand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object)]

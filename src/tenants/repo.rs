@@ -4,8 +4,9 @@
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::{Tenant, Theme};
+use super::Theme;
 use crate::db::{DbError, Tx};
+use crate::scope::Tenant;
 
 fn tenant_from_row(row: &Row) -> Result<Tenant, DbError> {
     Ok(Tenant {

@@ -13,7 +13,8 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{Actor, Tenant, TenantScope, repo};
+use super::repo;
+use crate::scope::{Actor, Tenant, TenantScope};
 use crate::{
     db::{Db, DbError},
     error::ApiError,

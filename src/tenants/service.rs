@@ -2,7 +2,8 @@
 
 use tokio_postgres::error::SqlState;
 
-use super::{Actor, Tenant, Theme, repo};
+use super::{Theme, repo};
+use crate::scope::{Actor, Tenant};
 use crate::{
     audit,
     db::{Db, DbError},

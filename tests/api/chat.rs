@@ -750,7 +750,7 @@ async fn retrieval_recall_at_3_on_the_labelled_and_held_out_questions() {
     let admin = app.db.admin().await;
     for slug in ["fiber-x", "suzume", "showstopper"] {
         let scope = app.scope(slug).await;
-        brandhouse::chat::service::reindex(&app.state, &scope, None)
+        brandhouse::chat::service::reindex(&app.state.chat, &scope, None)
             .await
             .unwrap();
     }

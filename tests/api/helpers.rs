@@ -10,11 +10,11 @@ use std::{
 };
 
 use brandhouse::{
-    api::AppState,
     config::Config,
-    startup::Application,
+    scope::{Actor, Tenant, TenantScope},
+    startup::{AppState, Application},
     tenants::{
-        Actor, Tenant, TenantScope, Theme,
+        Theme,
         service::{self, NewBrand},
     },
 };
@@ -813,9 +813,7 @@ impl TestApp {
         };
         let mut total = 0;
         loop {
-            let n = brandhouse::jobs::run_due(&self.state, &settings)
-                .await
-                .unwrap();
+            let n = self.state.run_due_jobs(&settings).await.unwrap();
             if n == 0 {
                 return total;
             }

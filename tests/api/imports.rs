@@ -8,7 +8,7 @@ use brandhouse::{
     identity::Role,
     imports::service::{self, ImportOptions, NoProgress, Outcome, Report},
     media::{MediaName, MediaStore, ObjectKey, StorageError},
-    tenants::TenantScope,
+    scope::TenantScope,
 };
 use reqwest::Method;
 

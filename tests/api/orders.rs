@@ -450,14 +450,14 @@ async fn expired_holds_free_stock_before_the_sweeper_and_two_sweepers_expire_eac
     let (set1, set2) = (settings.clone(), settings.clone());
     let t1 = tokio::spawn(async move {
         let mut n = 0;
-        while brandhouse::jobs::run_due(&s1, &set1).await.unwrap() > 0 {
+        while s1.run_due_jobs(&set1).await.unwrap() > 0 {
             n += 1
         }
         n
     });
     let t2 = tokio::spawn(async move {
         let mut n = 0;
-        while brandhouse::jobs::run_due(&s2, &set2).await.unwrap() > 0 {
+        while s2.run_due_jobs(&set2).await.unwrap() > 0 {
             n += 1
         }
         n
@@ -1000,9 +1000,7 @@ async fn after_random_operations_every_stock_row_equals_its_ledger() {
                         batch: 50,
                         claim: std::time::Duration::from_secs(60),
                     };
-                    brandhouse::jobs::run_due(&app.state, &settings)
-                        .await
-                        .unwrap();
+                    app.state.run_due_jobs(&settings).await.unwrap();
                 }
             }
             let mismatches = app.ledger_mismatches().await;

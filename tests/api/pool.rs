@@ -58,7 +58,7 @@ fn clean(pid: i32) -> ConnState {
     }
 }
 
-async fn app_with_one_connection() -> (TestApp, brandhouse::tenants::TenantScope) {
+async fn app_with_one_connection() -> (TestApp, brandhouse::scope::TenantScope) {
     let app = TestApp::spawn_with(&[("DB_POOL_SIZE", "1")]).await;
     app.create_brand("fiber-x", "FBX").await;
     app.add_categories("fiber-x", &[("HAIR", "Hair")]).await;
@@ -68,7 +68,7 @@ async fn app_with_one_connection() -> (TestApp, brandhouse::tenants::TenantScope
 
 async fn pid_and_tenant_inside(
     app: &TestApp,
-    scope: &brandhouse::tenants::TenantScope,
+    scope: &brandhouse::scope::TenantScope,
 ) -> (i32, Option<Uuid>, i64) {
     app.state
         .db

@@ -7,6 +7,7 @@
 //! the call to the audit trail (through the ordinary API pool: the analytics role cannot write).
 
 pub mod api;
+mod repo;
 
 use std::sync::{
     Arc,
@@ -135,108 +136,45 @@ impl Analytics {
         self.checkouts.load(Ordering::Relaxed)
     }
 
-    async fn query(
+    /// Runs `work` in a read-only transaction on the analytics pool (BYPASSRLS: every brand's
+    /// rows). Only this module reaches the pool, and only after the endpoint's owner check.
+    async fn read<T>(
         &self,
-        sql: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<tokio_postgres::Row>, DbError> {
+        work: impl AsyncFnOnce(&deadpool_postgres::Transaction<'_>) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         self.checkouts.fetch_add(1, Ordering::Relaxed);
         let mut conn = self.pool.get().await?;
         let tx = conn.build_transaction().read_only(true).start().await?;
-        let stmt = tx.prepare_cached(sql).await?;
-        let rows = tx.query(&stmt, params).await?;
+        let out = work(&tx).await?;
         tx.commit().await?;
-        Ok(rows)
+        Ok(out)
     }
 
+    /// Revenue, orders, units and new customers per brand in `range`.
     pub async fn overview(&self, range: Range) -> Result<Vec<BrandFigures>, DbError> {
-        let rows = self
-            .query(
-                include_str!("sql/overview.sql"),
-                &[&range.start(), &range.end()],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(BrandFigures {
-                    slug: r.try_get("slug")?,
-                    name: r.try_get("name")?,
-                    currency: r.try_get("currency")?,
-                    is_active: r.try_get("is_active")?,
-                    revenue_minor: r.try_get("revenue_minor")?,
-                    order_count: r.try_get("order_count")?,
-                    units_sold: r.try_get("units_sold")?,
-                    new_customers: r.try_get("new_customers")?,
-                })
-            })
-            .collect()
+        self.read(async |tx| repo::overview(tx, range.start(), range.end()).await)
+            .await
     }
 
+    /// Revenue and orders per brand and bucket in `range`.
     pub async fn timeseries(
         &self,
         range: Range,
         interval: Interval,
     ) -> Result<Vec<SeriesPoint>, DbError> {
-        let unit = match interval {
-            Interval::Day => "day",
-            Interval::Week => "week",
-        };
-        let rows = self
-            .query(
-                include_str!("sql/timeseries.sql"),
-                &[&range.start(), &range.end(), &unit],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SeriesPoint {
-                    slug: r.try_get("slug")?,
-                    currency: r.try_get("currency")?,
-                    start: r.try_get("start")?,
-                    revenue_minor: r.try_get("revenue_minor")?,
-                    order_count: r.try_get("order_count")?,
-                })
-            })
-            .collect()
+        self.read(async |tx| repo::timeseries(tx, range.start(), range.end(), interval).await)
+            .await
     }
 
+    /// Stock health per brand now.
     pub async fn inventory(&self) -> Result<Vec<InventoryHealth>, DbError> {
-        let rows = self.query(include_str!("sql/inventory.sql"), &[]).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(InventoryHealth {
-                    slug: r.try_get("slug")?,
-                    name: r.try_get("name")?,
-                    sku_count: r.try_get("sku_count")?,
-                    active_skus: r.try_get("active_skus")?,
-                    low_stock_skus: r.try_get("low_stock_skus")?,
-                    out_of_stock_skus: r.try_get("out_of_stock_skus")?,
-                    reserved_units: r.try_get("reserved_units")?,
-                })
-            })
-            .collect()
+        self.read(async |tx| repo::inventory(tx).await).await
     }
 
+    /// The best-selling products per brand in `range`, `limit` per brand.
     pub async fn top_products(&self, range: Range, limit: i64) -> Result<Vec<TopProduct>, DbError> {
-        let rows = self
-            .query(
-                include_str!("sql/top_products.sql"),
-                &[&range.start(), &range.end(), &limit],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(TopProduct {
-                    slug: r.try_get("slug")?,
-                    currency: r.try_get("currency")?,
-                    number: r.try_get("number")?,
-                    name: r.try_get("name")?,
-                    revenue_minor: r.try_get("revenue_minor")?,
-                    units: r.try_get("units")?,
-                    rank: r.try_get("rank")?,
-                })
-            })
-            .collect()
+        self.read(async |tx| repo::top_products(tx, range.start(), range.end(), limit).await)
+            .await
     }
 }
 

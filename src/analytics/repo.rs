@@ -1,0 +1,101 @@
+//! The analytics statements and their row mapping. Each takes the analytics pool's read-only
+//! transaction (see the module docs: only [`super::Analytics`] opens one).
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
+
+use super::{BrandFigures, InventoryHealth, Interval, SeriesPoint, TopProduct};
+use crate::db::DbError;
+
+pub(super) async fn overview(
+    tx: &Transaction<'_>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<BrandFigures>, DbError> {
+    let stmt = tx.prepare_cached(include_str!("sql/overview.sql")).await?;
+    tx.query(&stmt, &[&start, &end])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(BrandFigures {
+                slug: r.try_get("slug")?,
+                name: r.try_get("name")?,
+                currency: r.try_get("currency")?,
+                is_active: r.try_get("is_active")?,
+                revenue_minor: r.try_get("revenue_minor")?,
+                order_count: r.try_get("order_count")?,
+                units_sold: r.try_get("units_sold")?,
+                new_customers: r.try_get("new_customers")?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn timeseries(
+    tx: &Transaction<'_>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    interval: Interval,
+) -> Result<Vec<SeriesPoint>, DbError> {
+    let unit = match interval {
+        Interval::Day => "day",
+        Interval::Week => "week",
+    };
+    let stmt = tx.prepare_cached(include_str!("sql/timeseries.sql")).await?;
+    tx.query(&stmt, &[&start, &end, &unit])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SeriesPoint {
+                slug: r.try_get("slug")?,
+                currency: r.try_get("currency")?,
+                start: r.try_get("start")?,
+                revenue_minor: r.try_get("revenue_minor")?,
+                order_count: r.try_get("order_count")?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn inventory(tx: &Transaction<'_>) -> Result<Vec<InventoryHealth>, DbError> {
+    let stmt = tx.prepare_cached(include_str!("sql/inventory.sql")).await?;
+    tx.query(&stmt, &[])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(InventoryHealth {
+                slug: r.try_get("slug")?,
+                name: r.try_get("name")?,
+                sku_count: r.try_get("sku_count")?,
+                active_skus: r.try_get("active_skus")?,
+                low_stock_skus: r.try_get("low_stock_skus")?,
+                out_of_stock_skus: r.try_get("out_of_stock_skus")?,
+                reserved_units: r.try_get("reserved_units")?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn top_products(
+    tx: &Transaction<'_>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<TopProduct>, DbError> {
+    let stmt = tx.prepare_cached(include_str!("sql/top_products.sql")).await?;
+    tx.query(&stmt, &[&start, &end, &limit])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(TopProduct {
+                slug: r.try_get("slug")?,
+                currency: r.try_get("currency")?,
+                number: r.try_get("number")?,
+                name: r.try_get("name")?,
+                revenue_minor: r.try_get("revenue_minor")?,
+                units: r.try_get("units")?,
+                rank: r.try_get("rank")?,
+            })
+        })
+        .collect()
+}

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
 
-use super::{BrandFigures, InventoryHealth, Interval, SeriesPoint, TopProduct};
+use super::{BrandFigures, Interval, InventoryHealth, SeriesPoint, TopProduct};
 use crate::db::DbError;
 
 pub(super) async fn overview(
@@ -41,7 +41,9 @@ pub(super) async fn timeseries(
         Interval::Day => "day",
         Interval::Week => "week",
     };
-    let stmt = tx.prepare_cached(include_str!("sql/timeseries.sql")).await?;
+    let stmt = tx
+        .prepare_cached(include_str!("sql/timeseries.sql"))
+        .await?;
     tx.query(&stmt, &[&start, &end, &unit])
         .await?
         .iter()
@@ -82,7 +84,9 @@ pub(super) async fn top_products(
     end: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<TopProduct>, DbError> {
-    let stmt = tx.prepare_cached(include_str!("sql/top_products.sql")).await?;
+    let stmt = tx
+        .prepare_cached(include_str!("sql/top_products.sql"))
+        .await?;
     tx.query(&stmt, &[&start, &end, &limit])
         .await?
         .iter()

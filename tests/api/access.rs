@@ -237,10 +237,7 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
 }
 
 async fn fiber_x_with_one_of_each_role(app: &TestApp) -> Vec<(Role, Signed)> {
-    app.create_brand("fiber-x", "FBX").await;
-    app.create_brand("suzume", "SZM").await;
-    app.add_categories("fiber-x", &[("HAIR", "Hair care")])
-        .await;
+    app.two_brands().await;
     // A product with stock in a zone, and one order, for the stock and order groups.
     app.create_product(
         "fiber-x",
@@ -250,7 +247,6 @@ async fn fiber_x_with_one_of_each_role(app: &TestApp) -> Vec<(Role, Signed)> {
         serde_json::json!([]),
     )
     .await;
-    app.create_zone("BER", 10).await;
     app.receive("fiber-x", "FBX-HAIR-0001", "BER", 5).await;
     assert_eq!(
         app.checkout("fiber-x", "access-order", &[("FBX-HAIR-0001", 1)], None)
@@ -428,16 +424,8 @@ async fn a_brand_manager_of_fiber_x_gets_no_suzume_data_from_any_endpoint() {
         .unwrap();
     assert_problem(resp, 403).await;
     let sneaked: i64 = app
-        .db
-        .admin()
-        .await
-        .query_one(
-            "select count(*) from app.staff_users where email = 'sneak@fiber-x.test'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+        .scalar("select count(*) from app.staff_users where email = 'sneak@fiber-x.test'")
+        .await;
     assert_eq!(sneaked, 0);
 }
 
@@ -730,13 +718,11 @@ async fn the_owner_onboards_a_brand_that_serves_at_once_and_deactivation_hides_i
     )
     .await;
     let rows: i64 = app
-        .db
-        .admin()
-        .await
-        .query_one("select count(*) from app.categories c join app.tenants t on t.id = c.tenant_id where t.slug = 'glow-lab'", &[])
-        .await
-        .unwrap()
-        .get(0);
+        .scalar(
+            "select count(*) from app.categories c join app.tenants t on t.id = c.tenant_id \
+             where t.slug = 'glow-lab'",
+        )
+        .await;
     assert_eq!(rows, 1);
     let staff_view = app
         .authed(Method::GET, "/v1/admin/brand", &owner, Some("glow-lab"))

@@ -90,10 +90,8 @@ async fn every_non_owner_role_gets_403_and_the_analytics_pool_is_never_reached()
 #[tokio::test]
 async fn the_analytics_role_cannot_write_and_the_api_role_cannot_read_across_brands() {
     let app = TestApp::spawn().await;
-    let a = app.create_brand("fiber-x", "FBX").await;
-    let b = app.create_brand("suzume", "SZM").await;
-    app.add_categories("fiber-x", &[("HAIR", "Hair")]).await;
-    app.add_categories("suzume", &[("SKIN", "Skin")]).await;
+    let brands = app.two_brands().await;
+    let (a, b) = (brands.fiber_x, brands.suzume);
     let url =
         crate::helpers::api_url(&app.db.name).replace("brandhouse_api", "brandhouse_analytics");
     let analytics = crate::helpers::connect(&url).await;
@@ -104,7 +102,7 @@ async fn the_analytics_role_cannot_write_and_the_api_role_cannot_read_across_bra
         .await
         .unwrap()
         .get(0);
-    assert_eq!(n, 2);
+    assert_eq!(n, 4);
     // Never a write: read-only by default, and no grant even when asking for read-write.
     for sql in [
         "insert into app.categories (tenant_id, code, name) select id, 'NEW', 'x' from app.tenants limit 1",

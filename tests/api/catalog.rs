@@ -6,23 +6,7 @@ use brandhouse::identity::Role;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{Signed, TestApp, TestRedis, assert_problem};
-
-async fn two_brands(app: &TestApp) -> (Signed, Signed) {
-    app.create_brand("fiber-x", "FBX").await;
-    app.create_brand("suzume", "SZM").await;
-    app.add_categories("fiber-x", &[("HAIR", "Hair care"), ("STYL", "Styling")])
-        .await;
-    app.add_categories("suzume", &[("SKIN", "Skincare"), ("HAIR", "Hair")])
-        .await;
-    let fx = app
-        .staff("fiber-x", Role::BrandManager, "bm@fiber-x.test")
-        .await;
-    let sz = app
-        .staff("suzume", Role::BrandManager, "bm@suzume.test")
-        .await;
-    (fx, sz)
-}
+use crate::helpers::{TestApp, TestRedis, assert_problem, eventually};
 
 async fn storefront_json(app: &TestApp, slug: &str, path: &str) -> serde_json::Value {
     let resp = app.storefront_get(slug, path).await;
@@ -33,7 +17,7 @@ async fn storefront_json(app: &TestApp, slug: &str, path: &str) -> serde_json::V
 #[tokio::test]
 async fn creating_a_product_generates_its_variants_and_skus_which_never_change() {
     let app = TestApp::spawn().await;
-    let (fx, _) = two_brands(&app).await;
+    let (fx, _) = app.two_brands_and_managers().await;
     let resp = app
         .authed(Method::POST, "/v1/admin/products", &fx, Some("fiber-x"))
         .json(&json!({
@@ -141,7 +125,7 @@ async fn creating_a_product_generates_its_variants_and_skus_which_never_change()
 #[tokio::test]
 async fn invalid_products_are_422s_naming_the_field_and_duplicate_category_codes_409() {
     let app = TestApp::spawn().await;
-    let (fx, _) = two_brands(&app).await;
+    let (fx, _) = app.two_brands_and_managers().await;
     let resp = app
         .authed(Method::POST, "/v1/admin/products", &fx, Some("fiber-x"))
         .json(&json!({
@@ -197,21 +181,14 @@ async fn invalid_products_are_422s_naming_the_field_and_duplicate_category_codes
         .unwrap();
     assert_eq!(resp.status(), 201);
     // Nothing was created by the rejected requests.
-    let n: i64 = app
-        .db
-        .admin()
-        .await
-        .query_one("select count(*) from app.products", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n: i64 = app.scalar("select count(*) from app.products").await;
     assert_eq!(n, 0);
 }
 
 #[tokio::test]
 async fn a_brand_manager_cannot_create_a_product_in_another_brand() {
     let app = TestApp::spawn().await;
-    let (fx, _) = two_brands(&app).await;
+    let (fx, _) = app.two_brands_and_managers().await;
     let suzume = app.scope("suzume").await.tenant_id();
     // The API has no tenant field: one sent anyway changes nothing.
     let spec: serde_json::Value = serde_json::from_str(&brandhouse::startup::spec_json()).unwrap();
@@ -228,11 +205,12 @@ async fn a_brand_manager_cannot_create_a_product_in_another_brand() {
         .unwrap();
     assert_eq!(resp.status(), 201);
     let admin = app.db.admin().await;
-    let owner: String = admin
-        .query_one("select t.slug from app.products p join app.tenants t on t.id = p.tenant_id where p.name = 'Sneaky'", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let owner: String = app
+        .scalar(
+            "select t.slug from app.products p join app.tenants t on t.id = p.tenant_id \
+             where p.name = 'Sneaky'",
+        )
+        .await;
     assert_eq!(owner, "fiber-x");
 
     // A raw insert naming Suzume, inside Fiber X's transaction, is refused by the database.
@@ -282,7 +260,7 @@ async fn a_brand_manager_cannot_create_a_product_in_another_brand() {
 #[tokio::test]
 async fn sku_lookup_finds_the_brands_own_skus_only() {
     let app = TestApp::spawn().await;
-    let (fx, sz) = two_brands(&app).await;
+    let (fx, sz) = app.two_brands_and_managers().await;
     app.create_product(
         "fiber-x",
         "HAIR",
@@ -387,7 +365,7 @@ async fn sku_lookup_finds_the_brands_own_skus_only() {
 #[tokio::test]
 async fn the_storefront_shows_only_active_products_and_variants_with_search_and_filters() {
     let app = TestApp::spawn().await;
-    two_brands(&app).await;
+    app.two_brands().await;
     app.create_product(
         "fiber-x",
         "HAIR",
@@ -484,7 +462,7 @@ async fn the_storefront_shows_only_active_products_and_variants_with_search_and_
 #[tokio::test]
 async fn cursor_pagination_returns_every_active_product_exactly_once_while_products_are_added() {
     let app = TestApp::spawn().await;
-    two_brands(&app).await;
+    app.two_brands().await;
     for i in 0..25 {
         let status = if i % 5 == 0 { "draft" } else { "active" };
         app.create_product(
@@ -585,7 +563,7 @@ async fn product_42_of_each_brand_is_served_warm_from_the_cache_and_redis_troubl
  {
     let mut redis = TestRedis::start().await;
     let app = TestApp::spawn_with(&[("REDIS_URL", &redis.url), ("REDIS_TIMEOUT_MS", "200")]).await;
-    two_brands(&app).await;
+    app.two_brands().await;
     // Both brands issue product number 42.
     let admin = app.db.admin().await;
     admin
@@ -602,27 +580,36 @@ async fn product_42_of_each_brand_is_served_warm_from_the_cache_and_redis_troubl
             .await,
         42
     );
-    for _ in 0..50 {
-        if app.state.cache.is_connected() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(app.state.cache.is_connected());
+    eventually(
+        "the cache to connect to Redis",
+        Duration::from_secs(5),
+        || async { app.state.cache.is_connected().then_some(()) },
+    )
+    .await;
 
     let fresh = [
         ("Fiber Forty-Two".to_owned(), "Fiber Forty-Two".to_owned()),
         ("Suzume Forty-Two".to_owned(), "Suzume Forty-Two".to_owned()),
     ];
     assert_eq!(names(&app).await, fresh);
-    tokio::time::sleep(Duration::from_millis(200)).await; // the cache writes are in the background
-    let keys = redis.cli(&["--scan", "--pattern", "bh:*"]);
-    for tenant in [
-        app.scope("fiber-x").await.tenant_id(),
-        app.scope("suzume").await.tenant_id(),
-    ] {
-        assert!(keys.contains(&format!("bh:{{{tenant}}}:cat:")), "{keys}");
-    }
+    // The cache writes happen in the background: wait until each brand's two entries (the
+    // detail and the list) are there, each under its own brand's key.
+    let prefixes = [
+        format!("bh:{{{}}}:cat:", app.scope("fiber-x").await.tenant_id()),
+        format!("bh:{{{}}}:cat:", app.scope("suzume").await.tenant_id()),
+    ];
+    eventually(
+        "both brands' cache entries",
+        Duration::from_secs(5),
+        || async {
+            let keys = redis.cli(&["--scan", "--pattern", "bh:*"]);
+            prefixes
+                .iter()
+                .all(|p| keys.lines().filter(|k| k.starts_with(p.as_str())).count() == 2)
+                .then_some(())
+        },
+    )
+    .await;
 
     // Change the rows behind the cache's back: warm answers still show the cached names, which
     // proves they come from the cache, and each brand still gets only its own.
@@ -670,7 +657,7 @@ async fn product_42_of_each_brand_is_served_warm_from_the_cache_and_redis_troubl
 #[tokio::test]
 async fn without_redis_configured_the_storefront_answers_from_the_database() {
     let app = TestApp::spawn().await;
-    two_brands(&app).await;
+    app.two_brands().await;
     app.create_product("fiber-x", "HAIR", "No Cache Needed", "active", json!([]))
         .await;
     assert!(!app.state.cache.is_connected());

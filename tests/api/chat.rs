@@ -26,7 +26,8 @@ struct Assistant {
     graph: MockServer,
 }
 
-/// Two brands with products, chat settings and indexes; Graph API answering 200.
+/// The two brands of [`TestApp::two_brands`] with products, chat settings and indexes; the
+/// Graph API answering 200.
 async fn assistant(extra: &[(&str, &str)]) -> Assistant {
     let graph = MockServer::start().await;
     let graph_url = graph.uri();
@@ -38,11 +39,7 @@ async fn assistant(extra: &[(&str, &str)]) -> Assistant {
     ];
     vars.extend_from_slice(extra);
     let app = TestApp::spawn_with(&vars).await;
-    app.create_brand("fiber-x", "FBX").await;
-    app.create_brand("suzume", "SZM").await;
-    app.add_categories("fiber-x", &[("HAIR", "Hair care")])
-        .await;
-    app.add_categories("suzume", &[("SKIN", "Skincare")]).await;
+    app.two_brands().await;
     for (slug, cat, name) in [
         ("fiber-x", "HAIR", "Silk Repair Shampoo"),
         ("fiber-x", "HAIR", "Argan Oil Hair Mask"),
@@ -57,9 +54,7 @@ async fn assistant(extra: &[(&str, &str)]) -> Assistant {
         ("fiber-x", FX_NUMBER, "Warm, expert hair stylist voice."),
         ("suzume", SZ_NUMBER, "Calm, minimalist skincare guide."),
     ] {
-        let manager = app
-            .staff(slug, Role::BrandManager, &format!("bm@{slug}.test"))
-            .await;
+        let manager = app.manager(slug).await;
         let resp = app
             .authed(Method::PATCH, "/v1/admin/chat/settings", &manager, Some(slug))
             .json(&json!({
@@ -177,15 +172,7 @@ async fn a_wrong_or_missing_signature_is_401_and_stores_nothing_and_bad_json_is_
     let mut tampered = body.clone();
     tampered[10] ^= 1;
     assert_problem(post_webhook(&a.app, tampered, Some(sign(&body))).await, 401).await;
-    let n: i64 = a
-        .app
-        .db
-        .admin()
-        .await
-        .query_one("select count(*) from app.chat_messages", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n: i64 = a.app.scalar("select count(*) from app.chat_messages").await;
     assert_eq!(n, 0);
     // Signed but not JSON.
     let junk = b"{not json".to_vec();
@@ -214,14 +201,10 @@ async fn metas_example_inbound_message_is_stored_once_and_answered_once() {
     assert_eq!(sent[0].0, format!("/v21.0/{FX_NUMBER}/messages"));
     // The customer was created from the profile, and the reply recorded with its wamid.
     let admin = a.app.db.admin().await;
-    let name: String = admin
-        .query_one(
-            "select name from app.customers where whatsapp_id = '16505551234'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let name: String = a
+        .app
+        .scalar("select name from app.customers where whatsapp_id = '16505551234'")
+        .await;
     assert_eq!(name, "Sheena Nelson");
     let out: (String, String) = admin
         .query_one(
@@ -264,15 +247,7 @@ async fn unknown_numbers_are_acknowledged_and_counted() {
             .load(std::sync::atomic::Ordering::Relaxed),
         1
     );
-    let n: i64 = a
-        .app
-        .db
-        .admin()
-        .await
-        .query_one("select count(*) from app.chat_messages", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n: i64 = a.app.scalar("select count(*) from app.chat_messages").await;
     assert_eq!(n, 0);
 }
 
@@ -290,16 +265,8 @@ async fn delivery_statuses_arriving_out_of_order_end_at_the_highest() {
     }
     let st: String = a
         .app
-        .db
-        .admin()
-        .await
-        .query_one(
-            "select status from app.chat_messages where wamid = 'wamid.OUT'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+        .scalar("select status from app.chat_messages where wamid = 'wamid.OUT'")
+        .await;
     assert_eq!(st, "read");
 }
 
@@ -365,15 +332,7 @@ async fn without_an_llm_the_template_reply_is_grounded_and_in_the_customers_lang
     assert!(reply.contains("Silk Repair Shampoo"), "{reply}");
     assert!(reply.contains("15,00 €"), "{reply}");
     assert!(reply.contains("agotado"), "no stock yet: {reply}");
-    let lang: String = a
-        .app
-        .db
-        .admin()
-        .await
-        .query_one("select language from app.conversations", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let lang: String = a.app.scalar("select language from app.conversations").await;
     assert_eq!(lang, "es");
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{TestApp, assert_problem, eventually};
 
 #[tokio::test]
 async fn unknown_routes_and_methods_are_problems() {
@@ -72,6 +72,9 @@ async fn a_server_error_body_carries_a_request_id_and_no_internal_text() {
     assert!(body.get("detail").is_none(), "{text}");
 }
 
+/// Graceful shutdown: a request that is provably in progress when shutdown begins (its query
+/// waits on a lock this test holds, and the server has already stopped accepting) still
+/// completes with 200 once the lock is released, and only then does the server stop.
 #[tokio::test]
 async fn shutdown_lets_in_flight_requests_finish() {
     let mut app = TestApp::spawn().await;
@@ -94,29 +97,44 @@ async fn shutdown_lets_in_flight_requests_finish() {
             .await
             .map(|r| r.status().as_u16())
     });
-    // Wait until the request is really in flight: blocked on the lock in the database.
+    // The request is in flight: the service's connection waits on our lock.
     let watcher = app.db.admin().await;
-    for _ in 0..100 {
-        let waiting: i64 = watcher
-            .query_one(
-                "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+    let waiting_on_our_lock = async || {
+        watcher
+            .query_opt(
+                "select pid from pg_stat_activity where datname = current_database() \
+                 and usename = 'brandhouse_api' and wait_event_type = 'Lock'",
                 &[],
             )
             .await
             .unwrap()
-            .get(0);
-        if waiting > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+            .map(|r| r.get::<_, i32>(0))
+    };
+    let pid = eventually(
+        "the request to wait on the lock",
+        Duration::from_secs(10),
+        &waiting_on_our_lock,
+    )
+    .await;
+
+    let address = app.address.trim_start_matches("http://").to_owned();
     let stopping = tokio::spawn(async move {
         let result = app.stop().await;
         (app, result)
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    blocker.rollback().await.unwrap();
+    // Shutdown has begun: the listener is closed, new connections are refused.
+    eventually(
+        "the server to stop accepting",
+        Duration::from_secs(10),
+        || async { tokio::net::TcpStream::connect(&address).await.err() },
+    )
+    .await;
+    // ...while the request is still waiting in the database and the server waits for it.
+    assert_eq!(waiting_on_our_lock().await, Some(pid));
+    assert!(!in_flight.is_finished());
+    assert!(!stopping.is_finished());
 
+    blocker.rollback().await.unwrap();
     assert_eq!(in_flight.await.unwrap().unwrap(), 200);
     let (app, result) = stopping.await.unwrap();
     result.unwrap();

@@ -3,10 +3,12 @@
 
 use std::{
     collections::HashMap,
+    future::Future,
     sync::{
         OnceLock,
         atomic::{AtomicU64, Ordering},
     },
+    time::Duration,
 };
 
 use brandhouse::{
@@ -20,8 +22,34 @@ use brandhouse::{
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, types::FromSql};
 use uuid::Uuid;
+
+/// How often [`eventually`] looks again.
+const POLL_EVERY: Duration = Duration::from_millis(20);
+
+/// Waits for work the test does not drive step by step (a background cache write, a server
+/// starting or stopping, a query blocking on a lock): runs `check` every 20 ms until it returns
+/// `Some`, and returns that value. When `timeout` passes first, the test fails naming `what`.
+/// Unlike a fixed sleep it costs only as long as the work takes, and a slow machine makes it
+/// wait longer rather than pass or fail by chance.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+}
 
 /// A superuser login on the test server (trust auth locally).
 pub fn admin_url(dbname: &str) -> String {
@@ -69,7 +97,7 @@ pub fn test_config(dbname: &str, extra: &[(&str, &str)]) -> Config {
         ("BIND_ADDR".into(), "127.0.0.1:0".into()),
         ("DB_POOL_SIZE".into(), "8".into()),
         ("SHUTDOWN_GRACE_SECS".into(), "5".into()),
-        // Tests run background jobs explicitly (jobs::run_due), so they see each step.
+        // Tests run background jobs explicitly (`AppState::run_due_jobs`), so they see each step.
         ("WORKER_ENABLED".into(), "false".into()),
         // Each test's files (the product index, objects) in a directory of its own.
         (
@@ -194,22 +222,23 @@ impl TestDb {
             &Uuid::new_v4().simple().to_string()[..8]
         );
         let admin = connect(&admin_url("postgres")).await;
-        // The template may still be held for a moment by the connection that migrated it.
-        let mut attempt = 0;
-        loop {
-            match admin
-                .batch_execute(&format!("create database {name} template {template}"))
-                .await
-            {
-                Ok(()) => break,
-                Err(e) if attempt < 50 => {
-                    attempt += 1;
-                    let _ = e;
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // The template may still be held for a moment by the connection that migrated it
+        // (55006, object in use); any other failure is final.
+        let create = format!("create database {name} template {template}");
+        eventually(
+            "the template to be free for cloning",
+            Duration::from_secs(5),
+            || async {
+                match admin.batch_execute(&create).await {
+                    Ok(()) => Some(()),
+                    Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::OBJECT_IN_USE) => {
+                        None
+                    }
+                    Err(e) => panic!("cloning the template: {e}"),
                 }
-                Err(e) => panic!("cloning the template: {e}"),
-            }
-        }
+            },
+        )
+        .await;
         Self { name }
     }
 
@@ -221,6 +250,20 @@ impl TestDb {
     /// A connection as the API role, the role the service runs as.
     pub async fn api(&self) -> Client {
         connect(&api_url(&self.name)).await
+    }
+
+    /// Runs `sql` as the superuser and returns the one value of its one row (a count, a
+    /// status): for inspecting what the service left in the database.
+    pub async fn scalar<T>(&self, sql: &str) -> T
+    where
+        T: for<'a> FromSql<'a>,
+    {
+        self.admin()
+            .await
+            .query_one(sql, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .get(0)
     }
 }
 
@@ -348,6 +391,33 @@ impl TestApp {
             .expect("categories added");
     }
 
+    /// [`TestDb::scalar`] on this app's database.
+    pub async fn scalar<T>(&self, sql: &str) -> T
+    where
+        T: for<'a> FromSql<'a>,
+    {
+        self.db.scalar(sql).await
+    }
+
+    /// The two brands most tests set side by side (see [`TwoBrands`]).
+    pub async fn two_brands(&self) -> TwoBrands {
+        let fiber_x = self.create_brand("fiber-x", "FBX").await;
+        let suzume = self.create_brand("suzume", "SZM").await;
+        self.add_categories("fiber-x", &[("HAIR", "Hair care"), ("STYL", "Styling")])
+            .await;
+        self.add_categories("suzume", &[("SKIN", "Skincare"), ("HAIR", "Hair")])
+            .await;
+        self.create_zone("BER", 10).await;
+        self.create_zone("HAM", 20).await;
+        TwoBrands { fiber_x, suzume }
+    }
+
+    /// [`TestApp::two_brands`] and a signed-in brand manager of each: (Fiber X's, Suzume's).
+    pub async fn two_brands_and_managers(&self) -> (Signed, Signed) {
+        self.two_brands().await;
+        (self.manager("fiber-x").await, self.manager("suzume").await)
+    }
+
     /// Stops accepting and waits for the server to finish in-flight requests.
     pub async fn stop(&mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
@@ -366,6 +436,20 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
     }
+}
+
+/// Fiber X and Suzume, as [`TestApp::two_brands`] makes them:
+/// - Fiber X (`fiber-x`, SKU prefix `FBX`): categories HAIR "Hair care" and STYL "Styling";
+/// - Suzume (`suzume`, `SZM`): SKIN "Skincare" and HAIR "Hair" (the same code as one of Fiber
+///   X's on purpose: category codes are per brand);
+/// - the shared warehouse zones BER (priority 10) and HAM (priority 20).
+///
+/// No products, stock or staff: many tests count on their own product numbers and SKUs
+/// (`FBX-HAIR-0001` is the first product they create), so each adds those itself
+/// ([`TestApp::create_product`], [`TestApp::receive`], [`TestApp::manager`]).
+pub struct TwoBrands {
+    pub fiber_x: Tenant,
+    pub suzume: Tenant,
 }
 
 /// Asserts a response is an RFC 9457 problem with `status`, and returns its body.
@@ -452,6 +536,16 @@ impl TestApp {
         }
     }
 
+    /// The brand manager `bm@{slug}.test` of brand `slug` (created on first use), signed in.
+    pub async fn manager(&self, slug: &str) -> Signed {
+        self.staff(
+            slug,
+            brandhouse::identity::Role::BrandManager,
+            &format!("bm@{slug}.test"),
+        )
+        .await
+    }
+
     /// A request with a bearer token and, optionally, a brand.
     pub fn authed(
         &self,
@@ -500,12 +594,12 @@ impl TestRedis {
             .spawn()
             .expect("redis-server runs (install Debian's redis-server)");
         let url = format!("redis://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        eventually("redis-server to listen", Duration::from_secs(5), || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .ok()
+        })
+        .await;
         Self {
             url,
             child: Some(child),
@@ -807,9 +901,9 @@ impl TestApp {
     pub async fn run_jobs(&self) -> usize {
         let settings = brandhouse::jobs::WorkerSettings {
             enabled: true,
-            poll: std::time::Duration::from_millis(10),
+            poll: Duration::from_millis(10),
             batch: 100,
-            claim: std::time::Duration::from_secs(60),
+            claim: Duration::from_secs(60),
         };
         let mut total = 0;
         loop {
@@ -824,26 +918,23 @@ impl TestApp {
     /// Runs the due jobs and polls GET /v1/admin/imports/{id} until the import is done or
     /// failed (30 s at most).
     pub async fn wait_import(&self, who: &Signed, brand: &str, id: &str) -> serde_json::Value {
-        for _ in 0..300 {
-            self.run_jobs().await;
-            let resp = self
-                .authed(
-                    reqwest::Method::GET,
-                    &format!("/v1/admin/imports/{id}"),
-                    who,
-                    Some(brand),
-                )
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(resp.status(), 200);
-            let body: serde_json::Value = resp.json().await.unwrap();
-            if body["state"] == "done" || body["state"] == "failed" {
-                return body;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("import {id} did not finish in 30 s");
+        let path = format!("/v1/admin/imports/{id}");
+        eventually(
+            &format!("import {id} to finish"),
+            Duration::from_secs(30),
+            || async {
+                self.run_jobs().await;
+                let resp = self
+                    .authed(reqwest::Method::GET, &path, who, Some(brand))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200);
+                let body: serde_json::Value = resp.json().await.unwrap();
+                (body["state"] == "done" || body["state"] == "failed").then_some(body)
+            },
+        )
+        .await
     }
 
     /// POST /v1/admin/products/{number}/media with `bytes` under `file_name` (sent as is,

@@ -12,27 +12,9 @@ use brandhouse::{
 };
 use reqwest::Method;
 
-use crate::helpers::{Signed, TestApp, TestS3, admin_url, api_url, assert_problem, files_under};
+use crate::helpers::{TestApp, TestS3, admin_url, api_url, assert_problem, files_under};
 
 const BIN: &str = env!("CARGO_BIN_EXE_brandhouse");
-
-/// Fiber X (HAIR, STYL) and Suzume (SKIN), zones BER and HAM, a brand manager each.
-async fn two_brands(app: &TestApp) -> (Signed, Signed) {
-    app.create_brand("fiber-x", "FBX").await;
-    app.create_brand("suzume", "SZM").await;
-    app.add_categories("fiber-x", &[("HAIR", "Hair care"), ("STYL", "Styling")])
-        .await;
-    app.add_categories("suzume", &[("SKIN", "Skincare")]).await;
-    app.create_zone("BER", 10).await;
-    app.create_zone("HAM", 20).await;
-    let fx = app
-        .staff("fiber-x", Role::BrandManager, "bm@fiber-x.test")
-        .await;
-    let sz = app
-        .staff("suzume", Role::BrandManager, "bm@suzume.test")
-        .await;
-    (fx, sz)
-}
 
 async fn import(app: &TestApp, slug: &str, csv: &str, dry_run: bool) -> Report {
     let scope = app.scope(slug).await;
@@ -132,7 +114,7 @@ fn catalog_csv(n: usize) -> String {
 #[tokio::test]
 async fn ten_thousand_products_import_and_importing_them_again_changes_nothing() {
     let app = TestApp::spawn().await;
-    two_brands(&app).await;
+    app.two_brands().await;
     let csv = catalog_csv(10_000);
 
     let started = Instant::now();
@@ -173,25 +155,17 @@ async fn ten_thousand_products_import_and_importing_them_again_changes_nothing()
     assert!(all_skus.contains(&"FBX-HAIR-0042-250ML".to_owned()));
     assert!(all_skus.contains(&"FBX-STYL-9999-500ML".to_owned()));
     // Initial stock went through the ledger: one receive per variant, and it explains it all.
-    let receives: i64 = admin
-        .query_one(
+    let receives: i64 = app
+        .scalar(
             "select count(*) from app.stock_movements where kind = 'receive' and on_hand_delta = 3",
-            &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(receives, 20_000);
     assert_eq!(app.ledger_mismatches().await, Vec::<String>::new());
     // One audit entry for the whole import, not one per product.
-    let audits: i64 = admin
-        .query_one(
-            "select count(*) from app.audit_log where action = 'catalog.import'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let audits: i64 = app
+        .scalar("select count(*) from app.audit_log where action = 'catalog.import'")
+        .await;
     assert_eq!(audits, 1);
 
     // The same file again: nothing changes, not even updated_at, and nothing is audited.
@@ -216,7 +190,7 @@ async fn ten_thousand_products_import_and_importing_them_again_changes_nothing()
 #[tokio::test]
 async fn changed_rows_update_and_the_skus_of_existing_variants_never_change() {
     let app = TestApp::spawn().await;
-    two_brands(&app).await;
+    app.two_brands().await;
     let first = format!(
         "{HEADER}\n\
          silk-shampoo,HAIR,Silk Shampoo,Gentle,18.90,active,Size,250 ml|500 ml,5\n\
@@ -307,21 +281,16 @@ async fn changed_rows_update_and_the_skus_of_existing_variants_never_change() {
     assert_eq!(app.stock_of("FBX-HAIR-0001-250ML", "BER").await, (5, 0));
     assert_eq!(app.stock_of("FBX-STYL-0004", "BER").await, (2, 0));
     assert_eq!(app.ledger_mismatches().await, Vec::<String>::new());
-    let audits: i64 = admin
-        .query_one(
-            "select count(*) from app.audit_log where action = 'catalog.import'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let audits: i64 = app
+        .scalar("select count(*) from app.audit_log where action = 'catalog.import'")
+        .await;
     assert_eq!(audits, 2);
 }
 
 #[tokio::test]
 async fn a_file_with_three_bad_rows_reports_exactly_those_three_and_imports_nothing() {
     let app = TestApp::spawn().await;
-    two_brands(&app).await;
+    app.two_brands().await;
     let before = brand_state(&app, "fiber-x").await;
     let mut csv = format!("{HEADER}\n");
     for i in 1..=12 {
@@ -362,7 +331,7 @@ async fn a_file_with_three_bad_rows_reports_exactly_those_three_and_imports_noth
 #[tokio::test]
 async fn a_dry_run_reports_what_would_change_and_writes_nothing() {
     let app = TestApp::spawn().await;
-    two_brands(&app).await;
+    app.two_brands().await;
     import(
         &app,
         "fiber-x",
@@ -402,7 +371,7 @@ async fn a_dry_run_reports_what_would_change_and_writes_nothing() {
 #[tokio::test]
 async fn an_import_for_fiber_x_cannot_create_or_touch_suzume_rows() {
     let app = TestApp::spawn().await;
-    two_brands(&app).await;
+    app.two_brands().await;
     // Suzume's catalog, imported the same way.
     let report = import(
         &app,
@@ -446,25 +415,19 @@ async fn an_import_for_fiber_x_cannot_create_or_touch_suzume_rows() {
 
     // Every row the Fiber X imports wrote belongs to Fiber X.
     let foreign: i64 = app
-        .db
-        .admin()
-        .await
-        .query_one(
+        .scalar(
             "select count(*) from app.variants v join app.tenants t on t.id = v.tenant_id \
              where t.slug = 'suzume' and v.sku not like 'SZM-%' \
                 or t.slug = 'fiber-x' and v.sku not like 'FBX-%'",
-            &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(foreign, 0);
 }
 
 #[tokio::test]
 async fn the_cli_imports_a_file_with_a_summary_table_and_fails_on_problems() {
     let app = TestApp::spawn().await;
-    two_brands(&app).await;
+    app.two_brands().await;
     let dir = std::env::temp_dir().join(format!("bh-cli-{}", app.db.name));
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("good.csv");
@@ -530,7 +493,7 @@ async fn the_cli_imports_a_file_with_a_summary_table_and_fails_on_problems() {
 #[tokio::test]
 async fn an_upload_becomes_a_job_whose_state_shows_done_with_counts() {
     let app = TestApp::spawn().await;
-    let (fx, _) = two_brands(&app).await;
+    let (fx, _) = app.two_brands_and_managers().await;
     let resp = app
         .upload_import(&fx, "fiber-x", &catalog_csv(300), false)
         .await;
@@ -602,7 +565,7 @@ async fn an_upload_becomes_a_job_whose_state_shows_done_with_counts() {
 #[tokio::test]
 async fn a_failing_file_through_the_api_shows_failed_with_the_report() {
     let app = TestApp::spawn().await;
-    let (fx, _) = two_brands(&app).await;
+    let (fx, _) = app.two_brands_and_managers().await;
     let csv = format!(
         "{HEADER}\n\
          good,HAIR,Good,,1.00,active,,,\n\
@@ -643,7 +606,7 @@ async fn a_failing_file_through_the_api_shows_failed_with_the_report() {
 #[tokio::test]
 async fn only_the_owner_and_brand_managers_may_import() {
     let app = TestApp::spawn().await;
-    let (fx, _) = two_brands(&app).await;
+    let (fx, _) = app.two_brands_and_managers().await;
     let owner = app.owner("owner@brandhouse.test").await;
     let csv = "handle,category,name,price\nx,HAIR,X,1\n";
     for role in [Role::Warehouse, Role::Support] {
@@ -734,7 +697,7 @@ async fn media_keys_stay_in_the_brand(
     direct: &MediaStore,
     objects: impl Fn() -> Vec<String>,
 ) {
-    let (fx, _) = two_brands(app).await;
+    let (fx, _) = app.two_brands_and_managers().await;
     app.create_product(
         "fiber-x",
         "HAIR",
@@ -831,7 +794,7 @@ async fn media_keys_never_leave_the_brands_prefix_on_s3() {
 #[tokio::test]
 async fn product_images_are_checked_listed_deleted_and_served_on_the_storefront() {
     let app = TestApp::spawn().await;
-    let (fx, sz) = two_brands(&app).await;
+    let (fx, sz) = app.two_brands_and_managers().await;
     app.create_product(
         "fiber-x",
         "HAIR",
@@ -1078,7 +1041,7 @@ async fn product_images_are_checked_listed_deleted_and_served_on_the_storefront(
 async fn on_s3_imports_are_stored_in_the_bucket_and_media_urls_are_presigned() {
     let s3 = TestS3::start().await;
     let app = TestApp::spawn_with_env(&s3.env(), &[]).await;
-    let (fx, _) = two_brands(&app).await;
+    let (fx, _) = app.two_brands_and_managers().await;
 
     // An import through the bucket.
     let resp = app

@@ -1,9 +1,10 @@
 //! The database contract itself, at the SQL level, as the API role: what row-level security
 //! lets through with no tenant, with tenant A, and against tenant B's rows.
 
+use brandhouse::db::{Db, DbError};
 use tokio_postgres::Client;
 
-use crate::helpers::{TestApp, TestDb};
+use crate::helpers::{TestApp, test_config};
 
 /// Global tables that carry a tenant_id column (a brand reference, not ownership); each is on
 /// the audit's global list.
@@ -40,20 +41,10 @@ async fn tenant_tables(admin: &Client) -> Vec<String> {
         .collect()
 }
 
-async fn two_brands_with_categories(app: &TestApp) -> (uuid::Uuid, uuid::Uuid) {
-    let a = app.create_brand("brand-a", "AAA").await;
-    let b = app.create_brand("brand-b", "BBB").await;
-    app.add_categories("brand-a", &[("HAIR", "A hair"), ("SKIN", "A skin")])
-        .await;
-    app.add_categories("brand-b", &[("HAIR", "B hair"), ("STYL", "B styling")])
-        .await;
-    (a.id, b.id)
-}
-
 #[tokio::test]
 async fn with_no_tenant_set_the_api_role_sees_no_rows_in_any_tenant_table_and_cannot_insert() {
     let app = TestApp::spawn().await;
-    two_brands_with_categories(&app).await;
+    app.two_brands().await;
     let admin = app.db.admin().await;
     let api = app.db.api().await;
 
@@ -68,12 +59,11 @@ async fn with_no_tenant_set_the_api_role_sees_no_rows_in_any_tenant_table_and_ca
         );
     }
     // The rows are there; the API role just cannot see them.
-    let stored: i64 = admin
-        .query_one("select count(*) from app.categories", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(stored, 4);
+    assert_eq!(
+        app.scalar::<i64>("select count(*) from app.categories")
+            .await,
+        4
+    );
 
     // No tenant, no default: NOT NULL refuses the insert.
     let err = api
@@ -98,18 +88,18 @@ async fn with_no_tenant_set_the_api_role_sees_no_rows_in_any_tenant_table_and_ca
         Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
         "{err}"
     );
-    let stored: i64 = admin
-        .query_one("select count(*) from app.categories", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(stored, 4);
+    assert_eq!(
+        app.scalar::<i64>("select count(*) from app.categories")
+            .await,
+        4
+    );
 }
 
 #[tokio::test]
 async fn with_tenant_a_set_rows_of_b_are_invisible_and_untouchable() {
     let app = TestApp::spawn().await;
-    let (a, b) = two_brands_with_categories(&app).await;
+    let brands = app.two_brands().await;
+    let (a, b) = (brands.fiber_x.id, brands.suzume.id);
     let admin = app.db.admin().await;
     let mut api = app.db.api().await;
 
@@ -129,7 +119,7 @@ async fn with_tenant_a_set_rows_of_b_are_invisible_and_untouchable() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(names, ["A hair", "A skin"]);
+    assert_eq!(names, ["Hair care", "Styling"]);
     // Even asking for B by id finds nothing.
     let n: i64 = tx
         .query_one(
@@ -151,7 +141,7 @@ async fn with_tenant_a_set_rows_of_b_are_invisible_and_untouchable() {
         .unwrap();
     assert_eq!(updated, 0);
     let deleted = tx
-        .execute("delete from app.categories where code = 'STYL'", &[])
+        .execute("delete from app.categories where code = 'SKIN'", &[])
         .await
         .unwrap();
     assert_eq!(deleted, 0);
@@ -179,7 +169,7 @@ async fn with_tenant_a_set_rows_of_b_are_invisible_and_untouchable() {
     .unwrap();
     let owner: uuid::Uuid = tx
         .query_one(
-            "insert into app.categories (code, name) values ('BODY', 'A body') returning tenant_id",
+            "insert into app.categories (code, name) values ('BODY', 'Body') returning tenant_id",
             &[],
         )
         .await
@@ -208,36 +198,69 @@ async fn with_tenant_a_set_rows_of_b_are_invisible_and_untouchable() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(b_names, ["B hair", "B styling"]);
+    assert_eq!(b_names, ["Hair", "Skincare"]);
 }
 
+/// `Db::tenant_tx` scopes the tenant to its transaction (`set_config(..., true)`, the `SET
+/// LOCAL` form), whether the transaction commits or rolls back. The work ends the transaction by
+/// hand and looks at the same connection before `tenant_tx` returns it to the pool: the pool's
+/// recycling (`ROLLBACK; RESET ALL`) would otherwise hide a session-level setting, so only this
+/// look fails when `SET_SCOPE` sets the tenant for the session. Then, on a pool of one, the
+/// next borrower of that same connection sees no tenant and no rows either.
 #[tokio::test]
 async fn the_tenant_setting_ends_with_the_transaction() {
-    let db = TestDb::new().await;
-    let mut api = db.api().await;
-    let tenant = uuid::Uuid::new_v4().to_string();
+    let app = TestApp::spawn().await;
+    app.two_brands().await;
+    let scope = app.scope("fiber-x").await;
+    let tenant = scope.tenant_id().to_string();
+    let config = test_config(&app.db.name, &[("DB_POOL_SIZE", "1")]);
+    assert_eq!(config.db.api.role, "brandhouse_api");
+    let db = Db::connect(&config.db).await.unwrap();
+
+    // The tenant setting and the number of categories visible, on the current connection.
+    const LOOK: &str = "select pg_backend_pid(), current_setting('app.tenant_id', true), \
+                        (select count(*) from app.categories)";
     for commit in [true, false] {
-        let tx = api.transaction().await.unwrap();
-        tx.execute("select set_config('app.tenant_id', $1, true)", &[&tenant])
+        let (pid, inside, after) = db
+            .tenant_tx(&scope, async |tx| {
+                let inside = tx.query_one(LOOK, &[]).await?;
+                tx.batch_execute(if commit { "commit" } else { "rollback" })
+                    .await?;
+                let after = tx.query_one(LOOK, &[]).await?;
+                // A transaction again, for tenant_tx to finish as it always does.
+                tx.batch_execute("begin").await?;
+                let pid: i32 = inside.get(0);
+                let look = |row: &tokio_postgres::Row| {
+                    (row.get::<_, Option<String>>(1), row.get::<_, i64>(2))
+                };
+                Ok::<_, DbError>((pid, look(&inside), look(&after)))
+            })
             .await
             .unwrap();
-        let inside: Option<uuid::Uuid> = tx
-            .query_one("select app.current_tenant()", &[])
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(inside.map(|u| u.to_string()), Some(tenant.clone()));
-        if commit {
-            tx.commit().await.unwrap();
-        } else {
-            tx.rollback().await.unwrap();
-        }
-        let after: Option<uuid::Uuid> = api
-            .query_one("select app.current_tenant()", &[])
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(after, None, "commit={commit}");
+        assert_eq!(inside, (Some(tenant.clone()), 2), "commit={commit}");
+        // '' once a transaction-local value is gone; NULL if it was never set on the session.
+        assert_eq!(
+            (after.0.unwrap_or_default(), after.1),
+            (String::new(), 0),
+            "commit={commit}: the tenant outlived its transaction"
+        );
+
+        // The next borrower of the same pooled connection.
+        let conn = db.unscoped_connection().await.unwrap();
+        let row = conn.query_one(LOOK, &[]).await.unwrap();
+        assert_eq!(
+            row.get::<_, i32>(0),
+            pid,
+            "a pool of one lends one connection"
+        );
+        assert_eq!(
+            (
+                row.get::<_, Option<String>>(1).unwrap_or_default(),
+                row.get::<_, i64>(2)
+            ),
+            (String::new(), 0),
+            "commit={commit}"
+        );
     }
 }
 

@@ -14,21 +14,17 @@ use crate::helpers::{TestApp, assert_problem};
 const A: &str = "FBX-HAIR-0001";
 const B: &str = "FBX-HAIR-0002";
 
-/// Two brands, two zones, two Fiber X products (A, B) and one Suzume product.
+/// The two brands and zones of [`TestApp::two_brands`], two Fiber X products (A, B) and one
+/// Suzume product, none with stock yet.
 async fn shop() -> TestApp {
     let app = TestApp::spawn_with(&[("WORKER_ENABLED", "false"), ("DB_POOL_SIZE", "12")]).await;
-    app.create_brand("fiber-x", "FBX").await;
-    app.create_brand("suzume", "SZM").await;
-    app.add_categories("fiber-x", &[("HAIR", "Hair")]).await;
-    app.add_categories("suzume", &[("SKIN", "Skin")]).await;
+    app.two_brands().await;
     app.create_product("fiber-x", "HAIR", "Argan Oil", "active", json!([]))
         .await;
     app.create_product("fiber-x", "HAIR", "Strong Gel", "active", json!([]))
         .await;
     app.create_product("suzume", "SKIN", "Rice Toner", "active", json!([]))
         .await;
-    app.create_zone("BER", 10).await;
-    app.create_zone("HAM", 20).await;
     app
 }
 
@@ -225,9 +221,7 @@ fn sign(secret: &str, body: &[u8]) -> String {
 const SECRET: &str = "a-payment-secret-for-tests";
 
 async fn set_payment_secret(app: &TestApp, slug: &str) {
-    let manager = app
-        .staff(slug, Role::BrandManager, &format!("bm@{slug}.test"))
-        .await;
+    let manager = app.manager(slug).await;
     let resp = app
         .authed(
             Method::PATCH,
@@ -313,16 +307,8 @@ async fn payment_is_confirmed_exactly_once_under_concurrent_retries() {
     );
     assert_eq!(app.stock_of(A, "BER").await, (6, 0));
     let sales: i64 = app
-        .db
-        .admin()
-        .await
-        .query_one(
-            "select count(*) from app.stock_movements where kind = 'sale'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+        .scalar("select count(*) from app.stock_movements where kind = 'sale'")
+        .await;
     assert_eq!(sales, 1);
     assert!(app.ledger_mismatches().await.is_empty());
 }
@@ -375,18 +361,9 @@ async fn a_tampered_or_missing_payment_signature_changes_nothing() {
         .unwrap();
     assert_problem(resp, 401).await;
 
-    let admin = app.db.admin().await;
-    let status: String = admin
-        .query_one("select status from app.orders", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let status: String = app.scalar("select status from app.orders").await;
     assert_eq!(status, "pending_payment");
-    let events: i64 = admin
-        .query_one("select count(*) from app.payment_events", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let events: i64 = app.scalar("select count(*) from app.payment_events").await;
     assert_eq!(events, 0);
     assert_eq!(app.stock_of(A, "BER").await, (10, 1));
 }
@@ -483,14 +460,9 @@ async fn expired_holds_free_stock_before_the_sweeper_and_two_sweepers_expire_eac
         .map(|r| r.get(0))
         .collect();
     assert_eq!(per_hold, [1, 1]);
-    let expired: i64 = admin
-        .query_one(
-            "select count(*) from app.orders where status = 'expired'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let expired: i64 = app
+        .scalar("select count(*) from app.orders where status = 'expired'")
+        .await;
     assert_eq!(expired, 2);
     assert_eq!(app.stock_of(A, "BER").await, (2, 1));
     assert!(app.ledger_mismatches().await.is_empty());
@@ -909,9 +881,32 @@ async fn warehouse_receives_adjusts_and_transfers_with_a_ledger_and_low_stock() 
     assert!(app.ledger_mismatches().await.is_empty());
 }
 
+/// What one step of [`after_random_operations_every_stock_row_equals_its_ledger`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Step {
+    Received,
+    Adjusted,
+    AdjustRefused,
+    Transferred,
+    TransferRefused,
+    CheckedOut,
+    CheckoutRefused,
+    Paid,
+    PaymentConflict,
+    Cancelled,
+    CancelRefused,
+    Expired,
+    NothingToExpire,
+}
+
 /// The ledger explains every stock figure after a random mix of everything that changes stock.
+/// Every operation's outcome is checked against what it may legitimately answer (a refusal is
+/// fine, an error is not), and each kind must have changed stock often enough that the
+/// property was tested on real changes, not on a run of refusals.
 #[tokio::test]
 async fn after_random_operations_every_stock_row_equals_its_ledger() {
+    use brandhouse::inventory::service::{self as stock, StockError};
+
     let app = shop().await;
     set_payment_secret(&app, "fiber-x").await;
     let manager = app
@@ -922,46 +917,37 @@ async fn after_random_operations_every_stock_row_equals_its_ledger() {
     let skus = [A, B];
     let zones = ["BER", "HAM"];
     let mut orders: Vec<serde_json::Value> = Vec::new();
+    let mut done: std::collections::BTreeMap<Step, usize> = Default::default();
     for seed in 0..3u64 {
         let mut rng = StdRng::seed_from_u64(seed);
         for step in 0..60 {
             let sku = skus[rng.random_range(0..2)];
             let zone = zones[rng.random_range(0..2)];
-            match rng.random_range(0..8) {
+            let other = if zone == "BER" { "HAM" } else { "BER" };
+            let at = format!("seed {seed}, step {step}");
+            let outcome = match rng.random_range(0..8) {
                 0 | 1 => {
-                    brandhouse::inventory::service::receive(
-                        db,
-                        &scope,
-                        sku,
-                        zone,
-                        rng.random_range(1..6),
-                        None,
-                    )
-                    .await
-                    .unwrap();
+                    stock::receive(db, &scope, sku, zone, rng.random_range(1..6), None)
+                        .await
+                        .unwrap_or_else(|e| panic!("{at}: receive: {e:?}"));
+                    Step::Received
                 }
                 2 => {
-                    let _ = brandhouse::inventory::service::adjust(
-                        db,
-                        &scope,
-                        sku,
-                        zone,
-                        rng.random_range(-3..4),
-                        Some("count".into()),
-                    )
-                    .await;
+                    // Never zero: that is a 422, not a stock change.
+                    let delta = [-3, -2, -1, 1, 2, 3][rng.random_range(0..6)];
+                    match stock::adjust(db, &scope, sku, zone, delta, Some("count".into())).await {
+                        Ok(_) => Step::Adjusted,
+                        Err(StockError::Conflict(_)) => Step::AdjustRefused,
+                        Err(e) => panic!("{at}: adjust {delta}: {e:?}"),
+                    }
                 }
                 3 => {
-                    let other = if zone == "BER" { "HAM" } else { "BER" };
-                    let _ = brandhouse::inventory::service::transfer(
-                        db,
-                        &scope,
-                        sku,
-                        zone,
-                        other,
-                        rng.random_range(1..4),
-                    )
-                    .await;
+                    let quantity = rng.random_range(1..4);
+                    match stock::transfer(db, &scope, sku, zone, other, quantity).await {
+                        Ok(_) => Step::Transferred,
+                        Err(StockError::Conflict(_)) => Step::TransferRefused,
+                        Err(e) => panic!("{at}: transfer: {e:?}"),
+                    }
                 }
                 4 | 5 => {
                     let resp = app
@@ -972,54 +958,97 @@ async fn after_random_operations_every_stock_row_equals_its_ledger() {
                             None,
                         )
                         .await;
-                    if resp.status() == 201 {
-                        orders.push(resp.json().await.unwrap());
+                    match resp.status().as_u16() {
+                        201 => {
+                            orders.push(resp.json().await.unwrap());
+                            Step::CheckedOut
+                        }
+                        409 => Step::CheckoutRefused,
+                        other => panic!("{at}: checkout: {other} {}", resp.text().await.unwrap()),
                     }
                 }
                 6 if !orders.is_empty() => {
                     let o = orders.swap_remove(rng.random_range(0..orders.len()));
                     if rng.random_bool(0.5) {
-                        pay(&app, &format!("e{seed}-{step}"), &o, None).await;
+                        let resp = pay(&app, &format!("e{seed}-{step}"), &o, None).await;
+                        assert_eq!(resp.status(), 200, "{at}: payment");
+                        let body: serde_json::Value = resp.json().await.unwrap();
+                        // A pending order is confirmed; an expired one is paid again if stock
+                        // allows (rereserved), else it waits for a human.
+                        match (body["outcome"].as_str(), body["order_status"].as_str()) {
+                            (Some("confirmed" | "rereserved"), Some("paid")) => Step::Paid,
+                            (Some("payment_conflict"), Some("payment_conflict")) => {
+                                Step::PaymentConflict
+                            }
+                            other => panic!("{at}: payment: {other:?}"),
+                        }
                     } else {
-                        app.authed(
-                            Method::POST,
-                            &format!("/v1/admin/orders/{}/cancel", o["number"]),
-                            &manager,
-                            Some("fiber-x"),
-                        )
-                        .send()
-                        .await
-                        .unwrap();
+                        let resp = app
+                            .authed(
+                                Method::POST,
+                                &format!("/v1/admin/orders/{}/cancel", o["number"]),
+                                &manager,
+                                Some("fiber-x"),
+                            )
+                            .send()
+                            .await
+                            .unwrap();
+                        match resp.status().as_u16() {
+                            200 => Step::Cancelled,
+                            // Only an order that expired meanwhile may refuse.
+                            409 => Step::CancelRefused,
+                            other => panic!("{at}: cancel: {other} {}", resp.text().await.unwrap()),
+                        }
                     }
                 }
                 _ => {
+                    let pending: i64 = app
+                        .scalar("select count(*) from app.orders where status = 'pending_payment'")
+                        .await;
                     expire_now(&app).await;
-                    let settings = brandhouse::jobs::WorkerSettings {
-                        enabled: true,
-                        poll: std::time::Duration::from_millis(10),
-                        batch: 50,
-                        claim: std::time::Duration::from_secs(60),
-                    };
-                    app.state.run_due_jobs(&settings).await.unwrap();
+                    app.run_jobs().await;
+                    let still: i64 = app
+                        .scalar("select count(*) from app.orders where status = 'pending_payment'")
+                        .await;
+                    assert_eq!(still, 0, "{at}: every pending order expired");
+                    if pending > 0 {
+                        Step::Expired
+                    } else {
+                        Step::NothingToExpire
+                    }
                 }
-            }
+            };
+            *done.entry(outcome).or_default() += 1;
             let mismatches = app.ledger_mismatches().await;
-            assert!(
-                mismatches.is_empty(),
-                "seed {seed}, step {step}: {mismatches:?}"
-            );
+            assert!(mismatches.is_empty(), "{at}: {mismatches:?}");
         }
     }
+    // Every kind of change happened often enough to matter. The seeds are fixed, so the counts
+    // are too (47 receipts, 22 adjustments, 13 transfers, 45 checkouts, 9 payments, 14
+    // cancellations, 10 expiry runs that expired orders); the floors, about half of that,
+    // leave room to change the mix without rewriting them.
+    for (kind, floor) in [
+        (Step::Received, 20),
+        (Step::Adjusted, 10),
+        (Step::Transferred, 5),
+        (Step::CheckedOut, 20),
+        (Step::Paid, 4),
+        (Step::Cancelled, 5),
+        (Step::Expired, 4),
+    ] {
+        let n = done.get(&kind).copied().unwrap_or(0);
+        assert!(
+            n >= floor,
+            "only {n} x {kind:?} (at least {floor}): {done:?}"
+        );
+    }
+    let paid: i64 = app
+        .scalar("select count(*) from app.orders where status = 'paid'")
+        .await;
+    let paid_steps = done.get(&Step::Paid).copied().unwrap_or(0);
+    assert_eq!(usize::try_from(paid).unwrap(), paid_steps, "{done:?}");
     let negative: i64 = app
-        .db
-        .admin()
-        .await
-        .query_one(
-            "select count(*) from app.stock where reserved < 0 or reserved > on_hand",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+        .scalar("select count(*) from app.stock where reserved < 0 or reserved > on_hand")
+        .await;
     assert_eq!(negative, 0);
 }

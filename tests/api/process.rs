@@ -14,7 +14,7 @@ use poem::{
     web::Data,
 };
 
-use crate::helpers::{TestApp, admin_url, api_url};
+use crate::helpers::{TestApp, admin_url, api_url, eventually};
 
 const BIN: &str = env!("CARGO_BIN_EXE_brandhouse");
 
@@ -86,21 +86,12 @@ async fn request_spans_are_exported_over_otlp_with_the_tenant_and_sigterm_stops_
         .unwrap();
 
     let base = format!("http://127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..100 {
-        if app
-            .client
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok()
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(up, "the binary did not start");
+    eventually(
+        "the binary to answer /healthz",
+        Duration::from_secs(10),
+        || async { app.client.get(format!("{base}/healthz")).send().await.ok() },
+    )
+    .await;
     let resp = app
         .client
         .get(format!("{base}/v1/storefront/theme"))

@@ -37,14 +37,12 @@ async fn the_api_role_is_not_superuser_not_bypassrls_and_owns_nothing() {
         .collect();
     assert!(owned.is_empty(), "the API role owns {owned:?}");
 
-    let memberships: i64 = admin
-        .query_one(
-            "select count(*) from pg_auth_members m join pg_roles r on r.oid = m.member where r.rolname = 'brandhouse_api'",
-            &[],
+    let memberships: i64 = db
+        .scalar(
+            "select count(*) from pg_auth_members m join pg_roles r on r.oid = m.member \
+             where r.rolname = 'brandhouse_api'",
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(memberships, 0);
 
     // Every table in app is owned by the owner role, which cannot log in.
@@ -60,14 +58,9 @@ async fn the_api_role_is_not_superuser_not_bypassrls_and_owns_nothing() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(owners, ["brandhouse_owner"]);
-    let owner_login: bool = admin
-        .query_one(
-            "select rolcanlogin from pg_roles where rolname = 'brandhouse_owner'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let owner_login: bool = db
+        .scalar("select rolcanlogin from pg_roles where rolname = 'brandhouse_owner'")
+        .await;
     assert!(!owner_login);
 }
 

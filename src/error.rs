@@ -20,7 +20,7 @@ use poem_openapi::{
     types::{ToJSON, Type},
 };
 
-use crate::db::DbError;
+use crate::{db::DbError, types::TypeError};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -85,6 +85,25 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+        }
+    }
+}
+
+/// Collects a request's invalid fields while parsing them into domain types, so one 422 names
+/// them all.
+pub trait FieldErrors {
+    /// The parsed value, or `None` with the error recorded under `field`.
+    fn check<T>(&mut self, field: impl Into<String>, parsed: Result<T, TypeError>) -> Option<T>;
+}
+
+impl FieldErrors for Vec<FieldError> {
+    fn check<T>(&mut self, field: impl Into<String>, parsed: Result<T, TypeError>) -> Option<T> {
+        match parsed {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.push(FieldError::new(field, e.into_message()));
+                None
+            }
         }
     }
 }

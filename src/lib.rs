@@ -32,6 +32,8 @@
 //! - [`startup`]: the HTTP application, middleware, graceful shutdown.
 //! - [`error`]: the error policy (RFC 9457 problem+json).
 //! - [`payload`]: `RawJson`, pre-serialised JSON bodies with a declared schema.
+//! - [`types`]: domain types parsed at the edge (SKU, quantity, email, names, codes) and the
+//!   `text_enum!` macro for statuses and kinds.
 //! - [`telemetry`]: tracing, logs, OTLP export.
 //! - [`seed`]: demo data.
 //! - [`cli`]: the command line.
@@ -59,3 +61,4 @@ pub mod seed;
 pub mod startup;
 pub mod telemetry;
 pub mod tenants;
+pub mod types;

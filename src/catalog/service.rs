@@ -6,14 +6,16 @@ use uuid::Uuid;
 
 use super::{
     repo, sku,
+    status::ProductStatus,
     variants::{self, Axis},
 };
 use crate::{
     audit,
     db::{Db, DbError},
-    error::{ApiError, FieldError},
+    error::{ApiError, FieldError, FieldErrors},
     jobs::{self, JobKind},
     tenants::TenantScope,
+    types::{CategoryCode, Description, DisplayName, Handle},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -58,19 +60,6 @@ fn constraint(e: DbError) -> CatalogError {
     }
 }
 
-pub fn is_valid_category_code(code: &str) -> bool {
-    (2..=8).contains(&code.len())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-}
-
-fn check_name(field: &str, name: &str, errors: &mut Vec<FieldError>) {
-    if !(1..=200).contains(&name.trim().chars().count()) {
-        errors.push(FieldError::new(field, "1 to 200 characters"));
-    }
-}
-
 pub async fn create_category(
     db: &Db,
     scope: &TenantScope,
@@ -78,18 +67,14 @@ pub async fn create_category(
     name: &str,
 ) -> Result<Uuid, CatalogError> {
     let mut errors = Vec::new();
-    if !is_valid_category_code(code) {
-        errors.push(FieldError::new(
-            "code",
-            "2 to 8 uppercase letters or digits, e.g. HAIR",
-        ));
-    }
-    check_name("name", name, &mut errors);
-    if !errors.is_empty() {
+    let code = errors.check("code", CategoryCode::parse(code));
+    let name = errors.check("name", DisplayName::parse(name));
+    let (Some(code), Some(name)) = (code, name) else {
         return Err(CatalogError::Invalid(errors));
-    }
+    };
+    let code = code.as_str();
     db.tenant_tx(scope, async |tx| {
-        let id = repo::insert_category(tx, code, name.trim())
+        let id = repo::insert_category(tx, code, name.as_str())
             .await
             .map_err(constraint)?;
         audit::record(tx, "category.create", code, serde_json::json!({})).await?;
@@ -104,13 +89,10 @@ pub async fn rename_category(
     code: &str,
     name: &str,
 ) -> Result<(), CatalogError> {
-    let mut errors = Vec::new();
-    check_name("name", name, &mut errors);
-    if !errors.is_empty() {
-        return Err(CatalogError::Invalid(errors));
-    }
+    let name = DisplayName::parse(name)
+        .map_err(|e| CatalogError::Invalid(vec![FieldError::new("name", e.into_message())]))?;
     db.tenant_tx(scope, async |tx| {
-        if repo::update_category(tx, code, name.trim()).await? == 0 {
+        if repo::update_category(tx, code, name.as_str()).await? == 0 {
             return Err(CatalogError::NotFound("no such category"));
         }
         audit::record(tx, "category.rename", code, serde_json::json!({})).await?;
@@ -129,8 +111,6 @@ pub async fn delete_category(db: &Db, scope: &TenantScope, code: &str) -> Result
     })
     .await
 }
-
-pub const STATUSES: [&str; 3] = ["draft", "active", "archived"];
 
 /// A product to create.
 #[derive(Debug, Clone)]
@@ -155,16 +135,6 @@ pub struct ProductPatch {
     pub axes: Option<Vec<Axis>>,
 }
 
-pub fn is_valid_handle(handle: &str) -> bool {
-    !handle.is_empty()
-        && handle.len() <= 120
-        && handle.split('-').all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-}
-
 /// A handle from a name: lowercase ASCII words joined by hyphens.
 pub fn slugify(name: &str) -> String {
     let ascii = deunicode::deunicode(name).to_ascii_lowercase();
@@ -177,36 +147,27 @@ pub fn slugify(name: &str) -> String {
     slug.trim_end_matches('-').to_owned()
 }
 
+/// Checks the fields a product request sets, in the order their errors are listed; returns
+/// the parsed status, if one was given.
 fn validate_fields(
+    errors: &mut Vec<FieldError>,
     name: Option<&str>,
     description: Option<&str>,
     status: Option<&str>,
     price: Option<i64>,
     axes: Option<&[Axis]>,
     category: Option<&str>,
-) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if let Some(category) = category
-        && !is_valid_category_code(category)
-    {
-        errors.push(FieldError::new(
-            "category_code",
-            "2 to 8 uppercase letters or digits",
-        ));
+) -> Option<ProductStatus> {
+    if let Some(category) = category {
+        errors.check("category_code", CategoryCode::parse(category));
     }
     if let Some(name) = name {
-        check_name("name", name, &mut errors);
+        errors.check("name", DisplayName::parse(name));
     }
-    if let Some(d) = description
-        && d.chars().count() > 10_000
-    {
-        errors.push(FieldError::new("description", "at most 10000 characters"));
+    if let Some(d) = description {
+        errors.check("description", Description::parse(d));
     }
-    if let Some(s) = status
-        && !STATUSES.contains(&s)
-    {
-        errors.push(FieldError::new("status", "one of draft, active, archived"));
-    }
+    let status = status.and_then(|s| errors.check("status", ProductStatus::parse(s)));
     if let Some(p) = price
         && !(0..=1_000_000_000_000).contains(&p)
     {
@@ -218,7 +179,7 @@ fn validate_fields(
     if let Some(axes) = axes {
         errors.extend(variants::validate_axes(axes, "axes"));
     }
-    errors
+    status
 }
 
 /// Creates a product and its variants; returns its number.
@@ -227,7 +188,9 @@ pub async fn create_product(
     scope: &TenantScope,
     new: &NewProduct,
 ) -> Result<i32, CatalogError> {
-    let mut errors = validate_fields(
+    let mut errors = Vec::new();
+    let status = validate_fields(
+        &mut errors,
         Some(&new.name),
         Some(&new.description),
         Some(&new.status),
@@ -235,17 +198,12 @@ pub async fn create_product(
         Some(&new.axes),
         Some(&new.category_code),
     );
-    if let Some(h) = &new.handle
-        && !is_valid_handle(h)
-    {
-        errors.push(FieldError::new(
-            "handle",
-            "lowercase letters and digits in hyphen-separated words",
-        ));
+    if let Some(h) = &new.handle {
+        errors.check("handle", Handle::parse(h));
     }
-    if !errors.is_empty() {
+    let (true, Some(status)) = (errors.is_empty(), status) else {
         return Err(CatalogError::Invalid(errors));
-    }
+    };
     let prefix = scope.tenant().sku_prefix.clone();
     db.tenant_tx(scope, async |tx| {
         let Some((category_id, _)) = repo::category_by_code(tx, &new.category_code).await? else {
@@ -276,7 +234,7 @@ pub async fn create_product(
                 sku_stem: &stem,
                 name: new.name.trim(),
                 description: new.description.trim(),
-                status: &new.status,
+                status,
                 base_price_minor: new.base_price_minor,
                 axes: serde_json::to_value(&new.axes).expect("axes serialise"),
             },
@@ -312,7 +270,9 @@ pub async fn update_product(
     number: i32,
     patch: &ProductPatch,
 ) -> Result<(), CatalogError> {
-    let errors = validate_fields(
+    let mut errors = Vec::new();
+    let status = validate_fields(
+        &mut errors,
         patch.name.as_deref(),
         patch.description.as_deref(),
         patch.status.as_deref(),
@@ -345,7 +305,7 @@ pub async fn update_product(
             &repo::ProductUpdate {
                 name: patch.name.as_ref().map(|n| n.trim().to_owned()),
                 description: patch.description.as_ref().map(|d| d.trim().to_owned()),
-                status: patch.status.clone(),
+                status,
                 base_price_minor: patch.base_price_minor,
                 category_id,
                 axes: patch
@@ -529,8 +489,13 @@ mod tests {
     fn handles() {
         assert_eq!(slugify("Silk Repair Shampoo"), "silk-repair-shampoo");
         assert_eq!(slugify("Crème brûlée Body Milk!"), "creme-brulee-body-milk");
-        assert!(is_valid_handle("silk-repair-shampoo"));
-        assert!(!is_valid_handle("Silk"));
-        assert!(!is_valid_handle("a--b"));
+        // A derived handle is always a valid one.
+        for name in [
+            "Silk Repair Shampoo",
+            "Crème brûlée Body Milk!",
+            "桜 Sakura",
+        ] {
+            assert!(Handle::parse(&slugify(name)).is_ok(), "{name}");
+        }
     }
 }

@@ -31,6 +31,7 @@ use crate::{
     audit,
     catalog::{
         self, sku,
+        status::ProductStatus,
         variants::{self, Axis},
     },
     chat::reply::currency_exponent,
@@ -170,7 +171,7 @@ struct Update<'r> {
     category_id: Uuid,
     name: String,
     description: String,
-    status: String,
+    status: ProductStatus,
     /// The new axes, when they change.
     axes_json: Option<serde_json::Value>,
     variants: variants::Plan,
@@ -293,7 +294,7 @@ pub async fn run(
                 .description
                 .clone()
                 .unwrap_or_else(|| e.description.clone());
-            let status = row.status.clone().unwrap_or_else(|| e.status.clone());
+            let status = row.status.unwrap_or(e.status);
             let mut changes: Vec<String> = Vec::new();
             if name != e.name {
                 changes.push("name".into());
@@ -517,7 +518,7 @@ async fn apply_creates(
             .push(c.row.description.clone().unwrap_or_default());
         products
             .statuses
-            .push(c.row.status.clone().unwrap_or_else(|| "draft".into()));
+            .push(c.row.status.unwrap_or(ProductStatus::Draft));
         products.prices.push(c.row.price_minor);
         products
             .axes
@@ -558,7 +559,7 @@ async fn apply_updates(
         changes.category_ids.push(u.category_id);
         changes.names.push(u.name.clone());
         changes.descriptions.push(u.description.clone());
-        changes.statuses.push(u.status.clone());
+        changes.statuses.push(u.status);
         changes.prices.push(u.row.price_minor);
         changes.axes.push(u.axes_json.clone());
         push_variants(&mut new_variants, u.existing.id, &u.variants.insert);

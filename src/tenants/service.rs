@@ -6,7 +6,10 @@ use super::{Actor, Tenant, Theme, repo};
 use crate::{
     audit,
     db::{Db, DbError},
-    error::{ApiError, FieldError},
+    error::{ApiError, FieldError, FieldErrors},
+    types::{
+        CurrencyCode, DisplayName, DomainName, SkuPrefix, Slug, refuse_nul, refuse_nul_in_json,
+    },
 };
 
 /// A brand to create.
@@ -61,66 +64,41 @@ fn conflict(e: DbError) -> BrandError {
     }
 }
 
-pub fn is_valid_slug(slug: &str) -> bool {
-    !slug.is_empty()
-        && slug.len() <= 63
-        && slug.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
+/// Each domain a host name, none listed twice.
+fn check_domains(domains: &[String], errors: &mut Vec<FieldError>) {
+    for (i, domain) in domains.iter().enumerate() {
+        errors.check(format!("domains[{i}]"), DomainName::parse(domain));
+    }
+    let mut sorted = domains.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.len() != domains.len() {
+        errors.push(FieldError::new("domains", "lists a domain twice"));
+    }
 }
 
-pub fn is_valid_domain(domain: &str) -> bool {
-    domain.len() <= 253
-        && domain.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
+/// Free-form JSON, but storable: no NUL anywhere.
+fn check_features(
+    features: &serde_json::Map<String, serde_json::Value>,
+    errors: &mut Vec<FieldError>,
+) {
+    for (key, value) in features {
+        errors.check(
+            format!("features.{key}"),
+            refuse_nul(key).and_then(|()| refuse_nul_in_json(value)),
+        );
+    }
 }
 
 /// Every problem with a new brand, each naming its field.
 pub fn validate(new: &NewBrand) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    if !is_valid_slug(&new.slug) {
-        errors.push(FieldError::new(
-            "slug",
-            "lowercase letters and digits in hyphen-separated words, at most 63 characters",
-        ));
-    }
-    let name_len = new.name.trim().chars().count();
-    if !(1..=200).contains(&name_len) {
-        errors.push(FieldError::new("name", "1 to 200 characters"));
-    }
-    if !(new.sku_prefix.len() == 3 && new.sku_prefix.bytes().all(|b| b.is_ascii_uppercase())) {
-        errors.push(FieldError::new(
-            "sku_prefix",
-            "three uppercase letters, e.g. FBX",
-        ));
-    }
-    if !(new.currency.len() == 3 && new.currency.bytes().all(|b| b.is_ascii_uppercase())) {
-        errors.push(FieldError::new("currency", "an ISO 4217 code, e.g. EUR"));
-    }
-    for (i, domain) in new.domains.iter().enumerate() {
-        if !is_valid_domain(domain) {
-            errors.push(FieldError::new(
-                format!("domains[{i}]"),
-                "a lowercase host name such as shop.example.com",
-            ));
-        }
-    }
-    let mut sorted = new.domains.clone();
-    sorted.sort();
-    sorted.dedup();
-    if sorted.len() != new.domains.len() {
-        errors.push(FieldError::new("domains", "lists a domain twice"));
-    }
+    errors.check("slug", Slug::parse(&new.slug));
+    errors.check("name", DisplayName::parse(&new.name));
+    errors.check("sku_prefix", SkuPrefix::parse(&new.sku_prefix));
+    errors.check("currency", CurrencyCode::parse(&new.currency));
+    check_domains(&new.domains, &mut errors);
+    check_features(&new.features, &mut errors);
     errors.extend(
         new.theme
             .problems()
@@ -179,26 +157,14 @@ pub struct BrandPatch {
 
 fn validate_patch(patch: &BrandPatch) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    if let Some(name) = &patch.name
-        && !(1..=200).contains(&name.trim().chars().count())
-    {
-        errors.push(FieldError::new("name", "1 to 200 characters"));
+    if let Some(name) = &patch.name {
+        errors.check("name", DisplayName::parse(name));
     }
     if let Some(domains) = &patch.domains {
-        for (i, domain) in domains.iter().enumerate() {
-            if !is_valid_domain(domain) {
-                errors.push(FieldError::new(
-                    format!("domains[{i}]"),
-                    "a lowercase host name such as shop.example.com",
-                ));
-            }
-        }
-        let mut sorted = domains.clone();
-        sorted.sort();
-        sorted.dedup();
-        if sorted.len() != domains.len() {
-            errors.push(FieldError::new("domains", "lists a domain twice"));
-        }
+        check_domains(domains, &mut errors);
+    }
+    if let Some(features) = &patch.features {
+        check_features(features, &mut errors);
     }
     if let Some(theme) = &patch.theme {
         errors.extend(
@@ -319,12 +285,10 @@ mod tests {
     }
 
     #[test]
-    fn slugs() {
-        for ok in ["fiber-x", "suzume", "a1-b2"] {
-            assert!(is_valid_slug(ok), "{ok}");
-        }
-        for bad in ["", "-x", "x-", "a--b", "Fiber", "a_b", &"a".repeat(64)] {
-            assert!(!is_valid_slug(bad), "{bad}");
-        }
+    fn a_nul_in_a_name_is_a_field_error() {
+        let mut b = brand();
+        b.name = "Fiber\0X".into();
+        let fields: Vec<String> = validate(&b).into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["name"]);
     }
 }

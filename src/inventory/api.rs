@@ -8,7 +8,7 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{repo, service};
+use super::{movement::MovementKind, repo, service};
 use crate::{
     api::{ApiTags, AppState},
     error::ApiError,
@@ -140,7 +140,7 @@ pub struct StockMovement {
     pub id: i64,
     pub zone: String,
     /// receive, adjust, transfer_out, transfer_in, reserve, release, expire, sale, cancel.
-    pub kind: String,
+    pub kind: MovementKind,
     pub on_hand_delta: i32,
     pub reserved_delta: i32,
     pub reason: Option<String>,

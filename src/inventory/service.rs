@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::{
     engine::{self, Delta},
+    movement::MovementKind,
     repo,
 };
 use crate::{
@@ -119,7 +120,7 @@ pub async fn receive(
                 &[Delta {
                     variant_id: variant,
                     zone_id,
-                    kind: "receive",
+                    kind: MovementKind::Receive,
                     on_hand: quantity,
                     reserved: 0,
                     reason: reason.clone(),
@@ -180,7 +181,7 @@ pub async fn adjust(
         deltas.push(Delta {
             variant_id: variant,
             zone_id,
-            kind: "adjust",
+            kind: MovementKind::Adjust,
             on_hand: delta,
             reserved: 0,
             reason: reason.clone(),
@@ -230,8 +231,8 @@ pub async fn transfer(
                 )));
             }
             for (zone_id, kind, q) in [
-                (from_id, "transfer_out", -quantity),
-                (to_zone.id, "transfer_in", quantity),
+                (from_id, MovementKind::TransferOut, -quantity),
+                (to_zone.id, MovementKind::TransferIn, quantity),
             ] {
                 deltas.push(Delta {
                     variant_id: variant,

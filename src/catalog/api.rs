@@ -120,7 +120,11 @@ async fn zone_id(
 ) -> Result<Option<uuid::Uuid>, ApiError> {
     match code {
         None => Ok(None),
-        Some(code) => match crate::inventory::repo::zone_by_code(tx, code).await? {
+        // A malformed code names no zone either.
+        Some(code) => match match crate::types::ZoneCode::parse(code) {
+            Ok(code) => crate::inventory::repo::zone_by_code(tx, code.as_str()).await?,
+            Err(_) => None,
+        } {
             Some(z) if z.is_active => Ok(Some(z.id)),
             _ => Err(ApiError::invalid_field("zone", "no such active zone")),
         },

@@ -14,6 +14,7 @@ use crate::{
     error::ApiError,
     identity::{Permission, StaffAuth},
     tenants::StaffBrand,
+    types::{Sku, Unchecked, ZoneCode},
 };
 
 #[derive(Object)]
@@ -69,8 +70,8 @@ pub struct UpdateZoneRequest {
 #[derive(Object)]
 #[oai(rename = "ReceiveStockRequest")]
 pub struct ReceiveStockRequest {
-    pub sku: String,
-    pub zone: String,
+    pub sku: Unchecked<Sku>,
+    pub zone: Unchecked<ZoneCode>,
     pub quantity: i32,
     pub reason: Option<String>,
 }
@@ -78,8 +79,8 @@ pub struct ReceiveStockRequest {
 #[derive(Object)]
 #[oai(rename = "AdjustStockRequest")]
 pub struct AdjustStockRequest {
-    pub sku: String,
-    pub zone: String,
+    pub sku: Unchecked<Sku>,
+    pub zone: Unchecked<ZoneCode>,
     /// Units to add (positive) or remove (negative).
     pub delta: i32,
     /// Why (a count, damage, a find): required.
@@ -89,9 +90,9 @@ pub struct AdjustStockRequest {
 #[derive(Object)]
 #[oai(rename = "TransferStockRequest")]
 pub struct TransferStockRequest {
-    pub sku: String,
-    pub from_zone: String,
-    pub to_zone: String,
+    pub sku: Unchecked<Sku>,
+    pub from_zone: Unchecked<ZoneCode>,
+    pub to_zone: Unchecked<ZoneCode>,
     pub quantity: i32,
 }
 
@@ -294,8 +295,8 @@ impl InventoryApi {
         .await?;
         self.state.cache.invalidate_catalog(&scope).await;
         Ok(Json(StockLevel {
-            sku: b.sku,
-            zone: b.zone,
+            sku: b.sku.into_string(),
+            zone: b.zone.into_string(),
             on_hand: row.on_hand,
             reserved: row.reserved,
         }))
@@ -322,8 +323,8 @@ impl InventoryApi {
             service::adjust(&self.state.db, &scope, &b.sku, &b.zone, b.delta, b.reason).await?;
         self.state.cache.invalidate_catalog(&scope).await;
         Ok(Json(StockLevel {
-            sku: b.sku,
-            zone: b.zone,
+            sku: b.sku.into_string(),
+            zone: b.zone.into_string(),
             on_hand: row.on_hand,
             reserved: row.reserved,
         }))
@@ -358,14 +359,14 @@ impl InventoryApi {
         self.state.cache.invalidate_catalog(&scope).await;
         Ok(Json(TransferResult {
             from: StockLevel {
-                sku: b.sku.clone(),
-                zone: b.from_zone,
+                sku: b.sku.as_str().to_owned(),
+                zone: b.from_zone.into_string(),
                 on_hand: from.on_hand,
                 reserved: from.reserved,
             },
             to: StockLevel {
-                sku: b.sku,
-                zone: b.to_zone,
+                sku: b.sku.into_string(),
+                zone: b.to_zone.into_string(),
                 on_hand: to.on_hand,
                 reserved: to.reserved,
             },

@@ -11,8 +11,9 @@ use super::{
 use crate::{
     audit, catalog,
     db::{Db, DbError, Tx},
-    error::{ApiError, FieldError},
+    error::{ApiError, FieldError, FieldErrors},
     tenants::{Actor, TenantScope},
+    types::{DisplayName, Quantity, Sku, Text, ZoneCode},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -47,29 +48,38 @@ impl crate::db::Retryable for StockError {
 const MAX_QUANTITY: i32 = 1_000_000;
 
 /// The variant and zone a warehouse request names; another brand's SKU is simply unknown.
+/// A malformed SKU or zone code names nothing, like an unknown one.
 async fn variant_and_zone(tx: &Tx<'_>, sku: &str, zone: &str) -> Result<(Uuid, Uuid), StockError> {
-    let variant = catalog::repo::variant_by_sku(tx, sku)
+    let sku = Sku::parse(sku).map_err(|_| StockError::NotFound("no such SKU in this brand"))?;
+    let variant = catalog::repo::variant_by_sku(tx, sku.as_str())
         .await?
         .ok_or(StockError::NotFound("no such SKU in this brand"))?;
-    let zone = repo::zone_by_code(tx, zone)
-        .await?
-        .ok_or(StockError::NotFound("no such zone"))?;
+    let zone = zone_by_code(tx, zone).await?;
     Ok((variant.variant.id, zone.id))
 }
 
-fn check_quantity(field: &str, q: i32, errors: &mut Vec<FieldError>) {
-    if !(1..=MAX_QUANTITY).contains(&q) {
-        errors.push(FieldError::new(field, format!("1 to {MAX_QUANTITY}")));
-    }
+/// A zone by code; a malformed code names no zone.
+async fn zone_by_code(tx: &Tx<'_>, code: &str) -> Result<repo::ZoneRow, StockError> {
+    let code = ZoneCode::parse(code).map_err(|_| StockError::NotFound("no such zone"))?;
+    repo::zone_by_code(tx, code.as_str())
+        .await?
+        .ok_or(StockError::NotFound("no such zone"))
 }
+
+fn check_quantity(field: &str, q: i32, errors: &mut Vec<FieldError>) {
+    errors.check(field, Quantity::<MAX_QUANTITY>::try_from(q));
+}
+
+/// Why stock changed, in the ledger: 1 to 500 characters.
+type Reason = Text<1, 500>;
 
 fn check_reason(reason: &Option<String>, required: bool, errors: &mut Vec<FieldError>) {
     match reason {
         None if required => errors.push(FieldError::new("reason", "required")),
-        Some(r) if r.trim().is_empty() || r.chars().count() > 500 => {
-            errors.push(FieldError::new("reason", "1 to 500 characters"))
+        Some(r) => {
+            errors.check("reason", Reason::parse(r));
         }
-        _ => {}
+        None => {}
     }
 }
 
@@ -215,9 +225,7 @@ pub async fn transfer(
     db.tenant_tx_retry(scope, || {
         async |tx| {
             let (variant, from_id) = variant_and_zone(tx, sku, from).await?;
-            let to_zone = repo::zone_by_code(tx, to)
-                .await?
-                .ok_or(StockError::NotFound("no such zone"))?;
+            let to_zone = zone_by_code(tx, to).await?;
             repo::ensure_stock_row(tx, variant, to_zone.id).await?;
             let mut rows = engine::lock_rows(tx, &[variant]).await?;
             let mut deltas = engine::release_expired(tx, &[variant], &mut rows).await?;
@@ -262,14 +270,6 @@ pub async fn transfer(
     .await
 }
 
-pub fn is_valid_zone_code(code: &str) -> bool {
-    (2..=16).contains(&code.len())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
-        && !code.starts_with('-')
-}
-
 /// Creates a shared warehouse zone (owner).
 pub async fn create_zone(
     db: &Db,
@@ -277,15 +277,8 @@ pub async fn create_zone(
     z: &repo::NewZone<'_>,
 ) -> Result<Uuid, StockError> {
     let mut errors = Vec::new();
-    if !is_valid_zone_code(z.code) {
-        errors.push(FieldError::new(
-            "code",
-            "2 to 16 uppercase letters, digits or hyphens",
-        ));
-    }
-    if !(1..=200).contains(&z.name.trim().chars().count()) {
-        errors.push(FieldError::new("name", "1 to 200 characters"));
-    }
+    errors.check("code", ZoneCode::parse(z.code));
+    errors.check("name", DisplayName::parse(z.name));
     if !errors.is_empty() {
         return Err(StockError::Invalid(errors));
     }

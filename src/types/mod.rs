@@ -89,6 +89,15 @@ pub fn refuse_nul(s: &str) -> Result<(), TypeError> {
     }
 }
 
+/// Whether a request target (path and query, still percent-encoded) carries a NUL (`%00`):
+/// such a request is refused at the edge, before any parameter reaches the database.
+pub fn uri_has_nul(target: &str) -> bool {
+    target
+        .as_bytes()
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+}
+
 /// Refuses a NUL character in any string or key of a JSON value (PostgreSQL's `jsonb` cannot
 /// store one either).
 pub fn refuse_nul_in_json(value: &serde_json::Value) -> Result<(), TypeError> {
@@ -105,6 +114,14 @@ pub fn refuse_nul_in_json(value: &serde_json::Value) -> Result<(), TypeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_percent_encoded_nul_is_found_in_a_uri() {
+        assert!(uri_has_nul("/v1/storefront/products?q=a%00b"));
+        assert!(uri_has_nul("/v1/admin/brands/x%00"));
+        assert!(!uri_has_nul("/v1/storefront/products?q=a%2500"));
+        assert!(!uri_has_nul("/v1/admin/orders?limit=100"));
+    }
 
     #[test]
     fn nul_is_found_anywhere_in_json() {

@@ -1,7 +1,6 @@
 //! Catalog rules: categories, products with generated variants, variant settings, SKU lookup,
 //! and the storefront's reads (through the cache).
 
-use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use super::{
@@ -12,52 +11,33 @@ use super::{
 use crate::{
     audit,
     db::{Db, DbError},
-    error::{ApiError, FieldError, FieldErrors},
+    error::{ConstraintTable, DomainError, FieldError, FieldErrors, Violation},
     jobs::{self, JobKind},
     tenants::TenantScope,
     types::{CategoryCode, Description, DisplayName, Handle},
 };
 
-#[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
-    #[error("invalid request")]
-    Invalid(Vec<FieldError>),
-    #[error("{0}")]
-    NotFound(&'static str),
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
+/// The catalog's errors are the shared ones.
+pub type CatalogError = DomainError;
 
-impl From<CatalogError> for ApiError {
-    fn from(e: CatalogError) -> Self {
-        match e {
-            CatalogError::Invalid(errors) => ApiError::invalid(errors),
-            CatalogError::NotFound(what) => ApiError::not_found(what),
-            CatalogError::Conflict(what) => ApiError::conflict(what),
-            CatalogError::Db(db) => db.into(),
-        }
-    }
-}
+/// Catalog constraints whose violation is the client's doing.
+const CONSTRAINTS: &ConstraintTable = &[
+    (
+        "categories_code_key",
+        Violation::Conflict("a category with this code exists"),
+    ),
+    (
+        "products_handle_key",
+        Violation::Conflict("a product with this handle exists"),
+    ),
+    (
+        "products_category_fkey",
+        Violation::Conflict("the category still has products"),
+    ),
+];
 
-/// Named constraint violations as the client's conflicts.
 fn constraint(e: DbError) -> CatalogError {
-    let Some((code, name)) = e.constraint() else {
-        return CatalogError::Db(e);
-    };
-    match (code, name) {
-        (c, Some("categories_code_key")) if *c == SqlState::UNIQUE_VIOLATION => {
-            CatalogError::Conflict("a category with this code exists".into())
-        }
-        (c, Some("products_handle_key")) if *c == SqlState::UNIQUE_VIOLATION => {
-            CatalogError::Conflict("a product with this handle exists".into())
-        }
-        (c, Some("products_category_fkey")) if *c == SqlState::FOREIGN_KEY_VIOLATION => {
-            CatalogError::Conflict("the category still has products".into())
-        }
-        _ => CatalogError::Db(e),
-    }
+    DomainError::from_db(e, CONSTRAINTS)
 }
 
 pub async fn create_category(

@@ -18,12 +18,18 @@ use super::{
 };
 use crate::{
     api::{ApiTags, AppState},
-    error::{ApiError, FieldError, FieldErrors},
+    error::{ApiError, ConstraintTable, DomainError, FieldError, FieldErrors, Violation},
     identity::{Permission, StaffAuth},
     payload::SignedJsonBody,
     tenants::{Actor, StaffBrand, TenantScope},
     types::{LanguageCode, Text, Unchecked, refuse_nul},
 };
+
+/// Chat constraints whose violation is the client's doing.
+const CONSTRAINTS: &ConstraintTable = &[(
+    "whatsapp_numbers_pkey",
+    Violation::Conflict("another brand uses this WhatsApp number"),
+)];
 
 /// Meta's webhook body (see Meta's WhatsApp Cloud API webhook reference).
 #[derive(Object)]
@@ -479,12 +485,7 @@ impl ChatApi {
             .tenant_tx(&scope, async |tx| {
                 repo::upsert_settings(tx, &patch)
                     .await
-                    .map_err(|e| match e.constraint() {
-                        Some((_, Some("whatsapp_numbers_pkey"))) => {
-                            ApiError::conflict("another brand uses this WhatsApp number")
-                        }
-                        _ => e.into(),
-                    })?;
+                    .map_err(|e| DomainError::from_db(e, CONSTRAINTS))?;
                 crate::audit::record(tx, "chat.settings", scope.slug(), serde_json::json!({}))
                     .await?;
                 repo::settings(tx).await.map_err(ApiError::from)

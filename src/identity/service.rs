@@ -5,14 +5,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
-use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use super::{Role, Staff, password, repo, token};
 use crate::{
     audit,
     db::{Db, DbError},
-    error::{ApiError, FieldError, FieldErrors},
+    error::{ApiError, ConstraintTable, FieldError, FieldErrors, Violation, violated},
     tenants::{Actor, TenantScope},
     types::{DisplayName, Email},
 };
@@ -301,12 +300,18 @@ pub async fn add_member(
     ))
 }
 
+/// Staff account constraints whose violation is the client's doing.
+const CONSTRAINTS: &ConstraintTable = &[(
+    "staff_users_email_key",
+    Violation::Conflict("an account with this email was created concurrently"),
+)];
+
 fn unique_email(e: DbError) -> StaffError {
-    match e.constraint() {
-        Some((code, Some("staff_users_email_key"))) if *code == SqlState::UNIQUE_VIOLATION => {
-            StaffError::Conflict("an account with this email was created concurrently")
+    match violated(&e, CONSTRAINTS) {
+        Some(Violation::Conflict(what) | Violation::Invalid { message: what, .. }) => {
+            StaffError::Conflict(what)
         }
-        _ => StaffError::Db(e),
+        None => StaffError::Db(e),
     }
 }
 

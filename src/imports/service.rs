@@ -20,7 +20,6 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use super::{
@@ -36,6 +35,7 @@ use crate::{
     },
     chat::reply::currency_exponent,
     db::{Db, DbError, Retryable, Tx},
+    error::{ConstraintTable, Violation, violated},
     tenants::TenantScope,
 };
 
@@ -138,14 +138,18 @@ impl Retryable for ImportError {
     }
 }
 
+/// Constraints a concurrent change can make an import violate.
+const CONSTRAINTS: &ConstraintTable = &[(
+    "products_handle_key",
+    Violation::Conflict("a product with one of these handles was created meanwhile; import again"),
+)];
+
 fn constraint(e: DbError) -> ImportError {
-    match e.constraint() {
-        Some((code, Some("products_handle_key"))) if *code == SqlState::UNIQUE_VIOLATION => {
-            ImportError::Conflict(
-                "a product with one of these handles was created meanwhile; import again".into(),
-            )
+    match violated(&e, CONSTRAINTS) {
+        Some(Violation::Conflict(why) | Violation::Invalid { message: why, .. }) => {
+            ImportError::Conflict(why.to_owned())
         }
-        _ => ImportError::Db(e),
+        None => ImportError::Db(e),
     }
 }
 

@@ -1,6 +1,5 @@
 //! Warehouse operations: receive, adjust, transfer; zones.
 
-use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use super::{
@@ -11,39 +10,19 @@ use super::{
 use crate::{
     audit, catalog,
     db::{Db, DbError, Tx},
-    error::{ApiError, FieldError, FieldErrors},
+    error::{ConstraintTable, DomainError, FieldError, FieldErrors, Violation},
     tenants::{Actor, TenantScope},
     types::{DisplayName, Quantity, Sku, Text, ZoneCode},
 };
 
-#[derive(Debug, thiserror::Error)]
-pub enum StockError {
-    #[error("invalid request")]
-    Invalid(Vec<FieldError>),
-    #[error("{0}")]
-    NotFound(&'static str),
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
+/// Warehouse errors are the shared ones.
+pub type StockError = DomainError;
 
-impl From<StockError> for ApiError {
-    fn from(e: StockError) -> Self {
-        match e {
-            StockError::Invalid(errors) => ApiError::invalid(errors),
-            StockError::NotFound(what) => ApiError::not_found(what),
-            StockError::Conflict(what) => ApiError::conflict(what),
-            StockError::Db(db) => db.into(),
-        }
-    }
-}
-
-impl crate::db::Retryable for StockError {
-    fn is_retryable(&self) -> bool {
-        matches!(self, StockError::Db(e) if e.is_retryable())
-    }
-}
+/// Inventory constraints whose violation is the client's doing.
+const CONSTRAINTS: &ConstraintTable = &[(
+    "zones_code_key",
+    Violation::Conflict("a zone with this code exists"),
+)];
 
 const MAX_QUANTITY: i32 = 1_000_000;
 
@@ -285,12 +264,7 @@ pub async fn create_zone(
     db.global_tx(actor, async |tx| {
         repo::insert_zone(tx, z)
             .await
-            .map_err(|e| match e.constraint() {
-                Some((code, Some("zones_code_key"))) if *code == SqlState::UNIQUE_VIOLATION => {
-                    StockError::Conflict("a zone with this code exists".into())
-                }
-                _ => StockError::Db(e),
-            })
+            .map_err(|e| DomainError::from_db(e, CONSTRAINTS))
     })
     .await
 }

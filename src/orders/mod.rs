@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::{
     db::{DbError, Retryable, Tx},
-    error::{ApiError, FieldError, UnavailableItem},
+    error::{ApiError, DomainError, FieldError, UnavailableItem},
     inventory::movement::MovementKind,
 };
 use status::{HoldStatus, OrderStatus};
@@ -49,14 +49,13 @@ impl Retryable for OrderError {
     }
 }
 
-impl From<crate::inventory::service::StockError> for OrderError {
-    fn from(e: crate::inventory::service::StockError) -> Self {
-        use crate::inventory::service::StockError as S;
+impl From<DomainError> for OrderError {
+    fn from(e: DomainError) -> Self {
         match e {
-            S::Invalid(errors) => OrderError::Invalid(errors),
-            S::NotFound(what) => OrderError::NotFound(what),
-            S::Conflict(what) => OrderError::Conflict(what),
-            S::Db(db) => OrderError::Db(db),
+            DomainError::Invalid(errors) => OrderError::Invalid(errors),
+            DomainError::NotFound(what) => OrderError::NotFound(what),
+            DomainError::Conflict(what) => OrderError::Conflict(what),
+            DomainError::Db(db) => OrderError::Db(db),
         }
     }
 }

@@ -1,12 +1,10 @@
 //! Brand rules: validation and creation. Onboarding endpoints and the demo seed both come here.
 
-use tokio_postgres::error::SqlState;
-
 use super::{Actor, Tenant, Theme, repo};
 use crate::{
     audit,
     db::{Db, DbError},
-    error::{ApiError, FieldError, FieldErrors},
+    error::{ConstraintTable, DomainError, FieldError, FieldErrors, Violation},
     types::{
         CurrencyCode, DisplayName, DomainName, SkuPrefix, Slug, refuse_nul, refuse_nul_in_json,
     },
@@ -24,44 +22,27 @@ pub struct NewBrand {
     pub features: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum BrandError {
-    #[error("invalid brand")]
-    Invalid(Vec<FieldError>),
-    #[error("{0}")]
-    Conflict(&'static str),
-    #[error("no such brand")]
-    NotFound,
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
+/// Brand errors are the shared ones.
+pub type BrandError = DomainError;
 
-impl From<BrandError> for ApiError {
-    fn from(e: BrandError) -> Self {
-        match e {
-            BrandError::Invalid(errors) => ApiError::invalid(errors),
-            BrandError::Conflict(what) => ApiError::conflict(what),
-            BrandError::NotFound => ApiError::not_found("no such brand"),
-            BrandError::Db(db) => db.into(),
-        }
-    }
-}
+/// The brand tables' unique keys, as what the client did wrong.
+const CONSTRAINTS: &ConstraintTable = &[
+    (
+        "tenants_slug_key",
+        Violation::Conflict("a brand with this slug exists"),
+    ),
+    (
+        "tenants_sku_prefix_key",
+        Violation::Conflict("another brand already uses this SKU prefix"),
+    ),
+    (
+        "tenant_domains_pkey",
+        Violation::Conflict("one of the domains already belongs to a brand"),
+    ),
+];
 
-/// Maps the unique constraints of the brand tables to what the client did wrong.
 fn conflict(e: DbError) -> BrandError {
-    match e.constraint() {
-        Some((code, Some(name))) if *code == SqlState::UNIQUE_VIOLATION => match name {
-            "tenants_slug_key" => BrandError::Conflict("a brand with this slug exists"),
-            "tenants_sku_prefix_key" => {
-                BrandError::Conflict("another brand already uses this SKU prefix")
-            }
-            "tenant_domains_pkey" => {
-                BrandError::Conflict("one of the domains already belongs to a brand")
-            }
-            _ => BrandError::Db(e),
-        },
-        _ => BrandError::Db(e),
-    }
+    DomainError::from_db(e, CONSTRAINTS)
 }
 
 /// Each domain a host name, none listed twice.
@@ -202,7 +183,7 @@ pub async fn update_brand(
     }
     db.global_tx(actor, async |tx| {
         let Some(current) = repo::brand_details(tx, Some(slug)).await?.pop() else {
-            return Err(BrandError::NotFound);
+            return Err(BrandError::NotFound("no such brand"));
         };
         repo::update_brand(
             tx,
@@ -244,7 +225,7 @@ pub async fn update_brand(
         repo::brand_details(tx, Some(slug))
             .await?
             .pop()
-            .ok_or(BrandError::NotFound)
+            .ok_or(BrandError::NotFound("no such brand"))
     })
     .await
 }

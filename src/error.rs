@@ -8,6 +8,11 @@
 //!   panics are turned into the same shape by the request middleware in `startup.rs`.
 //!
 //! Every operation declares the shared set of problem responses in the OpenAPI spec.
+//!
+//! Domains share one error core, [`DomainError`] (invalid fields, not found, conflict, database);
+//! a domain with nothing more to say uses it as its error type, one with more (orders, chat,
+//! media, staff) keeps its own enum. A named constraint's violation becomes the client's
+//! problem through one table per domain ([`ConstraintTable`]) and one lookup ([`violated`]).
 
 use std::fmt;
 
@@ -20,7 +25,10 @@ use poem_openapi::{
     types::{ToJSON, Type},
 };
 
-use crate::db::DbError;
+use crate::{
+    db::{DbError, Retryable},
+    types::TypeError,
+};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -85,6 +93,25 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+        }
+    }
+}
+
+/// Collects a request's invalid fields while parsing them into domain types, so one 422 names
+/// them all.
+pub trait FieldErrors {
+    /// The parsed value, or `None` with the error recorded under `field`.
+    fn check<T>(&mut self, field: impl Into<String>, parsed: Result<T, TypeError>) -> Option<T>;
+}
+
+impl FieldErrors for Vec<FieldError> {
+    fn check<T>(&mut self, field: impl Into<String>, parsed: Result<T, TypeError>) -> Option<T> {
+        match parsed {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.push(FieldError::new(field, e.into_message()));
+                None
+            }
         }
     }
 }
@@ -435,6 +462,97 @@ impl From<DbError> for ApiError {
             ApiError::unavailable(e)
         } else {
             ApiError::internal(e)
+        }
+    }
+}
+
+/// The failures every domain shares. Domains whose errors are only these use it directly
+/// (`pub type CatalogError = DomainError;`), so each maps to a problem in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// 422 naming every invalid field.
+    #[error("invalid request")]
+    Invalid(Vec<FieldError>),
+    /// 404.
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// 409.
+    #[error("{0}")]
+    Conflict(String),
+    /// 500 or 503, the cause logged and never sent.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl DomainError {
+    /// A 422 for one field.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid(errors) => ApiError::invalid(errors),
+            DomainError::NotFound(what) => ApiError::not_found(what),
+            DomainError::Conflict(what) => ApiError::conflict(what),
+            DomainError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl Retryable for DomainError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, DomainError::Db(e) if e.is_retryable())
+    }
+}
+
+/// What the violation of a named constraint tells the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Violation {
+    /// 409: the request collides with what is stored (a unique key, a row still referenced).
+    Conflict(&'static str),
+    /// 422 naming a field.
+    Invalid {
+        field: &'static str,
+        message: &'static str,
+    },
+}
+
+/// One domain's constraints whose violation is the client's doing: constraint name and
+/// meaning. Any constraint not listed stays a server error (a bug, logged with its cause).
+pub type ConstraintTable = [(&'static str, Violation)];
+
+/// The meaning of the constraint `e` violated, if `table` lists it.
+pub fn violated(e: &DbError, table: &ConstraintTable) -> Option<Violation> {
+    let (_, Some(name)) = e.constraint()? else {
+        return None;
+    };
+    table.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+impl From<Violation> for DomainError {
+    fn from(v: Violation) -> Self {
+        match v {
+            Violation::Conflict(what) => DomainError::Conflict(what.to_owned()),
+            Violation::Invalid { field, message } => DomainError::invalid_field(field, message),
+        }
+    }
+}
+
+impl From<Violation> for ApiError {
+    fn from(v: Violation) -> Self {
+        DomainError::from(v).into()
+    }
+}
+
+impl DomainError {
+    /// A database error as the client's problem when it violated a constraint in `table`.
+    pub fn from_db(e: DbError, table: &ConstraintTable) -> Self {
+        match violated(&e, table) {
+            Some(v) => v.into(),
+            None => DomainError::Db(e),
         }
     }
 }

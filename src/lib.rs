@@ -21,7 +21,10 @@
 //! - [`scope`]: [`scope::TenantScope`] (a resolved brand and who acts in it), [`scope::Actor`],
 //!   [`scope::Role`]: what the tenant transaction, cache keys, object keys and vector queries
 //!   are built from.
-//! - [`error`]: the error policy (RFC 9457 problem+json). [`payload`]: pre-serialised JSON
+//! - [`types`]: domain types parsed at the edge (SKU, quantity, email, phone, names, codes),
+//!   each refusing NUL, and the `text_enum!` macro behind every status and kind.
+//! - [`error`]: the error policy (RFC 9457 problem+json), the shared [`error::DomainError`]
+//!   core and the per-domain constraint tables. [`payload`]: pre-serialised JSON
 //!   bodies with a declared schema. [`telemetry`]: tracing, logs, OTLP export.
 //! - [`cache`]: the tenant-keyed Redis cache (optional). [`media::store`]: brand-keyed object
 //!   storage. [`search`]: the brand-scoped vector index (embedded `qdrant-edge` or a Qdrant
@@ -76,3 +79,4 @@ pub mod seed;
 pub mod startup;
 pub mod telemetry;
 pub mod tenants;
+pub mod types;

@@ -6,10 +6,11 @@
 //! (`tenants`) resolves scopes from requests; `identity` checks the caller's [`Role`] before
 //! handing one out.
 
-use std::{fmt, sync::Arc};
+use std::sync::Arc;
 
-use strum::{EnumIter, IntoEnumIterator};
 use uuid::Uuid;
+
+use crate::types::enums::text_enum;
 
 /// A brand as resolved from a request. Public data only: secrets live in tenant-owned tables.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,49 +23,30 @@ pub struct Tenant {
     pub is_active: bool,
 }
 
-/// A staff role in a brand. The owner is not a membership: it holds in every brand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter)]
-pub enum Role {
-    /// The company owner: every brand, onboarding, cross-brand analytics.
-    Owner,
-    /// Everything in one brand, including its staff.
-    BrandManager,
-    /// Stock, zones, reservations, fulfilment; no prices or staff.
-    Warehouse,
-    /// Orders and customers (read), chat conversations; no catalog or stock writes.
-    Support,
+text_enum! {
+    /// A staff role in a brand. The owner is not a membership: it holds in every brand. The
+    /// names are those of the API, the database (`app.role`, memberships) and the docs.
+    pub enum Role("Role") {
+        /// The company owner: every brand, onboarding, cross-brand analytics.
+        Owner = "owner",
+        /// Everything in one brand, including its staff.
+        BrandManager = "brand_manager",
+        /// Stock, zones, reservations, fulfilment; no prices or staff.
+        Warehouse = "warehouse",
+        /// Orders and customers (read), chat conversations; no catalog or stock writes.
+        Support = "support",
+    }
 }
 
 impl Role {
     /// Every role, in the matrix's column order.
     pub fn all() -> impl Iterator<Item = Role> {
-        Role::iter()
-    }
-
-    /// The name used in the API, the database (`app.role`, memberships) and the docs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::BrandManager => "brand_manager",
-            Role::Warehouse => "warehouse",
-            Role::Support => "support",
-        }
+        Role::ALL.iter().copied()
     }
 
     /// Parses a membership role (the owner is not one).
     pub fn parse_membership(s: &str) -> Option<Role> {
-        match s {
-            "brand_manager" => Some(Role::BrandManager),
-            "warehouse" => Some(Role::Warehouse),
-            "support" => Some(Role::Support),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        Role::parse(s).ok().filter(|r| *r != Role::Owner)
     }
 }
 

@@ -505,6 +505,15 @@ async fn handle<E: Endpoint>(
                 if let Err(too_large) = limit_body(&mut req, body_limit) {
                     return (poem::error::ResponseError::as_response(&too_large), None);
                 }
+                // PostgreSQL cannot take a NUL in text: refuse it here, as the client's error,
+                // rather than let a parameter turn it into a 500 (JSON bodies are parsed into
+                // types that refuse it).
+                if crate::types::uri_has_nul(&req.uri().to_string()) {
+                    let bad = crate::error::ApiError::bad_request(
+                        "the URL contains a NUL character (%00)",
+                    );
+                    return (poem::error::ResponseError::as_response(&bad), None);
+                }
                 match ep.call(req).await {
                     Ok(out) => {
                         let resp = out.into_response();

@@ -11,6 +11,7 @@ use poem_openapi::{
 use super::{
     repo,
     service::{self, Cursor, NewProduct, ProductPatch},
+    status::ProductStatus,
     variants::{Axis, OptionValue},
 };
 use crate::{
@@ -19,6 +20,7 @@ use crate::{
     identity::{Permission, extract::StaffAuth},
     scope::TenantScope,
     tenants::StaffBrand,
+    types::{CategoryCode, Description, DisplayName, Handle, Unchecked},
 };
 
 #[derive(Object)]
@@ -33,14 +35,14 @@ pub struct AdminCategory {
 #[oai(rename = "CreateCategoryRequest")]
 pub struct CreateCategoryRequest {
     /// 2 to 8 uppercase letters or digits; part of every SKU in the category.
-    pub code: String,
-    pub name: String,
+    pub code: Unchecked<CategoryCode>,
+    pub name: Unchecked<DisplayName>,
 }
 
 #[derive(Object)]
 #[oai(rename = "RenameCategoryRequest")]
 pub struct RenameCategoryRequest {
-    pub name: String,
+    pub name: Unchecked<DisplayName>,
 }
 
 /// A variant as staff see it.
@@ -83,7 +85,7 @@ pub struct AdminProduct {
     pub name: String,
     pub description: String,
     /// `draft`, `active` (on the storefront) or `archived`.
-    pub status: String,
+    pub status: ProductStatus,
     pub currency: String,
     pub base_price_minor: i64,
     pub axes: Vec<Axis>,
@@ -127,13 +129,13 @@ pub struct AdminProductPage {
 #[oai(rename = "CreateProductRequest")]
 pub struct CreateProductRequest {
     /// A stable key for the product (lowercase, hyphenated); derived from the name if absent.
-    pub handle: Option<String>,
-    pub category_code: String,
-    pub name: String,
+    pub handle: Option<Unchecked<Handle>>,
+    pub category_code: Unchecked<CategoryCode>,
+    pub name: Unchecked<DisplayName>,
     #[oai(default)]
-    pub description: String,
+    pub description: Unchecked<Description>,
     /// `draft` (default), `active` or `archived`.
-    pub status: Option<String>,
+    pub status: Option<Unchecked<ProductStatus>>,
     /// In the brand currency's minor units.
     pub base_price_minor: i64,
     /// Option axes; their cartesian product becomes the variants (none: one default variant).
@@ -146,10 +148,10 @@ pub struct CreateProductRequest {
 #[derive(Object)]
 #[oai(rename = "UpdateProductRequest")]
 pub struct UpdateProductRequest {
-    pub category_code: Option<String>,
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub status: Option<String>,
+    pub category_code: Option<Unchecked<CategoryCode>>,
+    pub name: Option<Unchecked<DisplayName>>,
+    pub description: Option<Unchecked<Description>>,
+    pub status: Option<Unchecked<ProductStatus>>,
     pub base_price_minor: Option<i64>,
     pub axes: Option<Vec<Axis>>,
 }
@@ -171,7 +173,7 @@ pub struct SkuLookup {
     pub sku: String,
     pub product_number: i32,
     pub product_name: String,
-    pub product_status: String,
+    pub product_status: ProductStatus,
     pub category_code: String,
     pub options: Vec<OptionValue>,
     pub currency: String,
@@ -264,7 +266,7 @@ impl CatalogAdminApi {
         service::create_category(&self.db, &scope, &body.0.code, &body.0.name).await?;
         self.cache.invalidate_catalog(&scope).await;
         Ok(Created::Created(Json(AdminCategory {
-            code: body.0.code,
+            code: body.0.code.into_string(),
             name: body.0.name.trim().to_owned(),
             product_count: 0,
         })))
@@ -329,7 +331,7 @@ impl CatalogAdminApi {
         cursor: Query<Option<String>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u32>>,
         /// `draft`, `active` or `archived`.
-        status: Query<Option<String>>,
+        status: Query<Option<ProductStatus>>,
         /// A category code.
         category: Query<Option<String>>,
     ) -> Result<Json<AdminProductPage>, ApiError> {
@@ -352,7 +354,7 @@ impl CatalogAdminApi {
                 repo::list_products_admin(
                     tx,
                     after,
-                    status.0.as_deref(),
+                    status.0,
                     category.0.as_deref(),
                     limit as i64 + 1,
                 )
@@ -401,11 +403,14 @@ impl CatalogAdminApi {
             &self.db,
             &scope,
             &NewProduct {
-                handle: b.handle,
-                category_code: b.category_code,
-                name: b.name,
-                description: b.description,
-                status: b.status.unwrap_or_else(|| "draft".to_owned()),
+                handle: b.handle.map(Unchecked::into_string),
+                category_code: b.category_code.into_string(),
+                name: b.name.into_string(),
+                description: b.description.into_string(),
+                status: b.status.map_or_else(
+                    || ProductStatus::Draft.as_str().to_owned(),
+                    Unchecked::into_string,
+                ),
                 base_price_minor: b.base_price_minor,
                 axes: b.axes,
             },
@@ -457,10 +462,10 @@ impl CatalogAdminApi {
             &scope,
             number.0,
             &ProductPatch {
-                category_code: b.category_code,
-                name: b.name,
-                description: b.description,
-                status: b.status,
+                category_code: b.category_code.map(Unchecked::into_string),
+                name: b.name.map(Unchecked::into_string),
+                description: b.description.map(Unchecked::into_string),
+                status: b.status.map(Unchecked::into_string),
                 base_price_minor: b.base_price_minor,
                 axes: b.axes,
             },
@@ -492,7 +497,7 @@ impl CatalogAdminApi {
             &scope,
             number.0,
             &ProductPatch {
-                status: Some("archived".into()),
+                status: Some(ProductStatus::Archived.as_str().to_owned()),
                 ..Default::default()
             },
         )

@@ -122,7 +122,11 @@ async fn zone_id(
 ) -> Result<Option<uuid::Uuid>, ApiError> {
     match code {
         None => Ok(None),
-        Some(code) => match crate::inventory::service::active_zone(tx, code).await? {
+        // A malformed code names no zone either.
+        Some(code) => match match crate::types::ZoneCode::parse(code) {
+            Ok(code) => crate::inventory::service::active_zone(tx, code.as_str()).await?,
+            Err(_) => None,
+        } {
             Some(id) => Ok(Some(id)),
             None => Err(ApiError::invalid_field("zone", "no such active zone")),
         },

@@ -6,4 +6,5 @@ pub mod api;
 pub mod repo;
 pub mod service;
 pub mod sku;
+pub mod status;
 pub mod variants;

@@ -1,10 +1,13 @@
 //! Catalog SQL. Every function takes the tenant transaction; the brand is the transaction's.
 
 use chrono::{DateTime, Utc};
-use tokio_postgres::Row;
+use tokio_postgres::{Row, types::Json};
 use uuid::Uuid;
 
-use super::variants::{Axis, NewVariant, OptionValue};
+use super::{
+    status::ProductStatus,
+    variants::{Axis, NewVariant, OptionValue},
+};
 use crate::db::{DbError, Tx};
 
 macro_rules! stmt {
@@ -79,7 +82,7 @@ pub struct NewProductRow<'a> {
     pub sku_stem: &'a str,
     pub name: &'a str,
     pub description: &'a str,
-    pub status: &'a str,
+    pub status: ProductStatus,
     pub base_price_minor: i64,
     pub axes: serde_json::Value,
 }
@@ -109,7 +112,7 @@ pub async fn insert_product(tx: &Tx<'_>, p: &NewProductRow<'_>) -> Result<Uuid, 
 pub struct ProductUpdate {
     pub name: Option<String>,
     pub description: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<ProductStatus>,
     pub base_price_minor: Option<i64>,
     pub category_id: Option<Uuid>,
     pub axes: Option<serde_json::Value>,
@@ -141,7 +144,7 @@ pub struct ProductRow {
     pub sku_stem: String,
     pub name: String,
     pub description: String,
-    pub status: String,
+    pub status: ProductStatus,
     pub base_price_minor: i64,
     pub axes: Vec<Axis>,
     pub category_code: String,
@@ -151,7 +154,6 @@ pub struct ProductRow {
 }
 
 fn product_from_row(r: &Row) -> Result<ProductRow, DbError> {
-    let axes: serde_json::Value = r.try_get("axes")?;
     Ok(ProductRow {
         id: r.try_get("id")?,
         number: r.try_get("number")?,
@@ -161,8 +163,9 @@ fn product_from_row(r: &Row) -> Result<ProductRow, DbError> {
         description: r.try_get("description")?,
         status: r.try_get("status")?,
         base_price_minor: r.try_get("base_price_minor")?,
-        // Written by this code from validated axes; unreadable JSON would be a bug upstream.
-        axes: serde_json::from_value(axes).unwrap_or_default(),
+        // Written by this code from validated axes: JSON that does not read back is corruption,
+        // an error (500, logged), never an empty list that would regenerate the variants.
+        axes: r.try_get::<_, Json<Vec<Axis>>>("axes")?.0,
         category_code: r.try_get("category_code")?,
         category_name: r.try_get("category_name")?,
         created_at: r.try_get("created_at")?,
@@ -182,7 +185,7 @@ pub async fn product_by_number(tx: &Tx<'_>, number: i32) -> Result<Option<Produc
 pub async fn list_products_admin(
     tx: &Tx<'_>,
     after_number: i32,
-    status: Option<&str>,
+    status: Option<ProductStatus>,
     category: Option<&str>,
     limit: i64,
 ) -> Result<Vec<ProductRow>, DbError> {
@@ -206,12 +209,12 @@ pub struct VariantRow {
 }
 
 fn variant_from_row(r: &Row) -> Result<VariantRow, DbError> {
-    let options: serde_json::Value = r.try_get("options")?;
     Ok(VariantRow {
         id: r.try_get("id")?,
         sku: r.try_get("sku")?,
         option_key: r.try_get("option_key")?,
-        options: serde_json::from_value(options).unwrap_or_default(),
+        // Corrupt JSON is an error, as for a product's axes.
+        options: r.try_get::<_, Json<Vec<OptionValue>>>("options")?.0,
         price_override_minor: r.try_get("price_override_minor")?,
         reorder_threshold: r.try_get("reorder_threshold")?,
         is_active: r.try_get("is_active")?,
@@ -296,7 +299,7 @@ pub struct SkuRow {
     pub variant: VariantRow,
     pub product_number: i32,
     pub product_name: String,
-    pub product_status: String,
+    pub product_status: ProductStatus,
     pub base_price_minor: i64,
     pub category_code: String,
 }

@@ -1,74 +1,43 @@
 //! Catalog rules: categories, products with generated variants, variant settings, SKU lookup,
 //! and the storefront's reads (through the cache).
 
-use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use super::{
     repo, sku,
+    status::ProductStatus,
     variants::{self, Axis},
 };
 use crate::{
     audit,
     db::{Db, DbError},
-    error::{ApiError, FieldError},
+    error::{ConstraintTable, DomainError, FieldError, FieldErrors, Violation},
     jobs::{self, JobKind},
     scope::TenantScope,
+    types::{CategoryCode, Description, DisplayName, Handle},
 };
 
-#[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
-    #[error("invalid request")]
-    Invalid(Vec<FieldError>),
-    #[error("{0}")]
-    NotFound(&'static str),
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
+/// The catalog's errors are the shared ones.
+pub type CatalogError = DomainError;
 
-impl From<CatalogError> for ApiError {
-    fn from(e: CatalogError) -> Self {
-        match e {
-            CatalogError::Invalid(errors) => ApiError::invalid(errors),
-            CatalogError::NotFound(what) => ApiError::not_found(what),
-            CatalogError::Conflict(what) => ApiError::conflict(what),
-            CatalogError::Db(db) => db.into(),
-        }
-    }
-}
+/// Catalog constraints whose violation is the client's doing.
+const CONSTRAINTS: &ConstraintTable = &[
+    (
+        "categories_code_key",
+        Violation::Conflict("a category with this code exists"),
+    ),
+    (
+        "products_handle_key",
+        Violation::Conflict("a product with this handle exists"),
+    ),
+    (
+        "products_category_fkey",
+        Violation::Conflict("the category still has products"),
+    ),
+];
 
-/// Named constraint violations as the client's conflicts.
 fn constraint(e: DbError) -> CatalogError {
-    let Some((code, name)) = e.constraint() else {
-        return CatalogError::Db(e);
-    };
-    match (code, name) {
-        (c, Some("categories_code_key")) if *c == SqlState::UNIQUE_VIOLATION => {
-            CatalogError::Conflict("a category with this code exists".into())
-        }
-        (c, Some("products_handle_key")) if *c == SqlState::UNIQUE_VIOLATION => {
-            CatalogError::Conflict("a product with this handle exists".into())
-        }
-        (c, Some("products_category_fkey")) if *c == SqlState::FOREIGN_KEY_VIOLATION => {
-            CatalogError::Conflict("the category still has products".into())
-        }
-        _ => CatalogError::Db(e),
-    }
-}
-
-pub fn is_valid_category_code(code: &str) -> bool {
-    (2..=8).contains(&code.len())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-}
-
-fn check_name(field: &str, name: &str, errors: &mut Vec<FieldError>) {
-    if !(1..=200).contains(&name.trim().chars().count()) {
-        errors.push(FieldError::new(field, "1 to 200 characters"));
-    }
+    DomainError::from_db(e, CONSTRAINTS)
 }
 
 pub async fn create_category(
@@ -78,18 +47,14 @@ pub async fn create_category(
     name: &str,
 ) -> Result<Uuid, CatalogError> {
     let mut errors = Vec::new();
-    if !is_valid_category_code(code) {
-        errors.push(FieldError::new(
-            "code",
-            "2 to 8 uppercase letters or digits, e.g. HAIR",
-        ));
-    }
-    check_name("name", name, &mut errors);
-    if !errors.is_empty() {
+    let code = errors.check("code", CategoryCode::parse(code));
+    let name = errors.check("name", DisplayName::parse(name));
+    let (Some(code), Some(name)) = (code, name) else {
         return Err(CatalogError::Invalid(errors));
-    }
+    };
+    let code = code.as_str();
     db.tenant_tx(scope, async |tx| {
-        let id = repo::insert_category(tx, code, name.trim())
+        let id = repo::insert_category(tx, code, name.as_str())
             .await
             .map_err(constraint)?;
         audit::record(tx, "category.create", code, serde_json::json!({})).await?;
@@ -104,13 +69,10 @@ pub async fn rename_category(
     code: &str,
     name: &str,
 ) -> Result<(), CatalogError> {
-    let mut errors = Vec::new();
-    check_name("name", name, &mut errors);
-    if !errors.is_empty() {
-        return Err(CatalogError::Invalid(errors));
-    }
+    let name = DisplayName::parse(name)
+        .map_err(|e| CatalogError::Invalid(vec![FieldError::new("name", e.into_message())]))?;
     db.tenant_tx(scope, async |tx| {
-        if repo::update_category(tx, code, name.trim()).await? == 0 {
+        if repo::update_category(tx, code, name.as_str()).await? == 0 {
             return Err(CatalogError::NotFound("no such category"));
         }
         audit::record(tx, "category.rename", code, serde_json::json!({})).await?;
@@ -129,8 +91,6 @@ pub async fn delete_category(db: &Db, scope: &TenantScope, code: &str) -> Result
     })
     .await
 }
-
-pub const STATUSES: [&str; 3] = ["draft", "active", "archived"];
 
 /// A product to create.
 #[derive(Debug, Clone)]
@@ -155,16 +115,6 @@ pub struct ProductPatch {
     pub axes: Option<Vec<Axis>>,
 }
 
-pub fn is_valid_handle(handle: &str) -> bool {
-    !handle.is_empty()
-        && handle.len() <= 120
-        && handle.split('-').all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-}
-
 /// A handle from a name: lowercase ASCII words joined by hyphens.
 pub fn slugify(name: &str) -> String {
     let ascii = deunicode::deunicode(name).to_ascii_lowercase();
@@ -177,36 +127,27 @@ pub fn slugify(name: &str) -> String {
     slug.trim_end_matches('-').to_owned()
 }
 
+/// Checks the fields a product request sets, in the order their errors are listed; returns
+/// the parsed status, if one was given.
 fn validate_fields(
+    errors: &mut Vec<FieldError>,
     name: Option<&str>,
     description: Option<&str>,
     status: Option<&str>,
     price: Option<i64>,
     axes: Option<&[Axis]>,
     category: Option<&str>,
-) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if let Some(category) = category
-        && !is_valid_category_code(category)
-    {
-        errors.push(FieldError::new(
-            "category_code",
-            "2 to 8 uppercase letters or digits",
-        ));
+) -> Option<ProductStatus> {
+    if let Some(category) = category {
+        errors.check("category_code", CategoryCode::parse(category));
     }
     if let Some(name) = name {
-        check_name("name", name, &mut errors);
+        errors.check("name", DisplayName::parse(name));
     }
-    if let Some(d) = description
-        && d.chars().count() > 10_000
-    {
-        errors.push(FieldError::new("description", "at most 10000 characters"));
+    if let Some(d) = description {
+        errors.check("description", Description::parse(d));
     }
-    if let Some(s) = status
-        && !STATUSES.contains(&s)
-    {
-        errors.push(FieldError::new("status", "one of draft, active, archived"));
-    }
+    let status = status.and_then(|s| errors.check("status", ProductStatus::parse(s)));
     if let Some(p) = price
         && !(0..=1_000_000_000_000).contains(&p)
     {
@@ -218,7 +159,7 @@ fn validate_fields(
     if let Some(axes) = axes {
         errors.extend(variants::validate_axes(axes, "axes"));
     }
-    errors
+    status
 }
 
 /// Creates a product and its variants; returns its number.
@@ -227,7 +168,9 @@ pub async fn create_product(
     scope: &TenantScope,
     new: &NewProduct,
 ) -> Result<i32, CatalogError> {
-    let mut errors = validate_fields(
+    let mut errors = Vec::new();
+    let status = validate_fields(
+        &mut errors,
         Some(&new.name),
         Some(&new.description),
         Some(&new.status),
@@ -235,17 +178,12 @@ pub async fn create_product(
         Some(&new.axes),
         Some(&new.category_code),
     );
-    if let Some(h) = &new.handle
-        && !is_valid_handle(h)
-    {
-        errors.push(FieldError::new(
-            "handle",
-            "lowercase letters and digits in hyphen-separated words",
-        ));
+    if let Some(h) = &new.handle {
+        errors.check("handle", Handle::parse(h));
     }
-    if !errors.is_empty() {
+    let (true, Some(status)) = (errors.is_empty(), status) else {
         return Err(CatalogError::Invalid(errors));
-    }
+    };
     let prefix = scope.tenant().sku_prefix.clone();
     db.tenant_tx(scope, async |tx| {
         let Some((category_id, _)) = repo::category_by_code(tx, &new.category_code).await? else {
@@ -276,7 +214,7 @@ pub async fn create_product(
                 sku_stem: &stem,
                 name: new.name.trim(),
                 description: new.description.trim(),
-                status: &new.status,
+                status,
                 base_price_minor: new.base_price_minor,
                 axes: serde_json::to_value(&new.axes).expect("axes serialise"),
             },
@@ -312,7 +250,9 @@ pub async fn update_product(
     number: i32,
     patch: &ProductPatch,
 ) -> Result<(), CatalogError> {
-    let errors = validate_fields(
+    let mut errors = Vec::new();
+    let status = validate_fields(
+        &mut errors,
         patch.name.as_deref(),
         patch.description.as_deref(),
         patch.status.as_deref(),
@@ -345,7 +285,7 @@ pub async fn update_product(
             &repo::ProductUpdate {
                 name: patch.name.as_ref().map(|n| n.trim().to_owned()),
                 description: patch.description.as_ref().map(|d| d.trim().to_owned()),
-                status: patch.status.clone(),
+                status,
                 base_price_minor: patch.base_price_minor,
                 category_id,
                 axes: patch
@@ -529,8 +469,13 @@ mod tests {
     fn handles() {
         assert_eq!(slugify("Silk Repair Shampoo"), "silk-repair-shampoo");
         assert_eq!(slugify("Crème brûlée Body Milk!"), "creme-brulee-body-milk");
-        assert!(is_valid_handle("silk-repair-shampoo"));
-        assert!(!is_valid_handle("Silk"));
-        assert!(!is_valid_handle("a--b"));
+        // A derived handle is always a valid one.
+        for name in [
+            "Silk Repair Shampoo",
+            "Crème brûlée Body Milk!",
+            "桜 Sakura",
+        ] {
+            assert!(Handle::parse(&slugify(name)).is_ok(), "{name}");
+        }
     }
 }

@@ -7,7 +7,10 @@ use poem_openapi::Object;
 use serde::{Deserialize, Serialize};
 
 use super::sku;
-use crate::error::FieldError;
+use crate::{
+    error::{FieldError, FieldErrors},
+    types::Text,
+};
 
 pub const MAX_AXES: usize = 3;
 pub const MAX_VALUES_PER_AXIS: usize = 50;
@@ -73,9 +76,7 @@ pub fn validate_axes(axes: &[Axis], field: &str) -> Vec<FieldError> {
     let mut total: usize = 1;
     for (i, axis) in axes.iter().enumerate() {
         let at = format!("{field}[{i}]");
-        if !(1..=50).contains(&axis.name.trim().chars().count()) {
-            errors.push(FieldError::new(format!("{at}.name"), "1 to 50 characters"));
-        }
+        errors.check(format!("{at}.name"), Text::<1, 50>::parse(&axis.name));
         if names.contains(&norm(&axis.name)) {
             errors.push(FieldError::new(
                 format!("{at}.name"),
@@ -94,12 +95,7 @@ pub fn validate_axes(axes: &[Axis], field: &str) -> Vec<FieldError> {
         let mut codes: Vec<&str> = Vec::new();
         for (j, v) in axis.values.iter().enumerate() {
             let vat = format!("{at}.values[{j}]");
-            if !(1..=100).contains(&v.value.trim().chars().count()) {
-                errors.push(FieldError::new(
-                    format!("{vat}.value"),
-                    "1 to 100 characters",
-                ));
-            }
+            errors.check(format!("{vat}.value"), Text::<1, 100>::parse(&v.value));
             if seen.contains(&norm(&v.value)) {
                 errors.push(FieldError::new(
                     format!("{vat}.value"),

@@ -14,15 +14,23 @@ use uuid::Uuid;
 use super::{
     repo,
     service::{self, ChatError},
+    status::{ConversationState, MessageAuthor, MessageDirection, MessageStatus},
 };
 use crate::{
     api::ApiTags,
-    error::{ApiError, FieldError},
+    error::{ApiError, ConstraintTable, DomainError, FieldError, FieldErrors, Violation},
     identity::{Permission, extract::StaffAuth},
     payload::SignedJsonBody,
     scope::{Actor, TenantScope},
     tenants::StaffBrand,
+    types::{LanguageCode, Text, Unchecked, refuse_nul},
 };
+
+/// Chat constraints whose violation is the client's doing.
+const CONSTRAINTS: &ConstraintTable = &[(
+    "whatsapp_numbers_pkey",
+    Violation::Conflict("another brand uses this WhatsApp number"),
+)];
 
 /// Meta's webhook body (see Meta's WhatsApp Cloud API webhook reference).
 #[derive(Object)]
@@ -115,11 +123,11 @@ pub struct ConversationView {
     pub wa_id: String,
     pub customer_name: String,
     /// `bot` (the assistant answers) or `human` (staff took over).
-    pub state: String,
+    pub state: ConversationState,
     pub language: Option<String>,
     pub last_message_at: Option<DateTime<Utc>>,
     pub last_message: Option<String>,
-    pub last_author: Option<String>,
+    pub last_author: Option<MessageAuthor>,
     /// Whether free-form replies are allowed now (within 24 hours of the customer's last
     /// message).
     pub window_open: bool,
@@ -129,13 +137,13 @@ pub struct ConversationView {
 #[oai(rename = "ChatMessage")]
 pub struct MessageView {
     pub id: Uuid,
-    pub direction: String,
+    pub direction: MessageDirection,
     /// `customer`, `bot` or `staff`.
-    pub author: String,
+    pub author: MessageAuthor,
     pub kind: String,
     pub body: Option<String>,
     /// inbound: `received`; outbound: `pending`, `sent`, `delivered`, `read`, `failed`.
-    pub status: String,
+    pub status: MessageStatus,
     pub error_code: Option<i64>,
     pub error_title: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -151,7 +159,7 @@ pub struct ConversationDetail {
 #[derive(Object)]
 #[oai(rename = "StaffReply")]
 pub struct StaffReplyRequest {
-    pub text: String,
+    pub text: Unchecked<Text<1, 4096>>,
 }
 
 #[derive(ApiResponse)]
@@ -408,7 +416,7 @@ impl ChatApi {
         {
             errors.push(FieldError::new("phone_number_id", "5 to 32 digits"));
         }
-        let lang_ok = |l: &str| l.len() == 2 && l.bytes().all(|c| c.is_ascii_lowercase());
+        let lang_ok = |l: &str| LanguageCode::parse(l).is_ok();
         if let Some(langs) = &b.languages
             && (langs.is_empty() || !langs.iter().all(|l| lang_ok(l)))
         {
@@ -421,6 +429,33 @@ impl ChatApi {
             && !lang_ok(l)
         {
             errors.push(FieldError::new("default_language", "an ISO 639-1 code"));
+        }
+        // Free text reaches `text` and `jsonb` columns, which cannot hold a NUL.
+        let texts = [
+            ("access_token", b.access_token.value()),
+            ("persona", b.persona.as_ref()),
+            ("tone", b.tone.as_ref()),
+            ("app_secret", b.app_secret.value()),
+            ("verify_token", b.verify_token.value()),
+        ];
+        for (field, text) in texts {
+            if let Some(text) = text {
+                errors.check(field, refuse_nul(text));
+            }
+        }
+        for (field, list) in [("handoff_keywords", &b.handoff_keywords)] {
+            if let Some(list) = list {
+                for (i, text) in list.iter().enumerate() {
+                    errors.check(format!("{field}[{i}]"), refuse_nul(text));
+                }
+            }
+        }
+        for (field, map) in [("greetings", &b.greetings), ("fallbacks", &b.fallbacks)] {
+            if let Some(map) = map {
+                for (key, text) in map {
+                    errors.check(format!("{field}.{key}"), refuse_nul(text));
+                }
+            }
         }
         for (field, map) in [("greetings", &b.greetings), ("fallbacks", &b.fallbacks)] {
             if let Some(map) = map
@@ -451,12 +486,7 @@ impl ChatApi {
             .tenant_tx(&scope, async |tx| {
                 repo::upsert_settings(tx, &patch)
                     .await
-                    .map_err(|e| match e.constraint() {
-                        Some((_, Some("whatsapp_numbers_pkey"))) => {
-                            ApiError::conflict("another brand uses this WhatsApp number")
-                        }
-                        _ => e.into(),
-                    })?;
+                    .map_err(|e| DomainError::from_db(e, CONSTRAINTS))?;
                 crate::audit::record(tx, "chat.settings", scope.slug(), serde_json::json!({}))
                     .await?;
                 repo::settings(tx).await.map_err(ApiError::from)
@@ -581,7 +611,7 @@ impl ChatApi {
             .service
             .db
             .tenant_tx(&scope, async |tx| {
-                let n = repo::set_state(tx, id.0, "bot").await?;
+                let n = repo::set_state(tx, id.0, ConversationState::Bot).await?;
                 crate::audit::record(
                     tx,
                     "chat.handback",

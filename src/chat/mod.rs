@@ -24,3 +24,4 @@ pub mod reply;
 pub(crate) mod repo;
 pub mod service;
 pub mod signature;
+pub mod status;

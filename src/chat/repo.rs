@@ -4,7 +4,11 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::db::{DbError, Tx};
+use super::status::{ConversationState, MessageAuthor, MessageDirection, MessageStatus};
+use crate::{
+    catalog::status::ProductStatus,
+    db::{DbError, Tx},
+};
 
 macro_rules! stmt {
     ($tx:expr, $file:literal) => {
@@ -178,7 +182,7 @@ pub struct ReplyContext {
     pub wamid: Option<String>,
     pub body: Option<String>,
     pub conversation_id: Uuid,
-    pub state: String,
+    pub state: ConversationState,
     pub language: Option<String>,
     pub wa_id: String,
     pub last_inbound_at: Option<DateTime<Utc>>,
@@ -210,7 +214,7 @@ pub async fn history(
     conversation_id: Uuid,
     except: Uuid,
     limit: i64,
-) -> Result<Vec<(String, String)>, DbError> {
+) -> Result<Vec<(MessageAuthor, String)>, DbError> {
     let stmt = stmt!(tx, "history.sql");
     tx.query(&stmt, &[&conversation_id, &except, &limit])
         .await?
@@ -225,7 +229,7 @@ pub async fn claim_reply(
     conversation_id: Uuid,
     body: &str,
     reply_to: Uuid,
-) -> Result<(Uuid, String, String), DbError> {
+) -> Result<(Uuid, MessageStatus, String), DbError> {
     let stmt = stmt!(tx, "claim_reply.sql");
     let r = tx
         .query_one(&stmt, &[&conversation_id, &body, &reply_to])
@@ -254,7 +258,11 @@ pub async fn mark_failed(
     Ok(())
 }
 
-pub async fn set_state(tx: &Tx<'_>, conversation_id: Uuid, state: &str) -> Result<u64, DbError> {
+pub async fn set_state(
+    tx: &Tx<'_>,
+    conversation_id: Uuid,
+    state: ConversationState,
+) -> Result<u64, DbError> {
     let stmt = stmt!(tx, "set_state.sql");
     Ok(tx.execute(&stmt, &[&conversation_id, &state]).await?)
 }
@@ -313,7 +321,7 @@ pub async fn product_docs(tx: &Tx<'_>, ids: Option<&[Uuid]>) -> Result<Vec<DocRo
                 product_id: r.try_get("id")?,
                 number: r.try_get("number")?,
                 text: r.try_get("text")?,
-                active: r.try_get::<_, String>("status")? == "active",
+                active: r.try_get::<_, ProductStatus>("status")? == ProductStatus::Active,
             })
         })
         .collect()
@@ -322,13 +330,13 @@ pub async fn product_docs(tx: &Tx<'_>, ids: Option<&[Uuid]>) -> Result<Vec<DocRo
 pub struct ConversationRow {
     pub id: Uuid,
     pub wa_id: String,
-    pub state: String,
+    pub state: ConversationState,
     pub language: Option<String>,
     pub last_message_at: Option<DateTime<Utc>>,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub customer_name: String,
     pub last_body: Option<String>,
-    pub last_author: Option<String>,
+    pub last_author: Option<MessageAuthor>,
 }
 
 pub async fn conversations(tx: &Tx<'_>, limit: i64) -> Result<Vec<ConversationRow>, DbError> {
@@ -374,11 +382,11 @@ pub async fn conversation(tx: &Tx<'_>, id: Uuid) -> Result<Option<ConversationRo
 
 pub struct MessageRow {
     pub id: Uuid,
-    pub direction: String,
-    pub author: String,
+    pub direction: MessageDirection,
+    pub author: MessageAuthor,
     pub kind: String,
     pub body: Option<String>,
-    pub status: String,
+    pub status: MessageStatus,
     pub error_code: Option<i64>,
     pub error_title: Option<String>,
     pub created_at: DateTime<Utc>,

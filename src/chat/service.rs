@@ -21,6 +21,7 @@ use super::{
     meta::{self, WebhookEvent},
     reply::{self, ProductFact},
     repo, signature,
+    status::{ConversationState, MessageAuthor, MessageStatus},
 };
 pub use crate::config::{ChatConfig, LlmSettings};
 use crate::{
@@ -318,7 +319,7 @@ pub async fn reply(state: &Chat, scope: &TenantScope, message_id: Uuid) -> Resul
         })
         .await?
         .ok_or_else(|| JobError::Permanent("no such inbound message".into()))?;
-    if context.state != "bot" {
+    if context.state != ConversationState::Bot {
         return Ok(()); // a human has the conversation
     }
     let (Some(number), Some(token)) = (
@@ -341,7 +342,7 @@ pub async fn reply(state: &Chat, scope: &TenantScope, message_id: Uuid) -> Resul
         state
             .db
             .tenant_tx(scope, async |tx| {
-                repo::set_state(tx, context.conversation_id, "human").await
+                repo::set_state(tx, context.conversation_id, ConversationState::Human).await
             })
             .await?;
         tracing::info!(conversation.id = %context.conversation_id, "handed to a human");
@@ -385,7 +386,7 @@ pub async fn reply(state: &Chat, scope: &TenantScope, message_id: Uuid) -> Resul
                 .iter()
                 .map(|(author, body)| {
                     (
-                        if author == "customer" {
+                        if *author == MessageAuthor::Customer {
                             Role::User
                         } else {
                             Role::Assistant
@@ -441,7 +442,7 @@ pub async fn reply(state: &Chat, scope: &TenantScope, message_id: Uuid) -> Resul
             repo::claim_reply(tx, context.conversation_id, &body, message_id).await
         })
         .await?;
-    if status != "pending" {
+    if status != MessageStatus::Pending {
         return Ok(());
     }
     match chat
@@ -481,12 +482,13 @@ pub async fn staff_reply(
     conversation_id: Uuid,
     text: &str,
 ) -> Result<Uuid, ChatError> {
-    if text.trim().is_empty() || text.chars().count() > 4096 {
-        return Err(ChatError::Invalid(vec![crate::error::FieldError::new(
+    let text = crate::types::Text::<1, 4096>::parse(text).map_err(|e| {
+        ChatError::Invalid(vec![crate::error::FieldError::new(
             "text",
-            "1 to 4096 characters",
-        )]));
-    }
+            e.into_message(),
+        )])
+    })?;
+    let text = text.as_str();
     let (conversation, settings, id) = state
         .db
         .tenant_tx(scope, async |tx| {
@@ -498,7 +500,7 @@ pub async fn staff_reply(
             }
             let settings = repo::settings(tx).await?.unwrap_or_default();
             let id = repo::insert_staff_reply(tx, conversation_id, text.trim()).await?;
-            repo::set_state(tx, conversation_id, "human").await?;
+            repo::set_state(tx, conversation_id, ConversationState::Human).await?;
             crate::audit::record(tx, "chat.staff_reply", &conversation_id.to_string(), serde_json::json!({})).await?;
             Ok((conversation, settings, id))
         })

@@ -5,7 +5,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{extract::StaffAuth, service};
+use super::{Role, extract::StaffAuth, service};
 use crate::{api::ApiTags, error::ApiError};
 
 #[derive(Object)]
@@ -41,7 +41,7 @@ pub struct BrandMembership {
     pub name: String,
     pub is_active: bool,
     /// `owner`, `brand_manager`, `warehouse` or `support`.
-    pub role: String,
+    pub role: Role,
 }
 
 #[derive(Object)]

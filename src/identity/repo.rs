@@ -88,7 +88,7 @@ pub async fn session_staff(tx: &Tx<'_>, token_hash: &[u8]) -> Result<Option<Staf
         return Ok(None);
     };
     let tenant_ids: Vec<Uuid> = r.try_get("tenant_ids")?;
-    let roles: Vec<String> = r.try_get("roles")?;
+    let roles: Vec<Role> = r.try_get("roles")?;
     Ok(Some(Staff {
         user_id: r.try_get("id")?,
         email: r.try_get("email")?,
@@ -98,7 +98,8 @@ pub async fn session_staff(tx: &Tx<'_>, token_hash: &[u8]) -> Result<Option<Staf
         memberships: tenant_ids
             .into_iter()
             .zip(roles)
-            .filter_map(|(t, role)| Role::parse_membership(&role).map(|r| (t, r)))
+            // A membership is never the owner (the table's check); never trust it to be.
+            .filter(|(_, role)| *role != Role::Owner)
             .collect(),
         token_hash: token_hash.to_vec(),
     }))
@@ -115,7 +116,7 @@ pub struct BrandRole {
     pub slug: String,
     pub name: String,
     pub is_active: bool,
-    pub role: String,
+    pub role: Role,
 }
 
 pub async fn brands_of_staff(
@@ -182,7 +183,7 @@ pub struct MemberRow {
     pub user_id: Uuid,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub since: DateTime<Utc>,
     pub disabled: bool,
 }
@@ -212,17 +213,14 @@ pub async fn upsert_membership(tx: &Tx<'_>, user_id: Uuid, role: Role) -> Result
     let stmt = tx
         .prepare_cached(include_str!("sql/upsert_membership.sql"))
         .await?;
-    Ok(tx
-        .query_one(&stmt, &[&user_id, &role.as_str()])
-        .await?
-        .try_get(0)?)
+    Ok(tx.query_one(&stmt, &[&user_id, &role]).await?.try_get(0)?)
 }
 
 pub async fn update_membership(tx: &Tx<'_>, user_id: Uuid, role: Role) -> Result<u64, DbError> {
     let stmt = tx
         .prepare_cached(include_str!("sql/update_membership.sql"))
         .await?;
-    Ok(tx.execute(&stmt, &[&user_id, &role.as_str()]).await?)
+    Ok(tx.execute(&stmt, &[&user_id, &role]).await?)
 }
 
 pub async fn delete_membership(tx: &Tx<'_>, user_id: Uuid) -> Result<u64, DbError> {

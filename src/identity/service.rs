@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
-use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 pub use crate::config::AuthSettings;
@@ -12,8 +11,9 @@ use super::{Role, Staff, password, repo, token};
 use crate::{
     audit,
     db::{Db, DbError},
-    error::{ApiError, FieldError},
+    error::{ApiError, ConstraintTable, FieldError, FieldErrors, Violation, violated},
     scope::{Actor, TenantScope},
+    types::{DisplayName, Email},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -47,9 +47,9 @@ impl From<AuthError> for ApiError {
 }
 
 /// The canonical form of an email: trimmed and lowercased (emails are unique
-/// case-insensitively).
+/// case-insensitively). For lookups that must also accept malformed input.
 pub fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    Email::normalise(email)
 }
 
 /// A successful login.
@@ -68,7 +68,9 @@ pub async fn login(
     email: &str,
     password: SecretString,
 ) -> Result<Session, AuthError> {
-    let email = normalise_email(email);
+    // PostgreSQL cannot compare a NUL: the replacement character stands for it, so such an
+    // email takes the unknown-email path (and its throttle) instead of failing the query.
+    let email = normalise_email(email).replace('\0', "\u{FFFD}");
     let (locked, candidate) = db
         .global_tx(&Actor::System, async |tx| {
             let locked = repo::throttle_locked(tx, &email).await?;
@@ -192,20 +194,9 @@ pub struct Member {
     pub user_id: Uuid,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub since: DateTime<Utc>,
     pub disabled: bool,
-}
-
-fn valid_email(email: &str) -> bool {
-    let parts: Vec<&str> = email.split('@').collect();
-    parts.len() == 2
-        && !parts[0].is_empty()
-        && parts[1].contains('.')
-        && !parts[1].starts_with('.')
-        && !parts[1].ends_with('.')
-        && email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
 }
 
 /// Adds a member to the scope's brand (or changes their role if already one). Returns the
@@ -215,11 +206,8 @@ pub async fn add_member(
     scope: &TenantScope,
     new: NewMember,
 ) -> Result<(Member, bool), StaffError> {
-    let email = normalise_email(&new.email);
     let mut errors = Vec::new();
-    if !valid_email(&email) {
-        errors.push(FieldError::new("email", "an email address"));
-    }
+    let email = errors.check("email", Email::parse(&new.email));
     if new.role == Role::Owner {
         errors.push(FieldError::new(
             "role",
@@ -231,14 +219,14 @@ pub async fn add_member(
     {
         errors.push(FieldError::new("initial_password", problem));
     }
-    if let Some(name) = &new.display_name
-        && !(1..=200).contains(&name.trim().chars().count())
-    {
-        errors.push(FieldError::new("display_name", "1 to 200 characters"));
-    }
-    if !errors.is_empty() {
+    let display_name = match &new.display_name {
+        Some(name) => errors.check("display_name", DisplayName::parse(name)),
+        None => None,
+    };
+    let (true, Some(email)) = (errors.is_empty(), email) else {
         return Err(StaffError::Invalid(errors));
-    }
+    };
+    let email = email.into_string();
     // Hash before opening the transaction: no connection is held while hashing.
     let password_hash = match &new.initial_password {
         Some(pw) => Some(password::hash(pw.clone()).await?),
@@ -255,13 +243,13 @@ pub async fn add_member(
                 }
                 Some(user) => (user.id, user.display_name),
                 None => {
-                    let (Some(name), Some(hash)) = (&new.display_name, &password_hash) else {
+                    let (Some(name), Some(hash)) = (&display_name, &password_hash) else {
                         return Err(StaffError::Invalid(vec![FieldError::new(
                             "initial_password",
                             "a new account needs display_name and initial_password",
                         )]));
                     };
-                    let id = repo::insert_user(tx, &email, name.trim(), hash, false)
+                    let id = repo::insert_user(tx, &email, name.as_str(), hash, false)
                         .await
                         .map_err(unique_email)?;
                     audit::record(
@@ -271,7 +259,7 @@ pub async fn add_member(
                         serde_json::json!({}),
                     )
                     .await?;
-                    (id, name.trim().to_owned())
+                    (id, name.as_str().to_owned())
                 }
             };
             let created = repo::upsert_membership(tx, user_id, new.role).await?;
@@ -295,7 +283,7 @@ pub async fn add_member(
             user_id,
             email,
             display_name,
-            role: new.role.as_str().to_owned(),
+            role: new.role,
             since: Utc::now(),
             disabled: false,
         },
@@ -303,12 +291,18 @@ pub async fn add_member(
     ))
 }
 
+/// Staff account constraints whose violation is the client's doing.
+const CONSTRAINTS: &ConstraintTable = &[(
+    "staff_users_email_key",
+    Violation::Conflict("an account with this email was created concurrently"),
+)];
+
 fn unique_email(e: DbError) -> StaffError {
-    match e.constraint() {
-        Some((code, Some("staff_users_email_key"))) if *code == SqlState::UNIQUE_VIOLATION => {
-            StaffError::Conflict("an account with this email was created concurrently")
+    match violated(&e, CONSTRAINTS) {
+        Some(Violation::Conflict(what) | Violation::Invalid { message: what, .. }) => {
+            StaffError::Conflict(what)
         }
-        _ => StaffError::Db(e),
+        None => StaffError::Db(e),
     }
 }
 
@@ -381,23 +375,22 @@ pub async fn create_owner(
     display_name: &str,
     password: SecretString,
 ) -> Result<Uuid, StaffError> {
-    let email = normalise_email(email);
     let mut errors = Vec::new();
-    if !valid_email(&email) {
-        errors.push(FieldError::new("email", "an email address"));
-    }
+    let email = errors.check("email", Email::parse(email));
+    let display_name = errors.check("display_name", DisplayName::parse(display_name));
     if let Some(problem) = password::check_strength(password.expose_secret()) {
         errors.push(FieldError::new("password", problem));
     }
-    if !errors.is_empty() {
+    let (true, Some(email), Some(display_name)) = (errors.is_empty(), email, display_name) else {
         return Err(StaffError::Invalid(errors));
-    }
+    };
+    let email = email.into_string();
     let hash = password::hash(password).await?;
     db.global_tx(&Actor::System, async |tx| {
         if repo::user_by_email(tx, &email).await?.is_some() {
             return Err(StaffError::Conflict("an account with this email exists"));
         }
-        let id = repo::insert_user(tx, &email, display_name.trim(), &hash, true)
+        let id = repo::insert_user(tx, &email, display_name.as_str(), &hash, true)
             .await
             .map_err(unique_email)?;
         audit::record(
@@ -443,9 +436,9 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(normalise_email("  Ana@Fiber-X.COM "), "ana@fiber-x.com");
-        assert!(valid_email("ana@fiber-x.com"));
+        assert!(Email::parse("ana@fiber-x.com").is_ok());
         for bad in ["", "ana", "ana@", "@x.com", "a@b", "a b@c.de", "a@.com"] {
-            assert!(!valid_email(bad), "{bad}");
+            assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
 }

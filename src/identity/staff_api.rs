@@ -6,7 +6,12 @@ use secrecy::SecretString;
 use uuid::Uuid;
 
 use super::{Permission, Role, extract::StaffAuth, service};
-use crate::{api::ApiTags, error::ApiError, tenants::StaffBrand};
+use crate::{
+    api::ApiTags,
+    error::ApiError,
+    tenants::StaffBrand,
+    types::{DisplayName, Email, Unchecked},
+};
 
 /// A role that can be given in a brand (the owner is not a membership).
 #[derive(Debug, Clone, Copy, Enum)]
@@ -33,7 +38,8 @@ pub struct StaffMember {
     pub user_id: Uuid,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    /// `brand_manager`, `warehouse` or `support` (a membership is never `owner`).
+    pub role: Role,
     pub since: DateTime<Utc>,
     pub disabled: bool,
 }
@@ -54,10 +60,10 @@ impl From<service::Member> for StaffMember {
 #[derive(Object)]
 #[oai(rename = "AddStaffRequest")]
 pub struct AddStaffRequest {
-    pub email: String,
+    pub email: Unchecked<Email>,
     pub role: MembershipRole,
     /// Required when the email has no account yet.
-    pub display_name: Option<String>,
+    pub display_name: Option<Unchecked<DisplayName>>,
     /// Required when the email has no account yet; at least 12 characters.
     #[oai(validator(max_length = 1024))]
     pub initial_password: Option<String>,
@@ -134,8 +140,8 @@ impl StaffApi {
             &self.db,
             &scope,
             service::NewMember {
-                email: body.email,
-                display_name: body.display_name,
+                email: body.email.into_string(),
+                display_name: body.display_name.map(Unchecked::into_string),
                 role: body.role.into(),
                 initial_password: body.initial_password.map(SecretString::from),
             },

@@ -7,7 +7,7 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{format::RowError, job, repo::ImportRecord, service::Summary};
+use super::{format::RowError, job, repo::ImportRecord, service::Summary, state::ImportState};
 use crate::{
     api::ApiTags,
     error::ApiError,
@@ -71,7 +71,7 @@ pub struct ImportView {
     pub id: Uuid,
     /// `queued`, `validating`, `applying`, `done` or `failed` (the file has problems, listed in
     /// `errors`, or `failure` says why it could not run; nothing was imported).
-    pub state: String,
+    pub state: ImportState,
     pub dry_run: bool,
     /// The uploaded file's name.
     pub file_name: String,

@@ -14,9 +14,12 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{
-    service::{STATUSES, is_valid_category_code, is_valid_handle},
-    variants::{self, Axis, AxisValue},
+use crate::{
+    catalog::{
+        status::ProductStatus,
+        variants::{self, Axis, AxisValue},
+    },
+    types::{CategoryCode, Description, DisplayName, Handle, ZoneCode},
 };
 
 /// One problem of an import file. `line` is the file's line where the record starts (the
@@ -71,7 +74,7 @@ pub struct ProductRow {
     pub description: Option<String>,
     pub price_minor: i64,
     /// `None` when the column is absent or the cell empty (new: `draft`; existing: kept).
-    pub status: Option<String>,
+    pub status: Option<ProductStatus>,
     /// `None` when the file has no option columns (an existing product keeps its axes).
     pub axes: Option<Vec<Axis>>,
     /// Zone code and units, for the variants this import creates.
@@ -134,17 +137,6 @@ fn column_of(name: &str) -> Option<Column> {
             }
         }
     })
-}
-
-fn is_valid_zone_code(code: &str) -> bool {
-    (2..=16).contains(&code.len())
-        && code
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// `,` or `;`, whichever the first line (outside quotes) uses more; `,` on a tie.
@@ -301,7 +293,7 @@ pub fn parse(bytes: &[u8], exponent: u32) -> ParsedFile {
                 Some(&name),
                 format!("unknown column; the columns are {KNOWN}"),
             )),
-            Some(Column::Stock(zone)) if !is_valid_zone_code(zone) => {
+            Some(Column::Stock(zone)) if ZoneCode::parse(zone).is_err() => {
                 out.errors.push(RowError::new(
                     header_line,
                     Some(&name),
@@ -429,7 +421,7 @@ pub fn parse(bytes: &[u8], exponent: u32) -> ParsedFile {
             }
         }
         let category = fields[category_i].trim().to_ascii_uppercase();
-        if is_valid_category_code(&category) {
+        if CategoryCode::parse(&category).is_ok() {
             out.categories_named.push((line, category));
         }
         let before = out.errors.len();
@@ -505,7 +497,7 @@ fn parse_row(
     let handle = fields[cols.handle].trim().to_owned();
     if handle.is_empty() {
         err!(cols.handle, "required");
-    } else if !is_valid_handle(&handle) {
+    } else if Handle::parse(&handle).is_err() {
         err!(
             cols.handle,
             format!(
@@ -516,21 +508,21 @@ fn parse_row(
     let category = fields[cols.category].trim().to_ascii_uppercase();
     if category.is_empty() {
         err!(cols.category, "required");
-    } else if !is_valid_category_code(&category) {
+    } else if CategoryCode::parse(&category).is_err() {
         err!(
             cols.category,
             format!("{category:?}: a category code is 2 to 8 letters or digits")
         );
     }
     let name = fields[cols.name].trim().to_owned();
-    if !(1..=200).contains(&name.chars().count()) {
-        err!(cols.name, "1 to 200 characters");
+    if let Err(e) = DisplayName::parse(&name) {
+        err!(cols.name, e.into_message());
     }
     let description = cols.description.map(|i| fields[i].trim().to_owned());
     if let (Some(i), Some(d)) = (cols.description, &description)
-        && d.chars().count() > 10_000
+        && let Err(e) = Description::parse(d)
     {
-        err!(i, "at most 10000 characters");
+        err!(i, e.into_message());
     }
     let price_minor = match parse_price(fields[cols.price], exponent) {
         Ok(p) => p,
@@ -542,11 +534,13 @@ fn parse_row(
     let status = match cols.status.map(|i| (i, fields[i].trim().to_lowercase())) {
         None => None,
         Some((_, s)) if s.is_empty() => None,
-        Some((_, s)) if STATUSES.contains(&s.as_str()) => Some(s),
-        Some((i, s)) => {
-            err!(i, format!("{s:?}: one of draft, active, archived"));
-            None
-        }
+        Some((i, s)) => match ProductStatus::parse(&s) {
+            Ok(status) => Some(status),
+            Err(e) => {
+                err!(i, format!("{s:?}: {e}"));
+                None
+            }
+        },
     };
 
     // Option axes, in column order; an axis with neither name nor values is absent.
@@ -703,7 +697,7 @@ fn parse_row(
 
     if errors.len() > before {
         // Still return the handle so duplicates are reported against valid first rows only.
-        return (!handle.is_empty() && is_valid_handle(&handle)).then(|| ProductRow {
+        return Handle::parse(&handle).is_ok().then(|| ProductRow {
             line,
             handle,
             category,

@@ -24,6 +24,7 @@ use uuid::Uuid;
 use super::{
     repo::{self, Counters, ImportRecord},
     service::{self, ImportError, ImportOptions, Outcome, Progress},
+    state::ImportState,
 };
 use crate::{
     audit,
@@ -145,7 +146,7 @@ pub async fn submit(
         object_key: key.as_str().to_owned(),
         size_bytes: size,
         dry_run,
-        state: "queued".into(),
+        state: ImportState::Queued,
         rows_total: 0,
         rows_validated: 0,
         rows_applied: 0,
@@ -235,9 +236,9 @@ impl Reporter {
                         continue;
                     }
                     let state = if shared.applying.load(Ordering::Relaxed) {
-                        "applying"
+                        ImportState::Applying
                     } else {
-                        "validating"
+                        ImportState::Validating
                     };
                     let counters = shared.counters();
                     let written = db
@@ -272,13 +273,13 @@ pub async fn run(
     let Some(record) = get(&state.db, scope, id).await? else {
         return Err(JobError::Permanent(format!("no import {id} in this brand")));
     };
-    if matches!(record.state.as_str(), "done" | "failed") {
+    if record.state.is_final() {
         return Ok(()); // already recorded: a job claimed again after its worker died
     }
     state
         .db
         .tenant_tx(scope, async |tx| {
-            repo::set_progress(tx, id, "validating", Counters::default()).await
+            repo::set_progress(tx, id, ImportState::Validating, Counters::default()).await
         })
         .await?;
 
@@ -329,9 +330,9 @@ pub async fn run(
     };
     let finish = repo::Finish {
         state: if report.outcome == Outcome::Invalid {
-            "failed"
+            ImportState::Failed
         } else {
-            "done"
+            ImportState::Done
         },
         counters: Counters {
             total: clamp(report.summary.rows),
@@ -365,7 +366,7 @@ async fn fail(
     why: &str,
 ) -> Result<(), JobError> {
     let finish = repo::Finish {
-        state: "failed",
+        state: ImportState::Failed,
         counters: Counters::default(),
         summary: serde_json::json!({}),
         errors: serde_json::json!([]),

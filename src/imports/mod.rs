@@ -16,3 +16,4 @@ pub mod format;
 pub mod job;
 pub mod repo;
 pub mod service;
+pub mod state;

@@ -3,12 +3,15 @@
 //! with row-level security) and never one statement per row.
 
 use chrono::{DateTime, Utc};
+use tokio_postgres::types::Json;
 use uuid::Uuid;
 
 use crate::{
-    catalog::variants::Axis,
+    catalog::{status::ProductStatus, variants::Axis},
     db::{DbError, Tx},
 };
+
+use super::state::ImportState;
 
 macro_rules! stmt {
     ($tx:expr, $file:literal) => {
@@ -61,7 +64,7 @@ pub struct ExistingProduct {
     pub sku_stem: String,
     pub name: String,
     pub description: String,
-    pub status: String,
+    pub status: ProductStatus,
     pub base_price_minor: i64,
     pub axes: Vec<Axis>,
     pub category_id: Uuid,
@@ -76,7 +79,6 @@ pub async fn products_by_handle(
         .await?
         .iter()
         .map(|r| {
-            let axes_json: serde_json::Value = r.try_get("axes")?;
             Ok(ExistingProduct {
                 id: r.try_get("id")?,
                 number: r.try_get("number")?,
@@ -86,8 +88,9 @@ pub async fn products_by_handle(
                 description: r.try_get("description")?,
                 status: r.try_get("status")?,
                 base_price_minor: r.try_get("base_price_minor")?,
-                // Written by this code from validated axes; unreadable JSON would be a bug.
-                axes: serde_json::from_value(axes_json).unwrap_or_default(),
+                // Written by this code from validated axes: JSON that does not read back is
+                // corruption, an error, never an empty list that would rewrite the variants.
+                axes: r.try_get::<_, Json<Vec<Axis>>>("axes")?.0,
                 category_id: r.try_get("category_id")?,
             })
         })
@@ -145,7 +148,7 @@ pub struct NewProducts {
     pub stems: Vec<String>,
     pub names: Vec<String>,
     pub descriptions: Vec<String>,
-    pub statuses: Vec<String>,
+    pub statuses: Vec<ProductStatus>,
     pub prices: Vec<i64>,
     pub axes: Vec<serde_json::Value>,
 }
@@ -183,7 +186,7 @@ pub struct ProductChanges {
     pub category_ids: Vec<Uuid>,
     pub names: Vec<String>,
     pub descriptions: Vec<String>,
-    pub statuses: Vec<String>,
+    pub statuses: Vec<ProductStatus>,
     pub prices: Vec<i64>,
     /// `None` keeps the product's axes.
     pub axes: Vec<Option<serde_json::Value>>,
@@ -262,7 +265,7 @@ pub struct ImportRecord {
     pub object_key: String,
     pub size_bytes: i64,
     pub dry_run: bool,
-    pub state: String,
+    pub state: ImportState,
     pub rows_total: i32,
     pub rows_validated: i32,
     pub rows_applied: i32,
@@ -336,7 +339,12 @@ pub struct Counters {
     pub applied: i32,
 }
 
-pub async fn set_progress(tx: &Tx<'_>, id: Uuid, state: &str, c: Counters) -> Result<(), DbError> {
+pub async fn set_progress(
+    tx: &Tx<'_>,
+    id: Uuid,
+    state: ImportState,
+    c: Counters,
+) -> Result<(), DbError> {
     let stmt = stmt!(tx, "set_progress.sql");
     tx.execute(&stmt, &[&id, &state, &c.total, &c.validated, &c.applied])
         .await?;
@@ -344,7 +352,7 @@ pub async fn set_progress(tx: &Tx<'_>, id: Uuid, state: &str, c: Counters) -> Re
 }
 
 pub struct Finish<'a> {
-    pub state: &'a str,
+    pub state: ImportState,
     pub counters: Counters,
     pub summary: serde_json::Value,
     pub errors: serde_json::Value,

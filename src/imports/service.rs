@@ -20,7 +20,6 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use super::{
@@ -31,10 +30,12 @@ use crate::{
     audit,
     catalog::{
         self, sku,
+        status::ProductStatus,
         variants::{self, Axis},
     },
     chat::reply::currency_exponent,
     db::{Db, DbError, Retryable, Tx},
+    error::{ConstraintTable, Violation, violated},
     scope::TenantScope,
 };
 
@@ -137,14 +138,18 @@ impl Retryable for ImportError {
     }
 }
 
+/// Constraints a concurrent change can make an import violate.
+const CONSTRAINTS: &ConstraintTable = &[(
+    "products_handle_key",
+    Violation::Conflict("a product with one of these handles was created meanwhile; import again"),
+)];
+
 fn constraint(e: DbError) -> ImportError {
-    match e.constraint() {
-        Some((code, Some("products_handle_key"))) if *code == SqlState::UNIQUE_VIOLATION => {
-            ImportError::Conflict(
-                "a product with one of these handles was created meanwhile; import again".into(),
-            )
+    match violated(&e, CONSTRAINTS) {
+        Some(Violation::Conflict(why) | Violation::Invalid { message: why, .. }) => {
+            ImportError::Conflict(why.to_owned())
         }
-        _ => ImportError::Db(e),
+        None => ImportError::Db(e),
     }
 }
 
@@ -170,7 +175,7 @@ struct Update<'r> {
     category_id: Uuid,
     name: String,
     description: String,
-    status: String,
+    status: ProductStatus,
     /// The new axes, when they change.
     axes_json: Option<serde_json::Value>,
     variants: variants::Plan,
@@ -293,7 +298,7 @@ pub async fn run(
                 .description
                 .clone()
                 .unwrap_or_else(|| e.description.clone());
-            let status = row.status.clone().unwrap_or_else(|| e.status.clone());
+            let status = row.status.unwrap_or(e.status);
             let mut changes: Vec<String> = Vec::new();
             if name != e.name {
                 changes.push("name".into());
@@ -517,7 +522,7 @@ async fn apply_creates(
             .push(c.row.description.clone().unwrap_or_default());
         products
             .statuses
-            .push(c.row.status.clone().unwrap_or_else(|| "draft".into()));
+            .push(c.row.status.unwrap_or(ProductStatus::Draft));
         products.prices.push(c.row.price_minor);
         products
             .axes
@@ -558,7 +563,7 @@ async fn apply_updates(
         changes.category_ids.push(u.category_id);
         changes.names.push(u.name.clone());
         changes.descriptions.push(u.description.clone());
-        changes.statuses.push(u.status.clone());
+        changes.statuses.push(u.status);
         changes.prices.push(u.row.price_minor);
         changes.axes.push(u.axes_json.clone());
         push_variants(&mut new_variants, u.existing.id, &u.variants.insert);

@@ -8,12 +8,13 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{repo, service};
+use super::{movement::MovementKind, repo, service};
 use crate::{
     api::ApiTags,
     error::ApiError,
     identity::{Permission, extract::StaffAuth},
     tenants::StaffBrand,
+    types::{Sku, Unchecked, ZoneCode},
 };
 
 #[derive(Object)]
@@ -69,8 +70,8 @@ pub struct UpdateZoneRequest {
 #[derive(Object)]
 #[oai(rename = "ReceiveStockRequest")]
 pub struct ReceiveStockRequest {
-    pub sku: String,
-    pub zone: String,
+    pub sku: Unchecked<Sku>,
+    pub zone: Unchecked<ZoneCode>,
     pub quantity: i32,
     pub reason: Option<String>,
 }
@@ -78,8 +79,8 @@ pub struct ReceiveStockRequest {
 #[derive(Object)]
 #[oai(rename = "AdjustStockRequest")]
 pub struct AdjustStockRequest {
-    pub sku: String,
-    pub zone: String,
+    pub sku: Unchecked<Sku>,
+    pub zone: Unchecked<ZoneCode>,
     /// Units to add (positive) or remove (negative).
     pub delta: i32,
     /// Why (a count, damage, a find): required.
@@ -89,9 +90,9 @@ pub struct AdjustStockRequest {
 #[derive(Object)]
 #[oai(rename = "TransferStockRequest")]
 pub struct TransferStockRequest {
-    pub sku: String,
-    pub from_zone: String,
-    pub to_zone: String,
+    pub sku: Unchecked<Sku>,
+    pub from_zone: Unchecked<ZoneCode>,
+    pub to_zone: Unchecked<ZoneCode>,
     pub quantity: i32,
 }
 
@@ -140,7 +141,7 @@ pub struct StockMovement {
     pub id: i64,
     pub zone: String,
     /// receive, adjust, transfer_out, transfer_in, reserve, release, expire, sale, cancel.
-    pub kind: String,
+    pub kind: MovementKind,
     pub on_hand_delta: i32,
     pub reserved_delta: i32,
     pub reason: Option<String>,
@@ -289,8 +290,8 @@ impl InventoryApi {
         let row = service::receive(&self.db, &scope, &b.sku, &b.zone, b.quantity, b.reason).await?;
         self.cache.invalidate_catalog(&scope).await;
         Ok(Json(StockLevel {
-            sku: b.sku,
-            zone: b.zone,
+            sku: b.sku.into_string(),
+            zone: b.zone.into_string(),
             on_hand: row.on_hand,
             reserved: row.reserved,
         }))
@@ -316,8 +317,8 @@ impl InventoryApi {
         let row = service::adjust(&self.db, &scope, &b.sku, &b.zone, b.delta, b.reason).await?;
         self.cache.invalidate_catalog(&scope).await;
         Ok(Json(StockLevel {
-            sku: b.sku,
-            zone: b.zone,
+            sku: b.sku.into_string(),
+            zone: b.zone.into_string(),
             on_hand: row.on_hand,
             reserved: row.reserved,
         }))
@@ -352,14 +353,14 @@ impl InventoryApi {
         self.cache.invalidate_catalog(&scope).await;
         Ok(Json(TransferResult {
             from: StockLevel {
-                sku: b.sku.clone(),
-                zone: b.from_zone,
+                sku: b.sku.as_str().to_owned(),
+                zone: b.from_zone.into_string(),
                 on_hand: from.on_hand,
                 reserved: from.reserved,
             },
             to: StockLevel {
-                sku: b.sku,
-                zone: b.to_zone,
+                sku: b.sku.into_string(),
+                zone: b.to_zone.into_string(),
                 on_hand: to.on_hand,
                 reserved: to.reserved,
             },

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+use super::movement::MovementKind;
 use crate::db::{DbError, Tx};
 
 /// A locked stock row.
@@ -37,7 +38,7 @@ impl LockedRow {
 pub struct Delta {
     pub variant_id: Uuid,
     pub zone_id: Uuid,
-    pub kind: &'static str,
+    pub kind: MovementKind,
     pub on_hand: i32,
     pub reserved: i32,
     pub reason: Option<String>,
@@ -113,7 +114,7 @@ pub async fn release_expired(
         deltas.push(Delta {
             variant_id: e.variant_id,
             zone_id: e.zone_id,
-            kind: "expire",
+            kind: MovementKind::Expire,
             on_hand: 0,
             reserved: -e.quantity,
             reason: Some("hold expired".into()),
@@ -240,7 +241,7 @@ pub async fn apply(tx: &Tx<'_>, deltas: &[Delta]) -> Result<(), DbError> {
         .await?;
     tx.execute(&stmt, &[&variants, &zones, &on_hand, &reserved])
         .await?;
-    let kinds: Vec<&str> = deltas.iter().map(|d| d.kind).collect();
+    let kinds: Vec<MovementKind> = deltas.iter().map(|d| d.kind).collect();
     let reasons: Vec<Option<&str>> = deltas.iter().map(|d| d.reason.as_deref()).collect();
     let orders: Vec<Option<Uuid>> = deltas.iter().map(|d| d.order_id).collect();
     let holds: Vec<Option<Uuid>> = deltas.iter().map(|d| d.hold_id).collect();

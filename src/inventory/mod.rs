@@ -2,5 +2,6 @@
 
 pub mod api;
 pub mod engine;
+pub mod movement;
 pub mod repo;
 pub mod service;

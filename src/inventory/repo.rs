@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use super::movement::MovementKind;
 use crate::db::{DbError, Tx};
 
 macro_rules! stmt {
@@ -171,7 +172,7 @@ pub async fn low_stock(tx: &Tx<'_>, limit: i64) -> Result<Vec<LowStockRow>, DbEr
 pub struct MovementRow {
     pub id: i64,
     pub zone_code: String,
-    pub kind: String,
+    pub kind: MovementKind,
     pub on_hand_delta: i32,
     pub reserved_delta: i32,
     pub reason: Option<String>,

@@ -1,74 +1,64 @@
 //! Warehouse operations: receive, adjust, transfer; zones.
 
-use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use super::{
     engine::{self, Delta},
+    movement::MovementKind,
     repo,
 };
 use crate::{
     audit, catalog,
     db::{Db, DbError, Tx},
-    error::{ApiError, FieldError},
+    error::{ConstraintTable, DomainError, FieldError, FieldErrors, Violation},
     scope::{Actor, TenantScope},
+    types::{DisplayName, Quantity, Sku, Text, ZoneCode},
 };
 
-#[derive(Debug, thiserror::Error)]
-pub enum StockError {
-    #[error("invalid request")]
-    Invalid(Vec<FieldError>),
-    #[error("{0}")]
-    NotFound(&'static str),
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
+/// Warehouse errors are the shared ones.
+pub type StockError = DomainError;
 
-impl From<StockError> for ApiError {
-    fn from(e: StockError) -> Self {
-        match e {
-            StockError::Invalid(errors) => ApiError::invalid(errors),
-            StockError::NotFound(what) => ApiError::not_found(what),
-            StockError::Conflict(what) => ApiError::conflict(what),
-            StockError::Db(db) => db.into(),
-        }
-    }
-}
-
-impl crate::db::Retryable for StockError {
-    fn is_retryable(&self) -> bool {
-        matches!(self, StockError::Db(e) if e.is_retryable())
-    }
-}
+/// Inventory constraints whose violation is the client's doing.
+const CONSTRAINTS: &ConstraintTable = &[(
+    "zones_code_key",
+    Violation::Conflict("a zone with this code exists"),
+)];
 
 const MAX_QUANTITY: i32 = 1_000_000;
 
 /// The variant and zone a warehouse request names; another brand's SKU is simply unknown.
+/// A malformed SKU or zone code names nothing, like an unknown one.
 async fn variant_and_zone(tx: &Tx<'_>, sku: &str, zone: &str) -> Result<(Uuid, Uuid), StockError> {
-    let variant = catalog::repo::variant_by_sku(tx, sku)
+    let sku = Sku::parse(sku).map_err(|_| StockError::NotFound("no such SKU in this brand"))?;
+    let variant = catalog::repo::variant_by_sku(tx, sku.as_str())
         .await?
         .ok_or(StockError::NotFound("no such SKU in this brand"))?;
-    let zone = repo::zone_by_code(tx, zone)
-        .await?
-        .ok_or(StockError::NotFound("no such zone"))?;
+    let zone = zone_by_code(tx, zone).await?;
     Ok((variant.variant.id, zone.id))
 }
 
-fn check_quantity(field: &str, q: i32, errors: &mut Vec<FieldError>) {
-    if !(1..=MAX_QUANTITY).contains(&q) {
-        errors.push(FieldError::new(field, format!("1 to {MAX_QUANTITY}")));
-    }
+/// A zone by code; a malformed code names no zone.
+async fn zone_by_code(tx: &Tx<'_>, code: &str) -> Result<repo::ZoneRow, StockError> {
+    let code = ZoneCode::parse(code).map_err(|_| StockError::NotFound("no such zone"))?;
+    repo::zone_by_code(tx, code.as_str())
+        .await?
+        .ok_or(StockError::NotFound("no such zone"))
 }
+
+fn check_quantity(field: &str, q: i32, errors: &mut Vec<FieldError>) {
+    errors.check(field, Quantity::<MAX_QUANTITY>::try_from(q));
+}
+
+/// Why stock changed, in the ledger: 1 to 500 characters.
+type Reason = Text<1, 500>;
 
 fn check_reason(reason: &Option<String>, required: bool, errors: &mut Vec<FieldError>) {
     match reason {
         None if required => errors.push(FieldError::new("reason", "required")),
-        Some(r) if r.trim().is_empty() || r.chars().count() > 500 => {
-            errors.push(FieldError::new("reason", "1 to 500 characters"))
+        Some(r) => {
+            errors.check("reason", Reason::parse(r));
         }
-        _ => {}
+        None => {}
     }
 }
 
@@ -119,7 +109,7 @@ pub async fn receive(
                 &[Delta {
                     variant_id: variant,
                     zone_id,
-                    kind: "receive",
+                    kind: MovementKind::Receive,
                     on_hand: quantity,
                     reserved: 0,
                     reason: reason.clone(),
@@ -180,7 +170,7 @@ pub async fn adjust(
         deltas.push(Delta {
             variant_id: variant,
             zone_id,
-            kind: "adjust",
+            kind: MovementKind::Adjust,
             on_hand: delta,
             reserved: 0,
             reason: reason.clone(),
@@ -214,9 +204,7 @@ pub async fn transfer(
     db.tenant_tx_retry(scope, || {
         async |tx| {
             let (variant, from_id) = variant_and_zone(tx, sku, from).await?;
-            let to_zone = repo::zone_by_code(tx, to)
-                .await?
-                .ok_or(StockError::NotFound("no such zone"))?;
+            let to_zone = zone_by_code(tx, to).await?;
             repo::ensure_stock_row(tx, variant, to_zone.id).await?;
             let mut rows = engine::lock_rows(tx, &[variant]).await?;
             let mut deltas = engine::release_expired(tx, &[variant], &mut rows).await?;
@@ -230,8 +218,8 @@ pub async fn transfer(
                 )));
             }
             for (zone_id, kind, q) in [
-                (from_id, "transfer_out", -quantity),
-                (to_zone.id, "transfer_in", quantity),
+                (from_id, MovementKind::TransferOut, -quantity),
+                (to_zone.id, MovementKind::TransferIn, quantity),
             ] {
                 deltas.push(Delta {
                     variant_id: variant,
@@ -261,14 +249,6 @@ pub async fn transfer(
     .await
 }
 
-pub fn is_valid_zone_code(code: &str) -> bool {
-    (2..=16).contains(&code.len())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
-        && !code.starts_with('-')
-}
-
 /// Creates a shared warehouse zone (owner).
 pub async fn create_zone(
     db: &Db,
@@ -276,27 +256,15 @@ pub async fn create_zone(
     z: &repo::NewZone<'_>,
 ) -> Result<Uuid, StockError> {
     let mut errors = Vec::new();
-    if !is_valid_zone_code(z.code) {
-        errors.push(FieldError::new(
-            "code",
-            "2 to 16 uppercase letters, digits or hyphens",
-        ));
-    }
-    if !(1..=200).contains(&z.name.trim().chars().count()) {
-        errors.push(FieldError::new("name", "1 to 200 characters"));
-    }
+    errors.check("code", ZoneCode::parse(z.code));
+    errors.check("name", DisplayName::parse(z.name));
     if !errors.is_empty() {
         return Err(StockError::Invalid(errors));
     }
     db.global_tx(actor, async |tx| {
         repo::insert_zone(tx, z)
             .await
-            .map_err(|e| match e.constraint() {
-                Some((code, Some("zones_code_key"))) if *code == SqlState::UNIQUE_VIOLATION => {
-                    StockError::Conflict("a zone with this code exists".into())
-                }
-                _ => StockError::Db(e),
-            })
+            .map_err(|e| DomainError::from_db(e, CONSTRAINTS))
     })
     .await
 }

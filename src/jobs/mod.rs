@@ -8,6 +8,8 @@
 //! `JOB_CLAIM_SECS`, so a worker that dies mid-job does not lose it. Handlers must be
 //! idempotent: a job may run again after a lapsed claim.
 
+pub mod status;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -20,6 +22,7 @@ use crate::{
     scope::{Actor, TenantScope},
     tenants::{TenantError, TenantResolver},
 };
+use status::JobStatus;
 
 /// Kinds of work, and the ref each names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,11 +162,11 @@ async fn finish(
                     let delay = backoff(job.attempts).as_secs_f64();
                     let message: String = e.to_string().chars().take(2000).collect();
                     let stmt = tx.prepare_cached(include_str!("sql/retry.sql")).await?;
-                    let status: String = tx
+                    let status: JobStatus = tx
                         .query_one(&stmt, &[&job.id, &delay, &message, &permanent])
                         .await?
                         .try_get(0)?;
-                    if status == "parked" {
+                    if status == JobStatus::Parked {
                         tracing::warn!(job.id = job.id, job.kind = %job.kind, tenant.id = %job.tenant_id, attempts = job.attempts, "job parked");
                     }
                 }

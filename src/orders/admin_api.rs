@@ -14,6 +14,7 @@ use super::{
     Order, lifecycle, load_order,
     payment::{self, OrderRef, PaymentSource},
     repo,
+    status::OrderStatus,
 };
 use crate::{
     api::ApiTags,
@@ -21,13 +22,14 @@ use crate::{
     identity::{Permission, extract::StaffAuth},
     jobs,
     tenants::StaffBrand,
+    types::refuse_nul,
 };
 
 #[derive(Object)]
 #[oai(rename = "OrderSummary")]
 pub struct OrderSummary {
     pub number: i32,
-    pub status: String,
+    pub status: OrderStatus,
     pub currency: String,
     pub total_minor: i64,
     pub created_at: DateTime<Utc>,
@@ -134,7 +136,7 @@ impl OrdersAdminApi {
         &self,
         auth: StaffAuth,
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
-        status: Query<Option<String>>,
+        status: Query<Option<OrderStatus>>,
         /// Created at or after.
         from: Query<Option<DateTime<Utc>>>,
         /// Created before.
@@ -146,6 +148,10 @@ impl OrdersAdminApi {
     ) -> Result<Json<OrderPage>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::OrdersRead)?;
         let limit = limit.0.unwrap_or(50) as usize;
+        if let Some(email) = &customer_email.0 {
+            refuse_nul(email)
+                .map_err(|e| ApiError::invalid_field("customer_email", e.message()))?;
+        }
         let email = customer_email
             .0
             .as_deref()
@@ -157,7 +163,7 @@ impl OrdersAdminApi {
                     tx,
                     &repo::OrderFilter {
                         before_number: before.0,
-                        status: status.0.as_deref(),
+                        status: status.0,
                         from: from.0,
                         to: to.0,
                         customer_email: email.as_deref(),
@@ -341,6 +347,9 @@ impl OrdersAdminApi {
         #[oai(validator(max_length = 200))] q: Query<Option<String>>,
     ) -> Result<Json<Vec<CustomerView>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CustomersRead)?;
+        if let Some(q) = &q.0 {
+            refuse_nul(q).map_err(|e| ApiError::invalid_field("q", e.message()))?;
+        }
         let pattern = q.0.as_deref().map(crate::db::escape_like);
         let rows = self
             .db

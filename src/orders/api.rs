@@ -23,24 +23,26 @@ use crate::{
     payload::SignedJsonBody,
     scope::{Actor, TenantScope},
     tenants::{StaffBrand, Storefront},
+    types::{DisplayName, Email, LanguageCode, PhoneNumber, Sku, Unchecked, ZoneCode},
 };
 
 #[derive(Object)]
 #[oai(rename = "CheckoutLine")]
 pub struct CheckoutLineRequest {
-    pub sku: String,
+    pub sku: Unchecked<Sku>,
+    /// 1 to 1000.
     pub quantity: i32,
 }
 
 #[derive(Object)]
 #[oai(rename = "CheckoutCustomer")]
 pub struct CheckoutCustomerRequest {
-    pub name: String,
-    pub email: String,
+    pub name: Unchecked<DisplayName>,
+    pub email: Unchecked<Email>,
     /// E.164, e.g. `+4915123456789`.
-    pub phone: Option<String>,
+    pub phone: Option<Unchecked<PhoneNumber>>,
     /// ISO 639-1, e.g. `es`.
-    pub preferred_language: Option<String>,
+    pub preferred_language: Option<Unchecked<LanguageCode>>,
 }
 
 #[derive(Object)]
@@ -49,7 +51,7 @@ pub struct CheckoutRequest {
     pub lines: Vec<CheckoutLineRequest>,
     pub customer: CheckoutCustomerRequest,
     /// A zone code to ship from first; other active zones fill the rest by priority.
-    pub preferred_zone: Option<String>,
+    pub preferred_zone: Option<Unchecked<ZoneCode>>,
 }
 
 /// The placed order and the token to read it later.
@@ -158,17 +160,17 @@ impl OrdersApi {
                 .lines
                 .into_iter()
                 .map(|l| LineInput {
-                    sku: l.sku,
+                    sku: l.sku.into_string(),
                     quantity: l.quantity,
                 })
                 .collect(),
             customer: CustomerInput {
-                name: b.customer.name,
-                email: b.customer.email,
-                phone: b.customer.phone,
-                preferred_language: b.customer.preferred_language,
+                name: b.customer.name.into_string(),
+                email: b.customer.email.into_string(),
+                phone: b.customer.phone.map(Unchecked::into_string),
+                preferred_language: b.customer.preferred_language.map(Unchecked::into_string),
             },
-            preferred_zone: b.preferred_zone,
+            preferred_zone: b.preferred_zone.map(Unchecked::into_string),
         };
         let (order, replayed) =
             checkout::checkout(&self.db, &scope, &idempotency_key.0, &input).await?;
@@ -264,7 +266,8 @@ impl OrdersApi {
                 order_status: "unchanged".into(),
             }));
         }
-        if event.event_id.is_empty() || event.event_id.len() > 200 {
+        if event.event_id.is_empty() || event.event_id.len() > 200 || event.event_id.contains('\0')
+        {
             return Err(ApiError::invalid_field("event_id", "1 to 200 characters"));
         }
         let (outcome, order) = payment::confirm(
@@ -281,7 +284,7 @@ impl OrdersApi {
         self.cache.invalidate_catalog(&scope).await;
         Ok(Json(PaymentCallbackResult {
             outcome: outcome.as_str().into(),
-            order_status: order.status,
+            order_status: order.status.as_str().to_owned(),
         }))
     }
 }

@@ -3,11 +3,14 @@
 
 use uuid::Uuid;
 
-use super::{Order, OrderError, load_order, repo};
+use super::{
+    Order, OrderError, load_order, repo,
+    status::{HoldStatus, OrderStatus},
+};
 use crate::{
     audit,
     db::{Db, Tx},
-    inventory::engine,
+    inventory::{engine, movement::MovementKind},
     jobs::JobError,
     scope::TenantScope,
 };
@@ -18,8 +21,8 @@ use crate::{
 pub(crate) async fn end_active_holds(
     tx: &Tx<'_>,
     order_id: Uuid,
-    kind: &'static str,
-    hold_status: &str,
+    kind: MovementKind,
+    hold_status: HoldStatus,
 ) -> Result<(), OrderError> {
     let holds = repo::order_holds(tx, order_id).await?;
     let variants: Vec<Uuid> = holds.iter().map(|h| h.variant_id).collect();
@@ -32,7 +35,7 @@ pub(crate) async fn end_active_holds(
     let ended: Vec<Uuid> = deltas.iter().filter_map(|d| d.hold_id).collect();
     let active: Vec<&repo::OrderHold> = holds
         .iter()
-        .filter(|h| h.status == "active" && !ended.contains(&h.id))
+        .filter(|h| h.status == HoldStatus::Active && !ended.contains(&h.id))
         .collect();
     deltas.extend(active.iter().map(|h| engine::Delta {
         variant_id: h.variant_id,
@@ -62,7 +65,7 @@ pub async fn expire_order(db: &Db, scope: &TenantScope, order_id: Uuid) -> Resul
             let Some(order) = repo::lock_order(tx, Some(order_id), None).await? else {
                 return Ok(());
             };
-            if order.status != "pending_payment" {
+            if order.status != OrderStatus::PendingPayment {
                 return Ok(());
             }
             if !order.holds_expired {
@@ -70,8 +73,8 @@ pub async fn expire_order(db: &Db, scope: &TenantScope, order_id: Uuid) -> Resul
                     "the holds have not expired yet".into(),
                 ));
             }
-            end_active_holds(tx, order.id, "expire", "expired").await?;
-            repo::set_order_status(tx, order.id, "expired", None).await?;
+            end_active_holds(tx, order.id, MovementKind::Expire, HoldStatus::Expired).await?;
+            repo::set_order_status(tx, order.id, OrderStatus::Expired, None).await?;
             Ok(())
         }
     })
@@ -91,16 +94,14 @@ pub async fn cancel(db: &Db, scope: &TenantScope, number: i32) -> Result<Order, 
             let order = repo::lock_order(tx, None, Some(number))
                 .await?
                 .ok_or(OrderError::NotFound("no such order"))?;
-            match order.status.as_str() {
-                "pending_payment" | "expired" | "payment_conflict" => {}
-                other => {
-                    return Err(OrderError::Conflict(format!(
-                        "a {other} order cannot be cancelled"
-                    )));
-                }
+            if !order.status.is_cancellable() {
+                return Err(OrderError::Conflict(format!(
+                    "a {} order cannot be cancelled",
+                    order.status
+                )));
             }
-            end_active_holds(tx, order.id, "cancel", "released").await?;
-            repo::set_order_status(tx, order.id, "cancelled", None).await?;
+            end_active_holds(tx, order.id, MovementKind::Cancel, HoldStatus::Released).await?;
+            repo::set_order_status(tx, order.id, OrderStatus::Cancelled, None).await?;
             audit::record(
                 tx,
                 "order.cancel",
@@ -123,13 +124,13 @@ pub async fn ship(db: &Db, scope: &TenantScope, number: i32) -> Result<Order, Or
             let order = repo::lock_order(tx, None, Some(number))
                 .await?
                 .ok_or(OrderError::NotFound("no such order"))?;
-            if order.status != "paid" {
+            if order.status != OrderStatus::Paid {
                 return Err(OrderError::Conflict(format!(
                     "a {} order cannot be shipped",
                     order.status
                 )));
             }
-            repo::set_order_status(tx, order.id, "shipped", None).await?;
+            repo::set_order_status(tx, order.id, OrderStatus::Shipped, None).await?;
             audit::record(tx, "order.ship", &number.to_string(), serde_json::json!({})).await?;
             load_order(tx, Some(order.id), None, true)
                 .await?

@@ -11,6 +11,7 @@ pub mod checkout;
 pub mod lifecycle;
 pub mod payment;
 pub(crate) mod repo;
+pub mod status;
 pub mod token;
 
 use chrono::{DateTime, Utc};
@@ -19,8 +20,10 @@ use uuid::Uuid;
 
 use crate::{
     db::{DbError, Retryable, Tx},
-    error::{ApiError, FieldError, UnavailableItem},
+    error::{ApiError, DomainError, FieldError, UnavailableItem},
+    inventory::movement::MovementKind,
 };
+use status::{HoldStatus, OrderStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
@@ -46,14 +49,13 @@ impl Retryable for OrderError {
     }
 }
 
-impl From<crate::inventory::service::StockError> for OrderError {
-    fn from(e: crate::inventory::service::StockError) -> Self {
-        use crate::inventory::service::StockError as S;
+impl From<DomainError> for OrderError {
+    fn from(e: DomainError) -> Self {
         match e {
-            S::Invalid(errors) => OrderError::Invalid(errors),
-            S::NotFound(what) => OrderError::NotFound(what),
-            S::Conflict(what) => OrderError::Conflict(what),
-            S::Db(db) => OrderError::Db(db),
+            DomainError::Invalid(errors) => OrderError::Invalid(errors),
+            DomainError::NotFound(what) => OrderError::NotFound(what),
+            DomainError::Conflict(what) => OrderError::Conflict(what),
+            DomainError::Db(db) => OrderError::Db(db),
         }
     }
 }
@@ -81,7 +83,7 @@ pub struct Allocation {
     pub zone: String,
     pub quantity: i32,
     /// `active` (held until `holds_expire_at`), `confirmed` (sold), `released`, `expired`.
-    pub status: String,
+    pub status: HoldStatus,
 }
 
 #[derive(Debug, Clone, Object)]
@@ -107,7 +109,7 @@ pub struct Customer {
 pub struct Movement {
     pub sku: String,
     pub zone: String,
-    pub kind: String,
+    pub kind: MovementKind,
     pub on_hand_delta: i32,
     pub reserved_delta: i32,
     pub reason: Option<String>,
@@ -122,7 +124,7 @@ pub struct Order {
     /// The brand's order number.
     pub number: i32,
     /// `pending_payment`, `paid`, `shipped`, `cancelled`, `expired` or `payment_conflict`.
-    pub status: String,
+    pub status: OrderStatus,
     pub currency: String,
     pub total_minor: i64,
     /// Until then the units are held for this order; unpaid after that, it expires.
@@ -192,7 +194,7 @@ pub(crate) async fn load_order(
                     .map(|h| Allocation {
                         zone: h.zone_code.clone(),
                         quantity: h.quantity,
-                        status: h.status.clone(),
+                        status: h.status,
                     })
                     .collect(),
                 line_total_minor: l.unit_price_minor * i64::from(l.quantity),

@@ -9,8 +9,18 @@
 
 use uuid::Uuid;
 
-use super::{Order, OrderError, lifecycle::end_active_holds, load_order, repo};
-use crate::{audit, db::Db, db::Tx, inventory::engine, scope::TenantScope};
+use super::{
+    Order, OrderError,
+    lifecycle::end_active_holds,
+    load_order, repo,
+    status::{HoldStatus, OrderStatus},
+};
+use crate::{
+    audit,
+    db::{Db, Tx},
+    inventory::{engine, movement::MovementKind},
+    scope::TenantScope,
+};
 
 /// Who says the order is paid.
 pub enum PaymentSource<'a> {
@@ -58,8 +68,8 @@ pub enum OrderRef {
 }
 
 async fn mark_conflict(tx: &Tx<'_>, order_id: Uuid, reason: &str) -> Result<Outcome, OrderError> {
-    end_active_holds(tx, order_id, "release", "released").await?;
-    repo::set_order_status(tx, order_id, "payment_conflict", Some(reason)).await?;
+    end_active_holds(tx, order_id, MovementKind::Release, HoldStatus::Released).await?;
+    repo::set_order_status(tx, order_id, OrderStatus::PaymentConflict, Some(reason)).await?;
     Ok(Outcome::Conflict(reason.to_owned()))
 }
 
@@ -70,14 +80,17 @@ async fn settle(tx: &Tx<'_>, order: &repo::LockedOrder) -> Result<Outcome, Order
     let variants: Vec<Uuid> = lines.iter().map(|l| l.variant_id).collect();
     let mut rows = engine::lock_rows(tx, &variants).await?;
 
-    if order.status == "pending_payment" && !order.holds_expired {
-        let active: Vec<&repo::OrderHold> = holds.iter().filter(|h| h.status == "active").collect();
+    if order.status == OrderStatus::PendingPayment && !order.holds_expired {
+        let active: Vec<&repo::OrderHold> = holds
+            .iter()
+            .filter(|h| h.status == HoldStatus::Active)
+            .collect();
         let deltas: Vec<engine::Delta> = active
             .iter()
             .map(|h| engine::Delta {
                 variant_id: h.variant_id,
                 zone_id: h.zone_id,
-                kind: "sale",
+                kind: MovementKind::Sale,
                 on_hand: -h.quantity,
                 reserved: -h.quantity,
                 reason: None,
@@ -88,11 +101,11 @@ async fn settle(tx: &Tx<'_>, order: &repo::LockedOrder) -> Result<Outcome, Order
         repo::end_holds(
             tx,
             &active.iter().map(|h| h.id).collect::<Vec<_>>(),
-            "confirmed",
+            HoldStatus::Confirmed,
         )
         .await?;
         engine::apply(tx, &deltas).await?;
-        repo::set_order_status(tx, order.id, "paid", None).await?;
+        repo::set_order_status(tx, order.id, OrderStatus::Paid, None).await?;
         return Ok(Outcome::Confirmed);
     }
 
@@ -101,7 +114,7 @@ async fn settle(tx: &Tx<'_>, order: &repo::LockedOrder) -> Result<Outcome, Order
     let ended: Vec<Uuid> = deltas.iter().filter_map(|d| d.hold_id).collect();
     let leftover: Vec<&repo::OrderHold> = holds
         .iter()
-        .filter(|h| h.status == "active" && !ended.contains(&h.id))
+        .filter(|h| h.status == HoldStatus::Active && !ended.contains(&h.id))
         .collect();
     for h in &leftover {
         if let Some(row) = rows
@@ -113,7 +126,7 @@ async fn settle(tx: &Tx<'_>, order: &repo::LockedOrder) -> Result<Outcome, Order
         deltas.push(engine::Delta {
             variant_id: h.variant_id,
             zone_id: h.zone_id,
-            kind: "release",
+            kind: MovementKind::Release,
             on_hand: 0,
             reserved: -h.quantity,
             reason: Some("holds expired before payment".into()),
@@ -124,7 +137,7 @@ async fn settle(tx: &Tx<'_>, order: &repo::LockedOrder) -> Result<Outcome, Order
     repo::end_holds(
         tx,
         &leftover.iter().map(|h| h.id).collect::<Vec<_>>(),
-        "expired",
+        HoldStatus::Expired,
     )
     .await?;
 
@@ -151,14 +164,14 @@ async fn settle(tx: &Tx<'_>, order: &repo::LockedOrder) -> Result<Outcome, Order
                         quantity: a.quantity,
                     })
                     .collect::<Vec<_>>(),
-                "confirmed",
+                HoldStatus::Confirmed,
                 order.holds_expire_at,
             )
             .await?;
             deltas.extend(taken.iter().map(|h| engine::Delta {
                 variant_id: h.variant_id,
                 zone_id: h.zone_id,
-                kind: "sale",
+                kind: MovementKind::Sale,
                 on_hand: -h.quantity,
                 reserved: 0,
                 reason: Some("paid after the holds expired; stock taken again".into()),
@@ -166,13 +179,14 @@ async fn settle(tx: &Tx<'_>, order: &repo::LockedOrder) -> Result<Outcome, Order
                 hold_id: Some(h.id),
             }));
             engine::apply(tx, &deltas).await?;
-            repo::set_order_status(tx, order.id, "paid", None).await?;
+            repo::set_order_status(tx, order.id, OrderStatus::Paid, None).await?;
             Ok(Outcome::Rereserved)
         }
         Err(_) => {
             engine::apply(tx, &deltas).await?;
             let reason = "paid after the holds expired, and the stock is gone";
-            repo::set_order_status(tx, order.id, "payment_conflict", Some(reason)).await?;
+            repo::set_order_status(tx, order.id, OrderStatus::PaymentConflict, Some(reason))
+                .await?;
             Ok(Outcome::Conflict(reason.to_owned()))
         }
     }
@@ -213,10 +227,12 @@ pub async fn confirm(
                     .ok_or(OrderError::NotFound("no such order"))?;
                 return Ok((Outcome::Duplicate, order));
             }
-            let outcome = match order.status.as_str() {
-                "paid" | "shipped" => Outcome::AlreadyPaid,
-                "payment_conflict" => Outcome::Conflict("already waiting for a human".into()),
-                "cancelled" => {
+            let outcome = match order.status {
+                OrderStatus::Paid | OrderStatus::Shipped => Outcome::AlreadyPaid,
+                OrderStatus::PaymentConflict => {
+                    Outcome::Conflict("already waiting for a human".into())
+                }
+                OrderStatus::Cancelled => {
                     mark_conflict(tx, order.id, "paid after the order was cancelled").await?
                 }
                 _ => match &source {

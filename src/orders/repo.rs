@@ -4,7 +4,11 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use crate::db::{DbError, Tx};
+use super::status::{HoldStatus, OrderStatus};
+use crate::{
+    db::{DbError, Tx},
+    inventory::movement::MovementKind,
+};
 
 macro_rules! stmt {
     ($tx:expr, $file:literal) => {
@@ -172,7 +176,7 @@ pub async fn insert_holds(
     tx: &Tx<'_>,
     order_id: Uuid,
     holds: &[NewHold],
-    status: &str,
+    status: HoldStatus,
     expires_at: DateTime<Utc>,
 ) -> Result<Vec<HoldRow>, DbError> {
     if holds.is_empty() {
@@ -211,7 +215,7 @@ pub async fn insert_holds(
 pub struct OrderRow {
     pub id: Uuid,
     pub number: i32,
-    pub status: String,
+    pub status: OrderStatus,
     pub currency: String,
     pub total_minor: i64,
     pub holds_expire_at: DateTime<Utc>,
@@ -289,7 +293,7 @@ pub struct OrderHold {
     pub zone_id: Uuid,
     pub zone_code: String,
     pub quantity: i32,
-    pub status: String,
+    pub status: HoldStatus,
 }
 
 pub async fn order_holds(tx: &Tx<'_>, order_id: Uuid) -> Result<Vec<OrderHold>, DbError> {
@@ -314,7 +318,7 @@ pub async fn order_holds(tx: &Tx<'_>, order_id: Uuid) -> Result<Vec<OrderHold>, 
 pub struct LockedOrder {
     pub id: Uuid,
     pub number: i32,
-    pub status: String,
+    pub status: OrderStatus,
     pub currency: String,
     pub total_minor: i64,
     pub preferred_zone_id: Option<Uuid>,
@@ -348,7 +352,7 @@ pub async fn lock_order(
 pub async fn set_order_status(
     tx: &Tx<'_>,
     id: Uuid,
-    status: &str,
+    status: OrderStatus,
     reason: Option<&str>,
 ) -> Result<(), DbError> {
     let stmt = stmt!(tx, "set_order_status.sql");
@@ -356,7 +360,7 @@ pub async fn set_order_status(
     Ok(())
 }
 
-pub async fn end_holds(tx: &Tx<'_>, ids: &[Uuid], status: &str) -> Result<(), DbError> {
+pub async fn end_holds(tx: &Tx<'_>, ids: &[Uuid], status: HoldStatus) -> Result<(), DbError> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -386,7 +390,7 @@ pub async fn insert_payment_event(
 
 pub struct OrderSummary {
     pub number: i32,
-    pub status: String,
+    pub status: OrderStatus,
     pub currency: String,
     pub total_minor: i64,
     pub created_at: DateTime<Utc>,
@@ -398,7 +402,7 @@ pub struct OrderSummary {
 
 pub struct OrderFilter<'a> {
     pub before_number: Option<i32>,
-    pub status: Option<&'a str>,
+    pub status: Option<OrderStatus>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub customer_email: Option<&'a str>,
@@ -439,7 +443,7 @@ pub async fn orders_list(tx: &Tx<'_>, f: &OrderFilter<'_>) -> Result<Vec<OrderSu
 pub struct OrderMovement {
     pub sku: String,
     pub zone_code: String,
-    pub kind: String,
+    pub kind: MovementKind,
     pub on_hand_delta: i32,
     pub reserved_delta: i32,
     pub reason: Option<String>,

@@ -12,6 +12,7 @@ use crate::{
     api::ApiTags,
     error::ApiError,
     identity::{Permission, extract::StaffAuth},
+    types::{CurrencyCode, DisplayName, DomainName, SkuPrefix, Slug, Unchecked},
 };
 
 /// A brand with its settings.
@@ -56,13 +57,13 @@ impl From<repo::BrandRow> for Brand {
 #[derive(Object)]
 #[oai(rename = "CreateBrandRequest")]
 pub struct CreateBrandRequest {
-    pub slug: String,
-    pub name: String,
-    pub sku_prefix: String,
+    pub slug: Unchecked<Slug>,
+    pub name: Unchecked<DisplayName>,
+    pub sku_prefix: Unchecked<SkuPrefix>,
     /// ISO 4217; defaults to EUR.
-    pub currency: Option<String>,
+    pub currency: Option<Unchecked<CurrencyCode>>,
     #[oai(default)]
-    pub domains: Vec<String>,
+    pub domains: Vec<Unchecked<DomainName>>,
     pub theme: Option<Theme>,
     pub features: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -71,8 +72,8 @@ pub struct CreateBrandRequest {
 #[derive(Object)]
 #[oai(rename = "UpdateBrandRequest")]
 pub struct UpdateBrandRequest {
-    pub name: Option<String>,
-    pub domains: Option<Vec<String>>,
+    pub name: Option<Unchecked<DisplayName>>,
+    pub domains: Option<Vec<Unchecked<DomainName>>>,
     pub theme: Option<Theme>,
     pub features: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub is_active: Option<bool>,
@@ -112,11 +113,17 @@ impl BrandsApi {
         let actor = auth.0.authorize_company(Permission::BrandsManage)?;
         let body = body.0;
         let new = NewBrand {
-            slug: body.slug,
-            name: body.name,
-            sku_prefix: body.sku_prefix,
-            currency: body.currency.unwrap_or_else(|| "EUR".to_owned()),
-            domains: body.domains,
+            slug: body.slug.into_string(),
+            name: body.name.into_string(),
+            sku_prefix: body.sku_prefix.into_string(),
+            currency: body
+                .currency
+                .map_or_else(|| "EUR".to_owned(), Unchecked::into_string),
+            domains: body
+                .domains
+                .into_iter()
+                .map(Unchecked::into_string)
+                .collect(),
             theme: body.theme.unwrap_or_default(),
             features: body.features.unwrap_or_default().into_iter().collect(),
         };
@@ -185,8 +192,10 @@ impl BrandsApi {
             &actor,
             &slug.0,
             &BrandPatch {
-                name: body.name,
-                domains: body.domains,
+                name: body.name.map(Unchecked::into_string),
+                domains: body
+                    .domains
+                    .map(|d| d.into_iter().map(Unchecked::into_string).collect()),
                 theme: body.theme,
                 features: body.features.map(|f| f.into_iter().collect()),
                 is_active: body.is_active,

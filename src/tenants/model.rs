@@ -67,6 +67,7 @@ impl Theme {
         }
         if self.font_family.trim().is_empty()
             || self.font_family.len() > 200
+            || self.font_family.contains('\0')
             || self.font_family.contains(['{', '}', ';', '<', '>'])
         {
             out.push((
@@ -75,7 +76,10 @@ impl Theme {
             ));
         }
         if let Some(url) = &self.logo_url
-            && !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
+            && (!(url.starts_with("https://")
+                || url.starts_with("http://")
+                || url.starts_with('/'))
+                || url.contains('\0'))
         {
             out.push((
                 "theme.logo_url".to_owned(),

@@ -117,11 +117,7 @@ impl TenantResolver {
 
     async fn by_slug(&self, slug: &str) -> Result<Option<Arc<Tenant>>, DbError> {
         // A slug that cannot exist costs no query (and no cache entry).
-        if slug.len() > 63
-            || !slug
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
+        if crate::types::Slug::parse(slug).is_err() {
             return Ok(None);
         }
         self.lookup(Key::Slug(slug.to_owned())).await

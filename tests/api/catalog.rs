@@ -666,3 +666,42 @@ async fn without_redis_configured_the_storefront_answers_from_the_database() {
     let page = storefront_json(&app, "suzume", "/v1/storefront/products").await;
     assert_eq!(page["items"], json!([]));
 }
+
+#[tokio::test]
+async fn corrupt_axes_json_is_a_server_error_not_an_empty_list() {
+    let app = TestApp::spawn().await;
+    let (fx, _) = app.two_brands_and_managers().await;
+    let number = app
+        .create_product("fiber-x", "HAIR", "Argan Oil", "active", json!([]))
+        .await;
+    let ok = app
+        .authed(
+            Method::GET,
+            &format!("/v1/admin/products/{number}"),
+            &fx,
+            Some("fiber-x"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    // Still a JSON array (the table's check), but not axes.
+    app.db
+        .admin()
+        .await
+        .execute("update app.products set axes = '[\"not an axis\"]'", &[])
+        .await
+        .unwrap();
+    let resp = app
+        .authed(
+            Method::GET,
+            &format!("/v1/admin/products/{number}"),
+            &fx,
+            Some("fiber-x"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(resp, 500).await;
+    assert!(body["request_id"].is_string(), "{body}");
+}

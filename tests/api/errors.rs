@@ -2,6 +2,10 @@
 
 use std::time::Duration;
 
+use brandhouse::identity::Role;
+use reqwest::Method;
+use serde_json::json;
+
 use crate::helpers::{TestApp, assert_problem, eventually};
 
 #[tokio::test]
@@ -140,4 +144,69 @@ async fn shutdown_lets_in_flight_requests_finish() {
     result.unwrap();
     // Stopped: new connections are refused.
     assert!(app.client.get(app.url("/healthz")).send().await.is_err());
+}
+
+#[tokio::test]
+async fn a_nul_character_is_the_clients_error_never_a_500() {
+    let app = TestApp::spawn().await;
+    app.create_brand("fiber-x", "FBX").await;
+    app.add_categories("fiber-x", &[("HAIR", "Hair")]).await;
+    let bm = app
+        .staff("fiber-x", Role::BrandManager, "bm@fiber-x.test")
+        .await;
+
+    // In a JSON field: a 422 naming the field (PostgreSQL would refuse the text).
+    let resp = app
+        .authed(Method::POST, "/v1/admin/products", &bm, Some("fiber-x"))
+        .json(&json!({"category_code": "HAIR", "name": "Argan\u{0}Oil", "base_price_minor": 5}))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(resp, 422).await;
+    assert_eq!(body["errors"][0]["field"], "name");
+    let resp = app
+        .checkout("fiber-x", "nul-1", &[("FBX-HAIR-0001\u{0}", 1)], None)
+        .await;
+    let body = assert_problem(resp, 422).await;
+    assert_eq!(body["errors"][0]["field"], "lines[0].sku");
+    let resp = app
+        .authed(
+            Method::PATCH,
+            "/v1/admin/brands/fiber-x",
+            &app.owner("owner@hq.test").await,
+            None,
+        )
+        .json(&json!({"features": {"banner": "a\u{0}b"}}))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(resp, 422).await;
+    assert_eq!(body["errors"][0]["field"], "features.banner");
+
+    // In a URL (path or query): a 400 before any handler runs.
+    let resp = app
+        .storefront_get("fiber-x", "/v1/storefront/products?category=HA%00IR")
+        .await;
+    assert_problem(resp, 400).await;
+    let resp = app
+        .authed(Method::GET, "/v1/admin/products/1%00", &bm, Some("fiber-x"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 400).await;
+
+    // A login with one is an unknown email, not a failed query.
+    let resp = app.login("bm\u{0}@fiber-x.test", "whatever it is").await;
+    assert_problem(resp, 401).await;
+
+    // Nothing was written by the refused requests.
+    let products: i64 = app
+        .db
+        .admin()
+        .await
+        .query_one("select count(*) from app.products", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(products, 0);
 }

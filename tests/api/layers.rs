@@ -21,7 +21,7 @@ fn layer(module: &Module) -> (u8, &'static str) {
         // Shared plumbing: configuration, pools and the tenant transaction, the scope they take,
         // errors, telemetry, cache, object storage, the vector index, the audit trail.
         "config" | "db" | "scope" | "error" | "telemetry" | "cache" | "payload" | "audit"
-        | "migrate" | "search" => (0, "plumbing"),
+        | "migrate" | "search" | "types" => (0, "plumbing"),
         "media" if last == "store" || module.len() == 1 => (0, "plumbing"),
         // Outbound HTTP clients for OpenAI-compatible APIs, shared by the assistant (replies)
         // and the vector index (embeddings): adapters with no rules of their own.

@@ -1,0 +1,46 @@
+//! Order and hold statuses.
+
+use crate::types::enums::text_enum;
+
+text_enum! {
+    /// Where an order stands.
+    pub enum OrderStatus("OrderStatus") {
+        /// Its units are held, waiting for payment until the holds expire.
+        PendingPayment = "pending_payment",
+        /// Paid: the holds became a sale.
+        Paid = "paid",
+        /// Paid and sent.
+        Shipped = "shipped",
+        /// Cancelled before payment; its holds were released.
+        Cancelled = "cancelled",
+        /// Not paid before its holds ran out; the units went back.
+        Expired = "expired",
+        /// Paid when it could not be honoured (after cancellation, a wrong amount, or after the
+        /// holds expired and the stock was gone): a human decides.
+        PaymentConflict = "payment_conflict",
+    }
+}
+
+text_enum! {
+    /// What became of a hold on stock.
+    pub enum HoldStatus("HoldStatus") {
+        /// Holding units (`reserved`) until it expires.
+        Active = "active",
+        /// Given back (the order was cancelled or needs a human).
+        Released = "released",
+        /// Ran out before payment; the units went back.
+        Expired = "expired",
+        /// Turned into a sale at payment.
+        Confirmed = "confirmed",
+    }
+}
+
+impl OrderStatus {
+    /// Whether the order may still be cancelled (not paid or shipped, not already cancelled).
+    pub fn is_cancellable(self) -> bool {
+        matches!(
+            self,
+            Self::PendingPayment | Self::Expired | Self::PaymentConflict
+        )
+    }
+}

@@ -11,6 +11,7 @@ mod errors;
 mod helpers;
 mod imports;
 mod isolation;
+mod migrations;
 mod openapi;
 mod orders;
 mod pool;

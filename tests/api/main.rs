@@ -4,6 +4,7 @@
 mod access;
 mod analytics;
 mod audit;
+mod availability;
 mod catalog;
 mod chat;
 mod concurrency;

@@ -95,6 +95,27 @@ fn the_known_edit_is_byte_for_byte_what_databases_ran() {
     );
 }
 
+/// Runs `f` while holding the lock the template build takes (helpers.rs): `sql/roles.sql`
+/// alters cluster-wide roles, and two runs at once can fail with "tuple concurrently updated".
+async fn one_migration_at_a_time<T>(f: impl AsyncFnOnce() -> T) -> T {
+    let admin = connect(&admin_url("postgres")).await;
+    admin
+        .execute("select pg_advisory_lock(7243)", &[])
+        .await
+        .unwrap();
+    let out = f().await;
+    admin
+        .execute("select pg_advisory_unlock(7243)", &[])
+        .await
+        .unwrap();
+    out
+}
+
+async fn migrate(db: &TestDb) -> anyhow::Result<brandhouse::migrate::MigrateReport> {
+    let config = test_config(&db.name, &[]);
+    one_migration_at_a_time(async || brandhouse::migrate::run(&config.db).await).await
+}
+
 /// A new, empty database migrated up to V9 with `v9` as V9's text, the way `brandhouse
 /// migrate` ran it then: roles first, each migration wrapped to run as the owner. Dropped with
 /// the returned value.
@@ -112,6 +133,11 @@ async fn database_migrated_to_v9_with(v9: &str) -> TestDb {
         .await
         .unwrap();
     let mut client = db.admin().await;
+    one_migration_at_a_time(async || migrate_to_v9(&mut client, v9).await).await;
+    db
+}
+
+async fn migrate_to_v9(client: &mut tokio_postgres::Client, v9: &str) {
     let roles = RoleNames {
         owner: "brandhouse_owner".into(),
         api: "brandhouse_api".into(),
@@ -131,11 +157,7 @@ async fn database_migrated_to_v9_with(v9: &str) -> TestDb {
             Migration::unapplied(&format!("V{version}__{name}"), &wrapped).unwrap()
         })
         .collect();
-    Runner::new(&migrations)
-        .run_async(&mut client)
-        .await
-        .unwrap();
-    db
+    Runner::new(&migrations).run_async(client).await.unwrap();
 }
 
 async fn stock_zone_index(db: &TestDb) -> String {
@@ -159,8 +181,7 @@ async fn a_database_that_ran_the_edited_v9_migrates_and_keeps_the_zone_index() {
             .ends_with("(tenant_id, zone_id, variant_id)")
     );
 
-    let config = test_config(&db.name, &[]);
-    let report = brandhouse::migrate::run(&config.db).await.unwrap();
+    let report = migrate(&db).await.unwrap();
     assert_eq!(report.repaired, ["V9__bulk_write_checks"]);
     assert!(
         report.applied.iter().any(|m| m == "V10__stock_zone_index"),
@@ -174,7 +195,7 @@ async fn a_database_that_ran_the_edited_v9_migrates_and_keeps_the_zone_index() {
     );
 
     // The history now matches the landed files: a second run has nothing to do.
-    let again = brandhouse::migrate::run(&config.db).await.unwrap();
+    let again = migrate(&db).await.unwrap();
     assert!(again.repaired.is_empty() && again.applied.is_empty());
 }
 
@@ -188,9 +209,7 @@ async fn a_database_that_ran_the_landed_v9_gets_the_zone_index_from_v10() {
             .ends_with("(tenant_id, zone_id)")
     );
 
-    let report = brandhouse::migrate::run(&test_config(&db.name, &[]).db)
-        .await
-        .unwrap();
+    let report = migrate(&db).await.unwrap();
     assert!(report.repaired.is_empty());
     assert!(
         stock_zone_index(&db)
@@ -204,9 +223,7 @@ async fn a_database_whose_v9_differs_in_any_other_way_still_refuses_to_migrate()
     let landed = &migration_files()[&9].1;
     let db = database_migrated_to_v9_with(&format!("{landed}\n-- an edit nobody knows\n")).await;
 
-    let err = brandhouse::migrate::run(&test_config(&db.name, &[]).db)
-        .await
-        .unwrap_err();
+    let err = migrate(&db).await.unwrap_err();
     assert!(
         format!("{err:#}").contains("different"),
         "refused as divergent: {err:#}"

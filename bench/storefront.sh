@@ -18,14 +18,18 @@ start_server storefront-cached "$port_b" DB_POOL_SIZE="$POOL" REDIS_URL=redis://
 tmp=$(mktemp -d)
 for slug in fiber-x suzume showstopper; do
   read -r tid currency < <(psql "$ADMIN/$BENCH_DB" -XAt -F ' ' -c "select id, currency from app.tenants where slug = '$slug'")
-  # The statement the API runs for the first page of 50 (limit 51 to detect a next page).
-  python3 - "$ROOT/src/catalog/sql/storefront_list.sql" "$tid" "$currency" >"$tmp/$slug.sql" <<'PY'
-import re, sys
-sql = "\n".join(l for l in open(sys.argv[1]) if not l.lstrip().startswith("--"))
-for k, v in {"$1": "0", "$2": "null", "$3": "51", "$4": "'%s'" % sys.argv[3], "$5": "null"}.items():
+  # The statement the API runs for the first page of 50 (limit 51 to detect a next page): the
+  # list's own start followed by the shared storefront_item.sql, as src/catalog/repo.rs joins them.
+  python3 - "$ROOT/src/catalog/sql/storefront_list.sql" "$ROOT/src/catalog/sql/storefront_item.sql" \
+    "$tid" "$currency" >"$tmp/$slug.sql" <<'PY'
+import sys
+text = open(sys.argv[1]).read() + open(sys.argv[2]).read()
+sql = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("--"))
+# $1 currency, $2 zone (none), $3 after number, $4 category (none), $5 limit.
+for k, v in {"$1": "'%s'" % sys.argv[4], "$2": "null", "$3": "0", "$4": "null", "$5": "51"}.items():
     sql = sql.replace(k, v)
 print("begin;")
-print("select set_config('app.tenant_id', '%s', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);" % sys.argv[2])
+print("select set_config('app.tenant_id', '%s', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);" % sys.argv[3])
 print(" ".join(sql.split()) + ";")
 print("commit;")
 PY

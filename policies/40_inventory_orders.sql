@@ -46,4 +46,9 @@ grant select, insert on app.payment_events to {{api_role}};
 grant select, insert, update, delete on app.jobs to {{api_role}};
 grant select on app.jobs to {{analytics_role}};
 grant execute on function app.jobs_stamp() to {{api_role}};
-grant execute on function app.available(uuid, uuid) to {{api_role}}, {{analytics_role}};
+
+-- Availability, the one definition (sql/V11__availability.sql). The view reads with the
+-- caller's rights (security_invoker): the API role sees its brand, analytics every brand.
+grant select on app.available_units to {{api_role}}, {{analytics_role}};
+grant execute on function app.variant_availability(uuid[], uuid), app.available(uuid, uuid)
+  to {{api_role}}, {{analytics_role}};

@@ -8,7 +8,8 @@
 --     permissive policy on a tenant table (permissive policies OR together);
 --   * an API role that is superuser, BYPASSRLS, a member of another role, or owns anything;
 --   * an analytics role that is superuser or may write (INSERT/UPDATE/DELETE/TRUNCATE);
---   * a SECURITY DEFINER function without a pinned search_path.
+--   * a SECURITY DEFINER function without a pinned search_path;
+--   * a view in app that reads with its owner's rights (not security_invoker).
 --
 -- Run with any role that can read the catalogs:
 --   psql "$URL" -v ON_ERROR_STOP=1 -f policies/audit.sql
@@ -161,7 +162,16 @@ select p.oid::regprocedure::text, 'SECURITY DEFINER function without a pinned se
 from pg_proc p join pg_namespace n on n.oid = p.pronamespace
 where p.prosecdef
   and n.nspname not in ('pg_catalog', 'information_schema')
-  and not exists (select from unnest(coalesce(p.proconfig, '{}')) cfg where cfg like 'search_path=%');
+  and not exists (select from unnest(coalesce(p.proconfig, '{}')) cfg where cfg like 'search_path=%')
+union all
+-- A view reads its tables with its owner's rights unless it is security_invoker: granted to the
+-- API role, it would show what the owner sees, past column grants and policies written for the
+-- API role. With security_invoker the caller's grants and row-level security apply inside.
+select c.oid::regclass::text, 'view without security_invoker (reads with its owner''s rights)'
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = 'app' and c.relkind = 'v'
+  and not exists (select from pg_options_to_table(c.reloptions) o
+                  where o.option_name = 'security_invoker' and lower(o.option_value) in ('true', 'on', 'yes', '1'));
 
 \echo '== Violations =='
 select subject, problem from audit_violations order by subject, problem;

@@ -17,6 +17,19 @@ macro_rules! stmt {
     };
 }
 
+/// A storefront statement: its own start (the `page` of products) followed by the shared
+/// `storefront_item.sql` (variants, availability, the product JSON), which binds $1 (currency)
+/// and $2 (zone) in every statement.
+macro_rules! storefront_stmt {
+    ($tx:expr, $file:literal) => {
+        $tx.prepare_cached(concat!(
+            include_str!(concat!("sql/", $file)),
+            include_str!("sql/storefront_item.sql")
+        ))
+        .await?
+    };
+}
+
 pub struct CategoryRow {
     pub id: Uuid,
     pub code: String,
@@ -354,27 +367,27 @@ pub async fn storefront_page(
 ) -> Result<Vec<StorefrontItem>, DbError> {
     let rows = match q.search {
         None => {
-            let stmt = stmt!(tx, "storefront_list.sql");
+            let stmt = storefront_stmt!(tx, "storefront_list.sql");
             tx.query(
                 &stmt,
-                &[&q.after_number, &q.category, &q.limit, &q.currency, &q.zone],
+                &[&q.currency, &q.zone, &q.after_number, &q.category, &q.limit],
             )
             .await?
         }
         Some(search) => {
-            let stmt = stmt!(tx, "storefront_search.sql");
+            let stmt = storefront_stmt!(tx, "storefront_search.sql");
             let pattern = format!("%{}%", crate::db::escape_like(search));
             tx.query(
                 &stmt,
                 &[
+                    &q.currency,
+                    &q.zone,
                     &q.after_number,
                     &q.category,
                     &search,
                     &pattern,
                     &q.after_rank,
                     &q.limit,
-                    &q.currency,
-                    &q.zone,
                 ],
             )
             .await?
@@ -389,8 +402,8 @@ pub async fn storefront_product(
     currency: &str,
     zone: Option<Uuid>,
 ) -> Result<Option<StorefrontItem>, DbError> {
-    let stmt = stmt!(tx, "storefront_product.sql");
-    tx.query_opt(&stmt, &[&number, &currency, &zone])
+    let stmt = storefront_stmt!(tx, "storefront_product.sql");
+    tx.query_opt(&stmt, &[&currency, &zone, &number])
         .await?
         .as_ref()
         .map(storefront_item)

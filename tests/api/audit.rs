@@ -116,6 +116,17 @@ async fn the_policy_audit_fails_on_a_security_definer_function_without_search_pa
 }
 
 #[tokio::test]
+async fn the_policy_audit_fails_on_a_view_that_reads_with_its_owners_rights() {
+    let run = audit_after(
+        "create view app.all_stock as select * from app.stock; \
+         grant select on app.all_stock to brandhouse_api",
+    )
+    .await;
+    assert!(!run.success, "{}", run.output);
+    assert!(run.output.contains("security_invoker"), "{}", run.output);
+}
+
+#[tokio::test]
 async fn the_policy_audit_fails_when_the_api_role_may_bypass_rls() {
     // A stand-in API role (roles are cluster-wide; the real one is shared by parallel tests).
     let db = TestDb::new().await;

@@ -4,6 +4,7 @@
 mod access;
 mod analytics;
 mod audit;
+mod availability;
 mod catalog;
 mod chat;
 mod concurrency;
@@ -12,6 +13,7 @@ mod helpers;
 mod imports;
 mod isolation;
 mod layers;
+mod migrations;
 mod openapi;
 mod orders;
 mod pool;

@@ -1,26 +1,18 @@
--- Per brand: SKUs, active SKUs, low-stock and out-of-stock active SKUs (available = on hand
--- minus unexpired holds, active zones), and units reserved by unexpired holds.
-with shelf as (
-  select s.tenant_id, s.variant_id, sum(s.on_hand - s.reserved) as available
-  from app.stock s join app.zones z on z.id = s.zone_id
-  where z.is_active
-  group by 1, 2
-), expired as (
-  select h.tenant_id, h.variant_id, sum(h.quantity) as quantity
-  from app.holds h join app.zones z on z.id = h.zone_id
-  where h.status = 'active' and h.expires_at <= now() and z.is_active
-  group by 1, 2
-), held as (
+-- Per brand: SKUs, active SKUs, low-stock and out-of-stock active SKUs, and units reserved by
+-- unexpired holds. Available is the storefront's definition (app.available_units: on hand
+-- minus held in active zones, expired holds free), for every brand at once (the analytics
+-- role reads across brands). Joined first and grouped by the variant's key: at 100 brands x
+-- 5,000 SKUs that ran 1.4 s, against 1.8 s for summing the units per variant before joining.
+with held as (
   select tenant_id, sum(quantity)::bigint as reserved_units
   from app.holds
   where status = 'active' and expires_at > now()
   group by 1
 ), per_variant as (
-  select v.tenant_id, v.is_active, v.reorder_threshold,
-         coalesce(s.available, 0) + coalesce(e.quantity, 0) as available
+  select v.tenant_id, v.is_active, v.reorder_threshold, coalesce(sum(u.units), 0) as available
   from app.variants v
-  left join shelf s on s.tenant_id = v.tenant_id and s.variant_id = v.id
-  left join expired e on e.tenant_id = v.tenant_id and e.variant_id = v.id
+  left join app.available_units u on u.tenant_id = v.tenant_id and u.variant_id = v.id
+  group by v.tenant_id, v.id
 ), per_brand as (
   select tenant_id,
          count(*)::bigint as sku_count,

@@ -1,9 +1,16 @@
--- The facts the assistant may state about products: name, lowest active price, units
--- available now (active zones, unexpired holds). Active products only.
+-- The facts the assistant may state about products ($1): name, lowest active price, units
+-- available now over all active zones (app.variant_availability, the storefront's definition:
+-- expired holds count as free). Active products only.
+with vars as (
+  select v.tenant_id, v.id, v.product_id, v.price_override_minor
+  from app.variants v
+  where v.product_id = any ($1::uuid[]) and v.is_active
+)
 select p.id, p.name,
        coalesce(min(coalesce(v.price_override_minor, p.base_price_minor)), p.base_price_minor) as price_minor,
-       coalesce(sum(greatest(app.available(v.id), 0)), 0)::bigint as available
+       coalesce(sum(a.all_zones), 0)::bigint as available
 from app.products p
-left join app.variants v on v.tenant_id = p.tenant_id and v.product_id = p.id and v.is_active
-where p.id = any($1::uuid[]) and p.status = 'active'
+left join vars v on v.tenant_id = p.tenant_id and v.product_id = p.id
+left join app.variant_availability(array(select vars.id from vars)) a on a.variant_id = v.id
+where p.id = any ($1::uuid[]) and p.status = 'active'
 group by p.id, p.name, p.base_price_minor

@@ -1,0 +1,242 @@
+//! Landed migrations never change: each file's checksum is pinned in `sql/checksums.txt`, and
+//! a database that ran the one migration edited after it landed (V9) still migrates, while any
+//! other divergence is still refused.
+
+use std::{collections::BTreeMap, path::Path};
+
+use brandhouse::migrate::{KNOWN_EDITS, RoleNames};
+use refinery::{Migration, Runner};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::helpers::{TestDb, admin_url, connect, test_config};
+
+const SQL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sql");
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The versioned migrations in `sql/`: version -> (name, text).
+fn migration_files() -> BTreeMap<i32, (String, String)> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(SQL_DIR).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(stem) = file.strip_prefix('V').and_then(|f| f.strip_suffix(".sql")) else {
+            continue;
+        };
+        let (version, name) = stem.split_once("__").expect("V<version>__<name>.sql");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let old = files.insert(version.parse().unwrap(), (name.to_owned(), text));
+        assert!(old.is_none(), "two migrations with version {version}");
+    }
+    files
+}
+
+#[test]
+fn every_migration_matches_its_pinned_checksum() {
+    let pinned: BTreeMap<i32, (String, String)> =
+        std::fs::read_to_string(Path::new(SQL_DIR).join("checksums.txt"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                let cols: Vec<&str> = l.split_whitespace().collect();
+                assert_eq!(cols.len(), 3, "version name sha256: {l:?}");
+                (
+                    cols[0].parse().unwrap(),
+                    (cols[1].to_owned(), cols[2].to_owned()),
+                )
+            })
+            .collect();
+    let files = migration_files();
+    for (version, (name, text)) in &files {
+        let Some((pinned_name, pinned_sha)) = pinned.get(version) else {
+            panic!(
+                "V{version}__{name}.sql is not in sql/checksums.txt: add the line \
+                 `{version} {name} {}`",
+                sha256_hex(text.as_bytes())
+            );
+        };
+        assert_eq!(
+            name, pinned_name,
+            "V{version} was renamed: a landed migration keeps its name"
+        );
+        assert_eq!(
+            &sha256_hex(text.as_bytes()),
+            pinned_sha,
+            "V{version}__{name}.sql changed after it landed: restore it and add a new migration"
+        );
+    }
+    for (version, (name, _)) in &pinned {
+        assert!(
+            files.contains_key(version),
+            "V{version}__{name}.sql landed but is gone: databases that ran it refuse to migrate"
+        );
+    }
+    assert!(
+        !files.contains_key(&5),
+        "V5 stays unused (see sql/checksums.txt)"
+    );
+}
+
+#[test]
+fn the_known_edit_is_byte_for_byte_what_databases_ran() {
+    // `git show b665a93:sql/V9__bulk_write_checks.sql | sha256sum`: the edited text the
+    // binaries of that commit embedded.
+    let [edit] = KNOWN_EDITS else {
+        panic!("one known edit")
+    };
+    assert_eq!(edit.version, 9);
+    assert_eq!(
+        sha256_hex(edit.edited_sql.as_bytes()),
+        "353ca187d172fa9925e4b4ac92df52805511eda9a837e4648a2508889fbe4da2"
+    );
+}
+
+/// Runs `f` while holding the lock the template build takes (helpers.rs): `sql/roles.sql`
+/// alters cluster-wide roles, and two runs at once can fail with "tuple concurrently updated".
+async fn one_migration_at_a_time<T>(f: impl AsyncFnOnce() -> T) -> T {
+    let admin = connect(&admin_url("postgres")).await;
+    admin
+        .execute("select pg_advisory_lock(7243)", &[])
+        .await
+        .unwrap();
+    let out = f().await;
+    admin
+        .execute("select pg_advisory_unlock(7243)", &[])
+        .await
+        .unwrap();
+    out
+}
+
+async fn migrate(db: &TestDb) -> anyhow::Result<brandhouse::migrate::MigrateReport> {
+    let config = test_config(&db.name, &[]);
+    one_migration_at_a_time(async || brandhouse::migrate::run(&config.db).await).await
+}
+
+/// A new, empty database migrated up to V9 with `v9` as V9's text, the way `brandhouse
+/// migrate` ran it then: roles first, each migration wrapped to run as the owner. Dropped with
+/// the returned value.
+async fn database_migrated_to_v9_with(v9: &str) -> TestDb {
+    let db = TestDb {
+        name: format!(
+            "bh_mig_{}_{}",
+            std::process::id(),
+            &Uuid::new_v4().simple().to_string()[..8]
+        ),
+    };
+    connect(&admin_url("postgres"))
+        .await
+        .batch_execute(&format!("create database {}", db.name))
+        .await
+        .unwrap();
+    let mut client = db.admin().await;
+    one_migration_at_a_time(async || migrate_to_v9(&mut client, v9).await).await;
+    db
+}
+
+async fn migrate_to_v9(client: &mut tokio_postgres::Client, v9: &str) {
+    let roles = RoleNames {
+        owner: "brandhouse_owner".into(),
+        api: "brandhouse_api".into(),
+        analytics: "brandhouse_analytics".into(),
+    };
+    client
+        .batch_execute(&roles.render(include_str!("../../sql/roles.sql")))
+        .await
+        .unwrap();
+    let migrations: Vec<Migration> = migration_files()
+        .into_iter()
+        .filter(|(version, _)| *version <= 9)
+        .map(|(version, (name, text))| {
+            let sql = if version == 9 { v9 } else { &text };
+            // The wrapping of src/migrate.rs (owned_migration); it is part of the checksum.
+            let wrapped = format!("set local role {};\n{sql}\n;\nreset role;", roles.owner);
+            Migration::unapplied(&format!("V{version}__{name}"), &wrapped).unwrap()
+        })
+        .collect();
+    Runner::new(&migrations).run_async(client).await.unwrap();
+}
+
+async fn stock_zone_index(db: &TestDb) -> String {
+    db.admin()
+        .await
+        .query_one(
+            "select pg_get_indexdef('app.stock_zone_idx'::regclass)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_database_that_ran_the_edited_v9_migrates_and_keeps_the_zone_index() {
+    let db = database_migrated_to_v9_with(KNOWN_EDITS[0].edited_sql).await;
+    assert!(
+        stock_zone_index(&db)
+            .await
+            .ends_with("(tenant_id, zone_id, variant_id)")
+    );
+
+    let report = migrate(&db).await.unwrap();
+    assert_eq!(report.repaired, ["V9__bulk_write_checks"]);
+    assert!(
+        report.applied.iter().any(|m| m == "V10__stock_zone_index"),
+        "{:?}",
+        report.applied
+    );
+    assert!(
+        stock_zone_index(&db)
+            .await
+            .ends_with("(tenant_id, zone_id, variant_id)")
+    );
+
+    // The history now matches the landed files: a second run has nothing to do.
+    let again = migrate(&db).await.unwrap();
+    assert!(again.repaired.is_empty() && again.applied.is_empty());
+}
+
+#[tokio::test]
+async fn a_database_that_ran_the_landed_v9_gets_the_zone_index_from_v10() {
+    let landed = &migration_files()[&9].1;
+    let db = database_migrated_to_v9_with(landed).await;
+    assert!(
+        stock_zone_index(&db)
+            .await
+            .ends_with("(tenant_id, zone_id)")
+    );
+
+    let report = migrate(&db).await.unwrap();
+    assert!(report.repaired.is_empty());
+    assert!(
+        stock_zone_index(&db)
+            .await
+            .ends_with("(tenant_id, zone_id, variant_id)")
+    );
+}
+
+#[tokio::test]
+async fn a_database_whose_v9_differs_in_any_other_way_still_refuses_to_migrate() {
+    let landed = &migration_files()[&9].1;
+    let db = database_migrated_to_v9_with(&format!("{landed}\n-- an edit nobody knows\n")).await;
+
+    let err = migrate(&db).await.unwrap_err();
+    assert!(
+        format!("{err:#}").contains("different"),
+        "refused as divergent: {err:#}"
+    );
+    let versions: i64 = db
+        .admin()
+        .await
+        .query_one(
+            "select max(version)::bigint from refinery_schema_history",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(versions, 9, "nothing after V9 ran");
+}

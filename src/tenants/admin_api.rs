@@ -5,8 +5,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use uuid::Uuid;
 
 use super::{
-    StaffBrand, Theme, repo,
-    service::{self, BrandPatch, NewBrand},
+    StaffBrand, Theme,
+    service::{self, BrandPatch, BrandRow, NewBrand},
 };
 use crate::{
     api::ApiTags,
@@ -37,8 +37,8 @@ pub struct Brand {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<repo::BrandRow> for Brand {
-    fn from(r: repo::BrandRow) -> Self {
+impl From<BrandRow> for Brand {
+    fn from(r: BrandRow) -> Self {
         Self {
             id: r.id,
             slug: r.slug,
@@ -127,11 +127,8 @@ impl BrandsApi {
             theme: body.theme.unwrap_or_default(),
             features: body.features.unwrap_or_default().into_iter().collect(),
         };
-        let tenant = service::create_brand(&self.db, &actor, &new).await?;
-        self.tenants.invalidate_all();
-        let brand = service::brand_details(&self.db, &actor, Some(&tenant.slug))
+        let brand = service::create_brand_details(&self.db, &self.tenants, &actor, &new)
             .await?
-            .pop()
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("created brand vanished")))?;
         Ok(CreatedBrand::Created(Json(brand.into())))
     }
@@ -221,12 +218,6 @@ impl BrandsApi {
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
     ) -> Result<Json<Brand>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::BrandRead)?;
-        self.db
-            .tenant_tx(&scope, async |tx| {
-                repo::current_brand(tx).await.map_err(ApiError::from)
-            })
-            .await?
-            .map(|b| Json(b.into()))
-            .ok_or_else(|| ApiError::not_found("no such brand"))
+        Ok(Json(service::current_brand(&self.db, &scope).await?.into()))
     }
 }

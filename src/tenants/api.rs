@@ -2,7 +2,7 @@
 
 use poem_openapi::{Object, OpenApi, payload::Json};
 
-use super::{Storefront, Theme, repo};
+use super::{Storefront, Theme, service};
 use crate::{api::ApiTags, error::ApiError};
 
 /// The brand as a storefront renders it.
@@ -40,13 +40,7 @@ impl TenantsApi {
         &self,
         #[oai(name = "X-Tenant-ID")] brand: Storefront,
     ) -> Result<Json<StorefrontTheme>, ApiError> {
-        let row = self
-            .db
-            .tenant_tx(&brand.0, async |tx| {
-                repo::storefront_theme(tx).await.map_err(ApiError::from)
-            })
-            .await?
-            .ok_or_else(|| ApiError::not_found("no such brand"))?;
+        let row = service::storefront_theme(&self.db, &brand.0).await?;
         Ok(Json(StorefrontTheme {
             slug: row.slug,
             name: row.name,

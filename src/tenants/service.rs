@@ -1,7 +1,8 @@
 //! Brand rules: validation and creation. Onboarding endpoints and the demo seed both come here.
 
-use super::{Theme, repo};
-use crate::scope::{Actor, Tenant};
+use super::{Theme, TenantResolver, repo};
+pub use super::repo::{BrandRow, ThemeRow};
+use crate::scope::{Actor, Tenant, TenantScope};
 use crate::{
     audit,
     db::{Db, DbError},
@@ -229,6 +230,34 @@ pub async fn update_brand(
             .ok_or(BrandError::NotFound("no such brand"))
     })
     .await
+}
+
+/// Creates a brand ([`create_brand`]), forgets the resolver's cached lookups (a miss for its
+/// slug or a domain may be cached), then reads the brand back as the admin API shows it.
+/// `None` only if the brand vanished between the two transactions.
+pub async fn create_brand_details(
+    db: &Db,
+    resolver: &TenantResolver,
+    actor: &Actor,
+    new: &NewBrand,
+) -> Result<Option<BrandRow>, BrandError> {
+    let tenant = create_brand(db, actor, new).await?;
+    resolver.invalidate_all();
+    Ok(brand_details(db, actor, Some(&tenant.slug)).await?.pop())
+}
+
+/// The brand of `scope`, as its staff see it.
+pub async fn current_brand(db: &Db, scope: &TenantScope) -> Result<BrandRow, BrandError> {
+    db.tenant_tx(scope, async |tx| repo::current_brand(tx).await)
+        .await?
+        .ok_or(BrandError::NotFound("no such brand"))
+}
+
+/// The brand of `scope` as a storefront renders it: name, currency, public theme.
+pub async fn storefront_theme(db: &Db, scope: &TenantScope) -> Result<ThemeRow, BrandError> {
+    db.tenant_tx(scope, async |tx| repo::storefront_theme(tx).await)
+        .await?
+        .ok_or(BrandError::NotFound("no such brand"))
 }
 
 #[cfg(test)]

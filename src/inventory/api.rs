@@ -8,7 +8,10 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{movement::MovementKind, repo, service};
+use super::{
+    movement::MovementKind,
+    service::{self, NewZone, ZoneRow, ZoneUpdate},
+};
 use crate::{
     api::ApiTags,
     error::ApiError,
@@ -30,8 +33,8 @@ pub struct Zone {
     pub is_active: bool,
 }
 
-impl From<repo::ZoneRow> for Zone {
-    fn from(z: repo::ZoneRow) -> Self {
+impl From<ZoneRow> for Zone {
+    fn from(z: ZoneRow) -> Self {
         Self {
             id: z.id,
             code: z.code,
@@ -188,12 +191,7 @@ impl InventoryApi {
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
     ) -> Result<Json<Vec<Zone>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StockRead)?;
-        let zones = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::list_zones(tx).await.map_err(ApiError::from)
-            })
-            .await?;
+        let zones = service::list_zones(&self.db, &scope).await?;
         Ok(Json(zones.into_iter().map(Into::into).collect()))
     }
 
@@ -216,7 +214,7 @@ impl InventoryApi {
         let id = service::create_zone(
             &self.db,
             &actor,
-            &repo::NewZone {
+            &NewZone {
                 code: &b.code,
                 name: b.name.trim(),
                 city: b.city.trim(),
@@ -258,7 +256,7 @@ impl InventoryApi {
             &self.db,
             &actor,
             &code.0,
-            &repo::ZoneUpdate {
+            &ZoneUpdate {
                 name: b.name,
                 city: b.city,
                 region: b.region,
@@ -386,14 +384,8 @@ impl InventoryApi {
     ) -> Result<Json<Vec<StockRow>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StockRead)?;
         let limit = i64::from(limit.0.unwrap_or(200));
-        let rows = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::stock_list(tx, zone.0.as_deref(), sku.0.as_deref(), limit)
-                    .await
-                    .map_err(ApiError::from)
-            })
-            .await?;
+        let rows =
+            service::stock(&self.db, &scope, zone.0.as_deref(), sku.0.as_deref(), limit).await?;
         Ok(Json(
             rows.into_iter()
                 .map(|r| StockRow {
@@ -423,12 +415,7 @@ impl InventoryApi {
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
     ) -> Result<Json<Vec<LowStockItem>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StockRead)?;
-        let rows = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::low_stock(tx, 500).await.map_err(ApiError::from)
-            })
-            .await?;
+        let rows = service::low_stock(&self.db, &scope).await?;
         Ok(Json(
             rows.into_iter()
                 .map(|r| LowStockItem {
@@ -459,14 +446,7 @@ impl InventoryApi {
     ) -> Result<Json<Vec<StockMovement>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StockRead)?;
         let limit = i64::from(limit.0.unwrap_or(200));
-        let rows = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::movements_for_sku(tx, &sku.0, limit)
-                    .await
-                    .map_err(ApiError::from)
-            })
-            .await?;
+        let rows = service::movements(&self.db, &scope, &sku.0, limit).await?;
         Ok(Json(
             rows.into_iter()
                 .map(|m| StockMovement {

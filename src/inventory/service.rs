@@ -7,6 +7,7 @@ use super::{
     movement::MovementKind,
     repo,
 };
+pub use super::repo::{LowStockRow, MovementRow, NewZone, StockRowView, ZoneRow, ZoneUpdate};
 use crate::{
     audit, catalog,
     db::{Db, DbError, Tx},
@@ -291,4 +292,50 @@ pub async fn active_zone(tx: &Tx<'_>, code: &str) -> Result<Option<Uuid>, DbErro
         .await?
         .filter(|z| z.is_active)
         .map(|z| z.id))
+}
+
+/// The shared warehouse zones, as the brand's staff see them.
+pub async fn list_zones(db: &Db, scope: &TenantScope) -> Result<Vec<ZoneRow>, StockError> {
+    Ok(db
+        .tenant_tx(scope, async |tx| repo::list_zones(tx).await)
+        .await?)
+}
+
+/// Stock rows, filtered by zone code and/or SKU, at most `limit`.
+pub async fn stock(
+    db: &Db,
+    scope: &TenantScope,
+    zone: Option<&str>,
+    sku: Option<&str>,
+    limit: i64,
+) -> Result<Vec<StockRowView>, StockError> {
+    Ok(db
+        .tenant_tx(scope, async |tx| {
+            repo::stock_list(tx, zone, sku, limit).await
+        })
+        .await?)
+}
+
+/// How many low-stock variants one request lists at most.
+const LOW_STOCK_LIMIT: i64 = 500;
+
+/// Variants whose available units (all active zones) are below their reorder threshold.
+pub async fn low_stock(db: &Db, scope: &TenantScope) -> Result<Vec<LowStockRow>, StockError> {
+    Ok(db
+        .tenant_tx(scope, async |tx| repo::low_stock(tx, LOW_STOCK_LIMIT).await)
+        .await?)
+}
+
+/// A SKU's ledger, newest first, at most `limit` movements.
+pub async fn movements(
+    db: &Db,
+    scope: &TenantScope,
+    sku: &str,
+    limit: i64,
+) -> Result<Vec<MovementRow>, StockError> {
+    Ok(db
+        .tenant_tx(scope, async |tx| {
+            repo::movements_for_sku(tx, sku, limit).await
+        })
+        .await?)
 }

@@ -9,8 +9,10 @@ use poem_openapi::{
 };
 
 use super::{
-    repo,
-    service::{self, Cursor, NewProduct, ProductPatch},
+    service::{
+        self, Cursor, NewProduct, ProductDetail, ProductPatch, ProductRow, SkuRow, VariantPatch,
+        VariantRow,
+    },
     status::ProductStatus,
     variants::{Axis, OptionValue},
 };
@@ -62,7 +64,7 @@ pub struct AdminVariant {
     pub is_active: bool,
 }
 
-fn admin_variant(v: repo::VariantRow, base_price_minor: i64) -> AdminVariant {
+fn admin_variant(v: VariantRow, base_price_minor: i64) -> AdminVariant {
     AdminVariant {
         price_minor: v.price_override_minor.unwrap_or(base_price_minor),
         sku: v.sku,
@@ -95,11 +97,7 @@ pub struct AdminProduct {
     pub variants: Option<Vec<AdminVariant>>,
 }
 
-fn admin_product(
-    p: repo::ProductRow,
-    currency: &str,
-    variants: Option<Vec<repo::VariantRow>>,
-) -> AdminProduct {
+fn admin_product(p: ProductRow, currency: &str, variants: Option<Vec<VariantRow>>) -> AdminProduct {
     let base = p.base_price_minor;
     AdminProduct {
         number: p.number,
@@ -202,14 +200,43 @@ pub struct CatalogAdminApi {
     pub cache: crate::cache::Cache,
 }
 
-impl CatalogAdminApi {
-    async fn product(&self, scope: &TenantScope, number: i32) -> Result<AdminProduct, ApiError> {
-        let detail = service::product_detail(&self.db, scope, number).await?;
-        Ok(admin_product(
-            detail.product,
-            &scope.tenant().currency,
-            Some(detail.variants),
-        ))
+/// A product with every variant, as staff see it.
+fn product_detail(detail: ProductDetail, scope: &TenantScope) -> AdminProduct {
+    admin_product(
+        detail.product,
+        &scope.tenant().currency,
+        Some(detail.variants),
+    )
+}
+
+/// What a scanned SKU is, as staff see it.
+fn sku_lookup(row: SkuRow, scope: &TenantScope) -> SkuLookup {
+    SkuLookup {
+        price_minor: row
+            .variant
+            .price_override_minor
+            .unwrap_or(row.base_price_minor),
+        sku: row.variant.sku,
+        product_number: row.product_number,
+        product_name: row.product_name,
+        product_status: row.product_status,
+        category_code: row.category_code,
+        options: row.variant.options,
+        currency: scope.tenant().currency.clone(),
+        reorder_threshold: row.variant.reorder_threshold,
+        is_active: row.variant.is_active,
+    }
+}
+
+/// The number after which a page of the product list starts (400 for a cursor this endpoint
+/// did not issue).
+fn after_number(cursor: Option<&str>) -> Result<i32, ApiError> {
+    match cursor {
+        None => Ok(0),
+        Some(c) => Ok(Cursor::decode(c)
+            .filter(|c| c.rank.is_none())
+            .ok_or_else(|| ApiError::bad_request("cursor: not a cursor returned by this endpoint"))?
+            .number),
     }
 }
 
@@ -230,12 +257,7 @@ impl CatalogAdminApi {
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
     ) -> Result<Json<Vec<AdminCategory>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
-        let rows = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::list_categories(tx).await.map_err(ApiError::from)
-            })
-            .await?;
+        let rows = service::list_categories(&self.db, &scope).await?;
         Ok(Json(
             rows.into_iter()
                 .map(|c| AdminCategory {
@@ -336,48 +358,23 @@ impl CatalogAdminApi {
         category: Query<Option<String>>,
     ) -> Result<Json<AdminProductPage>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
-        let limit = limit.0.unwrap_or(50) as usize;
-        let after = match cursor.0.as_deref() {
-            None => 0,
-            Some(c) => {
-                Cursor::decode(c)
-                    .filter(|c| c.rank.is_none())
-                    .ok_or_else(|| {
-                        ApiError::bad_request("cursor: not a cursor returned by this endpoint")
-                    })?
-                    .number
-            }
-        };
-        let mut rows = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::list_products_admin(
-                    tx,
-                    after,
-                    status.0,
-                    category.0.as_deref(),
-                    limit as i64 + 1,
-                )
-                .await
-                .map_err(ApiError::from)
-            })
-            .await?;
-        let more = rows.len() > limit;
-        rows.truncate(limit);
-        let next_cursor = more.then(|| rows.last()).flatten().map(|p| {
-            Cursor {
-                number: p.number,
-                rank: None,
-            }
-            .encode()
-        });
-        let currency = scope.tenant().currency.clone();
+        let page = service::list_products(
+            &self.db,
+            &scope,
+            after_number(cursor.0.as_deref())?,
+            status.0,
+            category.0.as_deref(),
+            limit.0.unwrap_or(50) as usize,
+        )
+        .await?;
+        let currency = &scope.tenant().currency;
         Ok(Json(AdminProductPage {
-            items: rows
+            items: page
+                .items
                 .into_iter()
-                .map(|p| admin_product(p, &currency, None))
+                .map(|p| admin_product(p, currency, None))
                 .collect(),
-            next_cursor,
+            next_cursor: page.next_cursor,
         }))
     }
 
@@ -399,8 +396,9 @@ impl CatalogAdminApi {
     ) -> Result<Created<AdminProduct>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
         let b = body.0;
-        let number = service::create_product(
+        let detail = service::create_product_detail(
             &self.db,
+            &self.cache,
             &scope,
             &NewProduct {
                 handle: b.handle.map(Unchecked::into_string),
@@ -416,8 +414,7 @@ impl CatalogAdminApi {
             },
         )
         .await?;
-        self.cache.invalidate_catalog(&scope).await;
-        Ok(Created::Created(Json(self.product(&scope, number).await?)))
+        Ok(Created::Created(Json(product_detail(detail, &scope))))
     }
 
     /// A product with every variant.
@@ -436,7 +433,8 @@ impl CatalogAdminApi {
         number: Path<i32>,
     ) -> Result<Json<AdminProduct>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
-        Ok(Json(self.product(&scope, number.0).await?))
+        let detail = service::product_detail(&self.db, &scope, number.0).await?;
+        Ok(Json(product_detail(detail, &scope)))
     }
 
     /// Changes a product. Renaming or recategorising changes no SKU.
@@ -457,8 +455,9 @@ impl CatalogAdminApi {
     ) -> Result<Json<AdminProduct>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
         let b = body.0;
-        service::update_product(
+        let detail = service::update_product_detail(
             &self.db,
+            &self.cache,
             &scope,
             number.0,
             &ProductPatch {
@@ -471,8 +470,7 @@ impl CatalogAdminApi {
             },
         )
         .await?;
-        self.cache.invalidate_catalog(&scope).await;
-        Ok(Json(self.product(&scope, number.0).await?))
+        Ok(Json(product_detail(detail, &scope)))
     }
 
     /// Archives a product: it leaves the storefront; its rows and SKUs stay (SKUs are on
@@ -529,19 +527,19 @@ impl CatalogAdminApi {
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Value(v) => Some(Some(v)),
         };
-        service::patch_variant(
+        let row = service::patch_variant_lookup(
             &self.db,
+            &self.cache,
             &scope,
             &sku.0,
-            &repo::VariantPatch {
+            &VariantPatch {
                 price_override_minor: price,
                 reorder_threshold: b.reorder_threshold,
                 is_active: b.is_active,
             },
         )
         .await?;
-        self.cache.invalidate_catalog(&scope).await;
-        self.sku_lookup(&scope, &sku.0).await.map(Json)
+        Ok(Json(sku_lookup(row, &scope)))
     }
 
     /// What a scanned SKU is: product, options, price, threshold. A SKU of another brand is
@@ -561,27 +559,7 @@ impl CatalogAdminApi {
         sku: Path<String>,
     ) -> Result<Json<SkuLookup>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
-        self.sku_lookup(&scope, &sku.0).await.map(Json)
-    }
-}
-
-impl CatalogAdminApi {
-    async fn sku_lookup(&self, scope: &TenantScope, sku: &str) -> Result<SkuLookup, ApiError> {
-        let row = service::lookup_sku(&self.db, scope, sku).await?;
-        Ok(SkuLookup {
-            price_minor: row
-                .variant
-                .price_override_minor
-                .unwrap_or(row.base_price_minor),
-            sku: row.variant.sku,
-            product_number: row.product_number,
-            product_name: row.product_name,
-            product_status: row.product_status,
-            category_code: row.category_code,
-            options: row.variant.options,
-            currency: scope.tenant().currency.clone(),
-            reorder_threshold: row.variant.reorder_threshold,
-            is_active: row.variant.is_active,
-        })
+        let row = service::lookup_sku(&self.db, &scope, &sku.0).await?;
+        Ok(Json(sku_lookup(row, &scope)))
     }
 }

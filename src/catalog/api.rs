@@ -8,16 +8,12 @@ use poem_openapi::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{repo, service::Cursor, variants::OptionValue};
-use crate::{
-    api::ApiTags,
-    cache::{CatalogEntry, Lookup},
-    error::ApiError,
-    media::MediaStore,
-    payload::RawJson,
-    scope::TenantScope,
-    tenants::Storefront,
+use super::{
+    service::Cursor,
+    storefront::{self, PageQuery, StorefrontDocument},
+    variants::OptionValue,
 };
+use crate::{api::ApiTags, error::ApiError, payload::RawJson, tenants::Storefront};
 
 /// A product category.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
@@ -91,46 +87,38 @@ pub struct ProductPage {
     pub next_cursor: Option<String>,
 }
 
-/// `{"items": [...], "next_cursor": ...}` from the items' JSON, without re-serialising them.
-fn page_json(items: &[repo::StorefrontItem], next_cursor: Option<String>) -> String {
-    let mut out = String::with_capacity(items.iter().map(|i| i.json.len() + 1).sum::<usize>() + 64);
-    out.push_str("{\"items\":[");
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&item.json);
+impl StorefrontDocument for StorefrontProduct {
+    fn media_urls(&mut self) -> Vec<(i32, &str, &mut String)> {
+        let number = self.number;
+        self.media
+            .iter_mut()
+            .map(|m| (number, m.name.as_str(), &mut m.url))
+            .collect()
     }
-    out.push_str("],\"next_cursor\":");
-    match next_cursor {
-        // Cursors are base64url: no escaping needed.
-        Some(c) => {
-            out.push('"');
-            out.push_str(&c);
-            out.push('"');
-        }
-        None => out.push_str("null"),
-    }
-    out.push('}');
-    out
 }
 
-/// The id of an active zone named by the `zone` parameter (422 if there is none).
-async fn zone_id(
-    tx: &crate::db::Tx<'_>,
-    code: Option<&str>,
-) -> Result<Option<uuid::Uuid>, ApiError> {
-    match code {
-        None => Ok(None),
-        // A malformed code names no zone either.
-        Some(code) => match match crate::types::ZoneCode::parse(code) {
-            Ok(code) => crate::inventory::service::active_zone(tx, code.as_str()).await?,
-            Err(_) => None,
-        } {
-            Some(id) => Ok(Some(id)),
-            None => Err(ApiError::invalid_field("zone", "no such active zone")),
-        },
+impl StorefrontDocument for ProductPage {
+    fn media_urls(&mut self) -> Vec<(i32, &str, &mut String)> {
+        self.items
+            .iter_mut()
+            .flat_map(StorefrontDocument::media_urls)
+            .collect()
     }
+}
+
+/// The decoded `cursor` parameter (400 if this endpoint did not issue it for this query).
+fn page_cursor(cursor: Option<&str>, search: Option<&str>) -> Result<Option<Cursor>, ApiError> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let after = Cursor::decode(cursor)
+        .ok_or_else(|| ApiError::bad_request("cursor: not a cursor returned by this endpoint"))?;
+    if after.rank.is_some() != search.is_some() {
+        return Err(ApiError::bad_request(
+            "cursor: belongs to a different query",
+        ));
+    }
+    Ok(Some(after))
 }
 
 /// The endpoints; built by the composition root (`startup.rs`) with what they use.
@@ -158,14 +146,7 @@ impl CatalogApi {
         &self,
         #[oai(name = "X-Tenant-ID")] brand: Storefront,
     ) -> Result<Json<Vec<Category>>, ApiError> {
-        let rows = self
-            .db
-            .tenant_tx(&brand.0, async |tx| {
-                repo::storefront_categories(tx)
-                    .await
-                    .map_err(ApiError::from)
-            })
-            .await?;
+        let rows = storefront::categories(&self.db, &brand.0).await?;
         Ok(Json(
             rows.into_iter()
                 .map(|r| Category {
@@ -205,69 +186,22 @@ impl CatalogApi {
         /// A zone code: variants then also report `available_in_zone`.
         zone: Query<Option<String>>,
     ) -> Result<RawJson<ProductPage>, ApiError> {
-        let scope = brand.0;
-        let limit = limit.0.unwrap_or(20);
         let search = q.0.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let after = match cursor.0.as_deref() {
-            None => None,
-            Some(c) => Some(Cursor::decode(c).ok_or_else(|| {
-                ApiError::bad_request("cursor: not a cursor returned by this endpoint")
-            })?),
-        };
-        if after.is_some_and(|c| c.rank.is_some() != search.is_some()) {
-            return Err(ApiError::bad_request(
-                "cursor: belongs to a different query",
-            ));
-        }
-        let entry = CatalogEntry::List {
-            category: category.0.as_deref(),
-            search,
-            cursor: cursor.0.as_deref(),
-            limit,
-            zone: zone.0.as_deref(),
-        };
-        let version = match self.cache.catalog_get(&scope, &entry).await {
-            Lookup::Hit(page) => return Ok(RawJson::new(page)),
-            Lookup::Miss { version } => version,
-        };
-        let query = repo::StorefrontQuery {
-            after_number: after.map_or(0, |c| c.number),
-            after_rank: after.and_then(|c| c.rank),
-            category: category.0.as_deref(),
-            search,
-            limit: i64::from(limit) + 1,
-            currency: &scope.tenant().currency,
-            zone: None,
-        };
-        let mut rows = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                let zone_id = zone_id(tx, zone.0.as_deref()).await?;
-                repo::storefront_page(
-                    tx,
-                    &repo::StorefrontQuery {
-                        zone: zone_id,
-                        ..query
-                    },
-                )
-                .await
-                .map_err(ApiError::from)
-            })
-            .await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = more.then(|| rows.last()).flatten().map(|last| {
-            Cursor {
-                number: last.number,
-                rank: last.rank,
-            }
-            .encode()
-        });
-        let mut page = page_json(&rows, next_cursor);
-        if self.media.presigns() {
-            page = presign_page(&self.media, &scope, &page).await?;
-        }
-        self.cache.catalog_put(&scope, version, &entry, &page);
+        let page = storefront::products_page::<ProductPage>(
+            &self.db,
+            &self.cache,
+            &self.media,
+            &brand.0,
+            &PageQuery {
+                cursor: cursor.0.as_deref(),
+                after: page_cursor(cursor.0.as_deref(), search)?,
+                limit: limit.0.unwrap_or(20),
+                category: category.0.as_deref(),
+                search,
+                zone: zone.0.as_deref(),
+            },
+        )
+        .await?;
         Ok(RawJson::new(page))
     }
 
@@ -286,66 +220,15 @@ impl CatalogApi {
         /// A zone code: variants then also report `available_in_zone`.
         zone: Query<Option<String>>,
     ) -> Result<RawJson<StorefrontProduct>, ApiError> {
-        let scope = brand.0;
-        let entry = CatalogEntry::Product {
-            number: number.0,
-            zone: zone.0.as_deref(),
-        };
-        let version = match self.cache.catalog_get(&scope, &entry).await {
-            Lookup::Hit(p) => return Ok(RawJson::new(p)),
-            Lookup::Miss { version } => version,
-        };
-        let row = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                let zone_id = zone_id(tx, zone.0.as_deref()).await?;
-                repo::storefront_product(tx, number.0, &scope.tenant().currency, zone_id)
-                    .await
-                    .map_err(ApiError::from)
-            })
-            .await?
-            .ok_or_else(|| ApiError::not_found("no such product"))?;
-        let mut json = row.json;
-        if self.media.presigns() {
-            json = presign_product(&self.media, &scope, &json).await?;
-        }
-        self.cache.catalog_put(&scope, version, &entry, &json);
+        let json = storefront::product::<StorefrontProduct>(
+            &self.db,
+            &self.cache,
+            &self.media,
+            &brand.0,
+            number.0,
+            zone.0.as_deref(),
+        )
+        .await?;
         Ok(RawJson::new(json))
     }
-}
-
-/// Replaces the API media URLs of a storefront product (JSON from PostgreSQL) with presigned
-/// ones. Only when files are in S3.
-async fn presign_product(
-    store: &MediaStore,
-    scope: &TenantScope,
-    json: &str,
-) -> Result<String, ApiError> {
-    let mut product: StorefrontProduct = serde_json::from_str(json).map_err(ApiError::internal)?;
-    presign(store, scope, &mut product).await?;
-    serde_json::to_string(&product).map_err(ApiError::internal)
-}
-
-/// [`presign_product`] for every product of a storefront page.
-async fn presign_page(
-    store: &MediaStore,
-    scope: &TenantScope,
-    json: &str,
-) -> Result<String, ApiError> {
-    let mut page: ProductPage = serde_json::from_str(json).map_err(ApiError::internal)?;
-    for product in &mut page.items {
-        presign(store, scope, product).await?;
-    }
-    serde_json::to_string(&page).map_err(ApiError::internal)
-}
-
-async fn presign(
-    store: &MediaStore,
-    scope: &TenantScope,
-    product: &mut StorefrontProduct,
-) -> Result<(), crate::media::service::MediaError> {
-    for m in &mut product.media {
-        m.url = crate::media::service::public_url(store, scope, product.number, &m.name).await?;
-    }
-    Ok(())
 }

@@ -7,4 +7,5 @@ pub mod repo;
 pub mod service;
 pub mod sku;
 pub mod status;
+pub mod storefront;
 pub mod variants;

@@ -8,8 +8,10 @@ use super::{
     status::ProductStatus,
     variants::{self, Axis},
 };
+pub use super::repo::{CategoryRow, ProductRow, SkuRow, VariantPatch, VariantRow};
 use crate::{
     audit,
+    cache::Cache,
     db::{Db, DbError},
     error::{ConstraintTable, DomainError, FieldError, FieldErrors, Violation},
     jobs::{self, JobKind},
@@ -440,6 +442,88 @@ impl Cursor {
             rank: Some(f32::from_bits(bits.parse().ok()?)),
         })
     }
+}
+
+/// The brand's categories with their product counts, ordered by code.
+pub async fn list_categories(db: &Db, scope: &TenantScope) -> Result<Vec<CategoryRow>, CatalogError> {
+    Ok(db
+        .tenant_tx(scope, async |tx| repo::list_categories(tx).await)
+        .await?)
+}
+
+/// A page of the brand's products for staff.
+pub struct ProductList {
+    /// Products in number order, any status, without variants.
+    pub items: Vec<ProductRow>,
+    /// The cursor of the next page; `None` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Up to `limit` products numbered after `after`, filtered by status and category code.
+pub async fn list_products(
+    db: &Db,
+    scope: &TenantScope,
+    after: i32,
+    status: Option<ProductStatus>,
+    category: Option<&str>,
+    limit: usize,
+) -> Result<ProductList, CatalogError> {
+    let mut items = db
+        .tenant_tx(scope, async |tx| {
+            repo::list_products_admin(tx, after, status, category, limit as i64 + 1).await
+        })
+        .await?;
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next_cursor = more.then(|| items.last()).flatten().map(|p| {
+        Cursor {
+            number: p.number,
+            rank: None,
+        }
+        .encode()
+    });
+    Ok(ProductList { items, next_cursor })
+}
+
+/// [`create_product`], then the storefront cache is invalidated (after the commit) and the new
+/// product read back with its variants.
+pub async fn create_product_detail(
+    db: &Db,
+    cache: &Cache,
+    scope: &TenantScope,
+    new: &NewProduct,
+) -> Result<ProductDetail, CatalogError> {
+    let number = create_product(db, scope, new).await?;
+    cache.invalidate_catalog(scope).await;
+    product_detail(db, scope, number).await
+}
+
+/// [`update_product`], then the storefront cache is invalidated (after the commit) and the
+/// product read back with its variants.
+pub async fn update_product_detail(
+    db: &Db,
+    cache: &Cache,
+    scope: &TenantScope,
+    number: i32,
+    patch: &ProductPatch,
+) -> Result<ProductDetail, CatalogError> {
+    update_product(db, scope, number, patch).await?;
+    cache.invalidate_catalog(scope).await;
+    product_detail(db, scope, number).await
+}
+
+/// [`patch_variant`], then the storefront cache is invalidated (after the commit) and the SKU
+/// read back.
+pub async fn patch_variant_lookup(
+    db: &Db,
+    cache: &Cache,
+    scope: &TenantScope,
+    sku: &str,
+    patch: &VariantPatch,
+) -> Result<SkuRow, CatalogError> {
+    patch_variant(db, scope, sku, patch).await?;
+    cache.invalidate_catalog(scope).await;
+    lookup_sku(db, scope, sku).await
 }
 
 #[cfg(test)]

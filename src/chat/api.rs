@@ -12,25 +12,19 @@ use secrecy::ExposeSecret;
 use uuid::Uuid;
 
 use super::{
-    repo,
-    service::{self, ChatError},
+    console::{self, ConversationRow, MessageRow, Settings, SettingsChange},
+    service,
     status::{ConversationState, MessageAuthor, MessageDirection, MessageStatus},
 };
 use crate::{
     api::ApiTags,
-    error::{ApiError, ConstraintTable, DomainError, FieldError, FieldErrors, Violation},
+    error::ApiError,
     identity::{Permission, extract::StaffAuth},
     payload::SignedJsonBody,
     scope::{Actor, TenantScope},
     tenants::StaffBrand,
-    types::{LanguageCode, Text, Unchecked, refuse_nul},
+    types::{Text, Unchecked},
 };
-
-/// Chat constraints whose violation is the client's doing.
-const CONSTRAINTS: &ConstraintTable = &[(
-    "whatsapp_numbers_pkey",
-    Violation::Conflict("another brand uses this WhatsApp number"),
-)];
 
 /// Meta's webhook body (see Meta's WhatsApp Cloud API webhook reference).
 #[derive(Object)]
@@ -76,8 +70,8 @@ pub struct ChatSettingsView {
     pub has_verify_token_override: bool,
 }
 
-impl From<repo::Settings> for ChatSettingsView {
-    fn from(s: repo::Settings) -> Self {
+impl From<Settings> for ChatSettingsView {
+    fn from(s: Settings) -> Self {
         Self {
             phone_number_id: s.phone_number_id,
             has_access_token: s.access_token.is_some(),
@@ -168,7 +162,7 @@ pub enum Done {
     Done,
 }
 
-fn view(c: repo::ConversationRow) -> ConversationView {
+fn view(c: ConversationRow) -> ConversationView {
     ConversationView {
         window_open: c
             .last_inbound_at
@@ -181,6 +175,31 @@ fn view(c: repo::ConversationRow) -> ConversationView {
         last_message_at: c.last_message_at,
         last_message: c.last_body,
         last_author: c.last_author,
+    }
+}
+
+impl From<MessageRow> for MessageView {
+    fn from(m: MessageRow) -> Self {
+        Self {
+            id: m.id,
+            direction: m.direction,
+            author: m.author,
+            kind: m.kind,
+            body: m.body,
+            status: m.status,
+            error_code: m.error_code,
+            error_title: m.error_title,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// A nullable field of a patch: omitted keeps (`None`), `null` clears (`Some(None)`).
+fn nullable(m: MaybeUndefined<String>) -> Option<Option<String>> {
+    match m {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
     }
 }
 
@@ -303,20 +322,7 @@ impl ChatApi {
             .scope_for_slug(&brand.0, Actor::System)
             .await
             .map_err(ApiError::from)?;
-        let settings = self
-            .service
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::settings(tx).await.map_err(ApiError::from)
-            })
-            .await?;
-        let expected = settings.and_then(|s| s.verify_token).or_else(|| {
-            self.service
-                .config
-                .verify_token
-                .as_ref()
-                .map(|t| t.expose_secret().to_owned())
-        });
+        let expected = console::verify_token(&self.service, &scope).await?;
         self.handshake(
             mode.0.as_deref(),
             token.0.as_deref(),
@@ -364,23 +370,8 @@ impl ChatApi {
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
     ) -> Result<Json<ChatSettingsView>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::ChatSettings)?;
-        let s = self
-            .service
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::settings(tx).await.map_err(ApiError::from)
-            })
-            .await?;
-        Ok(Json(
-            s.unwrap_or_else(|| repo::Settings {
-                languages: vec!["en".into()],
-                default_language: "en".into(),
-                greetings: serde_json::json!({}),
-                fallbacks: serde_json::json!({}),
-                ..Default::default()
-            })
-            .into(),
-        ))
+        let settings = console::settings(&self.service.db, &scope).await?;
+        Ok(Json(settings.into()))
     }
 
     /// Changes the brand's assistant settings. A phone number another brand uses is 409.
@@ -400,100 +391,23 @@ impl ChatApi {
     ) -> Result<Json<ChatSettingsView>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::ChatSettings)?;
         let b = body.0;
-        let opt = |m: MaybeUndefined<String>| match m {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(v) => Some(Some(v.trim().to_owned())),
-        };
-        let mut errors = Vec::new();
-        let number = opt(b.phone_number_id);
-        if let Some(Some(n)) = &number
-            && !(5..=32).contains(&n.len())
-        {
-            errors.push(FieldError::new("phone_number_id", "5 to 32 digits"));
-        } else if let Some(Some(n)) = &number
-            && !n.bytes().all(|c| c.is_ascii_digit())
-        {
-            errors.push(FieldError::new("phone_number_id", "5 to 32 digits"));
-        }
-        let lang_ok = |l: &str| LanguageCode::parse(l).is_ok();
-        if let Some(langs) = &b.languages
-            && (langs.is_empty() || !langs.iter().all(|l| lang_ok(l)))
-        {
-            errors.push(FieldError::new(
-                "languages",
-                "ISO 639-1 codes, e.g. [\"en\", \"es\"]",
-            ));
-        }
-        if let Some(l) = &b.default_language
-            && !lang_ok(l)
-        {
-            errors.push(FieldError::new("default_language", "an ISO 639-1 code"));
-        }
-        // Free text reaches `text` and `jsonb` columns, which cannot hold a NUL.
-        let texts = [
-            ("access_token", b.access_token.value()),
-            ("persona", b.persona.as_ref()),
-            ("tone", b.tone.as_ref()),
-            ("app_secret", b.app_secret.value()),
-            ("verify_token", b.verify_token.value()),
-        ];
-        for (field, text) in texts {
-            if let Some(text) = text {
-                errors.check(field, refuse_nul(text));
-            }
-        }
-        for (field, list) in [("handoff_keywords", &b.handoff_keywords)] {
-            if let Some(list) = list {
-                for (i, text) in list.iter().enumerate() {
-                    errors.check(format!("{field}[{i}]"), refuse_nul(text));
-                }
-            }
-        }
-        for (field, map) in [("greetings", &b.greetings), ("fallbacks", &b.fallbacks)] {
-            if let Some(map) = map {
-                for (key, text) in map {
-                    errors.check(format!("{field}.{key}"), refuse_nul(text));
-                }
-            }
-        }
-        for (field, map) in [("greetings", &b.greetings), ("fallbacks", &b.fallbacks)] {
-            if let Some(map) = map
-                && !map.keys().all(|k| lang_ok(k))
-            {
-                errors.push(FieldError::new(field, "an object of language code to text"));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::invalid(errors));
-        }
-        let patch = repo::SettingsPatch {
-            phone_number_id: number,
-            access_token: opt(b.access_token),
+        let change = SettingsChange {
+            phone_number_id: nullable(b.phone_number_id),
+            access_token: nullable(b.access_token),
             persona: b.persona,
             tone: b.tone,
             languages: b.languages,
             default_language: b.default_language,
-            greetings: b.greetings.map(|m| serde_json::json!(m)),
-            fallbacks: b.fallbacks.map(|m| serde_json::json!(m)),
+            greetings: b.greetings,
+            fallbacks: b.fallbacks,
             handoff_keywords: b.handoff_keywords,
-            app_secret: opt(b.app_secret),
-            verify_token: opt(b.verify_token),
+            app_secret: nullable(b.app_secret),
+            verify_token: nullable(b.verify_token),
         };
-        let s = self
-            .service
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::upsert_settings(tx, &patch)
-                    .await
-                    .map_err(|e| DomainError::from_db(e, CONSTRAINTS))?;
-                crate::audit::record(tx, "chat.settings", scope.slug(), serde_json::json!({}))
-                    .await?;
-                repo::settings(tx).await.map_err(ApiError::from)
-            })
+        let settings = console::update_settings(&self.service.db, &scope, change)
             .await?
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("settings vanished")))?;
-        Ok(Json(s.into()))
+        Ok(Json(settings.into()))
     }
 
     /// The brand's conversations, most recent first, with their last message and state.
@@ -511,13 +425,7 @@ impl ChatApi {
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
     ) -> Result<Json<Vec<ConversationView>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::ChatRead)?;
-        let rows = self
-            .service
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::conversations(tx, 200).await.map_err(ApiError::from)
-            })
-            .await?;
+        let rows = console::conversations(&self.service.db, &scope).await?;
         Ok(Json(rows.into_iter().map(view).collect()))
     }
 
@@ -537,33 +445,10 @@ impl ChatApi {
         id: Path<Uuid>,
     ) -> Result<Json<ConversationDetail>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::ChatRead)?;
-        let (c, messages) = self
-            .service
-            .db
-            .tenant_tx(&scope, async |tx| {
-                let c = repo::conversation(tx, id.0)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("no such conversation"))?;
-                let m = repo::messages(tx, id.0).await?;
-                Ok::<_, ApiError>((c, m))
-            })
-            .await?;
+        let (c, messages) = console::conversation(&self.service.db, &scope, id.0).await?;
         Ok(Json(ConversationDetail {
             conversation: view(c),
-            messages: messages
-                .into_iter()
-                .map(|m| MessageView {
-                    id: m.id,
-                    direction: m.direction,
-                    author: m.author,
-                    kind: m.kind,
-                    body: m.body,
-                    status: m.status,
-                    error_code: m.error_code,
-                    error_title: m.error_title,
-                    created_at: m.created_at,
-                })
-                .collect(),
+            messages: messages.into_iter().map(Into::into).collect(),
         }))
     }
 
@@ -607,24 +492,7 @@ impl ChatApi {
         id: Path<Uuid>,
     ) -> Result<Done, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::ChatReply)?;
-        let changed = self
-            .service
-            .db
-            .tenant_tx(&scope, async |tx| {
-                let n = repo::set_state(tx, id.0, ConversationState::Bot).await?;
-                crate::audit::record(
-                    tx,
-                    "chat.handback",
-                    &id.0.to_string(),
-                    serde_json::json!({}),
-                )
-                .await?;
-                Ok::<_, ApiError>(n)
-            })
-            .await?;
-        if changed == 0 {
-            return Err(ChatError::NotFound("no such conversation").into());
-        }
+        console::hand_back(&self.service.db, &scope, id.0).await?;
         Ok(Done::Done)
     }
 }

@@ -11,10 +11,11 @@
 //!
 //! The pieces take and return plain values, so each is tested on its own (the HTTP clients
 //! against a real local server). [`service`] puts them together with the database (through
-//! the tenant transaction) and the job queue, and [`api`] serves the webhook, the settings and
-//! the support console.
+//! the tenant transaction) and the job queue, [`console`] holds the settings and the support
+//! console's reads, and [`api`] serves the webhook, the settings and the support console.
 
 pub mod api;
+pub mod console;
 pub mod graph;
 mod http;
 pub mod language;

@@ -1,0 +1,242 @@
+//! The staff side of the assistant: the brand's settings (read, validated change, the webhook
+//! verify token) and the support console's reads and hand-back. The staff reply, which sends
+//! through the Graph API, lives with the other flows in [`super::service`].
+
+use std::collections::BTreeMap;
+
+use secrecy::ExposeSecret;
+use uuid::Uuid;
+
+use super::{
+    repo,
+    service::{Chat, ChatError},
+    status::ConversationState,
+};
+pub use super::repo::{ConversationRow, MessageRow, Settings};
+use crate::{
+    audit,
+    db::{Db, DbError},
+    error::{ConstraintTable, DomainError, FieldError, FieldErrors, Violation},
+    scope::TenantScope,
+    types::{LanguageCode, refuse_nul},
+};
+
+/// Chat constraints whose violation is the client's doing.
+const CONSTRAINTS: &ConstraintTable = &[(
+    "whatsapp_numbers_pkey",
+    Violation::Conflict("another brand uses this WhatsApp number"),
+)];
+
+/// How many conversations the console lists.
+const CONVERSATION_LIMIT: i64 = 200;
+
+/// A database error as the client's problem when it violated a chat constraint.
+fn constraint(e: DbError) -> ChatError {
+    match DomainError::from_db(e, CONSTRAINTS) {
+        DomainError::Invalid(errors) => ChatError::Invalid(errors),
+        DomainError::NotFound(what) => ChatError::NotFound(what),
+        DomainError::Conflict(what) => ChatError::Conflict(what),
+        DomainError::Db(db) => ChatError::Db(db),
+    }
+}
+
+/// The brand's assistant settings, secrets included (they never leave the server); a brand
+/// that never saved any gets the defaults (English, no greetings or fallbacks).
+pub async fn settings(db: &Db, scope: &TenantScope) -> Result<Settings, ChatError> {
+    let stored = db
+        .tenant_tx(scope, async |tx| repo::settings(tx).await)
+        .await?;
+    Ok(stored.unwrap_or_else(|| Settings {
+        languages: vec!["en".into()],
+        default_language: "en".into(),
+        greetings: serde_json::json!({}),
+        fallbacks: serde_json::json!({}),
+        ..Default::default()
+    }))
+}
+
+/// The verify token of the webhook handshake for a brand with its own Meta app: the brand's
+/// own, else the deployment's (`WHATSAPP_VERIFY_TOKEN`), else none.
+pub async fn verify_token(chat: &Chat, scope: &TenantScope) -> Result<Option<String>, ChatError> {
+    let stored = chat
+        .db
+        .tenant_tx(scope, async |tx| repo::settings(tx).await)
+        .await?;
+    Ok(stored.and_then(|s| s.verify_token).or_else(|| {
+        chat.config
+            .verify_token
+            .as_ref()
+            .map(|t| t.expose_secret().to_owned())
+    }))
+}
+
+/// Changes to the assistant settings as sent: `None` keeps a value, `Some(None)` clears a
+/// nullable one. The number and the secrets are trimmed before they are checked and stored.
+#[derive(Debug, Default)]
+pub struct SettingsChange {
+    /// The WhatsApp business number's id (unique across brands).
+    pub phone_number_id: Option<Option<String>>,
+    /// The Graph API access token.
+    pub access_token: Option<Option<String>>,
+    pub persona: Option<String>,
+    pub tone: Option<String>,
+    /// ISO 639-1 codes the assistant answers in.
+    pub languages: Option<Vec<String>>,
+    pub default_language: Option<String>,
+    /// Language code to text.
+    pub greetings: Option<BTreeMap<String, String>>,
+    /// Language code to text, said when nothing matches.
+    pub fallbacks: Option<BTreeMap<String, String>>,
+    pub handoff_keywords: Option<Vec<String>>,
+    /// The brand's own Meta app secret.
+    pub app_secret: Option<Option<String>>,
+    /// The brand's own webhook verify token.
+    pub verify_token: Option<Option<String>>,
+}
+
+/// Checks a change, in the order its errors are listed. Trimmed fields come trimmed.
+fn validate(c: &SettingsChange) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Some(Some(n)) = &c.phone_number_id
+        && (!(5..=32).contains(&n.len()) || !n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        errors.push(FieldError::new("phone_number_id", "5 to 32 digits"));
+    }
+    let lang_ok = |l: &str| LanguageCode::parse(l).is_ok();
+    if let Some(langs) = &c.languages
+        && (langs.is_empty() || !langs.iter().all(|l| lang_ok(l)))
+    {
+        errors.push(FieldError::new(
+            "languages",
+            "ISO 639-1 codes, e.g. [\"en\", \"es\"]",
+        ));
+    }
+    if let Some(l) = &c.default_language
+        && !lang_ok(l)
+    {
+        errors.push(FieldError::new("default_language", "an ISO 639-1 code"));
+    }
+    // Free text reaches `text` and `jsonb` columns, which cannot hold a NUL.
+    let texts = [
+        ("access_token", c.access_token.as_ref().and_then(Option::as_ref)),
+        ("persona", c.persona.as_ref()),
+        ("tone", c.tone.as_ref()),
+        ("app_secret", c.app_secret.as_ref().and_then(Option::as_ref)),
+        ("verify_token", c.verify_token.as_ref().and_then(Option::as_ref)),
+    ];
+    for (field, text) in texts {
+        if let Some(text) = text {
+            errors.check(field, refuse_nul(text));
+        }
+    }
+    if let Some(list) = &c.handoff_keywords {
+        for (i, text) in list.iter().enumerate() {
+            errors.check(format!("handoff_keywords[{i}]"), refuse_nul(text));
+        }
+    }
+    let maps = [("greetings", &c.greetings), ("fallbacks", &c.fallbacks)];
+    for (field, map) in maps {
+        if let Some(map) = map {
+            for (key, text) in map {
+                errors.check(format!("{field}.{key}"), refuse_nul(text));
+            }
+        }
+    }
+    for (field, map) in maps {
+        if let Some(map) = map
+            && !map.keys().all(|k| lang_ok(k))
+        {
+            errors.push(FieldError::new(field, "an object of language code to text"));
+        }
+    }
+    errors
+}
+
+/// `Some(Some(text))` trimmed; `None` and `Some(None)` as they are.
+fn trimmed(value: Option<Option<String>>) -> Option<Option<String>> {
+    value.map(|v| v.map(|t| t.trim().to_owned()))
+}
+
+/// Validates and applies a change (a number another brand uses is 409), audited in the same
+/// transaction, and returns the settings as they now are (`None` only if the row vanished,
+/// which the upsert rules out).
+pub async fn update_settings(
+    db: &Db,
+    scope: &TenantScope,
+    change: SettingsChange,
+) -> Result<Option<Settings>, ChatError> {
+    let change = SettingsChange {
+        phone_number_id: trimmed(change.phone_number_id),
+        access_token: trimmed(change.access_token),
+        app_secret: trimmed(change.app_secret),
+        verify_token: trimmed(change.verify_token),
+        ..change
+    };
+    let errors = validate(&change);
+    if !errors.is_empty() {
+        return Err(ChatError::Invalid(errors));
+    }
+    let patch = repo::SettingsPatch {
+        phone_number_id: change.phone_number_id,
+        access_token: change.access_token,
+        persona: change.persona,
+        tone: change.tone,
+        languages: change.languages,
+        default_language: change.default_language,
+        greetings: change.greetings.map(|m| serde_json::json!(m)),
+        fallbacks: change.fallbacks.map(|m| serde_json::json!(m)),
+        handoff_keywords: change.handoff_keywords,
+        app_secret: change.app_secret,
+        verify_token: change.verify_token,
+    };
+    db.tenant_tx(scope, async |tx| {
+        repo::upsert_settings(tx, &patch).await.map_err(constraint)?;
+        audit::record(tx, "chat.settings", scope.slug(), serde_json::json!({})).await?;
+        Ok(repo::settings(tx).await?)
+    })
+    .await
+}
+
+/// The brand's conversations, most recent first, with their last message and state.
+pub async fn conversations(
+    db: &Db,
+    scope: &TenantScope,
+) -> Result<Vec<ConversationRow>, ChatError> {
+    Ok(db
+        .tenant_tx(scope, async |tx| {
+            repo::conversations(tx, CONVERSATION_LIMIT).await
+        })
+        .await?)
+}
+
+/// One conversation with its messages.
+pub async fn conversation(
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
+) -> Result<(ConversationRow, Vec<MessageRow>), ChatError> {
+    db.tenant_tx(scope, async |tx| {
+        let c = repo::conversation(tx, id)
+            .await?
+            .ok_or(ChatError::NotFound("no such conversation"))?;
+        let m = repo::messages(tx, id).await?;
+        Ok((c, m))
+    })
+    .await
+}
+
+/// Hands a conversation back to the assistant. The attempt is audited even when no such
+/// conversation exists (then 404).
+pub async fn hand_back(db: &Db, scope: &TenantScope, id: Uuid) -> Result<(), ChatError> {
+    let changed = db
+        .tenant_tx(scope, async |tx| {
+            let n = repo::set_state(tx, id, ConversationState::Bot).await?;
+            audit::record(tx, "chat.handback", &id.to_string(), serde_json::json!({})).await?;
+            Ok::<_, ChatError>(n)
+        })
+        .await?;
+    if changed == 0 {
+        return Err(ChatError::NotFound("no such conversation"));
+    }
+    Ok(())
+}

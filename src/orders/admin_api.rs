@@ -11,9 +11,9 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    Order, lifecycle, load_order,
+    Order, lifecycle,
     payment::{self, OrderRef, PaymentSource},
-    repo,
+    service::{self, OrderQuery, OrderSettings, OrderSettingsChange},
     status::OrderStatus,
 };
 use crate::{
@@ -22,7 +22,6 @@ use crate::{
     identity::{Permission, extract::StaffAuth},
     jobs,
     tenants::StaffBrand,
-    types::refuse_nul,
 };
 
 #[derive(Object)]
@@ -109,6 +108,15 @@ pub struct ParkedJobView {
     pub parked_at: DateTime<Utc>,
 }
 
+impl From<OrderSettings> for BrandOrderSettings {
+    fn from(s: OrderSettings) -> Self {
+        Self {
+            hold_minutes: s.hold_minutes,
+            has_payment_webhook_secret: s.has_payment_webhook_secret,
+        }
+    }
+}
+
 /// The endpoints; built by the composition root (`startup.rs`) with what they use.
 pub struct OrdersAdminApi {
     /// The API role's pool: every data access goes through its tenant transaction.
@@ -147,38 +155,22 @@ impl OrdersAdminApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u32>>,
     ) -> Result<Json<OrderPage>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::OrdersRead)?;
-        let limit = limit.0.unwrap_or(50) as usize;
-        if let Some(email) = &customer_email.0 {
-            refuse_nul(email)
-                .map_err(|e| ApiError::invalid_field("customer_email", e.message()))?;
-        }
-        let email = customer_email
-            .0
-            .as_deref()
-            .map(crate::identity::service::normalise_email);
-        let mut rows = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::orders_list(
-                    tx,
-                    &repo::OrderFilter {
-                        before_number: before.0,
-                        status: status.0,
-                        from: from.0,
-                        to: to.0,
-                        customer_email: email.as_deref(),
-                        limit: limit as i64 + 1,
-                    },
-                )
-                .await
-                .map_err(ApiError::from)
-            })
-            .await?;
-        let more = rows.len() > limit;
-        rows.truncate(limit);
-        let next_before = more.then(|| rows.last().map(|o| o.number)).flatten();
+        let page = service::list_orders(
+            &self.db,
+            &scope,
+            &OrderQuery {
+                status: status.0,
+                from: from.0,
+                to: to.0,
+                customer_email: customer_email.0.as_deref(),
+                before: before.0,
+                limit: limit.0.unwrap_or(50) as usize,
+            },
+        )
+        .await?;
         Ok(Json(OrderPage {
-            items: rows
+            items: page
+                .items
                 .into_iter()
                 .map(|o| OrderSummary {
                     number: o.number,
@@ -192,7 +184,7 @@ impl OrdersAdminApi {
                     line_count: o.line_count,
                 })
                 .collect(),
-            next_before,
+            next_before: page.next_before,
         }))
     }
 
@@ -212,15 +204,7 @@ impl OrdersAdminApi {
         number: Path<i32>,
     ) -> Result<Json<Order>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::OrdersRead)?;
-        self.db
-            .tenant_tx(&scope, async |tx| {
-                load_order(tx, None, Some(number.0), true)
-                    .await
-                    .map_err(ApiError::from)
-            })
-            .await?
-            .map(Json)
-            .ok_or_else(|| ApiError::not_found("no such order"))
+        Ok(Json(service::staff_order(&self.db, &scope, number.0).await?))
     }
 
     /// Marks an order paid by hand (e.g. a bank transfer). Same rules as the provider's
@@ -310,14 +294,7 @@ impl OrdersAdminApi {
         zone: Query<Option<String>>,
     ) -> Result<Json<Vec<PickListItem>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::Fulfilment)?;
-        let rows = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::pick_list(tx, zone.0.as_deref())
-                    .await
-                    .map_err(ApiError::from)
-            })
-            .await?;
+        let rows = service::pick_list(&self.db, &scope, zone.0.as_deref()).await?;
         Ok(Json(
             rows.into_iter()
                 .map(|r| PickListItem {
@@ -347,18 +324,7 @@ impl OrdersAdminApi {
         #[oai(validator(max_length = 200))] q: Query<Option<String>>,
     ) -> Result<Json<Vec<CustomerView>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CustomersRead)?;
-        if let Some(q) = &q.0 {
-            refuse_nul(q).map_err(|e| ApiError::invalid_field("q", e.message()))?;
-        }
-        let pattern = q.0.as_deref().map(crate::db::escape_like);
-        let rows = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::customers_list(tx, pattern.as_deref(), 200)
-                    .await
-                    .map_err(ApiError::from)
-            })
-            .await?;
+        let rows = service::customers(&self.db, &scope, q.0.as_deref()).await?;
         Ok(Json(
             rows.into_iter()
                 .map(|c| CustomerView {
@@ -390,16 +356,8 @@ impl OrdersAdminApi {
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
     ) -> Result<Json<BrandOrderSettings>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::BrandSettings)?;
-        let (hold_minutes, secret) = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::brand_settings(tx).await.map_err(ApiError::from)
-            })
-            .await?;
-        Ok(Json(BrandOrderSettings {
-            hold_minutes,
-            has_payment_webhook_secret: secret.is_some(),
-        }))
+        let settings = service::order_settings(&self.db, &scope).await?;
+        Ok(Json(settings.into()))
     }
 
     /// Changes the brand's hold time and payment webhook secret.
@@ -419,46 +377,16 @@ impl OrdersAdminApi {
     ) -> Result<Json<BrandOrderSettings>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::BrandSettings)?;
         let b = body.0;
-        let mut errors = Vec::new();
-        if let Some(m) = b.hold_minutes
-            && !(1..=1440).contains(&m)
-        {
-            errors.push(crate::error::FieldError::new("hold_minutes", "1 to 1440"));
-        }
-        let secret = match &b.payment_webhook_secret {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(s) => {
-                if !(16..=200).contains(&s.len()) {
-                    errors.push(crate::error::FieldError::new(
-                        "payment_webhook_secret",
-                        "16 to 200 characters",
-                    ));
-                }
-                Some(Some(s.as_str()))
-            }
+        let change = OrderSettingsChange {
+            hold_minutes: b.hold_minutes,
+            payment_webhook_secret: match b.payment_webhook_secret {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(s) => Some(Some(s)),
+            },
         };
-        if !errors.is_empty() {
-            return Err(ApiError::invalid(errors));
-        }
-        let (hold_minutes, secret) = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::upsert_brand_settings(tx, b.hold_minutes, secret).await?;
-                crate::audit::record(
-                    tx,
-                    "brand.order_settings",
-                    scope.slug(),
-                    serde_json::json!({"hold_minutes": b.hold_minutes, "secret_changed": secret.is_some()}),
-                )
-                .await?;
-                repo::brand_settings(tx).await.map_err(ApiError::from)
-            })
-            .await?;
-        Ok(Json(BrandOrderSettings {
-            hold_minutes,
-            has_payment_webhook_secret: secret.is_some(),
-        }))
+        let settings = service::update_order_settings(&self.db, &scope, &change).await?;
+        Ok(Json(settings.into()))
     }
 
     /// Jobs that kept failing and were parked, with their last error, across brands.

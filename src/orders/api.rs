@@ -1,21 +1,17 @@
 //! Storefront order endpoints (checkout, the customer's order) and the payment provider's
 //! callback.
 
-use hmac::{Hmac, Mac};
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Header, Path},
     payload::Json,
 };
-use sha2::Sha256;
 use uuid::Uuid;
 
 use super::{
-    Order, OrderError,
-    checkout::{self, CheckoutInput, CustomerInput, LineInput},
-    load_order,
-    payment::{self, OrderRef, PaymentSource},
-    repo, token,
+    Order,
+    checkout::{CheckoutInput, CustomerInput, LineInput},
+    service::{self, CallbackOutcome, PaymentEvent},
 };
 use crate::{
     api::ApiTags,
@@ -116,19 +112,39 @@ fn provider_scope(brand: &StaffBrand) -> TenantScope {
     TenantScope::new(brand.0.clone(), Actor::System)
 }
 
-fn verify_signature(secret: &str, body: &[u8], header: Option<&str>) -> Result<(), OrderError> {
-    let bad = OrderError::Unauthorized("missing or invalid X-Payment-Signature");
-    let hex_sig = header
-        .and_then(|h| h.trim().strip_prefix("sha256="))
-        .ok_or(bad)?;
-    let sig = hex::decode(hex_sig)
-        .map_err(|_| OrderError::Unauthorized("missing or invalid X-Payment-Signature"))?;
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(body);
-    // Constant-time comparison.
-    mac.verify_slice(&sig)
-        .map_err(|_| OrderError::Unauthorized("missing or invalid X-Payment-Signature"))
+/// A verified callback body as the spec declares it (`None` if it is not one).
+fn parse_callback(body: &[u8]) -> Option<PaymentEvent> {
+    let value = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    let event: PaymentCallback =
+        poem_openapi::types::ParseFromJSON::parse_from_json(Some(value)).ok()?;
+    Some(PaymentEvent {
+        event_id: event.event_id,
+        order_id: event.order_id,
+        status: event.status,
+        amount_minor: event.amount_minor,
+        currency: event.currency,
+    })
+}
+
+/// What a checkout's lines and customer ask for, as sent.
+fn checkout_input(b: CheckoutRequest) -> CheckoutInput {
+    CheckoutInput {
+        lines: b
+            .lines
+            .into_iter()
+            .map(|l| LineInput {
+                sku: l.sku.into_string(),
+                quantity: l.quantity,
+            })
+            .collect(),
+        customer: CustomerInput {
+            name: b.customer.name.into_string(),
+            email: b.customer.email.into_string(),
+            phone: b.customer.phone.map(Unchecked::into_string),
+            preferred_language: b.customer.preferred_language.map(Unchecked::into_string),
+        },
+        preferred_zone: b.preferred_zone.map(Unchecked::into_string),
+    }
 }
 
 #[OpenApi]
@@ -153,36 +169,20 @@ impl OrdersApi {
         idempotency_key: Header<String>,
         body: Json<CheckoutRequest>,
     ) -> Result<CheckoutResult, ApiError> {
-        let scope = brand.0;
-        let b = body.0;
-        let input = CheckoutInput {
-            lines: b
-                .lines
-                .into_iter()
-                .map(|l| LineInput {
-                    sku: l.sku.into_string(),
-                    quantity: l.quantity,
-                })
-                .collect(),
-            customer: CustomerInput {
-                name: b.customer.name.into_string(),
-                email: b.customer.email.into_string(),
-                phone: b.customer.phone.map(Unchecked::into_string),
-                preferred_language: b.customer.preferred_language.map(Unchecked::into_string),
-            },
-            preferred_zone: b.preferred_zone.map(Unchecked::into_string),
-        };
-        let (order, replayed) =
-            checkout::checkout(&self.db, &scope, &idempotency_key.0, &input).await?;
-        if !replayed {
-            // Availability changed.
-            self.cache.invalidate_catalog(&scope).await;
-        }
+        let placed = service::place_order(
+            &self.db,
+            &self.cache,
+            &brand.0,
+            &self.order_token_secret,
+            &idempotency_key.0,
+            &checkout_input(body.0),
+        )
+        .await?;
         let response = CheckoutResponse {
-            access_token: token::issue(&self.order_token_secret, scope.tenant_id(), order.id),
-            order,
+            order: placed.order,
+            access_token: placed.access_token,
         };
-        Ok(if replayed {
+        Ok(if placed.replayed {
             CheckoutResult::Replayed(Json(response), "true".into())
         } else {
             CheckoutResult::Created(Json(response))
@@ -203,24 +203,14 @@ impl OrdersApi {
         id: Path<Uuid>,
         #[oai(name = "X-Order-Token")] order_token: Header<String>,
     ) -> Result<Json<Order>, ApiError> {
-        let scope = brand.0;
-        if !token::verify(
+        let order = service::customer_order(
+            &self.db,
+            &brand.0,
             &self.order_token_secret,
-            scope.tenant_id(),
             id.0,
             &order_token.0,
-        ) {
-            return Err(ApiError::not_found("no such order"));
-        }
-        let order = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                load_order(tx, Some(id.0), None, false)
-                    .await
-                    .map_err(ApiError::from)
-            })
-            .await?
-            .ok_or_else(|| ApiError::not_found("no such order"))?;
+        )
+        .await?;
         Ok(Json(order))
     }
 
@@ -242,49 +232,24 @@ impl OrdersApi {
         #[oai(name = "X-Payment-Signature")] signature: Header<Option<String>>,
         body: SignedJsonBody<PaymentCallback>,
     ) -> Result<Json<PaymentCallbackResult>, ApiError> {
-        let scope = provider_scope(&brand);
-        let secret = self
-            .db
-            .tenant_tx(&scope, async |tx| {
-                repo::brand_settings(tx).await.map_err(ApiError::from)
-            })
-            .await?
-            .1
-            .ok_or_else(|| {
-                ApiError::unauthorized(
-                    "this brand accepts no payment callbacks (no secret configured)",
-                )
-            })?;
-        verify_signature(&secret, &body.bytes, signature.0.as_deref())?;
-        let event: PaymentCallback = serde_json::from_slice::<serde_json::Value>(&body.bytes)
-            .ok()
-            .and_then(|v| poem_openapi::types::ParseFromJSON::parse_from_json(Some(v)).ok())
-            .ok_or_else(|| ApiError::bad_request("the body is not a PaymentCallback"))?;
-        if event.status != "succeeded" {
-            return Ok(Json(PaymentCallbackResult {
-                outcome: "ignored".into(),
-                order_status: "unchanged".into(),
-            }));
-        }
-        if event.event_id.is_empty() || event.event_id.len() > 200 || event.event_id.contains('\0')
-        {
-            return Err(ApiError::invalid_field("event_id", "1 to 200 characters"));
-        }
-        let (outcome, order) = payment::confirm(
+        let outcome = service::payment_callback(
             &self.db,
-            &scope,
-            OrderRef::Id(event.order_id),
-            PaymentSource::Provider {
-                event_id: &event.event_id,
-                amount_minor: event.amount_minor,
-                currency: &event.currency,
-            },
+            &self.cache,
+            &provider_scope(&brand),
+            &body.bytes,
+            signature.0.as_deref(),
+            parse_callback,
         )
         .await?;
-        self.cache.invalidate_catalog(&scope).await;
-        Ok(Json(PaymentCallbackResult {
-            outcome: outcome.as_str().into(),
-            order_status: order.status.as_str().to_owned(),
+        Ok(Json(match outcome {
+            CallbackOutcome::Ignored => PaymentCallbackResult {
+                outcome: "ignored".into(),
+                order_status: "unchanged".into(),
+            },
+            CallbackOutcome::Applied { outcome, order } => PaymentCallbackResult {
+                outcome: outcome.as_str().into(),
+                order_status: order.status.as_str().to_owned(),
+            },
         }))
     }
 }

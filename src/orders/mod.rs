@@ -11,6 +11,7 @@ pub mod checkout;
 pub mod lifecycle;
 pub mod payment;
 pub(crate) mod repo;
+pub mod service;
 pub mod status;
 pub mod token;
 
@@ -39,6 +40,9 @@ pub enum OrderError {
     IdempotencyMismatch,
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// A body that is not the document it should be (400).
+    #[error("{0}")]
+    Malformed(&'static str),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -71,6 +75,7 @@ impl From<OrderError> for ApiError {
                 ApiError::invalid_field("Idempotency-Key", e.to_string())
             }
             OrderError::Unauthorized(what) => ApiError::unauthorized(what),
+            OrderError::Malformed(what) => ApiError::bad_request(what),
             OrderError::Db(db) => db.into(),
         }
     }

@@ -1,0 +1,328 @@
+//! What the order endpoints call: placing an order (with its access token), the customer's
+//! read by token, the payment provider's signed callback, staff lists and details, and the
+//! brand's order settings. Checkout, payment and the lifecycle keep their own modules; this
+//! one puts them together with the token, the signature and the cache.
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use secrecy::SecretSlice;
+use sha2::Sha256;
+use uuid::Uuid;
+
+use super::{
+    Order, OrderError,
+    checkout::{self, CheckoutInput},
+    load_order,
+    payment::{self, OrderRef, Outcome, PaymentSource},
+    repo,
+    status::OrderStatus,
+    token,
+};
+pub use super::repo::{CustomerRow, OrderSummary, PickRow};
+use crate::{
+    audit,
+    cache::Cache,
+    db::{Db, escape_like},
+    error::FieldError,
+    identity::service::normalise_email,
+    scope::TenantScope,
+    types::refuse_nul,
+};
+
+/// How many customers one request lists at most.
+const CUSTOMER_LIMIT: i64 = 200;
+
+/// A placed order, or the one an earlier attempt with the same idempotency key placed.
+pub struct PlacedOrder {
+    pub order: Order,
+    /// The customer's key to the order (`X-Order-Token`).
+    pub access_token: String,
+    /// True when this is a retry of a checkout already placed.
+    pub replayed: bool,
+}
+
+/// Places an order ([`checkout::checkout`]), invalidates the storefront cache when units were
+/// reserved (a replay reserves nothing), and issues the order's access token.
+pub async fn place_order(
+    db: &Db,
+    cache: &Cache,
+    scope: &TenantScope,
+    token_secret: &SecretSlice<u8>,
+    idempotency_key: &str,
+    input: &CheckoutInput,
+) -> Result<PlacedOrder, OrderError> {
+    let (order, replayed) = checkout::checkout(db, scope, idempotency_key, input).await?;
+    if !replayed {
+        // Availability changed.
+        cache.invalidate_catalog(scope).await;
+    }
+    Ok(PlacedOrder {
+        access_token: token::issue(token_secret, scope.tenant_id(), order.id),
+        order,
+        replayed,
+    })
+}
+
+/// The order `id` for the customer holding its access token. A wrong token is the same 404 as
+/// a wrong id.
+pub async fn customer_order(
+    db: &Db,
+    scope: &TenantScope,
+    token_secret: &SecretSlice<u8>,
+    id: Uuid,
+    access_token: &str,
+) -> Result<Order, OrderError> {
+    if !token::verify(token_secret, scope.tenant_id(), id, access_token) {
+        return Err(OrderError::NotFound("no such order"));
+    }
+    db.tenant_tx(scope, async |tx| load_order(tx, Some(id), None, false).await)
+        .await?
+        .ok_or(OrderError::NotFound("no such order"))
+}
+
+/// A payment provider's notification, read from a body whose signature was checked.
+#[derive(Debug, Clone)]
+pub struct PaymentEvent {
+    /// The provider's unique event id.
+    pub event_id: String,
+    pub order_id: Uuid,
+    /// `succeeded` confirms the payment; anything else is ignored.
+    pub status: String,
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+/// What a payment callback did.
+pub enum CallbackOutcome {
+    /// Not a success: acknowledged, nothing changed.
+    Ignored,
+    /// The confirmation's outcome and the order as it now is.
+    Applied { outcome: Outcome, order: Order },
+}
+
+/// The payment provider's callback for the brand of `scope`: checks the body's signature
+/// against the brand's payment webhook secret (401 without one, or for a wrong signature),
+/// only then reads the body with `parse` (400 if it is not an event), and confirms a
+/// `succeeded` payment exactly once ([`payment::confirm`]), invalidating the storefront cache
+/// after it.
+pub async fn payment_callback(
+    db: &Db,
+    cache: &Cache,
+    scope: &TenantScope,
+    body: &[u8],
+    signature: Option<&str>,
+    parse: impl FnOnce(&[u8]) -> Option<PaymentEvent>,
+) -> Result<CallbackOutcome, OrderError> {
+    let (_, secret) = db
+        .tenant_tx(scope, async |tx| repo::brand_settings(tx).await)
+        .await?;
+    let secret = secret.ok_or(OrderError::Unauthorized(
+        "this brand accepts no payment callbacks (no secret configured)",
+    ))?;
+    verify_signature(&secret, body, signature)?;
+    let event = parse(body).ok_or(OrderError::Malformed("the body is not a PaymentCallback"))?;
+    if event.status != "succeeded" {
+        return Ok(CallbackOutcome::Ignored);
+    }
+    if event.event_id.is_empty() || event.event_id.len() > 200 || event.event_id.contains('\0') {
+        return Err(OrderError::Invalid(vec![FieldError::new(
+            "event_id",
+            "1 to 200 characters",
+        )]));
+    }
+    let (outcome, order) = payment::confirm(
+        db,
+        scope,
+        OrderRef::Id(event.order_id),
+        PaymentSource::Provider {
+            event_id: &event.event_id,
+            amount_minor: event.amount_minor,
+            currency: &event.currency,
+        },
+    )
+    .await?;
+    cache.invalidate_catalog(scope).await;
+    Ok(CallbackOutcome::Applied { outcome, order })
+}
+
+/// Checks `X-Payment-Signature: sha256=<hex HMAC-SHA256 of the body>`, in constant time.
+fn verify_signature(secret: &str, body: &[u8], header: Option<&str>) -> Result<(), OrderError> {
+    let bad = || OrderError::Unauthorized("missing or invalid X-Payment-Signature");
+    let hex_sig = header
+        .and_then(|h| h.trim().strip_prefix("sha256="))
+        .ok_or_else(bad)?;
+    let sig = hex::decode(hex_sig).map_err(|_| bad())?;
+    // HMAC takes keys of any length: this cannot fail.
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| bad())?;
+    mac.update(body);
+    mac.verify_slice(&sig).map_err(|_| bad())
+}
+
+/// Which orders a staff list shows.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderQuery<'a> {
+    pub status: Option<OrderStatus>,
+    /// Created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub to: Option<DateTime<Utc>>,
+    /// The customer's email as typed (normalised here).
+    pub customer_email: Option<&'a str>,
+    /// Orders numbered below this one (the previous page's `next_before`).
+    pub before: Option<i32>,
+    /// Page size.
+    pub limit: usize,
+}
+
+/// A page of orders, newest first.
+pub struct OrderList {
+    pub items: Vec<OrderSummary>,
+    /// Pass as `before` for the next (older) page; `None` on the last.
+    pub next_before: Option<i32>,
+}
+
+/// The brand's orders, newest first, filtered by status, creation time and customer email.
+pub async fn list_orders(
+    db: &Db,
+    scope: &TenantScope,
+    q: &OrderQuery<'_>,
+) -> Result<OrderList, OrderError> {
+    if let Some(email) = q.customer_email {
+        refuse_nul(email).map_err(|e| {
+            OrderError::Invalid(vec![FieldError::new("customer_email", e.message())])
+        })?;
+    }
+    let email = q.customer_email.map(normalise_email);
+    let filter = repo::OrderFilter {
+        before_number: q.before,
+        status: q.status,
+        from: q.from,
+        to: q.to,
+        customer_email: email.as_deref(),
+        limit: q.limit as i64 + 1,
+    };
+    let mut items = db
+        .tenant_tx(scope, async |tx| repo::orders_list(tx, &filter).await)
+        .await?;
+    let more = items.len() > q.limit;
+    items.truncate(q.limit);
+    let next_before = more.then(|| items.last().map(|o| o.number)).flatten();
+    Ok(OrderList { items, next_before })
+}
+
+/// One order with its lines, holds and stock movements, for staff.
+pub async fn staff_order(db: &Db, scope: &TenantScope, number: i32) -> Result<Order, OrderError> {
+    db.tenant_tx(scope, async |tx| {
+        load_order(tx, None, Some(number), true).await
+    })
+    .await?
+    .ok_or(OrderError::NotFound("no such order"))
+}
+
+/// What to pick for paid orders, per zone (all, or the one with this code) and SKU.
+pub async fn pick_list(
+    db: &Db,
+    scope: &TenantScope,
+    zone: Option<&str>,
+) -> Result<Vec<PickRow>, OrderError> {
+    Ok(db
+        .tenant_tx(scope, async |tx| repo::pick_list(tx, zone).await)
+        .await?)
+}
+
+/// The brand's customers, newest first; `q` filters by name or email (as text, not a pattern).
+pub async fn customers(
+    db: &Db,
+    scope: &TenantScope,
+    q: Option<&str>,
+) -> Result<Vec<CustomerRow>, OrderError> {
+    if let Some(q) = q {
+        refuse_nul(q)
+            .map_err(|e| OrderError::Invalid(vec![FieldError::new("q", e.message())]))?;
+    }
+    let pattern = q.map(escape_like);
+    Ok(db
+        .tenant_tx(scope, async |tx| {
+            repo::customers_list(tx, pattern.as_deref(), CUSTOMER_LIMIT).await
+        })
+        .await?)
+}
+
+/// The brand's order settings (the secret itself never leaves the server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderSettings {
+    /// How long checkout holds units for an unpaid order, in minutes.
+    pub hold_minutes: i32,
+    /// Whether a payment webhook secret is set.
+    pub has_payment_webhook_secret: bool,
+}
+
+/// Changes to the order settings: `None` keeps a value, `Some(None)` removes the secret.
+#[derive(Debug, Default)]
+pub struct OrderSettingsChange {
+    /// 1 to 1440.
+    pub hold_minutes: Option<i32>,
+    /// 16 to 200 characters.
+    pub payment_webhook_secret: Option<Option<String>>,
+}
+
+/// The brand's order settings.
+pub async fn order_settings(db: &Db, scope: &TenantScope) -> Result<OrderSettings, OrderError> {
+    let (hold_minutes, secret) = db
+        .tenant_tx(scope, async |tx| repo::brand_settings(tx).await)
+        .await?;
+    Ok(OrderSettings {
+        hold_minutes,
+        has_payment_webhook_secret: secret.is_some(),
+    })
+}
+
+/// Validates and applies a change, audited in the same transaction; returns the settings as
+/// they now are.
+pub async fn update_order_settings(
+    db: &Db,
+    scope: &TenantScope,
+    change: &OrderSettingsChange,
+) -> Result<OrderSettings, OrderError> {
+    let mut errors = Vec::new();
+    if let Some(m) = change.hold_minutes
+        && !(1..=1440).contains(&m)
+    {
+        errors.push(FieldError::new("hold_minutes", "1 to 1440"));
+    }
+    if let Some(Some(s)) = &change.payment_webhook_secret
+        && !(16..=200).contains(&s.len())
+    {
+        errors.push(FieldError::new(
+            "payment_webhook_secret",
+            "16 to 200 characters",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(OrderError::Invalid(errors));
+    }
+    let secret = change
+        .payment_webhook_secret
+        .as_ref()
+        .map(|s| s.as_deref());
+    let (hold_minutes, secret) = db
+        .tenant_tx(scope, async |tx| {
+            repo::upsert_brand_settings(tx, change.hold_minutes, secret).await?;
+            audit::record(
+                tx,
+                "brand.order_settings",
+                scope.slug(),
+                serde_json::json!({
+                    "hold_minutes": change.hold_minutes,
+                    "secret_changed": secret.is_some(),
+                }),
+            )
+            .await?;
+            repo::brand_settings(tx).await
+        })
+        .await?;
+    Ok(OrderSettings {
+        hold_minutes,
+        has_payment_webhook_secret: secret.is_some(),
+    })
+}

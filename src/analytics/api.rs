@@ -6,13 +6,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use poem_openapi::{Enum, Object, OpenApi, param::Query, payload::Json};
 
-use super::{Interval, Range};
+use super::{BrandFigures, Interval, Range, SeriesPoint, service};
 use crate::{
     api::ApiTags,
-    audit,
     error::{ApiError, FieldError},
     identity::{Permission, extract::StaffAuth},
-    scope::Actor,
 };
 
 #[derive(Object)]
@@ -135,19 +133,108 @@ fn range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Range, ApiErr
         .map_err(|(field, message)| ApiError::invalid(vec![FieldError::new(field, message)]))
 }
 
-impl AnalyticsApi {
-    async fn record(
-        &self,
-        actor: &Actor,
-        action: &str,
-        details: serde_json::Value,
-    ) -> Result<(), ApiError> {
-        self.db
-            .global_tx(actor, async |tx| {
-                audit::record(tx, action, "all brands", details).await
+/// Per-brand figures with their averages, and the totals per currency.
+fn overview_body(range: Range, rows: Vec<BrandFigures>) -> Overview {
+    let mut totals: BTreeMap<String, CurrencyTotal> = BTreeMap::new();
+    for r in &rows {
+        let t = totals
+            .entry(r.currency.clone())
+            .or_insert_with(|| CurrencyTotal {
+                currency: r.currency.clone(),
+                brands: 0,
+                revenue_minor: 0,
+                order_count: 0,
+                units_sold: 0,
+                new_customers: 0,
+            });
+        t.brands += 1;
+        t.revenue_minor += r.revenue_minor;
+        t.order_count += r.order_count;
+        t.units_sold += r.units_sold;
+        t.new_customers += r.new_customers;
+    }
+    Overview {
+        from: range.from,
+        to: range.to,
+        brands: rows
+            .into_iter()
+            .map(|r| BrandOverview {
+                average_order_value_minor: if r.order_count > 0 {
+                    r.revenue_minor / r.order_count
+                } else {
+                    0
+                },
+                slug: r.slug,
+                name: r.name,
+                currency: r.currency,
+                is_active: r.is_active,
+                revenue_minor: r.revenue_minor,
+                order_count: r.order_count,
+                units_sold: r.units_sold,
+                new_customers: r.new_customers,
             })
-            .await?;
-        Ok(())
+            .collect(),
+        totals: totals.into_values().collect(),
+    }
+}
+
+/// Points (ordered by brand) grouped into one series per brand.
+fn brand_series(points: Vec<SeriesPoint>) -> Vec<BrandSeries> {
+    let mut series: Vec<BrandSeries> = Vec::new();
+    for p in points {
+        if series.last().is_none_or(|s| s.slug != p.slug) {
+            series.push(BrandSeries {
+                slug: p.slug.clone(),
+                currency: p.currency.clone(),
+                points: Vec::new(),
+            });
+        }
+        if let Some(s) = series.last_mut() {
+            s.points.push(Point {
+                start: p.start,
+                revenue_minor: p.revenue_minor,
+                order_count: p.order_count,
+            });
+        }
+    }
+    series
+}
+
+/// Products (ordered by brand, then rank) grouped per brand.
+fn brand_top_products(rows: Vec<super::TopProduct>) -> Vec<BrandTopProducts> {
+    let mut out: Vec<BrandTopProducts> = Vec::new();
+    for r in rows {
+        if out.last().is_none_or(|b| b.slug != r.slug) {
+            out.push(BrandTopProducts {
+                slug: r.slug.clone(),
+                currency: r.currency.clone(),
+                products: Vec::new(),
+            });
+        }
+        if let Some(b) = out.last_mut() {
+            b.products.push(TopProduct {
+                rank: r.rank,
+                number: r.number,
+                name: r.name,
+                revenue_minor: r.revenue_minor,
+                units: r.units,
+            });
+        }
+    }
+    out
+}
+
+impl From<super::InventoryHealth> for InventoryHealth {
+    fn from(r: super::InventoryHealth) -> Self {
+        Self {
+            slug: r.slug,
+            name: r.name,
+            sku_count: r.sku_count,
+            active_skus: r.active_skus,
+            low_stock_skus: r.low_stock_skus,
+            out_of_stock_skus: r.out_of_stock_skus,
+            reserved_units: r.reserved_units,
+        }
     }
 }
 
@@ -172,54 +259,8 @@ impl AnalyticsApi {
     ) -> Result<Json<Overview>, ApiError> {
         let actor = auth.0.authorize_company(Permission::Analytics)?;
         let range = range(from.0, to.0)?;
-        self.record(
-            &actor,
-            "analytics.overview",
-            serde_json::json!({"from": range.from, "to": range.to}),
-        )
-        .await?;
-        let rows = self.analytics.overview(range).await?;
-        let mut totals: BTreeMap<String, CurrencyTotal> = BTreeMap::new();
-        for r in &rows {
-            let t = totals
-                .entry(r.currency.clone())
-                .or_insert_with(|| CurrencyTotal {
-                    currency: r.currency.clone(),
-                    brands: 0,
-                    revenue_minor: 0,
-                    order_count: 0,
-                    units_sold: 0,
-                    new_customers: 0,
-                });
-            t.brands += 1;
-            t.revenue_minor += r.revenue_minor;
-            t.order_count += r.order_count;
-            t.units_sold += r.units_sold;
-            t.new_customers += r.new_customers;
-        }
-        Ok(Json(Overview {
-            from: range.from,
-            to: range.to,
-            brands: rows
-                .into_iter()
-                .map(|r| BrandOverview {
-                    average_order_value_minor: if r.order_count > 0 {
-                        r.revenue_minor / r.order_count
-                    } else {
-                        0
-                    },
-                    slug: r.slug,
-                    name: r.name,
-                    currency: r.currency,
-                    is_active: r.is_active,
-                    revenue_minor: r.revenue_minor,
-                    order_count: r.order_count,
-                    units_sold: r.units_sold,
-                    new_customers: r.new_customers,
-                })
-                .collect(),
-            totals: totals.into_values().collect(),
-        }))
+        let rows = service::overview(&self.db, &self.analytics, &actor, range).await?;
+        Ok(Json(overview_body(range, rows)))
     }
 
     /// Paid revenue and orders per brand per day or week (UTC; Monday weeks), every bucket of
@@ -242,44 +283,22 @@ impl AnalyticsApi {
         let actor = auth.0.authorize_company(Permission::Analytics)?;
         let range = range(from.0, to.0)?;
         let interval = interval.0.unwrap_or(IntervalParam::Day);
-        self.record(
+        let points = service::timeseries(
+            &self.db,
+            &self.analytics,
             &actor,
-            "analytics.timeseries",
-            serde_json::json!({"from": range.from, "to": range.to}),
+            range,
+            match interval {
+                IntervalParam::Day => Interval::Day,
+                IntervalParam::Week => Interval::Week,
+            },
         )
         .await?;
-        let points = self
-            .analytics
-            .timeseries(
-                range,
-                match interval {
-                    IntervalParam::Day => Interval::Day,
-                    IntervalParam::Week => Interval::Week,
-                },
-            )
-            .await?;
-        let mut series: Vec<BrandSeries> = Vec::new();
-        for p in points {
-            if series.last().is_none_or(|s| s.slug != p.slug) {
-                series.push(BrandSeries {
-                    slug: p.slug.clone(),
-                    currency: p.currency.clone(),
-                    points: Vec::new(),
-                });
-            }
-            if let Some(s) = series.last_mut() {
-                s.points.push(Point {
-                    start: p.start,
-                    revenue_minor: p.revenue_minor,
-                    order_count: p.order_count,
-                });
-            }
-        }
         Ok(Json(Timeseries {
             from: range.from,
             to: range.to,
             interval,
-            series,
+            series: brand_series(points),
         }))
     }
 
@@ -294,22 +313,8 @@ impl AnalyticsApi {
     )]
     async fn inventory(&self, auth: StaffAuth) -> Result<Json<Vec<InventoryHealth>>, ApiError> {
         let actor = auth.0.authorize_company(Permission::Analytics)?;
-        self.record(&actor, "analytics.inventory", serde_json::json!({}))
-            .await?;
-        let rows = self.analytics.inventory().await?;
-        Ok(Json(
-            rows.into_iter()
-                .map(|r| InventoryHealth {
-                    slug: r.slug,
-                    name: r.name,
-                    sku_count: r.sku_count,
-                    active_skus: r.active_skus,
-                    low_stock_skus: r.low_stock_skus,
-                    out_of_stock_skus: r.out_of_stock_skus,
-                    reserved_units: r.reserved_units,
-                })
-                .collect(),
-        ))
+        let rows = service::inventory(&self.db, &self.analytics, &actor).await?;
+        Ok(Json(rows.into_iter().map(Into::into).collect()))
     }
 
     /// Each brand's best-selling products by paid revenue in the range (`limit` per brand,
@@ -331,35 +336,8 @@ impl AnalyticsApi {
     ) -> Result<Json<Vec<BrandTopProducts>>, ApiError> {
         let actor = auth.0.authorize_company(Permission::Analytics)?;
         let range = range(from.0, to.0)?;
-        self.record(
-            &actor,
-            "analytics.top_products",
-            serde_json::json!({"from": range.from, "to": range.to}),
-        )
-        .await?;
-        let rows = self
-            .analytics
-            .top_products(range, i64::from(limit.0.unwrap_or(5)))
-            .await?;
-        let mut out: Vec<BrandTopProducts> = Vec::new();
-        for r in rows {
-            if out.last().is_none_or(|b| b.slug != r.slug) {
-                out.push(BrandTopProducts {
-                    slug: r.slug.clone(),
-                    currency: r.currency.clone(),
-                    products: Vec::new(),
-                });
-            }
-            if let Some(b) = out.last_mut() {
-                b.products.push(TopProduct {
-                    rank: r.rank,
-                    number: r.number,
-                    name: r.name,
-                    revenue_minor: r.revenue_minor,
-                    units: r.units,
-                });
-            }
-        }
-        Ok(Json(out))
+        let limit = i64::from(limit.0.unwrap_or(5));
+        let rows = service::top_products(&self.db, &self.analytics, &actor, range, limit).await?;
+        Ok(Json(brand_top_products(rows)))
     }
 }

@@ -3,11 +3,13 @@
 //! It reads through a second pool that logs in as the analytics role (BYPASSRLS, SELECT-only,
 //! read-only transactions). That pool is built here and lives in a private field of
 //! [`Analytics`]; nothing else can reach it, and the only things [`Analytics`] offers are the
-//! four read models below. Every endpoint checks the owner role before calling it and writes
-//! the call to the audit trail (through the ordinary API pool: the analytics role cannot write).
+//! four read models below. Every endpoint checks the owner role before calling [`service`],
+//! which writes the call to the audit trail (through the ordinary API pool: the analytics role
+//! cannot write) and then reads.
 
 pub mod api;
 mod repo;
+pub mod service;
 
 use std::sync::{
     Arc,

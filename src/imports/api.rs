@@ -7,7 +7,12 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{format::RowError, job, repo::ImportRecord, service::Summary, state::ImportState};
+use super::{
+    format::RowError,
+    job::{self, ImportRecord},
+    service::Summary,
+    state::ImportState,
+};
 use crate::{
     api::ApiTags,
     error::ApiError,

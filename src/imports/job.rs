@@ -22,10 +22,11 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{
-    repo::{self, Counters, ImportRecord},
+    repo::{self, Counters},
     service::{self, ImportError, ImportOptions, Outcome, Progress},
     state::ImportState,
 };
+pub use super::repo::ImportRecord;
 use crate::{
     audit,
     db::{Db, DbError},

@@ -10,17 +10,12 @@ use poem_openapi::{
     types::multipart::Upload,
 };
 
-use super::{
-    repo::MediaRow,
-    service::{self, MAX_IMAGE_BYTES, MediaError, public_url},
-    store::MediaStore,
-};
+use super::service::{self, ListedMedia, MAX_IMAGE_BYTES};
 use crate::{
     api::ApiTags,
     error::ApiError,
     identity::{Permission, extract::StaffAuth},
     payload::DeferredMultipart,
-    scope::TenantScope,
     tenants::{StaffBrand, Storefront},
 };
 
@@ -110,21 +105,18 @@ pub enum MediaFile {
 /// may cache for an hour and revalidate cheaply after.
 const IMAGE_CACHE_CONTROL: &str = "public, max-age=3600";
 
-async fn product_media(
-    store: &MediaStore,
-    scope: &TenantScope,
-    number: i32,
-    row: MediaRow,
-) -> Result<ProductMedia, MediaError> {
-    Ok(ProductMedia {
-        url: public_url(store, scope, number, &row.name).await?,
-        name: row.name,
-        content_type: row.content_type,
-        size_bytes: row.size_bytes,
-        position: row.position,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-    })
+impl From<ListedMedia> for ProductMedia {
+    fn from(ListedMedia { row, url }: ListedMedia) -> Self {
+        Self {
+            url,
+            name: row.name,
+            content_type: row.content_type,
+            size_bytes: row.size_bytes,
+            position: row.position,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
 }
 
 /// The endpoints; built by the composition root (`startup.rs`) with what they use.
@@ -170,19 +162,17 @@ impl MediaApi {
             .or_else(|| upload.file.file_name().map(str::to_owned))
             .ok_or_else(|| ApiError::invalid_field("name", "required (no file name was sent)"))?;
         let bytes = upload.file.into_vec().await.map_err(ApiError::internal)?;
-        let row = service::upload(
+        let media = service::upload_with_url(
             &self.db,
             &self.media,
+            &self.cache,
             &scope,
             number.0,
             &raw_name,
             bytes.into(),
         )
         .await?;
-        self.cache.invalidate_catalog(&scope).await;
-        Ok(MediaCreated::Created(Json(
-            product_media(&self.media, &scope, number.0, row).await?,
-        )))
+        Ok(MediaCreated::Created(Json(media.into())))
     }
 
     /// A product's images in display order.
@@ -202,12 +192,8 @@ impl MediaApi {
         number: Path<i32>,
     ) -> Result<Json<Vec<ProductMedia>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
-        let rows = service::list(&self.db, &scope, number.0).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push(product_media(&self.media, &scope, number.0, row).await?);
-        }
-        Ok(Json(out))
+        let media = service::list_with_urls(&self.db, &self.media, &scope, number.0).await?;
+        Ok(Json(media.into_iter().map(Into::into).collect()))
     }
 
     /// Deletes an image of a product (its record and its file).

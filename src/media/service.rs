@@ -10,11 +10,13 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 use super::{
-    repo::{self, MediaRow},
+    repo,
     store::{MediaName, MediaStore, ObjectKey, StorageError},
 };
+pub use super::repo::MediaRow;
 use crate::{
     audit,
+    cache::Cache,
     db::{Db, DbError},
     error::{ApiError, FieldError},
     scope::TenantScope,
@@ -260,6 +262,50 @@ pub async fn public_url(
         }
     }
     Ok(format!("/v1/storefront/media/{number}/{name}"))
+}
+
+/// An image of a product with the URL the storefront loads it from.
+pub struct ListedMedia {
+    pub row: MediaRow,
+    /// See [`public_url`].
+    pub url: String,
+}
+
+/// [`upload`], then the storefront cache is invalidated (after the commit) and the image's
+/// public URL made.
+pub async fn upload_with_url(
+    db: &Db,
+    store: &MediaStore,
+    cache: &Cache,
+    scope: &TenantScope,
+    number: i32,
+    raw_name: &str,
+    bytes: Bytes,
+) -> Result<ListedMedia, MediaError> {
+    let row = upload(db, store, scope, number, raw_name, bytes).await?;
+    cache.invalidate_catalog(scope).await;
+    Ok(ListedMedia {
+        url: public_url(store, scope, number, &row.name).await?,
+        row,
+    })
+}
+
+/// A product's images in display order, each with its public URL.
+pub async fn list_with_urls(
+    db: &Db,
+    store: &MediaStore,
+    scope: &TenantScope,
+    number: i32,
+) -> Result<Vec<ListedMedia>, MediaError> {
+    let rows = list(db, scope, number).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(ListedMedia {
+            url: public_url(store, scope, number, &row.name).await?,
+            row,
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! through the ordinary API pool (the analytics role cannot write), then served from the read
 //! models of [`Analytics`]. The endpoints check the owner role before calling here.
 
-use super::{Analytics, BrandFigures, InventoryHealth, Interval, Range, SeriesPoint, TopProduct};
+use super::{Analytics, BrandFigures, Interval, InventoryHealth, Range, SeriesPoint, TopProduct};
 use crate::{
     audit,
     db::{Db, DbError},

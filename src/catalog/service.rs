@@ -3,12 +3,12 @@
 
 use uuid::Uuid;
 
+pub use super::repo::{CategoryRow, ProductRow, SkuRow, VariantPatch, VariantRow};
 use super::{
     repo, sku,
     status::ProductStatus,
     variants::{self, Axis},
 };
-pub use super::repo::{CategoryRow, ProductRow, SkuRow, VariantPatch, VariantRow};
 use crate::{
     audit,
     cache::Cache,
@@ -445,7 +445,10 @@ impl Cursor {
 }
 
 /// The brand's categories with their product counts, ordered by code.
-pub async fn list_categories(db: &Db, scope: &TenantScope) -> Result<Vec<CategoryRow>, CatalogError> {
+pub async fn list_categories(
+    db: &Db,
+    scope: &TenantScope,
+) -> Result<Vec<CategoryRow>, CatalogError> {
     Ok(db
         .tenant_tx(scope, async |tx| repo::list_categories(tx).await)
         .await?)

@@ -8,11 +8,11 @@
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
+pub use super::repo::CategoryName;
 use super::{
     repo,
     service::{CatalogError, Cursor},
 };
-pub use super::repo::CategoryName;
 use crate::{
     cache::{Cache, CatalogEntry, Lookup},
     db::{Db, DbError, Tx},

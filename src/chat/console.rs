@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
+pub use super::repo::{ConversationRow, MessageRow, Settings};
 use super::{
     repo,
     service::{Chat, ChatError},
     status::ConversationState,
 };
-pub use super::repo::{ConversationRow, MessageRow, Settings};
 use crate::{
     audit,
     db::{Db, DbError},
@@ -78,15 +78,19 @@ pub struct SettingsChange {
     pub phone_number_id: Option<Option<String>>,
     /// The Graph API access token.
     pub access_token: Option<Option<String>>,
+    /// Who the assistant is, for the reply prompt.
     pub persona: Option<String>,
+    /// How it speaks, for the reply prompt.
     pub tone: Option<String>,
     /// ISO 639-1 codes the assistant answers in.
     pub languages: Option<Vec<String>>,
+    /// The language answered in when no supported one is preferred or detected.
     pub default_language: Option<String>,
     /// Language code to text.
     pub greetings: Option<BTreeMap<String, String>>,
     /// Language code to text, said when nothing matches.
     pub fallbacks: Option<BTreeMap<String, String>>,
+    /// Words that hand the conversation to a human.
     pub handoff_keywords: Option<Vec<String>>,
     /// The brand's own Meta app secret.
     pub app_secret: Option<Option<String>>,
@@ -118,11 +122,17 @@ fn validate(c: &SettingsChange) -> Vec<FieldError> {
     }
     // Free text reaches `text` and `jsonb` columns, which cannot hold a NUL.
     let texts = [
-        ("access_token", c.access_token.as_ref().and_then(Option::as_ref)),
+        (
+            "access_token",
+            c.access_token.as_ref().and_then(Option::as_ref),
+        ),
         ("persona", c.persona.as_ref()),
         ("tone", c.tone.as_ref()),
         ("app_secret", c.app_secret.as_ref().and_then(Option::as_ref)),
-        ("verify_token", c.verify_token.as_ref().and_then(Option::as_ref)),
+        (
+            "verify_token",
+            c.verify_token.as_ref().and_then(Option::as_ref),
+        ),
     ];
     for (field, text) in texts {
         if let Some(text) = text {
@@ -190,7 +200,9 @@ pub async fn update_settings(
         verify_token: change.verify_token,
     };
     db.tenant_tx(scope, async |tx| {
-        repo::upsert_settings(tx, &patch).await.map_err(constraint)?;
+        repo::upsert_settings(tx, &patch)
+            .await
+            .map_err(constraint)?;
         audit::record(tx, "chat.settings", scope.slug(), serde_json::json!({})).await?;
         Ok(repo::settings(tx).await?)
     })

@@ -21,12 +21,12 @@ use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+pub use super::repo::ImportRecord;
 use super::{
     repo::{self, Counters},
     service::{self, ImportError, ImportOptions, Outcome, Progress},
     state::ImportState,
 };
-pub use super::repo::ImportRecord;
 use crate::{
     audit,
     db::{Db, DbError},

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     movement::MovementKind,
-    service::{self, NewZone, ZoneRow, ZoneUpdate},
+    service::{self, LowStockRow, MovementRow, NewZone, StockRowView, ZoneRow, ZoneUpdate},
 };
 use crate::{
     api::ApiTags,
@@ -152,6 +152,47 @@ pub struct StockMovement {
     pub user_id: Option<Uuid>,
     pub role: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+impl From<StockRowView> for StockRow {
+    fn from(r: StockRowView) -> Self {
+        Self {
+            sku: r.sku,
+            zone: r.zone_code,
+            on_hand: r.on_hand,
+            reserved: r.reserved,
+            available: r.available,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+impl From<LowStockRow> for LowStockItem {
+    fn from(r: LowStockRow) -> Self {
+        Self {
+            sku: r.sku,
+            product_name: r.product_name,
+            reorder_threshold: r.reorder_threshold,
+            available: r.available,
+        }
+    }
+}
+
+impl From<MovementRow> for StockMovement {
+    fn from(m: MovementRow) -> Self {
+        Self {
+            id: m.id,
+            zone: m.zone_code,
+            kind: m.kind,
+            on_hand_delta: m.on_hand_delta,
+            reserved_delta: m.reserved_delta,
+            reason: m.reason,
+            order_number: m.order_number,
+            user_id: m.user_id,
+            role: m.role,
+            at: m.at,
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -386,18 +427,7 @@ impl InventoryApi {
         let limit = i64::from(limit.0.unwrap_or(200));
         let rows =
             service::stock(&self.db, &scope, zone.0.as_deref(), sku.0.as_deref(), limit).await?;
-        Ok(Json(
-            rows.into_iter()
-                .map(|r| StockRow {
-                    sku: r.sku,
-                    zone: r.zone_code,
-                    on_hand: r.on_hand,
-                    reserved: r.reserved,
-                    available: r.available,
-                    updated_at: r.updated_at,
-                })
-                .collect(),
-        ))
+        Ok(Json(rows.into_iter().map(Into::into).collect()))
     }
 
     /// Variants whose available units (all active zones) are below their reorder threshold.
@@ -416,16 +446,7 @@ impl InventoryApi {
     ) -> Result<Json<Vec<LowStockItem>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StockRead)?;
         let rows = service::low_stock(&self.db, &scope).await?;
-        Ok(Json(
-            rows.into_iter()
-                .map(|r| LowStockItem {
-                    sku: r.sku,
-                    product_name: r.product_name,
-                    reorder_threshold: r.reorder_threshold,
-                    available: r.available,
-                })
-                .collect(),
-        ))
+        Ok(Json(rows.into_iter().map(Into::into).collect()))
     }
 
     /// A SKU's movement history, newest first: every change of its stock, with who and why.
@@ -447,21 +468,6 @@ impl InventoryApi {
         let scope = auth.0.authorize(&brand, Permission::StockRead)?;
         let limit = i64::from(limit.0.unwrap_or(200));
         let rows = service::movements(&self.db, &scope, &sku.0, limit).await?;
-        Ok(Json(
-            rows.into_iter()
-                .map(|m| StockMovement {
-                    id: m.id,
-                    zone: m.zone_code,
-                    kind: m.kind,
-                    on_hand_delta: m.on_hand_delta,
-                    reserved_delta: m.reserved_delta,
-                    reason: m.reason,
-                    order_number: m.order_number,
-                    user_id: m.user_id,
-                    role: m.role,
-                    at: m.at,
-                })
-                .collect(),
-        ))
+        Ok(Json(rows.into_iter().map(Into::into).collect()))
     }
 }

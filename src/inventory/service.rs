@@ -2,12 +2,12 @@
 
 use uuid::Uuid;
 
+pub use super::repo::{LowStockRow, MovementRow, NewZone, StockRowView, ZoneRow, ZoneUpdate};
 use super::{
     engine::{self, Delta},
     movement::MovementKind,
     repo,
 };
-pub use super::repo::{LowStockRow, MovementRow, NewZone, StockRowView, ZoneRow, ZoneUpdate};
 use crate::{
     audit, catalog,
     db::{Db, DbError, Tx},

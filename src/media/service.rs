@@ -9,11 +9,11 @@
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+pub use super::repo::MediaRow;
 use super::{
     repo,
     store::{MediaName, MediaStore, ObjectKey, StorageError},
 };
-pub use super::repo::MediaRow;
 use crate::{
     audit,
     cache::Cache,
@@ -266,6 +266,7 @@ pub async fn public_url(
 
 /// An image of a product with the URL the storefront loads it from.
 pub struct ListedMedia {
+    /// The image's record.
     pub row: MediaRow,
     /// See [`public_url`].
     pub url: String,

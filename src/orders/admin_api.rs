@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{
     Order, lifecycle,
     payment::{self, OrderRef, PaymentSource},
-    service::{self, OrderQuery, OrderSettings, OrderSettingsChange},
+    service::{self, CustomerRow, OrderQuery, OrderSettings, OrderSettingsChange, PickRow},
     status::OrderStatus,
 };
 use crate::{
@@ -108,6 +108,49 @@ pub struct ParkedJobView {
     pub parked_at: DateTime<Utc>,
 }
 
+impl From<service::OrderSummary> for OrderSummary {
+    fn from(o: service::OrderSummary) -> Self {
+        Self {
+            number: o.number,
+            status: o.status,
+            currency: o.currency,
+            total_minor: o.total_minor,
+            created_at: o.created_at,
+            paid_at: o.paid_at,
+            customer_name: o.customer_name,
+            customer_email: o.customer_email,
+            line_count: o.line_count,
+        }
+    }
+}
+
+impl From<PickRow> for PickListItem {
+    fn from(r: PickRow) -> Self {
+        Self {
+            zone: r.zone_code,
+            sku: r.sku,
+            product_name: r.product_name,
+            quantity: r.quantity,
+            orders: r.orders,
+        }
+    }
+}
+
+impl From<CustomerRow> for CustomerView {
+    fn from(c: CustomerRow) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            whatsapp_id: c.whatsapp_id,
+            preferred_language: c.preferred_language,
+            created_at: c.created_at,
+            order_count: c.order_count,
+        }
+    }
+}
+
 impl From<OrderSettings> for BrandOrderSettings {
     fn from(s: OrderSettings) -> Self {
         Self {
@@ -169,21 +212,7 @@ impl OrdersAdminApi {
         )
         .await?;
         Ok(Json(OrderPage {
-            items: page
-                .items
-                .into_iter()
-                .map(|o| OrderSummary {
-                    number: o.number,
-                    status: o.status,
-                    currency: o.currency,
-                    total_minor: o.total_minor,
-                    created_at: o.created_at,
-                    paid_at: o.paid_at,
-                    customer_name: o.customer_name,
-                    customer_email: o.customer_email,
-                    line_count: o.line_count,
-                })
-                .collect(),
+            items: page.items.into_iter().map(Into::into).collect(),
             next_before: page.next_before,
         }))
     }
@@ -204,7 +233,9 @@ impl OrdersAdminApi {
         number: Path<i32>,
     ) -> Result<Json<Order>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::OrdersRead)?;
-        Ok(Json(service::staff_order(&self.db, &scope, number.0).await?))
+        Ok(Json(
+            service::staff_order(&self.db, &scope, number.0).await?,
+        ))
     }
 
     /// Marks an order paid by hand (e.g. a bank transfer). Same rules as the provider's
@@ -295,17 +326,7 @@ impl OrdersAdminApi {
     ) -> Result<Json<Vec<PickListItem>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::Fulfilment)?;
         let rows = service::pick_list(&self.db, &scope, zone.0.as_deref()).await?;
-        Ok(Json(
-            rows.into_iter()
-                .map(|r| PickListItem {
-                    zone: r.zone_code,
-                    sku: r.sku,
-                    product_name: r.product_name,
-                    quantity: r.quantity,
-                    orders: r.orders,
-                })
-                .collect(),
-        ))
+        Ok(Json(rows.into_iter().map(Into::into).collect()))
     }
 
     /// The brand's customers, newest first; `q` filters by name or email.
@@ -325,20 +346,7 @@ impl OrdersAdminApi {
     ) -> Result<Json<Vec<CustomerView>>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CustomersRead)?;
         let rows = service::customers(&self.db, &scope, q.0.as_deref()).await?;
-        Ok(Json(
-            rows.into_iter()
-                .map(|c| CustomerView {
-                    id: c.id,
-                    name: c.name,
-                    email: c.email,
-                    phone: c.phone,
-                    whatsapp_id: c.whatsapp_id,
-                    preferred_language: c.preferred_language,
-                    created_at: c.created_at,
-                    order_count: c.order_count,
-                })
-                .collect(),
-        ))
+        Ok(Json(rows.into_iter().map(Into::into).collect()))
     }
 
     /// The brand's order settings.

@@ -9,6 +9,7 @@ use secrecy::SecretSlice;
 use sha2::Sha256;
 use uuid::Uuid;
 
+pub use super::repo::{CustomerRow, OrderSummary, PickRow};
 use super::{
     Order, OrderError,
     checkout::{self, CheckoutInput},
@@ -18,7 +19,6 @@ use super::{
     status::OrderStatus,
     token,
 };
-pub use super::repo::{CustomerRow, OrderSummary, PickRow};
 use crate::{
     audit,
     cache::Cache,
@@ -34,6 +34,7 @@ const CUSTOMER_LIMIT: i64 = 200;
 
 /// A placed order, or the one an earlier attempt with the same idempotency key placed.
 pub struct PlacedOrder {
+    /// The order as placed.
     pub order: Order,
     /// The customer's key to the order (`X-Order-Token`).
     pub access_token: String,
@@ -75,9 +76,11 @@ pub async fn customer_order(
     if !token::verify(token_secret, scope.tenant_id(), id, access_token) {
         return Err(OrderError::NotFound("no such order"));
     }
-    db.tenant_tx(scope, async |tx| load_order(tx, Some(id), None, false).await)
-        .await?
-        .ok_or(OrderError::NotFound("no such order"))
+    db.tenant_tx(scope, async |tx| {
+        load_order(tx, Some(id), None, false).await
+    })
+    .await?
+    .ok_or(OrderError::NotFound("no such order"))
 }
 
 /// A payment provider's notification, read from a body whose signature was checked.
@@ -85,10 +88,13 @@ pub async fn customer_order(
 pub struct PaymentEvent {
     /// The provider's unique event id.
     pub event_id: String,
+    /// The order the payment is for.
     pub order_id: Uuid,
     /// `succeeded` confirms the payment; anything else is ignored.
     pub status: String,
+    /// The amount paid, in the currency's minor units.
     pub amount_minor: i64,
+    /// ISO 4217 code of the amount.
     pub currency: String,
 }
 
@@ -97,7 +103,12 @@ pub enum CallbackOutcome {
     /// Not a success: acknowledged, nothing changed.
     Ignored,
     /// The confirmation's outcome and the order as it now is.
-    Applied { outcome: Outcome, order: Order },
+    Applied {
+        /// What the confirmation did.
+        outcome: Outcome,
+        /// The order after it (boxed: the variants differ much in size).
+        order: Box<Order>,
+    },
 }
 
 /// The payment provider's callback for the brand of `scope`: checks the body's signature
@@ -142,7 +153,10 @@ pub async fn payment_callback(
     )
     .await?;
     cache.invalidate_catalog(scope).await;
-    Ok(CallbackOutcome::Applied { outcome, order })
+    Ok(CallbackOutcome::Applied {
+        outcome,
+        order: Box::new(order),
+    })
 }
 
 /// Checks `X-Payment-Signature: sha256=<hex HMAC-SHA256 of the body>`, in constant time.
@@ -161,6 +175,7 @@ fn verify_signature(secret: &str, body: &[u8], header: Option<&str>) -> Result<(
 /// Which orders a staff list shows.
 #[derive(Debug, Clone, Copy)]
 pub struct OrderQuery<'a> {
+    /// Only orders in this status.
     pub status: Option<OrderStatus>,
     /// Created at or after.
     pub from: Option<DateTime<Utc>>,
@@ -176,6 +191,7 @@ pub struct OrderQuery<'a> {
 
 /// A page of orders, newest first.
 pub struct OrderList {
+    /// The page's orders.
     pub items: Vec<OrderSummary>,
     /// Pass as `before` for the next (older) page; `None` on the last.
     pub next_before: Option<i32>,
@@ -237,8 +253,7 @@ pub async fn customers(
     q: Option<&str>,
 ) -> Result<Vec<CustomerRow>, OrderError> {
     if let Some(q) = q {
-        refuse_nul(q)
-            .map_err(|e| OrderError::Invalid(vec![FieldError::new("q", e.message())]))?;
+        refuse_nul(q).map_err(|e| OrderError::Invalid(vec![FieldError::new("q", e.message())]))?;
     }
     let pattern = q.map(escape_like);
     Ok(db
@@ -301,10 +316,7 @@ pub async fn update_order_settings(
     if !errors.is_empty() {
         return Err(OrderError::Invalid(errors));
     }
-    let secret = change
-        .payment_webhook_secret
-        .as_ref()
-        .map(|s| s.as_deref());
+    let secret = change.payment_webhook_secret.as_ref().map(|s| s.as_deref());
     let (hold_minutes, secret) = db
         .tenant_tx(scope, async |tx| {
             repo::upsert_brand_settings(tx, change.hold_minutes, secret).await?;

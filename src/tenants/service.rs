@@ -1,7 +1,8 @@
-//! Brand rules: validation and creation. Onboarding endpoints and the demo seed both come here.
+//! Brand rules: validation, creation and changes, and the brand reads the endpoints serve.
+//! Onboarding endpoints and the demo seed both come here.
 
-use super::{Theme, TenantResolver, repo};
 pub use super::repo::{BrandRow, ThemeRow};
+use super::{TenantResolver, Theme, repo};
 use crate::scope::{Actor, Tenant, TenantScope};
 use crate::{
     audit,

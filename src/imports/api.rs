@@ -7,7 +7,7 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{format::RowError, job, repo::ImportRecord, service::Summary, state::ImportState};
+use super::{format::RowError, job, repo::ImportRecord, report::Summary, state::ImportState};
 use crate::{
     api::ApiTags,
     error::ApiError,

@@ -20,7 +20,7 @@
 
 use std::{
     collections::HashSet,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, PoisonError},
     time::Duration,
 };
 
@@ -92,7 +92,8 @@ pub struct Cache {
     client: Option<fred::clients::Client>,
     ttl: Duration,
     /// Brands whose invalidation could not reach Redis; replayed once it answers again, so a
-    /// write during an outage does not leave this replica's old entries in place.
+    /// write during an outage does not leave this replica's old entries in place. A set of ids
+    /// is valid whatever a panicking holder did, so a poisoned lock is simply taken over.
     pending: Arc<Mutex<HashSet<Uuid>>>,
 }
 
@@ -132,7 +133,7 @@ impl Cache {
     fn live(&self) -> Option<&fred::clients::Client> {
         let client = self.client.as_ref().filter(|c| c.is_connected())?;
         let pending: Vec<Uuid> = {
-            let mut set = self.pending.lock().expect("pending set lock");
+            let mut set = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             set.drain().collect()
         };
         if !pending.is_empty() {
@@ -142,7 +143,10 @@ impl Cache {
                 for tenant in pending {
                     let bumped: Result<i64, _> = client.incr(version_key(tenant)).await;
                     if bumped.is_err() {
-                        retry.lock().expect("pending set lock").insert(tenant);
+                        retry
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .insert(tenant);
                     }
                 }
             });
@@ -234,7 +238,7 @@ impl Cache {
             tracing::warn!(error = %e, tenant.id = %scope.tenant_id(), "cache invalidation deferred until Redis answers");
             self.pending
                 .lock()
-                .expect("pending set lock")
+                .unwrap_or_else(PoisonError::into_inner)
                 .insert(scope.tenant_id());
         }
     }

@@ -82,7 +82,7 @@ pub enum StaffCommand {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Openapi = cli.command {
-        println!("{}", crate::startup::spec_json());
+        println!("{}", crate::startup::spec_json()?);
         return Ok(());
     }
     let config = Config::from_env()?;

@@ -6,7 +6,7 @@
 
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 /// A configuration problem, always naming the environment variable at fault.
 #[derive(Debug, thiserror::Error)]
@@ -25,11 +25,12 @@ impl ConfigError {
     }
 }
 
-/// A PostgreSQL connection target: the URL (a secret, since it may carry a password) and the
-/// role it logs in as (not a secret; migrations and the start-up guard need it).
+/// A PostgreSQL connection target: the parsed driver configuration (never printed, since it
+/// may carry a password) and the role it logs in as (not a secret; migrations and the start-up
+/// guard need it).
 #[derive(Clone)]
 pub struct DbTarget {
-    url: SecretString,
+    pg: tokio_postgres::Config,
     pub role: String,
     pub dbname: String,
 }
@@ -55,67 +56,24 @@ impl DbTarget {
             .to_owned();
         check_identifier(var, &role)?;
         let dbname = pg.get_dbname().unwrap_or(&role).to_owned();
-        Ok(Self {
-            url: SecretString::from(url.to_owned()),
-            role,
-            dbname,
-        })
+        Ok(Self { pg, role, dbname })
     }
 
     /// The parsed driver configuration.
     pub fn pg_config(&self) -> tokio_postgres::Config {
-        tokio_postgres::Config::from_str(self.url.expose_secret())
-            .expect("validated when the configuration was loaded")
+        self.pg.clone()
     }
 
     /// The same server and credentials, pointed at another database (tests clone databases).
     pub fn with_dbname(&self, dbname: &str) -> Self {
-        let mut pg = self.pg_config();
+        let mut pg = self.pg.clone();
         pg.dbname(dbname);
         Self {
-            url: SecretString::from(pg_config_to_string(&pg)),
+            pg,
             role: self.role.clone(),
             dbname: dbname.to_owned(),
         }
     }
-}
-
-/// Rebuilds a key=value connection string (tokio-postgres has no Display for its Config).
-fn pg_config_to_string(pg: &tokio_postgres::Config) -> String {
-    use tokio_postgres::config::Host;
-    let quote = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"));
-    let mut parts = Vec::new();
-    let hosts: Vec<String> = pg
-        .get_hosts()
-        .iter()
-        .map(|h| match h {
-            Host::Tcp(name) => name.clone(),
-            Host::Unix(path) => path.display().to_string(),
-        })
-        .collect();
-    if !hosts.is_empty() {
-        parts.push(format!("host={}", quote(&hosts.join(","))));
-    }
-    let ports: Vec<String> = pg.get_ports().iter().map(u16::to_string).collect();
-    if !ports.is_empty() {
-        parts.push(format!("port={}", ports.join(",")));
-    }
-    if let Some(user) = pg.get_user() {
-        parts.push(format!("user={}", quote(user)));
-    }
-    if let Some(password) = pg.get_password() {
-        parts.push(format!(
-            "password={}",
-            quote(&String::from_utf8_lossy(password))
-        ));
-    }
-    if let Some(db) = pg.get_dbname() {
-        parts.push(format!("dbname={}", quote(db)));
-    }
-    if let Some(name) = pg.get_application_name() {
-        parts.push(format!("application_name={}", quote(name)));
-    }
-    parts.join(" ")
 }
 
 /// Role names end up in SQL (`grant ... to <role>`), so they are restricted to lowercase
@@ -249,109 +207,14 @@ impl Config {
     /// Reads variables through `lookup`, so tests can pass a map instead of the environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(&lookup);
-        let api = DbTarget::parse(
-            "DATABASE_URL",
-            &env.string("DATABASE_URL", DEFAULT_DATABASE_URL),
-        )?;
-        let analytics = DbTarget::parse(
-            "ANALYTICS_DATABASE_URL",
-            &env.string("ANALYTICS_DATABASE_URL", DEFAULT_ANALYTICS_DATABASE_URL),
-        )?;
-        let migration = DbTarget::parse(
-            "MIGRATION_DATABASE_URL",
-            &env.string("MIGRATION_DATABASE_URL", DEFAULT_MIGRATION_DATABASE_URL),
-        )?;
-        let owner_role = env.string("DB_OWNER_ROLE", "brandhouse_owner");
-        check_identifier("DB_OWNER_ROLE", &owner_role)?;
-
-        // The isolation contract depends on these roles being distinct: the API role must not
-        // be the owner (owners bypass RLS unless FORCEd) nor the BYPASSRLS analytics role.
-        if api.role == owner_role || api.role == analytics.role || api.role == migration.role {
+        let (order_token_secret, order_token_secret_generated) = order_token_secret(&env)?;
+        let analytics_pool_size: usize = env.parse("ANALYTICS_POOL_SIZE", 4)?;
+        if !(1..=64).contains(&analytics_pool_size) {
             return Err(ConfigError::new(
-                "DATABASE_URL",
-                format!(
-                    "the API role {:?} must differ from the owner, analytics and migration roles",
-                    api.role
-                ),
+                "ANALYTICS_POOL_SIZE",
+                "must be between 1 and 64",
             ));
         }
-        if analytics.role == owner_role || analytics.role == migration.role {
-            return Err(ConfigError::new(
-                "ANALYTICS_DATABASE_URL",
-                "the analytics role must differ from the owner and migration roles",
-            ));
-        }
-
-        let pool_size: usize = env.parse("DB_POOL_SIZE", 16)?;
-        if !(1..=1024).contains(&pool_size) {
-            return Err(ConfigError::new(
-                "DB_POOL_SIZE",
-                "must be between 1 and 1024",
-            ));
-        }
-        let db = DbSettings {
-            api,
-            analytics,
-            migration,
-            owner_role,
-            pool_size,
-            pool_wait_timeout: env.millis("DB_POOL_TIMEOUT_MS", 5_000)?,
-            connect_timeout: env.millis("DB_CONNECT_TIMEOUT_MS", 5_000)?,
-            statement_timeout: env.millis("DB_STATEMENT_TIMEOUT_MS", 15_000)?,
-        };
-
-        let bind_addr = env.parse("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?;
-        let log_format = match env.string("LOG_FORMAT", "plain").as_str() {
-            "plain" => LogFormat::Plain,
-            "json" => LogFormat::Json,
-            other => {
-                return Err(ConfigError::new(
-                    "LOG_FORMAT",
-                    format!("{other:?} is not one of plain, json"),
-                ));
-            }
-        };
-        let body_limit_bytes: usize = env.parse("REQUEST_BODY_LIMIT_BYTES", 1024 * 1024)?;
-        if body_limit_bytes < 1024 {
-            return Err(ConfigError::new(
-                "REQUEST_BODY_LIMIT_BYTES",
-                "must be at least 1024",
-            ));
-        }
-        let otlp_endpoint = env.optional("OTEL_EXPORTER_OTLP_ENDPOINT");
-        if let Some(endpoint) = &otlp_endpoint
-            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
-        {
-            return Err(ConfigError::new(
-                "OTEL_EXPORTER_OTLP_ENDPOINT",
-                "must be an http:// or https:// URL",
-            ));
-        }
-
-        let token_ttl_secs: u64 = env.parse("AUTH_TOKEN_TTL_SECS", 12 * 3600)?;
-        if !(60..=30 * 24 * 3600).contains(&token_ttl_secs) {
-            return Err(ConfigError::new(
-                "AUTH_TOKEN_TTL_SECS",
-                "must be between 60 and 2592000 (30 days)",
-            ));
-        }
-        let max_failures: u32 = env.parse("LOGIN_MAX_FAILURES", 5)?;
-        if max_failures == 0 {
-            return Err(ConfigError::new("LOGIN_MAX_FAILURES", "must be at least 1"));
-        }
-        let throttle_secs: u64 = env.parse("LOGIN_THROTTLE_WINDOW_SECS", 900)?;
-        if throttle_secs == 0 {
-            return Err(ConfigError::new(
-                "LOGIN_THROTTLE_WINDOW_SECS",
-                "must be at least 1",
-            ));
-        }
-        let auth = AuthSettings {
-            token_ttl: Duration::from_secs(token_ttl_secs),
-            max_failures,
-            throttle_window: Duration::from_secs(throttle_secs),
-        };
-
         let redis_url = env.optional("REDIS_URL");
         if let Some(url) = &redis_url
             && (!url.starts_with("redis://") || fred::prelude::Config::from_url(url).is_err())
@@ -361,125 +224,237 @@ impl Config {
                 "not a Redis URL (redis://host:port[/db])",
             ));
         }
-
-        let (order_token_secret, order_token_secret_generated) =
-            match env.optional("ORDER_TOKEN_SECRET") {
-                Some(s) if s.len() >= 32 => (secrecy::SecretSlice::from(s.into_bytes()), false),
-                Some(_) => {
-                    return Err(ConfigError::new(
-                        "ORDER_TOKEN_SECRET",
-                        "must be at least 32 characters",
-                    ));
-                }
-                None => (
-                    secrecy::SecretSlice::from(rand::random::<[u8; 32]>().to_vec()),
-                    true,
-                ),
-            };
-        let worker = WorkerSettings {
-            enabled: env.parse("WORKER_ENABLED", true)?,
-            poll: env.millis("WORKER_POLL_MS", 500)?,
-            batch: env.parse("WORKER_BATCH", 16)?,
-            claim: Duration::from_secs(env.parse("JOB_CLAIM_SECS", 300)?),
-        };
-        if !(1..=1000).contains(&worker.batch) {
-            return Err(ConfigError::new(
-                "WORKER_BATCH",
-                "must be between 1 and 1000",
-            ));
-        }
-
-        let analytics_pool_size: usize = env.parse("ANALYTICS_POOL_SIZE", 4)?;
-        if !(1..=64).contains(&analytics_pool_size) {
-            return Err(ConfigError::new(
-                "ANALYTICS_POOL_SIZE",
-                "must be between 1 and 64",
-            ));
-        }
-
-        let url_var =
-            |name: &'static str, default: Option<&str>| -> Result<Option<String>, ConfigError> {
-                match env.optional(name).or(default.map(str::to_owned)) {
-                    Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
-                        Ok(Some(u.trim_end_matches('/').to_owned()))
-                    }
-                    Some(_) => Err(ConfigError::new(name, "must be an http:// or https:// URL")),
-                    None => Ok(None),
-                }
-            };
-        let graph_base_url =
-            url_var("GRAPH_API_BASE_URL", Some("https://graph.facebook.com"))?.unwrap_or_default();
-        let graph_version = env.string("GRAPH_API_VERSION", "v21.0");
-        if !(graph_version.starts_with('v') && graph_version[1..].parse::<f32>().is_ok()) {
-            return Err(ConfigError::new("GRAPH_API_VERSION", "like v21.0"));
-        }
-        let llm = match url_var("LLM_BASE_URL", None)? {
-            None => None,
-            Some(base_url) => Some(LlmSettings {
-                base_url,
-                model: env.optional("LLM_MODEL").ok_or_else(|| {
-                    ConfigError::new("LLM_MODEL", "required when LLM_BASE_URL is set")
-                })?,
-                api_key: env.optional("LLM_API_KEY").map(SecretString::from),
-            }),
-        };
-        let chat = ChatConfig {
-            app_secret: env.optional("WHATSAPP_APP_SECRET").map(SecretString::from),
-            verify_token: env
-                .optional("WHATSAPP_VERIFY_TOKEN")
-                .map(SecretString::from),
-            graph_base_url,
-            graph_version,
-            llm,
-        };
-
-        let data_dir = std::path::PathBuf::from(env.string("DATA_DIR", "./data"));
-        let embeddings = match url_var("EMBEDDINGS_BASE_URL", None)? {
-            None => None,
-            Some(base_url) => Some(EmbeddingsSettings {
-                base_url,
-                model: env.optional("EMBEDDINGS_MODEL").ok_or_else(|| {
-                    ConfigError::new(
-                        "EMBEDDINGS_MODEL",
-                        "required when EMBEDDINGS_BASE_URL is set",
-                    )
-                })?,
-                api_key: env.optional("EMBEDDINGS_API_KEY"),
-            }),
-        };
-        let search = SearchSettings {
-            data_dir,
-            qdrant_url: url_var("QDRANT_URL", None)?,
-            qdrant_collection: env.string("QDRANT_COLLECTION", DEFAULT_COLLECTION),
-            embeddings,
-        };
-
         let cache_ttl = Duration::from_secs(env.parse("CACHE_TTL_SECS", 10)?);
-        let storage = storage_settings(&env, cache_ttl)?;
-
+        let server = server_settings(&env)?;
         Ok(Self {
-            storage,
-            search,
-            chat,
+            storage: storage_settings(&env, cache_ttl)?,
+            search: search_settings(&env)?,
+            chat: chat_config(&env)?,
             analytics_pool_size,
             analytics_statement_timeout: env.millis("ANALYTICS_STATEMENT_TIMEOUT_MS", 30_000)?,
             order_token_secret,
             order_token_secret_generated,
-            worker,
+            worker: worker_settings(&env)?,
             redis_url,
             cache_ttl,
             redis_timeout: env.millis("REDIS_TIMEOUT_MS", 100)?,
-            auth,
-            db,
-            bind_addr,
+            auth: auth_settings(&env)?,
+            db: db_settings(&env)?,
+            bind_addr: server.bind_addr,
             shutdown_grace: Duration::from_secs(env.parse("SHUTDOWN_GRACE_SECS", 30)?),
             tenant_cache_ttl: Duration::from_secs(env.parse("TENANT_CACHE_TTL_SECS", 5)?),
-            body_limit_bytes,
-            log_format,
-            otlp_endpoint,
+            body_limit_bytes: server.body_limit_bytes,
+            log_format: server.log_format,
+            otlp_endpoint: server.otlp_endpoint,
             service_name: env.string("OTEL_SERVICE_NAME", "brandhouse"),
         })
     }
+}
+
+/// The three connection targets, the owner role and the pool limits. The isolation contract
+/// depends on the roles being distinct: the API role must not be the owner (owners bypass RLS
+/// unless FORCEd) nor the BYPASSRLS analytics role.
+fn db_settings(env: &Env<'_>) -> Result<DbSettings, ConfigError> {
+    let api = DbTarget::parse(
+        "DATABASE_URL",
+        &env.string("DATABASE_URL", DEFAULT_DATABASE_URL),
+    )?;
+    let analytics = DbTarget::parse(
+        "ANALYTICS_DATABASE_URL",
+        &env.string("ANALYTICS_DATABASE_URL", DEFAULT_ANALYTICS_DATABASE_URL),
+    )?;
+    let migration = DbTarget::parse(
+        "MIGRATION_DATABASE_URL",
+        &env.string("MIGRATION_DATABASE_URL", DEFAULT_MIGRATION_DATABASE_URL),
+    )?;
+    let owner_role = env.string("DB_OWNER_ROLE", "brandhouse_owner");
+    check_identifier("DB_OWNER_ROLE", &owner_role)?;
+    if api.role == owner_role || api.role == analytics.role || api.role == migration.role {
+        return Err(ConfigError::new(
+            "DATABASE_URL",
+            format!(
+                "the API role {:?} must differ from the owner, analytics and migration roles",
+                api.role
+            ),
+        ));
+    }
+    if analytics.role == owner_role || analytics.role == migration.role {
+        return Err(ConfigError::new(
+            "ANALYTICS_DATABASE_URL",
+            "the analytics role must differ from the owner and migration roles",
+        ));
+    }
+    let pool_size: usize = env.parse("DB_POOL_SIZE", 16)?;
+    if !(1..=1024).contains(&pool_size) {
+        return Err(ConfigError::new(
+            "DB_POOL_SIZE",
+            "must be between 1 and 1024",
+        ));
+    }
+    Ok(DbSettings {
+        api,
+        analytics,
+        migration,
+        owner_role,
+        pool_size,
+        pool_wait_timeout: env.millis("DB_POOL_TIMEOUT_MS", 5_000)?,
+        connect_timeout: env.millis("DB_CONNECT_TIMEOUT_MS", 5_000)?,
+        statement_timeout: env.millis("DB_STATEMENT_TIMEOUT_MS", 15_000)?,
+    })
+}
+
+/// Where and how the server listens and logs.
+struct ServerSettings {
+    bind_addr: SocketAddr,
+    body_limit_bytes: usize,
+    log_format: LogFormat,
+    otlp_endpoint: Option<String>,
+}
+
+fn server_settings(env: &Env<'_>) -> Result<ServerSettings, ConfigError> {
+    let bind_addr = env.parse("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?;
+    let log_format = match env.string("LOG_FORMAT", "plain").as_str() {
+        "plain" => LogFormat::Plain,
+        "json" => LogFormat::Json,
+        other => {
+            return Err(ConfigError::new(
+                "LOG_FORMAT",
+                format!("{other:?} is not one of plain, json"),
+            ));
+        }
+    };
+    let body_limit_bytes: usize = env.parse("REQUEST_BODY_LIMIT_BYTES", 1024 * 1024)?;
+    if body_limit_bytes < 1024 {
+        return Err(ConfigError::new(
+            "REQUEST_BODY_LIMIT_BYTES",
+            "must be at least 1024",
+        ));
+    }
+    let otlp_endpoint = env.optional("OTEL_EXPORTER_OTLP_ENDPOINT");
+    if let Some(endpoint) = &otlp_endpoint
+        && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+    {
+        return Err(ConfigError::new(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "must be an http:// or https:// URL",
+        ));
+    }
+    Ok(ServerSettings {
+        bind_addr,
+        body_limit_bytes,
+        log_format,
+        otlp_endpoint,
+    })
+}
+
+fn auth_settings(env: &Env<'_>) -> Result<AuthSettings, ConfigError> {
+    let token_ttl_secs: u64 = env.parse("AUTH_TOKEN_TTL_SECS", 12 * 3600)?;
+    if !(60..=30 * 24 * 3600).contains(&token_ttl_secs) {
+        return Err(ConfigError::new(
+            "AUTH_TOKEN_TTL_SECS",
+            "must be between 60 and 2592000 (30 days)",
+        ));
+    }
+    let max_failures: u32 = env.parse("LOGIN_MAX_FAILURES", 5)?;
+    if max_failures == 0 {
+        return Err(ConfigError::new("LOGIN_MAX_FAILURES", "must be at least 1"));
+    }
+    let throttle_secs: u64 = env.parse("LOGIN_THROTTLE_WINDOW_SECS", 900)?;
+    if throttle_secs == 0 {
+        return Err(ConfigError::new(
+            "LOGIN_THROTTLE_WINDOW_SECS",
+            "must be at least 1",
+        ));
+    }
+    Ok(AuthSettings {
+        token_ttl: Duration::from_secs(token_ttl_secs),
+        max_failures,
+        throttle_window: Duration::from_secs(throttle_secs),
+    })
+}
+
+/// `ORDER_TOKEN_SECRET`, or a random one for this process (`true`: tokens die with it).
+fn order_token_secret(env: &Env<'_>) -> Result<(secrecy::SecretSlice<u8>, bool), ConfigError> {
+    match env.optional("ORDER_TOKEN_SECRET") {
+        Some(s) if s.len() >= 32 => Ok((secrecy::SecretSlice::from(s.into_bytes()), false)),
+        Some(_) => Err(ConfigError::new(
+            "ORDER_TOKEN_SECRET",
+            "must be at least 32 characters",
+        )),
+        None => Ok((
+            secrecy::SecretSlice::from(rand::random::<[u8; 32]>().to_vec()),
+            true,
+        )),
+    }
+}
+
+fn worker_settings(env: &Env<'_>) -> Result<WorkerSettings, ConfigError> {
+    let worker = WorkerSettings {
+        enabled: env.parse("WORKER_ENABLED", true)?,
+        poll: env.millis("WORKER_POLL_MS", 500)?,
+        batch: env.parse("WORKER_BATCH", 16)?,
+        claim: Duration::from_secs(env.parse("JOB_CLAIM_SECS", 300)?),
+    };
+    if !(1..=1000).contains(&worker.batch) {
+        return Err(ConfigError::new(
+            "WORKER_BATCH",
+            "must be between 1 and 1000",
+        ));
+    }
+    Ok(worker)
+}
+
+/// The WhatsApp assistant: Meta's webhook secrets, the Graph API, the optional LLM.
+fn chat_config(env: &Env<'_>) -> Result<ChatConfig, ConfigError> {
+    let graph_base_url = env
+        .http_url("GRAPH_API_BASE_URL", Some("https://graph.facebook.com"))?
+        .unwrap_or_default();
+    let graph_version = env.string("GRAPH_API_VERSION", "v21.0");
+    if !(graph_version.starts_with('v') && graph_version[1..].parse::<f32>().is_ok()) {
+        return Err(ConfigError::new("GRAPH_API_VERSION", "like v21.0"));
+    }
+    let llm = match env.http_url("LLM_BASE_URL", None)? {
+        None => None,
+        Some(base_url) => Some(LlmSettings {
+            base_url,
+            model: env.optional("LLM_MODEL").ok_or_else(|| {
+                ConfigError::new("LLM_MODEL", "required when LLM_BASE_URL is set")
+            })?,
+            api_key: env.optional("LLM_API_KEY").map(SecretString::from),
+        }),
+    };
+    Ok(ChatConfig {
+        app_secret: env.optional("WHATSAPP_APP_SECRET").map(SecretString::from),
+        verify_token: env
+            .optional("WHATSAPP_VERIFY_TOKEN")
+            .map(SecretString::from),
+        graph_base_url,
+        graph_version,
+        llm,
+    })
+}
+
+/// The product index: where it lives (`DATA_DIR`, or Qdrant) and the optional embeddings API.
+fn search_settings(env: &Env<'_>) -> Result<SearchSettings, ConfigError> {
+    let embeddings = match env.http_url("EMBEDDINGS_BASE_URL", None)? {
+        None => None,
+        Some(base_url) => Some(EmbeddingsSettings {
+            base_url,
+            model: env.optional("EMBEDDINGS_MODEL").ok_or_else(|| {
+                ConfigError::new(
+                    "EMBEDDINGS_MODEL",
+                    "required when EMBEDDINGS_BASE_URL is set",
+                )
+            })?,
+            api_key: env.optional("EMBEDDINGS_API_KEY"),
+        }),
+    };
+    Ok(SearchSettings {
+        data_dir: std::path::PathBuf::from(env.string("DATA_DIR", "./data")),
+        qdrant_url: env.http_url("QDRANT_URL", None)?,
+        qdrant_collection: env.string("QDRANT_COLLECTION", DEFAULT_COLLECTION),
+        embeddings,
+    })
 }
 
 /// `DATA_DIR`, or S3 when `S3_BUCKET` is set; the S3 variables only make sense together.
@@ -582,6 +557,21 @@ fn storage_settings(env: &Env<'_>, cache_ttl: Duration) -> Result<StorageSetting
 struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
 
 impl Env<'_> {
+    /// An http(s) URL without its trailing slash, `default` when unset.
+    fn http_url(
+        &self,
+        name: &'static str,
+        default: Option<&str>,
+    ) -> Result<Option<String>, ConfigError> {
+        match self.optional(name).or(default.map(str::to_owned)) {
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                Ok(Some(u.trim_end_matches('/').to_owned()))
+            }
+            Some(_) => Err(ConfigError::new(name, "must be an http:// or https:// URL")),
+            None => Ok(None),
+        }
+    }
+
     fn optional(&self, name: &str) -> Option<String> {
         (self.0)(name).filter(|v| !v.trim().is_empty())
     }

@@ -41,7 +41,7 @@ use crate::{
     jobs::{self, Claimed, JobError, JobKind, WorkerSettings},
     media::{MediaStore, api::MediaApi, service::MAX_IMAGE_BYTES},
     orders::{admin_api::OrdersAdminApi, api::OrdersApi, lifecycle},
-    scope::{Actor, TenantScope},
+    scope::TenantScope,
     tenants::{TenantResolver, admin_api::BrandsApi, api::TenantsApi},
 };
 
@@ -223,22 +223,20 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
 }
 
 /// The spec as JSON, generated without touching a database (`brandhouse openapi`, the drift
-/// test).
-pub fn spec_json() -> String {
-    // Start-up code: the default configuration and lazily connecting clients cannot fail, and
-    // a failure here would be a build defect that the drift test reports at once.
+/// test). The default configuration and lazily connecting clients do not fail in practice; if
+/// one did, the drift test would report it at once.
+pub fn spec_json() -> anyhow::Result<String> {
     let state = {
-        let config = Config::from_lookup(|_| None).expect("the default configuration is valid");
-        let db = Db::new(&config.db).expect("building a pool opens no connection");
-        let analytics = Analytics::new(&config).expect("building a pool opens no connection");
+        let config = Config::from_lookup(|_| None)?;
+        let db = Db::new(&config.db)?;
+        let analytics = Analytics::new(&config)?;
         let tenants = TenantResolver::new(db.clone(), config.tenant_cache_ttl);
         let chat = Chat::new(
             config.chat.clone(),
             Arc::new(crate::search::memory::MemoryIndex::new()),
             db.clone(),
             tenants.clone(),
-        )
-        .expect("building HTTP clients connects nowhere");
+        )?;
         AppState::new(
             db,
             tenants,
@@ -249,7 +247,7 @@ pub fn spec_json() -> String {
             MediaStore::in_memory(),
         )
     };
-    service(state).spec()
+    Ok(service(state).spec())
 }
 
 /// A bound, ready-to-run service.
@@ -319,7 +317,7 @@ impl Application {
             );
         }
         if self.config.worker.enabled
-            && let Err(e) = queue_indexing_of_unindexed_brands(&self.state).await
+            && let Err(e) = chat::queue_indexing_of_unindexed_brands(&self.state.chat).await
         {
             tracing::warn!(error = %e, "could not check the product index");
         }
@@ -354,32 +352,6 @@ impl Application {
         }
         result
     }
-}
-
-/// Brands whose products are not in the assistant's index yet (a new deployment, a new index
-/// backend) get a full re-index queued.
-async fn queue_indexing_of_unindexed_brands(state: &AppState) -> anyhow::Result<()> {
-    let brands: Vec<uuid::Uuid> = state
-        .db
-        .global_tx(&Actor::System, async |tx| {
-            tx.query("select id from app.tenants", &[])
-                .await
-                .map(|rows| rows.iter().map(|r| r.get(0)).collect())
-                .map_err(crate::db::DbError::from)
-        })
-        .await?;
-    for id in brands {
-        let scope = state.tenants.scope_for_id(id, Actor::System).await?;
-        if state.chat.index.count(&scope).await? == 0 {
-            state
-                .db
-                .tenant_tx(&scope, async |tx| {
-                    jobs::enqueue(tx, jobs::JobKind::ReindexBrand, "all", chrono::Utc::now()).await
-                })
-                .await?;
-        }
-    }
-    Ok(())
 }
 
 /// Room for the multipart framing around an upload.

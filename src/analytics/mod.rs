@@ -55,17 +55,13 @@ impl Range {
     }
 
     fn start(&self) -> DateTime<Utc> {
-        self.from
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc()
+        self.from.and_time(chrono::NaiveTime::MIN).and_utc()
     }
 
     /// The end, exclusive: midnight after `to`.
     fn end(&self) -> DateTime<Utc> {
         (self.to + chrono::Days::new(1))
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
+            .and_time(chrono::NaiveTime::MIN)
             .and_utc()
     }
 }

@@ -97,7 +97,7 @@ pub struct NewProductRow<'a> {
     pub description: &'a str,
     pub status: ProductStatus,
     pub base_price_minor: i64,
-    pub axes: serde_json::Value,
+    pub axes: &'a [Axis],
 }
 
 pub async fn insert_product(tx: &Tx<'_>, p: &NewProductRow<'_>) -> Result<Uuid, DbError> {
@@ -114,7 +114,7 @@ pub async fn insert_product(tx: &Tx<'_>, p: &NewProductRow<'_>) -> Result<Uuid, 
                 &p.description,
                 &p.status,
                 &p.base_price_minor,
-                &p.axes,
+                &Json(p.axes),
             ],
         )
         .await?
@@ -128,7 +128,7 @@ pub struct ProductUpdate {
     pub status: Option<ProductStatus>,
     pub base_price_minor: Option<i64>,
     pub category_id: Option<Uuid>,
-    pub axes: Option<serde_json::Value>,
+    pub axes: Option<Vec<Axis>>,
 }
 
 pub async fn update_product(tx: &Tx<'_>, id: Uuid, u: &ProductUpdate) -> Result<(), DbError> {
@@ -142,7 +142,7 @@ pub async fn update_product(tx: &Tx<'_>, id: Uuid, u: &ProductUpdate) -> Result<
             &u.status,
             &u.base_price_minor,
             &u.category_id,
-            &u.axes,
+            &u.axes.as_ref().map(Json),
         ],
     )
     .await?;
@@ -259,9 +259,9 @@ pub async fn insert_variants(
     let stmt = stmt!(tx, "insert_variants.sql");
     let skus: Vec<&str> = variants.iter().map(|v| v.sku.as_str()).collect();
     let keys: Vec<&str> = variants.iter().map(|v| v.key.as_str()).collect();
-    let options: Vec<serde_json::Value> = variants
+    let options: Vec<Json<&[OptionValue]>> = variants
         .iter()
-        .map(|v| serde_json::to_value(&v.options).expect("options serialise"))
+        .map(|v| Json(v.options.as_slice()))
         .collect();
     let positions: Vec<i32> = variants.iter().map(|v| v.position).collect();
     tx.execute(&stmt, &[&product_id, &skus, &keys, &options, &positions])

@@ -218,7 +218,7 @@ pub async fn create_product(
                 description: new.description.trim(),
                 status,
                 base_price_minor: new.base_price_minor,
-                axes: serde_json::to_value(&new.axes).expect("axes serialise"),
+                axes: &new.axes,
             },
         )
         .await
@@ -290,10 +290,7 @@ pub async fn update_product(
                 status,
                 base_price_minor: patch.base_price_minor,
                 category_id,
-                axes: patch
-                    .axes
-                    .as_ref()
-                    .map(|a| serde_json::to_value(a).expect("axes serialise")),
+                axes: patch.axes.clone(),
             },
         )
         .await?;

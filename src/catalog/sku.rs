@@ -93,8 +93,9 @@ pub fn derive_code(value: &str) -> String {
         .take(4)
         .filter_map(|w| w.chars().next())
         .collect();
-    if code.len() < 3 {
-        let last = words.last().expect("several words");
+    if code.len() < 3
+        && let Some(last) = words.last()
+    {
         let tail = squeeze(&last[1..], false);
         code.extend(tail.chars().take(4 - code.len()));
     }

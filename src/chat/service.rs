@@ -25,7 +25,7 @@ use super::{
 };
 pub use crate::config::{ChatConfig, LlmSettings};
 use crate::{
-    db::DbError,
+    db::{DbError, Tx},
     error::ApiError,
     jobs::{self, JobError, JobKind},
     scope::{Actor, TenantScope},
@@ -132,27 +132,9 @@ pub async fn ingest(
     signature_header: Option<&str>,
     only_brand: Option<&TenantScope>,
 ) -> Result<IngestReport, ChatError> {
-    let chat = state;
-    // The secret first: a brand's override, or the deployment's.
-    let secret: Option<String> = match only_brand {
-        Some(scope) => state
-            .db
-            .tenant_tx(scope, async |tx| repo::settings(tx).await)
-            .await?
-            .and_then(|s| s.app_secret)
-            .or_else(|| {
-                chat.config
-                    .app_secret
-                    .as_ref()
-                    .map(|s| s.expose_secret().to_owned())
-            }),
-        None => chat
-            .config
-            .app_secret
-            .as_ref()
-            .map(|s| s.expose_secret().to_owned()),
-    };
-    let secret = secret.ok_or(ChatError::Unauthorized("no Meta app secret is configured"))?;
+    let secret = app_secret(state, only_brand)
+        .await?
+        .ok_or(ChatError::Unauthorized("no Meta app secret is configured"))?;
     signature::verify(secret.as_bytes(), body, signature_header)
         .map_err(|_| ChatError::Unauthorized("missing or invalid X-Hub-Signature-256"))?;
     // Only now is the body parsed.
@@ -182,7 +164,8 @@ pub async fn ingest(
                 .await
                 .map_err(|_| ChatError::NotFound("brand vanished"))?,
             _ => {
-                chat.unknown_numbers
+                state
+                    .unknown_numbers
                     .fetch_add(events.len() as u64, Ordering::Relaxed);
                 report.unknown_numbers += events.len();
                 tracing::warn!(whatsapp.phone_number_id = %number, events = events.len(), "webhook for a number no brand owns");
@@ -191,55 +174,83 @@ pub async fn ingest(
         };
         let counts = state
             .db
-            .tenant_tx(&scope, async |tx| {
-                let (mut stored, mut duplicates, mut statuses) = (0, 0, 0);
-                for event in &events {
-                    match event {
-                        WebhookEvent::Inbound(m) => {
-                            let when = at(m.timestamp);
-                            let customer =
-                                repo::upsert_customer(tx, &m.wa_id, m.profile_name.as_deref())
-                                    .await?;
-                            let conversation =
-                                repo::upsert_conversation(tx, customer, &m.wa_id, when).await?;
-                            match repo::insert_inbound(
-                                tx,
-                                conversation,
-                                &m.wamid,
-                                &m.kind,
-                                m.text.as_deref(),
-                                when,
-                            )
-                            .await?
-                            {
-                                Some(id) => {
-                                    jobs::enqueue(
-                                        tx,
-                                        JobKind::ChatReply,
-                                        &id.to_string(),
-                                        Utc::now(),
-                                    )
-                                    .await?;
-                                    stored += 1;
-                                }
-                                None => duplicates += 1,
-                            }
-                        }
-                        WebhookEvent::Status(s) => {
-                            let error = s.error.as_ref().map(|(c, t)| (*c, t.as_str()));
-                            repo::update_status(tx, &s.wamid, s.status.as_str(), error).await?;
-                            statuses += 1;
-                        }
-                    }
-                }
-                Ok::<_, DbError>((stored, duplicates, statuses))
-            })
+            .tenant_tx(&scope, async |tx| store_events(tx, &events).await)
             .await?;
-        report.stored += counts.0;
-        report.duplicates += counts.1;
-        report.statuses += counts.2;
+        report.stored += counts.stored;
+        report.duplicates += counts.duplicates;
+        report.statuses += counts.statuses;
     }
     Ok(report)
+}
+
+/// The secret a delivery is signed with: the brand's override on the brand-specific endpoint,
+/// else the deployment's.
+async fn app_secret(
+    state: &Chat,
+    only_brand: Option<&TenantScope>,
+) -> Result<Option<String>, ChatError> {
+    let deployment = || {
+        state
+            .config
+            .app_secret
+            .as_ref()
+            .map(|s| s.expose_secret().to_owned())
+    };
+    Ok(match only_brand {
+        Some(scope) => state
+            .db
+            .tenant_tx(scope, async |tx| repo::settings(tx).await)
+            .await?
+            .and_then(|s| s.app_secret)
+            .or_else(deployment),
+        None => deployment(),
+    })
+}
+
+/// What storing one brand's events did.
+#[derive(Default)]
+struct Stored {
+    stored: usize,
+    duplicates: usize,
+    statuses: usize,
+}
+
+/// Stores one brand's events in its transaction: each new inbound message with its customer
+/// and conversation, and a reply job; each delivery status on its message.
+async fn store_events(tx: &Tx<'_>, events: &[WebhookEvent]) -> Result<Stored, DbError> {
+    let mut counts = Stored::default();
+    for event in events {
+        match event {
+            WebhookEvent::Inbound(m) => {
+                let when = at(m.timestamp);
+                let customer =
+                    repo::upsert_customer(tx, &m.wa_id, m.profile_name.as_deref()).await?;
+                let conversation = repo::upsert_conversation(tx, customer, &m.wa_id, when).await?;
+                let inserted = repo::insert_inbound(
+                    tx,
+                    conversation,
+                    &m.wamid,
+                    &m.kind,
+                    m.text.as_deref(),
+                    when,
+                )
+                .await?;
+                match inserted {
+                    Some(id) => {
+                        jobs::enqueue(tx, JobKind::ChatReply, &id.to_string(), Utc::now()).await?;
+                        counts.stored += 1;
+                    }
+                    None => counts.duplicates += 1,
+                }
+            }
+            WebhookEvent::Status(s) => {
+                let error = s.error.as_ref().map(|(c, t)| (*c, t.as_str()));
+                repo::update_status(tx, &s.wamid, s.status.as_str(), error).await?;
+                counts.statuses += 1;
+            }
+        }
+    }
+    Ok(counts)
 }
 
 /// English name of a language, for the LLM's instruction.
@@ -298,9 +309,25 @@ async fn facts(
         .collect())
 }
 
+/// Brands whose products are not in the assistant's index yet (a new deployment, a new index
+/// backend) get a full re-index queued.
+pub async fn queue_indexing_of_unindexed_brands(state: &Chat) -> anyhow::Result<()> {
+    for id in crate::tenants::service::brand_ids(&state.db, &Actor::System).await? {
+        let scope = state.tenants.scope_for_id(id, Actor::System).await?;
+        if state.index.count(&scope).await? == 0 {
+            state
+                .db
+                .tenant_tx(&scope, async |tx| {
+                    jobs::enqueue(tx, JobKind::ReindexBrand, "all", Utc::now()).await
+                })
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// The reply job: answers one inbound message, once.
 pub async fn reply(state: &Chat, scope: &TenantScope, message_id: Uuid) -> Result<(), JobError> {
-    let chat = state;
     let (context, settings, history) = state
         .db
         .tenant_tx(scope, async |tx| {
@@ -359,7 +386,7 @@ pub async fn reply(state: &Chat, scope: &TenantScope, message_id: Uuid) -> Resul
 
     // Read receipt and typing indicator: best effort.
     if let Some(wamid) = &context.wamid
-        && let Err(e) = chat.graph.mark_read(&number, &token, wamid).await
+        && let Err(e) = state.graph.mark_read(&number, &token, wamid).await
     {
         tracing::debug!(error = %e, "mark as read failed");
     }
@@ -370,84 +397,115 @@ pub async fn reply(state: &Chat, scope: &TenantScope, message_id: Uuid) -> Resul
         .as_deref()
         .or(context.language.as_deref());
     let lang = language::detect(&text, &supported, &settings.default_language, preference);
-    let products = facts(state, scope, &text, &lang).await?;
-    let fallback =
-        repo::Settings::localised(&settings.fallbacks, &lang, &settings.default_language)
-            .unwrap_or("Sorry, I could not find that. A colleague will get back to you.")
-            .to_owned();
-    let body = match &chat.config.llm {
-        Some(llm) if !products.is_empty() => {
-            let persona = format!(
-                "You are the assistant of the brand {}. {}",
-                scope.tenant().name,
-                settings.persona
-            );
-            let turns: Vec<(Role, String)> = history
-                .iter()
-                .map(|(author, body)| {
-                    (
-                        if *author == MessageAuthor::Customer {
-                            Role::User
-                        } else {
-                            Role::Assistant
-                        },
-                        body.clone(),
-                    )
-                })
-                .collect();
-            let messages: Vec<ChatMessage> = reply::llm_messages(
-                &persona,
-                &settings.tone,
-                language_name(&lang),
-                &turns,
-                &products,
-                &text,
-            );
-            chat.llm
-                .chat(
-                    &llm.base_url,
-                    llm.api_key.as_ref().map(|k| k.expose_secret()),
-                    &llm.model,
-                    &messages,
-                )
-                .await
-                .map_err(|e| {
-                    if e.is_retryable() {
-                        JobError::Retry(e.to_string())
-                    } else {
-                        JobError::Permanent(e.to_string())
-                    }
-                })?
-        }
-        _ => {
-            let greeting = history
-                .is_empty()
-                .then(|| {
-                    repo::Settings::localised(
-                        &settings.greetings,
-                        &lang,
-                        &settings.default_language,
-                    )
-                })
-                .flatten();
-            reply::template_reply(&lang, &scope.tenant().name, greeting, &fallback, &products)
-        }
+    let body = compose(state, scope, &settings, &history, &text, &lang).await?;
+    let sender = Sender {
+        number: &number,
+        token: &token,
     };
+    deliver(state, scope, &context, message_id, &sender, &lang, &body).await
+}
 
-    // One reply per inbound message: claim the row, send if still pending.
+/// The answer's text: the LLM's when one is configured and products were found, else the
+/// brand's template (greeting on a first message, fallback when nothing matched).
+async fn compose(
+    state: &Chat,
+    scope: &TenantScope,
+    settings: &repo::Settings,
+    history: &[(MessageAuthor, String)],
+    text: &str,
+    lang: &str,
+) -> Result<String, JobError> {
+    let products = facts(state, scope, text, lang).await?;
+    let fallback = repo::Settings::localised(&settings.fallbacks, lang, &settings.default_language)
+        .unwrap_or("Sorry, I could not find that. A colleague will get back to you.")
+        .to_owned();
+    let Some(llm) = state.config.llm.as_ref().filter(|_| !products.is_empty()) else {
+        let greeting = history
+            .is_empty()
+            .then(|| {
+                repo::Settings::localised(&settings.greetings, lang, &settings.default_language)
+            })
+            .flatten();
+        return Ok(reply::template_reply(
+            lang,
+            &scope.tenant().name,
+            greeting,
+            &fallback,
+            &products,
+        ));
+    };
+    let persona = format!(
+        "You are the assistant of the brand {}. {}",
+        scope.tenant().name,
+        settings.persona
+    );
+    let turns: Vec<(Role, String)> = history
+        .iter()
+        .map(|(author, body)| {
+            let role = if *author == MessageAuthor::Customer {
+                Role::User
+            } else {
+                Role::Assistant
+            };
+            (role, body.clone())
+        })
+        .collect();
+    let messages: Vec<ChatMessage> = reply::llm_messages(
+        &persona,
+        &settings.tone,
+        language_name(lang),
+        &turns,
+        &products,
+        text,
+    );
+    state
+        .llm
+        .chat(
+            &llm.base_url,
+            llm.api_key.as_ref().map(|k| k.expose_secret()),
+            &llm.model,
+            &messages,
+        )
+        .await
+        .map_err(|e| {
+            if e.is_retryable() {
+                JobError::Retry(e.to_string())
+            } else {
+                JobError::Permanent(e.to_string())
+            }
+        })
+}
+
+/// The brand's WhatsApp number and its access token.
+struct Sender<'a> {
+    number: &'a str,
+    token: &'a str,
+}
+
+/// One reply per inbound message: claims the reply row, sends it if it is still pending, and
+/// records what the Graph API said.
+async fn deliver(
+    state: &Chat,
+    scope: &TenantScope,
+    context: &repo::ReplyContext,
+    message_id: Uuid,
+    sender: &Sender<'_>,
+    lang: &str,
+    body: &str,
+) -> Result<(), JobError> {
     let (reply_id, status, claimed_body) = state
         .db
         .tenant_tx(scope, async |tx| {
-            repo::set_language(tx, context.conversation_id, &lang).await?;
-            repo::claim_reply(tx, context.conversation_id, &body, message_id).await
+            repo::set_language(tx, context.conversation_id, lang).await?;
+            repo::claim_reply(tx, context.conversation_id, body, message_id).await
         })
         .await?;
     if status != MessageStatus::Pending {
         return Ok(());
     }
-    match chat
+    match state
         .graph
-        .send_text(&number, &token, &context.wa_id, &claimed_body)
+        .send_text(sender.number, sender.token, &context.wa_id, &claimed_body)
         .await
     {
         Ok(wamid) => {

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{
     format::RowError,
     job::{self, ImportRecord},
-    service::Summary,
+    report::Summary,
     state::ImportState,
 };
 use crate::{

@@ -7,7 +7,10 @@ use std::{path::Path, time::Duration};
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::service::{self, ImportOptions, Outcome, Progress, Report};
+use super::{
+    report::{Outcome, Report},
+    service::{self, ImportOptions, Progress},
+};
 use crate::{cache::Cache, config::Config, db::Db, scope::Actor, tenants::TenantResolver};
 
 /// The most problems printed; the count is always complete.

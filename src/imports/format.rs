@@ -267,80 +267,7 @@ pub fn parse(bytes: &[u8], exponent: u32) -> ParsedFile {
         }
     }
     let header_line = lines.of(record.position()).max(1);
-    let mut columns: Vec<Option<Column>> = Vec::with_capacity(record.len());
-    let mut names: Vec<String> = Vec::with_capacity(record.len());
-    for field in record.iter() {
-        let Ok(raw) = std::str::from_utf8(field) else {
-            out.errors.push(RowError::new(
-                header_line,
-                None,
-                "a header name is not valid UTF-8",
-            ));
-            columns.push(None);
-            names.push(String::new());
-            continue;
-        };
-        let name = raw.trim().to_lowercase();
-        let column = column_of(&name);
-        match &column {
-            None if name.is_empty() => out.errors.push(RowError::new(
-                header_line,
-                None,
-                format!("column {} has no name", names.len() + 1),
-            )),
-            None => out.errors.push(RowError::new(
-                header_line,
-                Some(&name),
-                format!("unknown column; the columns are {KNOWN}"),
-            )),
-            Some(Column::Stock(zone)) if ZoneCode::parse(zone).is_err() => {
-                out.errors.push(RowError::new(
-                    header_line,
-                    Some(&name),
-                    "not a zone code (stock_ then 2 to 16 letters, digits or '-')",
-                ))
-            }
-            Some(c) if columns.iter().any(|o| o.as_ref() == Some(c)) => out.errors.push(
-                RowError::new(header_line, Some(&name), "the column appears twice"),
-            ),
-            Some(_) => {}
-        }
-        columns.push(column);
-        names.push(name);
-    }
-    let index = |c: &Column| columns.iter().position(|o| o.as_ref() == Some(c));
-    for (column, name) in [
-        (Column::Handle, "handle"),
-        (Column::Category, "category"),
-        (Column::Name, "name"),
-        (Column::Price, "price"),
-    ] {
-        if index(&column).is_none() {
-            out.errors.push(RowError::new(
-                header_line,
-                Some(name),
-                "required column is missing",
-            ));
-        }
-    }
-    for n in 1..=variants::MAX_AXES {
-        match (
-            index(&Column::OptionName(n)).is_some(),
-            index(&Column::OptionValues(n)).is_some(),
-        ) {
-            (true, false) => out.errors.push(RowError::new(
-                header_line,
-                Some(&format!("option{n}_values")),
-                format!("required with option{n}_name"),
-            )),
-            (false, true) => out.errors.push(RowError::new(
-                header_line,
-                Some(&format!("option{n}_name")),
-                format!("required with option{n}_values"),
-            )),
-            _ => {}
-        }
-    }
+    let (columns, names) = read_header(&record, header_line, &mut out.errors);
     out.zones = columns
         .iter()
         .filter_map(|c| match c {
@@ -348,35 +275,12 @@ pub fn parse(bytes: &[u8], exponent: u32) -> ParsedFile {
             _ => None,
         })
         .collect();
+    let Some(layout) = layout(&columns, header_line, &mut out.errors) else {
+        return out;
+    };
     if !out.errors.is_empty() {
         return out;
     }
-    let col = |c: Column| index(&c).expect("required columns were checked");
-    let (handle_i, category_i, name_i, price_i) = (
-        col(Column::Handle),
-        col(Column::Category),
-        col(Column::Name),
-        col(Column::Price),
-    );
-    let description_i = index(&Column::Description);
-    let status_i = index(&Column::Status);
-    let option_cols: Vec<(usize, usize, usize)> = (1..=variants::MAX_AXES)
-        .filter_map(|n| {
-            Some((
-                n,
-                index(&Column::OptionName(n))?,
-                index(&Column::OptionValues(n))?,
-            ))
-        })
-        .collect();
-    let stock_cols: Vec<(usize, String)> = columns
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| match c {
-            Some(Column::Stock(z)) => Some((i, z.clone())),
-            _ => None,
-        })
-        .collect();
 
     let mut first_line_of: HashMap<String, u64> = HashMap::new();
     loop {
@@ -395,79 +299,219 @@ pub fn parse(bytes: &[u8], exponent: u32) -> ParsedFile {
             continue; // a blank line, or a row of empty cells (spreadsheets leave them)
         }
         out.records += 1;
-        if record.len() != columns.len() {
-            out.errors.push(RowError::new(
-                line,
-                None,
-                format!(
-                    "{} fields, but the header has {} (a missing delimiter or an unclosed quote?)",
-                    record.len(),
-                    columns.len()
-                ),
-            ));
-            continue;
-        }
-        let mut fields: Vec<&str> = Vec::with_capacity(columns.len());
-        let mut utf8_ok = true;
-        for (i, f) in record.iter().enumerate() {
-            match std::str::from_utf8(f) {
-                Ok(s) => fields.push(s),
-                Err(_) => {
-                    out.errors
-                        .push(RowError::new(line, Some(&names[i]), "not valid UTF-8"));
-                    fields.push("");
-                    utf8_ok = false;
-                }
-            }
-        }
-        let category = fields[category_i].trim().to_ascii_uppercase();
-        if CategoryCode::parse(&category).is_ok() {
-            out.categories_named.push((line, category));
-        }
-        let before = out.errors.len();
-        let row = parse_row(
-            line,
-            &fields,
-            &names,
-            RowColumns {
-                handle: handle_i,
-                category: category_i,
-                name: name_i,
-                price: price_i,
-                description: description_i,
-                status: status_i,
-                options: &option_cols,
-                stock: &stock_cols,
-            },
+        read_record(
+            &mut out,
+            &mut first_line_of,
+            &Problems::at_line(line, &names),
+            &record,
+            &layout,
             exponent,
-            &mut out.errors,
         );
-        if let Some(row) = &row {
-            match first_line_of.get(&row.handle) {
-                Some(first) => out.errors.push(RowError::new(
-                    line,
-                    Some(&names[handle_i]),
-                    format!(
-                        "handle {:?} appears twice (first on line {first})",
-                        row.handle
-                    ),
-                )),
-                None => {
-                    first_line_of.insert(row.handle.clone(), line);
-                }
-            }
-        }
-        if let Some(row) = row
-            && utf8_ok
-            && out.errors.len() == before
-        {
-            out.rows.push(row);
-        }
     }
     out
 }
 
-struct RowColumns<'a> {
+/// The header's columns (`None` for an unknown or unreadable name) and their names, each
+/// problem reported.
+fn read_header(
+    record: &::csv::ByteRecord,
+    header_line: u64,
+    errors: &mut Vec<RowError>,
+) -> (Vec<Option<Column>>, Vec<String>) {
+    let mut columns: Vec<Option<Column>> = Vec::with_capacity(record.len());
+    let mut names: Vec<String> = Vec::with_capacity(record.len());
+    for field in record.iter() {
+        let Ok(raw) = std::str::from_utf8(field) else {
+            errors.push(RowError::new(
+                header_line,
+                None,
+                "a header name is not valid UTF-8",
+            ));
+            columns.push(None);
+            names.push(String::new());
+            continue;
+        };
+        let name = raw.trim().to_lowercase();
+        let column = column_of(&name);
+        match &column {
+            None if name.is_empty() => errors.push(RowError::new(
+                header_line,
+                None,
+                format!("column {} has no name", names.len() + 1),
+            )),
+            None => errors.push(RowError::new(
+                header_line,
+                Some(&name),
+                format!("unknown column; the columns are {KNOWN}"),
+            )),
+            Some(Column::Stock(zone)) if ZoneCode::parse(zone).is_err() => {
+                errors.push(RowError::new(
+                    header_line,
+                    Some(&name),
+                    "not a zone code (stock_ then 2 to 16 letters, digits or '-')",
+                ))
+            }
+            Some(c) if columns.iter().any(|o| o.as_ref() == Some(c)) => errors.push(RowError::new(
+                header_line,
+                Some(&name),
+                "the column appears twice",
+            )),
+            Some(_) => {}
+        }
+        columns.push(column);
+        names.push(name);
+    }
+    (columns, names)
+}
+
+/// Where each column is; `None` when a required column is missing (reported, as is an option
+/// name without its values or the reverse).
+fn layout(
+    columns: &[Option<Column>],
+    header_line: u64,
+    errors: &mut Vec<RowError>,
+) -> Option<Layout> {
+    let index = |c: &Column| columns.iter().position(|o| o.as_ref() == Some(c));
+    let required = (
+        index(&Column::Handle),
+        index(&Column::Category),
+        index(&Column::Name),
+        index(&Column::Price),
+    );
+    for (found, name) in [
+        (required.0, "handle"),
+        (required.1, "category"),
+        (required.2, "name"),
+        (required.3, "price"),
+    ] {
+        if found.is_none() {
+            errors.push(RowError::new(
+                header_line,
+                Some(name),
+                "required column is missing",
+            ));
+        }
+    }
+    for n in 1..=variants::MAX_AXES {
+        match (
+            index(&Column::OptionName(n)).is_some(),
+            index(&Column::OptionValues(n)).is_some(),
+        ) {
+            (true, false) => errors.push(RowError::new(
+                header_line,
+                Some(&format!("option{n}_values")),
+                format!("required with option{n}_name"),
+            )),
+            (false, true) => errors.push(RowError::new(
+                header_line,
+                Some(&format!("option{n}_name")),
+                format!("required with option{n}_values"),
+            )),
+            _ => {}
+        }
+    }
+    let (Some(handle), Some(category), Some(name), Some(price)) = required else {
+        return None;
+    };
+    Some(Layout {
+        handle,
+        category,
+        name,
+        price,
+        description: index(&Column::Description),
+        status: index(&Column::Status),
+        options: (1..=variants::MAX_AXES)
+            .filter_map(|n| {
+                Some((
+                    n,
+                    index(&Column::OptionName(n))?,
+                    index(&Column::OptionValues(n))?,
+                ))
+            })
+            .collect(),
+        stock: columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match c {
+                Some(Column::Stock(z)) => Some((i, z.clone())),
+                _ => None,
+            })
+            .collect(),
+    })
+}
+
+/// Checks one data record and keeps its row when it has no problem; a handle seen before is
+/// reported against its first line.
+fn read_record(
+    out: &mut ParsedFile,
+    first_line_of: &mut HashMap<String, u64>,
+    at: &Problems<'_>,
+    record: &::csv::ByteRecord,
+    layout: &Layout,
+    exponent: u32,
+) {
+    let (line, names) = (at.line, at.names);
+    if record.len() != names.len() {
+        out.errors.push(RowError::new(
+            line,
+            None,
+            format!(
+                "{} fields, but the header has {} (a missing delimiter or an unclosed quote?)",
+                record.len(),
+                names.len()
+            ),
+        ));
+        return;
+    }
+    let mut fields: Vec<&str> = Vec::with_capacity(names.len());
+    let mut utf8_ok = true;
+    for (i, f) in record.iter().enumerate() {
+        match std::str::from_utf8(f) {
+            Ok(s) => fields.push(s),
+            Err(_) => {
+                out.errors
+                    .push(RowError::new(line, Some(&names[i]), "not valid UTF-8"));
+                fields.push("");
+                utf8_ok = false;
+            }
+        }
+    }
+    let category = fields[layout.category].trim().to_ascii_uppercase();
+    if CategoryCode::parse(&category).is_ok() {
+        out.categories_named.push((line, category));
+    }
+    let before = out.errors.len();
+    let row = parse_row(
+        &fields,
+        layout,
+        exponent,
+        &mut at.collect_into(&mut out.errors),
+    );
+    if let Some(row) = &row {
+        match first_line_of.get(&row.handle) {
+            Some(first) => out.errors.push(RowError::new(
+                line,
+                Some(&names[layout.handle]),
+                format!(
+                    "handle {:?} appears twice (first on line {first})",
+                    row.handle
+                ),
+            )),
+            None => {
+                first_line_of.insert(row.handle.clone(), line);
+            }
+        }
+    }
+    if let Some(row) = row
+        && utf8_ok
+        && out.errors.len() == before
+    {
+        out.rows.push(row);
+    }
+}
+
+/// Where each column of the file is.
+struct Layout {
     handle: usize,
     category: usize,
     name: usize,
@@ -475,30 +519,65 @@ struct RowColumns<'a> {
     description: Option<usize>,
     status: Option<usize>,
     /// (axis number, name column, values column)
-    options: &'a [(usize, usize, usize)],
-    stock: &'a [(usize, String)],
+    options: Vec<(usize, usize, usize)>,
+    stock: Vec<(usize, String)>,
+}
+
+/// The line a record starts on and the header's names: where a problem is reported.
+#[derive(Clone, Copy)]
+struct Problems<'a> {
+    line: u64,
+    names: &'a [String],
+}
+
+impl<'a> Problems<'a> {
+    fn at_line(line: u64, names: &'a [String]) -> Self {
+        Self { line, names }
+    }
+
+    fn collect_into<'e>(self, errors: &'e mut Vec<RowError>) -> RowProblems<'a, 'e> {
+        RowProblems { at: self, errors }
+    }
+}
+
+/// Collects one record's problems.
+struct RowProblems<'a, 'e> {
+    at: Problems<'a>,
+    errors: &'e mut Vec<RowError>,
+}
+
+impl RowProblems<'_, '_> {
+    /// A problem of the cell in column `i`.
+    fn cell(&mut self, i: usize, message: impl Into<String>) {
+        self.errors.push(RowError::new(
+            self.at.line,
+            Some(&self.at.names[i]),
+            message,
+        ));
+    }
+
+    /// A problem of the whole row.
+    fn row(&mut self, message: impl Into<String>) {
+        self.errors.push(RowError::new(self.at.line, None, message));
+    }
+
+    fn count(&self) -> usize {
+        self.errors.len()
+    }
 }
 
 fn parse_row(
-    line: u64,
     fields: &[&str],
-    names: &[String],
-    cols: RowColumns<'_>,
+    cols: &Layout,
     exponent: u32,
-    errors: &mut Vec<RowError>,
+    report: &mut RowProblems<'_, '_>,
 ) -> Option<ProductRow> {
-    let before = errors.len();
-    macro_rules! err {
-        ($i:expr, $message:expr $(,)?) => {
-            errors.push(RowError::new(line, Some(&names[$i]), $message))
-        };
-    }
-
+    let before = report.count();
     let handle = fields[cols.handle].trim().to_owned();
     if handle.is_empty() {
-        err!(cols.handle, "required");
+        report.cell(cols.handle, "required");
     } else if Handle::parse(&handle).is_err() {
-        err!(
+        report.cell(
             cols.handle,
             format!(
                 "{handle:?}: lowercase letters and digits in hyphen-separated words, at most 120 characters"
@@ -507,27 +586,27 @@ fn parse_row(
     }
     let category = fields[cols.category].trim().to_ascii_uppercase();
     if category.is_empty() {
-        err!(cols.category, "required");
+        report.cell(cols.category, "required");
     } else if CategoryCode::parse(&category).is_err() {
-        err!(
+        report.cell(
             cols.category,
-            format!("{category:?}: a category code is 2 to 8 letters or digits")
+            format!("{category:?}: a category code is 2 to 8 letters or digits"),
         );
     }
     let name = fields[cols.name].trim().to_owned();
     if let Err(e) = DisplayName::parse(&name) {
-        err!(cols.name, e.into_message());
+        report.cell(cols.name, e.into_message());
     }
     let description = cols.description.map(|i| fields[i].trim().to_owned());
     if let (Some(i), Some(d)) = (cols.description, &description)
         && let Err(e) = Description::parse(d)
     {
-        err!(i, e.into_message());
+        report.cell(i, e.into_message());
     }
     let price_minor = match parse_price(fields[cols.price], exponent) {
         Ok(p) => p,
         Err(message) => {
-            err!(cols.price, message);
+            report.cell(cols.price, message);
             0
         }
     };
@@ -537,26 +616,59 @@ fn parse_row(
         Some((i, s)) => match ProductStatus::parse(&s) {
             Ok(status) => Some(status),
             Err(e) => {
-                err!(i, format!("{s:?}: {e}"));
+                report.cell(i, format!("{s:?}: {e}"));
                 None
             }
         },
     };
+    let (axes, axis_columns) = read_axes(fields, cols, report);
+    let axes_before = report.count();
+    if !axes.is_empty() {
+        report_axis_problems(&axes, &axis_columns, report);
+    }
+    let axes_ok = report.count() == axes_before;
+    let stock = read_stock(fields, cols, &axes, axes_ok, report);
 
-    // Option axes, in column order; an axis with neither name nor values is absent.
+    let has_options = !cols.options.is_empty();
+    let valid = report.count() == before;
+    if !valid && Handle::parse(&handle).is_err() {
+        return None;
+    }
+    // A row with problems still returns its handle, so duplicates are reported against valid
+    // first rows only.
+    Some(ProductRow {
+        line: report.at.line,
+        handle,
+        category,
+        name,
+        description,
+        price_minor,
+        status,
+        axes: (valid && has_options).then_some(axes),
+        stock: if valid { stock } else { Vec::new() },
+    })
+}
+
+/// The option axes, in column order (an axis with neither name nor values is absent), with the
+/// (name, values) columns of each.
+fn read_axes(
+    fields: &[&str],
+    cols: &Layout,
+    report: &mut RowProblems<'_, '_>,
+) -> (Vec<Axis>, Vec<(usize, usize)>) {
     let mut axes: Vec<Axis> = Vec::new();
     let mut axis_columns: Vec<(usize, usize)> = Vec::new();
-    for &(n, name_i, values_i) in cols.options {
+    for &(n, name_i, values_i) in &cols.options {
         let axis_name = fields[name_i].trim();
         let values_raw = fields[values_i].trim();
         match (axis_name.is_empty(), values_raw.is_empty()) {
             (true, true) => continue,
             (true, false) => {
-                err!(name_i, format!("required when option{n}_values is set"));
+                report.cell(name_i, format!("required when option{n}_values is set"));
                 continue;
             }
             (false, true) => {
-                err!(values_i, "at least one value");
+                report.cell(values_i, "at least one value");
                 continue;
             }
             (false, false) => {}
@@ -565,9 +677,9 @@ fn parse_row(
         for (k, piece) in values_raw.split('|').enumerate() {
             let piece = piece.trim();
             if piece.is_empty() {
-                err!(
+                report.cell(
                     values_i,
-                    format!("value {} is empty (two '|' in a row?)", k + 1)
+                    format!("value {} is empty (two '|' in a row?)", k + 1),
                 );
                 continue;
             }
@@ -586,44 +698,57 @@ fn parse_row(
         });
         axis_columns.push((name_i, values_i));
     }
-    let axes_before = errors.len();
-    if !axes.is_empty() {
-        for e in variants::validate_axes(&axes, "axes") {
-            // `axes[i].name`, `axes[i].values[k].code`, or `axes` (too many combinations).
-            let (column, message) = match e.field.strip_prefix("axes[") {
-                None => (axis_columns.last().map(|c| c.1), e.message),
-                Some(rest) => {
-                    let (i, rest) = rest.split_once(']').unwrap_or(("0", ""));
-                    let i: usize = i.parse().unwrap_or(0);
-                    let (name_i, values_i) = axis_columns[i.min(axis_columns.len() - 1)];
-                    if rest == ".name" {
-                        (Some(name_i), e.message)
-                    } else if let Some(v) = rest.strip_prefix(".values[") {
-                        let (k, what) = v.split_once(']').unwrap_or(("0", ""));
-                        let k: usize = k.parse().unwrap_or(0);
-                        let value = axes[i].values.get(k).map_or("", |v| v.value.as_str());
-                        let what = what.trim_start_matches('.');
-                        (
-                            Some(values_i),
-                            format!("value {} ({value:?}) {what}: {}", k + 1, e.message),
-                        )
-                    } else {
-                        (Some(values_i), e.message)
-                    }
+    (axes, axis_columns)
+}
+
+/// The axes' problems, each on the column it comes from: `axes[i].name`,
+/// `axes[i].values[k].code`, or `axes` (too many combinations).
+fn report_axis_problems(
+    axes: &[Axis],
+    axis_columns: &[(usize, usize)],
+    report: &mut RowProblems<'_, '_>,
+) {
+    for e in variants::validate_axes(axes, "axes") {
+        let (column, message) = match e.field.strip_prefix("axes[") {
+            None => (axis_columns.last().map(|c| c.1), e.message),
+            Some(rest) => {
+                let (i, rest) = rest.split_once(']').unwrap_or(("0", ""));
+                let i: usize = i.parse().unwrap_or(0);
+                let (name_i, values_i) = axis_columns[i.min(axis_columns.len() - 1)];
+                if rest == ".name" {
+                    (Some(name_i), e.message)
+                } else if let Some(v) = rest.strip_prefix(".values[") {
+                    let (k, what) = v.split_once(']').unwrap_or(("0", ""));
+                    let k: usize = k.parse().unwrap_or(0);
+                    let value = axes[i].values.get(k).map_or("", |v| v.value.as_str());
+                    let what = what.trim_start_matches('.');
+                    (
+                        Some(values_i),
+                        format!("value {} ({value:?}) {what}: {}", k + 1, e.message),
+                    )
+                } else {
+                    (Some(values_i), e.message)
                 }
-            };
-            match column {
-                Some(i) => err!(i, message),
-                None => errors.push(RowError::new(line, None, message)),
             }
+        };
+        match column {
+            Some(i) => report.cell(i, message),
+            None => report.row(message),
         }
     }
-    let axes_ok = errors.len() == axes_before;
+}
 
-    // Stock cells.
+/// The stock cells: a number for every new variant, or `Value/Value=units` per variant.
+fn read_stock(
+    fields: &[&str],
+    cols: &Layout,
+    axes: &[Axis],
+    axes_ok: bool,
+    report: &mut RowProblems<'_, '_>,
+) -> Vec<(String, StockCell)> {
     let mut stock = Vec::new();
     let has_options = !cols.options.is_empty();
-    for (i, zone) in cols.stock {
+    for (i, zone) in &cols.stock {
         let cell = fields[*i].trim();
         if cell.is_empty() {
             continue;
@@ -635,91 +760,63 @@ fn parse_row(
             continue;
         }
         if !cell.contains('=') {
-            errors.push(RowError::new(
-                line,
-                Some(&names[*i]),
+            report.cell(
+                *i,
                 format!("{cell:?}: a number of units (0 to {MAX_STOCK}), or Value/Value=units per variant separated by '|'"),
-            ));
+            );
             continue;
         }
         if !has_options || !axes_ok {
             if !has_options {
-                errors.push(RowError::new(
-                    line,
-                    Some(&names[*i]),
-                    "units per variant need the option columns",
-                ));
+                report.cell(*i, "units per variant need the option columns");
             }
             continue;
         }
-        // Combinations by their values joined with '/', normalised like combination keys.
-        let combos = variants::combinations(&axes);
-        let by_values: HashMap<String, &str> = combos
-            .iter()
-            .map(|c| {
-                let values: Vec<String> = c
-                    .options
-                    .iter()
-                    .map(|o| o.value.trim().to_lowercase())
-                    .collect();
-                (values.join("/"), c.key.as_str())
-            })
-            .collect();
-        let mut map = HashMap::new();
-        for part in cell.split('|') {
-            let Some((key, units)) = part.rsplit_once('=') else {
-                errors.push(RowError::new(
-                    line,
-                    Some(&names[*i]),
-                    format!("{part:?}: Value/Value=units"),
-                ));
-                continue;
-            };
-            let wanted: Vec<String> = key.split('/').map(|v| v.trim().to_lowercase()).collect();
-            match (by_values.get(&wanted.join("/")), parse_units(units)) {
-                (Some(k), Some(n)) => {
-                    map.insert((*k).to_owned(), n);
-                }
-                (None, _) => errors.push(RowError::new(
-                    line,
-                    Some(&names[*i]),
-                    format!("{:?} is not a variant of this product (values in option order, separated by '/')", key.trim()),
-                )),
-                (_, None) => errors.push(RowError::new(
-                    line,
-                    Some(&names[*i]),
-                    format!("{:?}: 0 to {MAX_STOCK} units", units.trim()),
-                )),
-            }
-        }
+        let map = units_per_variant(cell, *i, axes, report);
         stock.push((zone.clone(), StockCell::PerVariant(map)));
     }
+    stock
+}
 
-    if errors.len() > before {
-        // Still return the handle so duplicates are reported against valid first rows only.
-        return Handle::parse(&handle).is_ok().then(|| ProductRow {
-            line,
-            handle,
-            category,
-            name,
-            description,
-            price_minor,
-            status,
-            axes: None,
-            stock: Vec::new(),
-        });
+/// A `Value/Value=units|...` cell of column `i`, by combination key.
+fn units_per_variant(
+    cell: &str,
+    i: usize,
+    axes: &[Axis],
+    report: &mut RowProblems<'_, '_>,
+) -> HashMap<String, i32> {
+    // Combinations by their values joined with '/', normalised like combination keys.
+    let combos = variants::combinations(axes);
+    let by_values: HashMap<String, &str> = combos
+        .iter()
+        .map(|c| {
+            let values: Vec<String> = c
+                .options
+                .iter()
+                .map(|o| o.value.trim().to_lowercase())
+                .collect();
+            (values.join("/"), c.key.as_str())
+        })
+        .collect();
+    let mut map = HashMap::new();
+    for part in cell.split('|') {
+        let Some((key, units)) = part.rsplit_once('=') else {
+            report.cell(i, format!("{part:?}: Value/Value=units"));
+            continue;
+        };
+        let wanted: Vec<String> = key.split('/').map(|v| v.trim().to_lowercase()).collect();
+        match (by_values.get(&wanted.join("/")), parse_units(units)) {
+            (Some(k), Some(n)) => {
+                map.insert((*k).to_owned(), n);
+            }
+            (None, _) => report.cell(
+                i,
+                format!("{:?} is not a variant of this product (values in option order, separated by '/')", key.trim()),
+            ),
+            (_, None) => report.cell(i, format!("{:?}: 0 to {MAX_STOCK} units", units.trim())),
+        }
     }
-    Some(ProductRow {
-        line,
-        handle,
-        category,
-        name,
-        description,
-        price_minor,
-        status,
-        axes: has_options.then_some(axes),
-        stock,
-    })
+    map
 }
 
 #[cfg(test)]

@@ -24,7 +24,8 @@ use uuid::Uuid;
 pub use super::repo::ImportRecord;
 use super::{
     repo::{self, Counters},
-    service::{self, ImportError, ImportOptions, Outcome, Progress},
+    report::Outcome,
+    service::{self, ImportError, ImportOptions, Progress},
     state::ImportState,
 };
 use crate::{
@@ -340,15 +341,8 @@ pub async fn run(
             validated: clamp(report.summary.rows).max(counters.validated),
             applied,
         },
-        summary: serde_json::to_value(&report.summary).expect("summary serialises"),
-        errors: serde_json::to_value(
-            report
-                .errors
-                .iter()
-                .take(MAX_ERRORS_KEPT)
-                .collect::<Vec<_>>(),
-        )
-        .expect("errors serialise"),
+        summary: Some(&report.summary),
+        errors: &report.errors[..report.errors.len().min(MAX_ERRORS_KEPT)],
         error_count: clamp(report.errors.len() as u64),
         failure: (report.outcome == Outcome::Invalid)
             .then_some("the file has problems; nothing was imported"),
@@ -369,8 +363,8 @@ async fn fail(
     let finish = repo::Finish {
         state: ImportState::Failed,
         counters: Counters::default(),
-        summary: serde_json::json!({}),
-        errors: serde_json::json!([]),
+        summary: None,
+        errors: &[],
         error_count: 0,
         failure: Some(why),
     };

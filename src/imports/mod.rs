@@ -15,5 +15,6 @@ pub mod cli;
 pub mod format;
 pub mod job;
 pub mod repo;
+pub mod report;
 pub mod service;
 pub mod state;

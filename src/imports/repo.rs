@@ -7,11 +7,14 @@ use tokio_postgres::types::Json;
 use uuid::Uuid;
 
 use crate::{
-    catalog::{status::ProductStatus, variants::Axis},
+    catalog::{
+        status::ProductStatus,
+        variants::{Axis, OptionValue},
+    },
     db::{DbError, Tx},
 };
 
-use super::state::ImportState;
+use super::{format::RowError, report::Summary, state::ImportState};
 
 macro_rules! stmt {
     ($tx:expr, $file:literal) => {
@@ -150,7 +153,7 @@ pub struct NewProducts {
     pub descriptions: Vec<String>,
     pub statuses: Vec<ProductStatus>,
     pub prices: Vec<i64>,
-    pub axes: Vec<serde_json::Value>,
+    pub axes: Vec<Json<Vec<Axis>>>,
 }
 
 /// Inserts products; returns (number, id) pairs.
@@ -189,7 +192,7 @@ pub struct ProductChanges {
     pub statuses: Vec<ProductStatus>,
     pub prices: Vec<i64>,
     /// `None` keeps the product's axes.
-    pub axes: Vec<Option<serde_json::Value>>,
+    pub axes: Vec<Option<Json<Vec<Axis>>>>,
 }
 
 pub async fn update_products(tx: &Tx<'_>, c: &ProductChanges) -> Result<u64, DbError> {
@@ -219,7 +222,7 @@ pub struct NewVariants {
     pub product_ids: Vec<Uuid>,
     pub skus: Vec<String>,
     pub keys: Vec<String>,
-    pub options: Vec<serde_json::Value>,
+    pub options: Vec<Json<Vec<OptionValue>>>,
     pub positions: Vec<i32>,
 }
 
@@ -354,8 +357,10 @@ pub async fn set_progress(
 pub struct Finish<'a> {
     pub state: ImportState,
     pub counters: Counters,
-    pub summary: serde_json::Value,
-    pub errors: serde_json::Value,
+    /// `None` (an import that failed before it could be read) is stored as `{}`.
+    pub summary: Option<&'a Summary>,
+    /// The first problems of the file, as many as are kept.
+    pub errors: &'a [RowError],
     pub error_count: i32,
     pub failure: Option<&'a str>,
 }
@@ -370,8 +375,8 @@ pub async fn finish_import(tx: &Tx<'_>, id: Uuid, f: &Finish<'_>) -> Result<(), 
             &f.counters.total,
             &f.counters.validated,
             &f.counters.applied,
-            &f.summary,
-            &f.errors,
+            &f.summary.map(Json),
+            &Json(f.errors),
             &f.error_count,
             &f.failure,
         ],

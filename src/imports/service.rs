@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use tokio_postgres::types::Json;
 use uuid::Uuid;
 
 use super::{
@@ -66,61 +66,7 @@ pub struct NoProgress;
 
 impl Progress for NoProgress {}
 
-/// What an import did, or (dry run) would do.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    /// Data records in the file.
-    pub rows: u64,
-    pub products_created: u64,
-    pub products_updated: u64,
-    pub products_unchanged: u64,
-    pub variants_created: u64,
-    pub variants_reactivated: u64,
-    pub variants_deactivated: u64,
-    /// Units received into stock (ledger `receive` movements) for new variants.
-    pub units_received: u64,
-    /// A few of the products created and updated, with what changed.
-    pub examples: Vec<Example>,
-}
-
-/// One product an import creates or updates.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Example {
-    pub line: u64,
-    pub handle: String,
-    /// `create` or `update`.
-    pub action: String,
-    /// For updates: the fields that differ (`name`, `description`, `status`, `price`,
-    /// `category`, `options`).
-    pub changes: Vec<String>,
-}
-
-/// How an import ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The file has problems; nothing was written.
-    Invalid,
-    /// A dry run: nothing was written; the summary says what would change.
-    DryRun,
-    /// Written and committed.
-    Applied,
-}
-
-#[derive(Debug, Clone)]
-pub struct Report {
-    pub outcome: Outcome,
-    pub summary: Summary,
-    /// Every problem, in line order.
-    pub errors: Vec<RowError>,
-}
-
-impl Report {
-    /// Whether the catalog changed (and caches must be invalidated).
-    pub fn changed_catalog(&self) -> bool {
-        self.outcome == Outcome::Applied
-            && self.summary.products_created + self.summary.products_updated > 0
-    }
-}
+use super::report::{Example, Outcome, Report, Summary};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -177,7 +123,7 @@ struct Update<'r> {
     description: String,
     status: ProductStatus,
     /// The new axes, when they change.
-    axes_json: Option<serde_json::Value>,
+    axes_json: Option<Json<Vec<Axis>>>,
     variants: variants::Plan,
 }
 
@@ -195,55 +141,8 @@ pub async fn run(
     db.tenant_tx(scope, async |tx| {
         repo::begin_import(tx).await?;
         let mut errors = parsed.errors.clone();
-
-        let categories: HashMap<String, Uuid> = repo::categories(tx).await?.into_iter().collect();
-        for (line, code) in &parsed.categories_named {
-            if !categories.contains_key(code) {
-                errors.push(RowError {
-                    line: *line,
-                    column: Some("category".into()),
-                    message: format!("{code:?}: no such category in this brand"),
-                });
-            }
-        }
-        let zone_rows = repo::zones(tx, &parsed.zones).await?;
-        let mut zones: HashMap<String, Uuid> = HashMap::new();
-        for code in &parsed.zones {
-            match zone_rows.iter().find(|(c, _, _)| c == code) {
-                Some((_, id, true)) => {
-                    zones.insert(code.clone(), *id);
-                }
-                found => errors.push(RowError {
-                    line: 1,
-                    column: Some(format!("stock_{}", code.to_lowercase())),
-                    message: if found.is_some() {
-                        format!("zone {code} is inactive")
-                    } else {
-                        format!("no such zone {code}")
-                    },
-                }),
-            }
-        }
-
-        let handles: Vec<&str> = parsed.rows.iter().map(|r| r.handle.as_str()).collect();
-        let existing: HashMap<String, ExistingProduct> = repo::products_by_handle(tx, &handles)
-            .await?
-            .into_iter()
-            .map(|p| (p.handle.clone(), p))
-            .collect();
-        // Variants matter only where the axes change: a re-import loads none.
-        let ids: Vec<Uuid> = parsed
-            .rows
-            .iter()
-            .filter_map(|row| {
-                let e = existing.get(&row.handle)?;
-                row.axes.as_ref().filter(|a| **a != e.axes).map(|_| e.id)
-            })
-            .collect();
-        let mut variants_of: HashMap<Uuid, Vec<ExistingVariant>> = HashMap::new();
-        for v in repo::variants_of_products(tx, &ids).await? {
-            variants_of.entry(v.product_id).or_default().push(v);
-        }
+        let refs = references(tx, &parsed, &mut errors).await?;
+        let known = known_products(tx, &parsed).await?;
         progress.validated(parsed.records);
 
         let mut summary = Summary {
@@ -258,124 +157,7 @@ pub async fn run(
                 errors,
             });
         }
-
-        // Plan.
-        let mut creates: Vec<Create<'_>> = Vec::new();
-        let mut updates: Vec<Update<'_>> = Vec::new();
-        for row in &parsed.rows {
-            let category_id = categories[&row.category];
-            let Some(e) = existing.get(&row.handle) else {
-                let axes = row.axes.clone().unwrap_or_default();
-                let combos = variants::combinations(&axes);
-                summary.products_created += 1;
-                summary.variants_created += combos.len() as u64;
-                summary.units_received +=
-                    combos.iter().map(|c| units_for(row, &c.key)).sum::<u64>();
-                if summary
-                    .examples
-                    .iter()
-                    .filter(|x| x.action == "create")
-                    .count()
-                    < EXAMPLES
-                {
-                    summary.examples.push(Example {
-                        line: row.line,
-                        handle: row.handle.clone(),
-                        action: "create".into(),
-                        changes: Vec::new(),
-                    });
-                }
-                creates.push(Create {
-                    row,
-                    category_id,
-                    axes,
-                    variants: combos.len(),
-                });
-                continue;
-            };
-            let name = row.name.clone();
-            let description = row
-                .description
-                .clone()
-                .unwrap_or_else(|| e.description.clone());
-            let status = row.status.unwrap_or(e.status);
-            let mut changes: Vec<String> = Vec::new();
-            if name != e.name {
-                changes.push("name".into());
-            }
-            if description != e.description {
-                changes.push("description".into());
-            }
-            if status != e.status {
-                changes.push("status".into());
-            }
-            if row.price_minor != e.base_price_minor {
-                changes.push("price".into());
-            }
-            if category_id != e.category_id {
-                changes.push("category".into());
-            }
-            let mut plan = variants::Plan::default();
-            let mut axes_json = None;
-            if let Some(axes) = row.axes.as_ref().filter(|a| **a != e.axes) {
-                changes.push("options".into());
-                axes_json = Some(serde_json::to_value(axes).expect("axes serialise"));
-                let current = variants_of.get(&e.id).map(Vec::as_slice).unwrap_or(&[]);
-                let as_existing: Vec<variants::Existing> = current
-                    .iter()
-                    .map(|v| variants::Existing {
-                        id: v.id,
-                        key: v.option_key.clone(),
-                        sku: v.sku.clone(),
-                        is_active: v.is_active,
-                    })
-                    .collect();
-                plan = variants::plan(&e.sku_stem, axes, &as_existing);
-                // Only positions that actually move are written.
-                plan.positions.retain(|(id, position)| {
-                    current
-                        .iter()
-                        .any(|v| v.id == *id && v.position != *position)
-                });
-                summary.variants_created += plan.insert.len() as u64;
-                summary.variants_reactivated += plan.activate.len() as u64;
-                summary.variants_deactivated += plan.deactivate.len() as u64;
-                summary.units_received += plan
-                    .insert
-                    .iter()
-                    .map(|v| units_for(row, &v.key))
-                    .sum::<u64>();
-            }
-            if changes.is_empty() {
-                summary.products_unchanged += 1;
-                continue;
-            }
-            summary.products_updated += 1;
-            if summary
-                .examples
-                .iter()
-                .filter(|x| x.action == "update")
-                .count()
-                < EXAMPLES
-            {
-                summary.examples.push(Example {
-                    line: row.line,
-                    handle: row.handle.clone(),
-                    action: "update".into(),
-                    changes,
-                });
-            }
-            updates.push(Update {
-                row,
-                existing: e,
-                category_id,
-                name,
-                description,
-                status,
-                axes_json,
-                variants: plan,
-            });
-        }
+        let (creates, updates) = plan(&parsed, &refs.categories, &known, &mut summary);
         if options.dry_run {
             return Ok(Report {
                 outcome: Outcome::DryRun,
@@ -383,25 +165,13 @@ pub async fn run(
                 errors,
             });
         }
-
-        // Apply.
-        progress.applying((creates.len() + updates.len()) as u64);
-        let mut done = 0u64;
-        if !creates.is_empty() {
-            let count = i32::try_from(creates.len())
-                .map_err(|_| ImportError::Conflict("too many products in one file".into()))?;
-            let first = repo::reserve_numbers(tx, count).await?;
-            for chunk in rounds(&creates, |c| c.variants) {
-                apply_creates(tx, &prefix, first + done as i32, chunk, &zones).await?;
-                done += chunk.len() as u64;
-                progress.applied(done);
-            }
-        }
-        for chunk in rounds(&updates, |u| u.variants.insert.len()) {
-            apply_updates(tx, chunk, &zones).await?;
-            done += chunk.len() as u64;
-            progress.applied(done);
-        }
+        let work = Work {
+            prefix: &prefix,
+            creates: &creates,
+            updates: &updates,
+            zones: &refs.zones,
+        };
+        let done = apply(tx, &work, progress).await?;
         if done > 0 {
             audit::record(
                 tx,
@@ -426,6 +196,243 @@ pub async fn run(
         })
     })
     .await
+}
+
+/// The brand's categories and the file's zones, by code.
+struct References {
+    categories: HashMap<String, Uuid>,
+    /// Active zones only.
+    zones: HashMap<String, Uuid>,
+}
+
+/// Finds the categories and zones the file names within the brand; each unknown category and
+/// unknown or inactive zone is a problem.
+async fn references(
+    tx: &Tx<'_>,
+    parsed: &format::ParsedFile,
+    errors: &mut Vec<RowError>,
+) -> Result<References, DbError> {
+    let categories: HashMap<String, Uuid> = repo::categories(tx).await?.into_iter().collect();
+    for (line, code) in &parsed.categories_named {
+        if !categories.contains_key(code) {
+            errors.push(RowError {
+                line: *line,
+                column: Some("category".into()),
+                message: format!("{code:?}: no such category in this brand"),
+            });
+        }
+    }
+    let zone_rows = repo::zones(tx, &parsed.zones).await?;
+    let mut zones: HashMap<String, Uuid> = HashMap::new();
+    for code in &parsed.zones {
+        match zone_rows.iter().find(|(c, _, _)| c == code) {
+            Some((_, id, true)) => {
+                zones.insert(code.clone(), *id);
+            }
+            found => errors.push(RowError {
+                line: 1,
+                column: Some(format!("stock_{}", code.to_lowercase())),
+                message: if found.is_some() {
+                    format!("zone {code} is inactive")
+                } else {
+                    format!("no such zone {code}")
+                },
+            }),
+        }
+    }
+    Ok(References { categories, zones })
+}
+
+/// The brand's products the file names, and the variants of those whose axes change.
+struct Known {
+    products: HashMap<String, ExistingProduct>,
+    variants_of: HashMap<Uuid, Vec<ExistingVariant>>,
+}
+
+async fn known_products(tx: &Tx<'_>, parsed: &format::ParsedFile) -> Result<Known, DbError> {
+    let handles: Vec<&str> = parsed.rows.iter().map(|r| r.handle.as_str()).collect();
+    let products: HashMap<String, ExistingProduct> = repo::products_by_handle(tx, &handles)
+        .await?
+        .into_iter()
+        .map(|p| (p.handle.clone(), p))
+        .collect();
+    // Variants matter only where the axes change: a re-import loads none.
+    let ids: Vec<Uuid> = parsed
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let e = products.get(&row.handle)?;
+            row.axes.as_ref().filter(|a| **a != e.axes).map(|_| e.id)
+        })
+        .collect();
+    let mut variants_of: HashMap<Uuid, Vec<ExistingVariant>> = HashMap::new();
+    for v in repo::variants_of_products(tx, &ids).await? {
+        variants_of.entry(v.product_id).or_default().push(v);
+    }
+    Ok(Known {
+        products,
+        variants_of,
+    })
+}
+
+/// Adds an example of `action` to the summary, up to `EXAMPLES` of each.
+fn add_example(summary: &mut Summary, row: &ProductRow, action: &str, changes: Vec<String>) {
+    if summary
+        .examples
+        .iter()
+        .filter(|x| x.action == action)
+        .count()
+        < EXAMPLES
+    {
+        summary.examples.push(Example {
+            line: row.line,
+            handle: row.handle.clone(),
+            action: action.into(),
+            changes,
+        });
+    }
+}
+
+/// What the file would do: products to create and to update, counted in the summary.
+fn plan<'r>(
+    parsed: &'r format::ParsedFile,
+    categories: &HashMap<String, Uuid>,
+    known: &'r Known,
+    summary: &mut Summary,
+) -> (Vec<Create<'r>>, Vec<Update<'r>>) {
+    let mut creates: Vec<Create<'_>> = Vec::new();
+    let mut updates: Vec<Update<'_>> = Vec::new();
+    for row in &parsed.rows {
+        let category_id = categories[&row.category];
+        let Some(e) = known.products.get(&row.handle) else {
+            let axes = row.axes.clone().unwrap_or_default();
+            let combos = variants::combinations(&axes);
+            summary.products_created += 1;
+            summary.variants_created += combos.len() as u64;
+            summary.units_received += combos.iter().map(|c| units_for(row, &c.key)).sum::<u64>();
+            add_example(summary, row, "create", Vec::new());
+            creates.push(Create {
+                row,
+                category_id,
+                axes,
+                variants: combos.len(),
+            });
+            continue;
+        };
+        match plan_update(row, e, category_id, &known.variants_of, summary) {
+            Some(update) => updates.push(update),
+            None => summary.products_unchanged += 1,
+        }
+    }
+    (creates, updates)
+}
+
+/// What changes in an existing product (`None`: nothing), counted in the summary.
+fn plan_update<'r>(
+    row: &'r ProductRow,
+    e: &'r ExistingProduct,
+    category_id: Uuid,
+    variants_of: &HashMap<Uuid, Vec<ExistingVariant>>,
+    summary: &mut Summary,
+) -> Option<Update<'r>> {
+    let name = row.name.clone();
+    let description = row
+        .description
+        .clone()
+        .unwrap_or_else(|| e.description.clone());
+    let status = row.status.unwrap_or(e.status);
+    let mut changes: Vec<String> = Vec::new();
+    for (changed, field) in [
+        (name != e.name, "name"),
+        (description != e.description, "description"),
+        (status != e.status, "status"),
+        (row.price_minor != e.base_price_minor, "price"),
+        (category_id != e.category_id, "category"),
+    ] {
+        if changed {
+            changes.push(field.into());
+        }
+    }
+    let mut plan = variants::Plan::default();
+    let mut axes_json = None;
+    if let Some(axes) = row.axes.as_ref().filter(|a| **a != e.axes) {
+        changes.push("options".into());
+        axes_json = Some(Json(axes.clone()));
+        let current = variants_of.get(&e.id).map(Vec::as_slice).unwrap_or(&[]);
+        let as_existing: Vec<variants::Existing> = current
+            .iter()
+            .map(|v| variants::Existing {
+                id: v.id,
+                key: v.option_key.clone(),
+                sku: v.sku.clone(),
+                is_active: v.is_active,
+            })
+            .collect();
+        plan = variants::plan(&e.sku_stem, axes, &as_existing);
+        // Only positions that actually move are written.
+        plan.positions.retain(|(id, position)| {
+            current
+                .iter()
+                .any(|v| v.id == *id && v.position != *position)
+        });
+        summary.variants_created += plan.insert.len() as u64;
+        summary.variants_reactivated += plan.activate.len() as u64;
+        summary.variants_deactivated += plan.deactivate.len() as u64;
+        summary.units_received += plan
+            .insert
+            .iter()
+            .map(|v| units_for(row, &v.key))
+            .sum::<u64>();
+    }
+    if changes.is_empty() {
+        return None;
+    }
+    summary.products_updated += 1;
+    add_example(summary, row, "update", changes);
+    Some(Update {
+        row,
+        existing: e,
+        category_id,
+        name,
+        description,
+        status,
+        axes_json,
+        variants: plan,
+    })
+}
+
+/// The planned writes of an import.
+struct Work<'w, 'r> {
+    prefix: &'w str,
+    creates: &'w [Create<'r>],
+    updates: &'w [Update<'r>],
+    zones: &'w HashMap<String, Uuid>,
+}
+
+/// Writes the plan in rounds, reporting progress; returns the number of products written.
+async fn apply(
+    tx: &Tx<'_>,
+    work: &Work<'_, '_>,
+    progress: &dyn Progress,
+) -> Result<u64, ImportError> {
+    progress.applying((work.creates.len() + work.updates.len()) as u64);
+    let mut done = 0u64;
+    if !work.creates.is_empty() {
+        let count = i32::try_from(work.creates.len())
+            .map_err(|_| ImportError::Conflict("too many products in one file".into()))?;
+        let first = repo::reserve_numbers(tx, count).await?;
+        for chunk in rounds(work.creates, |c| c.variants) {
+            apply_creates(tx, work.prefix, first + done as i32, chunk, work.zones).await?;
+            done += chunk.len() as u64;
+            progress.applied(done);
+        }
+    }
+    for chunk in rounds(work.updates, |u| u.variants.insert.len()) {
+        apply_updates(tx, chunk, work.zones).await?;
+        done += chunk.len() as u64;
+        progress.applied(done);
+    }
+    Ok(done)
 }
 
 /// Splits `items` into rounds of at most `CHUNK` items and (unless one item alone exceeds it)
@@ -493,8 +500,7 @@ fn push_variants(into: &mut repo::NewVariants, product_id: Uuid, new: &[variants
         into.product_ids.push(product_id);
         into.skus.push(v.sku.clone());
         into.keys.push(v.key.clone());
-        into.options
-            .push(serde_json::to_value(&v.options).expect("options serialise"));
+        into.options.push(Json(v.options.clone()));
         into.positions.push(v.position);
     }
 }
@@ -524,9 +530,7 @@ async fn apply_creates(
             .statuses
             .push(c.row.status.unwrap_or(ProductStatus::Draft));
         products.prices.push(c.row.price_minor);
-        products
-            .axes
-            .push(serde_json::to_value(&c.axes).expect("axes serialise"));
+        products.axes.push(Json(c.axes.clone()));
     }
     let ids: HashMap<i32, Uuid> = repo::insert_products(tx, &products)
         .await

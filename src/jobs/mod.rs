@@ -8,6 +8,7 @@
 //! `JOB_CLAIM_SECS`, so a worker that dies mid-job does not lose it. Handlers must be
 //! idempotent: a job may run again after a lapsed claim.
 
+pub mod repo;
 pub mod status;
 
 use std::time::Duration;
@@ -15,6 +16,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
+
+pub use repo::{Claimed, ParkedJob};
 
 pub use crate::config::WorkerSettings;
 use crate::{
@@ -95,24 +98,7 @@ pub async fn enqueue(
     reference: &str,
     run_at: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    let stmt = tx.prepare_cached(include_str!("sql/enqueue.sql")).await?;
-    tx.execute(
-        &stmt,
-        &[&Option::<Uuid>::None, &kind.as_str(), &reference, &run_at],
-    )
-    .await?;
-    Ok(())
-}
-
-/// A claimed job.
-#[derive(Debug, Clone)]
-pub struct Claimed {
-    pub id: i64,
-    pub tenant_id: Uuid,
-    pub kind: String,
-    pub reference: String,
-    pub attempts: i32,
-    pub max_attempts: i32,
+    repo::insert(tx, kind.as_str(), reference, run_at).await
 }
 
 /// The delay before retry number `attempt` (1-based): 2^attempt seconds, capped at 10 minutes.
@@ -124,22 +110,7 @@ async fn claim(state: &Queue, settings: &WorkerSettings) -> Result<Vec<Claimed>,
     state
         .db
         .global_tx(&Actor::System, async |tx| {
-            let stmt = tx.prepare_cached(include_str!("sql/claim.sql")).await?;
-            let rows = tx
-                .query(&stmt, &[&settings.batch, &settings.claim.as_secs_f64()])
-                .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Claimed {
-                        id: r.try_get("id")?,
-                        tenant_id: r.try_get("tenant_id")?,
-                        kind: r.try_get("kind")?,
-                        reference: r.try_get("ref")?,
-                        attempts: r.try_get("attempts")?,
-                        max_attempts: r.try_get("max_attempts")?,
-                    })
-                })
-                .collect()
+            repo::claim(tx, settings.batch, settings.claim.as_secs_f64()).await
         })
         .await
 }
@@ -153,19 +124,12 @@ async fn finish(
         .db
         .global_tx(&Actor::System, async |tx| {
             match outcome {
-                Ok(()) => {
-                    let stmt = tx.prepare_cached(include_str!("sql/complete.sql")).await?;
-                    tx.execute(&stmt, &[&job.id]).await?;
-                }
+                Ok(()) => repo::complete(tx, job.id).await?,
                 Err(e) => {
                     let permanent = matches!(e, JobError::Permanent(_));
                     let delay = backoff(job.attempts).as_secs_f64();
                     let message: String = e.to_string().chars().take(2000).collect();
-                    let stmt = tx.prepare_cached(include_str!("sql/retry.sql")).await?;
-                    let status: JobStatus = tx
-                        .query_one(&stmt, &[&job.id, &delay, &message, &permanent])
-                        .await?
-                        .try_get(0)?;
+                    let status = repo::retry(tx, job.id, delay, &message, permanent).await?;
                     if status == JobStatus::Parked {
                         tracing::warn!(job.id = job.id, job.kind = %job.kind, tenant.id = %job.tenant_id, attempts = job.attempts, "job parked");
                     }
@@ -267,11 +231,7 @@ pub async fn run_worker(
                 since_purge = Duration::ZERO;
                 let _ = state
                     .db
-                    .global_tx(&Actor::System, async |tx| {
-                        tx.execute(include_str!("sql/purge.sql"), &[])
-                            .await
-                            .map_err(DbError::from)
-                    })
+                    .global_tx(&Actor::System, async |tx| repo::purge(tx).await)
                     .await;
             }
             if ran as i64 == settings.batch {
@@ -286,37 +246,10 @@ pub async fn run_worker(
     }
 }
 
-/// A parked job, for the owner.
-pub struct ParkedJob {
-    pub id: i64,
-    pub brand: String,
-    pub kind: String,
-    pub reference: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    pub parked_at: DateTime<Utc>,
-}
-
+/// The most recently parked jobs of every brand, for the owner.
 pub async fn parked(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<ParkedJob>, DbError> {
-    db.global_tx(actor, async |tx| {
-        let stmt = tx.prepare_cached(include_str!("sql/parked.sql")).await?;
-        tx.query(&stmt, &[&limit])
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(ParkedJob {
-                    id: r.try_get("id")?,
-                    brand: r.try_get("slug")?,
-                    kind: r.try_get("kind")?,
-                    reference: r.try_get("ref")?,
-                    attempts: r.try_get("attempts")?,
-                    last_error: r.try_get("last_error")?,
-                    parked_at: r.try_get("updated_at")?,
-                })
-            })
-            .collect()
-    })
-    .await
+    db.global_tx(actor, async |tx| repo::parked(tx, limit).await)
+        .await
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::{Order, OrderError, load_order, repo, status::HoldStatus};
 use crate::{
-    db::Db,
+    db::{Db, Tx},
     error::{FieldError, FieldErrors, UnavailableItem},
     identity::service::normalise_email,
     inventory::{self, engine, movement::MovementKind},
@@ -98,8 +98,7 @@ pub async fn checkout(
     if !errors.is_empty() {
         return Err(OrderError::Invalid(errors));
     }
-    let request_hash =
-        Sha256::digest(serde_json::to_vec(input).expect("the input serialises")).to_vec();
+    let request_hash = request_hash(input);
     let lock_key = format!("{}:{key}", scope.tenant_id());
     let currency = scope.tenant().currency.clone();
 
@@ -115,188 +114,23 @@ pub async fn checkout(
                     .ok_or(OrderError::NotFound("no such order"))?;
                 return Ok((order, true));
             }
-
-            // SKUs within this brand: another brand's SKU is simply unknown here.
-            let skus: Vec<String> = input
-                .lines
-                .iter()
-                .map(|l| l.sku.trim().to_owned())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let variants: HashMap<String, repo::SellableVariant> =
-                repo::variants_for_checkout(tx, &skus)
-                    .await?
-                    .into_iter()
-                    .map(|v| (v.sku.clone(), v))
-                    .collect();
-            let mut errors = Vec::new();
-            for (i, line) in input.lines.iter().enumerate() {
-                match variants.get(line.sku.trim()) {
-                    None => errors.push(FieldError::new(
-                        format!("lines[{i}].sku"),
-                        "no such SKU in this brand",
-                    )),
-                    Some(v) if !v.sellable => {
-                        errors.push(FieldError::new(format!("lines[{i}].sku"), "not for sale"))
-                    }
-                    Some(_) => {}
-                }
-            }
-            let preferred_zone = match &input.preferred_zone {
-                None => None,
-                Some(code) => {
-                    // A malformed code names no zone either.
-                    let zone = match ZoneCode::parse(code) {
-                        Ok(code) => inventory::service::active_zone(tx, code.as_str()).await?,
-                        Err(_) => None,
-                    };
-                    match zone {
-                        Some(id) => Some(id),
-                        _ => {
-                            errors.push(FieldError::new("preferred_zone", "no such active zone"));
-                            None
-                        }
-                    }
-                }
-            };
-            if !errors.is_empty() {
-                return Err(OrderError::Invalid(errors));
-            }
-
+            let resolved = resolve(tx, input).await?;
             let line_variants: Vec<&repo::SellableVariant> = input
                 .lines
                 .iter()
-                .map(|l| &variants[l.sku.trim()])
+                .filter_map(|l| resolved.variants.get(l.sku.trim()))
                 .collect();
-            let variant_ids: Vec<Uuid> = line_variants
-                .iter()
-                .map(|v| v.id)
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let mut rows = engine::lock_rows(tx, &variant_ids).await?;
-            let mut deltas = engine::release_expired(tx, &variant_ids, &mut rows).await?;
-            let demands: Vec<engine::Demand> = input
-                .lines
-                .iter()
-                .zip(&line_variants)
-                .enumerate()
-                .map(|(i, (l, v))| engine::Demand {
-                    line: i,
-                    variant_id: v.id,
-                    quantity: l.quantity,
-                })
-                .collect();
-            let allocations =
-                engine::allocate(&demands, &mut rows, preferred_zone).map_err(|short| {
-                    OrderError::Unavailable(
-                        short
-                            .into_iter()
-                            .map(|s| UnavailableItem {
-                                sku: line_variants
-                                    .iter()
-                                    .find(|v| v.id == s.variant_id)
-                                    .map(|v| v.sku.clone())
-                                    .unwrap_or_default(),
-                                requested: s.requested,
-                                available: s.available,
-                            })
-                            .collect(),
-                    )
-                })?;
-
-            let mut total: i64 = 0;
-            for (l, v) in input.lines.iter().zip(&line_variants) {
-                total = v
-                    .price_minor
-                    .checked_mul(i64::from(l.quantity))
-                    .and_then(|t| total.checked_add(t))
-                    .ok_or_else(|| {
-                        OrderError::Invalid(vec![FieldError::new(
-                            "lines",
-                            "the total is too large",
-                        )])
-                    })?;
-            }
-            let c = &input.customer;
-            let customer_id = repo::upsert_customer(
-                tx,
-                c.name.trim(),
-                &normalise_email(&c.email),
-                c.phone.as_deref(),
-                c.preferred_language.as_deref(),
-            )
-            .await?;
-            let number = repo::next_order_number(tx).await?;
-            let hold_minutes = repo::hold_minutes(tx).await?;
-            let (order_id, expires_at) = repo::insert_order(
-                tx,
-                &repo::NewOrder {
-                    number,
-                    customer_id,
-                    currency: &currency,
-                    total_minor: total,
-                    preferred_zone_id: preferred_zone,
-                    idempotency_key: key,
-                    request_hash: &request_hash,
-                    hold_minutes,
-                    units: input.lines.iter().map(|l| l.quantity).sum(),
-                },
-            )
-            .await?;
-            let line_ids = repo::insert_lines(
-                tx,
-                order_id,
-                &input
-                    .lines
-                    .iter()
-                    .zip(&line_variants)
-                    .enumerate()
-                    .map(|(i, (l, v))| repo::NewLine {
-                        position: i as i32,
-                        variant_id: v.id,
-                        sku: v.sku.clone(),
-                        quantity: l.quantity,
-                        unit_price_minor: v.price_minor,
-                    })
-                    .collect::<Vec<_>>(),
-            )
-            .await?;
-            let holds = repo::insert_holds(
-                tx,
-                order_id,
-                &allocations
-                    .iter()
-                    .map(|a| repo::NewHold {
-                        line_id: line_ids[a.line],
-                        variant_id: a.variant_id,
-                        zone_id: a.zone_id,
-                        quantity: a.quantity,
-                    })
-                    .collect::<Vec<_>>(),
-                HoldStatus::Active,
-                expires_at,
-            )
-            .await?;
-            deltas.extend(holds.iter().map(|h| engine::Delta {
-                variant_id: h.variant_id,
-                zone_id: h.zone_id,
-                kind: MovementKind::Reserve,
-                on_hand: 0,
-                reserved: h.quantity,
-                reason: None,
-                order_id: Some(order_id),
-                hold_id: Some(h.id),
-            }));
-            engine::apply(tx, &deltas).await?;
-            jobs::enqueue(
-                tx,
-                jobs::JobKind::ExpireOrder,
-                &order_id.to_string(),
-                expires_at,
-            )
-            .await?;
+            let (allocations, deltas) =
+                reserve(tx, input, &line_variants, resolved.preferred_zone).await?;
+            let placed = Placement {
+                key,
+                request_hash: &request_hash,
+                currency: &currency,
+                preferred_zone: resolved.preferred_zone,
+                total: order_total(input, &line_variants)?,
+            };
+            let order_id =
+                write_order(tx, input, &line_variants, &allocations, deltas, &placed).await?;
             let order = load_order(tx, Some(order_id), None, false)
                 .await?
                 .ok_or(OrderError::NotFound("no such order"))?;
@@ -304,6 +138,227 @@ pub async fn checkout(
         }
     })
     .await
+}
+
+/// What identifies a request under its Idempotency-Key: the SHA-256 of its JSON.
+#[expect(
+    clippy::expect_used,
+    reason = "CheckoutInput is structs of strings and integers, which serde_json always writes"
+)]
+fn request_hash(input: &CheckoutInput) -> Vec<u8> {
+    Sha256::digest(serde_json::to_vec(input).expect("the input serialises")).to_vec()
+}
+
+/// The request's SKUs and preferred zone, found within the brand.
+struct Resolved {
+    variants: HashMap<String, repo::SellableVariant>,
+    preferred_zone: Option<Uuid>,
+}
+
+/// Finds every line's variant and the preferred zone within this brand (another brand's SKU
+/// is simply unknown here); a 422 names every line that is unknown or not for sale.
+async fn resolve(tx: &Tx<'_>, input: &CheckoutInput) -> Result<Resolved, OrderError> {
+    let skus: Vec<String> = input
+        .lines
+        .iter()
+        .map(|l| l.sku.trim().to_owned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let variants: HashMap<String, repo::SellableVariant> = repo::variants_for_checkout(tx, &skus)
+        .await?
+        .into_iter()
+        .map(|v| (v.sku.clone(), v))
+        .collect();
+    let mut errors = Vec::new();
+    for (i, line) in input.lines.iter().enumerate() {
+        match variants.get(line.sku.trim()) {
+            None => errors.push(FieldError::new(
+                format!("lines[{i}].sku"),
+                "no such SKU in this brand",
+            )),
+            Some(v) if !v.sellable => {
+                errors.push(FieldError::new(format!("lines[{i}].sku"), "not for sale"))
+            }
+            Some(_) => {}
+        }
+    }
+    let preferred_zone = match &input.preferred_zone {
+        None => None,
+        Some(code) => {
+            // A malformed code names no zone either.
+            let zone = match ZoneCode::parse(code) {
+                Ok(code) => inventory::service::active_zone(tx, code.as_str()).await?,
+                Err(_) => None,
+            };
+            if zone.is_none() {
+                errors.push(FieldError::new("preferred_zone", "no such active zone"));
+            }
+            zone
+        }
+    };
+    if !errors.is_empty() {
+        return Err(OrderError::Invalid(errors));
+    }
+    Ok(Resolved {
+        variants,
+        preferred_zone,
+    })
+}
+
+/// Locks the stock rows of every variant involved (one global order), releases expired holds
+/// on them and allocates the lines; a shortage is a 409 listing each short SKU.
+async fn reserve(
+    tx: &Tx<'_>,
+    input: &CheckoutInput,
+    line_variants: &[&repo::SellableVariant],
+    preferred_zone: Option<Uuid>,
+) -> Result<(Vec<engine::Allocation>, Vec<engine::Delta>), OrderError> {
+    let variant_ids: Vec<Uuid> = line_variants
+        .iter()
+        .map(|v| v.id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut rows = engine::lock_rows(tx, &variant_ids).await?;
+    let deltas = engine::release_expired(tx, &variant_ids, &mut rows).await?;
+    let demands: Vec<engine::Demand> = input
+        .lines
+        .iter()
+        .zip(line_variants)
+        .enumerate()
+        .map(|(i, (l, v))| engine::Demand {
+            line: i,
+            variant_id: v.id,
+            quantity: l.quantity,
+        })
+        .collect();
+    let allocations = engine::allocate(&demands, &mut rows, preferred_zone).map_err(|short| {
+        OrderError::Unavailable(
+            short
+                .into_iter()
+                .map(|s| UnavailableItem {
+                    sku: line_variants
+                        .iter()
+                        .find(|v| v.id == s.variant_id)
+                        .map(|v| v.sku.clone())
+                        .unwrap_or_default(),
+                    requested: s.requested,
+                    available: s.available,
+                })
+                .collect(),
+        )
+    })?;
+    Ok((allocations, deltas))
+}
+
+/// The order's total in minor units; a 422 when it does not fit.
+fn order_total(
+    input: &CheckoutInput,
+    line_variants: &[&repo::SellableVariant],
+) -> Result<i64, OrderError> {
+    let mut total: i64 = 0;
+    for (l, v) in input.lines.iter().zip(line_variants) {
+        total = v
+            .price_minor
+            .checked_mul(i64::from(l.quantity))
+            .and_then(|t| total.checked_add(t))
+            .ok_or_else(|| {
+                OrderError::Invalid(vec![FieldError::new("lines", "the total is too large")])
+            })?;
+    }
+    Ok(total)
+}
+
+/// The order-level facts `write_order` stores.
+struct Placement<'a> {
+    key: &'a str,
+    request_hash: &'a [u8],
+    currency: &'a str,
+    preferred_zone: Option<Uuid>,
+    total: i64,
+}
+
+/// Writes the customer, the order, its lines and holds, raises `reserved` with a ledger row
+/// per hold, and queues the order's expiry for when its holds run out.
+async fn write_order(
+    tx: &Tx<'_>,
+    input: &CheckoutInput,
+    line_variants: &[&repo::SellableVariant],
+    allocations: &[engine::Allocation],
+    mut deltas: Vec<engine::Delta>,
+    placed: &Placement<'_>,
+) -> Result<Uuid, OrderError> {
+    let c = &input.customer;
+    let customer_id = repo::upsert_customer(
+        tx,
+        c.name.trim(),
+        &normalise_email(&c.email),
+        c.phone.as_deref(),
+        c.preferred_language.as_deref(),
+    )
+    .await?;
+    let number = repo::next_order_number(tx).await?;
+    let hold_minutes = repo::hold_minutes(tx).await?;
+    let (order_id, expires_at) = repo::insert_order(
+        tx,
+        &repo::NewOrder {
+            number,
+            customer_id,
+            currency: placed.currency,
+            total_minor: placed.total,
+            preferred_zone_id: placed.preferred_zone,
+            idempotency_key: placed.key,
+            request_hash: placed.request_hash,
+            hold_minutes,
+            units: input.lines.iter().map(|l| l.quantity).sum(),
+        },
+    )
+    .await?;
+    let lines: Vec<repo::NewLine> = input
+        .lines
+        .iter()
+        .zip(line_variants)
+        .enumerate()
+        .map(|(i, (l, v))| repo::NewLine {
+            position: i as i32,
+            variant_id: v.id,
+            sku: v.sku.clone(),
+            quantity: l.quantity,
+            unit_price_minor: v.price_minor,
+        })
+        .collect();
+    let line_ids = repo::insert_lines(tx, order_id, &lines).await?;
+    let new_holds: Vec<repo::NewHold> = allocations
+        .iter()
+        .map(|a| repo::NewHold {
+            line_id: line_ids[a.line],
+            variant_id: a.variant_id,
+            zone_id: a.zone_id,
+            quantity: a.quantity,
+        })
+        .collect();
+    let holds =
+        repo::insert_holds(tx, order_id, &new_holds, HoldStatus::Active, expires_at).await?;
+    deltas.extend(holds.iter().map(|h| engine::Delta {
+        variant_id: h.variant_id,
+        zone_id: h.zone_id,
+        kind: MovementKind::Reserve,
+        on_hand: 0,
+        reserved: h.quantity,
+        reason: None,
+        order_id: Some(order_id),
+        hold_id: Some(h.id),
+    }));
+    engine::apply(tx, &deltas).await?;
+    jobs::enqueue(
+        tx,
+        jobs::JobKind::ExpireOrder,
+        &order_id.to_string(),
+        expires_at,
+    )
+    .await?;
+    Ok(order_id)
 }
 
 #[cfg(test)]

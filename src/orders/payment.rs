@@ -79,38 +79,58 @@ async fn settle(tx: &Tx<'_>, order: &repo::LockedOrder) -> Result<Outcome, Order
     let holds = repo::order_holds(tx, order.id).await?;
     let variants: Vec<Uuid> = lines.iter().map(|l| l.variant_id).collect();
     let mut rows = engine::lock_rows(tx, &variants).await?;
-
     if order.status == OrderStatus::PendingPayment && !order.holds_expired {
-        let active: Vec<&repo::OrderHold> = holds
-            .iter()
-            .filter(|h| h.status == HoldStatus::Active)
-            .collect();
-        let deltas: Vec<engine::Delta> = active
-            .iter()
-            .map(|h| engine::Delta {
-                variant_id: h.variant_id,
-                zone_id: h.zone_id,
-                kind: MovementKind::Sale,
-                on_hand: -h.quantity,
-                reserved: -h.quantity,
-                reason: None,
-                order_id: Some(order.id),
-                hold_id: Some(h.id),
-            })
-            .collect();
-        repo::end_holds(
-            tx,
-            &active.iter().map(|h| h.id).collect::<Vec<_>>(),
-            HoldStatus::Confirmed,
-        )
-        .await?;
-        engine::apply(tx, &deltas).await?;
-        repo::set_order_status(tx, order.id, OrderStatus::Paid, None).await?;
-        return Ok(Outcome::Confirmed);
+        return confirm_holds(tx, order.id, &holds).await;
     }
-
     // The holds ran out: end whatever is left of them, then try to take the units again.
-    let mut deltas = engine::release_expired(tx, &variants, &mut rows).await?;
+    let deltas = end_leftover_holds(tx, order.id, &holds, &variants, &mut rows).await?;
+    retake(tx, order, &lines, rows, deltas).await
+}
+
+/// The holds still stand: each becomes a sale.
+async fn confirm_holds(
+    tx: &Tx<'_>,
+    order_id: Uuid,
+    holds: &[repo::OrderHold],
+) -> Result<Outcome, OrderError> {
+    let active: Vec<&repo::OrderHold> = holds
+        .iter()
+        .filter(|h| h.status == HoldStatus::Active)
+        .collect();
+    let deltas: Vec<engine::Delta> = active
+        .iter()
+        .map(|h| engine::Delta {
+            variant_id: h.variant_id,
+            zone_id: h.zone_id,
+            kind: MovementKind::Sale,
+            on_hand: -h.quantity,
+            reserved: -h.quantity,
+            reason: None,
+            order_id: Some(order_id),
+            hold_id: Some(h.id),
+        })
+        .collect();
+    repo::end_holds(
+        tx,
+        &active.iter().map(|h| h.id).collect::<Vec<_>>(),
+        HoldStatus::Confirmed,
+    )
+    .await?;
+    engine::apply(tx, &deltas).await?;
+    repo::set_order_status(tx, order_id, OrderStatus::Paid, None).await?;
+    Ok(Outcome::Confirmed)
+}
+
+/// Releases every expired hold on the order's rows and expires the order's holds that are
+/// still marked active; returns the ledger deltas (not yet applied).
+async fn end_leftover_holds(
+    tx: &Tx<'_>,
+    order_id: Uuid,
+    holds: &[repo::OrderHold],
+    variants: &[Uuid],
+    rows: &mut [engine::LockedRow],
+) -> Result<Vec<engine::Delta>, OrderError> {
+    let mut deltas = engine::release_expired(tx, variants, rows).await?;
     let ended: Vec<Uuid> = deltas.iter().filter_map(|d| d.hold_id).collect();
     let leftover: Vec<&repo::OrderHold> = holds
         .iter()
@@ -130,7 +150,7 @@ async fn settle(tx: &Tx<'_>, order: &repo::LockedOrder) -> Result<Outcome, Order
             on_hand: 0,
             reserved: -h.quantity,
             reason: Some("holds expired before payment".into()),
-            order_id: Some(order.id),
+            order_id: Some(order_id),
             hold_id: Some(h.id),
         });
     }
@@ -140,7 +160,18 @@ async fn settle(tx: &Tx<'_>, order: &repo::LockedOrder) -> Result<Outcome, Order
         HoldStatus::Expired,
     )
     .await?;
+    Ok(deltas)
+}
 
+/// Takes the order's units again after its holds ran out: a sale when the stock is there, a
+/// payment conflict when it is gone.
+async fn retake(
+    tx: &Tx<'_>,
+    order: &repo::LockedOrder,
+    lines: &[repo::LineRow],
+    mut rows: Vec<engine::LockedRow>,
+    mut deltas: Vec<engine::Delta>,
+) -> Result<Outcome, OrderError> {
     let demands: Vec<engine::Demand> = lines
         .iter()
         .enumerate()
@@ -150,46 +181,42 @@ async fn settle(tx: &Tx<'_>, order: &repo::LockedOrder) -> Result<Outcome, Order
             quantity: l.quantity,
         })
         .collect();
-    match engine::allocate(&demands, &mut rows, order.preferred_zone_id) {
-        Ok(allocations) => {
-            let taken = repo::insert_holds(
-                tx,
-                order.id,
-                &allocations
-                    .iter()
-                    .map(|a| repo::NewHold {
-                        line_id: lines[a.line].id,
-                        variant_id: a.variant_id,
-                        zone_id: a.zone_id,
-                        quantity: a.quantity,
-                    })
-                    .collect::<Vec<_>>(),
-                HoldStatus::Confirmed,
-                order.holds_expire_at,
-            )
-            .await?;
-            deltas.extend(taken.iter().map(|h| engine::Delta {
-                variant_id: h.variant_id,
-                zone_id: h.zone_id,
-                kind: MovementKind::Sale,
-                on_hand: -h.quantity,
-                reserved: 0,
-                reason: Some("paid after the holds expired; stock taken again".into()),
-                order_id: Some(order.id),
-                hold_id: Some(h.id),
-            }));
-            engine::apply(tx, &deltas).await?;
-            repo::set_order_status(tx, order.id, OrderStatus::Paid, None).await?;
-            Ok(Outcome::Rereserved)
-        }
-        Err(_) => {
-            engine::apply(tx, &deltas).await?;
-            let reason = "paid after the holds expired, and the stock is gone";
-            repo::set_order_status(tx, order.id, OrderStatus::PaymentConflict, Some(reason))
-                .await?;
-            Ok(Outcome::Conflict(reason.to_owned()))
-        }
-    }
+    let Ok(allocations) = engine::allocate(&demands, &mut rows, order.preferred_zone_id) else {
+        engine::apply(tx, &deltas).await?;
+        let reason = "paid after the holds expired, and the stock is gone";
+        repo::set_order_status(tx, order.id, OrderStatus::PaymentConflict, Some(reason)).await?;
+        return Ok(Outcome::Conflict(reason.to_owned()));
+    };
+    let new_holds: Vec<repo::NewHold> = allocations
+        .iter()
+        .map(|a| repo::NewHold {
+            line_id: lines[a.line].id,
+            variant_id: a.variant_id,
+            zone_id: a.zone_id,
+            quantity: a.quantity,
+        })
+        .collect();
+    let taken = repo::insert_holds(
+        tx,
+        order.id,
+        &new_holds,
+        HoldStatus::Confirmed,
+        order.holds_expire_at,
+    )
+    .await?;
+    deltas.extend(taken.iter().map(|h| engine::Delta {
+        variant_id: h.variant_id,
+        zone_id: h.zone_id,
+        kind: MovementKind::Sale,
+        on_hand: -h.quantity,
+        reserved: 0,
+        reason: Some("paid after the holds expired; stock taken again".into()),
+        order_id: Some(order.id),
+        hold_id: Some(h.id),
+    }));
+    engine::apply(tx, &deltas).await?;
+    repo::set_order_status(tx, order.id, OrderStatus::Paid, None).await?;
+    Ok(Outcome::Rereserved)
 }
 
 /// Confirms payment of an order. Idempotent: repeating a provider event, or confirming a paid

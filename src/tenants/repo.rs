@@ -1,7 +1,7 @@
 //! SQL for brands. Global-table reads run in a transaction with no tenant set; the theme read
 //! runs in the tenant transaction and finds the brand by the tenant setting.
 
-use tokio_postgres::Row;
+use tokio_postgres::{Row, types::Json};
 use uuid::Uuid;
 
 use super::Theme;
@@ -52,6 +52,18 @@ pub struct ThemeRow {
     pub theme: Theme,
 }
 
+/// Every brand's id (a global read).
+pub async fn tenant_ids(tx: &Tx<'_>) -> Result<Vec<Uuid>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/tenant_ids.sql"))
+        .await?;
+    tx.query(&stmt, &[])
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
+}
+
 pub async fn storefront_theme(tx: &Tx<'_>) -> Result<Option<ThemeRow>, DbError> {
     let stmt = tx
         .prepare_cached(include_str!("sql/storefront_theme.sql"))
@@ -59,13 +71,14 @@ pub async fn storefront_theme(tx: &Tx<'_>) -> Result<Option<ThemeRow>, DbError> 
     let Some(row) = tx.query_opt(&stmt, &[]).await? else {
         return Ok(None);
     };
-    let theme: serde_json::Value = row.try_get("theme")?;
     Ok(Some(ThemeRow {
         slug: row.try_get("slug")?,
         name: row.try_get("name")?,
         currency: row.try_get("currency")?,
-        // Stored themes were validated on write; a field added since gets its default.
-        theme: serde_json::from_value(theme).unwrap_or_default(),
+        // Stored themes were validated on write; a field added since gets its default
+        // (`Theme` is `#[serde(default)]`); JSON that does not read back is corruption, an
+        // error, never a silently blank theme.
+        theme: row.try_get::<_, Json<Theme>>("theme")?.0,
     }))
 }
 
@@ -74,7 +87,7 @@ pub struct NewTenantRow<'a> {
     pub name: &'a str,
     pub sku_prefix: &'a str,
     pub currency: &'a str,
-    pub theme: serde_json::Value,
+    pub theme: &'a Theme,
     pub features: serde_json::Value,
 }
 
@@ -90,7 +103,7 @@ pub async fn insert_tenant(tx: &Tx<'_>, new: &NewTenantRow<'_>) -> Result<Tenant
                 &new.name,
                 &new.sku_prefix,
                 &new.currency,
-                &new.theme,
+                &Json(new.theme),
                 &new.features,
             ],
         )
@@ -125,14 +138,13 @@ pub struct BrandRow {
 }
 
 fn brand_from_row(r: &Row) -> Result<BrandRow, DbError> {
-    let theme: serde_json::Value = r.try_get("theme")?;
     Ok(BrandRow {
         id: r.try_get("id")?,
         slug: r.try_get("slug")?,
         name: r.try_get("name")?,
         sku_prefix: r.try_get("sku_prefix")?,
         currency: r.try_get("currency")?,
-        theme: serde_json::from_value(theme).unwrap_or_default(),
+        theme: r.try_get::<_, Json<Theme>>("theme")?.0,
         features: r.try_get("features")?,
         is_active: r.try_get("is_active")?,
         created_at: r.try_get("created_at")?,
@@ -166,7 +178,7 @@ pub async fn current_brand(tx: &Tx<'_>) -> Result<Option<BrandRow>, DbError> {
 
 pub struct BrandUpdate {
     pub name: Option<String>,
-    pub theme: Option<serde_json::Value>,
+    pub theme: Option<Theme>,
     pub features: Option<serde_json::Value>,
     pub is_active: Option<bool>,
 }
@@ -180,7 +192,7 @@ pub async fn update_brand(tx: &Tx<'_>, id: Uuid, update: &BrandUpdate) -> Result
         &[
             &id,
             &update.name,
-            &update.theme,
+            &update.theme.as_ref().map(Json),
             &update.features,
             &update.is_active,
         ],

@@ -166,9 +166,10 @@ async fn brand_of_request(request: &Request, param_name: &str) -> Result<Arc<Ten
         param_name, TENANT_HEADER,
         "declare the brand parameter as #[oai(name = \"X-Tenant-ID\")]"
     );
-    let resolver = request
-        .data::<TenantResolver>()
-        .expect("the TenantResolver is added to every request in startup.rs");
+    // startup.rs adds the resolver to every request; without it no brand can be known.
+    let resolver = request.data::<TenantResolver>().ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("no TenantResolver in the request data"))
+    })?;
     let header = request
         .headers()
         .get(TENANT_HEADER)

@@ -320,7 +320,8 @@ async fn every_role_gets_exactly_the_endpoint_groups_of_the_matrix() {
 
 #[tokio::test]
 async fn every_staff_operation_documents_its_permission_and_roles() {
-    let spec: serde_json::Value = serde_json::from_str(&brandhouse::startup::spec_json()).unwrap();
+    let spec: serde_json::Value =
+        serde_json::from_str(&brandhouse::startup::spec_json().unwrap()).unwrap();
     for (path, ops) in spec["paths"].as_object().unwrap() {
         for (method, op) in ops.as_object().unwrap() {
             let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
@@ -358,7 +359,8 @@ async fn a_brand_manager_of_fiber_x_gets_no_suzume_data_from_any_endpoint() {
     app.staff("suzume", Role::Support, "secret-person@suzume.test")
         .await;
 
-    let spec: serde_json::Value = serde_json::from_str(&brandhouse::startup::spec_json()).unwrap();
+    let spec: serde_json::Value =
+        serde_json::from_str(&brandhouse::startup::spec_json().unwrap()).unwrap();
     let mut checked = 0;
     for (path, ops) in spec["paths"].as_object().unwrap() {
         for (method, op) in ops.as_object().unwrap() {

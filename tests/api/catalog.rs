@@ -191,7 +191,8 @@ async fn a_brand_manager_cannot_create_a_product_in_another_brand() {
     let (fx, _) = app.two_brands_and_managers().await;
     let suzume = app.scope("suzume").await.tenant_id();
     // The API has no tenant field: one sent anyway changes nothing.
-    let spec: serde_json::Value = serde_json::from_str(&brandhouse::startup::spec_json()).unwrap();
+    let spec: serde_json::Value =
+        serde_json::from_str(&brandhouse::startup::spec_json().unwrap()).unwrap();
     assert!(
         spec["components"]["schemas"]["CreateProductRequest"]["properties"]
             .get("tenant_id")

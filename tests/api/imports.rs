@@ -6,7 +6,10 @@ use std::{fmt::Write as _, process::Command, time::Instant};
 use brandhouse::{
     catalog::api::{ProductPage, StorefrontProduct},
     identity::Role,
-    imports::service::{self, ImportOptions, NoProgress, Outcome, Report},
+    imports::{
+        report::{Outcome, Report},
+        service::{self, ImportOptions, NoProgress},
+    },
     media::{MediaName, MediaStore, ObjectKey, StorageError},
     scope::TenantScope,
 };

@@ -1,6 +1,15 @@
 //! The integration suite: one binary, so it links once. Every test gets its own database,
 //! cloned from a migrated template, and the service connects as the API role.
 
+// Test code: a panic is the failure report (clippy.toml lets #[test] functions unwrap; the
+// helpers and fixtures here do too), and a scenario reads best as one function top to bottom.
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    reason = "test code: a panic is the failure report; scenarios read top to bottom"
+)]
+
 mod access;
 mod analytics;
 mod audit;

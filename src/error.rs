@@ -556,3 +556,58 @@ impl DomainError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Problem types are a contract with clients: every type the API can send is in README's
+    /// table with its status.
+    #[test]
+    fn every_problem_type_is_documented() {
+        let readme = include_str!("../README.md");
+        let sent = [
+            ApiError::bad_request("x"),
+            ApiError::unauthorized("x"),
+            ApiError::forbidden("x"),
+            ApiError::not_found("x"),
+            ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED, "x".into()),
+            ApiError::conflict("x"),
+            ApiError::out_of_stock(Vec::new()),
+            ApiError::payload_too_large(1),
+            ApiError::unsupported_media_type("x"),
+            ApiError::invalid_field("x", "x"),
+            ApiError::too_many_requests(1),
+            ApiError::internal(anyhow::anyhow!("x")),
+            ApiError::unavailable(anyhow::anyhow!("x")),
+        ];
+        for e in sent {
+            let p = e.problem();
+            let row = format!("| `{}` | {} |", p.problem_type, p.status);
+            assert!(readme.contains(&row), "README.md lacks the row {row}");
+        }
+        // A kind added to this file without a row fails too: every kebab-case literal that
+        // follows a status code (`Self::new(StatusCode::X, "kind", ...)`, `from_status` arms).
+        let source = include_str!("error.rs");
+        let source = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+        let mut kinds = 0;
+        for (i, _) in source.match_indices("StatusCode::") {
+            let rest = &source[i..];
+            let Some(q) = rest.find('"') else { continue };
+            let between = &rest[..q];
+            if between.len() > 80 || between.contains(';') {
+                continue;
+            }
+            let kind: String = rest[q + 1..].chars().take_while(|c| *c != '"').collect();
+            if kind.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !kind.is_empty() {
+                kinds += 1;
+                let urn = format!("`urn:problem:brandhouse:{kind}`");
+                assert!(readme.contains(&urn), "README.md lacks {urn}");
+            }
+        }
+        assert!(
+            kinds >= 12,
+            "the scan found {kinds} kinds: has error.rs changed shape?"
+        );
+    }
+}

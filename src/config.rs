@@ -366,10 +366,19 @@ fn auth_settings(env: &Env<'_>) -> Result<AuthSettings, ConfigError> {
             "must be at least 1",
         ));
     }
+    let max_concurrent_hashes: usize = env.parse("LOGIN_MAX_CONCURRENT_HASHES", 4)?;
+    if !(1..=256).contains(&max_concurrent_hashes) {
+        return Err(ConfigError::new(
+            "LOGIN_MAX_CONCURRENT_HASHES",
+            "must be between 1 and 256",
+        ));
+    }
     Ok(AuthSettings {
         token_ttl: Duration::from_secs(token_ttl_secs),
         max_failures,
         throttle_window: Duration::from_secs(throttle_secs),
+        max_concurrent_hashes,
+        hash_wait: env.millis("LOGIN_HASH_WAIT_MS", 1_000)?,
     })
 }
 
@@ -616,6 +625,11 @@ pub struct AuthSettings {
     /// Failed logins per email within `throttle_window` before it is locked for a window.
     pub max_failures: u32,
     pub throttle_window: Duration,
+    /// Password verifications that may run at once for logins; a login that finds them all busy
+    /// for `hash_wait` is refused (429 with `Retry-After`) instead of queueing on the blocking
+    /// pool, so unauthenticated requests cannot fill it.
+    pub max_concurrent_hashes: usize,
+    pub hash_wait: Duration,
 }
 
 /// An OpenAI-compatible chat API for replies.

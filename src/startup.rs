@@ -57,6 +57,8 @@ pub struct AppState {
     pub db: Db,
     pub tenants: TenantResolver,
     pub auth: AuthSettings,
+    /// One bound on concurrent login password checks for the whole process.
+    pub hash_gate: crate::identity::password::HashGate,
     pub cache: Cache,
     /// Keys the storefront's order access tokens (`ORDER_TOKEN_SECRET`).
     pub order_token_secret: secrecy::SecretSlice<u8>,
@@ -91,6 +93,10 @@ impl AppState {
             db,
             tenants,
             auth: config.auth.clone(),
+            hash_gate: crate::identity::password::HashGate::new(
+                config.auth.max_concurrent_hashes,
+                config.auth.hash_wait,
+            ),
             cache,
             order_token_secret: config.order_token_secret.clone(),
             analytics,
@@ -135,6 +141,14 @@ impl jobs::Handler for JobHandlers {
             }
         }
     }
+
+    async fn hourly(&self) {
+        let state = &self.0;
+        match crate::identity::service::purge_login_throttle(&state.db, &state.auth).await {
+            Ok(n) => tracing::debug!(rows = n, "stale login throttle rows removed"),
+            Err(e) => tracing::warn!(error = %e, "could not purge login throttle rows"),
+        }
+    }
 }
 
 /// The APIs this service serves, in the spec's order.
@@ -165,6 +179,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             AuthApi {
                 db: db(),
                 auth: state.auth.clone(),
+                gate: state.hash_gate.clone(),
             },
             TenantsApi { db: db() },
             CatalogApi {

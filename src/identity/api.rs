@@ -11,6 +11,8 @@ use crate::{api::ApiTags, error::ApiError};
 #[derive(Object)]
 #[oai(rename = "LoginRequest")]
 pub struct LoginRequest {
+    /// At most 254 characters (the longest address SMTP can carry).
+    #[oai(validator(max_length = 254))]
     pub email: String,
     #[oai(validator(max_length = 1024))]
     pub password: String,
@@ -67,6 +69,8 @@ pub struct AuthApi {
     pub db: crate::db::Db,
     /// Token lifetime and login throttling.
     pub auth: crate::config::AuthSettings,
+    /// The bound on concurrent password checks, shared by every login.
+    pub gate: super::password::HashGate,
 }
 
 #[OpenApi]
@@ -87,6 +91,7 @@ impl AuthApi {
         let session = service::login(
             &self.db,
             &self.auth,
+            &self.gate,
             &body.email,
             SecretString::from(body.password),
         )

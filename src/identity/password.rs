@@ -7,6 +7,35 @@ use argon2::{
 };
 use secrecy::{ExposeSecret, SecretString};
 
+/// A bound on the password verifications logins run at once (each takes 19 MiB and a blocking
+/// thread for tens of milliseconds). Clones share the bound.
+#[derive(Clone)]
+pub struct HashGate {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    wait: std::time::Duration,
+}
+
+impl HashGate {
+    /// `permits` verifications at once; a caller waits at most `wait` for one.
+    pub fn new(permits: usize, wait: std::time::Duration) -> Self {
+        Self {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(permits)),
+            wait,
+        }
+    }
+
+    /// A turn to verify a password, or `None` when every permit stayed busy for the wait.
+    pub async fn enter(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        if let Ok(permit) = self.permits.try_acquire() {
+            return Some(permit);
+        }
+        tokio::time::timeout(self.wait, self.permits.acquire())
+            .await
+            .ok()?
+            .ok()
+    }
+}
+
 /// The shortest password accepted for a staff account.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 

@@ -27,26 +27,27 @@ pub async fn login_candidate(tx: &Tx<'_>, email: &str) -> Result<Option<LoginCan
         .transpose()
 }
 
-pub async fn throttle_locked(tx: &Tx<'_>, email: &str) -> Result<Option<i64>, DbError> {
-    let stmt = tx
-        .prepare_cached(include_str!("sql/throttle_locked.sql"))
-        .await?;
-    Ok(tx
-        .query_opt(&stmt, &[&email])
-        .await?
-        .map(|r| r.try_get("retry_after_secs"))
-        .transpose()?)
+/// A login attempt as counted: its number in the email's current window, and the seconds the
+/// email stays locked (`Some`: the attempt was refused and not counted).
+pub struct Attempt {
+    pub number: i32,
+    pub locked_for_secs: Option<i64>,
 }
 
-/// Counts a failure; returns the failures in the current window.
-pub async fn throttle_failure(tx: &Tx<'_>, email: &str, window_secs: f64) -> Result<i32, DbError> {
+/// Counts a login attempt before the password is checked (`sql/throttle_attempt.sql`).
+pub async fn throttle_attempt(
+    tx: &Tx<'_>,
+    email: &str,
+    window_secs: f64,
+) -> Result<Attempt, DbError> {
     let stmt = tx
-        .prepare_cached(include_str!("sql/throttle_failure.sql"))
+        .prepare_cached(include_str!("sql/throttle_attempt.sql"))
         .await?;
-    Ok(tx
-        .query_one(&stmt, &[&email, &window_secs])
-        .await?
-        .try_get(0)?)
+    let row = tx.query_one(&stmt, &[&email, &window_secs]).await?;
+    Ok(Attempt {
+        number: row.try_get("failures")?,
+        locked_for_secs: row.try_get("locked_for_secs")?,
+    })
 }
 
 pub async fn throttle_lock(tx: &Tx<'_>, email: &str, lock_secs: f64) -> Result<(), DbError> {
@@ -55,6 +56,14 @@ pub async fn throttle_lock(tx: &Tx<'_>, email: &str, lock_secs: f64) -> Result<(
         .await?;
     tx.execute(&stmt, &[&email, &lock_secs]).await?;
     Ok(())
+}
+
+/// Deletes throttle rows whose window is over and that lock nothing; returns how many.
+pub async fn throttle_purge(tx: &Tx<'_>, window_secs: f64) -> Result<u64, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/throttle_purge.sql"))
+        .await?;
+    Ok(tx.execute(&stmt, &[&window_secs]).await?)
 }
 
 pub async fn throttle_clear(tx: &Tx<'_>, email: &str) -> Result<(), DbError> {

@@ -25,6 +25,9 @@ pub enum AuthError {
     InvalidToken,
     #[error("too many failed logins for this email")]
     Throttled { retry_after_secs: u64 },
+    /// Every password check is busy: the login was not tried (nor counted).
+    #[error("too many logins at once")]
+    Busy,
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -40,6 +43,7 @@ impl From<AuthError> for ApiError {
             AuthError::Throttled { retry_after_secs } => {
                 ApiError::too_many_requests(retry_after_secs)
             }
+            AuthError::Busy => ApiError::too_many_requests(1),
             AuthError::Db(db) => db.into(),
             AuthError::Internal(e) => ApiError::internal(e),
         }
@@ -60,30 +64,42 @@ pub struct Session {
 }
 
 /// Checks credentials and issues a token. Unknown email and wrong password take the same
-/// path (a full argon2 verification each) and give the same error; failures are counted per
-/// email and lock it for a window once too many.
+/// path (a full argon2 verification each) and give the same error. Attempts are counted per
+/// email before the password is checked (a success clears the count); the attempt that reaches
+/// `max_failures` locks the email for a window. At most `max_concurrent_hashes` logins check
+/// a password at once (`gate`).
 pub async fn login(
     db: &Db,
     settings: &AuthSettings,
+    gate: &password::HashGate,
     email: &str,
     password: SecretString,
 ) -> Result<Session, AuthError> {
+    // A turn to check a password first: a flood is refused before it is counted or queued.
+    let _turn = gate.enter().await.ok_or(AuthError::Busy)?;
     // PostgreSQL cannot compare a NUL: the replacement character stands for it, so such an
     // email takes the unknown-email path (and its throttle) instead of failing the query.
     let email = normalise_email(email).replace('\0', "\u{FFFD}");
-    let (locked, candidate) = db
+    // The attempt is counted before the password is checked, in one transaction with the
+    // lock it may set, so concurrent guesses cannot all pass the limit.
+    let window = settings.throttle_window.as_secs_f64();
+    let max_failures = i32::try_from(settings.max_failures).unwrap_or(i32::MAX);
+    let (attempt, candidate) = db
         .global_tx(&Actor::System, async |tx| {
-            let locked = repo::throttle_locked(tx, &email).await?;
-            let candidate = match locked {
-                Some(_) => None,
-                None => repo::login_candidate(tx, &email).await?,
-            };
-            Ok::<_, DbError>((locked, candidate))
+            let attempt = repo::throttle_attempt(tx, &email, window).await?;
+            if attempt.locked_for_secs.is_some() {
+                return Ok::<_, DbError>((attempt, None));
+            }
+            if attempt.number >= max_failures {
+                repo::throttle_lock(tx, &email, window).await?;
+            }
+            let candidate = repo::login_candidate(tx, &email).await?;
+            Ok((attempt, candidate))
         })
         .await?;
-    if let Some(secs) = locked {
+    if let Some(secs) = attempt.locked_for_secs {
         return Err(AuthError::Throttled {
-            retry_after_secs: secs.max(1) as u64,
+            retry_after_secs: secs.max(1).unsigned_abs(),
         });
     }
 
@@ -112,19 +128,19 @@ pub async fn login(
                 user_id,
             })
         }
-        _ => {
-            let window = settings.throttle_window.as_secs_f64();
-            db.global_tx(&Actor::System, async |tx| {
-                let failures = repo::throttle_failure(tx, &email, window).await?;
-                if failures >= settings.max_failures as i32 {
-                    repo::throttle_lock(tx, &email, window).await?;
-                }
-                Ok::<_, DbError>(())
-            })
-            .await?;
-            Err(AuthError::InvalidCredentials)
-        }
+        // Already counted.
+        _ => Err(AuthError::InvalidCredentials),
     }
+}
+
+/// Removes login-throttle rows that lock nothing and whose window is over (run hourly by the
+/// worker); returns how many.
+pub async fn purge_login_throttle(db: &Db, settings: &AuthSettings) -> Result<u64, DbError> {
+    let window = settings.throttle_window.as_secs_f64();
+    db.global_tx(&Actor::System, async |tx| {
+        repo::throttle_purge(tx, window).await
+    })
+    .await
 }
 
 /// The staff member behind a token, with all memberships.

@@ -147,6 +147,9 @@ async fn finish(
 pub trait Handler: Send + Sync {
     /// Runs `job`, whose kind has been parsed, for the brand of `scope`.
     async fn run(&self, kind: JobKind, scope: &TenantScope, job: &Claimed) -> Result<(), JobError>;
+
+    /// Housekeeping the worker runs about once an hour, beside purging finished jobs.
+    async fn hourly(&self) {}
 }
 
 impl Claimed {
@@ -233,6 +236,7 @@ pub async fn run_worker(
                     .db
                     .global_tx(&Actor::System, async |tx| repo::purge(tx).await)
                     .await;
+                handler.hourly().await;
             }
             if ran as i64 == settings.batch {
                 continue; // more may be due

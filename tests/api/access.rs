@@ -651,6 +651,141 @@ async fn repeated_failures_for_one_email_are_throttled_with_retry_after() {
     );
 }
 
+/// The attack: many guesses at once, so that every one reads "not locked" before any failure
+/// is counted. Attempts are counted before the password is checked, so at most
+/// `LOGIN_MAX_FAILURES` of them ever reach the password check.
+#[tokio::test]
+async fn forty_concurrent_wrong_passwords_get_at_most_five_401s() {
+    let app = TestApp::spawn_with(&[("LOGIN_MAX_FAILURES", "5")]).await;
+    app.create_brand("fiber-x", "FBX").await;
+    app.staff("fiber-x", Role::Support, "target@fiber-x.test")
+        .await;
+    let statuses: Vec<u16> = futures::future::join_all((0..40).map(|i| {
+        let app = &app;
+        async move {
+            app.login("target@fiber-x.test", &format!("wrong password {i:02}"))
+                .await
+                .status()
+                .as_u16()
+        }
+    }))
+    .await;
+    let unauthorized = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(unauthorized + throttled, 40, "{statuses:?}");
+    assert!(
+        unauthorized <= 5,
+        "{unauthorized} guesses were checked: {statuses:?}"
+    );
+    // Locked: even the right password waits for the window.
+    assert_eq!(
+        app.login("target@fiber-x.test", TEST_PASSWORD)
+            .await
+            .status(),
+        429
+    );
+}
+
+/// The attack: a flood of unauthenticated logins (each a different unknown email, so the
+/// per-email throttle never trips) trying to fill the blocking pool with password hashes. One
+/// check may run at a time here and a login waits 1 ms for it: the rest are refused with a 429 and
+/// `Retry-After`, uncounted, and never a 5xx.
+#[tokio::test]
+async fn a_login_flood_is_refused_with_retry_after_not_queued() {
+    let app = TestApp::spawn_with(&[
+        ("LOGIN_MAX_CONCURRENT_HASHES", "1"),
+        ("LOGIN_HASH_WAIT_MS", "1"),
+    ])
+    .await;
+    let responses = futures::future::join_all((0..24).map(|i| {
+        let app = &app;
+        async move {
+            app.login(&format!("nobody-{i}@flood.test"), "wrong password here")
+                .await
+        }
+    }))
+    .await;
+    let mut busy = 0;
+    for resp in responses {
+        match resp.status().as_u16() {
+            401 => {}
+            429 => {
+                assert_eq!(resp.headers()["retry-after"], "1");
+                busy += 1;
+            }
+            other => panic!("a flooded login got {other}"),
+        }
+    }
+    assert!(
+        busy > 0,
+        "24 logins at once with one permit: none was refused"
+    );
+    let counted: i64 = app
+        .scalar("select count(*) from app.login_throttle where email like 'nobody-%'")
+        .await;
+    assert_eq!(counted, 24 - busy, "refused logins are not counted");
+}
+
+/// Every guessed address leaves a throttle row; the worker's hourly housekeeping removes the
+/// ones that lock nothing and whose window is over, and keeps locks and live windows.
+#[tokio::test]
+async fn stale_login_throttle_rows_are_purged_and_locks_kept() {
+    let app = TestApp::spawn_with(&[("LOGIN_MAX_FAILURES", "2")]).await;
+    for email in [
+        "stale@guess.test",
+        "live@guess.test",
+        "locked@guess.test",
+        "locked@guess.test",
+    ] {
+        assert_problem(app.login(email, "wrong password here").await, 401).await;
+    }
+    // The first address's window ended long ago; the locked one's window too, but it is locked.
+    app.db
+        .admin()
+        .await
+        .execute(
+            "update app.login_throttle set window_started_at = now() - interval '1 day' \
+             where email in ('stale@guess.test', 'locked@guess.test')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let config = crate::helpers::test_config(&app.db.name, &[]);
+    let db = brandhouse::db::Db::connect(&config.db).await.unwrap();
+    let removed = brandhouse::identity::service::purge_login_throttle(&db, &config.auth)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    let left: Vec<String> = app
+        .db
+        .admin()
+        .await
+        .query("select email from app.login_throttle order by email", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(left, ["live@guess.test", "locked@guess.test"]);
+}
+
+/// Oversized credentials are refused at the edge with a problem, before any query or hash.
+#[tokio::test]
+async fn an_oversized_email_or_password_is_a_client_error() {
+    let app = TestApp::spawn().await;
+    let long_email = format!("{}@fiber-x.test", "a".repeat(75 * 1024));
+    let status = app.login(&long_email, "whatever it is").await.status();
+    assert!(status.is_client_error(), "a 75 KB email: {status}");
+    let long_password = "p".repeat(1025);
+    let status = app.login("bm@fiber-x.test", &long_password).await.status();
+    assert!(
+        status.is_client_error(),
+        "a 1,025-character password: {status}"
+    );
+    let rows: i64 = app.scalar("select count(*) from app.login_throttle").await;
+    assert_eq!(rows, 0, "a refused login is not counted");
+}
+
 #[tokio::test]
 async fn the_owner_onboards_a_brand_that_serves_at_once_and_deactivation_hides_its_storefront() {
     let app = TestApp::spawn().await;

@@ -92,18 +92,27 @@ pub enum MediaFile {
         #[oai(header = "ETag")]
         String,
         #[oai(header = "Cache-Control")] String,
+        /// `X-Tenant-ID, Host`: the same path is a different image in another brand.
+        #[oai(header = "Vary")]
+        String,
     ),
     /// The client's copy (`If-None-Match`) is current.
     #[oai(status = 304)]
     NotModified(
         #[oai(header = "ETag")] String,
         #[oai(header = "Cache-Control")] String,
+        #[oai(header = "Vary")] String,
     ),
 }
 
 /// Images change only by replacing them under the same name, which changes the ETag: clients
 /// may cache for an hour and revalidate cheaply after.
 const IMAGE_CACHE_CONTROL: &str = "public, max-age=3600";
+
+/// The brand comes from these request headers, so a shared cache (a CDN in front of several
+/// brands' domains, or one host serving every brand by header) must key on them, or it would
+/// serve one brand's image for another's URL.
+const IMAGE_VARY: &str = "X-Tenant-ID, Host";
 
 impl From<ListedMedia> for ProductMedia {
     fn from(ListedMedia { row, url }: ListedMedia) -> Self {
@@ -221,7 +230,8 @@ impl MediaApi {
     }
 
     /// An image of an active product, with an `ETag` (its SHA-256) and
-    /// `Cache-Control: public, max-age=3600`; `If-None-Match` with the current tag is 304.
+    /// `Cache-Control: public, max-age=3600` and `Vary: X-Tenant-ID, Host` (the brand is part of
+    /// the key); `If-None-Match` with the current tag is 304.
     /// This is where storefront media URLs point when files are stored locally; with S3 the
     /// product's URLs are presigned instead, and this endpoint serves the same bytes.
     ///
@@ -261,7 +271,11 @@ impl MediaApi {
             .as_deref()
             .is_some_and(|t| service::etag_matches(t, &image.sha256))
         {
-            return Ok(MediaFile::NotModified(etag, IMAGE_CACHE_CONTROL.into()));
+            return Ok(MediaFile::NotModified(
+                etag,
+                IMAGE_CACHE_CONTROL.into(),
+                IMAGE_VARY.into(),
+            ));
         }
         Ok(MediaFile::Ok(
             ImageBody {
@@ -270,6 +284,7 @@ impl MediaApi {
             },
             etag,
             IMAGE_CACHE_CONTROL.into(),
+            IMAGE_VARY.into(),
         ))
     }
 }

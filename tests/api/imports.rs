@@ -930,6 +930,9 @@ async fn product_images_are_checked_listed_deleted_and_served_on_the_storefront(
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "image/png");
     assert_eq!(resp.headers()["cache-control"], "public, max-age=3600");
+    // The same path is another image (or none) in another brand: a shared cache in front of
+    // several brands must key on what names the brand, or it serves Fiber X's image to Suzume.
+    assert_eq!(resp.headers()["vary"], "X-Tenant-ID, Host");
     let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
     assert_eq!(resp.bytes().await.unwrap().to_vec(), png());
     let resp = app
@@ -941,6 +944,7 @@ async fn product_images_are_checked_listed_deleted_and_served_on_the_storefront(
         .await
         .unwrap();
     assert_eq!(resp.status(), 304);
+    assert_eq!(resp.headers()["vary"], "X-Tenant-ID, Host");
 
     // Another brand can neither read nor delete them.
     assert_problem(

@@ -182,6 +182,8 @@ pub struct Config {
     /// on restart and differ between replicas: set it in production).
     pub order_token_secret: secrecy::SecretSlice<u8>,
     pub order_token_secret_generated: bool,
+    /// How long after its order is placed an order access token reads the order.
+    pub order_token_ttl: Duration,
     pub worker: WorkerSettings,
     pub analytics_pool_size: usize,
     pub analytics_statement_timeout: Duration,
@@ -234,6 +236,7 @@ impl Config {
             analytics_statement_timeout: env.millis("ANALYTICS_STATEMENT_TIMEOUT_MS", 30_000)?,
             order_token_secret,
             order_token_secret_generated,
+            order_token_ttl: order_token_ttl(&env)?,
             worker: worker_settings(&env)?,
             redis_url,
             cache_ttl,
@@ -380,6 +383,18 @@ fn auth_settings(env: &Env<'_>) -> Result<AuthSettings, ConfigError> {
         max_concurrent_hashes,
         hash_wait: env.millis("LOGIN_HASH_WAIT_MS", 1_000)?,
     })
+}
+
+/// `ORDER_TOKEN_TTL_DAYS`: 1 day to 10 years, 90 days by default.
+fn order_token_ttl(env: &Env<'_>) -> Result<Duration, ConfigError> {
+    let days: u64 = env.parse("ORDER_TOKEN_TTL_DAYS", 90)?;
+    if !(1..=3650).contains(&days) {
+        return Err(ConfigError::new(
+            "ORDER_TOKEN_TTL_DAYS",
+            "must be between 1 and 3650",
+        ));
+    }
+    Ok(Duration::from_secs(days * 24 * 3600))
 }
 
 /// `ORDER_TOKEN_SECRET`, or a random one for this process (`true`: tokens die with it).

@@ -62,6 +62,8 @@ pub struct AppState {
     pub cache: Cache,
     /// Keys the storefront's order access tokens (`ORDER_TOKEN_SECRET`).
     pub order_token_secret: secrecy::SecretSlice<u8>,
+    /// How long an order access token reads its order (`ORDER_TOKEN_TTL_DAYS`).
+    pub order_token_ttl: std::time::Duration,
     /// Owner analytics' read models. The BYPASSRLS pool is private inside; see `analytics`.
     pub analytics: Analytics,
     /// The WhatsApp assistant: clients, the product index, counters, with the pool.
@@ -99,6 +101,7 @@ impl AppState {
             ),
             cache,
             order_token_secret: config.order_token_secret.clone(),
+            order_token_ttl: config.order_token_ttl,
             analytics,
             media,
         }
@@ -203,7 +206,10 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             OrdersApi {
                 db: db(),
                 cache: state.cache.clone(),
-                order_token_secret: state.order_token_secret.clone(),
+                order_tokens: crate::orders::token::OrderTokens::new(
+                    state.order_token_secret.clone(),
+                    state.order_token_ttl,
+                ),
             },
             OrdersAdminApi {
                 db: db(),

@@ -1,6 +1,7 @@
 //! Storefront order endpoints (checkout, the customer's order) and the payment provider's
 //! callback.
 
+use chrono::{DateTime, Utc};
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Header, Path},
@@ -57,8 +58,11 @@ pub struct CheckoutResponse {
     #[oai(flatten)]
     pub order: Order,
     /// Send as `X-Order-Token` to `GET /v1/storefront/orders/{id}`. Keep it: it is the only
-    /// key to the order for the customer.
+    /// key to the order for the customer, until `access_token_expires_at`.
     pub access_token: String,
+    /// When the token stops reading the order (`ORDER_TOKEN_TTL_DAYS` after it was placed,
+    /// 90 days by default).
+    pub access_token_expires_at: DateTime<Utc>,
 }
 
 #[derive(ApiResponse)]
@@ -102,8 +106,9 @@ pub struct OrdersApi {
     pub db: crate::db::Db,
     /// The brand-keyed storefront cache (invalidated after catalog and stock writes).
     pub cache: crate::cache::Cache,
-    /// Keys the storefront's order access tokens (`ORDER_TOKEN_SECRET`).
-    pub order_token_secret: secrecy::SecretSlice<u8>,
+    /// Issues and checks the storefront's order access tokens (`ORDER_TOKEN_SECRET`,
+    /// `ORDER_TOKEN_TTL_DAYS`).
+    pub order_tokens: super::token::OrderTokens,
 }
 
 /// The scope a payment provider acts in: the request's brand, active or not (an order placed
@@ -173,7 +178,7 @@ impl OrdersApi {
             &self.db,
             &self.cache,
             &brand.0,
-            &self.order_token_secret,
+            &self.order_tokens,
             &idempotency_key.0,
             &checkout_input(body.0),
         )
@@ -181,6 +186,7 @@ impl OrdersApi {
         let response = CheckoutResponse {
             order: placed.order,
             access_token: placed.access_token,
+            access_token_expires_at: placed.access_token_expires_at,
         };
         Ok(if placed.replayed {
             CheckoutResult::Replayed(Json(response), "true".into())
@@ -203,14 +209,9 @@ impl OrdersApi {
         id: Path<Uuid>,
         #[oai(name = "X-Order-Token")] order_token: Header<String>,
     ) -> Result<Json<Order>, ApiError> {
-        let order = service::customer_order(
-            &self.db,
-            &brand.0,
-            &self.order_token_secret,
-            id.0,
-            &order_token.0,
-        )
-        .await?;
+        let order =
+            service::customer_order(&self.db, &brand.0, &self.order_tokens, id.0, &order_token.0)
+                .await?;
         Ok(Json(order))
     }
 

@@ -4,7 +4,6 @@
 //! one puts them together with the token, the signature and the cache.
 
 use chrono::{DateTime, Utc};
-use secrecy::SecretSlice;
 use uuid::Uuid;
 
 pub use super::repo::{CustomerRow, OrderSummary, PickRow};
@@ -15,7 +14,7 @@ use super::{
     payment::{self, OrderRef, Outcome, PaymentSource},
     repo,
     status::OrderStatus,
-    token,
+    token::OrderTokens,
 };
 use crate::{
     audit,
@@ -36,6 +35,8 @@ pub struct PlacedOrder {
     pub order: Order,
     /// The customer's key to the order (`X-Order-Token`).
     pub access_token: String,
+    /// When the key stops reading the order.
+    pub access_token_expires_at: DateTime<Utc>,
     /// True when this is a retry of a checkout already placed.
     pub replayed: bool,
 }
@@ -46,7 +47,7 @@ pub async fn place_order(
     db: &Db,
     cache: &Cache,
     scope: &TenantScope,
-    token_secret: &SecretSlice<u8>,
+    tokens: &OrderTokens,
     idempotency_key: &str,
     input: &CheckoutInput,
 ) -> Result<PlacedOrder, OrderError> {
@@ -55,29 +56,33 @@ pub async fn place_order(
         // Availability changed.
         cache.invalidate_catalog(scope).await;
     }
+    let (access_token, access_token_expires_at) =
+        tokens.issue(scope.tenant_id(), order.id, order.created_at);
     Ok(PlacedOrder {
-        access_token: token::issue(token_secret, scope.tenant_id(), order.id),
+        access_token,
+        access_token_expires_at,
         order,
         replayed,
     })
 }
 
-/// The order `id` for the customer holding its access token. A wrong token is the same 404 as
-/// a wrong id.
+/// The order `id` for the customer holding its access token. A wrong token, and a token past
+/// its lifetime, are the same 404 as a wrong id.
 pub async fn customer_order(
     db: &Db,
     scope: &TenantScope,
-    token_secret: &SecretSlice<u8>,
+    tokens: &OrderTokens,
     id: Uuid,
     access_token: &str,
 ) -> Result<Order, OrderError> {
-    if !token::verify(token_secret, scope.tenant_id(), id, access_token) {
+    if !tokens.matches(scope.tenant_id(), id, access_token) {
         return Err(OrderError::NotFound("no such order"));
     }
     db.tenant_tx(scope, async |tx| {
         load_order(tx, Some(id), None, false).await
     })
     .await?
+    .filter(|order| Utc::now() < tokens.expiry(order.created_at))
     .ok_or(OrderError::NotFound("no such order"))
 }
 

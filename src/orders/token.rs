@@ -4,6 +4,7 @@
 //! the same token), and checked in constant time.
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
 use ring::hmac;
 use secrecy::{ExposeSecret, SecretSlice};
 use uuid::Uuid;
@@ -38,6 +39,46 @@ pub fn verify(secret: &SecretSlice<u8>, tenant: Uuid, order: Uuid, token: &str) 
     };
     let (key, message) = key_and_message(secret, tenant, order);
     hmac::verify(&key, &message, &bytes).is_ok()
+}
+
+/// The keys to storefront orders: the secret tokens are made with and how long after its order
+/// is placed a token reads it. Clones share nothing mutable.
+#[derive(Clone)]
+pub struct OrderTokens {
+    secret: SecretSlice<u8>,
+    ttl: chrono::TimeDelta,
+}
+
+impl OrderTokens {
+    /// Tokens keyed by `secret`, valid for `ttl` after their order is placed.
+    pub fn new(secret: SecretSlice<u8>, ttl: std::time::Duration) -> Self {
+        Self {
+            secret,
+            ttl: chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::MAX),
+        }
+    }
+
+    /// The token of an order of a brand, and when it stops reading the order.
+    pub fn issue(
+        &self,
+        tenant: Uuid,
+        order: Uuid,
+        placed_at: DateTime<Utc>,
+    ) -> (String, DateTime<Utc>) {
+        (issue(&self.secret, tenant, order), self.expiry(placed_at))
+    }
+
+    /// Whether `token` is this order's token (checked in constant time, before any read).
+    pub fn matches(&self, tenant: Uuid, order: Uuid, token: &str) -> bool {
+        verify(&self.secret, tenant, order, token)
+    }
+
+    /// When the token of an order placed at `placed_at` stops reading it.
+    pub fn expiry(&self, placed_at: DateTime<Utc>) -> DateTime<Utc> {
+        placed_at
+            .checked_add_signed(self.ttl)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
 }
 
 #[cfg(test)]

@@ -673,6 +673,27 @@ async fn the_customer_reads_their_order_with_its_token_only() {
     assert_problem(get("fiber-x", format!("{token}x")).await.unwrap(), 404).await;
     // The token is bound to the brand too.
     assert_problem(get("suzume", token.to_owned()).await.unwrap(), 404).await;
+
+    // It has a lifetime, said at checkout: ORDER_TOKEN_TTL_DAYS (90 by default) after the order
+    // was placed. A leaked token does not read the order, its customer's name and email, forever.
+    let placed: chrono::DateTime<chrono::Utc> =
+        order["created_at"].as_str().unwrap().parse().unwrap();
+    let expires: chrono::DateTime<chrono::Utc> = order["access_token_expires_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(expires - placed, chrono::TimeDelta::days(90));
+    app.db
+        .admin()
+        .await
+        .execute(
+            "update app.orders set created_at = now() - interval '90 days 1 second' where id = $1",
+            &[&uuid::Uuid::parse_str(id).unwrap()],
+        )
+        .await
+        .unwrap();
+    assert_problem(get("fiber-x", token.to_owned()).await.unwrap(), 404).await;
 }
 
 #[tokio::test]

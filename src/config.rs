@@ -418,7 +418,14 @@ fn worker_settings(env: &Env<'_>) -> Result<WorkerSettings, ConfigError> {
         poll: env.millis("WORKER_POLL_MS", 500)?,
         batch: env.parse("WORKER_BATCH", 16)?,
         claim: Duration::from_secs(env.parse("JOB_CLAIM_SECS", 300)?),
+        concurrency: env.parse("WORKER_CONCURRENCY", 4)?,
     };
+    if !(1..=64).contains(&worker.concurrency) {
+        return Err(ConfigError::new(
+            "WORKER_CONCURRENCY",
+            "must be between 1 and 64",
+        ));
+    }
     if !(1..=1000).contains(&worker.batch) {
         return Err(ConfigError::new(
             "WORKER_BATCH",
@@ -674,6 +681,9 @@ pub struct WorkerSettings {
     pub poll: Duration,
     pub batch: i64,
     pub claim: Duration,
+    /// Brands whose claimed jobs one worker runs at once (each brand's in order), so one
+    /// brand's long import does not hold up another brand's order expiry.
+    pub concurrency: usize,
 }
 
 /// Where and how products are indexed. The integrator fills it from `DATA_DIR`, `QDRANT_URL`,

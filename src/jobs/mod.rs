@@ -193,23 +193,71 @@ async fn run_job<H: Handler + ?Sized>(
     handler.run(kind, &scope, job).await
 }
 
-/// Claims and runs one batch of due jobs; returns how many ran. Several callers may run this
-/// at once (tests do, to prove a job runs once).
+/// Claims one batch of due jobs (fairly across brands) and runs them, up to
+/// `settings.concurrency` brands at once, each brand's jobs in order; returns how many ran. A job that panics is parked with the
+/// panic's message: a bug in one job never stops the worker or the other jobs. Several callers
+/// may run this at once (tests do, to prove a job runs once).
 pub async fn run_due<H: Handler + ?Sized>(
     state: &Queue,
     handler: &H,
     settings: &WorkerSettings,
 ) -> Result<usize, DbError> {
+    use futures::StreamExt as _;
     let jobs = claim(state, settings).await?;
+    // One brand's jobs run one after another, in claim order (as before: its jobs touch the
+    // same rows); different brands' run side by side. The futures are made up front (no
+    // closure lives across an await), then polled at most `concurrency` at a time.
+    let mut by_brand: Vec<(Uuid, Vec<&Claimed>)> = Vec::new();
     for job in &jobs {
-        let span = tracing::info_span!("job", job.id = job.id, job.kind = %job.kind, tenant.id = %job.tenant_id);
-        let outcome = tracing::Instrument::instrument(run_job(state, handler, job), span).await;
-        if let Err(e) = &outcome {
-            tracing::warn!(job.id = job.id, job.kind = %job.kind, error = %e, "job attempt failed");
+        match by_brand
+            .iter_mut()
+            .find(|(brand, _)| *brand == job.tenant_id)
+        {
+            Some((_, queue)) => queue.push(job),
+            None => by_brand.push((job.tenant_id, vec![job])),
         }
-        finish(state, job, &outcome).await?;
     }
+    let runs: Vec<_> = by_brand
+        .into_iter()
+        .map(|(_, queue)| async move {
+            for job in queue {
+                run_and_finish(state, handler, job).await?;
+            }
+            Ok::<(), DbError>(())
+        })
+        .collect();
+    let finished: Vec<Result<(), DbError>> = futures::stream::iter(runs)
+        .buffer_unordered(settings.concurrency.max(1))
+        .collect()
+        .await;
+    finished.into_iter().collect::<Result<Vec<()>, DbError>>()?;
     Ok(jobs.len())
+}
+
+/// Runs one claimed job, a panic included, and records its outcome.
+async fn run_and_finish<H: Handler + ?Sized>(
+    state: &Queue,
+    handler: &H,
+    job: &Claimed,
+) -> Result<(), DbError> {
+    use futures::FutureExt as _;
+    let span = tracing::info_span!("job", job.id = job.id, job.kind = %job.kind, tenant.id = %job.tenant_id);
+    let run = tracing::Instrument::instrument(run_job(state, handler, job), span);
+    let outcome = std::panic::AssertUnwindSafe(run)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            Err(JobError::Permanent(format!("the job panicked: {message}")))
+        });
+    if let Err(e) = &outcome {
+        tracing::warn!(job.id = job.id, job.kind = %job.kind, error = %e, "job attempt failed");
+    }
+    finish(state, job, &outcome).await
 }
 
 /// The worker loop: polls for due jobs until `shutdown`, finishing the job in hand first.

@@ -904,6 +904,7 @@ impl TestApp {
             poll: Duration::from_millis(10),
             batch: 100,
             claim: Duration::from_secs(60),
+            concurrency: 4,
         };
         let mut total = 0;
         loop {

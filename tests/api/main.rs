@@ -29,3 +29,4 @@ mod pool;
 mod process;
 mod roles;
 mod storefront;
+mod worker;

@@ -422,6 +422,7 @@ async fn expired_holds_free_stock_before_the_sweeper_and_two_sweepers_expire_eac
         poll: std::time::Duration::from_millis(10),
         batch: 1,
         claim: std::time::Duration::from_secs(60),
+        concurrency: 1,
     };
     let (s1, s2) = (app.state.clone(), app.state.clone());
     let (set1, set2) = (settings.clone(), settings.clone());

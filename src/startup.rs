@@ -60,10 +60,8 @@ pub struct AppState {
     /// One bound on concurrent login password checks for the whole process.
     pub hash_gate: crate::identity::password::HashGate,
     pub cache: Cache,
-    /// Keys the storefront's order access tokens (`ORDER_TOKEN_SECRET`).
-    pub order_token_secret: secrecy::SecretSlice<u8>,
-    /// How long an order access token reads its order (`ORDER_TOKEN_TTL_DAYS`).
-    pub order_token_ttl: std::time::Duration,
+    /// Issues and checks storefront order tokens (`ORDER_TOKEN_SECRET`, `ORDER_TOKEN_TTL_DAYS`).
+    pub order_tokens: crate::orders::token::OrderTokens,
     /// Owner analytics' read models. The BYPASSRLS pool is private inside; see `analytics`.
     pub analytics: Analytics,
     /// The WhatsApp assistant: clients, the product index, counters, with the pool.
@@ -100,8 +98,10 @@ impl AppState {
                 config.auth.hash_wait,
             ),
             cache,
-            order_token_secret: config.order_token_secret.clone(),
-            order_token_ttl: config.order_token_ttl,
+            order_tokens: crate::orders::token::OrderTokens::new(
+                config.order_token_secret.clone(),
+                config.order_token_ttl,
+            ),
             analytics,
             media,
         }
@@ -206,10 +206,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             OrdersApi {
                 db: db(),
                 cache: state.cache.clone(),
-                order_tokens: crate::orders::token::OrderTokens::new(
-                    state.order_token_secret.clone(),
-                    state.order_token_ttl,
-                ),
+                order_tokens: state.order_tokens.clone(),
             },
             OrdersAdminApi {
                 db: db(),

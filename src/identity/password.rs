@@ -26,9 +26,7 @@ impl HashGate {
 
     /// A turn to verify a password, or `None` when every permit stayed busy for the wait.
     pub async fn enter(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        if let Ok(permit) = self.permits.try_acquire() {
-            return Some(permit);
-        }
+        // A free permit is taken at once: the timeout polls the acquisition before its clock.
         tokio::time::timeout(self.wait, self.permits.acquire())
             .await
             .ok()?

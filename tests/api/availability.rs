@@ -3,6 +3,7 @@
 //! analytics all report the same figures for the same stock, over active zones only, with
 //! expired but unreleased holds counted as free.
 
+use brandhouse::db::DbError;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -10,48 +11,45 @@ use crate::helpers::TestApp;
 
 const A: &str = "FBX-HAIR-0001";
 
-/// The assistant's facts statement, run as the API role in the brand's transaction, as the
-/// reply worker runs it.
-async fn chat_facts_available(app: &TestApp, tenant: uuid::Uuid) -> i64 {
-    let mut api = app.db.api().await;
-    let tx = api.transaction().await.unwrap();
-    tx.execute(
-        "select set_config('app.tenant_id', $1, true)",
-        &[&tenant.to_string()],
-    )
-    .await
-    .unwrap();
-    let product: uuid::Uuid = tx
-        .query_one("select id from app.products where number = 1", &[])
+/// The assistant's facts statement, run in Fiber X's tenant transaction as the reply worker
+/// runs it.
+async fn chat_facts_available(app: &TestApp) -> i64 {
+    let scope = app.scope("fiber-x").await;
+    app.state
+        .db
+        .tenant_tx(&scope, async |tx| {
+            let product: uuid::Uuid = tx
+                .query_one("select id from app.products where number = 1", &[])
+                .await?
+                .get(0);
+            tx.query_one(
+                include_str!("../../src/chat/sql/product_facts.sql"),
+                &[&vec![product]],
+            )
+            .await
+            .map(|r| r.get("available"))
+            .map_err(DbError::from)
+        })
         .await
         .unwrap()
-        .get(0);
-    tx.query_one(
-        include_str!("../../src/chat/sql/product_facts.sql"),
-        &[&vec![product]],
-    )
-    .await
-    .unwrap()
-    .get("available")
 }
 
-/// `app.available(variant, zone)` as the API role in the brand's transaction.
-async fn sql_available(app: &TestApp, tenant: uuid::Uuid, zone: Option<uuid::Uuid>) -> i64 {
-    let mut api = app.db.api().await;
-    let tx = api.transaction().await.unwrap();
-    tx.execute(
-        "select set_config('app.tenant_id', $1, true)",
-        &[&tenant.to_string()],
-    )
-    .await
-    .unwrap();
-    tx.query_one(
-        "select app.available(v.id, $1) from app.variants v where v.sku = $2",
-        &[&zone, &A],
-    )
-    .await
-    .unwrap()
-    .get(0)
+/// `app.available(variant, zone)` in Fiber X's tenant transaction.
+async fn sql_available(app: &TestApp, zone: Option<uuid::Uuid>) -> i64 {
+    let scope = app.scope("fiber-x").await;
+    app.state
+        .db
+        .tenant_tx(&scope, async |tx| {
+            tx.query_one(
+                "select app.available(v.id, $1) from app.variants v where v.sku = $2",
+                &[&zone, &A],
+            )
+            .await
+            .map(|r| r.get(0))
+            .map_err(DbError::from)
+        })
+        .await
+        .unwrap()
 }
 
 async fn variant(app: &TestApp, path: &str) -> Value {
@@ -65,7 +63,7 @@ async fn variant(app: &TestApp, path: &str) -> Value {
 #[tokio::test]
 async fn storefront_chat_and_analytics_agree_on_what_is_available() {
     let app = TestApp::spawn_with(&[("WORKER_ENABLED", "false")]).await;
-    let tenant = app.create_brand("fiber-x", "FBX").await.id;
+    app.create_brand("fiber-x", "FBX").await;
     app.add_categories("fiber-x", &[("HAIR", "Hair")]).await;
     app.create_product("fiber-x", "HAIR", "Argan Oil", "active", json!([]))
         .await;
@@ -120,9 +118,9 @@ async fn storefront_chat_and_analytics_agree_on_what_is_available() {
         );
     }
 
-    assert_eq!(chat_facts_available(&app, tenant).await, all);
-    assert_eq!(sql_available(&app, tenant, None).await, all);
-    assert_eq!(sql_available(&app, tenant, Some(ber)).await, in_ber);
+    assert_eq!(chat_facts_available(&app).await, all);
+    assert_eq!(sql_available(&app, None).await, all);
+    assert_eq!(sql_available(&app, Some(ber)).await, in_ber);
 
     let owner = app.owner("owner@brandhouse.test").await;
     let health: Value = app

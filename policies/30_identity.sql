@@ -14,6 +14,12 @@ grant select on app.staff_memberships to {{analytics_role}};
 -- app.staff_sessions: looked up by token hash on every staff request, before any brand.
 grant select, insert, update on app.staff_sessions to {{api_role}};
 
+-- app.staff_invitations: tenant-owned. A brand invites, lists and revokes its own; acceptance
+-- opens the brand's transaction named by the token and finds the row by its token's hash
+-- under this policy. Nothing is deleted: the list is the brand's record of who was invited.
+call app.isolate_tenant_table('app.staff_invitations', '{{api_role}}');
+grant select, insert, update on app.staff_invitations to {{api_role}};
+
 -- app.login_throttle: failed-login counters per email, before anyone is authenticated.
 grant select, insert, update, delete on app.login_throttle to {{api_role}};
 

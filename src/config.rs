@@ -376,12 +376,20 @@ fn auth_settings(env: &Env<'_>) -> Result<AuthSettings, ConfigError> {
             "must be between 1 and 256",
         ));
     }
+    let invitation_ttl_hours: u64 = env.parse("STAFF_INVITATION_TTL_HOURS", 72)?;
+    if !(1..=720).contains(&invitation_ttl_hours) {
+        return Err(ConfigError::new(
+            "STAFF_INVITATION_TTL_HOURS",
+            "must be between 1 and 720 (30 days)",
+        ));
+    }
     Ok(AuthSettings {
         token_ttl: Duration::from_secs(token_ttl_secs),
         max_failures,
         throttle_window: Duration::from_secs(throttle_secs),
         max_concurrent_hashes,
         hash_wait: env.millis("LOGIN_HASH_WAIT_MS", 1_000)?,
+        invitation_ttl: Duration::from_secs(invitation_ttl_hours * 3600),
     })
 }
 
@@ -652,6 +660,8 @@ pub struct AuthSettings {
     /// pool, so unauthenticated requests cannot fill it.
     pub max_concurrent_hashes: usize,
     pub hash_wait: Duration,
+    /// How long a staff invitation can be accepted.
+    pub invitation_ttl: Duration,
 }
 
 /// An OpenAI-compatible chat API for replies.

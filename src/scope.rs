@@ -58,6 +58,9 @@ pub enum Actor {
     Storefront,
     /// A signed-in staff member acting in a role (the owner acts as `Role::Owner`).
     Staff { user_id: Uuid, role: Role },
+    /// A signed-in person acting on their own account in no brand (password, sessions, accepting
+    /// an invitation). `app.role` is `account`.
+    Account { user_id: Uuid },
     /// Background work and CLI commands (seeding, sweepers, workers).
     System,
 }
@@ -68,6 +71,7 @@ impl Actor {
         match self {
             Actor::Storefront => "storefront",
             Actor::Staff { role, .. } => role.as_str(),
+            Actor::Account { .. } => "account",
             Actor::System => "system",
         }
     }
@@ -75,7 +79,7 @@ impl Actor {
     /// The value of `app.user_id` in the transaction ('' for none).
     pub fn user_id_setting(&self) -> String {
         match self {
-            Actor::Staff { user_id, .. } => user_id.to_string(),
+            Actor::Staff { user_id, .. } | Actor::Account { user_id } => user_id.to_string(),
             Actor::Storefront | Actor::System => String::new(),
         }
     }

@@ -183,6 +183,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                 db: db(),
                 auth: state.auth.clone(),
                 gate: state.hash_gate.clone(),
+                tenants: state.tenants.clone(),
             },
             TenantsApi { db: db() },
             CatalogApi {
@@ -194,7 +195,10 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                 db: db(),
                 tenants: state.tenants.clone(),
             },
-            StaffApi { db: db() },
+            StaffApi {
+                db: db(),
+                invitation_ttl: state.auth.invitation_ttl,
+            },
             CatalogAdminApi {
                 db: db(),
                 cache: state.cache.clone(),

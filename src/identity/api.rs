@@ -1,12 +1,16 @@
 //! Authentication endpoints: login, logout, and who am I.
 
 use chrono::{DateTime, Utc};
-use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{Role, extract::StaffAuth, service};
-use crate::{api::ApiTags, error::ApiError};
+use super::{Role, account, extract::StaffAuth, invitation, service};
+use crate::{
+    api::ApiTags,
+    error::ApiError,
+    types::{DisplayName, Unchecked},
+};
 
 #[derive(Object)]
 #[oai(rename = "LoginRequest")]
@@ -56,6 +60,73 @@ pub struct Me {
     pub token_expires_at: DateTime<Utc>,
 }
 
+#[derive(Object)]
+#[oai(rename = "AcceptInvitationRequest")]
+pub struct AcceptInvitationRequest {
+    /// The invitation token (`bhi_...`) the brand handed over.
+    #[oai(validator(max_length = 200))]
+    pub token: String,
+    /// Your name as the brand's staff will see it.
+    pub display_name: Unchecked<DisplayName>,
+    /// Your password: at least 12 characters.
+    #[oai(validator(max_length = 1024))]
+    pub password: String,
+}
+
+#[derive(Object)]
+#[oai(rename = "AcceptInvitationSignedInRequest")]
+pub struct AcceptInvitationSignedInRequest {
+    /// The invitation token (`bhi_...`) the brand handed over.
+    #[oai(validator(max_length = 200))]
+    pub token: String,
+}
+
+#[derive(Object)]
+#[oai(rename = "JoinedBrand")]
+pub struct JoinedBrand {
+    pub user_id: Uuid,
+    /// The brand's slug: send it as `X-Tenant-ID` to act in this brand.
+    pub brand: String,
+    pub role: Role,
+}
+
+impl From<invitation::Joined> for JoinedBrand {
+    fn from(j: invitation::Joined) -> Self {
+        Self {
+            user_id: j.user_id,
+            brand: j.brand,
+            role: j.role,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename = "ChangePasswordRequest")]
+pub struct ChangePasswordRequest {
+    #[oai(validator(max_length = 1024))]
+    pub current_password: String,
+    /// At least 12 characters.
+    #[oai(validator(max_length = 1024))]
+    pub new_password: String,
+}
+
+#[derive(Object)]
+#[oai(rename = "PasswordChanged")]
+pub struct PasswordChanged {
+    /// How many of your other sessions were ended (the one that asked stays signed in).
+    pub sessions_ended: u64,
+}
+
+#[derive(Object)]
+#[oai(rename = "StaffSession")]
+pub struct StaffSession {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The session this request was made with.
+    pub current: bool,
+}
+
 #[derive(ApiResponse)]
 pub enum LogoutResponse {
     /// The token is revoked.
@@ -71,6 +142,8 @@ pub struct AuthApi {
     pub auth: crate::config::AuthSettings,
     /// The bound on concurrent password checks, shared by every login.
     pub gate: super::password::HashGate,
+    /// Finds the brand an invitation token names.
+    pub tenants: crate::tenants::TenantResolver,
 }
 
 #[OpenApi]
@@ -144,5 +217,113 @@ impl AuthApi {
                 .collect(),
             token_expires_at: staff.expires_at,
         }))
+    }
+
+    /// Accepts a staff invitation by creating your account: your display name and your own
+    /// password. For an email that already has an account this changes nothing (409): sign in
+    /// as that account and use `acceptInvitationSignedIn`. Needs no sign-in; the token is the
+    /// proof. Unknown, used, revoked and expired tokens are one 404.
+    #[oai(
+        path = "/v1/auth/invitations/accept",
+        method = "post",
+        operation_id = "acceptInvitation",
+        tag = "ApiTags::Auth"
+    )]
+    async fn accept_invitation(
+        &self,
+        body: Json<AcceptInvitationRequest>,
+    ) -> Result<Json<JoinedBrand>, ApiError> {
+        let body = body.0;
+        let joined = invitation::accept_new_account(
+            &self.db,
+            &self.tenants,
+            &body.token,
+            body.display_name.as_str(),
+            SecretString::from(body.password),
+        )
+        .await?;
+        Ok(Json(joined.into()))
+    }
+
+    /// Accepts a staff invitation with the account you are signed in as: the invitation must
+    /// be for your account's email. Your account joins the brand in the invitation's role.
+    #[oai(
+        path = "/v1/auth/invitations/accept-signed-in",
+        method = "post",
+        operation_id = "acceptInvitationSignedIn",
+        tag = "ApiTags::Auth"
+    )]
+    async fn accept_invitation_signed_in(
+        &self,
+        auth: StaffAuth,
+        body: Json<AcceptInvitationSignedInRequest>,
+    ) -> Result<Json<JoinedBrand>, ApiError> {
+        let joined =
+            invitation::accept_signed_in(&self.db, &self.tenants, &auth.0, &body.0.token).await?;
+        Ok(Json(joined.into()))
+    }
+
+    /// Changes your password. Every other session of your account ends; this one stays. A
+    /// wrong current password is a 422 and counts against the login throttle of your email.
+    #[oai(
+        path = "/v1/auth/password",
+        method = "post",
+        operation_id = "changePassword",
+        tag = "ApiTags::Auth"
+    )]
+    async fn change_password(
+        &self,
+        auth: StaffAuth,
+        body: Json<ChangePasswordRequest>,
+    ) -> Result<Json<PasswordChanged>, ApiError> {
+        let body = body.0;
+        let sessions_ended = account::change_password(
+            &self.db,
+            &self.auth,
+            &self.gate,
+            &auth.0,
+            SecretString::from(body.current_password),
+            SecretString::from(body.new_password),
+        )
+        .await?;
+        Ok(Json(PasswordChanged { sessions_ended }))
+    }
+
+    /// Your live sessions (signed-in devices), newest first.
+    #[oai(
+        path = "/v1/auth/sessions",
+        method = "get",
+        operation_id = "listSessions",
+        tag = "ApiTags::Auth"
+    )]
+    async fn sessions(&self, auth: StaffAuth) -> Result<Json<Vec<StaffSession>>, ApiError> {
+        let sessions = account::sessions(&self.db, &auth.0).await?;
+        Ok(Json(
+            sessions
+                .into_iter()
+                .map(|s| StaffSession {
+                    id: s.id,
+                    created_at: s.created_at,
+                    expires_at: s.expires_at,
+                    current: s.current,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Ends one of your sessions (signs that device out).
+    #[oai(
+        path = "/v1/auth/sessions/:id",
+        method = "delete",
+        operation_id = "endSession",
+        tag = "ApiTags::Auth"
+    )]
+    async fn end_session(
+        &self,
+        auth: StaffAuth,
+        id: Path<Uuid>,
+    ) -> Result<LogoutResponse, ApiError> {
+        account::end_session(&self.db, &auth.0, id.0).await?;
+        Ok(LogoutResponse::Revoked)
     }
 }

@@ -6,8 +6,10 @@
 //! against the endpoint's [`Permission`] and only then hands out the [`TenantScope`] that the
 //! tenant transaction requires: without passing the check there is no way to the data.
 
+pub mod account;
 pub mod api;
 pub mod extract;
+pub mod invitation;
 pub mod password;
 pub(crate) mod repo;
 mod roles;

@@ -152,7 +152,6 @@ pub async fn brands_of_staff(
 
 pub struct UserRow {
     pub id: Uuid,
-    pub display_name: String,
     pub is_owner: bool,
 }
 
@@ -165,7 +164,6 @@ pub async fn user_by_email(tx: &Tx<'_>, email: &str) -> Result<Option<UserRow>, 
         .map(|r| {
             Ok(UserRow {
                 id: r.try_get("id")?,
-                display_name: r.try_get("display_name")?,
                 is_owner: r.try_get("is_owner")?,
             })
         })
@@ -237,4 +235,214 @@ pub async fn delete_membership(tx: &Tx<'_>, user_id: Uuid) -> Result<u64, DbErro
         .prepare_cached(include_str!("sql/delete_membership.sql"))
         .await?;
     Ok(tx.execute(&stmt, &[&user_id]).await?)
+}
+
+/// Whether `email` is already a member of the transaction's brand.
+pub async fn is_member_email(tx: &Tx<'_>, email: &str) -> Result<bool, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/is_member_email.sql"))
+        .await?;
+    Ok(tx.query_one(&stmt, &[&email]).await?.try_get(0)?)
+}
+
+/// Revokes the open invitations of `email` to the transaction's brand; returns how many.
+pub async fn revoke_open_invitations(tx: &Tx<'_>, email: &str) -> Result<u64, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/revoke_open_invitations.sql"))
+        .await?;
+    Ok(tx.execute(&stmt, &[&email]).await?)
+}
+
+/// An invitation as stored (the token is not: only its hash).
+pub struct InvitationRow {
+    pub id: Uuid,
+    pub email: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A new invitation to the transaction's brand.
+pub struct NewInvitation<'a> {
+    pub email: &'a str,
+    pub role: Role,
+    pub token_hash: &'a [u8],
+    pub invited_by: Option<Uuid>,
+    pub ttl_secs: f64,
+}
+
+pub async fn insert_invitation(
+    tx: &Tx<'_>,
+    new: &NewInvitation<'_>,
+) -> Result<InvitationRow, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/insert_invitation.sql"))
+        .await?;
+    let row = tx
+        .query_one(
+            &stmt,
+            &[
+                &new.email,
+                &new.role,
+                &new.token_hash,
+                &new.invited_by,
+                &new.ttl_secs,
+            ],
+        )
+        .await?;
+    Ok(InvitationRow {
+        id: row.try_get("id")?,
+        email: new.email.to_owned(),
+        role: new.role,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        accepted_at: None,
+        revoked_at: None,
+    })
+}
+
+pub async fn list_invitations(tx: &Tx<'_>, limit: i64) -> Result<Vec<InvitationRow>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/list_invitations.sql"))
+        .await?;
+    tx.query(&stmt, &[&limit])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(InvitationRow {
+                id: r.try_get("id")?,
+                email: r.try_get("email")?,
+                role: r.try_get("role")?,
+                created_at: r.try_get("created_at")?,
+                expires_at: r.try_get("expires_at")?,
+                accepted_at: r.try_get("accepted_at")?,
+                revoked_at: r.try_get("revoked_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Revokes an open invitation of the transaction's brand; 0 when there is none.
+pub async fn revoke_invitation(tx: &Tx<'_>, id: Uuid) -> Result<u64, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/revoke_invitation.sql"))
+        .await?;
+    Ok(tx.execute(&stmt, &[&id]).await?)
+}
+
+/// An invitation just used.
+pub struct ClaimedInvitation {
+    pub id: Uuid,
+    pub email: String,
+    pub role: Role,
+}
+
+/// Uses an open invitation of the transaction's brand by its token's hash (`sql/claim_invitation.sql`);
+/// with `email`, only an invitation for that email.
+pub async fn claim_invitation(
+    tx: &Tx<'_>,
+    token_hash: &[u8],
+    email: Option<&str>,
+) -> Result<Option<ClaimedInvitation>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/claim_invitation.sql"))
+        .await?;
+    tx.query_opt(&stmt, &[&token_hash, &email])
+        .await?
+        .map(|r| {
+            Ok(ClaimedInvitation {
+                id: r.try_get("id")?,
+                email: r.try_get("email")?,
+                role: r.try_get("role")?,
+            })
+        })
+        .transpose()
+}
+
+pub async fn set_invitation_acceptor(tx: &Tx<'_>, id: Uuid, user_id: Uuid) -> Result<(), DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/set_invitation_acceptor.sql"))
+        .await?;
+    tx.execute(&stmt, &[&id, &user_id]).await?;
+    Ok(())
+}
+
+/// A live session of a staff member.
+pub struct SessionRow {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The session of the request that asks.
+    pub current: bool,
+}
+
+pub async fn list_sessions(
+    tx: &Tx<'_>,
+    user_id: Uuid,
+    current_hash: &[u8],
+) -> Result<Vec<SessionRow>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/list_sessions.sql"))
+        .await?;
+    tx.query(&stmt, &[&user_id, &current_hash])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SessionRow {
+                id: r.try_get("id")?,
+                created_at: r.try_get("created_at")?,
+                expires_at: r.try_get("expires_at")?,
+                current: r.try_get("current")?,
+            })
+        })
+        .collect()
+}
+
+/// Ends one of `user_id`'s live sessions by id; 0 when it is not theirs or not live.
+pub async fn revoke_session_by_id(tx: &Tx<'_>, id: Uuid, user_id: Uuid) -> Result<u64, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/revoke_session_by_id.sql"))
+        .await?;
+    Ok(tx.execute(&stmt, &[&id, &user_id]).await?)
+}
+
+/// Ends every live session of `user_id` but the one hashed `keep`; returns how many.
+pub async fn revoke_sessions_of_user(
+    tx: &Tx<'_>,
+    user_id: Uuid,
+    keep: Option<&[u8]>,
+) -> Result<u64, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/revoke_sessions_of_user.sql"))
+        .await?;
+    Ok(tx.execute(&stmt, &[&user_id, &keep]).await?)
+}
+
+/// The password hash of a live account.
+pub async fn password_of(tx: &Tx<'_>, user_id: Uuid) -> Result<Option<String>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/password_of.sql"))
+        .await?;
+    tx.query_opt(&stmt, &[&user_id])
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()
+        .map_err(Into::into)
+}
+
+pub async fn update_password(tx: &Tx<'_>, user_id: Uuid, hash: &str) -> Result<u64, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/update_password.sql"))
+        .await?;
+    Ok(tx.execute(&stmt, &[&user_id, &hash]).await?)
+}
+
+/// Disables or enables a staff account (never the owner's); false when there is no such one.
+pub async fn set_disabled(tx: &Tx<'_>, user_id: Uuid, disabled: bool) -> Result<bool, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/set_disabled.sql"))
+        .await?;
+    Ok(tx.query_opt(&stmt, &[&user_id, &disabled]).await?.is_some())
 }

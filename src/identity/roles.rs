@@ -13,8 +13,10 @@ pub use crate::scope::Role;
 pub enum Permission {
     /// Create brands, change their domains, theme, features and activation.
     BrandsManage,
-    /// Add, change and remove staff memberships in a brand.
+    /// Invite staff to a brand, change their roles and remove them.
     StaffManage,
+    /// Disable and enable staff accounts (across every brand).
+    AccountsManage,
     /// Read the brand's settings as staff (name, theme, features).
     BrandRead,
     /// Read categories, products, variants and SKUs.
@@ -65,6 +67,7 @@ impl Permission {
         match self {
             Permission::BrandsManage => &[Owner],
             Permission::StaffManage => &[Owner, BrandManager],
+            Permission::AccountsManage => &[Owner],
             Permission::BrandRead => &[Owner, BrandManager, Warehouse, Support],
             Permission::CatalogRead => &[Owner, BrandManager, Warehouse, Support],
             Permission::CatalogWrite => &[Owner, BrandManager],
@@ -95,6 +98,7 @@ impl Permission {
         match self {
             Permission::BrandsManage => "brands.manage",
             Permission::StaffManage => "staff.manage",
+            Permission::AccountsManage => "accounts.manage",
             Permission::BrandRead => "brand.read",
             Permission::CatalogRead => "catalog.read",
             Permission::CatalogWrite => "catalog.write",
@@ -123,8 +127,9 @@ impl Permission {
                 "`POST/GET /v1/admin/brands`, `GET/PATCH /v1/admin/brands/{slug}`"
             }
             Permission::StaffManage => {
-                "`GET/POST /v1/admin/staff`, `PATCH/DELETE /v1/admin/staff/{user_id}`"
+                "`GET /v1/admin/staff`, `PATCH/DELETE /v1/admin/staff/{user_id}`, `GET/POST /v1/admin/staff/invitations`, `DELETE /v1/admin/staff/invitations/{id}`"
             }
+            Permission::AccountsManage => "`POST /v1/admin/accounts/{user_id}/disable`, `/enable`",
             Permission::BrandRead => "`GET /v1/admin/brand`",
             Permission::CatalogRead => {
                 "`GET /v1/admin/categories`, `GET /v1/admin/products[/{number}]`, `GET /v1/admin/products/{number}/media`, `GET /v1/admin/skus/{sku}`"

@@ -80,28 +80,7 @@ pub async fn login(
     // PostgreSQL cannot compare a NUL: the replacement character stands for it, so such an
     // email takes the unknown-email path (and its throttle) instead of failing the query.
     let email = normalise_email(email).replace('\0', "\u{FFFD}");
-    // The attempt is counted before the password is checked, in one transaction with the
-    // lock it may set, so concurrent guesses cannot all pass the limit.
-    let window = settings.throttle_window.as_secs_f64();
-    let max_failures = i32::try_from(settings.max_failures).unwrap_or(i32::MAX);
-    let (attempt, candidate) = db
-        .global_tx(&Actor::System, async |tx| {
-            let attempt = repo::throttle_attempt(tx, &email, window).await?;
-            if attempt.locked_for_secs.is_some() {
-                return Ok::<_, DbError>((attempt, None));
-            }
-            if attempt.number >= max_failures {
-                repo::throttle_lock(tx, &email, window).await?;
-            }
-            let candidate = repo::login_candidate(tx, &email).await?;
-            Ok((attempt, candidate))
-        })
-        .await?;
-    if let Some(secs) = attempt.locked_for_secs {
-        return Err(AuthError::Throttled {
-            retry_after_secs: secs.max(1).unsigned_abs(),
-        });
-    }
+    let candidate = count_attempt(db, settings, &email).await?;
 
     // No connection is held while hashing.
     let user_id = candidate.as_ref().map(|c| c.id);
@@ -130,6 +109,38 @@ pub async fn login(
         }
         // Already counted.
         _ => Err(AuthError::InvalidCredentials),
+    }
+}
+
+/// Counts a password attempt for `email` before the password is checked, in one transaction
+/// with the lock it may set, so concurrent guesses cannot all pass the limit; returns the
+/// account to check against (none for an unknown email). While the email is locked the attempt
+/// is refused and not counted.
+pub(super) async fn count_attempt(
+    db: &Db,
+    settings: &AuthSettings,
+    email: &str,
+) -> Result<Option<repo::LoginCandidate>, AuthError> {
+    let window = settings.throttle_window.as_secs_f64();
+    let max_failures = i32::try_from(settings.max_failures).unwrap_or(i32::MAX);
+    let (attempt, candidate) = db
+        .global_tx(&Actor::System, async |tx| {
+            let attempt = repo::throttle_attempt(tx, email, window).await?;
+            if attempt.locked_for_secs.is_some() {
+                return Ok::<_, DbError>((attempt, None));
+            }
+            if attempt.number >= max_failures {
+                repo::throttle_lock(tx, email, window).await?;
+            }
+            let candidate = repo::login_candidate(tx, email).await?;
+            Ok((attempt, candidate))
+        })
+        .await?;
+    match attempt.locked_for_secs {
+        Some(secs) => Err(AuthError::Throttled {
+            retry_after_secs: secs.max(1).unsigned_abs(),
+        }),
+        None => Ok(candidate),
     }
 }
 
@@ -196,15 +207,6 @@ impl From<StaffError> for ApiError {
     }
 }
 
-/// A staff member to add to the scope's brand. A new email creates an account, which needs a
-/// display name and an initial password.
-pub struct NewMember {
-    pub email: String,
-    pub display_name: Option<String>,
-    pub role: Role,
-    pub initial_password: Option<SecretString>,
-}
-
 /// A membership in the scope's brand.
 pub struct Member {
     pub user_id: Uuid,
@@ -215,105 +217,13 @@ pub struct Member {
     pub disabled: bool,
 }
 
-/// Adds a member to the scope's brand (or changes their role if already one). Returns the
-/// member and whether it was added.
-pub async fn add_member(
-    db: &Db,
-    scope: &TenantScope,
-    new: NewMember,
-) -> Result<(Member, bool), StaffError> {
-    let mut errors = Vec::new();
-    let email = errors.check("email", Email::parse(&new.email));
-    if new.role == Role::Owner {
-        errors.push(FieldError::new(
-            "role",
-            "one of brand_manager, warehouse, support",
-        ));
-    }
-    if let Some(pw) = &new.initial_password
-        && let Some(problem) = password::check_strength(pw.expose_secret())
-    {
-        errors.push(FieldError::new("initial_password", problem));
-    }
-    let display_name = match &new.display_name {
-        Some(name) => errors.check("display_name", DisplayName::parse(name)),
-        None => None,
-    };
-    let (true, Some(email)) = (errors.is_empty(), email) else {
-        return Err(StaffError::Invalid(errors));
-    };
-    let email = email.into_string();
-    // Hash before opening the transaction: no connection is held while hashing.
-    let password_hash = match &new.initial_password {
-        Some(pw) => Some(password::hash(pw.clone()).await?),
-        None => None,
-    };
-
-    let result = db
-        .tenant_tx(scope, async |tx| {
-            let (user_id, display_name) = match repo::user_by_email(tx, &email).await? {
-                Some(user) if user.is_owner => {
-                    return Err(StaffError::Conflict(
-                        "this is the company owner, who already acts in every brand",
-                    ));
-                }
-                Some(user) => (user.id, user.display_name),
-                None => {
-                    let (Some(name), Some(hash)) = (&display_name, &password_hash) else {
-                        return Err(StaffError::Invalid(vec![FieldError::new(
-                            "initial_password",
-                            "a new account needs display_name and initial_password",
-                        )]));
-                    };
-                    let id = repo::insert_user(tx, &email, name.as_str(), hash, false)
-                        .await
-                        .map_err(unique_email)?;
-                    audit::record(
-                        tx,
-                        "staff.account_create",
-                        &id.to_string(),
-                        serde_json::json!({}),
-                    )
-                    .await?;
-                    (id, name.as_str().to_owned())
-                }
-            };
-            let created = repo::upsert_membership(tx, user_id, new.role).await?;
-            audit::record(
-                tx,
-                if created {
-                    "staff.add"
-                } else {
-                    "staff.role_change"
-                },
-                &user_id.to_string(),
-                serde_json::json!({ "role": new.role.as_str() }),
-            )
-            .await?;
-            Ok((user_id, display_name, created))
-        })
-        .await?;
-    let (user_id, display_name, created) = result;
-    Ok((
-        Member {
-            user_id,
-            email,
-            display_name,
-            role: new.role,
-            since: Utc::now(),
-            disabled: false,
-        },
-        created,
-    ))
-}
-
 /// Staff account constraints whose violation is the client's doing.
 const CONSTRAINTS: &ConstraintTable = &[(
     "staff_users_email_key",
     Violation::Conflict("an account with this email was created concurrently"),
 )];
 
-fn unique_email(e: DbError) -> StaffError {
+pub(super) fn unique_email(e: DbError) -> StaffError {
     match violated(&e, CONSTRAINTS) {
         Some(Violation::Conflict(what) | Violation::Invalid { message: what, .. }) => {
             StaffError::Conflict(what)
@@ -421,8 +331,9 @@ pub async fn create_owner(
     .await
 }
 
-/// Creates a staff account (if the email is new) and a membership in `scope`'s brand, for
-/// seeding and the CLI. Returns the user id.
+/// Creates a staff account and a membership in `scope`'s brand, for seeding and tests (the
+/// operator's path; staff join through invitations). An existing account joins only when
+/// `password` is its password: a password given is never silently dropped. Returns the user id.
 pub async fn ensure_member(
     db: &Db,
     scope: &TenantScope,
@@ -431,18 +342,78 @@ pub async fn ensure_member(
     role: Role,
     password: SecretString,
 ) -> Result<Uuid, StaffError> {
-    let (member, _) = add_member(
-        db,
-        scope,
-        NewMember {
-            email: email.to_owned(),
-            display_name: Some(display_name.to_owned()),
-            role,
-            initial_password: Some(password),
-        },
-    )
-    .await?;
-    Ok(member.user_id)
+    let mut errors = Vec::new();
+    let email = errors.check("email", Email::parse(email));
+    let display_name = errors.check("display_name", DisplayName::parse(display_name));
+    if role == Role::Owner {
+        errors.push(FieldError::new(
+            "role",
+            "one of brand_manager, warehouse, support",
+        ));
+    }
+    if let Some(problem) = password::check_strength(password.expose_secret()) {
+        errors.push(FieldError::new("password", problem));
+    }
+    let (true, Some(email), Some(display_name)) = (errors.is_empty(), email, display_name) else {
+        return Err(StaffError::Invalid(errors));
+    };
+    let email = email.into_string();
+    let existing = db
+        .tenant_tx(scope, async |tx| repo::login_candidate(tx, &email).await)
+        .await?;
+    let hash = match existing {
+        Some(account) => {
+            if !password::verify(password, Some(account.password_hash)).await {
+                return Err(StaffError::Conflict(
+                    "an account with this email exists and the password given is not its password",
+                ));
+            }
+            None
+        }
+        None => Some(password::hash(password).await?),
+    };
+    db.tenant_tx(scope, async |tx| {
+        let user_id = match (&hash, repo::user_by_email(tx, &email).await?) {
+            (_, Some(user)) if user.is_owner => {
+                return Err(StaffError::Conflict(
+                    "this is the company owner, who already acts in every brand",
+                ));
+            }
+            (_, Some(user)) => user.id,
+            (Some(hash), None) => {
+                let id = repo::insert_user(tx, &email, display_name.as_str(), hash, false)
+                    .await
+                    .map_err(unique_email)?;
+                audit::record(
+                    tx,
+                    "staff.account_create",
+                    &id.to_string(),
+                    serde_json::json!({}),
+                )
+                .await?;
+                id
+            }
+            (None, None) => {
+                return Err(StaffError::Conflict(
+                    "the account changed while it was being added",
+                ));
+            }
+        };
+        let created = repo::upsert_membership(tx, user_id, role).await?;
+        audit::record(
+            tx,
+            if created {
+                "staff.add"
+            } else {
+                "staff.role_change"
+            },
+            &user_id.to_string(),
+            serde_json::json!({ "role": role.as_str() }),
+        )
+        .await?;
+        Ok(user_id)
+    })
+    .await
 }
 
 #[cfg(test)]

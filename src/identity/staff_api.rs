@@ -2,15 +2,19 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
-use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{Permission, Role, extract::StaffAuth, service};
+use super::{
+    Permission, Role, account,
+    extract::StaffAuth,
+    invitation::{self, InvitationState},
+    service,
+};
 use crate::{
     api::ApiTags,
     error::ApiError,
     tenants::StaffBrand,
-    types::{DisplayName, Email, Unchecked},
+    types::{Email, Unchecked},
 };
 
 /// A role that can be given in a brand (the owner is not a membership).
@@ -58,15 +62,46 @@ impl From<service::Member> for StaffMember {
 }
 
 #[derive(Object)]
-#[oai(rename = "AddStaffRequest")]
-pub struct AddStaffRequest {
+#[oai(rename = "InviteStaffRequest")]
+pub struct InviteStaffRequest {
     pub email: Unchecked<Email>,
     pub role: MembershipRole,
-    /// Required when the email has no account yet.
-    pub display_name: Option<Unchecked<DisplayName>>,
-    /// Required when the email has no account yet; at least 12 characters.
-    #[oai(validator(max_length = 1024))]
-    pub initial_password: Option<String>,
+}
+
+#[derive(Object)]
+#[oai(rename = "StaffInvitation")]
+pub struct StaffInvitation {
+    pub id: Uuid,
+    pub email: String,
+    /// `brand_manager`, `warehouse` or `support`.
+    pub role: Role,
+    pub state: InvitationState,
+    pub created_at: DateTime<Utc>,
+    /// After this the invitation can no longer be accepted.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<invitation::Invitation> for StaffInvitation {
+    fn from(i: invitation::Invitation) -> Self {
+        Self {
+            id: i.id,
+            email: i.email,
+            role: i.role,
+            state: i.state,
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename = "IssuedStaffInvitation")]
+pub struct IssuedStaffInvitation {
+    pub invitation: StaffInvitation,
+    /// The token to hand to the person invited: shown once, never stored in clear. They accept
+    /// with `POST /v1/auth/invitations/accept` (new account) or, when their email already has
+    /// an account, `POST /v1/auth/invitations/accept-signed-in` while signed in.
+    pub token: String,
 }
 
 #[derive(Object)]
@@ -76,13 +111,10 @@ pub struct ChangeStaffRoleRequest {
 }
 
 #[derive(ApiResponse)]
-pub enum AddStaffResponse {
-    /// The member was added (and their account created if the email was new).
+pub enum InviteResponse {
+    /// The invitation, with its token (shown once).
     #[oai(status = 201)]
-    Created(Json<StaffMember>),
-    /// The person was already a member; their role is now the one requested.
-    #[oai(status = 200)]
-    Updated(Json<StaffMember>),
+    Created(Json<IssuedStaffInvitation>),
 }
 
 #[derive(ApiResponse)]
@@ -95,6 +127,8 @@ pub enum NoContent {
 pub struct StaffApi {
     /// The API role's pool: every data access goes through its tenant transaction.
     pub db: crate::db::Db,
+    /// How long an invitation can be accepted (`STAFF_INVITATION_TTL_HOURS`).
+    pub invitation_ttl: std::time::Duration,
 }
 
 #[OpenApi]
@@ -118,40 +152,77 @@ impl StaffApi {
         Ok(Json(members.into_iter().map(Into::into).collect()))
     }
 
-    /// Adds a staff member to the brand with a role, creating their account (with an initial
-    /// password) when the email is new. An existing member gets the new role.
+    /// Invites an email to the brand's staff in a role. The answer is the same whether or not
+    /// the email has an account anywhere; the person joins only by accepting with the token
+    /// (setting their own password, or signed in as their existing account). A newer invitation
+    /// of the same email replaces an open one. Expires after `STAFF_INVITATION_TTL_HOURS`.
     ///
     /// Permission `staff.manage`: roles owner, brand_manager.
     #[oai(
-        path = "/v1/admin/staff",
+        path = "/v1/admin/staff/invitations",
         method = "post",
-        operation_id = "addStaff",
+        operation_id = "inviteStaff",
         tag = "ApiTags::Staff"
     )]
-    async fn add(
+    async fn invite(
         &self,
         auth: StaffAuth,
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
-        body: Json<AddStaffRequest>,
-    ) -> Result<AddStaffResponse, ApiError> {
+        body: Json<InviteStaffRequest>,
+    ) -> Result<InviteResponse, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StaffManage)?;
         let body = body.0;
-        let (member, created) = service::add_member(
+        let (invitation, token) = invitation::invite(
             &self.db,
             &scope,
-            service::NewMember {
-                email: body.email.into_string(),
-                display_name: body.display_name.map(Unchecked::into_string),
-                role: body.role.into(),
-                initial_password: body.initial_password.map(SecretString::from),
-            },
+            body.email.as_str(),
+            body.role.into(),
+            self.invitation_ttl,
         )
         .await?;
-        Ok(if created {
-            AddStaffResponse::Created(Json(member.into()))
-        } else {
-            AddStaffResponse::Updated(Json(member.into()))
-        })
+        Ok(InviteResponse::Created(Json(IssuedStaffInvitation {
+            invitation: invitation.into(),
+            token,
+        })))
+    }
+
+    /// The brand's invitations, newest first (at most 200), with where each stands.
+    ///
+    /// Permission `staff.manage`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/staff/invitations",
+        method = "get",
+        operation_id = "listStaffInvitations",
+        tag = "ApiTags::Staff"
+    )]
+    async fn invitations(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+    ) -> Result<Json<Vec<StaffInvitation>>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::StaffManage)?;
+        let list = invitation::list(&self.db, &scope).await?;
+        Ok(Json(list.into_iter().map(Into::into).collect()))
+    }
+
+    /// Withdraws an open invitation: its token stops working.
+    ///
+    /// Permission `staff.manage`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/staff/invitations/:id",
+        method = "delete",
+        operation_id = "revokeStaffInvitation",
+        tag = "ApiTags::Staff"
+    )]
+    async fn revoke_invitation(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        id: Path<Uuid>,
+    ) -> Result<NoContent, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::StaffManage)?;
+        invitation::revoke(&self.db, &scope, id.0).await?;
+        Ok(NoContent::Done)
     }
 
     /// Changes a staff member's role in the brand.
@@ -193,6 +264,37 @@ impl StaffApi {
     ) -> Result<NoContent, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::StaffManage)?;
         service::remove_member(&self.db, &scope, user_id.0).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Disables a staff account across every brand and ends all its sessions: it can no longer
+    /// sign in. Memberships are kept, so enabling restores the same access.
+    ///
+    /// Permission `accounts.manage`: role owner.
+    #[oai(
+        path = "/v1/admin/accounts/:user_id/disable",
+        method = "post",
+        operation_id = "disableAccount",
+        tag = "ApiTags::Staff"
+    )]
+    async fn disable(&self, auth: StaffAuth, user_id: Path<Uuid>) -> Result<NoContent, ApiError> {
+        let actor = auth.0.authorize_company(Permission::AccountsManage)?;
+        account::set_disabled(&self.db, &actor, user_id.0, true).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Enables a disabled staff account again (its holder signs in anew).
+    ///
+    /// Permission `accounts.manage`: role owner.
+    #[oai(
+        path = "/v1/admin/accounts/:user_id/enable",
+        method = "post",
+        operation_id = "enableAccount",
+        tag = "ApiTags::Staff"
+    )]
+    async fn enable(&self, auth: StaffAuth, user_id: Path<Uuid>) -> Result<NoContent, ApiError> {
+        let actor = auth.0.authorize_company(Permission::AccountsManage)?;
+        account::set_disabled(&self.db, &actor, user_id.0, false).await?;
         Ok(NoContent::Done)
     }
 }

@@ -494,7 +494,7 @@ impl TestApp {
             .unwrap()
     }
 
-    async fn token_for(&self, email: &str) -> String {
+    pub async fn token_for(&self, email: &str) -> String {
         let resp = self.login(email, TEST_PASSWORD).await;
         assert_eq!(resp.status(), 200, "login of {email}");
         let body: serde_json::Value = resp.json().await.unwrap();
@@ -534,6 +534,38 @@ impl TestApp {
             email: email.to_owned(),
             token: self.token_for(email).await,
         }
+    }
+
+    /// `who` invites `email` to brand `slug` in `role`; returns the invitation token.
+    pub async fn invite(&self, slug: &str, who: &Signed, email: &str, role: &str) -> String {
+        let resp = self
+            .authed(
+                reqwest::Method::POST,
+                "/v1/admin/staff/invitations",
+                who,
+                Some(slug),
+            )
+            .json(&serde_json::json!({ "email": email, "role": role }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "inviting {email} to {slug}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Accepts an invitation by creating the account, with [`TEST_PASSWORD`].
+    pub async fn accept_invitation(&self, token: &str, display_name: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/v1/auth/invitations/accept"))
+            .json(&serde_json::json!({
+                "token": token,
+                "display_name": display_name,
+                "password": TEST_PASSWORD,
+            }))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// The brand manager `bm@{slug}.test` of brand `slug` (created on first use), signed in.

@@ -11,6 +11,7 @@
 )]
 
 mod access;
+mod accounts;
 mod analytics;
 mod audit;
 mod availability;

@@ -1,3 +1,3 @@
-select id, display_name, is_owner
+select id, is_owner
 from app.staff_users
 where email = $1

@@ -1,0 +1,1 @@
+update app.staff_invitations set accepted_by = $2 where id = $1

@@ -8,6 +8,9 @@ grant usage on schema app to {{api_role}}, {{analytics_role}};
 revoke all on all functions in schema app from public;
 grant execute on function app.current_tenant(), app.current_user_id(), app.current_actor_role()
   to {{api_role}}, {{analytics_role}};
+-- The one way to write `is_owner`: the company's first owner (`brandhouse staff create-owner`,
+-- `make demo`); refused once an owner exists (sql/V15__least_privilege.sql).
+grant execute on function app.create_first_owner(text, text, text) to {{api_role}};
 
 -- The single tenant-isolation policy every tenant-owned table gets, written once:
 --   using      (tenant_id = (select app.current_tenant()))

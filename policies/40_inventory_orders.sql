@@ -2,7 +2,8 @@
 
 -- app.zones: global. Shared physical space: every brand's stock rows point at zones, and the
 -- owner manages them. Readable by every brand.
-grant select, insert, update on app.zones to {{api_role}};
+revoke update on app.zones from {{api_role}};
+grant select, insert, update (name, city, region, priority, is_active) on app.zones to {{api_role}};
 grant select on app.zones to {{analytics_role}};
 
 call app.isolate_tenant_table('app.brand_settings', '{{api_role}}');
@@ -44,6 +45,8 @@ grant select, insert on app.payment_events to {{api_role}};
 -- claim across brands before opening the job's brand transaction. Inside a brand's
 -- transaction the trigger pins a new job to that brand.
 grant select, insert, update, delete on app.jobs to {{api_role}};
+-- ...and only that brand's jobs are visible or writable there.
+call app.scope_global_table('app.jobs', '{{api_role}}');
 grant select on app.jobs to {{analytics_role}};
 grant execute on function app.jobs_stamp() to {{api_role}};
 

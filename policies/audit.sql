@@ -8,7 +8,10 @@
 --     permissive policy on a tenant table (permissive policies OR together);
 --   * an API role that is superuser, BYPASSRLS, a member of another role, or owns anything;
 --   * an analytics role that is superuser or may write (INSERT/UPDATE/DELETE/TRUNCATE);
---   * a SECURITY DEFINER function without a pinned search_path;
+--   * a function in app (or a SECURITY DEFINER function anywhere) without a pinned search_path;
+--   * a privilege of the API role on a global table that is not on the grant list below (table,
+--     privilege, columns, reason), and a global table with row-level security other than the
+--     canonical brand_or_global policy (RLS enabled and forced);
 --   * a view in app that reads with its owner's rights (not security_invoker).
 --
 -- Run with any role that can read the catalogs:
@@ -28,6 +31,9 @@
 \else
   \set owner_role brandhouse_owner
 \endif
+-- The canonical policy of a global table that carries a brand (app.scope_global_table), as
+-- PostgreSQL prints it.
+\set brand_or_global '((( SELECT app.current_tenant() AS current_tenant) IS NULL) OR (tenant_id = ( SELECT app.current_tenant() AS current_tenant)))'
 \pset footer off
 
 begin;
@@ -49,6 +55,62 @@ insert into audit_global values
   ('jobs',           'the job queue holds references (brand, kind, ref), never tenant data; workers claim across brands, then open the brand''s transaction'),
   ('whatsapp_numbers', 'Meta webhooks name the business number, not the brand: the brand is found from it before any tenant is known; no secrets');
 
+-- The grant list: every privilege the API role holds on a global table, with the columns (null:
+-- the whole table) and why. Anything else the API role holds on a global table is a violation.
+create temp table audit_global_grants (
+  name text not null, privilege text not null, columns text[], reason text not null
+) on commit drop;
+insert into audit_global_grants values
+  ('tenants', 'SELECT', null, 'brand resolution from X-Tenant-ID or Host'),
+  ('tenants', 'INSERT', null, 'onboarding a brand (owner)'),
+  ('tenants', 'UPDATE', '{name,theme,features,is_active,updated_at}', 'brand settings (owner); never slug or sku_prefix'),
+  ('tenant_domains', 'SELECT', null, 'brand resolution by Host; a brand''s transaction sees its own (brand_or_global)'),
+  ('tenant_domains', 'INSERT', null, 'onboarding and domain changes (owner)'),
+  ('tenant_domains', 'DELETE', null, 'domain changes (owner)'),
+  ('staff_users', 'SELECT', null, 'sign-in and the access check, before any brand'),
+  ('staff_users', 'INSERT', '{email,display_name,password_hash}', 'accepting an invitation creates an account; never is_owner'),
+  ('staff_users', 'UPDATE', '{password_hash,disabled_at}', 'password change; the owner disables accounts'),
+  ('staff_memberships', 'SELECT', null, 'the access check and /v1/auth/me; a brand''s transaction sees its own (brand_or_global)'),
+  ('staff_memberships', 'INSERT', null, 'accepting an invitation, in the brand''s transaction'),
+  ('staff_memberships', 'UPDATE', null, 'role changes, in the brand''s transaction'),
+  ('staff_memberships', 'DELETE', null, 'removing a member, in the brand''s transaction'),
+  ('staff_sessions', 'SELECT', null, 'token checks on every staff request'),
+  ('staff_sessions', 'INSERT', null, 'sign-in'),
+  ('staff_sessions', 'UPDATE', '{revoked_at}', 'sign-out, password change, ending sessions, disabling'),
+  ('login_throttle', 'SELECT', null, 'counting failed logins per email'),
+  ('login_throttle', 'INSERT', null, 'counting failed logins per email'),
+  ('login_throttle', 'UPDATE', null, 'counting failed logins per email'),
+  ('login_throttle', 'DELETE', null, 'a success clears the count; hourly purge'),
+  ('audit_log', 'INSERT', null, 'append-only trail (stamped by trigger)'),
+  ('zones', 'SELECT', null, 'every brand''s stock points at the shared zones'),
+  ('zones', 'INSERT', null, 'the owner creates zones'),
+  ('zones', 'UPDATE', '{name,city,region,priority,is_active}', 'the owner changes zones; never code'),
+  ('jobs', 'SELECT', null, 'the worker claims across brands; a brand''s transaction sees its own (brand_or_global)'),
+  ('jobs', 'INSERT', null, 'enqueueing'),
+  ('jobs', 'UPDATE', null, 'claiming, completing, retrying'),
+  ('jobs', 'DELETE', null, 'purging finished jobs'),
+  ('whatsapp_numbers', 'SELECT', null, 'webhook routing by business number'),
+  ('whatsapp_numbers', 'INSERT', null, 'assigning a number'),
+  ('whatsapp_numbers', 'UPDATE', null, 'assigning a number'),
+  ('whatsapp_numbers', 'DELETE', null, 'releasing a number');
+
+-- What the API role holds on global tables: table-wide (column null) and per column.
+create temp view audit_api_grants as
+select c.relname::text as name, a.privilege_type as privilege, null::text as col
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+cross join lateral aclexplode(c.relacl) a
+where n.nspname = 'app' and c.relkind in ('r', 'p')
+  and a.grantee = (select oid from pg_roles where rolname = :'api_role')
+union all
+select c.relname::text, a.privilege_type, att.attname::text
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+join pg_attribute att on att.attrelid = c.oid and att.attnum > 0 and not att.attisdropped
+cross join lateral aclexplode(att.attacl) a
+where n.nspname = 'app' and c.relkind in ('r', 'p')
+  and a.grantee = (select oid from pg_roles where rolname = :'api_role');
+
 create temp view audit_tables as
 select c.oid as relid,
        c.relname::text as table_name,
@@ -65,7 +127,16 @@ select c.oid as relid,
                  and (select oid from pg_roles where rolname = :'api_role') = any (p.polroles)
                  and pg_get_expr(p.polqual, p.polrelid) = '(tenant_id = ( SELECT app.current_tenant() AS current_tenant))'
                  and pg_get_expr(p.polwithcheck, p.polrelid) = '(tenant_id = ( SELECT app.current_tenant() AS current_tenant))'
-       ) as has_canonical_policy
+       ) as has_canonical_policy,
+       exists (select from pg_policy p
+               where p.polrelid = c.oid
+                 and p.polname = 'brand_or_global'
+                 and p.polpermissive
+                 and p.polcmd = '*'
+                 and p.polroles = array[(select oid from pg_roles where rolname = :'api_role')]
+                 and pg_get_expr(p.polqual, p.polrelid) = :'brand_or_global'
+                 and pg_get_expr(p.polwithcheck, p.polrelid) = :'brand_or_global'
+       ) as has_brand_or_global_policy
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
 left join audit_global g on g.name = c.relname
@@ -102,6 +173,10 @@ from audit_policies order by table_name, policy;
 \echo '== Global tables =='
 select name as "table", reason from audit_global order by name;
 
+\echo '== The API role''s grants on global tables =='
+select name as "table", privilege, coalesce(array_to_string(columns, ', '), '(all)') as columns, reason
+from audit_global_grants order by name, privilege;
+
 create temp view audit_violations as
 -- Tables that are neither tenant-isolated nor documented as global.
 select table_name as subject,
@@ -125,6 +200,30 @@ union all
 select table_name || '.' || policy, 'policy ORs a condition into the tenant comparison'
 from audit_policies
 where (coalesce(using_expr, '') || ' ' || coalesce(check_expr, '')) ~* '\mOR\M'
+  -- The one exception: the canonical policy of a global table, which admits every brand's rows
+  -- exactly when no brand is set (the global context) and one brand's otherwise.
+  and not (policy = 'brand_or_global'
+           and using_expr = :'brand_or_global' and check_expr = :'brand_or_global'
+           and table_name in (select name from audit_global))
+union all
+-- A global table with row-level security has exactly the canonical brand_or_global policy.
+select t.table_name, 'global table with row-level security but not forced, or without the canonical brand_or_global policy'
+from audit_tables t
+where t.is_global and t.rls_enabled and not (t.rls_forced and t.has_brand_or_global_policy)
+union all
+select p.table_name || '.' || p.policy, 'policy on a global table other than brand_or_global'
+from audit_policies p join audit_tables t using (table_name)
+where t.is_global and p.policy <> 'brand_or_global'
+union all
+-- Privileges of the API role on global tables beyond the grant list.
+select g.name || ': ' || g.privilege || coalesce(' (' || g.col || ')', ''),
+       'API role privilege on a global table that is not on the grant list'
+from audit_api_grants g
+where g.name in (select name from audit_global)
+  and not exists (
+    select from audit_global_grants l
+    where l.name = g.name and l.privilege = g.privilege
+      and (l.columns is null and g.col is null or g.col = any (l.columns)))
 union all
 -- Any other permissive policy on a tenant table widens it, since permissive policies OR.
 select p.table_name || '.' || p.policy, 'extra permissive policy on a tenant table'
@@ -158,9 +257,9 @@ cross join unnest(array['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) priv
 where exists (select from pg_roles where rolname = :'analytics_role')
   and has_table_privilege(:'analytics_role', t.relid, priv)
 union all
-select p.oid::regprocedure::text, 'SECURITY DEFINER function without a pinned search_path'
+select p.oid::regprocedure::text, 'function without a pinned search_path'
 from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-where p.prosecdef
+where (p.prosecdef or n.nspname = 'app')
   and n.nspname not in ('pg_catalog', 'information_schema')
   and not exists (select from unnest(coalesce(p.proconfig, '{}')) cfg where cfg like 'search_path=%')
 union all

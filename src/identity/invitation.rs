@@ -253,7 +253,7 @@ pub async fn accept_new_account(
                     "this email has an account: sign in as it and accept the invitation while signed in",
                 ));
             }
-            let user_id = repo::insert_user(tx, &claimed.email, display_name.as_str(), &hash, false)
+            let user_id = repo::insert_user(tx, &claimed.email, display_name.as_str(), &hash)
                 .await
                 .map_err(unique_email)?;
             join(tx, &claimed, user_id).await?;

@@ -175,13 +175,28 @@ pub async fn insert_user(
     email: &str,
     display_name: &str,
     password_hash: &str,
-    is_owner: bool,
 ) -> Result<Uuid, DbError> {
     let stmt = tx
         .prepare_cached(include_str!("sql/insert_user.sql"))
         .await?;
     Ok(tx
-        .query_one(&stmt, &[&email, &display_name, &password_hash, &is_owner])
+        .query_one(&stmt, &[&email, &display_name, &password_hash])
+        .await?
+        .try_get(0)?)
+}
+
+/// Creates the company's owner account; refused by the database once an owner exists.
+pub async fn create_first_owner(
+    tx: &Tx<'_>,
+    email: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> Result<Uuid, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/create_first_owner.sql"))
+        .await?;
+    Ok(tx
+        .query_one(&stmt, &[&email, &display_name, &password_hash])
         .await?
         .try_get(0)?)
 }

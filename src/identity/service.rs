@@ -218,10 +218,16 @@ pub struct Member {
 }
 
 /// Staff account constraints whose violation is the client's doing.
-const CONSTRAINTS: &ConstraintTable = &[(
-    "staff_users_email_key",
-    Violation::Conflict("an account with this email was created concurrently"),
-)];
+const CONSTRAINTS: &ConstraintTable = &[
+    (
+        "staff_users_email_key",
+        Violation::Conflict("an account with this email was created concurrently"),
+    ),
+    (
+        "staff_users_one_owner",
+        Violation::Conflict("the company already has an owner"),
+    ),
+];
 
 pub(super) fn unique_email(e: DbError) -> StaffError {
     match violated(&e, CONSTRAINTS) {
@@ -316,7 +322,7 @@ pub async fn create_owner(
         if repo::user_by_email(tx, &email).await?.is_some() {
             return Err(StaffError::Conflict("an account with this email exists"));
         }
-        let id = repo::insert_user(tx, &email, display_name.as_str(), &hash, true)
+        let id = repo::create_first_owner(tx, &email, display_name.as_str(), &hash)
             .await
             .map_err(unique_email)?;
         audit::record(
@@ -381,7 +387,7 @@ pub async fn ensure_member(
             }
             (_, Some(user)) => user.id,
             (Some(hash), None) => {
-                let id = repo::insert_user(tx, &email, display_name.as_str(), hash, false)
+                let id = repo::insert_user(tx, &email, display_name.as_str(), hash)
                     .await
                     .map_err(unique_email)?;
                 audit::record(

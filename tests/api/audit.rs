@@ -108,11 +108,84 @@ async fn the_policy_audit_fails_when_the_api_role_owns_a_table() {
 #[tokio::test]
 async fn the_policy_audit_fails_on_a_security_definer_function_without_search_path() {
     let run = audit_after(
-        "create function app.sneaky() returns int language sql security definer as 'select 1'",
+        "create schema elsewhere; \
+         create function elsewhere.sneaky() returns int language sql security definer as 'select 1'",
     )
     .await;
     assert!(!run.success, "{}", run.output);
-    assert!(run.output.contains("SECURITY DEFINER"), "{}", run.output);
+    assert!(
+        run.output
+            .contains("elsewhere.sneaky() | function without a pinned search_path"),
+        "{}",
+        run.output
+    );
+}
+
+#[tokio::test]
+async fn the_policy_audit_fails_on_a_function_in_app_without_search_path() {
+    let run = audit_after(
+        "create function app.tenant_again() returns uuid language sql stable \
+         as $$ select nullif(current_setting('app.tenant_id', true), '')::uuid $$",
+    )
+    .await;
+    assert!(!run.success, "{}", run.output);
+    assert!(
+        run.output
+            .contains("app.tenant_again() | function without a pinned search_path"),
+        "{}",
+        run.output
+    );
+}
+
+#[tokio::test]
+async fn the_policy_audit_fails_on_an_unlisted_privilege_on_a_global_table() {
+    for (grant, subject) in [
+        (
+            "grant update on app.staff_users to brandhouse_api",
+            "staff_users: UPDATE",
+        ),
+        (
+            "grant update (is_owner) on app.staff_users to brandhouse_api",
+            "staff_users: UPDATE (is_owner)",
+        ),
+        (
+            "grant delete on app.tenants to brandhouse_api",
+            "tenants: DELETE",
+        ),
+        (
+            "grant update (sku_prefix) on app.tenants to brandhouse_api",
+            "tenants: UPDATE (sku_prefix)",
+        ),
+    ] {
+        let run = audit_after(grant).await;
+        assert!(!run.success, "{grant}: {}", run.output);
+        assert!(
+            run.output.contains(&format!(
+                "{subject} | API role privilege on a global table that is not on the grant list"
+            )),
+            "{grant}: {}",
+            run.output
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_policy_audit_fails_when_a_global_tables_brand_policy_is_widened() {
+    let run = audit_after(
+        "drop policy brand_or_global on app.staff_memberships; \
+         create policy brand_or_global on app.staff_memberships for all to brandhouse_api \
+           using (true) with check (true)",
+    )
+    .await;
+    assert!(!run.success, "{}", run.output);
+    assert!(
+        run.output
+            .lines()
+            .any(|l| l.trim_start().starts_with("staff_memberships ")
+                && l.contains("global table with row-level security")),
+        "{}",
+        run.output
+    );
 }
 
 #[tokio::test]

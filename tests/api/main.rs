@@ -19,6 +19,7 @@ mod catalog;
 mod chat;
 mod concurrency;
 mod errors;
+mod global_tables;
 mod helpers;
 mod imports;
 mod isolation;

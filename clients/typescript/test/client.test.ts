@@ -64,7 +64,7 @@ test("every request carries the brand and the current token; a per-call brand wi
 
   await api.GET("/v1/storefront/products", { params: { query: { cursor: "c1", limit: 5 } } });
   token = "tok-2";
-  await api.GET("/v1/storefront/products", { params: { header: { "X-Tenant-ID": "other" } } });
+  await api.GET("/v1/storefront/products", { headers: { "X-Tenant-ID": "other" } });
   await api.withBrand("third").withToken(undefined).GET("/v1/storefront/products");
 
   const [first, second, third] = requests;

@@ -5,14 +5,16 @@ CARGO ?= cargo
 AUDIT_DB ?= brandhouse_audit
 ADMIN_URL ?= postgres://postgres@127.0.0.1:5432
 
-.PHONY: demo test services validate-config fmt-check clippy unit audit openapi bench clean-test-dbs
+.PHONY: demo test services validate-config ts-client ts-client-write fmt-check clippy unit audit openapi bench \
+	clean-test-dbs
 
 ## Start the services, migrate, seed the three demo brands and serve on 127.0.0.1:8080.
 demo: services
 	REDIS_URL=$${REDIS_URL-redis://127.0.0.1:6379} $(CARGO) run -- demo
 
-## Everything CI checks: formatting, lints, the whole test suite, and the policy audit.
-test: services fmt-check clippy validate-config clean-test-dbs unit audit
+## Everything CI checks: formatting, lints, the TypeScript client, the whole test suite, and the
+## policy audit.
+test: services fmt-check clippy validate-config ts-client clean-test-dbs unit audit
 
 services:
 	@scripts/ensure-services.sh
@@ -20,6 +22,15 @@ services:
 ## compose.yaml and .gitlab-ci.yml against their official JSON schemas.
 validate-config:
 	@scripts/validate-config.sh
+
+## The TypeScript client (clients/typescript): its generated types match openapi/openapi.json,
+## and the package, its examples and tests pass `tsc --strict`.
+ts-client:
+	@scripts/ts-client.sh
+
+## Regenerate the TypeScript client's types from openapi/openapi.json (then commit them).
+ts-client-write:
+	@scripts/ts-client.sh --write
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -40,9 +51,10 @@ audit:
 	psql "$(ADMIN_URL)/$(AUDIT_DB)" -X -v ON_ERROR_STOP=1 -f policies/audit.sql
 	@psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists $(AUDIT_DB) with (force)"
 
-## Regenerate the committed OpenAPI spec.
+## Regenerate the committed OpenAPI spec and the TypeScript client's types made from it.
 openapi:
 	$(CARGO) run --quiet -- openapi > openapi/openapi.json
+	@scripts/ts-client.sh --write
 
 ## Remove databases left by interrupted test runs (templates are rebuilt when sql/ changes).
 clean-test-dbs:

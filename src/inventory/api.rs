@@ -140,8 +140,9 @@ pub struct LowStockItem {
 
 #[derive(Object)]
 #[oai(rename = "StockMovement")]
+/// One entry of the brand's stock ledger, newest first. Entries carry no id: the ledger's
+/// numbering is shared by every brand, so an id would tell one brand how much others move.
 pub struct StockMovement {
-    pub id: i64,
     pub zone: String,
     /// receive, adjust, transfer_out, transfer_in, reserve, release, expire, sale, cancel.
     pub kind: MovementKind,
@@ -181,7 +182,6 @@ impl From<LowStockRow> for LowStockItem {
 impl From<MovementRow> for StockMovement {
     fn from(m: MovementRow) -> Self {
         Self {
-            id: m.id,
             zone: m.zone_code,
             kind: m.kind,
             on_hand_delta: m.on_hand_delta,

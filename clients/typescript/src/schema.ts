@@ -2423,10 +2423,12 @@ export interface components {
              */
             reserved: number;
         };
-        /** StockMovement */
+        /**
+         * StockMovement
+         * @description One entry of the brand's stock ledger, newest first. Entries carry no id: the ledger's
+         *     numbering is shared by every brand, so an id would tell one brand how much others move.
+         */
         StockMovement: {
-            /** Format: int64 */
-            id: number;
             zone: string;
             /** @description receive, adjust, transfer_out, transfer_in, reserve, release, expire, sale, cancel. */
             kind: components["schemas"]["MovementKind"] & unknown;

@@ -21,6 +21,7 @@ use crate::{
     error::ApiError,
     identity::{Permission, extract::StaffAuth},
     jobs,
+    scope::{Actor, TenantScope},
     tenants::StaffBrand,
 };
 
@@ -33,7 +34,10 @@ pub struct OrderSummary {
     pub total_minor: i64,
     pub created_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
-    pub customer_name: String,
+    /// Null for roles that may not read customers (`customers.read`), like the order's
+    /// `customer`.
+    pub customer_name: Option<String>,
+    /// Null when the order has no email, or for roles that may not read customers.
     pub customer_email: Option<String>,
     pub line_count: i64,
 }
@@ -117,7 +121,7 @@ impl From<service::OrderSummary> for OrderSummary {
             total_minor: o.total_minor,
             created_at: o.created_at,
             paid_at: o.paid_at,
-            customer_name: o.customer_name,
+            customer_name: Some(o.customer_name),
             customer_email: o.customer_email,
             line_count: o.line_count,
         }
@@ -168,6 +172,23 @@ pub struct OrdersAdminApi {
     pub cache: crate::cache::Cache,
 }
 
+/// Whether the scope's staff role may read customers (`customers.read`); orders shown to
+/// other roles (warehouse) leave out who placed them.
+fn shows_customers(scope: &TenantScope) -> bool {
+    match scope.actor() {
+        Actor::Staff { role, .. } => Permission::CustomersRead.allows(*role),
+        Actor::Account { .. } | Actor::Storefront | Actor::System => false,
+    }
+}
+
+/// The order as the scope's role may see it.
+fn for_role(scope: &TenantScope, mut order: Order) -> Order {
+    if !shows_customers(scope) {
+        order.customer = None;
+    }
+    order
+}
+
 #[OpenApi]
 impl OrdersAdminApi {
     /// The brand's orders, newest first, filtered by status, creation time and customer email.
@@ -198,6 +219,12 @@ impl OrdersAdminApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u32>>,
     ) -> Result<Json<OrderPage>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::OrdersRead)?;
+        let shows = shows_customers(&scope);
+        if customer_email.0.is_some() && !shows {
+            return Err(ApiError::forbidden(
+                "filtering by customer_email needs customers.read (roles owner, brand_manager, support)",
+            ));
+        }
         let page = service::list_orders(
             &self.db,
             &scope,
@@ -212,7 +239,18 @@ impl OrdersAdminApi {
         )
         .await?;
         Ok(Json(OrderPage {
-            items: page.items.into_iter().map(Into::into).collect(),
+            items: page
+                .items
+                .into_iter()
+                .map(|o| {
+                    let mut o = OrderSummary::from(o);
+                    if !shows {
+                        o.customer_name = None;
+                        o.customer_email = None;
+                    }
+                    o
+                })
+                .collect(),
             next_before: page.next_before,
         }))
     }
@@ -233,9 +271,8 @@ impl OrdersAdminApi {
         number: Path<i32>,
     ) -> Result<Json<Order>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::OrdersRead)?;
-        Ok(Json(
-            service::staff_order(&self.db, &scope, number.0).await?,
-        ))
+        let order = service::staff_order(&self.db, &scope, number.0).await?;
+        Ok(Json(for_role(&scope, order)))
     }
 
     /// Marks an order paid by hand (e.g. a bank transfer). Same rules as the provider's
@@ -265,7 +302,7 @@ impl OrdersAdminApi {
         self.cache.invalidate_catalog(&scope).await;
         Ok(Json(MarkPaidResult {
             outcome: outcome.as_str().into(),
-            order,
+            order: for_role(&scope, order),
         }))
     }
 
@@ -287,7 +324,7 @@ impl OrdersAdminApi {
         let scope = auth.0.authorize(&brand, Permission::OrdersManage)?;
         let order = lifecycle::cancel(&self.db, &scope, number.0).await?;
         self.cache.invalidate_catalog(&scope).await;
-        Ok(Json(order))
+        Ok(Json(for_role(&scope, order)))
     }
 
     /// Marks a paid order shipped. Any other status: 409.
@@ -306,7 +343,8 @@ impl OrdersAdminApi {
         number: Path<i32>,
     ) -> Result<Json<Order>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::Fulfilment)?;
-        Ok(Json(lifecycle::ship(&self.db, &scope, number.0).await?))
+        let order = lifecycle::ship(&self.db, &scope, number.0).await?;
+        Ok(Json(for_role(&scope, order)))
     }
 
     /// What to pick for paid orders, per zone and SKU.

@@ -136,7 +136,9 @@ pub struct Order {
     pub holds_expire_at: DateTime<Utc>,
     /// Why the order needs a human (status `payment_conflict`).
     pub conflict_reason: Option<String>,
-    pub customer: Customer,
+    /// Who ordered. Null for staff whose role may not read customers (`customers.read`: the
+    /// warehouse role sees orders without who placed them).
+    pub customer: Option<Customer>,
     pub lines: Vec<Line>,
     pub created_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
@@ -186,10 +188,10 @@ pub(crate) async fn load_order(
         total_minor: o.total_minor,
         holds_expire_at: o.holds_expire_at,
         conflict_reason: o.conflict_reason,
-        customer: Customer {
+        customer: Some(Customer {
             name: o.customer_name,
             email: o.customer_email,
-        },
+        }),
         lines: lines
             .into_iter()
             .map(|l| Line {

@@ -965,3 +965,44 @@ async fn staff_writes_are_in_the_audit_trail_with_who_and_which_brand() {
         );
     }
 }
+
+/// `customers.read` excludes the warehouse role; orders must not hand it the customers anyway.
+#[tokio::test]
+async fn the_warehouse_role_sees_orders_without_who_placed_them() {
+    let app = TestApp::spawn().await;
+    let people = fiber_x_with_one_of_each_role(&app).await;
+    let get = |who: &Signed, path: &str| app.authed(Method::GET, path, who, Some("fiber-x")).send();
+    for (role, who) in &people {
+        let page: serde_json::Value = get(who, "/v1/admin/orders")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let summary = &page["items"][0];
+        let number = summary["number"].as_i64().unwrap();
+        let order: serde_json::Value = get(who, &format!("/v1/admin/orders/{number}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if Permission::CustomersRead.allows(*role) {
+            assert!(summary["customer_name"].is_string(), "{role}: {summary}");
+            assert!(order["customer"]["name"].is_string(), "{role}: {order}");
+        } else {
+            assert_eq!(summary["customer_name"], serde_json::Value::Null, "{role}");
+            assert_eq!(summary["customer_email"], serde_json::Value::Null, "{role}");
+            assert_eq!(
+                order["customer"],
+                serde_json::Value::Null,
+                "{role}: {order}"
+            );
+            // Nor can it ask whether an email has ordered.
+            let resp = get(who, "/v1/admin/orders?customer_email=ana%40example.test")
+                .await
+                .unwrap();
+            assert_problem(resp, 403).await;
+        }
+    }
+}

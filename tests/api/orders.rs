@@ -879,7 +879,11 @@ async fn warehouse_receives_adjusts_and_transfers_with_a_ledger_and_low_stock() 
     assert_eq!(moves[2]["role"], "warehouse");
     // The ledger's numbering is shared by every brand: no entry shows it.
     assert!(
-        moves.as_array().unwrap().iter().all(|m| m.get("id").is_none()),
+        moves
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m.get("id").is_none()),
         "{moves}"
     );
 

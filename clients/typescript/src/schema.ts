@@ -1720,7 +1720,11 @@ export interface components {
             holds_expire_at: string;
             /** @description Why the order needs a human (status `payment_conflict`). */
             conflict_reason?: string;
-            customer: components["schemas"]["OrderCustomer"];
+            /**
+             * @description Who ordered. Null for staff whose role may not read customers (`customers.read`: the
+             *     warehouse role sees orders without who placed them).
+             */
+            customer?: components["schemas"]["OrderCustomer"] & unknown;
             lines: components["schemas"]["OrderLine"][];
             /** Format: date-time */
             created_at: string;
@@ -2114,7 +2118,11 @@ export interface components {
             holds_expire_at: string;
             /** @description Why the order needs a human (status `payment_conflict`). */
             conflict_reason?: string;
-            customer: components["schemas"]["OrderCustomer"];
+            /**
+             * @description Who ordered. Null for staff whose role may not read customers (`customers.read`: the
+             *     warehouse role sees orders without who placed them).
+             */
+            customer?: components["schemas"]["OrderCustomer"] & unknown;
             lines: components["schemas"]["OrderLine"][];
             /** Format: date-time */
             created_at: string;
@@ -2198,7 +2206,12 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             paid_at?: string;
-            customer_name: string;
+            /**
+             * @description Null for roles that may not read customers (`customers.read`), like the order's
+             *     `customer`.
+             */
+            customer_name?: string;
+            /** @description Null when the order has no email, or for roles that may not read customers. */
             customer_email?: string;
             /** Format: int64 */
             line_count: number;

@@ -47,7 +47,7 @@ insert into audit_global values
   ('audit_log',      'append-only trail: the API role may only INSERT (who and brand stamped by trigger); read by the owner via analytics'),
   ('zones',          'warehouse zones are shared physical space: every brand''s stock points at them; managed by the owner'),
   ('jobs',           'the job queue holds references (brand, kind, ref), never tenant data; workers claim across brands, then open the brand''s transaction'),
-  ('whatsapp_numbers', 'Meta webhooks name the business number, not the brand: the brand is found from it before any tenant is known; no secrets');
+  ('whatsapp_numbers', 'Meta webhooks name the business number, not the brand: the brand is found from it before any tenant is known; no secrets; the API role reads it and writes one brand''s row only through app.prove_whatsapp_number / app.release_whatsapp_number');
 
 create temp view audit_tables as
 select c.oid as relid,

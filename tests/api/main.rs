@@ -29,4 +29,5 @@ mod pool;
 mod process;
 mod roles;
 mod storefront;
+mod whatsapp_numbers;
 mod worker;

@@ -12,11 +12,14 @@ NUMBER=106540352242922
 PSQL=(psql "$ADMIN/$BENCH_DB" -XAtq -v ON_ERROR_STOP=1)
 
 "${PSQL[@]}" <<SQL
-delete from app.whatsapp_numbers where phone_number_id = '$NUMBER';
-insert into app.whatsapp_numbers (phone_number_id, tenant_id) select '$NUMBER', id from app.tenants where slug = 'fiber-x';
-insert into app.chat_settings (tenant_id, phone_number_id, access_token)
-select id, '$NUMBER', 'bench-token' from app.tenants where slug = 'fiber-x'
-on conflict (tenant_id) do update set phone_number_id = excluded.phone_number_id;
+-- As the company owner's assignment does (only a proved number routes).
+delete from app.whatsapp_numbers
+where phone_number_id = '$NUMBER' or tenant_id = (select id from app.tenants where slug = 'fiber-x');
+insert into app.whatsapp_numbers (phone_number_id, tenant_id, proof, proved_at)
+select '$NUMBER', id, 'owner', now() from app.tenants where slug = 'fiber-x';
+insert into app.chat_settings (tenant_id, access_token)
+select id, 'bench-token' from app.tenants where slug = 'fiber-x'
+on conflict (tenant_id) do nothing;
 SQL
 
 bodies="$RESULTS/webhook-bodies.tsv"

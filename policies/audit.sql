@@ -53,7 +53,7 @@ insert into audit_global values
   ('audit_log',      'append-only trail: the API role may only INSERT (who and brand stamped by trigger); read by the owner via analytics'),
   ('zones',          'warehouse zones are shared physical space: every brand''s stock points at them; managed by the owner'),
   ('jobs',           'the job queue holds references (brand, kind, ref), never tenant data; workers claim across brands, then open the brand''s transaction'),
-  ('whatsapp_numbers', 'Meta webhooks name the business number, not the brand: the brand is found from it before any tenant is known; no secrets');
+  ('whatsapp_numbers', 'Meta webhooks name the business number, not the brand: the brand is found from it before any tenant is known; no secrets; the API role reads it and writes one brand''s row only through app.prove_whatsapp_number / app.release_whatsapp_number');
 
 -- The grant list: every privilege the API role holds on a global table, with the columns (null:
 -- the whole table) and why. Anything else the API role holds on a global table is a violation.
@@ -89,10 +89,7 @@ insert into audit_global_grants values
   ('jobs', 'INSERT', null, 'enqueueing'),
   ('jobs', 'UPDATE', null, 'claiming, completing, retrying'),
   ('jobs', 'DELETE', null, 'purging finished jobs'),
-  ('whatsapp_numbers', 'SELECT', null, 'webhook routing by business number'),
-  ('whatsapp_numbers', 'INSERT', null, 'assigning a number'),
-  ('whatsapp_numbers', 'UPDATE', null, 'assigning a number'),
-  ('whatsapp_numbers', 'DELETE', null, 'releasing a number');
+  ('whatsapp_numbers', 'SELECT', null, 'webhook routing by business number; writes go through app.prove_whatsapp_number / app.release_whatsapp_number');
 
 -- What the API role holds on global tables: table-wide (column null) and per column.
 create temp view audit_api_grants as

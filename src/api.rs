@@ -34,7 +34,7 @@ pub enum ApiTags {
     Analytics,
     /// Meta's WhatsApp webhook.
     Webhooks,
-    /// The WhatsApp assistant's settings and the support console.
+    /// The WhatsApp assistant's settings, the brands' WhatsApp numbers and the support console.
     Chat,
     /// Bulk CSV imports of the catalog.
     Imports,

@@ -1,5 +1,5 @@
 //! Assistant endpoints: Meta's webhook (handshake and deliveries), the brand's assistant
-//! settings, and the support console.
+//! settings, the company owner's assignment of WhatsApp numbers, and the support console.
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{
@@ -13,8 +13,9 @@ use uuid::Uuid;
 
 use super::{
     console::{self, ConversationRow, MessageRow, Settings, SettingsChange},
+    numbers::{self, NumberRow},
     service,
-    status::{ConversationState, MessageAuthor, MessageDirection, MessageStatus},
+    status::{ConversationState, MessageAuthor, MessageDirection, MessageStatus, NumberProof},
 };
 use crate::{
     api::ApiTags,
@@ -23,7 +24,7 @@ use crate::{
     payload::SignedJsonBody,
     scope::{Actor, TenantScope},
     tenants::StaffBrand,
-    types::{Text, Unchecked},
+    types::{PhoneNumberId, Text, Unchecked},
 };
 
 /// Meta's webhook body (see Meta's WhatsApp Cloud API webhook reference).
@@ -55,7 +56,13 @@ pub enum Challenge {
 #[derive(Object)]
 #[oai(rename = "ChatSettings")]
 pub struct ChatSettingsView {
+    /// The brand's WhatsApp business number id.
     pub phone_number_id: Option<String>,
+    /// How the number was proved to be the brand's: `owner` (the company owner assigned it) or
+    /// `token` (the brand's access token reads it from the Graph API). `null` with a number: it
+    /// was claimed before numbers had to be proved and routes no webhook events until the
+    /// owner assigns it or the brand saves it again with its token.
+    pub phone_number_proof: Option<NumberProof>,
     pub has_access_token: bool,
     pub persona: String,
     pub tone: String,
@@ -74,6 +81,7 @@ impl From<Settings> for ChatSettingsView {
     fn from(s: Settings) -> Self {
         Self {
             phone_number_id: s.phone_number_id,
+            phone_number_proof: s.phone_number_proof,
             has_access_token: s.access_token.is_some(),
             persona: s.persona,
             tone: s.tone,
@@ -92,7 +100,11 @@ impl From<Settings> for ChatSettingsView {
 #[derive(Object)]
 #[oai(rename = "UpdateChatSettings")]
 pub struct UpdateChatSettings {
-    /// The WhatsApp business number's id (unique across brands).
+    /// The WhatsApp business number's id (5 to 32 digits). Set only when the brand's Graph API
+    /// access token (the one in this request, else the stored one) reads the number, i.e. it
+    /// belongs to the token's WhatsApp Business Account; otherwise, and also when the number
+    /// is another brand's, 422 on this field and nothing changes. `null` lets the brand's
+    /// number go.
     pub phone_number_id: MaybeUndefined<String>,
     /// The Graph API access token (write-only).
     pub access_token: MaybeUndefined<String>,
@@ -108,6 +120,37 @@ pub struct UpdateChatSettings {
     pub app_secret: MaybeUndefined<String>,
     /// This brand's own webhook verify token (write-only).
     pub verify_token: MaybeUndefined<String>,
+}
+
+/// A brand's WhatsApp number, as the company owner sees it.
+#[derive(Object)]
+#[oai(rename = "WhatsAppNumber")]
+pub struct WhatsAppNumberView {
+    pub phone_number_id: String,
+    /// The slug of the brand the number's webhook events route to.
+    pub brand: String,
+    /// `owner` (assigned by the company owner) or `token` (verified with the brand's access
+    /// token). `null`: claimed before numbers had to be proved; routes nothing.
+    pub proof: Option<NumberProof>,
+    pub proved_at: Option<DateTime<Utc>>,
+}
+
+impl From<NumberRow> for WhatsAppNumberView {
+    fn from(n: NumberRow) -> Self {
+        Self {
+            phone_number_id: n.phone_number_id,
+            brand: n.brand,
+            proof: n.proof,
+            proved_at: n.proved_at,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename = "AssignWhatsAppNumber")]
+pub struct AssignWhatsAppNumber {
+    /// The WhatsApp business number's id, as Meta shows it in the WhatsApp Manager.
+    pub phone_number_id: Unchecked<PhoneNumberId>,
 }
 
 #[derive(Object)]
@@ -286,7 +329,8 @@ impl ChatApi {
     /// Meta's webhook deliveries (messages and statuses) for every brand's number. The body
     /// must carry `X-Hub-Signature-256` (HMAC-SHA256 with the Meta app secret), checked before
     /// parsing: 401 otherwise, nothing stored. Events are routed by
-    /// `metadata.phone_number_id`; a number no brand owns is logged, counted and still
+    /// `metadata.phone_number_id` to the brand that proved the number (assigned by the company
+    /// owner or verified with the brand's token); any other number is logged, counted and still
     /// acknowledged. Replies are queued, not sent here: the answer is fast.
     #[oai(
         path = "/v1/webhooks/whatsapp",
@@ -374,7 +418,13 @@ impl ChatApi {
         Ok(Json(settings.into()))
     }
 
-    /// Changes the brand's assistant settings. A phone number another brand uses is 409.
+    /// Changes the brand's assistant settings.
+    ///
+    /// A new `phone_number_id` is first verified with the Graph API using the brand's access
+    /// token (`GET /{version}/{phone_number_id}`): a number the token cannot read, or one
+    /// another brand holds, is 422 on `phone_number_id` either way, and nothing is changed; 503
+    /// when the Graph API cannot answer. The company owner assigns numbers without a token:
+    /// `PUT /v1/admin/brands/{slug}/whatsapp-number`.
     ///
     /// Permission `chat.settings`: roles owner, brand_manager.
     #[oai(
@@ -404,10 +454,77 @@ impl ChatApi {
             app_secret: nullable(b.app_secret),
             verify_token: nullable(b.verify_token),
         };
-        let settings = console::update_settings(&self.service.db, &scope, change)
-            .await?
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("settings vanished")))?;
+        let settings = console::update_settings(&self.service, &scope, change).await?;
         Ok(Json(settings.into()))
+    }
+
+    /// Every brand's WhatsApp number, how it was proved and when.
+    ///
+    /// A number without proof was claimed before numbers had to be proved: it routes nothing
+    /// until the owner assigns it or the brand saves it again with its access token.
+    ///
+    /// Permission `whatsapp.numbers`: role owner.
+    #[oai(
+        path = "/v1/admin/whatsapp-numbers",
+        method = "get",
+        operation_id = "listWhatsAppNumbers",
+        tag = "ApiTags::Chat"
+    )]
+    async fn list_numbers(
+        &self,
+        auth: StaffAuth,
+    ) -> Result<Json<Vec<WhatsAppNumberView>>, ApiError> {
+        let actor = auth.0.authorize_company(Permission::WhatsAppNumbers)?;
+        let rows = numbers::list(&self.service.db, &actor).await?;
+        Ok(Json(rows.into_iter().map(Into::into).collect()))
+    }
+
+    /// Assigns a WhatsApp number to a brand.
+    ///
+    /// Any brand, active or not: Meta's webhook events for the number route to it from now on,
+    /// and its previous number, if any, routes nothing. The owner's word is the proof; no token
+    /// is needed. A number another brand holds is 409 naming that brand: release it there
+    /// first. Audited.
+    ///
+    /// Permission `whatsapp.numbers`: role owner.
+    #[oai(
+        path = "/v1/admin/brands/:slug/whatsapp-number",
+        method = "put",
+        operation_id = "assignWhatsAppNumber",
+        tag = "ApiTags::Chat"
+    )]
+    async fn assign_number(
+        &self,
+        auth: StaffAuth,
+        slug: Path<String>,
+        body: Json<AssignWhatsAppNumber>,
+    ) -> Result<Json<WhatsAppNumberView>, ApiError> {
+        let actor = auth.0.authorize_company(Permission::WhatsAppNumbers)?;
+        let number = body
+            .0
+            .phone_number_id
+            .parse()
+            .map_err(|e| ApiError::invalid_field("phone_number_id", e.into_message()))?;
+        let row = numbers::assign(&self.service.db, &actor, &slug.0, &number).await?;
+        Ok(Json(row.into()))
+    }
+
+    /// Lets a brand's WhatsApp number go.
+    ///
+    /// Its webhook events route nowhere from now on. A brand without a number: nothing
+    /// happens. Audited.
+    ///
+    /// Permission `whatsapp.numbers`: role owner.
+    #[oai(
+        path = "/v1/admin/brands/:slug/whatsapp-number",
+        method = "delete",
+        operation_id = "releaseWhatsAppNumber",
+        tag = "ApiTags::Chat"
+    )]
+    async fn release_number(&self, auth: StaffAuth, slug: Path<String>) -> Result<Done, ApiError> {
+        let actor = auth.0.authorize_company(Permission::WhatsAppNumbers)?;
+        numbers::unassign(&self.service.db, &actor, &slug.0).await?;
+        Ok(Done::Done)
     }
 
     /// The brand's conversations, most recent first, with their last message and state.

@@ -1,6 +1,7 @@
 //! The staff side of the assistant: the brand's settings (read, validated change, the webhook
 //! verify token) and the support console's reads and hand-back. The staff reply, which sends
-//! through the Graph API, lives with the other flows in [`super::service`].
+//! through the Graph API, lives with the other flows in [`super::service`]; which brand a
+//! WhatsApp number belongs to, in [`super::numbers`].
 
 use std::collections::BTreeMap;
 
@@ -9,50 +10,28 @@ use uuid::Uuid;
 
 pub use super::repo::{ConversationRow, MessageRow, Settings};
 use super::{
-    repo,
+    numbers, repo,
     service::{Chat, ChatError},
-    status::ConversationState,
+    status::{ConversationState, NumberRefusal},
 };
 use crate::{
     audit,
-    db::{Db, DbError},
-    error::{ConstraintTable, DomainError, FieldError, FieldErrors, Violation},
+    db::Db,
+    error::{FieldError, FieldErrors},
     scope::TenantScope,
-    types::{LanguageCode, refuse_nul},
+    types::{LanguageCode, PhoneNumberId, refuse_nul},
 };
-
-/// Chat constraints whose violation is the client's doing.
-const CONSTRAINTS: &ConstraintTable = &[(
-    "whatsapp_numbers_pkey",
-    Violation::Conflict("another brand uses this WhatsApp number"),
-)];
 
 /// How many conversations the console lists.
 const CONVERSATION_LIMIT: i64 = 200;
 
-/// A database error as the client's problem when it violated a chat constraint.
-fn constraint(e: DbError) -> ChatError {
-    match DomainError::from_db(e, CONSTRAINTS) {
-        DomainError::Invalid(errors) => ChatError::Invalid(errors),
-        DomainError::NotFound(what) => ChatError::NotFound(what),
-        DomainError::Conflict(what) => ChatError::Conflict(what),
-        DomainError::Db(db) => ChatError::Db(db),
-    }
-}
-
 /// The brand's assistant settings, secrets included (they never leave the server); a brand
-/// that never saved any gets the defaults (English, no greetings or fallbacks).
+/// that never saved any gets the defaults (English, no greetings or fallbacks), and its number
+/// if the company owner assigned one.
 pub async fn settings(db: &Db, scope: &TenantScope) -> Result<Settings, ChatError> {
-    let stored = db
+    Ok(db
         .tenant_tx(scope, async |tx| repo::settings(tx).await)
-        .await?;
-    Ok(stored.unwrap_or_else(|| Settings {
-        languages: vec!["en".into()],
-        default_language: "en".into(),
-        greetings: serde_json::json!({}),
-        fallbacks: serde_json::json!({}),
-        ..Default::default()
-    }))
+        .await?)
 }
 
 /// The verify token of the webhook handshake for a brand with its own Meta app: the brand's
@@ -62,7 +41,7 @@ pub async fn verify_token(chat: &Chat, scope: &TenantScope) -> Result<Option<Str
         .db
         .tenant_tx(scope, async |tx| repo::settings(tx).await)
         .await?;
-    Ok(stored.and_then(|s| s.verify_token).or_else(|| {
+    Ok(stored.verify_token.or_else(|| {
         chat.config
             .verify_token
             .as_ref()
@@ -74,7 +53,9 @@ pub async fn verify_token(chat: &Chat, scope: &TenantScope) -> Result<Option<Str
 /// nullable one. The number and the secrets are trimmed before they are checked and stored.
 #[derive(Debug, Default)]
 pub struct SettingsChange {
-    /// The WhatsApp business number's id (unique across brands).
+    /// The WhatsApp business number's id: set only when the brand's access token (the one in
+    /// this change, else the stored one) reads it from the Graph API; `Some(None)` lets the
+    /// brand's number go.
     pub phone_number_id: Option<Option<String>>,
     /// The Graph API access token.
     pub access_token: Option<Option<String>>,
@@ -101,10 +82,8 @@ pub struct SettingsChange {
 /// Checks a change, in the order its errors are listed. Trimmed fields come trimmed.
 fn validate(c: &SettingsChange) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    if let Some(Some(n)) = &c.phone_number_id
-        && (!(5..=32).contains(&n.len()) || !n.bytes().all(|b| b.is_ascii_digit()))
-    {
-        errors.push(FieldError::new("phone_number_id", "5 to 32 digits"));
+    if let Some(Some(n)) = &c.phone_number_id {
+        errors.check("phone_number_id", PhoneNumberId::parse(n));
     }
     let lang_ok = |l: &str| LanguageCode::parse(l).is_ok();
     if let Some(langs) = &c.languages
@@ -167,14 +146,52 @@ fn trimmed(value: Option<Option<String>>) -> Option<Option<String>> {
     value.map(|v| v.map(|t| t.trim().to_owned()))
 }
 
-/// Validates and applies a change (a number another brand uses is 409), audited in the same
-/// transaction, and returns the settings as they now are (`None` only if the row vanished,
-/// which the upsert rules out).
+/// What a settings change does to the brand's WhatsApp number.
+enum NumberChange {
+    /// Nothing: not in the change, or the brand's proved number already.
+    Keep,
+    /// Verified with the brand's token: claim it.
+    Claim(String),
+    /// Let the brand's number go.
+    Release,
+}
+
+/// Decides what happens to the number, verifying a new one with the Graph API (before any
+/// transaction opens: no HTTP call holds a connection). The token is the one in the change,
+/// else the stored one.
+async fn number_change(
+    chat: &Chat,
+    current: &Settings,
+    change: &SettingsChange,
+) -> Result<NumberChange, ChatError> {
+    let number = match &change.phone_number_id {
+        None => return Ok(NumberChange::Keep),
+        Some(None) => return Ok(NumberChange::Release),
+        Some(Some(n)) => n,
+    };
+    if current.phone_number_id.as_ref() == Some(number) && current.phone_number_proof.is_some() {
+        return Ok(NumberChange::Keep);
+    }
+    let token = match &change.access_token {
+        Some(token) => token.as_deref(),
+        None => current.access_token.as_deref(),
+    };
+    if numbers::verify(&chat.graph, number, token).await? {
+        Ok(NumberChange::Claim(number.clone()))
+    } else {
+        Err(ChatError::NumberRefused(NumberRefusal::NotVerified))
+    }
+}
+
+/// Validates and applies a change, audited in the same transaction, and returns the settings
+/// as they now are. A new number must be verified with the brand's access token; a number the
+/// token cannot read and a number another brand holds are refused alike (422 on
+/// `phone_number_id`, nothing applied; the refusal is audited apart).
 pub async fn update_settings(
-    db: &Db,
+    chat: &Chat,
     scope: &TenantScope,
     change: SettingsChange,
-) -> Result<Option<Settings>, ChatError> {
+) -> Result<Settings, ChatError> {
     let change = SettingsChange {
         phone_number_id: trimmed(change.phone_number_id),
         access_token: trimmed(change.access_token),
@@ -186,8 +203,26 @@ pub async fn update_settings(
     if !errors.is_empty() {
         return Err(ChatError::Invalid(errors));
     }
+    let current = settings(&chat.db, scope).await?;
+    let claimed = change.phone_number_id.clone().flatten();
+    let applied = match number_change(chat, &current, &change).await {
+        Ok(number) => apply(&chat.db, scope, change, number).await,
+        Err(e) => Err(e),
+    };
+    if let (Err(ChatError::NumberRefused(refusal)), Some(number)) = (&applied, &claimed) {
+        numbers::record_refusal(&chat.db, scope, number, *refusal).await?;
+    }
+    applied
+}
+
+/// Writes a validated change and the number's fate in one transaction.
+async fn apply(
+    db: &Db,
+    scope: &TenantScope,
+    change: SettingsChange,
+    number: NumberChange,
+) -> Result<Settings, ChatError> {
     let patch = repo::SettingsPatch {
-        phone_number_id: change.phone_number_id,
         access_token: change.access_token,
         persona: change.persona,
         tone: change.tone,
@@ -200,9 +235,12 @@ pub async fn update_settings(
         verify_token: change.verify_token,
     };
     db.tenant_tx(scope, async |tx| {
-        repo::upsert_settings(tx, &patch)
-            .await
-            .map_err(constraint)?;
+        repo::upsert_settings(tx, &patch).await?;
+        match &number {
+            NumberChange::Keep => {}
+            NumberChange::Claim(n) => numbers::claim(tx, scope, n).await?,
+            NumberChange::Release => numbers::release(tx, scope).await?,
+        }
         audit::record(tx, "chat.settings", scope.slug(), serde_json::json!({})).await?;
         Ok(repo::settings(tx).await?)
     })

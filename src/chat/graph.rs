@@ -1,6 +1,6 @@
 //! A small client for the WhatsApp Cloud API (Meta's Graph API): send a text, mark a message
-//! read. Each brand has its own phone number id and access token, so both are per call, not
-//! per client.
+//! read, read a business phone number (the proof that a number is a brand's). Each brand has its
+//! own phone number id and access token, so both are per call, not per client.
 //!
 //! Sends run from a job queue, so every failure says what to do next ([`GraphError`]):
 //! retry later with a long backoff (rate limits), retry (the network or Meta had a problem),
@@ -105,6 +105,17 @@ struct SentMessage {
     id: String,
 }
 
+/// A business phone number as the Graph API shows it to a token that may read it:
+/// `{"id": "106540352242922", "display_phone_number": "+1 555-010-0001"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PhoneNumber {
+    /// The phone number id (what webhooks name in `metadata.phone_number_id`).
+    pub id: String,
+    /// The number as people dial it.
+    #[serde(default)]
+    pub display_phone_number: Option<String>,
+}
+
 /// A Graph API client. Cheap to clone; share one.
 #[derive(Debug, Clone)]
 pub struct GraphClient {
@@ -175,6 +186,26 @@ impl GraphClient {
             .map(|_| ())
     }
 
+    /// Reads a business phone number with `access_token`: `GET
+    /// {base}/{version}/{phone_number_id}?fields=id,display_phone_number`. Meta shows a number
+    /// only to a token of the WhatsApp Business Account the number belongs to, and answers
+    /// anything else with an error object (400 with code 100 for a number the token cannot see,
+    /// 401 with code 190 for a bad token): a [`GraphError::Permanent`]. So an answer naming the
+    /// same id proves that the number is the token's.
+    pub async fn phone_number(
+        &self,
+        phone_number_id: &str,
+        access_token: &str,
+    ) -> Result<PhoneNumber, GraphError> {
+        let url = self.number_url(phone_number_id, "?fields=id,display_phone_number")?;
+        let (status, bytes) = send(self.http.get(url).bearer_auth(access_token)).await?;
+        serde_json::from_slice::<PhoneNumber>(&bytes).map_err(|_| GraphError::Permanent {
+            http_status: status,
+            code: None,
+            message: "the phone number answer has no id".to_owned(),
+        })
+    }
+
     /// POSTs to `{base}/{version}/{phone_number_id}/messages`.
     async fn post_messages(
         &self,
@@ -182,8 +213,13 @@ impl GraphClient {
         access_token: &str,
         payload: &serde_json::Value,
     ) -> Result<(u16, bytes::Bytes), GraphError> {
-        // The id becomes a path segment: refuse anything but digits rather than build a URL
-        // from it.
+        let url = self.number_url(phone_number_id, "/messages")?;
+        send(self.http.post(url).bearer_auth(access_token).json(payload)).await
+    }
+
+    /// `{base}/{version}/{phone_number_id}{rest}`. The id becomes a path segment: anything but
+    /// digits is refused rather than built into a URL.
+    fn number_url(&self, phone_number_id: &str, rest: &str) -> Result<String, GraphError> {
         if phone_number_id.is_empty() || !phone_number_id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(GraphError::Permanent {
                 http_status: 0,
@@ -191,30 +227,27 @@ impl GraphClient {
                 message: "the phone number id is not a Graph id".to_owned(),
             });
         }
-        let url = format!(
-            "{}/{}/{phone_number_id}/messages",
+        Ok(format!(
+            "{}/{}/{phone_number_id}{rest}",
             self.base_url, self.api_version
-        );
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(access_token)
-            .json(payload)
-            .send()
-            .await
-            .map_err(|e| GraphError::Transient {
-                reason: http::transport_reason(&e),
-            })?;
-        let status = response.status().as_u16();
-        let retry_after = http::retry_after(response.headers());
-        let bytes = response.bytes().await.map_err(|e| GraphError::Transient {
-            reason: http::transport_reason(&e),
-        })?;
-        if (200..300).contains(&status) {
-            Ok((status, bytes))
-        } else {
-            Err(classify(status, retry_after, &bytes))
-        }
+        ))
+    }
+}
+
+/// Sends a request; a 2xx answer's status and body, any other answer classified.
+async fn send(request: reqwest::RequestBuilder) -> Result<(u16, bytes::Bytes), GraphError> {
+    let response = request.send().await.map_err(|e| GraphError::Transient {
+        reason: http::transport_reason(&e),
+    })?;
+    let status = response.status().as_u16();
+    let retry_after = http::retry_after(response.headers());
+    let bytes = response.bytes().await.map_err(|e| GraphError::Transient {
+        reason: http::transport_reason(&e),
+    })?;
+    if (200..300).contains(&status) {
+        Ok((status, bytes))
+    } else {
+        Err(classify(status, retry_after, &bytes))
     }
 }
 
@@ -259,7 +292,7 @@ fn classify(http_status: u16, retry_after: Option<Duration>, body: &[u8]) -> Gra
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use wiremock::matchers::{body_json, header, method, path};
+    use wiremock::matchers::{body_json, header, method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     use super::*;
@@ -509,5 +542,62 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, GraphError::Permanent { http_status: 0, .. }));
         assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn phone_number_reads_the_number_with_the_brands_token() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(format!("/v21.0/{PHONE_ID}")))
+            .and(query_param("fields", "id,display_phone_number"))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "id": PHONE_ID, "display_phone_number": "+1 555-010-0001"
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let number = client(&server).phone_number(PHONE_ID, TOKEN).await.unwrap();
+        assert_eq!(
+            number,
+            PhoneNumber {
+                id: PHONE_ID.into(),
+                display_phone_number: Some("+1 555-010-0001".into())
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_number_the_token_cannot_see_is_a_permanent_refusal() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": {
+                "message": "Unsupported get request. Object with ID '106540352242922' does not exist, cannot be loaded due to missing permissions, or does not support this operation",
+                "type": "GraphMethodException", "code": 100, "error_subcode": 33, "fbtrace_id": "AbC"
+            }})))
+            .mount(&server)
+            .await;
+        let err = client(&server)
+            .phone_number(PHONE_ID, TOKEN)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                GraphError::Permanent {
+                    http_status: 400,
+                    code: Some(100),
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(!format!("{err} {err:?}").contains(TOKEN));
+        let err = client(&server)
+            .phone_number("1/../me", TOKEN)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, GraphError::Permanent { http_status: 0, .. }));
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
     }
 }

@@ -12,7 +12,9 @@
 //! The pieces take and return plain values, so each is tested on its own (the HTTP clients
 //! against a real local server). [`service`] puts them together with the database (through
 //! the tenant transaction) and the job queue, [`console`] holds the settings and the support
-//! console's reads, and [`api`] serves the webhook, the settings and the support console.
+//! console's reads, [`numbers`] decides which brand a WhatsApp number belongs to (only a proved
+//! number routes), and [`api`] serves the webhook, the settings, the owner's number assignment
+//! and the support console.
 
 pub mod api;
 pub mod console;
@@ -21,6 +23,7 @@ mod http;
 pub mod language;
 pub mod llm;
 pub mod meta;
+pub mod numbers;
 pub mod reply;
 pub(crate) mod repo;
 pub mod service;

@@ -1,10 +1,13 @@
 //! Assistant SQL. Every function takes the tenant transaction except the number lookup, which
-//! runs before the brand is known.
+//! runs before the brand is known, and the company owner's number functions (no brand's
+//! transaction; the database lets only the owner or the system through there).
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::status::{ConversationState, MessageAuthor, MessageDirection, MessageStatus};
+use super::status::{
+    ConversationState, MessageAuthor, MessageDirection, MessageStatus, NumberProof,
+};
 use crate::{
     catalog::status::ProductStatus,
     db::{DbError, Tx},
@@ -17,6 +20,7 @@ macro_rules! stmt {
     };
 }
 
+/// The brand a proved number routes to.
 pub async fn brand_by_number(tx: &Tx<'_>, phone_number_id: &str) -> Result<Option<Uuid>, DbError> {
     let stmt = stmt!(tx, "brand_by_number.sql");
     Ok(tx
@@ -26,10 +30,79 @@ pub async fn brand_by_number(tx: &Tx<'_>, phone_number_id: &str) -> Result<Optio
         .transpose()?)
 }
 
+/// Gives `number` to `brand` with `proof` (letting the brand's previous number go) and returns
+/// the brand that holds the number afterwards: another brand's id means nothing changed.
+pub async fn prove_number(
+    tx: &Tx<'_>,
+    brand: Uuid,
+    number: &str,
+    proof: NumberProof,
+) -> Result<Option<Uuid>, DbError> {
+    let stmt = stmt!(tx, "prove_number.sql");
+    Ok(tx
+        .query_one(&stmt, &[&brand, &number, &proof])
+        .await?
+        .try_get(0)?)
+}
+
+/// Lets `brand`'s number go; the number it had, if any.
+pub async fn release_number(tx: &Tx<'_>, brand: Uuid) -> Result<Option<String>, DbError> {
+    let stmt = stmt!(tx, "release_number.sql");
+    Ok(tx.query_one(&stmt, &[&brand]).await?.try_get(0)?)
+}
+
+/// A brand's id by slug, active or not.
+pub async fn brand_by_slug(tx: &Tx<'_>, slug: &str) -> Result<Option<Uuid>, DbError> {
+    let stmt = stmt!(tx, "brand_by_slug.sql");
+    Ok(tx
+        .query_opt(&stmt, &[&slug])
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?)
+}
+
+/// A brand's slug by id.
+pub async fn brand_slug(tx: &Tx<'_>, id: Uuid) -> Result<Option<String>, DbError> {
+    let stmt = stmt!(tx, "brand_slug.sql");
+    Ok(tx
+        .query_opt(&stmt, &[&id])
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?)
+}
+
+/// A brand's number as the company owner sees it.
+pub struct NumberRow {
+    pub phone_number_id: String,
+    pub brand: String,
+    pub proof: Option<NumberProof>,
+    pub proved_at: Option<DateTime<Utc>>,
+}
+
+/// Every brand's number, by brand slug.
+pub async fn numbers(tx: &Tx<'_>) -> Result<Vec<NumberRow>, DbError> {
+    let stmt = stmt!(tx, "numbers.sql");
+    tx.query(&stmt, &[])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(NumberRow {
+                phone_number_id: r.try_get("phone_number_id")?,
+                brand: r.try_get("slug")?,
+                proof: r.try_get("proof")?,
+                proved_at: r.try_get("proved_at")?,
+            })
+        })
+        .collect()
+}
+
 /// A brand's assistant settings, secrets included (never leave the server).
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
+    /// The brand's row of the global routing table, proved or not.
     pub phone_number_id: Option<String>,
+    /// How the number was proved; `None`: it routes nothing.
+    pub phone_number_proof: Option<NumberProof>,
     pub access_token: Option<String>,
     pub persona: String,
     pub tone: String,
@@ -51,32 +124,30 @@ impl Settings {
     }
 }
 
-pub async fn settings(tx: &Tx<'_>) -> Result<Option<Settings>, DbError> {
+/// The transaction's brand's settings, the defaults where it never saved any.
+pub async fn settings(tx: &Tx<'_>) -> Result<Settings, DbError> {
     let stmt = stmt!(tx, "settings.sql");
-    tx.query_opt(&stmt, &[])
-        .await?
-        .map(|r| {
-            Ok(Settings {
-                phone_number_id: r.try_get("phone_number_id")?,
-                access_token: r.try_get("access_token")?,
-                persona: r.try_get("persona")?,
-                tone: r.try_get("tone")?,
-                languages: r.try_get("languages")?,
-                default_language: r.try_get("default_language")?,
-                greetings: r.try_get("greetings")?,
-                fallbacks: r.try_get("fallbacks")?,
-                handoff_keywords: r.try_get("handoff_keywords")?,
-                app_secret: r.try_get("app_secret")?,
-                verify_token: r.try_get("verify_token")?,
-            })
-        })
-        .transpose()
+    let r = tx.query_one(&stmt, &[]).await?;
+    Ok(Settings {
+        phone_number_id: r.try_get("phone_number_id")?,
+        phone_number_proof: r.try_get("phone_number_proof")?,
+        access_token: r.try_get("access_token")?,
+        persona: r.try_get("persona")?,
+        tone: r.try_get("tone")?,
+        languages: r.try_get("languages")?,
+        default_language: r.try_get("default_language")?,
+        greetings: r.try_get("greetings")?,
+        fallbacks: r.try_get("fallbacks")?,
+        handoff_keywords: r.try_get("handoff_keywords")?,
+        app_secret: r.try_get("app_secret")?,
+        verify_token: r.try_get("verify_token")?,
+    })
 }
 
-/// Changes to settings; `None` keeps a value, `Some(None)` clears a nullable one.
+/// Changes to settings; `None` keeps a value, `Some(None)` clears a nullable one. The number
+/// is not here: [`prove_number`] and [`release_number`] write it.
 #[derive(Debug, Default)]
 pub struct SettingsPatch {
-    pub phone_number_id: Option<Option<String>>,
     pub access_token: Option<Option<String>>,
     pub persona: Option<String>,
     pub tone: Option<String>,
@@ -91,14 +162,12 @@ pub struct SettingsPatch {
 
 pub async fn upsert_settings(tx: &Tx<'_>, p: &SettingsPatch) -> Result<(), DbError> {
     let stmt = stmt!(tx, "upsert_settings.sql");
-    let number = p.phone_number_id.clone().flatten();
     let token = p.access_token.clone().flatten();
     let secret = p.app_secret.clone().flatten();
     let verify = p.verify_token.clone().flatten();
     tx.execute(
         &stmt,
         &[
-            &number,
             &token,
             &p.persona,
             &p.tone,
@@ -109,19 +178,12 @@ pub async fn upsert_settings(tx: &Tx<'_>, p: &SettingsPatch) -> Result<(), DbErr
             &p.handoff_keywords,
             &secret,
             &verify,
-            &p.phone_number_id.is_some(),
             &p.access_token.is_some(),
             &p.app_secret.is_some(),
             &p.verify_token.is_some(),
         ],
     )
     .await?;
-    if let Some(number) = &p.phone_number_id {
-        let stmt = stmt!(tx, "delete_number.sql");
-        tx.execute(&stmt, &[]).await?;
-        let stmt = stmt!(tx, "set_number.sql");
-        tx.execute(&stmt, &[number]).await?;
-    }
     Ok(())
 }
 

@@ -21,7 +21,7 @@ use super::{
     meta::{self, WebhookEvent},
     reply::{self, ProductFact},
     repo, signature,
-    status::{ConversationState, MessageAuthor, MessageStatus},
+    status::{ConversationState, MessageAuthor, MessageStatus, NumberRefusal},
 };
 pub use crate::config::{ChatConfig, LlmSettings};
 use crate::{
@@ -44,7 +44,8 @@ pub struct Chat {
     pub graph: GraphClient,
     pub llm: LlmClient,
     pub index: Arc<dyn VectorIndex>,
-    /// Webhook events for numbers no brand owns (logged and counted; Meta still gets 200).
+    /// Webhook events for numbers no brand holds with proof (logged and counted; Meta still
+    /// gets 200).
     pub unknown_numbers: AtomicU64,
 }
 
@@ -76,6 +77,12 @@ impl Chat {
 /// customer's last message.
 pub const SERVICE_WINDOW: Duration = Duration::hours(24);
 
+/// The one answer a brand gets when its claim on a WhatsApp number is refused, whatever the
+/// reason: a number unknown to its token and a number another brand holds read the same.
+pub const NUMBER_NOT_VERIFIED: &str = "could not be verified with this brand's access token \
+     (the number must belong to the token's WhatsApp Business Account); the company owner can \
+     assign it";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
     #[error("{0}")]
@@ -90,6 +97,10 @@ pub enum ChatError {
     Invalid(Vec<crate::error::FieldError>),
     #[error("{0}")]
     Upstream(String),
+    /// A brand's claim on a WhatsApp number was refused; the reason is for the audit trail,
+    /// the answer the same for every reason ([`NUMBER_NOT_VERIFIED`]; see `chat::numbers`).
+    #[error("the WhatsApp number was refused ({})", .0.as_str())]
+    NumberRefused(NumberRefusal),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -103,6 +114,9 @@ impl From<ChatError> for ApiError {
             ChatError::Conflict(what) => ApiError::conflict(what),
             ChatError::Invalid(errors) => ApiError::invalid(errors),
             ChatError::Upstream(what) => ApiError::unavailable(anyhow::anyhow!(what)),
+            ChatError::NumberRefused(_) => {
+                ApiError::invalid_field("phone_number_id", NUMBER_NOT_VERIFIED)
+            }
             ChatError::Db(db) => db.into(),
         }
     }
@@ -168,7 +182,7 @@ pub async fn ingest(
                     .unknown_numbers
                     .fetch_add(events.len() as u64, Ordering::Relaxed);
                 report.unknown_numbers += events.len();
-                tracing::warn!(whatsapp.phone_number_id = %number, events = events.len(), "webhook for a number no brand owns");
+                tracing::warn!(whatsapp.phone_number_id = %number, events = events.len(), "webhook for a number no brand holds with proof");
                 continue;
             }
         };
@@ -201,7 +215,7 @@ async fn app_secret(
             .db
             .tenant_tx(scope, async |tx| repo::settings(tx).await)
             .await?
-            .and_then(|s| s.app_secret)
+            .app_secret
             .or_else(deployment),
         None => deployment(),
     })
@@ -334,7 +348,7 @@ pub async fn reply(state: &Chat, scope: &TenantScope, message_id: Uuid) -> Resul
             let Some(ctx) = repo::reply_context(tx, message_id).await? else {
                 return Ok::<_, DbError>(None);
             };
-            let settings = repo::settings(tx).await?.unwrap_or_default();
+            let settings = repo::settings(tx).await?;
             let history = repo::history(
                 tx,
                 ctx.conversation_id,
@@ -556,7 +570,7 @@ pub async fn staff_reply(
                     "outside the 24-hour customer service window: only template messages may be sent".into(),
                 ));
             }
-            let settings = repo::settings(tx).await?.unwrap_or_default();
+            let settings = repo::settings(tx).await?;
             let id = repo::insert_staff_reply(tx, conversation_id, text.trim()).await?;
             repo::set_state(tx, conversation_id, ConversationState::Human).await?;
             crate::audit::record(tx, "chat.staff_reply", &conversation_id.to_string(), serde_json::json!({})).await?;

@@ -47,8 +47,11 @@ pub enum Permission {
     JobsView,
     /// Cross-brand analytics (the BYPASSRLS read models).
     Analytics,
-    /// The brand's WhatsApp assistant settings (number, token, persona, languages).
+    /// The brand's WhatsApp assistant settings (token, persona, languages; a number only with
+    /// the brand's token's proof).
     ChatSettings,
+    /// Assign WhatsApp numbers to brands, across brands.
+    WhatsAppNumbers,
     /// Read conversations.
     ChatRead,
     /// Reply to customers by hand, hand conversations back to the assistant.
@@ -84,6 +87,7 @@ impl Permission {
             Permission::JobsView => &[Owner],
             Permission::Analytics => &[Owner],
             Permission::ChatSettings => &[Owner, BrandManager],
+            Permission::WhatsAppNumbers => &[Owner],
             Permission::ChatRead => &[Owner, BrandManager, Support],
             Permission::ChatReply => &[Owner, BrandManager, Support],
         }
@@ -115,6 +119,7 @@ impl Permission {
             Permission::JobsView => "jobs.view",
             Permission::Analytics => "analytics",
             Permission::ChatSettings => "chat.settings",
+            Permission::WhatsAppNumbers => "whatsapp.numbers",
             Permission::ChatRead => "chat.read",
             Permission::ChatReply => "chat.reply",
         }
@@ -158,6 +163,9 @@ impl Permission {
                 "`GET /v1/admin/analytics/overview`, `/timeseries`, `/inventory`, `/top-products`"
             }
             Permission::ChatSettings => "`GET/PATCH /v1/admin/chat/settings`",
+            Permission::WhatsAppNumbers => {
+                "`GET /v1/admin/whatsapp-numbers`, `PUT/DELETE /v1/admin/brands/{slug}/whatsapp-number`"
+            }
             Permission::ChatRead => "`GET /v1/admin/conversations[/{id}]`",
             Permission::ChatReply => "`POST /v1/admin/conversations/{id}/reply`, `/handback`",
         }

@@ -95,6 +95,29 @@ impl CurrencyCode {
 }
 
 code_type!(
+    /// A WhatsApp business phone number's id as Meta issues it (what webhooks name in
+    /// `metadata.phone_number_id`): 5 to 32 digits, e.g. `106540352242922`. Not the phone number
+    /// people dial.
+    PhoneNumberId,
+    "string(phone_number_id)",
+    5,
+    32,
+    Some("^[0-9]{5,32}$")
+);
+
+impl PhoneNumberId {
+    /// Trims, then checks the digits.
+    pub fn parse(s: &str) -> Result<Self, TypeError> {
+        let s = s.trim();
+        if (5..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(TypeError::new("5 to 32 digits"))
+        }
+    }
+}
+
+code_type!(
     /// A category's code, the second part of its products' SKUs: 2 to 8 uppercase letters
     /// or digits, e.g. `HAIR`.
     CategoryCode,
@@ -197,6 +220,26 @@ mod tests {
         for bad in ["", "fbx", "FB", "FBXX", "FB1", "FB\0"] {
             assert!(SkuPrefix::parse(bad).is_err(), "{bad:?}");
             assert!(CurrencyCode::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn phone_number_ids_are_trimmed_digits() {
+        assert_eq!(
+            PhoneNumberId::parse(" 106540352242922 ").unwrap().as_str(),
+            "106540352242922"
+        );
+        assert!(PhoneNumberId::parse(&"1".repeat(32)).is_ok());
+        for bad in [
+            "",
+            "1234",
+            "+34600111222",
+            "1065 4035",
+            "../me",
+            "12345\0",
+            &"1".repeat(33),
+        ] {
+            assert!(PhoneNumberId::parse(bad).is_err(), "{bad:?}");
         }
     }
 

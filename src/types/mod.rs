@@ -36,7 +36,7 @@ pub mod quantity;
 pub mod text;
 pub mod unchecked;
 
-pub use codes::{CategoryCode, CurrencyCode, DomainName, Sku, SkuPrefix, ZoneCode};
+pub use codes::{CategoryCode, CurrencyCode, DomainName, PhoneNumberId, Sku, SkuPrefix, ZoneCode};
 pub use contact::{Email, LanguageCode, PhoneNumber};
 pub use quantity::Quantity;
 pub use text::{Description, DisplayName, Handle, Slug, Text};

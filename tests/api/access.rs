@@ -194,6 +194,13 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             form: None,
             ok: 200,
         }],
+        Permission::WhatsAppNumbers => vec![Sample {
+            method: Method::GET,
+            path: "/v1/admin/whatsapp-numbers",
+            body: None,
+            form: None,
+            ok: 200,
+        }],
         Permission::ChatRead => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/conversations",

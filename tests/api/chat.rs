@@ -6,7 +6,7 @@ use brandhouse::identity::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 use wiremock::{
-    Mock, MockServer, ResponseTemplate,
+    Mock, MockServer, Respond, ResponseTemplate,
     matchers::{method, path_regex},
 };
 
@@ -14,22 +14,79 @@ use crate::helpers::{TestApp, assert_problem};
 
 const APP_SECRET: &str = "meta-app-secret-for-tests";
 const VERIFY_TOKEN: &str = "verify-me-please";
-const FX_NUMBER: &str = "106540352242922";
-const SZ_NUMBER: &str = "200000000000002";
+pub(crate) const FX_NUMBER: &str = "106540352242922";
+pub(crate) const SZ_NUMBER: &str = "200000000000002";
+/// A second number of Fiber X's WhatsApp Business Account.
+pub(crate) const FX_SECOND_NUMBER: &str = "106540352242923";
+/// A number no WhatsApp Business Account of the fake Graph API has.
+pub(crate) const UNKNOWN_NUMBER: &str = "399999999999999";
+
+/// The WhatsApp Business Accounts of the fake Graph API: each access token reads its own
+/// account's numbers. `token-company` is an account that also holds Suzume's number (a token
+/// that can prove a number another brand already holds).
+const ACCOUNTS: &[(&str, &[&str])] = &[
+    ("token-fiber-x", &[FX_NUMBER, FX_SECOND_NUMBER]),
+    ("token-suzume", &[SZ_NUMBER]),
+    ("token-company", &[SZ_NUMBER]),
+];
+
+/// Meta's phone number endpoint, `GET /{version}/{phone_number_id}?fields=...`, as Meta
+/// answers it: the number to a token of its account; to any other known token 400 with
+/// `GraphMethodException` code 100, subcode 33 (the object "does not exist, cannot be loaded
+/// due to missing permissions"); to an unknown token 401 with `OAuthException` code 190.
+struct PhoneNumbers;
+
+impl Respond for PhoneNumbers {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let token = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let number = request.url.path().rsplit('/').next().unwrap_or_default();
+        let Some((_, numbers)) = ACCOUNTS.iter().find(|(t, _)| *t == token) else {
+            return ResponseTemplate::new(401).set_body_json(json!({"error": {
+                "message": "Invalid OAuth access token - Cannot parse access token",
+                "type": "OAuthException", "code": 190, "fbtrace_id": "AbCdEf"
+            }}));
+        };
+        if numbers.contains(&number) {
+            ResponseTemplate::new(200).set_body_json(json!({
+                "id": number, "display_phone_number": "+1 555-010-0001"
+            }))
+        } else {
+            ResponseTemplate::new(400).set_body_json(json!({"error": {
+                "message": format!("Unsupported get request. Object with ID '{number}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api"),
+                "type": "GraphMethodException", "code": 100, "error_subcode": 33, "fbtrace_id": "AbCdEf"
+            }}))
+        }
+    }
+}
+
+/// Mounts [`PhoneNumbers`] on the fake Graph API.
+async fn mount_phone_numbers(graph: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v21\.0/\d+$"))
+        .respond_with(PhoneNumbers)
+        .mount(graph)
+        .await;
+}
 
 fn sign(body: &[u8]) -> String {
     brandhouse::chat::signature::header_value(APP_SECRET.as_bytes(), body).unwrap()
 }
 
-struct Assistant {
-    app: TestApp,
-    graph: MockServer,
+pub(crate) struct Assistant {
+    pub(crate) app: TestApp,
+    pub(crate) graph: MockServer,
 }
 
-/// The two brands of [`TestApp::two_brands`] with products, chat settings and indexes; the
-/// Graph API answering 200.
-async fn assistant(extra: &[(&str, &str)]) -> Assistant {
+/// The two brands of [`TestApp::two_brands`] with products, chat settings and indexes; each
+/// brand's number verified with its own token; the Graph API answering sends with 200.
+pub(crate) async fn assistant(extra: &[(&str, &str)]) -> Assistant {
     let graph = MockServer::start().await;
+    mount_phone_numbers(&graph).await;
     let graph_url = graph.uri();
     let mut vars = vec![
         ("WORKER_ENABLED", "false"),
@@ -81,7 +138,7 @@ async fn assistant(extra: &[(&str, &str)]) -> Assistant {
     Assistant { app, graph }
 }
 
-fn inbound(number: &str, wamid: &str, from: &str, text: &str) -> Vec<u8> {
+pub(crate) fn inbound(number: &str, wamid: &str, from: &str, text: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "object": "whatsapp_business_account",
         "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
@@ -122,7 +179,7 @@ async fn post_webhook(
     req.body(body).send().await.unwrap()
 }
 
-async fn deliver(app: &TestApp, body: Vec<u8>) -> Value {
+pub(crate) async fn deliver(app: &TestApp, body: Vec<u8>) -> Value {
     let sig = sign(&body);
     let resp = post_webhook(app, body, Some(sig)).await;
     assert_eq!(resp.status(), 200);
@@ -639,7 +696,7 @@ async fn a_handoff_keyword_stops_the_bot_and_staff_take_over_in_the_console() {
 }
 
 #[tokio::test]
-async fn chat_settings_never_return_secrets_and_a_number_belongs_to_one_brand() {
+async fn chat_settings_never_return_secrets_and_another_brands_number_is_refused() {
     let a = assistant(&[]).await;
     let manager = a
         .app
@@ -672,7 +729,7 @@ async fn chat_settings_never_return_secrets_and_a_number_belongs_to_one_brand() 
         .send()
         .await
         .unwrap();
-    assert_problem(resp, 409).await;
+    assert_problem(resp, 422).await;
     let support = a
         .app
         .staff("fiber-x", Role::Support, "s2@fiber-x.test")

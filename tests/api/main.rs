@@ -31,4 +31,5 @@ mod pool;
 mod process;
 mod roles;
 mod storefront;
+mod whatsapp_numbers;
 mod worker;

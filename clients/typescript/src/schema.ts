@@ -1140,7 +1140,8 @@ export interface paths {
          * Meta's webhook deliveries (messages and statuses) for every brand's number. The body
          *     must carry `X-Hub-Signature-256` (HMAC-SHA256 with the Meta app secret), checked before
          *     parsing: 401 otherwise, nothing stored. Events are routed by
-         *     `metadata.phone_number_id`; a number no brand owns is logged, counted and still
+         *     `metadata.phone_number_id` to the brand that proved the number (assigned by the company
+         *     owner or verified with the brand's token); any other number is logged, counted and still
          *     acknowledged. Replies are queued, not sent here: the answer is fast.
          */
         post: operations["receiveWhatsAppWebhook"];
@@ -1189,10 +1190,71 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Changes the brand's assistant settings. A phone number another brand uses is 409.
-         * @description Permission `chat.settings`: roles owner, brand_manager.
+         * Changes the brand's assistant settings.
+         * @description A new `phone_number_id` is first verified with the Graph API using the brand's access
+         *     token (`GET /{version}/{phone_number_id}`): a number the token cannot read, or one
+         *     another brand holds, is 422 on `phone_number_id` either way, and nothing is changed; 503
+         *     when the Graph API cannot answer. The company owner assigns numbers without a token:
+         *     `PUT /v1/admin/brands/{slug}/whatsapp-number`.
+         *
+         *     Permission `chat.settings`: roles owner, brand_manager.
          */
         patch: operations["updateChatSettings"];
+        trace?: never;
+    };
+    "/v1/admin/whatsapp-numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every brand's WhatsApp number, how it was proved and when.
+         * @description A number without proof was claimed before numbers had to be proved: it routes nothing
+         *     until the owner assigns it or the brand saves it again with its access token.
+         *
+         *     Permission `whatsapp.numbers`: role owner.
+         */
+        get: operations["listWhatsAppNumbers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/brands/{slug}/whatsapp-number": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Assigns a WhatsApp number to a brand.
+         * @description Any brand, active or not: Meta's webhook events for the number route to it from now on,
+         *     and its previous number, if any, routes nothing. The owner's word is the proof; no token
+         *     is needed. A number another brand holds is 409 naming that brand: release it there
+         *     first. Audited.
+         *
+         *     Permission `whatsapp.numbers`: role owner.
+         */
+        put: operations["assignWhatsAppNumber"];
+        post?: never;
+        /**
+         * Lets a brand's WhatsApp number go.
+         * @description Its webhook events route nowhere from now on. A brand without a number: nothing
+         *     happens. Audited.
+         *
+         *     Permission `whatsapp.numbers`: role owner.
+         */
+        delete: operations["releaseWhatsAppNumber"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/admin/conversations": {
@@ -1507,6 +1569,11 @@ export interface components {
             interval: components["schemas"]["AnalyticsInterval"];
             series: components["schemas"]["BrandSeries"][];
         };
+        /** AssignWhatsAppNumber */
+        AssignWhatsAppNumber: {
+            /** @description The WhatsApp business number's id, as Meta shows it in the WhatsApp Manager. */
+            phone_number_id: string;
+        };
         /**
          * Brand
          * @description A brand with its settings.
@@ -1656,7 +1723,15 @@ export interface components {
          * @description A brand's assistant settings. Secrets are write-only: only whether they are set is shown.
          */
         ChatSettings: {
+            /** @description The brand's WhatsApp business number id. */
             phone_number_id?: string;
+            /**
+             * @description How the number was proved to be the brand's: `owner` (the company owner assigned it) or
+             *     `token` (the brand's access token reads it from the Graph API). `null` with a number: it
+             *     was claimed before numbers had to be proved and routes no webhook events until the
+             *     owner assigns it or the brand saves it again with its token.
+             */
+            phone_number_proof?: components["schemas"]["WhatsAppNumberProof"] & unknown;
             has_access_token: boolean;
             persona: string;
             tone: string;
@@ -2652,7 +2727,13 @@ export interface components {
          * @description Changes; omitted fields stay, `null` clears a nullable one.
          */
         UpdateChatSettings: {
-            /** @description The WhatsApp business number's id (unique across brands). */
+            /**
+             * @description The WhatsApp business number's id (5 to 32 digits). Set only when the brand's Graph API
+             *     access token (the one in this request, else the stored one) reads the number, i.e. it
+             *     belongs to the token's WhatsApp Business Account; otherwise, and also when the number
+             *     is another brand's, 422 on this field and nothing changes. `null` lets the brand's
+             *     number go.
+             */
             phone_number_id?: string;
             /** @description The Graph API access token (write-only). */
             access_token?: string;
@@ -2727,6 +2808,28 @@ export interface components {
             /** Format: int64 */
             unknown_numbers: number;
         };
+        /**
+         * WhatsAppNumber
+         * @description A brand's WhatsApp number, as the company owner sees it.
+         */
+        WhatsAppNumber: {
+            phone_number_id: string;
+            /** @description The slug of the brand the number's webhook events route to. */
+            brand: string;
+            /**
+             * @description `owner` (assigned by the company owner) or `token` (verified with the brand's access
+             *     token). `null`: claimed before numbers had to be proved; routes nothing.
+             */
+            proof?: components["schemas"]["WhatsAppNumberProof"] & unknown;
+            /** Format: date-time */
+            proved_at?: string;
+        };
+        /**
+         * @description How a brand's WhatsApp number was proved to be the brand's. Only a proved number routes
+         *     Meta's webhook events into the brand.
+         * @enum {string}
+         */
+        WhatsAppNumberProof: "owner" | "token";
         /**
          * WhatsAppWebhook
          * @description Meta's webhook body (see Meta's WhatsApp Cloud API webhook reference).
@@ -11215,6 +11318,366 @@ export interface operations {
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["ChatSettings"];
                 };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWhatsAppNumbers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["WhatsAppNumber"][];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    assignWhatsAppNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["AssignWhatsAppNumber"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["WhatsAppNumber"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    releaseWhatsAppNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is malformed (unparsable body or parameter, or no brand). */
             400: {

@@ -27,6 +27,8 @@ db_env() {
   export ANALYTICS_DATABASE_URL="postgres://brandhouse_analytics@127.0.0.1:5432/$BENCH_DB"
   export MIGRATION_DATABASE_URL="$ADMIN/$BENCH_DB"
   export RUST_LOG=${RUST_LOG:-warn}
+  # Benchmarks measure throughput from one address; the rate limits would measure themselves.
+  export RATE_LIMITS=${RATE_LIMITS:-off}
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

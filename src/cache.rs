@@ -86,6 +86,25 @@ pub enum Lookup<T> {
     },
 }
 
+/// A Redis client that connects (and reconnects) in the background and gives up on a command
+/// after `timeout`: callers treat a slow Redis as an absent one.
+pub fn redis_client(url: &str, timeout: Duration) -> anyhow::Result<fred::clients::Client> {
+    let config = RedisConfig::from_url(url)?;
+    let client = Builder::from_config(config)
+        .with_connection_config(|c| {
+            c.connection_timeout = timeout.max(Duration::from_millis(250));
+            c.internal_command_timeout = timeout;
+            c.max_command_attempts = 1;
+        })
+        .with_performance_config(|p| {
+            p.default_command_timeout = timeout;
+        })
+        .set_policy(ReconnectPolicy::new_exponential(0, 100, 5_000, 2))
+        .build()?;
+    let _connection = client.connect();
+    Ok(client)
+}
+
 /// The cache, or its absence. Cheap to clone.
 #[derive(Clone)]
 pub struct Cache {
@@ -110,19 +129,7 @@ impl Cache {
     /// Connects in the background: the service starts whether or not Redis is up, and uses
     /// it once it is.
     pub fn connect(url: &str, ttl: Duration, timeout: Duration) -> anyhow::Result<Self> {
-        let config = RedisConfig::from_url(url)?;
-        let client = Builder::from_config(config)
-            .with_connection_config(|c| {
-                c.connection_timeout = timeout.max(Duration::from_millis(250));
-                c.internal_command_timeout = timeout;
-                c.max_command_attempts = 1;
-            })
-            .with_performance_config(|p| {
-                p.default_command_timeout = timeout;
-            })
-            .set_policy(ReconnectPolicy::new_exponential(0, 100, 5_000, 2))
-            .build()?;
-        let _connection = client.connect();
+        let client = redis_client(url, timeout)?;
         Ok(Self {
             client: Some(client),
             ttl,

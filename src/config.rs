@@ -192,6 +192,8 @@ pub struct Config {
     /// server).
     pub search: SearchSettings,
     pub storage: StorageSettings,
+    /// Rate limits per route group (`RATE_LIMITS`, `RATE_LIMIT_<GROUP>`, `TRUSTED_PROXY_HEADER`).
+    pub rate_limits: crate::ratelimit::RateLimitSettings,
 }
 
 /// Defaults match `make demo` on one machine: local PostgreSQL with trust authentication.
@@ -229,6 +231,7 @@ impl Config {
         let cache_ttl = Duration::from_secs(env.parse("CACHE_TTL_SECS", 10)?);
         let server = server_settings(&env)?;
         Ok(Self {
+            rate_limits: rate_limit_settings(&env)?,
             storage: storage_settings(&env, cache_ttl)?,
             search: search_settings(&env)?,
             chat: chat_config(&env)?,
@@ -348,6 +351,50 @@ fn server_settings(env: &Env<'_>) -> Result<ServerSettings, ConfigError> {
         log_format,
         otlp_endpoint,
     })
+}
+
+/// `RATE_LIMITS` (`on`, the default, or `off`), a quota per group as `N/SECONDS` or `off`
+/// (`RATE_LIMIT_LOGIN`, `_CHECKOUT`, `_CHECKOUT_BRAND`, `_STOREFRONT`, `_WEBHOOKS`,
+/// `_STAFF_WRITES`), and `TRUSTED_PROXY_HEADER`.
+fn rate_limit_settings(env: &Env<'_>) -> Result<crate::ratelimit::RateLimitSettings, ConfigError> {
+    use crate::ratelimit::{Group, Quota, RateLimitSettings};
+    let mut settings = match env.optional("RATE_LIMITS").as_deref() {
+        None | Some("on") => RateLimitSettings::defaults(),
+        Some("off") => RateLimitSettings::off(),
+        Some(_) => return Err(ConfigError::new("RATE_LIMITS", "on or off")),
+    };
+    let quota = |name: &'static str| -> Result<Option<Option<Quota>>, ConfigError> {
+        match env.optional(name).as_deref() {
+            None => Ok(None),
+            Some("off") => Ok(Some(None)),
+            Some(v) => Quota::parse(v).map(|q| Some(Some(q))).ok_or_else(|| {
+                ConfigError::new(name, "N/SECONDS (1-1000000 requests per 1-86400 s) or off")
+            }),
+        }
+    };
+    for (group, name) in [
+        (Group::Login, "RATE_LIMIT_LOGIN"),
+        (Group::Checkout, "RATE_LIMIT_CHECKOUT"),
+        (Group::Storefront, "RATE_LIMIT_STOREFRONT"),
+        (Group::Webhooks, "RATE_LIMIT_WEBHOOKS"),
+        (Group::StaffWrites, "RATE_LIMIT_STAFF_WRITES"),
+    ] {
+        if let Some(q) = quota(name)? {
+            settings.per_client.retain(|(g, _)| *g != group);
+            if let Some(q) = q {
+                settings.per_client.push((group, q));
+            }
+        }
+    }
+    if let Some(q) = quota("RATE_LIMIT_CHECKOUT_BRAND")? {
+        settings.checkout_per_brand = q;
+    }
+    if let Some(header) = env.optional("TRUSTED_PROXY_HEADER") {
+        let name = poem::http::HeaderName::from_bytes(header.trim().as_bytes())
+            .map_err(|_| ConfigError::new("TRUSTED_PROXY_HEADER", "a header name"))?;
+        settings.client_ip_header = Some(name);
+    }
+    Ok(settings)
 }
 
 fn auth_settings(env: &Env<'_>) -> Result<AuthSettings, ConfigError> {

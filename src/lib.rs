@@ -26,7 +26,8 @@
 //! - [`error`]: the error policy (RFC 9457 problem+json), the shared [`error::DomainError`]
 //!   core and the per-domain constraint tables. [`payload`]: pre-serialised JSON
 //!   bodies with a declared schema. [`telemetry`]: tracing, logs, OTLP export.
-//! - [`cache`]: the tenant-keyed Redis cache (optional). [`media::store`]: brand-keyed object
+//! - [`cache`]: the tenant-keyed Redis cache (optional). [`ratelimit`]: quotas per route group,
+//!   per client and per brand, in process or shared through Redis. [`media::store`]: brand-keyed object
 //!   storage. [`search`]: the brand-scoped vector index (embedded `qdrant-edge` or a Qdrant
 //!   server). `chat::http` and `chat::llm`: outbound clients for OpenAI-compatible APIs (replies
 //!   and embeddings). [`audit`]: the audit trail of staff writes. [`migrate`]: roles, embedded
@@ -73,6 +74,7 @@ pub mod media;
 pub mod migrate;
 pub mod orders;
 pub mod payload;
+pub mod ratelimit;
 pub mod scope;
 pub mod search;
 pub mod seed;

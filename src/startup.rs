@@ -70,6 +70,8 @@ pub struct AppState {
     pub media: MediaStore,
     /// Import uploads and jobs.
     pub imports: ImportService,
+    /// Quotas per route group, checked before any handler runs.
+    pub rate_limits: crate::ratelimit::RateLimiter,
 }
 
 impl AppState {
@@ -104,6 +106,7 @@ impl AppState {
             ),
             analytics,
             media,
+            rate_limits: rate_limiter(config),
         }
     }
 
@@ -151,6 +154,22 @@ impl jobs::Handler for JobHandlers {
             Ok(n) => tracing::debug!(rows = n, "stale login throttle rows removed"),
             Err(e) => tracing::warn!(error = %e, "could not purge login throttle rows"),
         }
+    }
+}
+
+/// The rate limiter: shared through Redis when `REDIS_URL` is set, else in this process.
+fn rate_limiter(config: &Config) -> crate::ratelimit::RateLimiter {
+    use crate::ratelimit::RateLimiter;
+    let settings = config.rate_limits.clone();
+    match &config.redis_url {
+        Some(url) => match crate::cache::redis_client(url, config.redis_timeout) {
+            Ok(client) => RateLimiter::shared(settings, client),
+            Err(e) => {
+                tracing::warn!(error = %e, "rate limits counted in process: Redis client failed");
+                RateLimiter::local(settings)
+            }
+        },
+        None => RateLimiter::local(settings),
     }
 }
 
@@ -421,6 +440,7 @@ impl BodyLimits {
 /// The whole HTTP application for `state`.
 pub fn routes(state: AppState, limits: BodyLimits) -> impl Endpoint<Output = Response> {
     let service = service(state.clone());
+    let rate_limits = state.rate_limits.clone();
     let route_names = Arc::new(route_names(&service.spec()));
     let spec = service.spec_endpoint();
     let docs = service.swagger_ui();
@@ -434,7 +454,8 @@ pub fn routes(state: AppState, limits: BodyLimits) -> impl Endpoint<Output = Res
         .data(state.db.clone())
         .around(move |ep, req| {
             let route_names = route_names.clone();
-            async move { Ok(handle(ep, req, &route_names, limits).await) }
+            let rate_limits = rate_limits.clone();
+            async move { Ok(handle(ep, req, &route_names, limits, &rate_limits).await) }
         })
 }
 
@@ -474,6 +495,7 @@ async fn handle<E: Endpoint>(
     mut req: Request,
     route_names: &HashMap<String, String>,
     limits: BodyLimits,
+    rate_limits: &crate::ratelimit::RateLimiter,
 ) -> Response {
     let body_limit = limits.for_request(req.method(), req.uri().path());
     let started = Instant::now();
@@ -499,6 +521,16 @@ async fn handle<E: Endpoint>(
                 if let Err(too_large) = limit_body(&mut req, body_limit) {
                     return (poem::error::ResponseError::as_response(&too_large), None);
                 }
+                // Over a quota: refused before any handler, password check or transaction.
+                let rate = match rate_limits.admit(&req).await {
+                    Ok(rate) => rate,
+                    Err(refused) => {
+                        let problem = ApiError::too_many_requests(refused.retry_after_secs);
+                        let mut resp = poem::error::ResponseError::as_response(&problem);
+                        refused.headers.apply(&mut resp);
+                        return (resp, None);
+                    }
+                };
                 // PostgreSQL cannot take a NUL in text: refuse it here, as the client's error,
                 // rather than let a parameter turn it into a 500 (JSON bodies are parsed into
                 // types that refuse it).
@@ -508,7 +540,7 @@ async fn handle<E: Endpoint>(
                     );
                     return (poem::error::ResponseError::as_response(&bad), None);
                 }
-                match ep.call(req).await {
+                let (mut resp, op) = match ep.call(req).await {
                     Ok(out) => {
                         let resp = out.into_response();
                         let op = resp.data::<OperationId>().map(|o| o.0);
@@ -518,7 +550,11 @@ async fn handle<E: Endpoint>(
                         let op = err.data::<OperationId>().map(|o| o.0);
                         (problem_response(err), op)
                     }
+                };
+                if let Some(rate) = rate {
+                    rate.apply(&mut resp);
                 }
+                (resp, op)
             }
             .instrument(span.clone()),
         )

@@ -99,6 +99,8 @@ pub fn test_config(dbname: &str, extra: &[(&str, &str)]) -> Config {
         ("SHUTDOWN_GRACE_SECS".into(), "5".into()),
         // Tests run background jobs explicitly (`AppState::run_due_jobs`), so they see each step.
         ("WORKER_ENABLED".into(), "false".into()),
+        // Tests send many requests from one address; the rate-limit tests turn limits on.
+        ("RATE_LIMITS".into(), "off".into()),
         // Each test's files (the product index, objects) in a directory of its own.
         (
             "DATA_DIR".into(),

@@ -19,9 +19,10 @@ fn layer(module: &Module) -> (u8, &'static str) {
     let last = module.last().map(String::as_str).unwrap_or("");
     match first {
         // Shared plumbing: configuration, pools and the tenant transaction, the scope they take,
-        // errors, telemetry, cache, object storage, the vector index, the audit trail.
-        "config" | "db" | "scope" | "error" | "telemetry" | "cache" | "payload" | "audit"
-        | "migrate" | "search" | "types" => (0, "plumbing"),
+        // errors, telemetry, cache, rate limits, object storage, the vector index, the audit
+        // trail.
+        "config" | "db" | "scope" | "error" | "telemetry" | "cache" | "ratelimit" | "payload"
+        | "audit" | "migrate" | "search" | "types" => (0, "plumbing"),
         "media" if last == "store" || module.len() == 1 => (0, "plumbing"),
         // Outbound HTTP clients for OpenAI-compatible APIs, shared by the assistant (replies)
         // and the vector index (embeddings): adapters with no rules of their own.

@@ -29,6 +29,7 @@ mod openapi;
 mod orders;
 mod pool;
 mod process;
+mod rate_limits;
 mod roles;
 mod storefront;
 mod whatsapp_numbers;

@@ -23,7 +23,7 @@ use crate::{
     payload::SignedJsonBody,
     scope::{Actor, TenantScope},
     tenants::StaffBrand,
-    types::{Text, Unchecked},
+    types::{Nullable, Text, Unchecked},
 };
 
 /// Meta's webhook body (see Meta's WhatsApp Cloud API webhook reference).
@@ -55,7 +55,7 @@ pub enum Challenge {
 #[derive(Object)]
 #[oai(rename = "ChatSettings")]
 pub struct ChatSettingsView {
-    pub phone_number_id: Option<String>,
+    pub phone_number_id: Nullable<String>,
     pub has_access_token: bool,
     pub persona: String,
     pub tone: String,
@@ -73,7 +73,7 @@ pub struct ChatSettingsView {
 impl From<Settings> for ChatSettingsView {
     fn from(s: Settings) -> Self {
         Self {
-            phone_number_id: s.phone_number_id,
+            phone_number_id: s.phone_number_id.into(),
             has_access_token: s.access_token.is_some(),
             persona: s.persona,
             tone: s.tone,
@@ -93,8 +93,10 @@ impl From<Settings> for ChatSettingsView {
 #[oai(rename = "UpdateChatSettings")]
 pub struct UpdateChatSettings {
     /// The WhatsApp business number's id (unique across brands).
+    #[oai(nullable)]
     pub phone_number_id: MaybeUndefined<String>,
     /// The Graph API access token (write-only).
+    #[oai(nullable)]
     pub access_token: MaybeUndefined<String>,
     pub persona: Option<String>,
     pub tone: Option<String>,
@@ -105,8 +107,10 @@ pub struct UpdateChatSettings {
     pub fallbacks: Option<std::collections::BTreeMap<String, String>>,
     pub handoff_keywords: Option<Vec<String>>,
     /// This brand's own Meta app secret, if it uses its own app (write-only).
+    #[oai(nullable)]
     pub app_secret: MaybeUndefined<String>,
     /// This brand's own webhook verify token (write-only).
+    #[oai(nullable)]
     pub verify_token: MaybeUndefined<String>,
 }
 
@@ -118,10 +122,10 @@ pub struct ConversationView {
     pub customer_name: String,
     /// `bot` (the assistant answers) or `human` (staff took over).
     pub state: ConversationState,
-    pub language: Option<String>,
-    pub last_message_at: Option<DateTime<Utc>>,
-    pub last_message: Option<String>,
-    pub last_author: Option<MessageAuthor>,
+    pub language: Nullable<String>,
+    pub last_message_at: Nullable<DateTime<Utc>>,
+    pub last_message: Nullable<String>,
+    pub last_author: Nullable<MessageAuthor>,
     /// Whether free-form replies are allowed now (within 24 hours of the customer's last
     /// message).
     pub window_open: bool,
@@ -135,11 +139,11 @@ pub struct MessageView {
     /// `customer`, `bot` or `staff`.
     pub author: MessageAuthor,
     pub kind: String,
-    pub body: Option<String>,
+    pub body: Nullable<String>,
     /// inbound: `received`; outbound: `pending`, `sent`, `delivered`, `read`, `failed`.
     pub status: MessageStatus,
-    pub error_code: Option<i64>,
-    pub error_title: Option<String>,
+    pub error_code: Nullable<i64>,
+    pub error_title: Nullable<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -171,10 +175,10 @@ fn view(c: ConversationRow) -> ConversationView {
         wa_id: c.wa_id,
         customer_name: c.customer_name,
         state: c.state,
-        language: c.language,
-        last_message_at: c.last_message_at,
-        last_message: c.last_body,
-        last_author: c.last_author,
+        language: c.language.into(),
+        last_message_at: c.last_message_at.into(),
+        last_message: c.last_body.into(),
+        last_author: c.last_author.into(),
     }
 }
 
@@ -185,10 +189,10 @@ impl From<MessageRow> for MessageView {
             direction: m.direction,
             author: m.author,
             kind: m.kind,
-            body: m.body,
+            body: m.body.into(),
             status: m.status,
-            error_code: m.error_code,
-            error_title: m.error_title,
+            error_code: m.error_code.into(),
+            error_title: m.error_title.into(),
             created_at: m.created_at,
         }
     }

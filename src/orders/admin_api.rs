@@ -22,6 +22,7 @@ use crate::{
     identity::{Permission, extract::StaffAuth},
     jobs,
     tenants::StaffBrand,
+    types::Nullable,
 };
 
 #[derive(Object)]
@@ -32,9 +33,9 @@ pub struct OrderSummary {
     pub currency: String,
     pub total_minor: i64,
     pub created_at: DateTime<Utc>,
-    pub paid_at: Option<DateTime<Utc>>,
+    pub paid_at: Nullable<DateTime<Utc>>,
     pub customer_name: String,
-    pub customer_email: Option<String>,
+    pub customer_email: Nullable<String>,
     pub line_count: i64,
 }
 
@@ -42,8 +43,8 @@ pub struct OrderSummary {
 #[oai(rename = "OrderPage")]
 pub struct OrderPage {
     pub items: Vec<OrderSummary>,
-    /// Pass as `before` for the next (older) page.
-    pub next_before: Option<i32>,
+    /// Pass as `before` for the next (older) page; `null` on the last page.
+    pub next_before: Nullable<i32>,
 }
 
 #[derive(Object)]
@@ -70,10 +71,10 @@ pub struct PickListItem {
 pub struct CustomerView {
     pub id: Uuid,
     pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub whatsapp_id: Option<String>,
-    pub preferred_language: Option<String>,
+    pub email: Nullable<String>,
+    pub phone: Nullable<String>,
+    pub whatsapp_id: Nullable<String>,
+    pub preferred_language: Nullable<String>,
     pub created_at: DateTime<Utc>,
     pub order_count: i64,
 }
@@ -93,6 +94,7 @@ pub struct UpdateBrandOrderSettings {
     pub hold_minutes: Option<i32>,
     /// The secret the payment provider signs callbacks with (16 to 200 characters); `null`
     /// removes it. Write-only.
+    #[oai(nullable)]
     pub payment_webhook_secret: MaybeUndefined<String>,
 }
 
@@ -104,7 +106,7 @@ pub struct ParkedJobView {
     pub kind: String,
     pub reference: String,
     pub attempts: i32,
-    pub last_error: Option<String>,
+    pub last_error: Nullable<String>,
     pub parked_at: DateTime<Utc>,
 }
 
@@ -116,9 +118,9 @@ impl From<service::OrderSummary> for OrderSummary {
             currency: o.currency,
             total_minor: o.total_minor,
             created_at: o.created_at,
-            paid_at: o.paid_at,
+            paid_at: o.paid_at.into(),
             customer_name: o.customer_name,
-            customer_email: o.customer_email,
+            customer_email: o.customer_email.into(),
             line_count: o.line_count,
         }
     }
@@ -141,10 +143,10 @@ impl From<CustomerRow> for CustomerView {
         Self {
             id: c.id,
             name: c.name,
-            email: c.email,
-            phone: c.phone,
-            whatsapp_id: c.whatsapp_id,
-            preferred_language: c.preferred_language,
+            email: c.email.into(),
+            phone: c.phone.into(),
+            whatsapp_id: c.whatsapp_id.into(),
+            preferred_language: c.preferred_language.into(),
             created_at: c.created_at,
             order_count: c.order_count,
         }
@@ -213,7 +215,7 @@ impl OrdersAdminApi {
         .await?;
         Ok(Json(OrderPage {
             items: page.items.into_iter().map(Into::into).collect(),
-            next_before: page.next_before,
+            next_before: page.next_before.into(),
         }))
     }
 
@@ -417,7 +419,7 @@ impl OrdersAdminApi {
                     kind: j.kind,
                     reference: j.reference,
                     attempts: j.attempts,
-                    last_error: j.last_error,
+                    last_error: j.last_error.into(),
                     parked_at: j.parked_at,
                 })
                 .collect(),

@@ -17,6 +17,7 @@ mod availability;
 mod catalog;
 mod chat;
 mod concurrency;
+mod conformance;
 mod errors;
 mod helpers;
 mod imports;

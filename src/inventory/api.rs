@@ -298,7 +298,7 @@ impl InventoryApi {
             &actor,
             &code.0,
             &ZoneUpdate {
-                name: b.name,
+                name: b.name.map(|n| n.trim().to_owned()),
                 city: b.city,
                 region: b.region,
                 priority: b.priority,

@@ -5,16 +5,16 @@ CARGO ?= cargo
 AUDIT_DB ?= brandhouse_audit
 ADMIN_URL ?= postgres://postgres@127.0.0.1:5432
 
-.PHONY: demo test services validate-config ts-client ts-client-write fmt-check clippy unit audit openapi bench \
-	clean-test-dbs
+.PHONY: demo test services validate-config ts-client ts-client-write fmt-check clippy unit audit fuzz \
+	openapi bench clean-test-dbs
 
 ## Start the services, migrate, seed the three demo brands and serve on 127.0.0.1:8080.
 demo: services
 	REDIS_URL=$${REDIS_URL-redis://127.0.0.1:6379} $(CARGO) run -- demo
 
-## Everything CI checks: formatting, lints, the TypeScript client, the whole test suite, and the
-## policy audit.
-test: services fmt-check clippy validate-config ts-client clean-test-dbs unit audit
+## Everything CI checks: formatting, lints, the TypeScript client, the whole test suite, the
+## policy audit, and the OpenAPI fuzzer.
+test: services fmt-check clippy validate-config ts-client clean-test-dbs unit audit fuzz
 
 services:
 	@scripts/ensure-services.sh
@@ -50,6 +50,12 @@ audit:
 	  $(CARGO) run --quiet -- migrate
 	psql "$(ADMIN_URL)/$(AUDIT_DB)" -X -v ON_ERROR_STOP=1 -f policies/audit.sql
 	@psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists $(AUDIT_DB) with (force)"
+
+## schemathesis (pinned, installed into .venv-fuzz/) over every operation of the committed spec,
+## against `brandhouse demo` on a throwaway database: no 5xx, responses as the spec says.
+## Bounded: FUZZ_SEED, FUZZ_EXAMPLES (see scripts/fuzz.sh).
+fuzz:
+	ADMIN_URL=$(ADMIN_URL) CARGO=$(CARGO) scripts/fuzz.sh
 
 ## Regenerate the committed OpenAPI spec and the TypeScript client's types made from it.
 openapi:

@@ -16,6 +16,7 @@ use crate::{
         TenantError, TenantResolver, Theme, ThemeColors,
         service::{self, NewBrand},
     },
+    types::Nullable,
 };
 
 /// One demo brand.
@@ -72,7 +73,7 @@ impl DemoBrand {
                     text,
                 },
                 font_family: self.font_family.to_owned(),
-                logo_url: Some(format!("/static/{}/logo.svg", self.slug)),
+                logo_url: Nullable(Some(format!("/static/{}/logo.svg", self.slug))),
             },
             features: Default::default(),
         }

@@ -22,7 +22,7 @@ use crate::{
     identity::{Permission, extract::StaffAuth},
     scope::TenantScope,
     tenants::StaffBrand,
-    types::{CategoryCode, Description, DisplayName, Handle, Unchecked},
+    types::{CategoryCode, Description, DisplayName, Handle, Nullable, Unchecked},
 };
 
 #[derive(Object)]
@@ -55,7 +55,7 @@ pub struct AdminVariant {
     pub sku: String,
     pub options: Vec<OptionValue>,
     /// Overrides the product's base price when set (minor units).
-    pub price_override_minor: Option<i64>,
+    pub price_override_minor: Nullable<i64>,
     /// The price charged: the override or the product's base price.
     pub price_minor: i64,
     /// Stock available below this counts as low.
@@ -69,7 +69,7 @@ fn admin_variant(v: VariantRow, base_price_minor: i64) -> AdminVariant {
         price_minor: v.price_override_minor.unwrap_or(base_price_minor),
         sku: v.sku,
         options: v.options,
-        price_override_minor: v.price_override_minor,
+        price_override_minor: v.price_override_minor.into(),
         reorder_threshold: v.reorder_threshold,
         is_active: v.is_active,
     }
@@ -93,8 +93,8 @@ pub struct AdminProduct {
     pub axes: Vec<Axis>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// Every variant, active or not (absent in lists).
-    pub variants: Option<Vec<AdminVariant>>,
+    /// Every variant, active or not (`null` in lists).
+    pub variants: Nullable<Vec<AdminVariant>>,
 }
 
 fn admin_product(p: ProductRow, currency: &str, variants: Option<Vec<VariantRow>>) -> AdminProduct {
@@ -112,7 +112,9 @@ fn admin_product(p: ProductRow, currency: &str, variants: Option<Vec<VariantRow>
         axes: p.axes,
         created_at: p.created_at,
         updated_at: p.updated_at,
-        variants: variants.map(|vs| vs.into_iter().map(|v| admin_variant(v, base)).collect()),
+        variants: Nullable::from(
+            variants.map(|vs| vs.into_iter().map(|v| admin_variant(v, base)).collect()),
+        ),
     }
 }
 
@@ -120,7 +122,8 @@ fn admin_product(p: ProductRow, currency: &str, variants: Option<Vec<VariantRow>
 #[oai(rename = "AdminProductPage")]
 pub struct AdminProductPage {
     pub items: Vec<AdminProduct>,
-    pub next_cursor: Option<String>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Nullable<String>,
 }
 
 #[derive(Object)]
@@ -159,6 +162,7 @@ pub struct UpdateProductRequest {
 #[derive(Object)]
 #[oai(rename = "UpdateVariantRequest")]
 pub struct UpdateVariantRequest {
+    #[oai(nullable)]
     pub price_override_minor: MaybeUndefined<i64>,
     pub reorder_threshold: Option<i32>,
     pub is_active: Option<bool>,
@@ -374,7 +378,7 @@ impl CatalogAdminApi {
                 .into_iter()
                 .map(|p| admin_product(p, currency, None))
                 .collect(),
-            next_cursor: page.next_cursor,
+            next_cursor: page.next_cursor.into(),
         }))
     }
 

@@ -13,7 +13,9 @@ use super::{
     storefront::{self, PageQuery, StorefrontDocument},
     variants::OptionValue,
 };
-use crate::{api::ApiTags, error::ApiError, payload::RawJson, tenants::Storefront};
+use crate::{
+    api::ApiTags, error::ApiError, payload::RawJson, tenants::Storefront, types::Nullable,
+};
 
 /// A product category.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
@@ -39,7 +41,7 @@ pub struct StorefrontVariant {
     /// by up to `CACHE_TTL_SECS`: checkout is the authority).
     pub available: i64,
     /// The same in the zone of the `zone` parameter; null without it.
-    pub available_in_zone: Option<i64>,
+    pub available_in_zone: Nullable<i64>,
 }
 
 /// An image of a product.
@@ -83,8 +85,8 @@ pub struct StorefrontProduct {
 #[oai(rename = "StorefrontProductPage")]
 pub struct ProductPage {
     pub items: Vec<StorefrontProduct>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Nullable<String>,
 }
 
 impl StorefrontDocument for StorefrontProduct {

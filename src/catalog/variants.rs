@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::sku;
 use crate::{
     error::{FieldError, FieldErrors},
-    types::Text,
+    types::{Nullable, Text},
 };
 
 pub const MAX_AXES: usize = 3;
@@ -30,9 +30,8 @@ pub struct Axis {
 #[oai(rename = "OptionAxisValue")]
 pub struct AxisValue {
     pub value: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[oai(skip_serializing_if_is_none)]
-    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Nullable::is_null")]
+    pub code: Nullable<String>,
 }
 
 /// One option of a variant, e.g. Colour = Black.
@@ -103,7 +102,7 @@ pub fn validate_axes(axes: &[Axis], field: &str) -> Vec<FieldError> {
                 ));
             }
             seen.push(norm(&v.value));
-            if let Some(code) = &v.code {
+            if let Some(code) = &*v.code {
                 if !sku::is_valid_code(code) {
                     errors.push(FieldError::new(
                         format!("{vat}.code"),
@@ -137,7 +136,7 @@ pub fn combinations(axes: &[Axis]) -> Vec<Combination> {
             sku::axis_codes(
                 &a.values
                     .iter()
-                    .map(|v| (v.value.trim().to_owned(), v.code.clone()))
+                    .map(|v| (v.value.trim().to_owned(), v.code.clone().into_inner()))
                     .collect::<Vec<_>>(),
             )
         })
@@ -252,7 +251,7 @@ mod tests {
                 .iter()
                 .map(|v| AxisValue {
                     value: (*v).into(),
-                    code: None,
+                    code: Nullable::NULL,
                 })
                 .collect(),
         }
@@ -377,7 +376,7 @@ mod tests {
     #[test]
     fn axes_are_validated() {
         let mut bad = vec![axis("Colour", &["Black", "black"]), axis("colour", &[])];
-        bad[0].values[0].code = Some("blk".into());
+        bad[0].values[0].code = Nullable(Some("blk".into()));
         let fields: Vec<String> = validate_axes(&bad, "axes")
             .into_iter()
             .map(|e| e.field)

@@ -24,7 +24,7 @@ use crate::{
     payload::SignedJsonBody,
     scope::{Actor, TenantScope},
     tenants::StaffBrand,
-    types::{PhoneNumberId, Text, Unchecked},
+    types::{Nullable, PhoneNumberId, Text, Unchecked},
 };
 
 /// Meta's webhook body (see Meta's WhatsApp Cloud API webhook reference).
@@ -57,12 +57,12 @@ pub enum Challenge {
 #[oai(rename = "ChatSettings")]
 pub struct ChatSettingsView {
     /// The brand's WhatsApp business number id.
-    pub phone_number_id: Option<String>,
+    pub phone_number_id: Nullable<String>,
     /// How the number was proved to be the brand's: `owner` (the company owner assigned it) or
     /// `token` (the brand's access token reads it from the Graph API). `null` with a number: it
     /// was claimed before numbers had to be proved and routes no webhook events until the
     /// owner assigns it or the brand saves it again with its token.
-    pub phone_number_proof: Option<NumberProof>,
+    pub phone_number_proof: Nullable<NumberProof>,
     pub has_access_token: bool,
     pub persona: String,
     pub tone: String,
@@ -80,8 +80,8 @@ pub struct ChatSettingsView {
 impl From<Settings> for ChatSettingsView {
     fn from(s: Settings) -> Self {
         Self {
-            phone_number_id: s.phone_number_id,
-            phone_number_proof: s.phone_number_proof,
+            phone_number_id: s.phone_number_id.into(),
+            phone_number_proof: s.phone_number_proof.into(),
             has_access_token: s.access_token.is_some(),
             persona: s.persona,
             tone: s.tone,
@@ -105,8 +105,10 @@ pub struct UpdateChatSettings {
     /// belongs to the token's WhatsApp Business Account; otherwise, and also when the number
     /// is another brand's, 422 on this field and nothing changes. `null` lets the brand's
     /// number go.
+    #[oai(nullable)]
     pub phone_number_id: MaybeUndefined<String>,
     /// The Graph API access token (write-only).
+    #[oai(nullable)]
     pub access_token: MaybeUndefined<String>,
     pub persona: Option<String>,
     pub tone: Option<String>,
@@ -117,8 +119,10 @@ pub struct UpdateChatSettings {
     pub fallbacks: Option<std::collections::BTreeMap<String, String>>,
     pub handoff_keywords: Option<Vec<String>>,
     /// This brand's own Meta app secret, if it uses its own app (write-only).
+    #[oai(nullable)]
     pub app_secret: MaybeUndefined<String>,
     /// This brand's own webhook verify token (write-only).
+    #[oai(nullable)]
     pub verify_token: MaybeUndefined<String>,
 }
 
@@ -131,8 +135,8 @@ pub struct WhatsAppNumberView {
     pub brand: String,
     /// `owner` (assigned by the company owner) or `token` (verified with the brand's access
     /// token). `null`: claimed before numbers had to be proved; routes nothing.
-    pub proof: Option<NumberProof>,
-    pub proved_at: Option<DateTime<Utc>>,
+    pub proof: Nullable<NumberProof>,
+    pub proved_at: Nullable<DateTime<Utc>>,
 }
 
 impl From<NumberRow> for WhatsAppNumberView {
@@ -140,8 +144,8 @@ impl From<NumberRow> for WhatsAppNumberView {
         Self {
             phone_number_id: n.phone_number_id,
             brand: n.brand,
-            proof: n.proof,
-            proved_at: n.proved_at,
+            proof: n.proof.into(),
+            proved_at: n.proved_at.into(),
         }
     }
 }
@@ -161,10 +165,10 @@ pub struct ConversationView {
     pub customer_name: String,
     /// `bot` (the assistant answers) or `human` (staff took over).
     pub state: ConversationState,
-    pub language: Option<String>,
-    pub last_message_at: Option<DateTime<Utc>>,
-    pub last_message: Option<String>,
-    pub last_author: Option<MessageAuthor>,
+    pub language: Nullable<String>,
+    pub last_message_at: Nullable<DateTime<Utc>>,
+    pub last_message: Nullable<String>,
+    pub last_author: Nullable<MessageAuthor>,
     /// Whether free-form replies are allowed now (within 24 hours of the customer's last
     /// message).
     pub window_open: bool,
@@ -178,11 +182,11 @@ pub struct MessageView {
     /// `customer`, `bot` or `staff`.
     pub author: MessageAuthor,
     pub kind: String,
-    pub body: Option<String>,
+    pub body: Nullable<String>,
     /// inbound: `received`; outbound: `pending`, `sent`, `delivered`, `read`, `failed`.
     pub status: MessageStatus,
-    pub error_code: Option<i64>,
-    pub error_title: Option<String>,
+    pub error_code: Nullable<i64>,
+    pub error_title: Nullable<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -214,10 +218,10 @@ fn view(c: ConversationRow) -> ConversationView {
         wa_id: c.wa_id,
         customer_name: c.customer_name,
         state: c.state,
-        language: c.language,
-        last_message_at: c.last_message_at,
-        last_message: c.last_body,
-        last_author: c.last_author,
+        language: c.language.into(),
+        last_message_at: c.last_message_at.into(),
+        last_message: c.last_body.into(),
+        last_author: c.last_author.into(),
     }
 }
 
@@ -228,10 +232,10 @@ impl From<MessageRow> for MessageView {
             direction: m.direction,
             author: m.author,
             kind: m.kind,
-            body: m.body,
+            body: m.body.into(),
             status: m.status,
-            error_code: m.error_code,
-            error_title: m.error_title,
+            error_code: m.error_code.into(),
+            error_title: m.error_title.into(),
             created_at: m.created_at,
         }
     }

@@ -19,6 +19,7 @@ use crate::{
     identity::{Permission, extract::StaffAuth},
     payload::DeferredMultipart,
     tenants::StaffBrand,
+    types::Nullable,
 };
 
 /// A CSV upload.
@@ -36,8 +37,8 @@ pub struct ImportUpload {
 pub struct ImportRowError {
     /// The file's line where the record starts (the header is line 1).
     pub line: u64,
-    /// The header column, absent for a problem of the whole row or file.
-    pub column: Option<String>,
+    /// The header column; `null` for a problem of the whole row or file.
+    pub column: Nullable<String>,
     pub message: String,
 }
 
@@ -86,15 +87,15 @@ pub struct ImportView {
     pub rows_validated: i32,
     /// Products written so far (created or updated).
     pub rows_applied: i32,
-    /// Present once the import has finished validating.
-    pub summary: Option<ImportSummary>,
+    /// Set once the import has finished validating; `null` before.
+    pub summary: Nullable<ImportSummary>,
     /// Problems with their line and column (at most 1000; `error_count` has them all).
     pub errors: Vec<ImportRowError>,
     pub error_count: i32,
-    pub failure: Option<String>,
+    pub failure: Nullable<String>,
     pub created_at: DateTime<Utc>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub finished_at: Option<DateTime<Utc>>,
+    pub started_at: Nullable<DateTime<Utc>>,
+    pub finished_at: Nullable<DateTime<Utc>>,
 }
 
 impl From<ImportRecord> for ImportView {
@@ -114,39 +115,41 @@ impl From<ImportRecord> for ImportView {
             rows_total: r.rows_total,
             rows_validated: r.rows_validated,
             rows_applied: r.rows_applied,
-            summary: summary.map(|s| ImportSummary {
-                rows: s.rows,
-                products_created: s.products_created,
-                products_updated: s.products_updated,
-                products_unchanged: s.products_unchanged,
-                variants_created: s.variants_created,
-                variants_reactivated: s.variants_reactivated,
-                variants_deactivated: s.variants_deactivated,
-                units_received: s.units_received,
-                examples: s
-                    .examples
-                    .into_iter()
-                    .map(|e| ImportExample {
-                        line: e.line,
-                        handle: e.handle,
-                        action: e.action,
-                        changes: e.changes,
-                    })
-                    .collect(),
-            }),
+            summary: Nullable::from(summary.map(|s| {
+                ImportSummary {
+                    rows: s.rows,
+                    products_created: s.products_created,
+                    products_updated: s.products_updated,
+                    products_unchanged: s.products_unchanged,
+                    variants_created: s.variants_created,
+                    variants_reactivated: s.variants_reactivated,
+                    variants_deactivated: s.variants_deactivated,
+                    units_received: s.units_received,
+                    examples: s
+                        .examples
+                        .into_iter()
+                        .map(|e| ImportExample {
+                            line: e.line,
+                            handle: e.handle,
+                            action: e.action,
+                            changes: e.changes,
+                        })
+                        .collect(),
+                }
+            })),
             errors: errors
                 .into_iter()
                 .map(|e| ImportRowError {
                     line: e.line,
-                    column: e.column,
+                    column: e.column.into(),
                     message: e.message,
                 })
                 .collect(),
             error_count: r.error_count,
-            failure: r.failure,
+            failure: r.failure.into(),
             created_at: r.created_at,
-            started_at: r.started_at,
-            finished_at: r.finished_at,
+            started_at: r.started_at.into(),
+            finished_at: r.finished_at.into(),
         }
     }
 }

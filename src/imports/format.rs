@@ -689,7 +689,7 @@ fn read_axes(
             };
             values.push(AxisValue {
                 value: value.to_owned(),
-                code,
+                code: code.into(),
             });
         }
         axes.push(Axis {
@@ -822,6 +822,7 @@ fn units_per_variant(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::Nullable;
 
     fn lines_and_columns(errors: &[RowError]) -> Vec<(u64, Option<&str>)> {
         errors
@@ -882,7 +883,7 @@ mod tests {
         assert_eq!(first.price_minor, 1890);
         let axes = first.axes.as_ref().unwrap();
         assert_eq!(axes[0].values[0].code.as_deref(), Some("250ML"));
-        assert_eq!(axes[0].values[1].code, None);
+        assert_eq!(axes[0].values[1].code, Nullable::NULL);
         assert_eq!(first.stock, [("BER".to_owned(), StockCell::Each(5))]);
         let second = &parsed.rows[1];
         assert_eq!(second.line, 5, "the quoted line break counts");

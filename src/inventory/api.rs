@@ -17,7 +17,7 @@ use crate::{
     error::ApiError,
     identity::{Permission, extract::StaffAuth},
     tenants::StaffBrand,
-    types::{Sku, Unchecked, ZoneCode},
+    types::{Nullable, Sku, Unchecked, ZoneCode},
 };
 
 #[derive(Object)]
@@ -148,10 +148,10 @@ pub struct StockMovement {
     pub kind: MovementKind,
     pub on_hand_delta: i32,
     pub reserved_delta: i32,
-    pub reason: Option<String>,
-    pub order_number: Option<i32>,
-    pub user_id: Option<Uuid>,
-    pub role: Option<String>,
+    pub reason: Nullable<String>,
+    pub order_number: Nullable<i32>,
+    pub user_id: Nullable<Uuid>,
+    pub role: Nullable<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -186,10 +186,10 @@ impl From<MovementRow> for StockMovement {
             kind: m.kind,
             on_hand_delta: m.on_hand_delta,
             reserved_delta: m.reserved_delta,
-            reason: m.reason,
-            order_number: m.order_number,
-            user_id: m.user_id,
-            role: m.role,
+            reason: m.reason.into(),
+            order_number: m.order_number.into(),
+            user_id: m.user_id.into(),
+            role: m.role.into(),
             at: m.at,
         }
     }
@@ -298,7 +298,7 @@ impl InventoryApi {
             &actor,
             &code.0,
             &ZoneUpdate {
-                name: b.name,
+                name: b.name.map(|n| n.trim().to_owned()),
                 city: b.city,
                 region: b.region,
                 priority: b.priority,

@@ -143,7 +143,8 @@ pub async fn adjust(
     reason: Option<String>,
 ) -> Result<RowAfter, StockError> {
     let mut errors = Vec::new();
-    if delta == 0 || delta.abs() > MAX_QUANTITY {
+    // A range check, not `delta.abs()`: the smallest i32 has no absolute value (it would panic).
+    if delta == 0 || !(-MAX_QUANTITY..=MAX_QUANTITY).contains(&delta) {
         errors.push(FieldError::new(
             "delta",
             format!("a non-zero change of at most {MAX_QUANTITY} units"),
@@ -276,6 +277,14 @@ pub async fn update_zone(
     code: &str,
     u: &repo::ZoneUpdate,
 ) -> Result<(), StockError> {
+    // The same rule as at creation (the table's check would refuse it later, as a 500).
+    if let Some(name) = &u.name {
+        let mut errors = Vec::new();
+        errors.check("name", DisplayName::parse(name));
+        if !errors.is_empty() {
+            return Err(StockError::Invalid(errors));
+        }
+    }
     db.global_tx(actor, async |tx| {
         if repo::update_zone(tx, code, u).await? == 0 {
             return Err(StockError::NotFound("no such zone"));

@@ -23,6 +23,7 @@ use crate::{
     jobs,
     scope::{Actor, TenantScope},
     tenants::StaffBrand,
+    types::Nullable,
 };
 
 #[derive(Object)]
@@ -33,12 +34,12 @@ pub struct OrderSummary {
     pub currency: String,
     pub total_minor: i64,
     pub created_at: DateTime<Utc>,
-    pub paid_at: Option<DateTime<Utc>>,
+    pub paid_at: Nullable<DateTime<Utc>>,
     /// Null for roles that may not read customers (`customers.read`), like the order's
     /// `customer`.
-    pub customer_name: Option<String>,
+    pub customer_name: Nullable<String>,
     /// Null when the order has no email, or for roles that may not read customers.
-    pub customer_email: Option<String>,
+    pub customer_email: Nullable<String>,
     pub line_count: i64,
 }
 
@@ -46,8 +47,8 @@ pub struct OrderSummary {
 #[oai(rename = "OrderPage")]
 pub struct OrderPage {
     pub items: Vec<OrderSummary>,
-    /// Pass as `before` for the next (older) page.
-    pub next_before: Option<i32>,
+    /// Pass as `before` for the next (older) page; `null` on the last page.
+    pub next_before: Nullable<i32>,
 }
 
 #[derive(Object)]
@@ -74,10 +75,10 @@ pub struct PickListItem {
 pub struct CustomerView {
     pub id: Uuid,
     pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub whatsapp_id: Option<String>,
-    pub preferred_language: Option<String>,
+    pub email: Nullable<String>,
+    pub phone: Nullable<String>,
+    pub whatsapp_id: Nullable<String>,
+    pub preferred_language: Nullable<String>,
     pub created_at: DateTime<Utc>,
     pub order_count: i64,
 }
@@ -97,6 +98,7 @@ pub struct UpdateBrandOrderSettings {
     pub hold_minutes: Option<i32>,
     /// The secret the payment provider signs callbacks with (16 to 200 characters); `null`
     /// removes it. Write-only.
+    #[oai(nullable)]
     pub payment_webhook_secret: MaybeUndefined<String>,
 }
 
@@ -108,7 +110,7 @@ pub struct ParkedJobView {
     pub kind: String,
     pub reference: String,
     pub attempts: i32,
-    pub last_error: Option<String>,
+    pub last_error: Nullable<String>,
     pub parked_at: DateTime<Utc>,
 }
 
@@ -120,9 +122,9 @@ impl From<service::OrderSummary> for OrderSummary {
             currency: o.currency,
             total_minor: o.total_minor,
             created_at: o.created_at,
-            paid_at: o.paid_at,
-            customer_name: Some(o.customer_name),
-            customer_email: o.customer_email,
+            paid_at: o.paid_at.into(),
+            customer_name: Some(o.customer_name).into(),
+            customer_email: o.customer_email.into(),
             line_count: o.line_count,
         }
     }
@@ -145,10 +147,10 @@ impl From<CustomerRow> for CustomerView {
         Self {
             id: c.id,
             name: c.name,
-            email: c.email,
-            phone: c.phone,
-            whatsapp_id: c.whatsapp_id,
-            preferred_language: c.preferred_language,
+            email: c.email.into(),
+            phone: c.phone.into(),
+            whatsapp_id: c.whatsapp_id.into(),
+            preferred_language: c.preferred_language.into(),
             created_at: c.created_at,
             order_count: c.order_count,
         }
@@ -184,7 +186,7 @@ fn shows_customers(scope: &TenantScope) -> bool {
 /// The order as the scope's role may see it.
 fn for_role(scope: &TenantScope, mut order: Order) -> Order {
     if !shows_customers(scope) {
-        order.customer = None;
+        order.customer = None.into();
     }
     order
 }
@@ -245,13 +247,13 @@ impl OrdersAdminApi {
                 .map(|o| {
                     let mut o = OrderSummary::from(o);
                     if !shows {
-                        o.customer_name = None;
-                        o.customer_email = None;
+                        o.customer_name = None.into();
+                        o.customer_email = None.into();
                     }
                     o
                 })
                 .collect(),
-            next_before: page.next_before,
+            next_before: page.next_before.into(),
         }))
     }
 
@@ -455,7 +457,7 @@ impl OrdersAdminApi {
                     kind: j.kind,
                     reference: j.reference,
                     attempts: j.attempts,
-                    last_error: j.last_error,
+                    last_error: j.last_error.into(),
                     parked_at: j.parked_at,
                 })
                 .collect(),

@@ -23,6 +23,7 @@ use crate::{
     db::{DbError, Retryable, Tx},
     error::{ApiError, DomainError, FieldError, UnavailableItem},
     inventory::movement::MovementKind,
+    types::Nullable,
 };
 use status::{HoldStatus, OrderStatus};
 
@@ -105,7 +106,7 @@ pub struct Line {
 #[oai(rename = "OrderCustomer")]
 pub struct Customer {
     pub name: String,
-    pub email: Option<String>,
+    pub email: Nullable<String>,
 }
 
 /// A stock change caused by the order (staff views only).
@@ -117,7 +118,7 @@ pub struct Movement {
     pub kind: MovementKind,
     pub on_hand_delta: i32,
     pub reserved_delta: i32,
-    pub reason: Option<String>,
+    pub reason: Nullable<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -135,18 +136,18 @@ pub struct Order {
     /// Until then the units are held for this order; unpaid after that, it expires.
     pub holds_expire_at: DateTime<Utc>,
     /// Why the order needs a human (status `payment_conflict`).
-    pub conflict_reason: Option<String>,
+    pub conflict_reason: Nullable<String>,
     /// Who ordered. Null for staff whose role may not read customers (`customers.read`: the
     /// warehouse role sees orders without who placed them).
-    pub customer: Option<Customer>,
+    pub customer: Nullable<Customer>,
     pub lines: Vec<Line>,
     pub created_at: DateTime<Utc>,
-    pub paid_at: Option<DateTime<Utc>>,
-    pub shipped_at: Option<DateTime<Utc>>,
-    pub cancelled_at: Option<DateTime<Utc>>,
-    pub expired_at: Option<DateTime<Utc>>,
-    /// Staff views only: the stock movements of this order, in order.
-    pub movements: Option<Vec<Movement>>,
+    pub paid_at: Nullable<DateTime<Utc>>,
+    pub shipped_at: Nullable<DateTime<Utc>>,
+    pub cancelled_at: Nullable<DateTime<Utc>>,
+    pub expired_at: Nullable<DateTime<Utc>>,
+    /// The stock movements of this order, in order, in staff views; `null` for the customer.
+    pub movements: Nullable<Vec<Movement>>,
 }
 
 /// Loads an order with its lines and allocations (and, for staff, its movements).
@@ -172,7 +173,7 @@ pub(crate) async fn load_order(
                     kind: m.kind,
                     on_hand_delta: m.on_hand_delta,
                     reserved_delta: m.reserved_delta,
-                    reason: m.reason,
+                    reason: m.reason.into(),
                     at: m.at,
                 })
                 .collect(),
@@ -187,11 +188,12 @@ pub(crate) async fn load_order(
         currency: o.currency,
         total_minor: o.total_minor,
         holds_expire_at: o.holds_expire_at,
-        conflict_reason: o.conflict_reason,
+        conflict_reason: o.conflict_reason.into(),
         customer: Some(Customer {
             name: o.customer_name,
-            email: o.customer_email,
-        }),
+            email: o.customer_email.into(),
+        })
+        .into(),
         lines: lines
             .into_iter()
             .map(|l| Line {
@@ -211,10 +213,10 @@ pub(crate) async fn load_order(
             })
             .collect(),
         created_at: o.created_at,
-        paid_at: o.paid_at,
-        shipped_at: o.shipped_at,
-        cancelled_at: o.cancelled_at,
-        expired_at: o.expired_at,
-        movements,
+        paid_at: o.paid_at.into(),
+        shipped_at: o.shipped_at.into(),
+        cancelled_at: o.cancelled_at.into(),
+        expired_at: o.expired_at.into(),
+        movements: movements.into(),
     }))
 }

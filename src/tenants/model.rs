@@ -3,6 +3,8 @@
 use poem_openapi::Object;
 use serde::{Deserialize, Serialize};
 
+use crate::types::Nullable;
+
 /// A brand's public storefront look: what a frontend needs to render the brand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object)]
 #[serde(default)]
@@ -12,7 +14,7 @@ pub struct Theme {
     /// CSS font-family value, e.g. `"Inter", sans-serif`.
     pub font_family: String,
     /// Absolute URL of the brand's logo, if it has one.
-    pub logo_url: Option<String>,
+    pub logo_url: Nullable<String>,
 }
 
 /// Colours as `#rrggbb`.
@@ -42,7 +44,7 @@ impl Default for Theme {
         Self {
             colors: ThemeColors::default(),
             font_family: "system-ui, sans-serif".into(),
-            logo_url: None,
+            logo_url: Nullable::NULL,
         }
     }
 }
@@ -75,7 +77,7 @@ impl Theme {
                 "must be a CSS font-family of at most 200 characters".to_owned(),
             ));
         }
-        if let Some(url) = &self.logo_url
+        if let Some(url) = &*self.logo_url
             && (!(url.starts_with("https://")
                 || url.starts_with("http://")
                 || url.starts_with('/'))
@@ -108,7 +110,7 @@ mod tests {
         let mut t = Theme::default();
         t.colors.primary = "red".into();
         t.font_family = "x; } body { display:none".into();
-        t.logo_url = Some("javascript:alert(1)".into());
+        t.logo_url = Nullable(Some("javascript:alert(1)".into()));
         let fields: Vec<String> = t.problems().into_iter().map(|(f, _)| f).collect();
         assert_eq!(
             fields,

@@ -24,6 +24,7 @@
 //! - [`contact`]: email, phone number, language code.
 //! - [`quantity`]: positive unit counts.
 //! - [`unchecked`]: [`Unchecked<T>`], a request field parsed by the service.
+//! - [`nullable`]: [`Nullable<T>`], a response field that is always present and may be `null`.
 //! - [`enums`]: the [`text_enum!`] macro.
 
 use std::{borrow::Cow, fmt};
@@ -31,6 +32,7 @@ use std::{borrow::Cow, fmt};
 pub mod codes;
 pub mod contact;
 pub mod enums;
+pub mod nullable;
 mod openapi;
 pub mod quantity;
 pub mod text;
@@ -38,6 +40,7 @@ pub mod unchecked;
 
 pub use codes::{CategoryCode, CurrencyCode, DomainName, PhoneNumberId, Sku, SkuPrefix, ZoneCode};
 pub use contact::{Email, LanguageCode, PhoneNumber};
+pub use nullable::Nullable;
 pub use quantity::Quantity;
 pub use text::{Description, DisplayName, Handle, Slug, Text};
 pub use unchecked::Unchecked;

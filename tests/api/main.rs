@@ -18,6 +18,7 @@ mod availability;
 mod catalog;
 mod chat;
 mod concurrency;
+mod conformance;
 mod errors;
 mod global_tables;
 mod helpers;

@@ -73,3 +73,51 @@ fn brand_scoped_operations_declare_the_tenant_header() {
         assert!(declares, "{method} {path} does not declare X-Tenant-ID");
     }
 }
+
+/// The house rule for response bodies: every field is always present (`required`), and one
+/// that can be absent is `nullable` (`Nullable<T>` in the code), so a generated client types
+/// it `T | null` and never meets a `null` it was not told about. A plain `Option<T>` field
+/// breaks it (poem-openapi makes it optional and not nullable, then serialises `null`). The
+/// one exception is the RFC 9457 problem document, whose optional members are left out when
+/// absent.
+#[test]
+fn every_response_field_is_always_present_and_nullable_when_it_can_be_null() {
+    let spec = crate::conformance::committed_spec();
+    let schemas = &spec["components"]["schemas"];
+    let mut optional = Vec::new();
+    for name in crate::conformance::response_schemas(&spec) {
+        if name == "Problem" {
+            continue;
+        }
+        let required: Vec<&str> = schemas[&name]["required"]
+            .as_array()
+            .map(|r| r.iter().map(|f| f.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        for field in schemas[&name]["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(f, _)| f)
+        {
+            if !required.contains(&field.as_str()) {
+                optional.push(format!("{name}.{field}"));
+            }
+        }
+    }
+    assert!(
+        optional.is_empty(),
+        "response fields that may be left out (declare them `Nullable<T>`): {optional:?}"
+    );
+    // The rule is visible to clients: the examples are `T | null`.
+    for (name, field) in [
+        ("StorefrontVariant", "available_in_zone"),
+        ("ChatSettings", "phone_number_id"),
+        ("Import", "summary"),
+        ("Order", "paid_at"),
+    ] {
+        assert_eq!(
+            schemas[name]["properties"][field]["nullable"], true,
+            "{name}.{field}"
+        );
+    }
+}

@@ -1515,13 +1515,14 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
-            /** @description Every variant, active or not (absent in lists). */
-            variants?: components["schemas"]["AdminVariant"][];
+            /** @description Every variant, active or not (`null` in lists). */
+            variants: components["schemas"]["AdminVariant"][] | null;
         };
         /** AdminProductPage */
         AdminProductPage: {
             items: components["schemas"]["AdminProduct"][];
-            next_cursor?: string;
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
         };
         /**
          * AdminVariant
@@ -1535,7 +1536,7 @@ export interface components {
              * Format: int64
              * @description Overrides the product's base price when set (minor units).
              */
-            price_override_minor?: number;
+            price_override_minor: number | null;
             /**
              * Format: int64
              * @description The price charged: the override or the product's base price.
@@ -1709,12 +1710,12 @@ export interface components {
             /** @description `customer`, `bot` or `staff`. */
             author: components["schemas"]["MessageAuthor"] & unknown;
             kind: string;
-            body?: string;
+            body: string | null;
             /** @description inbound: `received`; outbound: `pending`, `sent`, `delivered`, `read`, `failed`. */
             status: components["schemas"]["MessageStatus"] & unknown;
             /** Format: int64 */
-            error_code?: number;
-            error_title?: string;
+            error_code: number | null;
+            error_title: string | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -1724,14 +1725,14 @@ export interface components {
          */
         ChatSettings: {
             /** @description The brand's WhatsApp business number id. */
-            phone_number_id?: string;
+            phone_number_id: string | null;
             /**
              * @description How the number was proved to be the brand's: `owner` (the company owner assigned it) or
              *     `token` (the brand's access token reads it from the Graph API). `null` with a number: it
              *     was claimed before numbers had to be proved and routes no webhook events until the
              *     owner assigns it or the brand saves it again with its token.
              */
-            phone_number_proof?: components["schemas"]["WhatsAppNumberProof"] & unknown;
+            phone_number_proof: components["schemas"]["WhatsAppNumberProof"] | null;
             has_access_token: boolean;
             persona: string;
             tone: string;
@@ -1794,25 +1795,25 @@ export interface components {
              */
             holds_expire_at: string;
             /** @description Why the order needs a human (status `payment_conflict`). */
-            conflict_reason?: string;
+            conflict_reason: string | null;
             /**
              * @description Who ordered. Null for staff whose role may not read customers (`customers.read`: the
              *     warehouse role sees orders without who placed them).
              */
-            customer?: components["schemas"]["OrderCustomer"] & unknown;
+            customer: components["schemas"]["OrderCustomer"] | null;
             lines: components["schemas"]["OrderLine"][];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
-            paid_at?: string;
+            paid_at: string | null;
             /** Format: date-time */
-            shipped_at?: string;
+            shipped_at: string | null;
             /** Format: date-time */
-            cancelled_at?: string;
+            cancelled_at: string | null;
             /** Format: date-time */
-            expired_at?: string;
-            /** @description Staff views only: the stock movements of this order, in order. */
-            movements?: components["schemas"]["OrderMovement"][];
+            expired_at: string | null;
+            /** @description The stock movements of this order, in order, in staff views; `null` for the customer. */
+            movements: components["schemas"]["OrderMovement"][] | null;
             /**
              * @description Send as `X-Order-Token` to `GET /v1/storefront/orders/{id}`. Keep it: it is the only
              *     key to the order for the customer, until `access_token_expires_at`.
@@ -1833,11 +1834,11 @@ export interface components {
             customer_name: string;
             /** @description `bot` (the assistant answers) or `human` (staff took over). */
             state: components["schemas"]["ConversationState"] & unknown;
-            language?: string;
+            language: string | null;
             /** Format: date-time */
-            last_message_at?: string;
-            last_message?: string;
-            last_author?: components["schemas"]["MessageAuthor"];
+            last_message_at: string | null;
+            last_message: string | null;
+            last_author: components["schemas"]["MessageAuthor"] | null;
             /**
              * @description Whether free-form replies are allowed now (within 24 hours of the customer's last
              *     message).
@@ -1929,10 +1930,10 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
-            email?: string;
-            phone?: string;
-            whatsapp_id?: string;
-            preferred_language?: string;
+            email: string | null;
+            phone: string | null;
+            whatsapp_id: string | null;
+            preferred_language: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: int64 */
@@ -1986,19 +1987,19 @@ export interface components {
              * @description Products written so far (created or updated).
              */
             rows_applied: number;
-            /** @description Present once the import has finished validating. */
-            summary?: components["schemas"]["ImportSummary"] & unknown;
+            /** @description Set once the import has finished validating; `null` before. */
+            summary: components["schemas"]["ImportSummary"] | null;
             /** @description Problems with their line and column (at most 1000; `error_count` has them all). */
             errors: components["schemas"]["ImportRowError"][];
             /** Format: int32 */
             error_count: number;
-            failure?: string;
+            failure: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
-            started_at?: string;
+            started_at: string | null;
             /** Format: date-time */
-            finished_at?: string;
+            finished_at: string | null;
         };
         /**
          * ImportExample
@@ -2023,8 +2024,8 @@ export interface components {
              * @description The file's line where the record starts (the header is line 1).
              */
             line: number;
-            /** @description The header column, absent for a problem of the whole row or file. */
-            column?: string;
+            /** @description The header column; `null` for a problem of the whole row or file. */
+            column: string | null;
             message: string;
         };
         /**
@@ -2167,7 +2168,7 @@ export interface components {
          */
         OptionAxisValue: {
             value: string;
-            code?: string;
+            code: string | null;
         };
         /**
          * Order
@@ -2192,25 +2193,25 @@ export interface components {
              */
             holds_expire_at: string;
             /** @description Why the order needs a human (status `payment_conflict`). */
-            conflict_reason?: string;
+            conflict_reason: string | null;
             /**
              * @description Who ordered. Null for staff whose role may not read customers (`customers.read`: the
              *     warehouse role sees orders without who placed them).
              */
-            customer?: components["schemas"]["OrderCustomer"] & unknown;
+            customer: components["schemas"]["OrderCustomer"] | null;
             lines: components["schemas"]["OrderLine"][];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
-            paid_at?: string;
+            paid_at: string | null;
             /** Format: date-time */
-            shipped_at?: string;
+            shipped_at: string | null;
             /** Format: date-time */
-            cancelled_at?: string;
+            cancelled_at: string | null;
             /** Format: date-time */
-            expired_at?: string;
-            /** @description Staff views only: the stock movements of this order, in order. */
-            movements?: components["schemas"]["OrderMovement"][];
+            expired_at: string | null;
+            /** @description The stock movements of this order, in order, in staff views; `null` for the customer. */
+            movements: components["schemas"]["OrderMovement"][] | null;
         };
         /**
          * OrderAllocation
@@ -2226,7 +2227,7 @@ export interface components {
         /** OrderCustomer */
         OrderCustomer: {
             name: string;
-            email?: string;
+            email: string | null;
         };
         /** OrderLine */
         OrderLine: {
@@ -2251,7 +2252,7 @@ export interface components {
             on_hand_delta: number;
             /** Format: int32 */
             reserved_delta: number;
-            reason?: string;
+            reason: string | null;
             /** Format: date-time */
             at: string;
         };
@@ -2260,9 +2261,9 @@ export interface components {
             items: components["schemas"]["OrderSummary"][];
             /**
              * Format: int32
-             * @description Pass as `before` for the next (older) page.
+             * @description Pass as `before` for the next (older) page; `null` on the last page.
              */
-            next_before?: number;
+            next_before: number | null;
         };
         /**
          * @description Where an order stands.
@@ -2280,14 +2281,14 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
-            paid_at?: string;
+            paid_at: string | null;
             /**
              * @description Null for roles that may not read customers (`customers.read`), like the order's
              *     `customer`.
              */
-            customer_name?: string;
+            customer_name: string | null;
             /** @description Null when the order has no email, or for roles that may not read customers. */
-            customer_email?: string;
+            customer_email: string | null;
             /** Format: int64 */
             line_count: number;
         };
@@ -2300,7 +2301,7 @@ export interface components {
             reference: string;
             /** Format: int32 */
             attempts: number;
-            last_error?: string;
+            last_error: string | null;
             /** Format: date-time */
             parked_at: string;
         };
@@ -2524,12 +2525,12 @@ export interface components {
             on_hand_delta: number;
             /** Format: int32 */
             reserved_delta: number;
-            reason?: string;
+            reason: string | null;
             /** Format: int32 */
-            order_number?: number;
+            order_number: number | null;
             /** Format: uuid */
-            user_id?: string;
-            role?: string;
+            user_id: string | null;
+            role: string | null;
             /** Format: date-time */
             at: string;
         };
@@ -2596,8 +2597,8 @@ export interface components {
          */
         StorefrontProductPage: {
             items: components["schemas"]["StorefrontProduct"][];
-            /** @description Pass as `cursor` for the next page; absent on the last page. */
-            next_cursor?: string;
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
         };
         /**
          * StorefrontTheme
@@ -2634,7 +2635,7 @@ export interface components {
              * Format: int64
              * @description The same in the zone of the `zone` parameter; null without it.
              */
-            available_in_zone?: number;
+            available_in_zone: number | null;
         };
         /**
          * Theme
@@ -2645,7 +2646,7 @@ export interface components {
             /** @description CSS font-family value, e.g. `"Inter", sans-serif`. */
             font_family: string;
             /** @description Absolute URL of the brand's logo, if it has one. */
-            logo_url?: string;
+            logo_url: string | null;
         };
         /**
          * ThemeColors
@@ -2707,7 +2708,7 @@ export interface components {
              * @description The secret the payment provider signs callbacks with (16 to 200 characters); `null`
              *     removes it. Write-only.
              */
-            payment_webhook_secret?: string;
+            payment_webhook_secret?: string | null;
         };
         /**
          * UpdateBrandRequest
@@ -2734,9 +2735,9 @@ export interface components {
              *     is another brand's, 422 on this field and nothing changes. `null` lets the brand's
              *     number go.
              */
-            phone_number_id?: string;
+            phone_number_id?: string | null;
             /** @description The Graph API access token (write-only). */
-            access_token?: string;
+            access_token?: string | null;
             persona?: string;
             tone?: string;
             /** @description ISO 639-1 codes the assistant answers in. */
@@ -2750,9 +2751,9 @@ export interface components {
             };
             handoff_keywords?: string[];
             /** @description This brand's own Meta app secret, if it uses its own app (write-only). */
-            app_secret?: string;
+            app_secret?: string | null;
             /** @description This brand's own webhook verify token (write-only). */
-            verify_token?: string;
+            verify_token?: string | null;
         };
         /**
          * UpdateProductRequest
@@ -2775,7 +2776,7 @@ export interface components {
          */
         UpdateVariantRequest: {
             /** Format: int64 */
-            price_override_minor?: number;
+            price_override_minor?: number | null;
             /** Format: int32 */
             reorder_threshold?: number;
             is_active?: boolean;
@@ -2820,9 +2821,9 @@ export interface components {
              * @description `owner` (assigned by the company owner) or `token` (verified with the brand's access
              *     token). `null`: claimed before numbers had to be proved; routes nothing.
              */
-            proof?: components["schemas"]["WhatsAppNumberProof"] & unknown;
+            proof: components["schemas"]["WhatsAppNumberProof"] | null;
             /** Format: date-time */
-            proved_at?: string;
+            proved_at: string | null;
         };
         /**
          * @description How a brand's WhatsApp number was proved to be the brand's. Only a proved number routes

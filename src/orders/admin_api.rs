@@ -34,8 +34,8 @@ pub struct OrderSummary {
     pub total_minor: i64,
     pub created_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
-    /// Null for roles that may not read customers (`customers.read`), like the order's
-    /// `customer`.
+    /// The name the order's checkout sent (not the customer's current one). Null for roles
+    /// that may not read customers (`customers.read`), like the order's `customer`.
     pub customer_name: Option<String>,
     /// Null when the order has no email, or for roles that may not read customers.
     pub customer_email: Option<String>,

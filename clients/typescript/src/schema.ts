@@ -2306,8 +2306,8 @@ export interface components {
             /** Format: date-time */
             paid_at?: string;
             /**
-             * @description Null for roles that may not read customers (`customers.read`), like the order's
-             *     `customer`.
+             * @description The name the order's checkout sent (not the customer's current one). Null for roles
+             *     that may not read customers (`customers.read`), like the order's `customer`.
              */
             customer_name?: string;
             /** @description Null when the order has no email, or for roles that may not read customers. */

@@ -67,12 +67,14 @@ select o.n, o.ti, k, 1 + (abs(hashtext(o.n || ':' || k)) % 5000) as j,
 from og o cross join lateral generate_series(1, o.nlines) k;
 
 insert into app.orders (tenant_id, id, number, customer_id, status, currency, total_minor, units,
-                        idempotency_key, request_hash, holds_expire_at, created_at, paid_at)
+                        idempotency_key, request_hash, holds_expire_at, created_at, paid_at,
+                        customer_name)
 select bt.tenant_id, og.id, row_number() over (partition by og.ti order by og.n), bc.id,
        case when og.r < 0.70 then 'paid' when og.r < 0.80 then 'shipped' when og.r < 0.90 then 'expired'
             when og.r < 0.95 then 'cancelled' else 'pending_payment' end,
        t.currency, a.total, a.units, 'g' || og.n, '\x00', og.created_at + interval '15 minutes', og.created_at,
-       case when og.r < 0.80 then og.created_at + interval '5 minutes' end
+       case when og.r < 0.80 then og.created_at + interval '5 minutes' end,
+       'Customer ' || bc.k
 from og
 join bt on bt.ti = og.ti
 join app.tenants t on t.id = bt.tenant_id

@@ -81,13 +81,16 @@ begin;
 select set_config('app.tenant_id', '$tid', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);
 select pg_advisory_xact_lock(hashtextextended('$tid' || chr(58) || 'pg' || cast(:k as text), 7243));
 select id, request_hash from app.orders where idempotency_key = 'pg-' || cast(:k as text);
+select max_units_per_sku, max_open_orders_per_customer from app.brand_settings;
+select pg_advisory_xact_lock(hashtextextended('$tid' || chr(58) || 'email' || chr(58) || 'pg' || cast(:k as text) || '@bench.test', 7244));
+select count(*) from app.orders o join app.customers c on c.tenant_id = o.tenant_id and c.id = o.customer_id where c.email = 'pg' || cast(:k as text) || '@bench.test' and o.status = 'pending_payment' and o.holds_expire_at > now();
 select v.id, v.sku, (v.is_active and p.status = 'active') as sellable, coalesce(v.price_override_minor, p.base_price_minor) as price_minor from app.variants v join app.products p on p.tenant_id = v.tenant_id and p.id = v.product_id where v.sku = any(array[(select sku from public.bench_skus where i = :v)]);
 select s.variant_id, s.zone_id, s.on_hand, s.reserved from app.stock s join app.zones z on z.id = s.zone_id where s.variant_id = (select variant_id from public.bench_skus where i = :v) order by s.variant_id, s.zone_id for update of s;
 update app.holds set status = 'expired', ended_at = now() where status = 'active' and expires_at <= now() and variant_id = (select variant_id from public.bench_skus where i = :v);
-insert into app.customers (name, email) values ('Bench', 'pg' || cast(:k as text) || '@bench.test') on conflict (tenant_id, email) where email is not null do update set name = excluded.name returning id \\gset c_
+insert into app.customers (name, email) values ('Bench', 'pg' || cast(:k as text) || '@bench.test') on conflict (tenant_id, email) where email is not null do update set name = case when app.customers.name = '' then excluded.name else app.customers.name end returning id \\gset c_
 insert into app.order_counters as c (last_number) values (1) on conflict (tenant_id) do update set last_number = c.last_number + 1 returning last_number \\gset n_
 select coalesce((select hold_minutes from app.brand_settings), 15);
-insert into app.orders (number, customer_id, currency, total_minor, idempotency_key, request_hash, holds_expire_at) values (:n_last_number, cast(:c_id as uuid), 'EUR', 1500, 'pg-' || cast(:k as text), '\\x00', now() + interval '15 minutes') returning id \\gset o_
+insert into app.orders (number, customer_id, currency, total_minor, idempotency_key, request_hash, holds_expire_at, customer_name) values (:n_last_number, cast(:c_id as uuid), 'EUR', 1500, 'pg-' || cast(:k as text), '\\x00', now() + interval '15 minutes', 'Bench') returning id \\gset o_
 insert into app.order_lines (order_id, position, variant_id, sku, quantity, unit_price_minor) select cast(:o_id as uuid), 0, variant_id, sku, 1, 1500 from public.bench_skus where i = :v returning id \\gset l_
 insert into app.holds (order_id, order_line_id, variant_id, zone_id, quantity, status, expires_at) select cast(:o_id as uuid), cast(:l_id as uuid), variant_id, '$zone', 1, 'active', now() + interval '15 minutes' from public.bench_skus where i = :v returning id \\gset h_
 update app.stock s set reserved = s.reserved + 1, updated_at = now() where s.variant_id = (select variant_id from public.bench_skus where i = :v) and s.zone_id = '$zone';

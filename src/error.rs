@@ -214,6 +214,16 @@ impl ApiError {
         e
     }
 
+    /// A 409: the customer has as many unpaid orders as the brand allows.
+    pub fn open_order_limit(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "open-order-limit",
+            "Too many unpaid orders",
+        )
+        .with_detail(detail)
+    }
+
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -574,6 +584,7 @@ mod tests {
             ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED, "x".into()),
             ApiError::conflict("x"),
             ApiError::out_of_stock(Vec::new()),
+            ApiError::open_order_limit("x"),
             ApiError::payload_too_large(1),
             ApiError::unsupported_media_type("x"),
             ApiError::invalid_field("x", "x"),

@@ -35,8 +35,8 @@ pub struct OrderSummary {
     pub total_minor: i64,
     pub created_at: DateTime<Utc>,
     pub paid_at: Nullable<DateTime<Utc>>,
-    /// Null for roles that may not read customers (`customers.read`), like the order's
-    /// `customer`.
+    /// The name the order's checkout sent (not the customer's current one). Null for roles
+    /// that may not read customers (`customers.read`), like the order's `customer`.
     pub customer_name: Nullable<String>,
     /// Null when the order has no email, or for roles that may not read customers.
     pub customer_email: Nullable<String>,
@@ -90,6 +90,13 @@ pub struct BrandOrderSettings {
     pub hold_minutes: i32,
     /// Whether a payment webhook secret is set (the secret itself is never returned).
     pub has_payment_webhook_secret: bool,
+    /// Units of one SKU that one checkout may hold (1 to 1000; default 20). A line (or lines
+    /// of one SKU) asking for more is a 422 naming `lines[i].quantity`.
+    pub max_units_per_sku: i32,
+    /// Unpaid orders still holding stock that one customer email may have at once, and
+    /// separately one phone when the checkout gives one (1 to 100; default 3). A checkout over
+    /// it is a 409 `open-order-limit` problem.
+    pub max_open_orders_per_customer: i32,
 }
 
 #[derive(Object)]
@@ -100,6 +107,10 @@ pub struct UpdateBrandOrderSettings {
     /// removes it. Write-only.
     #[oai(nullable)]
     pub payment_webhook_secret: MaybeUndefined<String>,
+    /// 1 to 1000.
+    pub max_units_per_sku: Option<i32>,
+    /// 1 to 100.
+    pub max_open_orders_per_customer: Option<i32>,
 }
 
 #[derive(Object)]
@@ -162,6 +173,8 @@ impl From<OrderSettings> for BrandOrderSettings {
         Self {
             hold_minutes: s.hold_minutes,
             has_payment_webhook_secret: s.has_payment_webhook_secret,
+            max_units_per_sku: s.max_units_per_sku,
+            max_open_orders_per_customer: s.max_open_orders_per_customer,
         }
     }
 }
@@ -408,7 +421,7 @@ impl OrdersAdminApi {
         Ok(Json(settings.into()))
     }
 
-    /// Changes the brand's hold time and payment webhook secret.
+    /// Changes the brand's hold time, payment webhook secret and checkout caps.
     ///
     /// Permission `brand.settings`: roles owner, brand_manager.
     #[oai(
@@ -432,6 +445,8 @@ impl OrdersAdminApi {
                 MaybeUndefined::Null => Some(None),
                 MaybeUndefined::Value(s) => Some(Some(s)),
             },
+            max_units_per_sku: b.max_units_per_sku,
+            max_open_orders_per_customer: b.max_open_orders_per_customer,
         };
         let settings = service::update_order_settings(&self.db, &scope, &change).await?;
         Ok(Json(settings.into()))

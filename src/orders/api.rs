@@ -27,7 +27,8 @@ use crate::{
 #[oai(rename = "CheckoutLine")]
 pub struct CheckoutLineRequest {
     pub sku: Unchecked<Sku>,
-    /// 1 to 1000.
+    /// 1 to 1000, and at most the brand's `max_units_per_sku` over all lines of one SKU
+    /// (default 20).
     pub quantity: i32,
 }
 
@@ -159,7 +160,12 @@ impl OrdersApi {
     /// zones, the preferred zone first. Out of stock is a 409 whose `unavailable` lists, per
     /// SKU, requested and available units. Retrying with the same `Idempotency-Key` returns
     /// the same order and reserves nothing twice; reusing a key for a different request is
-    /// 422. Anonymous.
+    /// 422. The brand caps what one buyer may hold: more units of one SKU than its
+    /// `max_units_per_sku` is a 422 naming `lines[i].quantity`; an email (or phone) that
+    /// already has `max_open_orders_per_customer` unpaid orders holding stock gets a 409
+    /// `open-order-limit` problem (a retry of a placed checkout is never refused). An order
+    /// attaches to the customer with this email without changing their stored name or phone;
+    /// it shows the name and phone this checkout sent. Anonymous.
     #[oai(
         path = "/v1/storefront/checkouts",
         method = "post",

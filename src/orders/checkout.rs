@@ -2,13 +2,22 @@
 //!
 //! 1. an advisory lock on (brand, Idempotency-Key) serialises retries; a key seen before
 //!    returns the order it made (or 422 if the request differs);
-//! 2. the SKUs are resolved within the brand (another brand's SKU is just unknown);
-//! 3. the stock rows of every variant involved are locked in the global order, expired holds on
+//! 2. the brand's caps hold (see [`enforce_caps`]): no SKU over `max_units_per_sku` units (a
+//!    422 naming the line), and, under an advisory lock per (brand, email) and per (brand,
+//!    phone), fewer than `max_open_orders_per_customer` unpaid orders still holding stock for
+//!    that email or phone (else a 409 `open-order-limit`); a replay (step 1) is never refused;
+//! 3. the SKUs are resolved within the brand (another brand's SKU is just unknown);
+//! 4. the stock rows of every variant involved are locked in the global order, expired holds on
 //!    them are released, and the lines are allocated (preferred zone first, then active zones
 //!    by priority; one line may be split across zones; lines sharing a row see each other);
-//! 4. the customer, the order (`pending_payment`), its lines and holds are written, `reserved`
-//!    goes up with a ledger row per hold, and the order's expiry is queued for when its holds
-//!    run out. Any shortage is a 409 listing, per SKU, requested and available.
+//! 5. the customer (found by email; a stored name or phone is never overwritten, only missing
+//!    ones filled), the order (`pending_payment`, with its own snapshot of the name and phone
+//!    this checkout sent), its lines and holds are written, `reserved` goes up with a ledger
+//!    row per hold, and the order's expiry is queued for when its holds run out. Any shortage
+//!    is a 409 listing, per SKU, requested and available.
+//!
+//! Lock order: the idempotency key, the customer's email, the customer's phone, then the stock
+//! rows; every checkout takes them in that order.
 //!
 //! Deadlocks cannot happen between checkouts (one lock order); serialisation failures and
 //! deadlocks with other work are retried (`tenant_tx_retry`), never shown to the client.
@@ -114,6 +123,7 @@ pub async fn checkout(
                     .ok_or(OrderError::NotFound("no such order"))?;
                 return Ok((order, true));
             }
+            enforce_caps(tx, scope, input).await?;
             let resolved = resolve(tx, input).await?;
             let line_variants: Vec<&repo::SellableVariant> = input
                 .lines
@@ -138,6 +148,61 @@ pub async fn checkout(
         }
     })
     .await
+}
+
+/// The brand's caps on one checkout, checked before anything is locked or written: per SKU,
+/// at most `max_units_per_sku` units over all the lines naming it (a 422 naming the line that
+/// goes over), and fewer than `max_open_orders_per_customer` unpaid orders still holding stock
+/// for the email, and for the phone when one is given (a 409). The customer locks are held
+/// until the transaction ends, so concurrent checkouts of one customer count one another.
+async fn enforce_caps(
+    tx: &Tx<'_>,
+    scope: &TenantScope,
+    input: &CheckoutInput,
+) -> Result<(), OrderError> {
+    let settings = repo::brand_settings(tx).await?;
+    let errors = over_unit_cap(input, settings.max_units_per_sku);
+    if !errors.is_empty() {
+        return Err(OrderError::Invalid(errors));
+    }
+    let email = normalise_email(&input.customer.email);
+    let phone = input.customer.phone.as_deref();
+    repo::customer_lock(tx, &format!("{}:email:{email}", scope.tenant_id())).await?;
+    if let Some(phone) = phone {
+        repo::customer_lock(tx, &format!("{}:phone:{phone}", scope.tenant_id())).await?;
+    }
+    let cap = i64::from(settings.max_open_orders_per_customer);
+    let (by_email, by_phone) = repo::open_orders(tx, &email, phone).await?;
+    let what = if by_email >= cap {
+        "this email"
+    } else if by_phone >= cap {
+        "this phone number"
+    } else {
+        return Ok(());
+    };
+    Err(OrderError::OpenOrderLimit(format!(
+        "{what} already has {cap} unpaid orders holding stock in this brand (the most it \
+         allows): pay for one, or wait until one expires"
+    )))
+}
+
+/// The lines that take a SKU over `cap` units in this checkout (lines of one SKU add up).
+fn over_unit_cap(input: &CheckoutInput, cap: i32) -> Vec<FieldError> {
+    let mut units: HashMap<&str, i64> = HashMap::new();
+    let mut errors = Vec::new();
+    for (i, line) in input.lines.iter().enumerate() {
+        let sku = line.sku.trim();
+        let total = units.entry(sku).or_default();
+        let before = *total;
+        *total += i64::from(line.quantity);
+        if before <= i64::from(cap) && *total > i64::from(cap) {
+            errors.push(FieldError::new(
+                format!("lines[{i}].quantity"),
+                format!("at most {cap} units of {sku} per order in this brand"),
+            ));
+        }
+    }
+    errors
 }
 
 /// What identifies a request under its Idempotency-Key: the SHA-256 of its JSON.
@@ -312,6 +377,8 @@ async fn write_order(
             request_hash: placed.request_hash,
             hold_minutes,
             units: input.lines.iter().map(|l| l.quantity).sum(),
+            customer_name: c.name.trim(),
+            customer_phone: c.phone.as_deref(),
         },
     )
     .await?;

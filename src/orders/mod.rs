@@ -37,6 +37,9 @@ pub enum OrderError {
     Conflict(String),
     #[error("not enough stock")]
     Unavailable(Vec<UnavailableItem>),
+    /// The customer already has as many unpaid orders as the brand allows (409).
+    #[error("{0}")]
+    OpenOrderLimit(String),
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyMismatch,
     #[error("{0}")]
@@ -72,6 +75,7 @@ impl From<OrderError> for ApiError {
             OrderError::NotFound(what) => ApiError::not_found(what),
             OrderError::Conflict(what) => ApiError::conflict(what),
             OrderError::Unavailable(items) => ApiError::out_of_stock(items),
+            OrderError::OpenOrderLimit(what) => ApiError::open_order_limit(what),
             OrderError::IdempotencyMismatch => {
                 ApiError::invalid_field("Idempotency-Key", e.to_string())
             }
@@ -102,11 +106,14 @@ pub struct Line {
     pub allocations: Vec<Allocation>,
 }
 
+/// Who placed the order, as its checkout sent them (a later checkout with the same email
+/// changes neither this nor the stored customer), with the email the order is attached to.
 #[derive(Debug, Clone, Object)]
 #[oai(rename = "OrderCustomer")]
 pub struct Customer {
     pub name: String,
     pub email: Nullable<String>,
+    pub phone: Nullable<String>,
 }
 
 /// A stock change caused by the order (staff views only).
@@ -192,6 +199,7 @@ pub(crate) async fn load_order(
         customer: Some(Customer {
             name: o.customer_name,
             email: o.customer_email.into(),
+            phone: o.customer_phone.into(),
         })
         .into(),
         lines: lines

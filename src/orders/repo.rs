@@ -65,6 +65,24 @@ pub async fn hold_minutes(tx: &Tx<'_>) -> Result<i32, DbError> {
     Ok(tx.query_one(&stmt, &[]).await?.try_get(0)?)
 }
 
+/// Holds, until the transaction ends, the lock of one customer key (see customer_lock.sql).
+pub async fn customer_lock(tx: &Tx<'_>, key: &str) -> Result<(), DbError> {
+    let stmt = stmt!(tx, "customer_lock.sql");
+    tx.execute(&stmt, &[&key]).await?;
+    Ok(())
+}
+
+/// Unpaid orders still holding stock: (placed with `email`, placed with `phone`).
+pub async fn open_orders(
+    tx: &Tx<'_>,
+    email: &str,
+    phone: Option<&str>,
+) -> Result<(i64, i64), DbError> {
+    let stmt = stmt!(tx, "open_orders.sql");
+    let row = tx.query_one(&stmt, &[&email, &phone]).await?;
+    Ok((row.try_get("by_email")?, row.try_get("by_phone")?))
+}
+
 pub async fn upsert_customer(
     tx: &Tx<'_>,
     name: &str,
@@ -94,6 +112,9 @@ pub struct NewOrder<'a> {
     pub request_hash: &'a [u8],
     pub hold_minutes: i32,
     pub units: i32,
+    /// Who placed the order, as the checkout sent it.
+    pub customer_name: &'a str,
+    pub customer_phone: Option<&'a str>,
 }
 
 pub async fn insert_order(tx: &Tx<'_>, o: &NewOrder<'_>) -> Result<(Uuid, DateTime<Utc>), DbError> {
@@ -111,6 +132,8 @@ pub async fn insert_order(tx: &Tx<'_>, o: &NewOrder<'_>) -> Result<(Uuid, DateTi
                 &o.request_hash,
                 &o.hold_minutes,
                 &o.units,
+                &o.customer_name,
+                &o.customer_phone,
             ],
         )
         .await?;
@@ -226,6 +249,7 @@ pub struct OrderRow {
     pub cancelled_at: Option<DateTime<Utc>>,
     pub expired_at: Option<DateTime<Utc>>,
     pub customer_name: String,
+    pub customer_phone: Option<String>,
     pub customer_email: Option<String>,
 }
 
@@ -244,6 +268,7 @@ fn order_from_row(r: &Row) -> Result<OrderRow, DbError> {
         cancelled_at: r.try_get("cancelled_at")?,
         expired_at: r.try_get("expired_at")?,
         customer_name: r.try_get("customer_name")?,
+        customer_phone: r.try_get("customer_phone")?,
         customer_email: r.try_get("customer_email")?,
     })
 }
@@ -529,27 +554,66 @@ pub async fn customers_list(
         .collect()
 }
 
-/// The brand's order settings: hold minutes and the payment webhook secret.
-pub async fn brand_settings(tx: &Tx<'_>) -> Result<(i32, Option<String>), DbError> {
+/// Units of one SKU one checkout may hold, unless the brand sets otherwise (also the column
+/// default in V16 and upsert_brand_settings.sql).
+pub const DEFAULT_MAX_UNITS_PER_SKU: i32 = 20;
+/// Unpaid orders holding stock per customer email (and per phone), unless the brand sets
+/// otherwise (also in V16 and upsert_brand_settings.sql).
+pub const DEFAULT_MAX_OPEN_ORDERS_PER_CUSTOMER: i32 = 3;
+
+/// The brand's order settings as stored.
+#[derive(Debug, Clone)]
+pub struct BrandSettings {
+    pub hold_minutes: i32,
+    pub payment_webhook_secret: Option<String>,
+    pub max_units_per_sku: i32,
+    pub max_open_orders_per_customer: i32,
+}
+
+/// The brand's order settings, or the defaults when it never saved any.
+pub async fn brand_settings(tx: &Tx<'_>) -> Result<BrandSettings, DbError> {
     let stmt = stmt!(tx, "brand_settings.sql");
     Ok(match tx.query_opt(&stmt, &[]).await? {
-        Some(r) => (
-            r.try_get("hold_minutes")?,
-            r.try_get("payment_webhook_secret")?,
-        ),
-        None => (15, None),
+        Some(r) => BrandSettings {
+            hold_minutes: r.try_get("hold_minutes")?,
+            payment_webhook_secret: r.try_get("payment_webhook_secret")?,
+            max_units_per_sku: r.try_get("max_units_per_sku")?,
+            max_open_orders_per_customer: r.try_get("max_open_orders_per_customer")?,
+        },
+        None => BrandSettings {
+            hold_minutes: 15,
+            payment_webhook_secret: None,
+            max_units_per_sku: DEFAULT_MAX_UNITS_PER_SKU,
+            max_open_orders_per_customer: DEFAULT_MAX_OPEN_ORDERS_PER_CUSTOMER,
+        },
     })
+}
+
+/// A change of the order settings: `None` keeps a value; `secret: Some(None)` removes it.
+pub struct BrandSettingsChange<'a> {
+    pub hold_minutes: Option<i32>,
+    pub secret: Option<Option<&'a str>>,
+    pub max_units_per_sku: Option<i32>,
+    pub max_open_orders_per_customer: Option<i32>,
 }
 
 pub async fn upsert_brand_settings(
     tx: &Tx<'_>,
-    hold_minutes: Option<i32>,
-    secret: Option<Option<&str>>,
+    change: &BrandSettingsChange<'_>,
 ) -> Result<(), DbError> {
     let stmt = stmt!(tx, "upsert_brand_settings.sql");
-    let set_secret = secret.is_some();
-    let value = secret.flatten();
-    tx.execute(&stmt, &[&hold_minutes, &value, &set_secret])
-        .await?;
+    let set_secret = change.secret.is_some();
+    let value = change.secret.flatten();
+    tx.execute(
+        &stmt,
+        &[
+            &change.hold_minutes,
+            &value,
+            &set_secret,
+            &change.max_units_per_sku,
+            &change.max_open_orders_per_customer,
+        ],
+    )
+    .await?;
     Ok(())
 }

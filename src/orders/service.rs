@@ -127,9 +127,10 @@ pub async fn payment_callback(
     signature: Option<&str>,
     parse: impl FnOnce(&[u8]) -> Option<PaymentEvent>,
 ) -> Result<CallbackOutcome, OrderError> {
-    let (_, secret) = db
+    let secret = db
         .tenant_tx(scope, async |tx| repo::brand_settings(tx).await)
-        .await?;
+        .await?
+        .payment_webhook_secret;
     let secret = secret.ok_or(OrderError::Unauthorized(
         "this brand accepts no payment callbacks (no secret configured)",
     ))?;
@@ -271,6 +272,21 @@ pub struct OrderSettings {
     pub hold_minutes: i32,
     /// Whether a payment webhook secret is set.
     pub has_payment_webhook_secret: bool,
+    /// Units of one SKU one checkout may hold.
+    pub max_units_per_sku: i32,
+    /// Unpaid orders holding stock per customer email, and per phone.
+    pub max_open_orders_per_customer: i32,
+}
+
+impl From<repo::BrandSettings> for OrderSettings {
+    fn from(s: repo::BrandSettings) -> Self {
+        Self {
+            hold_minutes: s.hold_minutes,
+            has_payment_webhook_secret: s.payment_webhook_secret.is_some(),
+            max_units_per_sku: s.max_units_per_sku,
+            max_open_orders_per_customer: s.max_open_orders_per_customer,
+        }
+    }
 }
 
 /// Changes to the order settings: `None` keeps a value, `Some(None)` removes the secret.
@@ -280,31 +296,45 @@ pub struct OrderSettingsChange {
     pub hold_minutes: Option<i32>,
     /// 16 to 200 characters.
     pub payment_webhook_secret: Option<Option<String>>,
+    /// 1 to [`checkout::MAX_QUANTITY`].
+    pub max_units_per_sku: Option<i32>,
+    /// 1 to 100.
+    pub max_open_orders_per_customer: Option<i32>,
 }
 
 /// The brand's order settings.
 pub async fn order_settings(db: &Db, scope: &TenantScope) -> Result<OrderSettings, OrderError> {
-    let (hold_minutes, secret) = db
+    Ok(db
         .tenant_tx(scope, async |tx| repo::brand_settings(tx).await)
-        .await?;
-    Ok(OrderSettings {
-        hold_minutes,
-        has_payment_webhook_secret: secret.is_some(),
-    })
+        .await?
+        .into())
 }
 
-/// Validates and applies a change, audited in the same transaction; returns the settings as
-/// they now are.
-pub async fn update_order_settings(
-    db: &Db,
-    scope: &TenantScope,
-    change: &OrderSettingsChange,
-) -> Result<OrderSettings, OrderError> {
+/// The invalid fields of a change.
+fn settings_errors(change: &OrderSettingsChange) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    if let Some(m) = change.hold_minutes
-        && !(1..=1440).contains(&m)
-    {
-        errors.push(FieldError::new("hold_minutes", "1 to 1440"));
+    let ranges = [
+        ("hold_minutes", change.hold_minutes, 1..=1440),
+        (
+            "max_units_per_sku",
+            change.max_units_per_sku,
+            1..=checkout::MAX_QUANTITY,
+        ),
+        (
+            "max_open_orders_per_customer",
+            change.max_open_orders_per_customer,
+            1..=100,
+        ),
+    ];
+    for (field, value, range) in ranges {
+        if let Some(v) = value
+            && !range.contains(&v)
+        {
+            errors.push(FieldError::new(
+                field,
+                format!("{} to {}", range.start(), range.end()),
+            ));
+        }
     }
     if let Some(Some(s)) = &change.payment_webhook_secret
         && !(16..=200).contains(&s.len())
@@ -314,13 +344,30 @@ pub async fn update_order_settings(
             "16 to 200 characters",
         ));
     }
+    errors
+}
+
+/// Validates and applies a change, audited in the same transaction; returns the settings as
+/// they now are.
+pub async fn update_order_settings(
+    db: &Db,
+    scope: &TenantScope,
+    change: &OrderSettingsChange,
+) -> Result<OrderSettings, OrderError> {
+    let errors = settings_errors(change);
     if !errors.is_empty() {
         return Err(OrderError::Invalid(errors));
     }
     let secret = change.payment_webhook_secret.as_ref().map(|s| s.as_deref());
-    let (hold_minutes, secret) = db
+    let stored = repo::BrandSettingsChange {
+        hold_minutes: change.hold_minutes,
+        secret,
+        max_units_per_sku: change.max_units_per_sku,
+        max_open_orders_per_customer: change.max_open_orders_per_customer,
+    };
+    let settings = db
         .tenant_tx(scope, async |tx| {
-            repo::upsert_brand_settings(tx, change.hold_minutes, secret).await?;
+            repo::upsert_brand_settings(tx, &stored).await?;
             audit::record(
                 tx,
                 "brand.order_settings",
@@ -328,14 +375,13 @@ pub async fn update_order_settings(
                 serde_json::json!({
                     "hold_minutes": change.hold_minutes,
                     "secret_changed": secret.is_some(),
+                    "max_units_per_sku": change.max_units_per_sku,
+                    "max_open_orders_per_customer": change.max_open_orders_per_customer,
                 }),
             )
             .await?;
             repo::brand_settings(tx).await
         })
         .await?;
-    Ok(OrderSettings {
-        hold_minutes,
-        has_payment_webhook_secret: secret.is_some(),
-    })
+    Ok(settings.into())
 }

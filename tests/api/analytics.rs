@@ -240,8 +240,8 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
                 "with t as (select id, currency from app.tenants where slug = $1), \
                  c as (insert into app.customers (tenant_id, name, email, created_at) select id, 'C', $2, $6 from t returning id) \
                  insert into app.orders (tenant_id, number, customer_id, status, currency, total_minor, units, idempotency_key, \
-                   request_hash, holds_expire_at, paid_at, created_at) \
-                 select t.id, $3, c.id, $4, t.currency, $5, $7, $2, '\\x00', now(), $8, $6 from t, c returning id",
+                   request_hash, holds_expire_at, paid_at, created_at, customer_name) \
+                 select t.id, $3, c.id, $4, t.currency, $5, $7, $2, '\\x00', now(), $8, $6, 'C' from t, c returning id",
                 &[&o.brand, &format!("k{i}@x.test"), &(i as i32 + 1), &o.status, &total, &o.paid_at.unwrap_or(day0), &units, &o.paid_at],
             )
             .await

@@ -17,6 +17,7 @@ mod audit;
 mod availability;
 mod catalog;
 mod chat;
+mod checkout_caps;
 mod concurrency;
 mod conformance;
 mod errors;

@@ -120,6 +120,12 @@ async fn migrate(db: &TestDb) -> anyhow::Result<brandhouse::migrate::MigrateRepo
 /// migrate` ran it then: roles first, each migration wrapped to run as the owner. Dropped with
 /// the returned value.
 async fn database_migrated_to_v9_with(v9: &str) -> TestDb {
+    database_migrated_to(9, v9).await
+}
+
+/// A new, empty database migrated up to V`last` (with `v9` as V9's text), as
+/// [`database_migrated_to_v9_with`].
+async fn database_migrated_to(last: i32, v9: &str) -> TestDb {
     let db = TestDb {
         name: format!(
             "bh_mig_{}_{}",
@@ -133,11 +139,11 @@ async fn database_migrated_to_v9_with(v9: &str) -> TestDb {
         .await
         .unwrap();
     let mut client = db.admin().await;
-    one_migration_at_a_time(async || migrate_to_v9(&mut client, v9).await).await;
+    one_migration_at_a_time(async || migrate_to(&mut client, last, v9).await).await;
     db
 }
 
-async fn migrate_to_v9(client: &mut tokio_postgres::Client, v9: &str) {
+async fn migrate_to(client: &mut tokio_postgres::Client, last: i32, v9: &str) {
     let roles = RoleNames {
         owner: "brandhouse_owner".into(),
         api: "brandhouse_api".into(),
@@ -149,7 +155,7 @@ async fn migrate_to_v9(client: &mut tokio_postgres::Client, v9: &str) {
         .unwrap();
     let migrations: Vec<Migration> = migration_files()
         .into_iter()
-        .filter(|(version, _)| *version <= 9)
+        .filter(|(version, _)| *version <= last)
         .map(|(version, (name, text))| {
             let sql = if version == 9 { v9 } else { &text };
             // The wrapping of src/migrate.rs (owned_migration); it is part of the checksum.
@@ -239,4 +245,71 @@ async fn a_database_whose_v9_differs_in_any_other_way_still_refuses_to_migrate()
         .unwrap()
         .get(0);
     assert_eq!(versions, 9, "nothing after V9 ran");
+}
+
+#[tokio::test]
+async fn v16_gives_every_existing_order_its_customers_name_and_phone() {
+    let landed = migration_files()[&9].1.clone();
+    let db = database_migrated_to(15, &landed).await;
+    db.admin()
+        .await
+        .batch_execute(
+            "insert into app.tenants (slug, name, sku_prefix) values ('old', 'Old', 'OLD'); \
+             insert into app.customers (tenant_id, name, email, phone) \
+               select id, 'Ana', 'ana@old.test', '+4915100000001' from app.tenants; \
+             insert into app.customers (tenant_id, name, email) \
+               select id, 'Bo', 'bo@old.test' from app.tenants; \
+             insert into app.orders (tenant_id, number, customer_id, currency, total_minor, units, \
+                                     idempotency_key, request_hash, holds_expire_at) \
+               select c.tenant_id, row_number() over (order by c.email), c.id, 'EUR', 100, 1, \
+                      c.email, '\\x00', now() \
+               from app.customers c",
+        )
+        .await
+        .unwrap();
+
+    let report = migrate(&db).await.unwrap();
+    assert!(
+        report.applied.iter().any(|m| m == "V16__checkout_caps"),
+        "{:?}",
+        report.applied
+    );
+    let admin = db.admin().await;
+    let rows: Vec<(String, Option<String>)> = admin
+        .query(
+            "select customer_name, customer_phone from app.orders order by number",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Ana".to_owned(), Some("+4915100000001".to_owned())),
+            ("Bo".to_owned(), None)
+        ]
+    );
+    // The backfill lifted FORCE ROW LEVEL SECURITY only for itself.
+    let forced: i64 = admin
+        .query_one(
+            "select count(*) from pg_class where oid in ('app.orders'::regclass, \
+             'app.customers'::regclass) and relforcerowsecurity",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(forced, 2);
+    // Every order from here on carries its own name.
+    let err = admin
+        .execute("update app.orders set customer_name = null", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some(&tokio_postgres::error::SqlState::NOT_NULL_VIOLATION)
+    );
 }

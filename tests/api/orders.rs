@@ -237,7 +237,12 @@ async fn set_payment_secret(app: &TestApp, slug: &str) {
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(
         body,
-        json!({"hold_minutes": 15, "has_payment_webhook_secret": true})
+        json!({
+            "hold_minutes": 15,
+            "has_payment_webhook_secret": true,
+            "max_units_per_sku": 20,
+            "max_open_orders_per_customer": 3
+        })
     );
 }
 

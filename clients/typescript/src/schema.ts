@@ -801,7 +801,12 @@ export interface paths {
          *     zones, the preferred zone first. Out of stock is a 409 whose `unavailable` lists, per
          *     SKU, requested and available units. Retrying with the same `Idempotency-Key` returns
          *     the same order and reserves nothing twice; reusing a key for a different request is
-         *     422. Anonymous.
+         *     422. The brand caps what one buyer may hold: more units of one SKU than its
+         *     `max_units_per_sku` is a 422 naming `lines[i].quantity`; an email (or phone) that
+         *     already has `max_open_orders_per_customer` unpaid orders holding stock gets a 409
+         *     `open-order-limit` problem (a retry of a placed checkout is never refused). An order
+         *     attaches to the customer with this email without changing their stored name or phone;
+         *     it shows the name and phone this checkout sent. Anonymous.
          */
         post: operations["checkout"];
         delete?: never;
@@ -1013,7 +1018,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Changes the brand's hold time and payment webhook secret.
+         * Changes the brand's hold time, payment webhook secret and checkout caps.
          * @description Permission `brand.settings`: roles owner, brand_manager.
          */
         patch: operations["updateOrderSettings"];
@@ -1643,6 +1648,19 @@ export interface components {
             hold_minutes: number;
             /** @description Whether a payment webhook secret is set (the secret itself is never returned). */
             has_payment_webhook_secret: boolean;
+            /**
+             * Format: int32
+             * @description Units of one SKU that one checkout may hold (1 to 1000; default 20). A line (or lines
+             *     of one SKU) asking for more is a 422 naming `lines[i].quantity`.
+             */
+            max_units_per_sku: number;
+            /**
+             * Format: int32
+             * @description Unpaid orders still holding stock that one customer email may have at once, and
+             *     separately one phone when the checkout gives one (1 to 100; default 3). A checkout over
+             *     it is a 409 `open-order-limit` problem.
+             */
+            max_open_orders_per_customer: number;
         };
         /** BrandOverview */
         BrandOverview: {
@@ -1761,7 +1779,8 @@ export interface components {
             sku: string;
             /**
              * Format: int32
-             * @description 1 to 1000.
+             * @description 1 to 1000, and at most the brand's `max_units_per_sku` over all lines of one SKU
+             *     (default 20).
              */
             quantity: number;
         };
@@ -2224,10 +2243,15 @@ export interface components {
             /** @description `active` (held until `holds_expire_at`), `confirmed` (sold), `released`, `expired`. */
             status: components["schemas"]["HoldStatus"] & unknown;
         };
-        /** OrderCustomer */
+        /**
+         * OrderCustomer
+         * @description Who placed the order, as its checkout sent them (a later checkout with the same email
+         *     changes neither this nor the stored customer), with the email the order is attached to.
+         */
         OrderCustomer: {
             name: string;
             email: string | null;
+            phone: string | null;
         };
         /** OrderLine */
         OrderLine: {
@@ -2283,8 +2307,8 @@ export interface components {
             /** Format: date-time */
             paid_at: string | null;
             /**
-             * @description Null for roles that may not read customers (`customers.read`), like the order's
-             *     `customer`.
+             * @description The name the order's checkout sent (not the customer's current one). Null for roles
+             *     that may not read customers (`customers.read`), like the order's `customer`.
              */
             customer_name: string | null;
             /** @description Null when the order has no email, or for roles that may not read customers. */
@@ -2709,6 +2733,16 @@ export interface components {
              *     removes it. Write-only.
              */
             payment_webhook_secret?: string | null;
+            /**
+             * Format: int32
+             * @description 1 to 1000.
+             */
+            max_units_per_sku?: number;
+            /**
+             * Format: int32
+             * @description 1 to 100.
+             */
+            max_open_orders_per_customer?: number;
         };
         /**
          * UpdateBrandRequest

@@ -1,1 +1,2 @@
-select hold_minutes, payment_webhook_secret from app.brand_settings
+select hold_minutes, payment_webhook_secret, max_units_per_sku, max_open_orders_per_customer
+from app.brand_settings

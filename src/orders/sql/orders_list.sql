@@ -1,6 +1,6 @@
 -- Staff order list, newest first, after the cursor's number.
 select o.id, o.number, o.status, o.currency, o.total_minor, o.created_at, o.paid_at,
-       c.name as customer_name, c.email as customer_email,
+       o.customer_name, c.email as customer_email,
        (select count(*) from app.order_lines l where l.tenant_id = o.tenant_id and l.order_id = o.id) as line_count
 from app.orders o
 join app.customers c on c.tenant_id = o.tenant_id and c.id = o.customer_id

@@ -240,8 +240,18 @@ pub async fn accept_new_account(
         return Err(StaffError::Invalid(errors));
     };
     let scope = scope_of(tenants, token, Actor::System).await?;
-    let hash = password::hash(password).await?;
     let token_hash = token::hash(token);
+    // An argon2 hash costs memory and a blocking thread: only for a token that names an open
+    // invitation (the claim below still decides, under the row lock).
+    let open = db
+        .tenant_tx(&scope, async |tx| {
+            repo::open_invitation(tx, &token_hash).await
+        })
+        .await?;
+    if !open {
+        return Err(StaffError::NotFound(NO_SUCH_INVITATION));
+    }
+    let hash = password::hash(password).await?;
     let (user_id, role) = db
         .tenant_tx(&scope, async |tx| {
             let claimed = repo::claim_invitation(tx, &token_hash, None)

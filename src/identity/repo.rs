@@ -347,6 +347,14 @@ pub async fn revoke_invitation(tx: &Tx<'_>, id: Uuid) -> Result<u64, DbError> {
     Ok(tx.execute(&stmt, &[&id]).await?)
 }
 
+/// Whether the token hashed `token_hash` names an open invitation of the transaction's brand.
+pub async fn open_invitation(tx: &Tx<'_>, token_hash: &[u8]) -> Result<bool, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/open_invitation.sql"))
+        .await?;
+    Ok(tx.query_one(&stmt, &[&token_hash]).await?.try_get(0)?)
+}
+
 /// An invitation just used.
 pub struct ClaimedInvitation {
     pub id: Uuid,

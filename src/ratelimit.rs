@@ -182,32 +182,47 @@ struct Decision {
     retry_after_secs: u64,
 }
 
+impl Decision {
+    /// Admitted, with the next request's arrival `ahead_ms` past now.
+    fn admitted(ahead_ms: u64, quota: Quota) -> Self {
+        Decision {
+            allowed: true,
+            remaining: u32::try_from(
+                quota.window_ms().saturating_sub(ahead_ms) / quota.interval_ms(),
+            )
+            .unwrap_or(u32::MAX),
+            reset_secs: ahead_ms.div_ceil(1000),
+            retry_after_secs: 0,
+        }
+    }
+
+    /// Refused: the stored arrival is `tat_ms` past now, and a request fits in `retry_ms`.
+    fn refused(tat_ms: u64, retry_ms: u64) -> Self {
+        Decision {
+            allowed: false,
+            remaining: 0,
+            reset_secs: tat_ms.div_ceil(1000),
+            retry_after_secs: retry_ms.div_ceil(1000).max(1),
+        }
+    }
+}
+
 /// GCRA on a stored "theoretical arrival time" (ms on the store's clock): the one definition,
 /// mirrored by [`GCRA_SCRIPT`]. Returns the decision and the time to store (none: refused).
 fn gcra(stored: Option<u64>, now: u64, quota: Quota) -> (Decision, Option<u64>) {
-    let (interval, window) = (quota.interval_ms(), quota.window_ms());
     let tat = stored.unwrap_or(now).max(now);
-    let next = tat + interval;
+    let next = tat + quota.interval_ms();
     let ahead = next - now;
+    let window = quota.window_ms();
     if ahead > window {
-        let decision = Decision {
-            allowed: false,
-            remaining: 0,
-            reset_secs: (tat - now).div_ceil(1000),
-            retry_after_secs: (ahead - window).div_ceil(1000).max(1),
-        };
-        return (decision, None);
+        (Decision::refused(tat - now, ahead - window), None)
+    } else {
+        (Decision::admitted(ahead, quota), Some(next))
     }
-    let decision = Decision {
-        allowed: true,
-        remaining: u32::try_from((window - ahead) / interval).unwrap_or(u32::MAX),
-        reset_secs: ahead.div_ceil(1000),
-        retry_after_secs: 0,
-    };
-    (decision, Some(next))
 }
 
-/// [`gcra`] in Redis, on Redis' clock. Returns `{allowed, ahead_ms, retry_ms}`.
+/// [`gcra`] in Redis, on Redis' clock. Returns `{1, ahead_ms, 0}` (admitted) or
+/// `{0, tat_ms, retry_ms}` (refused), the arguments of [`Decision`]'s constructors.
 const GCRA_SCRIPT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -281,20 +296,9 @@ impl RateLimiter {
             let out: Result<Vec<i64>, _> =
                 redis.eval(GCRA_SCRIPT, vec![key.to_owned()], args).await;
             match out.as_deref() {
-                Ok([allowed, ahead, retry]) => {
-                    let (ahead, retry) = (ahead.unsigned_abs(), retry.unsigned_abs());
-                    let window = quota.window_ms();
-                    return Decision {
-                        allowed: *allowed == 1,
-                        remaining: if *allowed == 1 {
-                            u32::try_from(window.saturating_sub(ahead) / quota.interval_ms())
-                                .unwrap_or(u32::MAX)
-                        } else {
-                            0
-                        },
-                        reset_secs: ahead.div_ceil(1000),
-                        retry_after_secs: retry.div_ceil(1000).max(u64::from(*allowed != 1)),
-                    };
+                Ok([1, ahead, _]) => return Decision::admitted(ahead.unsigned_abs(), quota),
+                Ok([_, tat, retry]) => {
+                    return Decision::refused(tat.unsigned_abs(), retry.unsigned_abs());
                 }
                 other => {
                     tracing::warn!(error = ?other.err(), "rate limit store unavailable: counting in process");

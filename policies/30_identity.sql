@@ -31,6 +31,10 @@ grant select, insert, update on app.staff_invitations to {{api_role}};
 -- app.login_throttle: failed-login counters per email, before anyone is authenticated.
 grant select, insert, update, delete on app.login_throttle to {{api_role}};
 
+-- app.login_throttle_clients: failed-login counters per client address, counted before the
+-- per-email ones (a success gives its attempt back; the hourly purge removes stale rows).
+grant select, insert, update, delete on app.login_throttle_clients to {{api_role}};
+
 -- app.audit_log: append-only for the API role; the owner reads it through analytics.
 grant insert on app.audit_log to {{api_role}};
 grant select on app.audit_log to {{analytics_role}};

@@ -405,9 +405,23 @@ fn auth_settings(env: &Env<'_>) -> Result<AuthSettings, ConfigError> {
             "must be between 60 and 2592000 (30 days)",
         ));
     }
-    let max_failures: u32 = env.parse("LOGIN_MAX_FAILURES", 5)?;
+    let max_failures: u32 = env.parse("LOGIN_MAX_FAILURES", 10)?;
     if max_failures == 0 {
         return Err(ConfigError::new("LOGIN_MAX_FAILURES", "must be at least 1"));
+    }
+    let max_failures_per_client: u32 = env.parse("LOGIN_MAX_FAILURES_PER_CLIENT", 5)?;
+    if max_failures_per_client == 0 {
+        return Err(ConfigError::new(
+            "LOGIN_MAX_FAILURES_PER_CLIENT",
+            "must be at least 1",
+        ));
+    }
+    let account_lock_secs: u64 = env.parse("LOGIN_ACCOUNT_LOCK_SECS", 60)?;
+    if !(1..=86_400).contains(&account_lock_secs) {
+        return Err(ConfigError::new(
+            "LOGIN_ACCOUNT_LOCK_SECS",
+            "must be between 1 and 86400 (a day)",
+        ));
     }
     let throttle_secs: u64 = env.parse("LOGIN_THROTTLE_WINDOW_SECS", 900)?;
     if throttle_secs == 0 {
@@ -433,7 +447,9 @@ fn auth_settings(env: &Env<'_>) -> Result<AuthSettings, ConfigError> {
     Ok(AuthSettings {
         token_ttl: Duration::from_secs(token_ttl_secs),
         max_failures,
+        max_failures_per_client,
         throttle_window: Duration::from_secs(throttle_secs),
+        account_lock: Duration::from_secs(account_lock_secs),
         max_concurrent_hashes,
         hash_wait: env.millis("LOGIN_HASH_WAIT_MS", 1_000)?,
         invitation_ttl: Duration::from_secs(invitation_ttl_hours * 3600),
@@ -699,9 +715,16 @@ pub const DEFAULT_COLLECTION: &str = "products";
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
     pub token_ttl: Duration,
-    /// Failed logins per email within `throttle_window` before it is locked for a window.
+    /// Failed logins per email within `throttle_window` before it is locked for
+    /// `account_lock` (short: only guesses from many addresses get this far, and the account's
+    /// holder must not be locked out for long).
     pub max_failures: u32,
+    /// Failed logins per client address within `throttle_window` before that address is
+    /// locked for the window; lower than `max_failures`, so one address is locked before any
+    /// account it guesses at.
+    pub max_failures_per_client: u32,
     pub throttle_window: Duration,
+    pub account_lock: Duration,
     /// Password verifications that may run at once for logins; a login that finds them all busy
     /// for `hash_wait` is refused (429 with `Retry-After`) instead of queueing on the blocking
     /// pool, so unauthenticated requests cannot fill it.

@@ -540,6 +540,9 @@ async fn handle<E: Endpoint>(
                     );
                     return (poem::error::ResponseError::as_response(&bad), None);
                 }
+                let client = rate_limits.client(&req);
+                req.extensions_mut()
+                    .insert(crate::ratelimit::ClientAddress(client));
                 let (mut resp, op) = match ep.call(req).await {
                     Ok(out) => {
                         let resp = out.into_response();

@@ -59,7 +59,7 @@ pub async fn change_password(
         )]));
     }
     let _turn = gate.enter().await.ok_or(AuthError::Busy)?;
-    count_attempt(db, settings, &staff.email).await?;
+    count_attempt(db, settings, &staff.email, None).await?;
     let stored = db
         .global_tx(&Actor::System, async |tx| {
             repo::password_of(tx, staff.user_id).await

@@ -9,6 +9,7 @@ use super::{Role, account, extract::StaffAuth, invitation, service};
 use crate::{
     api::ApiTags,
     error::ApiError,
+    ratelimit::ClientAddress,
     types::{DisplayName, Unchecked},
 };
 
@@ -151,22 +152,31 @@ impl AuthApi {
     /// Signs a staff member in and returns a bearer token (valid for `AUTH_TOKEN_TTL_SECS`,
     /// 12 hours by default).
     ///
-    /// A wrong email and a wrong password give the same 401. After repeated failures for one
-    /// email, further attempts get 429 with Retry-After until the window ends.
+    /// A wrong email and a wrong password give the same 401. After repeated failures from one
+    /// client address (`LOGIN_MAX_FAILURES_PER_CLIENT`, 5 by default), that address gets 429
+    /// with Retry-After until the window ends (`LOGIN_THROTTLE_WINDOW_SECS`, 15 minutes); after
+    /// more failures for one email from many addresses (`LOGIN_MAX_FAILURES`, 10), the email is
+    /// locked for a short while (`LOGIN_ACCOUNT_LOCK_SECS`, 60 seconds).
     #[oai(
         path = "/v1/auth/login",
         method = "post",
         operation_id = "login",
         tag = "ApiTags::Auth"
     )]
-    async fn login(&self, body: Json<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
+    async fn login(
+        &self,
+        req: &poem::Request,
+        body: Json<LoginRequest>,
+    ) -> Result<Json<LoginResponse>, ApiError> {
         let body = body.0;
+        let client = req.extensions().get::<ClientAddress>();
         let session = service::login(
             &self.db,
             &self.auth,
             &self.gate,
             &body.email,
             SecretString::from(body.password),
+            client.map(|c| c.0.as_str()),
         )
         .await?;
         Ok(Json(LoginResponse {

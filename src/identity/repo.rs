@@ -34,36 +34,76 @@ pub struct Attempt {
     pub locked_for_secs: Option<i64>,
 }
 
-/// Counts a login attempt before the password is checked (`sql/throttle_attempt.sql`).
+/// What a login attempt is counted against: the email it names, or the client address it
+/// comes from (counted first; `app.login_throttle_clients`).
+#[derive(Clone, Copy)]
+pub enum Counter<'a> {
+    Email(&'a str),
+    Client(&'a str),
+}
+
+impl Counter<'_> {
+    fn key(&self) -> &str {
+        match self {
+            Counter::Email(key) | Counter::Client(key) => key,
+        }
+    }
+}
+
+/// Counts a login attempt before the password is checked (`sql/throttle_attempt.sql`,
+/// `sql/throttle_client_attempt.sql`).
 pub async fn throttle_attempt(
     tx: &Tx<'_>,
-    email: &str,
+    counter: Counter<'_>,
     window_secs: f64,
 ) -> Result<Attempt, DbError> {
-    let stmt = tx
-        .prepare_cached(include_str!("sql/throttle_attempt.sql"))
-        .await?;
-    let row = tx.query_one(&stmt, &[&email, &window_secs]).await?;
+    let sql = match counter {
+        Counter::Email(_) => include_str!("sql/throttle_attempt.sql"),
+        Counter::Client(_) => include_str!("sql/throttle_client_attempt.sql"),
+    };
+    let stmt = tx.prepare_cached(sql).await?;
+    let row = tx.query_one(&stmt, &[&counter.key(), &window_secs]).await?;
     Ok(Attempt {
         number: row.try_get("failures")?,
         locked_for_secs: row.try_get("locked_for_secs")?,
     })
 }
 
-pub async fn throttle_lock(tx: &Tx<'_>, email: &str, lock_secs: f64) -> Result<(), DbError> {
-    let stmt = tx
-        .prepare_cached(include_str!("sql/throttle_lock.sql"))
-        .await?;
-    tx.execute(&stmt, &[&email, &lock_secs]).await?;
+pub async fn throttle_lock(
+    tx: &Tx<'_>,
+    counter: Counter<'_>,
+    lock_secs: f64,
+) -> Result<(), DbError> {
+    let sql = match counter {
+        Counter::Email(_) => include_str!("sql/throttle_lock.sql"),
+        Counter::Client(_) => include_str!("sql/throttle_client_lock.sql"),
+    };
+    let stmt = tx.prepare_cached(sql).await?;
+    tx.execute(&stmt, &[&counter.key(), &lock_secs]).await?;
     Ok(())
 }
 
-/// Deletes throttle rows whose window is over and that lock nothing; returns how many.
-pub async fn throttle_purge(tx: &Tx<'_>, window_secs: f64) -> Result<u64, DbError> {
+/// Gives a client address back the attempt it was charged (`sql/throttle_client_refund.sql`).
+pub async fn throttle_client_refund(tx: &Tx<'_>, client: &str) -> Result<(), DbError> {
     let stmt = tx
-        .prepare_cached(include_str!("sql/throttle_purge.sql"))
+        .prepare_cached(include_str!("sql/throttle_client_refund.sql"))
         .await?;
-    Ok(tx.execute(&stmt, &[&window_secs]).await?)
+    tx.execute(&stmt, &[&client]).await?;
+    Ok(())
+}
+
+/// Deletes throttle rows (emails and clients) whose window is over and that lock nothing;
+/// returns how many.
+pub async fn throttle_purge(tx: &Tx<'_>, window_secs: f64) -> Result<u64, DbError> {
+    let mut removed = 0;
+    for sql in [
+        include_str!("sql/throttle_purge.sql"),
+        include_str!("sql/throttle_client_purge.sql"),
+    ] {
+        let stmt = tx.prepare_cached(sql).await?;
+        removed += tx.execute(&stmt, &[&window_secs]).await?;
+    }
+    Ok(removed)
 }
 
 pub async fn throttle_clear(tx: &Tx<'_>, email: &str) -> Result<(), DbError> {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 pub use crate::config::AuthSettings;
 
-use super::{Role, Staff, password, repo, token};
+use super::{Role, Staff, password, repo, repo::Counter, token};
 use crate::{
     audit,
     db::{Db, DbError},
@@ -65,22 +65,24 @@ pub struct Session {
 
 /// Checks credentials and issues a token. Unknown email and wrong password take the same
 /// path (a full argon2 verification each) and give the same error. Attempts are counted per
-/// email before the password is checked (a success clears the count); the attempt that reaches
-/// `max_failures` locks the email for a window. At most `max_concurrent_hashes` logins check
-/// a password at once (`gate`).
+/// client address (`client`, when known) and per email before the password is checked (a
+/// success clears the email's count and gives the client its attempt back); see
+/// `count_attempt` for the locks. At most `max_concurrent_hashes` logins check a password at
+/// once (`gate`).
 pub async fn login(
     db: &Db,
     settings: &AuthSettings,
     gate: &password::HashGate,
     email: &str,
     password: SecretString,
+    client: Option<&str>,
 ) -> Result<Session, AuthError> {
     // A turn to check a password first: a flood is refused before it is counted or queued.
     let _turn = gate.enter().await.ok_or(AuthError::Busy)?;
     // PostgreSQL cannot compare a NUL: the replacement character stands for it, so such an
     // email takes the unknown-email path (and its throttle) instead of failing the query.
     let email = normalise_email(email).replace('\0', "\u{FFFD}");
-    let candidate = count_attempt(db, settings, &email).await?;
+    let candidate = count_attempt(db, settings, &email, client).await?;
 
     // No connection is held while hashing.
     let user_id = candidate.as_ref().map(|c| c.id);
@@ -92,6 +94,9 @@ pub async fn login(
             let expires_at = db
                 .global_tx(&Actor::System, async |tx| {
                     repo::throttle_clear(tx, &email).await?;
+                    if let Some(client) = client {
+                        repo::throttle_client_refund(tx, client).await?;
+                    }
                     repo::insert_session(
                         tx,
                         &issued.hash,
@@ -112,31 +117,49 @@ pub async fn login(
     }
 }
 
-/// Counts a password attempt for `email` before the password is checked, in one transaction
-/// with the lock it may set, so concurrent guesses cannot all pass the limit; returns the
-/// account to check against (none for an unknown email). While the email is locked the attempt
-/// is refused and not counted.
+/// Counts a password attempt before the password is checked, in one transaction with the
+/// locks it may set, so concurrent guesses cannot all pass the limits; returns the account to
+/// check against (none for an unknown email). The client address (when known) is counted
+/// first, and a client that reaches `max_failures_per_client` is locked for the window: one
+/// address is locked before any account it guesses at. Then the email: the attempt that
+/// reaches `max_failures` locks it for the short `account_lock`, which only guesses spread over
+/// many addresses can reach. A locked client or email is refused and not counted (a locked
+/// email gives the client its attempt back: nothing was checked).
 pub(super) async fn count_attempt(
     db: &Db,
     settings: &AuthSettings,
     email: &str,
+    client: Option<&str>,
 ) -> Result<Option<repo::LoginCandidate>, AuthError> {
     let window = settings.throttle_window.as_secs_f64();
-    let max_failures = i32::try_from(settings.max_failures).unwrap_or(i32::MAX);
-    let (attempt, candidate) = db
+    let limit = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+    let (locked_for_secs, candidate) = db
         .global_tx(&Actor::System, async |tx| {
-            let attempt = repo::throttle_attempt(tx, email, window).await?;
+            if let Some(client) = client {
+                let counter = Counter::Client(client);
+                let attempt = repo::throttle_attempt(tx, counter, window).await?;
+                if attempt.locked_for_secs.is_some() {
+                    return Ok::<_, DbError>((attempt.locked_for_secs, None));
+                }
+                if attempt.number >= limit(settings.max_failures_per_client) {
+                    repo::throttle_lock(tx, counter, window).await?;
+                }
+            }
+            let counter = Counter::Email(email);
+            let attempt = repo::throttle_attempt(tx, counter, window).await?;
             if attempt.locked_for_secs.is_some() {
-                return Ok::<_, DbError>((attempt, None));
+                if let Some(client) = client {
+                    repo::throttle_client_refund(tx, client).await?;
+                }
+                return Ok((attempt.locked_for_secs, None));
             }
-            if attempt.number >= max_failures {
-                repo::throttle_lock(tx, email, window).await?;
+            if attempt.number >= limit(settings.max_failures) {
+                repo::throttle_lock(tx, counter, settings.account_lock.as_secs_f64()).await?;
             }
-            let candidate = repo::login_candidate(tx, email).await?;
-            Ok((attempt, candidate))
+            Ok((None, repo::login_candidate(tx, email).await?))
         })
         .await?;
-    match attempt.locked_for_secs {
+    match locked_for_secs {
         Some(secs) => Err(AuthError::Throttled {
             retry_after_secs: secs.max(1).unsigned_abs(),
         }),

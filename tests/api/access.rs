@@ -709,6 +709,126 @@ async fn forty_concurrent_wrong_passwords_get_at_most_five_401s() {
     );
 }
 
+/// The attack: one address guesses at an account until it locks, to lock its holder out. The
+/// address is locked first (after `LOGIN_MAX_FAILURES_PER_CLIENT` failures, for the window);
+/// the account is not, and its holder signs in from their own address.
+#[tokio::test]
+async fn one_address_guessing_cannot_lock_an_account_out_for_its_holder() {
+    let app = TestApp::spawn_with(&[
+        ("LOGIN_MAX_FAILURES_PER_CLIENT", "3"),
+        ("LOGIN_MAX_FAILURES", "6"),
+        ("TRUSTED_PROXY_HEADER", "x-forwarded-for"),
+    ])
+    .await;
+    app.create_brand("fiber-x", "FBX").await;
+    app.staff("fiber-x", Role::Support, "target@fiber-x.test")
+        .await;
+    let login_from = |ip: &'static str, password: &'static str| {
+        app.client
+            .post(app.url("/v1/auth/login"))
+            .header("x-forwarded-for", ip)
+            .json(&serde_json::json!({"email": "target@fiber-x.test", "password": password}))
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(
+            login_from("203.0.113.9", "wrong password here")
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses[..3], [401, 401, 401], "{statuses:?}");
+    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+    // The guessing address stays locked for the window, even with the right password.
+    let resp = login_from("203.0.113.9", TEST_PASSWORD).await.unwrap();
+    let retry_after: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 60 && retry_after <= 900, "{retry_after}");
+    assert_problem(resp, 429).await;
+    // The holder, from their own address, is not locked out.
+    let resp = login_from("198.51.100.20", TEST_PASSWORD).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    // The locked address's refused attempts were not counted against the email.
+    let failures: i32 = app
+        .scalar("select coalesce(max(failures), 0) from app.login_throttle")
+        .await;
+    assert_eq!(failures, 0, "a success clears the email's count");
+}
+
+/// The attack spread over many addresses: each stays under its own limit, and the email is
+/// locked after `LOGIN_MAX_FAILURES`, but only for the short `LOGIN_ACCOUNT_LOCK_SECS`; an
+/// office's colleagues signing in from one address are not locked out by their successes.
+#[tokio::test]
+async fn guesses_from_many_addresses_lock_the_account_only_briefly() {
+    let app = TestApp::spawn_with(&[
+        ("LOGIN_MAX_FAILURES_PER_CLIENT", "2"),
+        ("LOGIN_MAX_FAILURES", "4"),
+        ("LOGIN_ACCOUNT_LOCK_SECS", "30"),
+        ("TRUSTED_PROXY_HEADER", "x-forwarded-for"),
+    ])
+    .await;
+    app.create_brand("fiber-x", "FBX").await;
+    app.staff("fiber-x", Role::Support, "target@fiber-x.test")
+        .await;
+    app.staff("fiber-x", Role::Support, "colleague@fiber-x.test")
+        .await;
+    let login = |ip: String, email: &'static str, password: &'static str| {
+        app.client
+            .post(app.url("/v1/auth/login"))
+            .header("x-forwarded-for", ip)
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+    };
+    for i in 0..4 {
+        let resp = login(
+            format!("203.0.113.{i}"),
+            "target@fiber-x.test",
+            "wrong password here",
+        );
+        assert_eq!(resp.await.unwrap().status(), 401);
+    }
+    let resp = login("198.51.100.20".into(), "target@fiber-x.test", TEST_PASSWORD)
+        .await
+        .unwrap();
+    let retry_after: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 0 && retry_after <= 30, "{retry_after}");
+    assert_problem(resp, 429).await;
+    // The short lock ends, and the holder signs in.
+    app.db
+        .admin()
+        .await
+        .execute(
+            "update app.login_throttle set locked_until = now() - interval '1 second'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let resp = login("198.51.100.20".into(), "target@fiber-x.test", TEST_PASSWORD);
+    assert_eq!(resp.await.unwrap().status(), 200);
+    // Successes are not failures: five sign-ins from one office address, then still one
+    // mistyped password is a 401, not a lock.
+    for _ in 0..5 {
+        let resp = login("192.0.2.7".into(), "colleague@fiber-x.test", TEST_PASSWORD);
+        assert_eq!(resp.await.unwrap().status(), 200);
+    }
+    let resp = login(
+        "192.0.2.7".into(),
+        "colleague@fiber-x.test",
+        "mistyped password",
+    );
+    assert_eq!(resp.await.unwrap().status(), 401);
+}
+
 /// The attack: a flood of unauthenticated logins (each a different unknown email, so the
 /// per-email throttle never trips) trying to fill the blocking pool with password hashes. One
 /// check may run at a time here and a login waits 1 ms for it: the rest are refused with a 429 and
@@ -773,12 +893,26 @@ async fn stale_login_throttle_rows_are_purged_and_locks_kept() {
         )
         .await
         .unwrap();
+    // The client address's count (the test's loopback) is stale too.
+    app.db
+        .admin()
+        .await
+        .execute(
+            "update app.login_throttle_clients set window_started_at = now() - interval '1 day'",
+            &[],
+        )
+        .await
+        .unwrap();
     let config = crate::helpers::test_config(&app.db.name, &[]);
     let db = brandhouse::db::Db::connect(&config.db).await.unwrap();
     let removed = brandhouse::identity::service::purge_login_throttle(&db, &config.auth)
         .await
         .unwrap();
-    assert_eq!(removed, 1);
+    assert_eq!(removed, 2, "the stale email and the stale client address");
+    let clients: i64 = app
+        .scalar("select count(*) from app.login_throttle_clients")
+        .await;
+    assert_eq!(clients, 0);
     let left: Vec<String> = app
         .db
         .admin()

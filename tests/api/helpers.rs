@@ -101,6 +101,8 @@ pub fn test_config(dbname: &str, extra: &[(&str, &str)]) -> Config {
         ("WORKER_ENABLED".into(), "false".into()),
         // Tests send many requests from one address; the rate-limit tests turn limits on.
         ("RATE_LIMITS".into(), "off".into()),
+        // ... and so does the per-client login throttle; its tests set it low.
+        ("LOGIN_MAX_FAILURES_PER_CLIENT".into(), "1000".into()),
         // Each test's files (the product index, objects) in a directory of its own.
         (
             "DATA_DIR".into(),

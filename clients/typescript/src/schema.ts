@@ -50,8 +50,11 @@ export interface paths {
         /**
          * Signs a staff member in and returns a bearer token (valid for `AUTH_TOKEN_TTL_SECS`,
          *     12 hours by default).
-         * @description A wrong email and a wrong password give the same 401. After repeated failures for one
-         *     email, further attempts get 429 with Retry-After until the window ends.
+         * @description A wrong email and a wrong password give the same 401. After repeated failures from one
+         *     client address (`LOGIN_MAX_FAILURES_PER_CLIENT`, 5 by default), that address gets 429
+         *     with Retry-After until the window ends (`LOGIN_THROTTLE_WINDOW_SECS`, 15 minutes); after
+         *     more failures for one email from many addresses (`LOGIN_MAX_FAILURES`, 10), the email is
+         *     locked for a short while (`LOGIN_ACCOUNT_LOCK_SECS`, 60 seconds).
          */
         post: operations["login"];
         delete?: never;

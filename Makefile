@@ -4,6 +4,8 @@ CARGO ?= cargo
 # The audit runs against a scratch database migrated from scratch by `make test`.
 AUDIT_DB ?= brandhouse_audit
 ADMIN_URL ?= postgres://postgres@127.0.0.1:5432
+# host:port of ADMIN_URL, for the runtime roles' URLs (CI's PostgreSQL is a service host).
+PG_HOST_PORT = $(lastword $(subst @, ,$(ADMIN_URL)))
 
 .PHONY: demo test services validate-config ts-client ts-client-write fmt-check clippy unit audit fuzz \
 	openapi bench clean-test-dbs
@@ -45,8 +47,8 @@ unit:
 audit:
 	@psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists $(AUDIT_DB) with (force)"
 	MIGRATION_DATABASE_URL=$(ADMIN_URL)/$(AUDIT_DB) \
-	  DATABASE_URL=postgres://brandhouse_api@127.0.0.1:5432/$(AUDIT_DB) \
-	  ANALYTICS_DATABASE_URL=postgres://brandhouse_analytics@127.0.0.1:5432/$(AUDIT_DB) \
+	  DATABASE_URL=postgres://brandhouse_api@$(PG_HOST_PORT)/$(AUDIT_DB) \
+	  ANALYTICS_DATABASE_URL=postgres://brandhouse_analytics@$(PG_HOST_PORT)/$(AUDIT_DB) \
 	  $(CARGO) run --quiet -- migrate
 	psql "$(ADMIN_URL)/$(AUDIT_DB)" -X -v ON_ERROR_STOP=1 -f policies/audit.sql
 	@psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists $(AUDIT_DB) with (force)"

@@ -175,7 +175,12 @@ impl Cache {
         scope: &TenantScope,
         entry: &CatalogEntry<'_>,
     ) -> Lookup<String> {
+        use crate::metrics::{CacheResult, cache_lookup};
+        if self.client.is_none() {
+            return Lookup::Miss { version: None };
+        }
         let Some(client) = self.live() else {
+            cache_lookup(CacheResult::Error);
             return Lookup::Miss { version: None };
         };
         let result: Result<(String, Option<String>), _> = client
@@ -186,11 +191,18 @@ impl Cache {
             )
             .await;
         match result {
-            Ok((_, Some(json))) => Lookup::Hit(json),
-            Ok((version, None)) => Lookup::Miss {
-                version: Some(version),
-            },
+            Ok((_, Some(json))) => {
+                cache_lookup(CacheResult::Hit);
+                Lookup::Hit(json)
+            }
+            Ok((version, None)) => {
+                cache_lookup(CacheResult::Miss);
+                Lookup::Miss {
+                    version: Some(version),
+                }
+            }
             Err(e) => {
+                cache_lookup(CacheResult::Error);
                 tracing::debug!(error = %e, "cache read failed; using the database");
                 Lookup::Miss { version: None }
             }

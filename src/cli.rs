@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `openapi`, `demo`, `staff`, `import`.
+//! The command line: `serve`, `migrate`, `openapi`, `healthcheck`, `demo`, `staff`, `import`.
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -35,6 +35,16 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI spec as JSON.
     Openapi,
+    /// Probe a running server's readiness (`GET /readyz`); exits 0 when it answers 200. For
+    /// container health checks: the runtime image has no curl.
+    Healthcheck {
+        /// The URL to probe; by default `/readyz` on 127.0.0.1 at the port of `BIND_ADDR`.
+        #[arg(long)]
+        url: Option<String>,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 3)]
+        timeout_secs: u64,
+    },
     /// Migrate, seed the three demo brands and their staff, and serve.
     Demo,
     /// Staff accounts.
@@ -85,10 +95,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         println!("{}", crate::startup::spec_json()?);
         return Ok(());
     }
+    // Before reading the configuration: a probe needs none of it but the port, and must not
+    // start telemetry or touch the database.
+    if let Command::Healthcheck { url, timeout_secs } = &cli.command {
+        return healthcheck(url.as_deref(), *timeout_secs).await;
+    }
     let config = Config::from_env()?;
     let _telemetry = telemetry::init(&config)?;
     match cli.command {
-        Command::Openapi => unreachable!("handled above"),
+        Command::Openapi | Command::Healthcheck { .. } => unreachable!("handled above"),
         Command::Migrate => {
             let report = migrate::run(&config.db).await?;
             print_migrate_report(&config, &report);
@@ -157,6 +172,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `brandhouse healthcheck`: GET the readiness URL; any answer but 200 is a failure.
+async fn healthcheck(url: Option<&str>, timeout_secs: u64) -> anyhow::Result<()> {
+    let url = match url {
+        Some(url) => url.to_owned(),
+        None => {
+            // BIND_ADDR's default port, as `config` has it.
+            let port = match std::env::var("BIND_ADDR") {
+                Ok(v) if !v.trim().is_empty() => v
+                    .trim()
+                    .parse::<std::net::SocketAddr>()
+                    .context("BIND_ADDR")?
+                    .port(),
+                _ => 8080,
+            };
+            format!("http://127.0.0.1:{port}/readyz")
+        }
+    };
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(timeout_secs.max(1)))
+        .build()?;
+    let response = client
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("GET {url}"))?;
+    let status = response.status();
+    if status != reqwest::StatusCode::OK {
+        anyhow::bail!("GET {url}: {status}");
+    }
+    println!("{url}: ready");
+    Ok(())
+}
+
 struct Demo;
 
 fn print_migrate_report(config: &Config, report: &migrate::MigrateReport) {
@@ -169,6 +217,9 @@ fn print_migrate_report(config: &Config, report: &migrate::MigrateReport) {
         eprintln!("migrations applied: {}", report.applied.join(", "));
     }
     eprintln!("policies applied: {} file(s)", report.policy_files);
+    for role in &report.passwords_set {
+        eprintln!("password set for role {role} (from its URL)");
+    }
 }
 
 async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {

@@ -194,6 +194,8 @@ pub struct Config {
     pub storage: StorageSettings,
     /// Rate limits per route group (`RATE_LIMITS`, `RATE_LIMIT_<GROUP>`, `TRUSTED_PROXY_HEADER`).
     pub rate_limits: crate::ratelimit::RateLimitSettings,
+    /// `GET /metrics`: its token and the brand label cap (`METRICS_TOKEN`, `METRICS_MAX_BRANDS`).
+    pub metrics: MetricsSettings,
 }
 
 /// Defaults match `make demo` on one machine: local PostgreSQL with trust authentication.
@@ -232,6 +234,7 @@ impl Config {
         let server = server_settings(&env)?;
         Ok(Self {
             rate_limits: rate_limit_settings(&env)?,
+            metrics: metrics_settings(&env)?,
             storage: storage_settings(&env, cache_ttl)?,
             search: search_settings(&env)?,
             chat: chat_config(&env)?,
@@ -350,6 +353,31 @@ fn server_settings(env: &Env<'_>) -> Result<ServerSettings, ConfigError> {
         body_limit_bytes,
         log_format,
         otlp_endpoint,
+    })
+}
+
+/// `METRICS_TOKEN` (at least 16 characters; unset turns `/metrics` off) and
+/// `METRICS_MAX_BRANDS` (1 to 10000, default 100).
+fn metrics_settings(env: &Env<'_>) -> Result<MetricsSettings, ConfigError> {
+    let token = env.optional("METRICS_TOKEN").map(|t| t.trim().to_owned());
+    if let Some(t) = &token
+        && (t.len() < 16 || !t.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        return Err(ConfigError::new(
+            "METRICS_TOKEN",
+            "at least 16 printable characters without spaces (e.g. openssl rand -hex 32)",
+        ));
+    }
+    let max_brands: usize = env.parse("METRICS_MAX_BRANDS", 100)?;
+    if !(1..=10_000).contains(&max_brands) {
+        return Err(ConfigError::new(
+            "METRICS_MAX_BRANDS",
+            "must be between 1 and 10000",
+        ));
+    }
+    Ok(MetricsSettings {
+        token: token.map(SecretString::from),
+        max_brands,
     })
 }
 
@@ -708,6 +736,24 @@ impl Env<'_> {
 // Settings of the parts above the plumbing: defined here, beside the code that reads and
 // validates them, so configuration depends on no domain. Each domain re-exports its own.
 
+/// `METRICS_TOKEN` and `METRICS_MAX_BRANDS` (validated in `config`).
+#[derive(Clone, Debug)]
+pub struct MetricsSettings {
+    /// The bearer token `GET /metrics` requires; without one the endpoint answers 404.
+    pub token: Option<SecretString>,
+    /// Distinct brand slugs labelled before the rest count as `other`.
+    pub max_brands: usize,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            token: None,
+            max_brands: 100,
+        }
+    }
+}
+
 /// The collection name used when `QDRANT_COLLECTION` is not set.
 pub const DEFAULT_COLLECTION: &str = "products";
 
@@ -866,6 +912,8 @@ mod tests {
             ("S3_ENDPOINT", "http://127.0.0.1:9000"),
             ("MEDIA_URL_TTL_SECS", "5"),
             ("IMPORT_MAX_BYTES", "1"),
+            ("METRICS_TOKEN", "short"),
+            ("METRICS_MAX_BRANDS", "0"),
         ] {
             let err = load(&[(var, value)]).expect_err(var);
             assert_eq!(err.var, var, "{value}: {err}");

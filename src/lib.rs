@@ -30,8 +30,10 @@
 //!   per client and per brand, in process or shared through Redis. [`media::store`]: brand-keyed object
 //!   storage. [`search`]: the brand-scoped vector index (embedded `qdrant-edge` or a Qdrant
 //!   server). `chat::http` and `chat::llm`: outbound clients for OpenAI-compatible APIs (replies
-//!   and embeddings). [`audit`]: the audit trail of staff writes. [`migrate`]: roles, embedded
-//!   migrations (`sql/`), policies (`policies/`).
+//!   and embeddings). [`audit`]: the audit trail of staff writes. [`migrate`]: roles (and the
+//!   runtime roles' passwords), embedded migrations (`sql/`), policies (`policies/`).
+//!   [`metrics`]: the Prometheus registry behind `GET /metrics` (request counters and latency
+//!   by route template, bounded brand labels, outbound call and cache counters).
 //!
 //! **Domains** (`service.rs` rules, `repo.rs` + `sql/` statements; may use plumbing and other
 //! domains' services, never another domain's repo, never HTTP types or the app state):
@@ -71,6 +73,7 @@ pub mod imports;
 pub mod inventory;
 pub mod jobs;
 pub mod media;
+pub mod metrics;
 pub mod migrate;
 pub mod orders;
 pub mod payload;

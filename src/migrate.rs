@@ -117,6 +117,9 @@ pub struct MigrateReport {
     /// Migrations whose recorded checksum was repaired (see [`KnownEdit`]).
     pub repaired: Vec<String>,
     pub policy_files: usize,
+    /// The runtime roles whose password was set from their URL (`DATABASE_URL`,
+    /// `ANALYTICS_DATABASE_URL`).
+    pub passwords_set: Vec<String>,
 }
 
 /// Runs the whole migration against the database of `settings.migration`.
@@ -134,6 +137,7 @@ pub async fn run(settings: &DbSettings) -> anyhow::Result<MigrateReport> {
         .batch_execute(&roles.render(ROLES_SQL))
         .await
         .context("applying sql/roles.sql (the migration login must be able to create roles)")?;
+    let passwords_set = set_role_passwords(&client, settings).await?;
 
     let migrations = owned_migrations(&roles.owner)?;
     let repaired = repair_known_edits(&client, &roles.owner, &migrations).await?;
@@ -155,7 +159,40 @@ pub async fn run(settings: &DbSettings) -> anyhow::Result<MigrateReport> {
         applied,
         repaired,
         policy_files: POLICY_FILES.len(),
+        passwords_set,
     })
+}
+
+/// Gives each runtime role the password its URL carries, so the URLs the API is started with
+/// are the only place passwords are written (a fresh compose stack logs in at once). A URL
+/// without a password leaves the role's password alone (trust or peer authentication).
+///
+/// The password never reaches the server in clear text: the SCRAM-SHA-256 verifier is
+/// computed here (as `psql`'s `\password` does), so it cannot show up in the server's logs or
+/// `pg_stat_activity`. A new salt each run; logins are unaffected.
+async fn set_role_passwords(client: &Client, settings: &DbSettings) -> anyhow::Result<Vec<String>> {
+    let mut set = Vec::new();
+    for target in [&settings.api, &settings.analytics] {
+        let pg = target.pg_config();
+        let Some(password) = pg.get_password().filter(|p| !p.is_empty()) else {
+            continue;
+        };
+        let verifier = postgres_protocol::password::scram_sha_256(password);
+        // ALTER ROLE takes no bind parameters: let the server quote the name and the literal.
+        let statement: String = client
+            .query_one(
+                "select format('alter role %I password %L', $1::text, $2::text)",
+                &[&target.role, &verifier],
+            )
+            .await?
+            .try_get(0)?;
+        client
+            .batch_execute(&statement)
+            .await
+            .with_context(|| format!("setting the password of role {:?}", target.role))?;
+        set.push(target.role.clone());
+    }
+    Ok(set)
 }
 
 /// The embedded migrations, each wrapped to run as the owner role.

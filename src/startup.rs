@@ -72,6 +72,8 @@ pub struct AppState {
     pub imports: ImportService,
     /// Quotas per route group, checked before any handler runs.
     pub rate_limits: crate::ratelimit::RateLimiter,
+    /// Request counters and latency, exposed with the pool and queue gauges at `/metrics`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -107,6 +109,7 @@ impl AppState {
             analytics,
             media,
             rate_limits: rate_limiter(config),
+            metrics: crate::metrics::Metrics::new(&config.metrics),
         }
     }
 
@@ -444,9 +447,18 @@ pub fn routes(state: AppState, limits: BodyLimits) -> impl Endpoint<Output = Res
     let route_names = Arc::new(route_names(&service.spec()));
     let spec = service.spec_endpoint();
     let docs = service.swagger_ui();
+    let metrics = state.metrics.clone();
+    let scrape = {
+        let (metrics, db) = (state.metrics.clone(), state.db.clone());
+        poem::endpoint::make(move |req| {
+            let (metrics, db) = (metrics.clone(), db.clone());
+            async move { metrics_endpoint(&metrics, &db, &req).await }
+        })
+    };
     Route::new()
         .nest("/docs", docs)
         .at("/openapi.json", spec)
+        .at("/metrics", poem::get(scrape))
         .nest("/", service)
         .with(CatchPanic::new().with_handler(PanicToProblem))
         // What extractors read from the request: brand lookups and the pool for bearer tokens.
@@ -455,8 +467,71 @@ pub fn routes(state: AppState, limits: BodyLimits) -> impl Endpoint<Output = Res
         .around(move |ep, req| {
             let route_names = route_names.clone();
             let rate_limits = rate_limits.clone();
-            async move { Ok(handle(ep, req, &route_names, limits, &rate_limits).await) }
+            let metrics = metrics.clone();
+            async move { Ok(handle(ep, req, &route_names, limits, &rate_limits, &metrics).await) }
         })
+}
+
+/// `GET /metrics`: 404 unless `METRICS_TOKEN` is set, 401 without it, else the exposition with
+/// the pool and the job queue read now.
+async fn metrics_endpoint(
+    metrics: &crate::metrics::Metrics,
+    db: &Db,
+    req: &Request,
+) -> poem::Result<Response> {
+    if !metrics.enabled() {
+        return Err(ApiError::not_found("metrics are off (set METRICS_TOKEN)").into());
+    }
+    let authorization = req
+        .headers()
+        .get(poem::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if !metrics.authorized(authorization) {
+        let refused = ApiError::unauthorized("send Authorization: Bearer <METRICS_TOKEN>");
+        let mut resp = poem::error::ResponseError::as_response(&refused);
+        resp.headers_mut().insert(
+            poem::http::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"metrics\""),
+        );
+        return Ok(resp);
+    }
+    // Bounded, so a scrape during a database outage still answers (with the request and pool
+    // figures) within a scraper's timeout.
+    let jobs = match tokio::time::timeout(std::time::Duration::from_secs(2), jobs::depth(db)).await
+    {
+        Ok(Ok(depth)) => Ok(depth),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("timed out".to_owned()),
+    };
+    if let Err(e) = &jobs {
+        tracing::warn!(error = %e, "metrics: could not read the job queue");
+    }
+    let snapshot = crate::metrics::Snapshot {
+        pool: Some(db.status()),
+        jobs_read: jobs.is_ok(),
+        jobs: jobs
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| (d.kind, d.queued, d.running, d.parked, d.oldest_due_secs))
+            .collect(),
+    };
+    let body = metrics
+        .render(&snapshot)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("encoding metrics: {e}")))?;
+    Ok(Response::builder()
+        .content_type(crate::metrics::CONTENT_TYPE)
+        .body(body))
+}
+
+/// The `route` label of a request outside the spec: the fixed paths by name, anything else
+/// (unknown paths) as one `other`, so scanning for URLs cannot make series.
+fn route_outside_spec(path: &str) -> Option<&'static str> {
+    match path {
+        "/metrics" => Some("/metrics"),
+        "/openapi.json" => Some("/openapi.json"),
+        p if p == "/docs" || p.starts_with("/docs/") => Some("/docs"),
+        _ => None,
+    }
 }
 
 /// operationId -> path template, for the `http.route` span attribute.
@@ -496,8 +571,13 @@ async fn handle<E: Endpoint>(
     route_names: &HashMap<String, String>,
     limits: BodyLimits,
     rate_limits: &crate::ratelimit::RateLimiter,
+    metrics: &crate::metrics::Metrics,
 ) -> Response {
     let body_limit = limits.for_request(req.method(), req.uri().path());
+    let brand = crate::metrics::BrandSlot::default();
+    req.set_data(brand.clone());
+    let fixed_route = route_outside_spec(req.uri().path());
+    let http_method = req.method().clone();
     let started = Instant::now();
     let id = request_id(&req);
     let method = req.method().to_string();
@@ -562,12 +642,20 @@ async fn handle<E: Endpoint>(
             .instrument(span.clone()),
         )
         .await;
-    if let Some(route) = operation.and_then(|op| route_names.get(op)) {
+    let route = operation.and_then(|op| route_names.get(op));
+    if let Some(route) = route {
         span.record("http.route", route.as_str());
         span.record("otel.name", format!("{method} {route}"));
     }
 
     let status = resp.status();
+    metrics.observe_request(
+        route.map(String::as_str).or(fixed_route),
+        &http_method,
+        status.as_u16(),
+        started.elapsed(),
+        brand.get(),
+    );
     span.record("http.response.status_code", status.as_u16());
     if let Ok(value) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(REQUEST_ID_HEADER, value);

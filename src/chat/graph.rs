@@ -234,8 +234,21 @@ impl GraphClient {
     }
 }
 
-/// Sends a request; a 2xx answer's status and body, any other answer classified.
+/// Sends a request and counts its outcome for `/metrics`.
 async fn send(request: reqwest::RequestBuilder) -> Result<(u16, bytes::Bytes), GraphError> {
+    use crate::metrics::{Outcome, Service};
+    let result = send_once(request).await;
+    let outcome = match &result {
+        Ok(_) => Outcome::Ok,
+        Err(e) if e.is_retryable() => Outcome::Transient,
+        Err(_) => Outcome::Permanent,
+    };
+    crate::metrics::outbound(Service::Graph, outcome);
+    result
+}
+
+/// Sends a request; a 2xx answer's status and body, any other answer classified.
+async fn send_once(request: reqwest::RequestBuilder) -> Result<(u16, bytes::Bytes), GraphError> {
     let response = request.send().await.map_err(|e| GraphError::Transient {
         reason: http::transport_reason(&e),
     })?;

@@ -195,8 +195,33 @@ impl LlmClient {
         Ok(slots.into_iter().flatten().collect())
     }
 
-    /// Sends one JSON POST; a 2xx gives its status and body, anything else a classified error.
+    /// [`LlmClient::post_once`], its outcome counted for `/metrics` (by API: `embeddings` or
+    /// chat completions).
     async fn post<T: Serialize>(
+        &self,
+        base_url: &str,
+        path: &str,
+        api_key: Option<&str>,
+        body: &T,
+    ) -> Result<(u16, bytes::Bytes), LlmError> {
+        use crate::metrics::{Outcome, Service};
+        let result = self.post_once(base_url, path, api_key, body).await;
+        let service = if path == "embeddings" {
+            Service::Embeddings
+        } else {
+            Service::Llm
+        };
+        let outcome = match &result {
+            Ok(_) => Outcome::Ok,
+            Err(e) if e.is_retryable() => Outcome::Transient,
+            Err(_) => Outcome::Permanent,
+        };
+        crate::metrics::outbound(service, outcome);
+        result
+    }
+
+    /// Sends one JSON POST; a 2xx gives its status and body, anything else a classified error.
+    async fn post_once<T: Serialize>(
         &self,
         base_url: &str,
         path: &str,

@@ -43,6 +43,15 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    /// Every kind, for listings that must show idle kinds too.
+    pub const ALL: [JobKind; 5] = [
+        JobKind::ExpireOrder,
+        JobKind::ChatReply,
+        JobKind::ReindexProduct,
+        JobKind::ReindexBrand,
+        JobKind::ImportProducts,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::ExpireOrder => "expire_order",
@@ -302,6 +311,26 @@ pub async fn run_worker(
 pub async fn parked(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<ParkedJob>, DbError> {
     db.global_tx(actor, async |tx| repo::parked(tx, limit).await)
         .await
+}
+
+/// The queue's depth per kind, for `/metrics`: every known kind appears (zero when idle), so
+/// a dashboard's series do not vanish while a queue is empty.
+pub async fn depth(db: &Db) -> Result<Vec<repo::KindDepth>, DbError> {
+    let mut found = db
+        .global_tx(&Actor::System, async |tx| repo::depth(tx).await)
+        .await?;
+    for kind in JobKind::ALL {
+        if !found.iter().any(|d| d.kind == kind.as_str()) {
+            found.push(repo::KindDepth {
+                kind: kind.as_str().to_owned(),
+                queued: 0,
+                running: 0,
+                parked: 0,
+                oldest_due_secs: 0.0,
+            });
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -110,3 +110,32 @@ pub async fn parked(tx: &Tx<'_>, limit: i64) -> Result<Vec<ParkedJob>, DbError> 
         })
         .collect()
 }
+
+/// Unfinished jobs of one kind, for `/metrics` (no brand: counts only).
+#[derive(Debug, Clone)]
+pub struct KindDepth {
+    pub kind: String,
+    pub queued: i64,
+    pub running: i64,
+    pub parked: i64,
+    /// Seconds since the oldest due, still queued job of this kind became due (0 when none).
+    pub oldest_due_secs: f64,
+}
+
+/// The queue's depth per kind, across brands (a global transaction sees every brand's jobs).
+pub async fn depth(tx: &Tx<'_>) -> Result<Vec<KindDepth>, DbError> {
+    let stmt = tx.prepare_cached(include_str!("sql/depth.sql")).await?;
+    tx.query(&stmt, &[])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(KindDepth {
+                kind: r.try_get("kind")?,
+                queued: r.try_get("queued")?,
+                running: r.try_get("running")?,
+                parked: r.try_get("parked")?,
+                oldest_due_secs: r.try_get("oldest_due_secs")?,
+            })
+        })
+        .collect()
+}

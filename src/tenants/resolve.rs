@@ -180,6 +180,11 @@ async fn brand_of_request(request: &Request, param_name: &str) -> Result<Arc<Ten
         .and_then(|v| v.to_str().ok());
     let tenant = resolver.from_request(header, host).await?;
     tracing::Span::current().record("tenant.id", tracing::field::display(tenant.id));
+    // The request's metrics are labelled with the brand only once it is resolved: an unknown
+    // X-Tenant-ID never becomes a label.
+    if let Some(slot) = request.data::<crate::metrics::BrandSlot>() {
+        slot.note(&tenant.slug);
+    }
     Ok(tenant)
 }
 

@@ -22,7 +22,7 @@ fn layer(module: &Module) -> (u8, &'static str) {
         // errors, telemetry, cache, rate limits, object storage, the vector index, the audit
         // trail.
         "config" | "db" | "scope" | "error" | "telemetry" | "cache" | "ratelimit" | "payload"
-        | "audit" | "migrate" | "search" | "types" => (0, "plumbing"),
+        | "audit" | "migrate" | "search" | "types" | "metrics" => (0, "plumbing"),
         "media" if last == "store" || module.len() == 1 => (0, "plumbing"),
         // Outbound HTTP clients for OpenAI-compatible APIs, shared by the assistant (replies)
         // and the vector index (embeddings): adapters with no rules of their own.

@@ -26,6 +26,7 @@ mod helpers;
 mod imports;
 mod isolation;
 mod layers;
+mod metrics;
 mod migrations;
 mod openapi;
 mod orders;

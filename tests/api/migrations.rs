@@ -313,3 +313,111 @@ async fn v16_gives_every_existing_order_its_customers_name_and_phone() {
         Some(&tokio_postgres::error::SqlState::NOT_NULL_VIOLATION)
     );
 }
+
+/// Whether `verifier` (`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, as
+/// `pg_authid` keeps it) was made from `password` (RFC 5802: StoredKey = H(HMAC(Hi(password,
+/// salt, i), "Client Key"))).
+fn scram_verifier_matches(verifier: &str, password: &str) -> bool {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let rest = verifier.strip_prefix("SCRAM-SHA-256$").unwrap();
+    let (params, keys) = rest.split_once('$').unwrap();
+    let (iterations, salt) = params.split_once(':').unwrap();
+    let (stored_key, _server_key) = keys.split_once(':').unwrap();
+    let iterations: u32 = iterations.parse().unwrap();
+    let salt = b64.decode(salt).unwrap();
+    let hmac = |key: &[u8], data: &[u8]| -> Vec<u8> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    };
+    let mut u = hmac(
+        password.as_bytes(),
+        &[salt.as_slice(), &1u32.to_be_bytes()].concat(),
+    );
+    let mut salted = u.clone();
+    for _ in 1..iterations {
+        u = hmac(password.as_bytes(), &u);
+        salted.iter_mut().zip(&u).for_each(|(s, x)| *s ^= x);
+    }
+    let client_key = hmac(&salted, b"Client Key");
+    b64.encode(Sha256::digest(&client_key)) == stored_key
+}
+
+#[tokio::test]
+async fn migrate_sets_the_runtime_roles_passwords_from_their_urls() {
+    let db = TestDb::new().await;
+    let base = test_config(&db.name, &[]);
+    let port = base
+        .db
+        .api
+        .pg_config()
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432);
+    let api_pw = "api p@ss'word \"quoted\"";
+    let analytics_pw = "an-analytics-secret";
+    let with_passwords = test_config(
+        &db.name,
+        &[
+            (
+                "DATABASE_URL",
+                &format!(
+                    "postgres://brandhouse_api:{}@127.0.0.1:{port}/{}",
+                    "api%20p%40ss%27word%20%22quoted%22", db.name
+                ),
+            ),
+            (
+                "ANALYTICS_DATABASE_URL",
+                &format!(
+                    "postgres://brandhouse_analytics:{analytics_pw}@127.0.0.1:{port}/{}",
+                    db.name
+                ),
+            ),
+        ],
+    );
+    let admin = db.admin().await;
+    let read = async |role: &str| -> Option<String> {
+        admin
+            .query_one(
+                "select rolpassword from pg_authid where rolname = $1",
+                &[&role],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    };
+    let report = one_migration_at_a_time(async || {
+        let report = brandhouse::migrate::run(&with_passwords.db).await;
+        let api = read("brandhouse_api").await;
+        let analytics = read("brandhouse_analytics").await;
+        // Roles are cluster-wide: put them back as the local trust setup has them.
+        admin
+            .batch_execute(
+                "alter role brandhouse_api password null; \
+                 alter role brandhouse_analytics password null",
+            )
+            .await
+            .unwrap();
+        report.map(|r| (r, api, analytics))
+    })
+    .await;
+    let (report, api, analytics) = report.unwrap();
+    assert_eq!(
+        report.passwords_set,
+        ["brandhouse_api", "brandhouse_analytics"]
+    );
+    let api = api.expect("the API role has a password");
+    assert!(api.starts_with("SCRAM-SHA-256$"), "{api}");
+    assert!(scram_verifier_matches(&api, api_pw));
+    assert!(!scram_verifier_matches(&api, analytics_pw));
+    assert!(scram_verifier_matches(&analytics.unwrap(), analytics_pw));
+
+    // Without passwords in the URLs, migrate leaves the roles' passwords alone.
+    let plain = one_migration_at_a_time(async || brandhouse::migrate::run(&base.db).await)
+        .await
+        .unwrap();
+    assert!(plain.passwords_set.is_empty());
+}

@@ -203,7 +203,9 @@ pub async fn serve_on(pg: &PrivatePg, extra: &[(&str, &str)]) -> (String, Applic
 /// One answer seen by the load.
 #[derive(Debug)]
 struct Seen {
-    at: Instant,
+    /// When the request was sent (not when its answer was read: on a busy machine the load
+    /// task may read a 503 produced before the recovery only after it).
+    sent: Instant,
     status: u16,
     retry_after: bool,
     problem_type: Option<String>,
@@ -238,6 +240,7 @@ fn storefront_load(
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
+                    let sent = Instant::now();
                     let resp = client
                         .get(&url)
                         .header("X-Tenant-ID", "fiber-x")
@@ -254,7 +257,7 @@ fn storefront_load(
                         None
                     };
                     seen.push(Seen {
-                        at: Instant::now(),
+                        sent,
                         status,
                         retry_after,
                         problem_type,
@@ -348,7 +351,7 @@ async fn a_database_restart_under_load_is_503s_with_retry_after_then_recovery_ne
         "every 503 is an `unavailable` problem with Retry-After"
     );
     // Once ready again, every read succeeds: no stale pooled connection costs a request.
-    let after: Vec<_> = seen.iter().filter(|s| s.at > ready_again).collect();
+    let after: Vec<_> = seen.iter().filter(|s| s.sent > ready_again).collect();
     assert!(!after.is_empty());
     assert!(
         after.iter().all(|s| s.status == 200),
@@ -357,8 +360,8 @@ async fn a_database_restart_under_load_is_503s_with_retry_after_then_recovery_ne
     );
     let first_ok_after_start = seen
         .iter()
-        .filter(|s| s.at > back_up && s.status == 200)
-        .map(|s| s.at)
+        .filter(|s| s.sent > back_up && s.status == 200)
+        .map(|s| s.sent)
         .min()
         .unwrap();
     eprintln!(

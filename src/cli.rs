@@ -58,6 +58,23 @@ pub enum Command {
     /// Bulk imports.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// One brand's data as a whole.
+    #[command(subcommand)]
+    Brand(BrandCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BrandCommand {
+    /// Write one brand's complete data (every brand-owned table, read through the brand's
+    /// transaction, and its files) as a tar archive (README, "Brand export").
+    Export {
+        /// The brand's slug.
+        #[arg(long)]
+        brand: String,
+        /// The archive to write.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,6 +180,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("the file has problems; nothing was imported");
             }
         }
+        Command::Brand(BrandCommand::Export { brand, out }) => {
+            export_brand(&config, &brand, &out).await?
+        }
         Command::Demo => {
             let report = migrate::run(&config.db).await?;
             print_migrate_report(&config, &report);
@@ -202,6 +222,30 @@ async fn healthcheck(url: Option<&str>, timeout_secs: u64) -> anyhow::Result<()>
         anyhow::bail!("GET {url}: {status}");
     }
     println!("{url}: ready");
+    Ok(())
+}
+
+/// `brandhouse brand export`: the pool (role checked), the brand's scope, its files.
+async fn export_brand(config: &Config, brand: &str, out: &std::path::Path) -> anyhow::Result<()> {
+    let db = Db::connect(&config.db).await?;
+    let tenants = TenantResolver::new(db.clone(), config.tenant_cache_ttl);
+    let media = crate::media::MediaStore::from_settings(&config.storage)
+        .context("opening object storage (DATA_DIR or S3_*)")?;
+    let scope = tenants
+        .scope_for_slug(brand, Actor::System)
+        .await
+        .map_err(|e| anyhow::anyhow!("brand {brand:?}: {e}"))?;
+    let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    let report =
+        crate::tenants::export::export_brand(&db, &media, &scope, std::io::BufWriter::new(file))
+            .await?;
+    let rows: usize = report.tables.iter().map(|(_, n)| n).sum();
+    println!(
+        "{brand}: {} tables, {rows} rows, {} files -> {}",
+        report.tables.len(),
+        report.files.len(),
+        out.display()
+    );
     Ok(())
 }
 

@@ -33,6 +33,132 @@ pub struct DbTarget {
     pg: tokio_postgres::Config,
     pub role: String,
     pub dbname: String,
+    /// TLS to the server (`sslmode`, `sslrootcert` in the URL).
+    pub tls: PgTls,
+}
+
+/// libpq's `sslmode` values. tokio-postgres knows only the first three, so the URL's
+/// `sslmode` and `sslrootcert` are read here and the connection is made with rustls
+/// (`db::tls`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    /// No TLS. The default when the URL names no `sslmode` (as before TLS was supported).
+    Disable,
+    /// TLS when the server offers it, without verifying its certificate.
+    Prefer,
+    /// TLS always, without verifying the server's certificate (protects against passive
+    /// listening only).
+    Require,
+    /// TLS always; the server's certificate must chain to a trusted root.
+    VerifyCa,
+    /// As `VerifyCa`, and the certificate must name the host connected to.
+    VerifyFull,
+}
+
+/// How a target uses TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgTls {
+    pub mode: SslMode,
+    /// PEM file of trusted roots (`sslrootcert`); `None` or `system` means the system's roots.
+    pub root_cert: Option<PathBuf>,
+}
+
+impl SslMode {
+    fn parse(var: &'static str, value: &str) -> Result<Self, ConfigError> {
+        Ok(match value {
+            "disable" => SslMode::Disable,
+            "prefer" | "allow" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            other => {
+                return Err(ConfigError::new(
+                    var,
+                    format!(
+                        "sslmode {other:?} is not one of disable, prefer, require, verify-ca, \
+                         verify-full"
+                    ),
+                ));
+            }
+        })
+    }
+}
+
+/// Takes `sslmode` and `sslrootcert` out of a connection string (URL query or key=value
+/// form), returning the rest for tokio-postgres and the TLS settings.
+fn split_tls(var: &'static str, url: &str) -> Result<(String, PgTls), ConfigError> {
+    let mut tls = PgTls {
+        mode: SslMode::Disable,
+        root_cert: None,
+    };
+    let mut take = |key: &str, value: &str| -> Result<bool, ConfigError> {
+        match key {
+            "sslmode" => tls.mode = SslMode::parse(var, value)?,
+            "sslrootcert" => tls.root_cert = Some(PathBuf::from(percent_decode(value))),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    };
+    let rest = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        match url.split_once('?') {
+            Some((base, query)) => {
+                let mut kept = Vec::new();
+                for pair in query.split('&') {
+                    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                    if !take(k, v)? {
+                        kept.push(pair);
+                    }
+                }
+                if kept.is_empty() {
+                    base.to_owned()
+                } else {
+                    format!("{base}?{}", kept.join("&"))
+                }
+            }
+            None => url.to_owned(),
+        }
+    } else {
+        // key=value form; values with spaces (quoted) are left to tokio-postgres untouched.
+        let mut kept = Vec::new();
+        for token in url.split_whitespace() {
+            let (k, v) = token.split_once('=').unwrap_or((token, ""));
+            if !take(k, v)? {
+                kept.push(token);
+            }
+        }
+        kept.join(" ")
+    };
+    if tls.root_cert.is_some() && matches!(tls.mode, SslMode::Disable | SslMode::Prefer) {
+        return Err(ConfigError::new(
+            var,
+            "sslrootcert needs sslmode=verify-ca or verify-full (or require)",
+        ));
+    }
+    Ok((rest, tls))
+}
+
+/// Decodes `%XX` escapes (a certificate path in a URL).
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl std::fmt::Debug for DbTarget {
@@ -48,15 +174,26 @@ impl DbTarget {
     /// Parses a `postgres://` URL (or key=value string) and insists on an explicit user, whose
     /// name becomes a role name in SQL and so must be a plain identifier.
     pub fn parse(var: &'static str, url: &str) -> Result<Self, ConfigError> {
-        let pg = tokio_postgres::Config::from_str(url)
+        let (url, tls) = split_tls(var, url)?;
+        let mut pg = tokio_postgres::Config::from_str(&url)
             .map_err(|e| ConfigError::new(var, format!("not a PostgreSQL URL ({e})")))?;
+        pg.ssl_mode(match tls.mode {
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            _ => tokio_postgres::config::SslMode::Require,
+        });
         let role = pg
             .get_user()
             .ok_or_else(|| ConfigError::new(var, "the URL must name a user (the database role)"))?
             .to_owned();
         check_identifier(var, &role)?;
         let dbname = pg.get_dbname().unwrap_or(&role).to_owned();
-        Ok(Self { pg, role, dbname })
+        Ok(Self {
+            pg,
+            role,
+            dbname,
+            tls,
+        })
     }
 
     /// The parsed driver configuration.
@@ -72,6 +209,7 @@ impl DbTarget {
             pg,
             role: self.role.clone(),
             dbname: dbname.to_owned(),
+            tls: self.tls.clone(),
         }
     }
 }
@@ -999,6 +1137,38 @@ mod tests {
         )])
         .unwrap();
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn sslmode_and_sslrootcert_are_read_from_the_url_and_given_to_rustls() {
+        let t = DbTarget::parse(
+            "X",
+            "postgres://brandhouse_api@db.example.com/b?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem&application_name=x",
+        )
+        .unwrap();
+        assert_eq!(t.tls.mode, SslMode::VerifyFull);
+        assert_eq!(t.tls.root_cert, Some(PathBuf::from("/etc/ca.pem")));
+        assert_eq!(
+            t.pg_config().get_ssl_mode(),
+            tokio_postgres::config::SslMode::Require
+        );
+        assert_eq!(t.pg_config().get_application_name(), Some("x"));
+        assert_eq!(t.with_dbname("c").tls, t.tls);
+
+        let kv = DbTarget::parse("X", "host=db user=brandhouse_api sslmode=verify-ca").unwrap();
+        assert_eq!(kv.tls.mode, SslMode::VerifyCa);
+        let plain = DbTarget::parse("X", "postgres://brandhouse_api@db/b").unwrap();
+        assert_eq!(plain.tls.mode, SslMode::Disable);
+        assert_eq!(
+            plain.pg_config().get_ssl_mode(),
+            tokio_postgres::config::SslMode::Disable
+        );
+        for bad in [
+            "postgres://brandhouse_api@db/b?sslmode=sometimes",
+            "postgres://brandhouse_api@db/b?sslrootcert=/ca.pem",
+        ] {
+            assert_eq!(DbTarget::parse("X", bad).unwrap_err().var, "X", "{bad}");
+        }
     }
 
     #[test]

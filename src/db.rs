@@ -14,6 +14,8 @@
 //!    so even a hand-written `BEGIN` or a session-level `set_config` cannot reach the next
 //!    borrower. `tests/api/pool.rs` proves each guard with a pool of one connection.
 
+pub mod tls;
+
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
@@ -23,7 +25,7 @@ use tracing::Instrument;
 use anyhow::Context as _;
 
 use crate::{
-    config::{DbSettings, DbTarget},
+    config::{DbSettings, DbTarget, SslMode},
     scope::{Actor, TenantScope},
 };
 
@@ -70,16 +72,48 @@ impl DbError {
         )
     }
 
-    /// True when the pool could not lend a connection in time (the service is saturated or the
-    /// database is down): a 503 with Retry-After, not a 500.
+    /// True when the database cannot serve now: the pool could not lend a connection in time,
+    /// the server refused or dropped the connection (restarting, shutting down, starting up,
+    /// out of connection slots). A 503 with Retry-After, never a 500: the request did nothing
+    /// wrong, and the same request a moment later succeeds.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            DbError::Pool(deadpool_postgres::PoolError::Backend(_)) => false,
+            DbError::Pool(deadpool_postgres::PoolError::Backend(e)) | DbError::Pg(e) => {
+                connection_lost(e)
+            }
             DbError::Pool(_) => true,
-            DbError::Pg(e) => e.is_closed(),
             DbError::Shared(e) => e.is_unavailable(),
         }
     }
+}
+
+/// True when `e` is about the connection rather than the statement: the connection is closed,
+/// an I/O error broke it (reset, refused, timed out), or the server said it is going away or
+/// cannot take connections now (SQLSTATE class 08, `57P01`-`57P03`, `53300`).
+fn connection_lost(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(db) = e.as_db_error() {
+        let code = db.code();
+        return code.code().starts_with("08")
+            || [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::CANNOT_CONNECT_NOW,
+                SqlState::TOO_MANY_CONNECTIONS,
+            ]
+            .contains(code);
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if cause.is::<std::io::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Errors that may mark a transaction worth running again (serialisation failures,
@@ -227,6 +261,53 @@ impl Db {
         .await
     }
 
+    /// A read-only [`Db::tenant_tx`] that survives one broken connection: when the connection
+    /// breaks under it (a database restart, a failover), the read runs once more on a fresh
+    /// connection before the caller sees the failure. `work` makes the body afresh for that
+    /// second attempt, as in [`Db::tenant_tx_retry`]. The transaction is `READ ONLY`, so the
+    /// database itself refuses a write that slipped in here: only reads are ever replayed.
+    pub async fn tenant_read<T, E, W>(
+        &self,
+        scope: &TenantScope,
+        work: impl Fn() -> W,
+    ) -> Result<T, E>
+    where
+        W: AsyncFnOnce(&Tx<'_>) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let tenant_id = scope.tenant_id().to_string();
+        let span = tracing::info_span!(
+            "db.transaction",
+            otel.kind = "client",
+            db.system.name = "postgresql",
+            tenant.id = %tenant_id,
+        );
+        let settings = [
+            tenant_id,
+            scope.actor().user_id_setting(),
+            scope.actor().role_setting().to_owned(),
+        ];
+        async {
+            match self.attempt(&settings, Access::ReadOnly, work()).await {
+                Ok(out) => return Ok(out),
+                Err(Failed::Begin(e, _)) if e.is_unavailable() => self.evict_closed(),
+                Err(Failed::Work(_, Lost::Yes)) => self.evict_closed(),
+                Err(failed) => return Err(self.settle(failed)),
+            }
+            tracing::info!("read retried on a fresh connection after its connection broke");
+            self.attempt(&settings, Access::ReadOnly, work())
+                .await
+                .map_err(|f| self.settle(f))
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Runs `work` in a read-write transaction. A connection that turns out broken at BEGIN
+    /// (before any of the work was sent) is replaced by a fresh one once: nothing ran, so
+    /// even a write is safe to start again. A failure after the work started is never
+    /// retried here: a write's outcome is then unknown (checkout relies on its idempotency
+    /// key for that), and the caller gets the error (a 503 when the database went away).
     async fn run<T, E>(
         &self,
         settings: [String; 3],
@@ -235,16 +316,93 @@ impl Db {
     where
         E: From<DbError>,
     {
-        let mut conn = self.pool.get().await.map_err(DbError::from)?;
-        let tx = conn.transaction().await.map_err(DbError::from)?;
-        let set_scope = tx.prepare_cached(SET_SCOPE).await.map_err(DbError::from)?;
-        tx.execute(&set_scope, &[&settings[0], &settings[1], &settings[2]])
+        match self.attempt(&settings, Access::ReadWrite, work).await {
+            Ok(out) => Ok(out),
+            Err(Failed::Begin(e, work)) if e.is_unavailable() => {
+                self.evict_closed();
+                tracing::info!("transaction started again on a fresh connection");
+                self.attempt(&settings, Access::ReadWrite, work)
+                    .await
+                    .map_err(|f| self.settle(f))
+            }
+            Err(failed) => Err(self.settle(failed)),
+        }
+    }
+
+    /// One attempt at a transaction on one pooled connection.
+    async fn attempt<T, E, W>(
+        &self,
+        settings: &[String; 3],
+        access: Access,
+        work: W,
+    ) -> Result<T, Failed<E, W>>
+    where
+        W: AsyncFnOnce(&Tx<'_>) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let mut conn = self
+            .pool
+            .get()
             .await
-            .map_err(DbError::from)?;
+            .map_err(|e| Failed::Checkout(e.into()))?;
+        // A connection that broke here goes back to the pool when this returns, where
+        // `settle` (or the second attempt) evicts it with the other broken ones.
+        let tx = match begin(&mut conn, settings, access).await {
+            Ok(tx) => tx,
+            Err(e) => return Err(Failed::Begin(e, work)),
+        };
         // An early return or a panic below drops `tx`, which rolls back.
-        let out = work(&tx).await?;
-        tx.commit().await.map_err(DbError::from)?;
-        Ok(out)
+        let failure = match work(&tx).await {
+            Ok(out) => match tx.commit().await {
+                Ok(()) => return Ok(out),
+                Err(e) => E::from(DbError::from(e)),
+            },
+            Err(e) => {
+                drop(tx);
+                e
+            }
+        };
+        // Whether the connection broke: a read may then be replayed on a fresh one. A closed
+        // client says so at once; after a server-side FATAL the client may not have noticed
+        // yet, so a read that failed asks the server (one round trip, on failures only).
+        let lost = conn.is_closed()
+            || (access == Access::ReadOnly && conn.simple_query("").await.is_err());
+        if lost {
+            drop(UnscopedConnection::take(conn));
+            return Err(Failed::Work(failure, Lost::Yes));
+        }
+        Err(Failed::Work(failure, Lost::No))
+    }
+
+    /// The caller's error for a failed attempt; broken connections leave the pool.
+    fn settle<E: From<DbError>, W>(&self, failed: Failed<E, W>) -> E {
+        match failed {
+            Failed::Checkout(e) | Failed::Begin(e, _) => {
+                if e.is_unavailable() {
+                    self.evict_closed();
+                }
+                e.into()
+            }
+            Failed::Work(e, lost) => {
+                if lost == Lost::Yes {
+                    self.evict_closed();
+                }
+                e
+            }
+        }
+    }
+
+    /// Drops every idle pooled connection whose server side has gone (after a database
+    /// restart, all of them), so no later request draws one. The recycling query at checkout
+    /// would catch each too, one checkout at a time.
+    fn evict_closed(&self) {
+        let removed = self.pool.retain(|client, _| !client.is_closed()).removed;
+        if !removed.is_empty() {
+            tracing::info!(
+                db.connections_evicted = removed.len(),
+                "broken database connections left the pool"
+            );
+        }
     }
 
     /// A pooled connection outside any transaction. See [`UnscopedConnection`].
@@ -256,6 +414,47 @@ impl Db {
     pub fn status(&self) -> deadpool_postgres::Status {
         self.pool.status()
     }
+}
+
+/// Whether a transaction may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    ReadWrite,
+    ReadOnly,
+}
+
+/// Whether the connection broke under a failed transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lost {
+    Yes,
+    No,
+}
+
+/// How one attempt at a transaction failed.
+enum Failed<E, W> {
+    /// The pool could not lend a connection.
+    Checkout(DbError),
+    /// BEGIN or the scope failed on a lent connection. None of the work was sent: it is
+    /// handed back unused, for a second attempt.
+    Begin(DbError, W),
+    /// The work, or COMMIT, failed.
+    Work(E, Lost),
+}
+
+/// BEGIN and the transaction's scope on `conn`.
+async fn begin<'c>(
+    conn: &'c mut UnscopedConnection,
+    settings: &[String; 3],
+    access: Access,
+) -> Result<Tx<'c>, DbError> {
+    let tx = match access {
+        Access::ReadWrite => conn.transaction().await?,
+        Access::ReadOnly => conn.build_transaction().read_only(true).start().await?,
+    };
+    let set_scope = tx.prepare_cached(SET_SCOPE).await?;
+    tx.execute(&set_scope, &[&settings[0], &settings[1], &settings[2]])
+        .await?;
+    Ok(tx)
 }
 
 /// Refuses to serve as a role that would make row-level security moot, or before migrations.
@@ -312,6 +511,35 @@ pub fn escape_like(s: &str) -> String {
     out
 }
 
+/// One connection outside any pool (migrations), with the target's TLS settings. The
+/// connection's task is spawned; its failure is logged.
+pub async fn connect_once(target: &DbTarget) -> anyhow::Result<tokio_postgres::Client> {
+    let pg = target.pg_config();
+    let client = match target.tls.mode {
+        SslMode::Disable => {
+            let (client, connection) = pg.connect(NoTls).await?;
+            tokio::spawn(log_connection_end(connection));
+            client
+        }
+        _ => {
+            let (client, connection) = pg
+                .connect(tls::MakeRustlsConnect::new(&target.tls)?)
+                .await?;
+            tokio::spawn(log_connection_end(connection));
+            client
+        }
+    };
+    Ok(client)
+}
+
+async fn log_connection_end(
+    connection: impl std::future::Future<Output = Result<(), tokio_postgres::Error>>,
+) {
+    if let Err(e) = connection.await {
+        tracing::warn!(error = %e, "database connection closed with an error");
+    }
+}
+
 /// Builds a pool for one role. Shared by the API pool here and the analytics pool, which is
 /// built inside the analytics module alone.
 pub(crate) fn build_pool(
@@ -334,15 +562,17 @@ pub(crate) fn build_pool(
         statement_timeout.as_millis(),
         statement_timeout.as_millis().saturating_mul(2)
     ));
-    let manager = Manager::from_config(
-        pg,
-        NoTls,
-        ManagerConfig {
-            // Second guard (see the module docs): whatever the last borrower left behind, an
-            // open transaction or a session setting, is gone before the next one starts.
-            recycling_method: RecyclingMethod::Custom("ROLLBACK; RESET ALL".to_owned()),
-        },
-    );
+    let config = ManagerConfig {
+        // Second guard (see the module docs): whatever the last borrower left behind, an
+        // open transaction or a session setting, is gone before the next one starts. The
+        // query also finds a connection the server dropped (a restart): it is discarded and
+        // the checkout takes or opens another.
+        recycling_method: RecyclingMethod::Custom("ROLLBACK; RESET ALL".to_owned()),
+    };
+    let manager = match target.tls.mode {
+        SslMode::Disable => Manager::from_config(pg, NoTls, config),
+        _ => Manager::from_config(pg, tls::MakeRustlsConnect::new(&target.tls)?, config),
+    };
     Ok(Pool::builder(manager)
         .max_size(size)
         .runtime(Runtime::Tokio1)

@@ -13,7 +13,7 @@
 
 use anyhow::Context as _;
 use refinery::{Migration, Runner};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use crate::config::{DbSettings, DbTarget};
 
@@ -285,18 +285,12 @@ async fn apply_policies(client: &mut Client, roles: &RoleNames) -> anyhow::Resul
 }
 
 async fn connect(target: &DbTarget) -> anyhow::Result<Client> {
-    let (client, connection) = target.pg_config().connect(NoTls).await.with_context(|| {
+    crate::db::connect_once(target).await.with_context(|| {
         format!(
             "connecting to database {:?} as {:?} (MIGRATION_DATABASE_URL)",
             target.dbname, target.role
         )
-    })?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!(error = %e, "migration connection closed with an error");
-        }
-    });
-    Ok(client)
+    })
 }
 
 /// Creates the target database when it does not exist yet, so a fresh server needs no manual

@@ -349,7 +349,9 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then stops accepting and lets in-flight requests
-    /// finish for up to `SHUTDOWN_GRACE_SECS`.
+    /// finish for up to `SHUTDOWN_GRACE_SECS` (a rolling deploy loses no accepted request);
+    /// meanwhile the job worker finishes its jobs in hand and hands the claimed jobs it has
+    /// not started back to the queue for the other replicas.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -375,24 +377,34 @@ impl Application {
                 stop.clone(),
             ))
         });
+        let grace = self.config.shutdown_grace;
         let app = routes(self.state, BodyLimits::from_config(&self.config));
-        let server_stop = stop.clone();
+        let signal = stop.clone();
         let result = poem::Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
                 app,
                 async move {
                     tokio::select! {
                         () = shutdown => {},
-                        () = server_stop.cancelled() => {},
+                        () = signal.cancelled() => {},
                     }
+                    // The worker stops claiming and hands back what it has not started while
+                    // the server drains in-flight requests.
+                    signal.cancel();
                 },
-                Some(self.config.shutdown_grace),
+                Some(grace),
             )
             .await;
         stop.cancel();
         if let Some(worker) = worker {
-            // The worker finishes the job in hand, then exits.
-            let _ = worker.await;
+            // The worker finishes the jobs in hand, then exits. One that outlives the grace
+            // period is dropped (its transaction rolls back) and its claim lapses after
+            // JOB_CLAIM_SECS, when another replica runs it again.
+            let abort = worker.abort_handle();
+            if tokio::time::timeout(grace, worker).await.is_err() {
+                abort.abort();
+                tracing::warn!("job worker still busy after SHUTDOWN_GRACE_SECS; abandoned");
+            }
         }
         result
     }

@@ -83,7 +83,7 @@ pub struct PageQuery<'a> {
 /// The brand's product categories, ordered by code.
 pub async fn categories(db: &Db, scope: &TenantScope) -> Result<Vec<CategoryName>, CatalogError> {
     Ok(db
-        .tenant_tx(scope, async |tx| repo::storefront_categories(tx).await)
+        .tenant_read(scope, || async |tx| repo::storefront_categories(tx).await)
         .await?)
 }
 
@@ -117,11 +117,13 @@ pub async fn products_page<D: StorefrontDocument>(
         zone: None,
     };
     let mut rows = db
-        .tenant_tx(scope, async |tx| {
-            let zone = zone_id(tx, q.zone).await?;
-            Ok::<_, StorefrontError>(
-                repo::storefront_page(tx, &repo::StorefrontQuery { zone, ..query }).await?,
-            )
+        .tenant_read(scope, || {
+            async |tx| {
+                let zone = zone_id(tx, q.zone).await?;
+                Ok::<_, StorefrontError>(
+                    repo::storefront_page(tx, &repo::StorefrontQuery { zone, ..query }).await?,
+                )
+            }
         })
         .await?;
     let limit = q.limit as usize;
@@ -158,11 +160,13 @@ pub async fn product<D: StorefrontDocument>(
         Lookup::Miss { version } => version,
     };
     let row = db
-        .tenant_tx(scope, async |tx| {
-            let zone_id = zone_id(tx, zone).await?;
-            Ok::<_, StorefrontError>(
-                repo::storefront_product(tx, number, &scope.tenant().currency, zone_id).await?,
-            )
+        .tenant_read(scope, || {
+            async |tx| {
+                let zone_id = zone_id(tx, zone).await?;
+                Ok::<_, StorefrontError>(
+                    repo::storefront_product(tx, number, &scope.tenant().currency, zone_id).await?,
+                )
+            }
         })
         .await?
         .ok_or(CatalogError::NotFound("no such product"))?;

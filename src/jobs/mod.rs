@@ -203,15 +203,31 @@ async fn run_job<H: Handler + ?Sized>(
 }
 
 /// Claims one batch of due jobs (fairly across brands) and runs them, up to
-/// `settings.concurrency` brands at once, each brand's jobs in order; returns how many ran. A job that panics is parked with the
-/// panic's message: a bug in one job never stops the worker or the other jobs. Several callers
-/// may run this at once (tests do, to prove a job runs once).
+/// `settings.concurrency` brands at once, each brand's jobs in order; returns how many ran. A
+/// job that panics is parked with the panic's message: a bug in one job never stops the worker
+/// or the other jobs. Several callers may run this at once (tests do, to prove a job runs
+/// once).
 pub async fn run_due<H: Handler + ?Sized>(
     state: &Queue,
     handler: &H,
     settings: &WorkerSettings,
 ) -> Result<usize, DbError> {
+    run_due_until(state, handler, settings, &CancellationToken::new()).await
+}
+
+/// [`run_due`], stopping early when `stop` fires: the jobs in hand finish, and the claimed
+/// jobs not yet started go back to the queue at once ([`repo::release`]), uncounted, for
+/// another replica to take now rather than when their claim lapses. Returns how many ran.
+pub async fn run_due_until<H: Handler + ?Sized>(
+    state: &Queue,
+    handler: &H,
+    settings: &WorkerSettings,
+    stop: &CancellationToken,
+) -> Result<usize, DbError> {
     use futures::StreamExt as _;
+    if stop.is_cancelled() {
+        return Ok(0);
+    }
     let jobs = claim(state, settings).await?;
     // One brand's jobs run one after another, in claim order (as before: its jobs touch the
     // same rows); different brands' run side by side. The futures are made up front (no
@@ -229,18 +245,43 @@ pub async fn run_due<H: Handler + ?Sized>(
     let runs: Vec<_> = by_brand
         .into_iter()
         .map(|(_, queue)| async move {
+            let mut ran = 0;
+            let mut unstarted = Vec::new();
             for job in queue {
-                run_and_finish(state, handler, job).await?;
+                if stop.is_cancelled() {
+                    unstarted.push(job.id);
+                } else {
+                    run_and_finish(state, handler, job).await?;
+                    ran += 1;
+                }
             }
-            Ok::<(), DbError>(())
+            Ok::<_, DbError>((ran, unstarted))
         })
         .collect();
-    let finished: Vec<Result<(), DbError>> = futures::stream::iter(runs)
+    let finished: Vec<Result<(usize, Vec<i64>), DbError>> = futures::stream::iter(runs)
         .buffer_unordered(settings.concurrency.max(1))
         .collect()
         .await;
-    finished.into_iter().collect::<Result<Vec<()>, DbError>>()?;
-    Ok(jobs.len())
+    let mut ran = 0;
+    let mut unstarted = Vec::new();
+    for result in finished {
+        let (n, ids) = result?;
+        ran += n;
+        unstarted.extend(ids);
+    }
+    if !unstarted.is_empty() {
+        let released = state
+            .db
+            .global_tx(&Actor::System, async |tx| {
+                repo::release(tx, &unstarted).await
+            })
+            .await?;
+        tracing::info!(
+            jobs.released = released,
+            "shutting down: claimed jobs handed back to the queue"
+        );
+    }
+    Ok(ran)
 }
 
 /// Runs one claimed job, a panic included, and records its outcome.
@@ -269,7 +310,8 @@ async fn run_and_finish<H: Handler + ?Sized>(
     finish(state, job, &outcome).await
 }
 
-/// The worker loop: polls for due jobs until `shutdown`, finishing the job in hand first.
+/// The worker loop: polls for due jobs until `shutdown`. Then it claims nothing more,
+/// finishes the jobs in hand and hands the claimed jobs it had not started back to the queue.
 pub async fn run_worker(
     state: Queue,
     handler: std::sync::Arc<dyn Handler>,
@@ -278,8 +320,8 @@ pub async fn run_worker(
 ) {
     {
         let mut since_purge = Duration::ZERO;
-        loop {
-            let ran = match run_due(&state, &*handler, &settings).await {
+        while !shutdown.is_cancelled() {
+            let ran = match run_due_until(&state, &*handler, &settings, &shutdown).await {
                 Ok(n) => n,
                 Err(e) => {
                     tracing::warn!(error = %e, "job worker could not claim jobs");

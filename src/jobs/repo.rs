@@ -85,6 +85,13 @@ pub async fn retry(
         .try_get(0)?)
 }
 
+/// Hands claimed jobs that were never started back to the queue (a worker shutting down);
+/// returns how many.
+pub async fn release(tx: &Tx<'_>, ids: &[i64]) -> Result<u64, DbError> {
+    let stmt = tx.prepare_cached(include_str!("sql/release.sql")).await?;
+    Ok(tx.execute(&stmt, &[&ids]).await?)
+}
+
 /// Deletes finished jobs past their keeping time.
 pub async fn purge(tx: &Tx<'_>) -> Result<(), DbError> {
     tx.execute(include_str!("sql/purge.sql"), &[]).await?;

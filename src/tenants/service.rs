@@ -259,7 +259,7 @@ pub async fn current_brand(db: &Db, scope: &TenantScope) -> Result<BrandRow, Bra
 
 /// The brand of `scope` as a storefront renders it: name, currency, public theme.
 pub async fn storefront_theme(db: &Db, scope: &TenantScope) -> Result<ThemeRow, BrandError> {
-    db.tenant_tx(scope, async |tx| repo::storefront_theme(tx).await)
+    db.tenant_read(scope, || async |tx| repo::storefront_theme(tx).await)
         .await?
         .ok_or(BrandError::NotFound("no such brand"))
 }

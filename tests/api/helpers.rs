@@ -423,6 +423,14 @@ impl TestApp {
     }
 
     /// Stops accepting and waits for the server to finish in-flight requests.
+    /// Sends the shutdown signal (what SIGTERM does to the binary) without waiting for the
+    /// server to stop.
+    pub fn stop_signal(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
     pub async fn stop(&mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

@@ -32,6 +32,7 @@ use crate::{
     config::Config,
     db::Db,
     error::{ApiError, PanicToProblem, REQUEST_ID, problem_response},
+    events::{api::EventsApi, hub::Hub, service::StreamSettings, ticket::Tickets},
     identity::{api::AuthApi, service::AuthSettings, staff_api::StaffApi},
     imports::{
         api::ImportsApi,
@@ -72,6 +73,11 @@ pub struct AppState {
     pub imports: ImportService,
     /// Quotas per route group, checked before any handler runs.
     pub rate_limits: crate::ratelimit::RateLimiter,
+    /// The `LISTEN` connection that wakes event streams.
+    pub events: Hub,
+    /// Stream tickets (keyed by `ORDER_TOKEN_SECRET`).
+    pub tickets: Tickets,
+    pub stream_settings: StreamSettings,
 }
 
 impl AppState {
@@ -107,6 +113,14 @@ impl AppState {
             analytics,
             media,
             rate_limits: rate_limiter(config),
+            events: Hub::new(config.db.api.clone(), config.db.connect_timeout),
+            tickets: Tickets::new(config.order_token_secret.clone(), config.events.ticket_ttl),
+            stream_settings: StreamSettings {
+                buffer: config.events.buffer,
+                send_timeout: config.events.send_timeout,
+                heartbeat: config.events.heartbeat,
+                poll: config.events.poll,
+            },
         }
     }
 
@@ -189,6 +203,7 @@ pub type Apis = (
     ChatApi,
     ImportsApi,
     MediaApi,
+    EventsApi,
 );
 
 /// The OpenAPI service for `state`: each endpoint group gets the parts it uses. The spec does
@@ -249,6 +264,14 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                 db: db(),
                 cache: state.cache.clone(),
                 media: state.media.clone(),
+            },
+            EventsApi {
+                db: db(),
+                tenants: state.tenants.clone(),
+                hub: state.events.clone(),
+                analytics: state.analytics.clone(),
+                tickets: state.tickets.clone(),
+                settings: state.stream_settings,
             },
         ),
         "brandhouse",
@@ -372,6 +395,7 @@ impl Application {
                 stop.clone(),
             ))
         });
+        let hub = self.state.events.clone();
         let app = routes(self.state, BodyLimits::from_config(&self.config));
         let server_stop = stop.clone();
         let result = poem::Server::new_with_acceptor(self.acceptor)
@@ -382,6 +406,9 @@ impl Application {
                         () = shutdown => {},
                         () = server_stop.cancelled() => {},
                     }
+                    // Event streams never end by themselves: end them, so the graceful
+                    // shutdown waits for ordinary requests only.
+                    hub.shutdown();
                 },
                 Some(self.config.shutdown_grace),
             )

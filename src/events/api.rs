@@ -103,7 +103,7 @@ pub struct TicketRequest {
 #[derive(Object)]
 #[oai(rename = "StreamTicket")]
 pub struct TicketBody {
-    /// Send as the `ticket` query parameter of the stream (single stream opening; valid until
+    /// Send as the `ticket` query parameter of the stream (it opens streams until
     /// `expires_at`). It names the session it was obtained with, never the token.
     pub ticket: String,
     pub expires_at: DateTime<Utc>,

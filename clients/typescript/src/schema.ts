@@ -2814,7 +2814,7 @@ export interface components {
         /** StreamTicket */
         StreamTicket: {
             /**
-             * @description Send as the `ticket` query parameter of the stream (single stream opening; valid until
+             * @description Send as the `ticket` query parameter of the stream (it opens streams until
              *     `expires_at`). It names the session it was obtained with, never the token.
              */
             ticket: string;

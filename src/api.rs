@@ -40,6 +40,8 @@ pub enum ApiTags {
     Imports,
     /// Product images in object storage.
     Media,
+    /// Business events: polling, live streams (Server-Sent Events), stream tickets.
+    Events,
 }
 
 #[derive(Debug, Object)]

@@ -334,6 +334,46 @@ pub struct Config {
     pub rate_limits: crate::ratelimit::RateLimitSettings,
     /// `GET /metrics`: its token and the brand label cap (`METRICS_TOKEN`, `METRICS_MAX_BRANDS`).
     pub metrics: MetricsSettings,
+    /// Live event streams (`EVENTS_*`).
+    pub events: EventsSettings,
+}
+
+/// Live event streams and their tickets.
+#[derive(Debug, Clone, Copy)]
+pub struct EventsSettings {
+    /// `EVENTS_STREAM_BUFFER` (1 to 10000, default 256): events queued per open stream.
+    pub buffer: usize,
+    /// `EVENTS_SEND_TIMEOUT_MS` (default 10000): a stream whose client does not take the next
+    /// event within this long is closed.
+    pub send_timeout: Duration,
+    /// `EVENTS_HEARTBEAT_SECS` (1 to 300, default 15): comment lines on idle streams.
+    pub heartbeat: Duration,
+    /// `EVENTS_POLL_SECS` (1 to 3600, default 30): a stream reads again after this long without
+    /// a notification (a safety net).
+    pub poll: Duration,
+    /// `EVENTS_TICKET_TTL_SECS` (5 to 600, default 60): how long a stream ticket opens streams.
+    pub ticket_ttl: Duration,
+}
+
+fn events_settings(env: &Env<'_>) -> Result<EventsSettings, ConfigError> {
+    let ranged = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
+        let v: u64 = env.parse(name, default)?;
+        if range.contains(&v) {
+            Ok(v)
+        } else {
+            Err(ConfigError::new(
+                name,
+                format!("must be between {} and {}", range.start(), range.end()),
+            ))
+        }
+    };
+    Ok(EventsSettings {
+        buffer: usize::try_from(ranged("EVENTS_STREAM_BUFFER", 256, 1..=10_000)?).unwrap_or(256),
+        send_timeout: Duration::from_millis(ranged("EVENTS_SEND_TIMEOUT_MS", 10_000, 1..=600_000)?),
+        heartbeat: Duration::from_secs(ranged("EVENTS_HEARTBEAT_SECS", 15, 1..=300)?),
+        poll: Duration::from_secs(ranged("EVENTS_POLL_SECS", 30, 1..=3600)?),
+        ticket_ttl: Duration::from_secs(ranged("EVENTS_TICKET_TTL_SECS", 60, 5..=600)?),
+    })
 }
 
 /// Defaults match `make demo` on one machine: local PostgreSQL with trust authentication.
@@ -373,6 +413,7 @@ impl Config {
         Ok(Self {
             rate_limits: rate_limit_settings(&env)?,
             metrics: metrics_settings(&env)?,
+            events: events_settings(&env)?,
             storage: storage_settings(&env, cache_ttl)?,
             search: search_settings(&env)?,
             chat: chat_config(&env)?,

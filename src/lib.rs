@@ -46,6 +46,9 @@
 //!   built inside this module alone.
 //! - [`jobs`]: the job queue (claims, retries, parking); the handlers are the domains'
 //!   services, wired in the composition root.
+//! - [`events`]: the transactional outbox of business events (`events::record`, called by
+//!   the domains in their own transactions), the `LISTEN` hub, the polling list, the live
+//!   streams (Server-Sent Events) and stream tickets.
 //! - [`imports`]: bulk CSV catalog imports. [`media`]: product images. [`chat`]: the WhatsApp
 //!   assistant (webhook, replies, retrieval, support console).
 //!
@@ -68,6 +71,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod identity;
 pub mod imports;
 pub mod inventory;

@@ -40,6 +40,7 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         include_str!("../policies/50_imports_media.sql"),
     ),
     ("60_chat.sql", include_str!("../policies/60_chat.sql")),
+    ("70_events.sql", include_str!("../policies/70_events.sql")),
 ];
 
 const ROLES_SQL: &str = include_str!("../sql/roles.sql");

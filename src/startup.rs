@@ -32,6 +32,7 @@ use crate::{
     config::Config,
     db::Db,
     error::{ApiError, PanicToProblem, REQUEST_ID, problem_response},
+    events::{api::EventsApi, hub::Hub, service::StreamSettings, ticket::Tickets},
     identity::{api::AuthApi, service::AuthSettings, staff_api::StaffApi},
     imports::{
         api::ImportsApi,
@@ -74,6 +75,11 @@ pub struct AppState {
     pub rate_limits: crate::ratelimit::RateLimiter,
     /// Request counters and latency, exposed with the pool and queue gauges at `/metrics`.
     pub metrics: crate::metrics::Metrics,
+    /// The `LISTEN` connection that wakes event streams.
+    pub events: Hub,
+    /// Stream tickets (keyed by `ORDER_TOKEN_SECRET`).
+    pub tickets: Tickets,
+    pub stream_settings: StreamSettings,
 }
 
 impl AppState {
@@ -110,6 +116,14 @@ impl AppState {
             media,
             rate_limits: rate_limiter(config),
             metrics: crate::metrics::Metrics::new(&config.metrics),
+            events: Hub::new(config.db.api.clone(), config.db.connect_timeout),
+            tickets: Tickets::new(config.order_token_secret.clone(), config.events.ticket_ttl),
+            stream_settings: StreamSettings {
+                buffer: config.events.buffer,
+                send_timeout: config.events.send_timeout,
+                heartbeat: config.events.heartbeat,
+                poll: config.events.poll,
+            },
         }
     }
 
@@ -192,6 +206,7 @@ pub type Apis = (
     ChatApi,
     ImportsApi,
     MediaApi,
+    EventsApi,
 );
 
 /// The OpenAPI service for `state`: each endpoint group gets the parts it uses. The spec does
@@ -252,6 +267,14 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                 db: db(),
                 cache: state.cache.clone(),
                 media: state.media.clone(),
+            },
+            EventsApi {
+                db: db(),
+                tenants: state.tenants.clone(),
+                hub: state.events.clone(),
+                analytics: state.analytics.clone(),
+                tickets: state.tickets.clone(),
+                settings: state.stream_settings,
             },
         ),
         "brandhouse",
@@ -378,6 +401,7 @@ impl Application {
             ))
         });
         let grace = self.config.shutdown_grace;
+        let hub = self.state.events.clone();
         let app = routes(self.state, BodyLimits::from_config(&self.config));
         let signal = stop.clone();
         let result = poem::Server::new_with_acceptor(self.acceptor)
@@ -391,6 +415,9 @@ impl Application {
                     // The worker stops claiming and hands back what it has not started while
                     // the server drains in-flight requests.
                     signal.cancel();
+                    // Event streams never end by themselves: end them, so the graceful
+                    // shutdown waits for ordinary requests only.
+                    hub.shutdown();
                 },
                 Some(grace),
             )

@@ -3,9 +3,10 @@
 //! It reads through a second pool that logs in as the analytics role (BYPASSRLS, SELECT-only,
 //! read-only transactions). That pool is built here and lives in a private field of
 //! [`Analytics`]; nothing else can reach it, and the only things [`Analytics`] offers are the
-//! four read models below. Every endpoint checks the owner role before calling [`service`],
-//! which writes the call to the audit trail (through the ordinary API pool: the analytics role
-//! cannot write) and then reads.
+//! read models below and the reads of the owner's company event stream (`events`). Every
+//! endpoint checks the owner role before calling [`service`] (or the company stream's
+//! service), which writes the call to the audit trail (through the ordinary API pool: the
+//! analytics role cannot write) and then reads.
 
 pub mod api;
 mod repo;
@@ -167,6 +168,24 @@ impl Analytics {
     /// Stock health per brand now.
     pub async fn inventory(&self) -> Result<Vec<InventoryHealth>, DbError> {
         self.read(async |tx| repo::inventory(tx).await).await
+    }
+
+    /// Every brand's events after `cursor` (brand slug, last number delivered; a brand not
+    /// named from its first event), each brand's in order, at most `limit`: the owner's company
+    /// stream. The caller checks the owner role first.
+    pub async fn company_events(
+        &self,
+        cursor: &[(String, i64)],
+        limit: i64,
+    ) -> Result<Vec<crate::events::Event>, DbError> {
+        self.read(async |tx| repo::company_events(tx, cursor, limit).await)
+            .await
+    }
+
+    /// Every brand's last event number (where a company stream without a cursor starts).
+    pub async fn company_events_start(&self) -> Result<Vec<(String, i64)>, DbError> {
+        self.read(async |tx| repo::company_events_start(tx).await)
+            .await
     }
 
     /// The best-selling products per brand in `range`, `limit` per brand.

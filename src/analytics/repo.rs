@@ -103,3 +103,36 @@ pub(super) async fn top_products(
         })
         .collect()
 }
+
+/// Every brand's events after `cursor` (brand slug, last number delivered), each brand's in
+/// order.
+pub(super) async fn company_events(
+    tx: &Transaction<'_>,
+    cursor: &[(String, i64)],
+    limit: i64,
+) -> Result<Vec<crate::events::Event>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/company_events.sql"))
+        .await?;
+    let slugs: Vec<&str> = cursor.iter().map(|(s, _)| s.as_str()).collect();
+    let seqs: Vec<i64> = cursor.iter().map(|(_, n)| *n).collect();
+    tx.query(&stmt, &[&slugs, &seqs, &limit])
+        .await?
+        .iter()
+        .map(crate::events::Event::from_row)
+        .collect()
+}
+
+/// Every brand's last event number: where a company stream without Last-Event-ID starts.
+pub(super) async fn company_events_start(
+    tx: &Transaction<'_>,
+) -> Result<Vec<(String, i64)>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/company_events_start.sql"))
+        .await?;
+    tx.query(&stmt, &[])
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("slug")?, r.try_get("last_seq")?)))
+        .collect()
+}

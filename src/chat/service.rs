@@ -233,6 +233,7 @@ struct Stored {
 /// and conversation, and a reply job; each delivery status on its message.
 async fn store_events(tx: &Tx<'_>, events: &[WebhookEvent]) -> Result<Stored, DbError> {
     let mut counts = Stored::default();
+    let mut messages = Vec::new();
     for event in events {
         match event {
             WebhookEvent::Inbound(m) => {
@@ -252,6 +253,7 @@ async fn store_events(tx: &Tx<'_>, events: &[WebhookEvent]) -> Result<Stored, Db
                 match inserted {
                     Some(id) => {
                         jobs::enqueue(tx, JobKind::ChatReply, &id.to_string(), Utc::now()).await?;
+                        messages.push((conversation, id, m.kind.clone()));
                         counts.stored += 1;
                     }
                     None => counts.duplicates += 1,
@@ -263,6 +265,23 @@ async fn store_events(tx: &Tx<'_>, events: &[WebhookEvent]) -> Result<Stored, Db
                 counts.statuses += 1;
             }
         }
+    }
+    // The events last: the brand's event counter stays locked from the first to COMMIT, and
+    // no conversation row is locked after it. Ids only: the text and the customer's number
+    // stay in the conversation, behind chat.read.
+    for (conversation, id, kind) in messages {
+        crate::events::record(
+            tx,
+            crate::events::EventType::ConversationMessage,
+            &conversation.to_string(),
+            serde_json::json!({
+                "conversation_id": conversation,
+                "message_id": id,
+                "kind": kind,
+            }),
+            None,
+        )
+        .await?;
     }
     Ok(counts)
 }
@@ -383,7 +402,19 @@ pub async fn reply(state: &Chat, scope: &TenantScope, message_id: Uuid) -> Resul
         state
             .db
             .tenant_tx(scope, async |tx| {
-                repo::set_state(tx, context.conversation_id, ConversationState::Human).await
+                repo::set_state(tx, context.conversation_id, ConversationState::Human).await?;
+                crate::events::record(
+                    tx,
+                    crate::events::EventType::ConversationHandoff,
+                    &context.conversation_id.to_string(),
+                    serde_json::json!({
+                        "conversation_id": context.conversation_id,
+                        "message_id": message_id,
+                        "reason": "keyword",
+                    }),
+                    None,
+                )
+                .await
             })
             .await?;
         tracing::info!(conversation.id = %context.conversation_id, "handed to a human");

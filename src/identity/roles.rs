@@ -56,6 +56,9 @@ pub enum Permission {
     ChatRead,
     /// Reply to customers by hand, hand conversations back to the assistant.
     ChatReply,
+    /// The brand's live event feed and its polling list (each role receives its own groups of
+    /// events).
+    EventsRead,
 }
 
 impl Permission {
@@ -90,6 +93,7 @@ impl Permission {
             Permission::WhatsAppNumbers => &[Owner],
             Permission::ChatRead => &[Owner, BrandManager, Support],
             Permission::ChatReply => &[Owner, BrandManager, Support],
+            Permission::EventsRead => &[Owner, BrandManager, Warehouse, Support],
         }
     }
 
@@ -122,6 +126,7 @@ impl Permission {
             Permission::WhatsAppNumbers => "whatsapp.numbers",
             Permission::ChatRead => "chat.read",
             Permission::ChatReply => "chat.reply",
+            Permission::EventsRead => "events.read",
         }
     }
 
@@ -160,7 +165,7 @@ impl Permission {
             Permission::BrandSettings => "`GET/PATCH /v1/admin/brand/order-settings`",
             Permission::JobsView => "`GET /v1/admin/jobs/parked`",
             Permission::Analytics => {
-                "`GET /v1/admin/analytics/overview`, `/timeseries`, `/inventory`, `/top-products`"
+                "`GET /v1/admin/analytics/overview`, `/timeseries`, `/inventory`, `/top-products`, `GET /v1/admin/events/company/stream`"
             }
             Permission::ChatSettings => "`GET/PATCH /v1/admin/chat/settings`",
             Permission::WhatsAppNumbers => {
@@ -168,6 +173,9 @@ impl Permission {
             }
             Permission::ChatRead => "`GET /v1/admin/conversations[/{id}]`",
             Permission::ChatReply => "`POST /v1/admin/conversations/{id}/reply`, `/handback`",
+            Permission::EventsRead => {
+                "`GET /v1/admin/events`, `GET /v1/admin/events/stream`, `POST /v1/admin/events/tickets`"
+            }
         }
     }
 }

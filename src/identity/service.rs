@@ -187,6 +187,15 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Staff, AuthError> {
     .ok_or(AuthError::InvalidToken)
 }
 
+/// The staff member of a live session named by its key hash (a stream ticket carries it).
+pub async fn authenticate_hash(db: &Db, token_hash: &[u8]) -> Result<Staff, AuthError> {
+    db.global_tx(&Actor::System, async |tx| {
+        repo::session_staff(tx, token_hash).await
+    })
+    .await?
+    .ok_or(AuthError::InvalidToken)
+}
+
 /// Revokes the caller's token.
 pub async fn logout(db: &Db, staff: &Staff) -> Result<(), AuthError> {
     db.global_tx(&Actor::System, async |tx| {

@@ -37,6 +37,30 @@ use crate::{
     scope::TenantScope,
 };
 
+/// Records how the import ended and its `import.finished` event, in one transaction.
+async fn finish_import(
+    tx: &crate::db::Tx<'_>,
+    id: Uuid,
+    finish: &repo::Finish<'_>,
+) -> Result<(), DbError> {
+    repo::finish_import(tx, id, finish).await?;
+    crate::events::record(
+        tx,
+        crate::events::EventType::ImportFinished,
+        &id.to_string(),
+        serde_json::json!({
+            "import_id": id,
+            "state": finish.state,
+            "rows": finish.counters.total,
+            "applied": finish.counters.applied,
+            "error_count": finish.error_count,
+        }),
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Errors kept in an import's report (the count is always complete).
 pub const MAX_ERRORS_KEPT: usize = 1000;
 
@@ -349,7 +373,7 @@ pub async fn run(
     };
     state
         .db
-        .tenant_tx(scope, async |tx| repo::finish_import(tx, id, &finish).await)
+        .tenant_tx(scope, async |tx| finish_import(tx, id, &finish).await)
         .await?;
     Ok(())
 }
@@ -370,7 +394,7 @@ async fn fail(
     };
     state
         .db
-        .tenant_tx(scope, async |tx| repo::finish_import(tx, id, &finish).await)
+        .tenant_tx(scope, async |tx| finish_import(tx, id, &finish).await)
         .await?;
     Ok(())
 }

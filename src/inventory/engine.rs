@@ -233,6 +233,7 @@ pub async fn apply(tx: &Tx<'_>, deltas: &[Delta]) -> Result<(), DbError> {
         return Ok(());
     }
     let variants: Vec<Uuid> = deltas.iter().map(|d| d.variant_id).collect();
+    let before = threshold_levels(tx, &variants).await?;
     let zones: Vec<Uuid> = deltas.iter().map(|d| d.zone_id).collect();
     let on_hand: Vec<i32> = deltas.iter().map(|d| d.on_hand).collect();
     let reserved: Vec<i32> = deltas.iter().map(|d| d.reserved).collect();
@@ -255,6 +256,64 @@ pub async fn apply(tx: &Tx<'_>, deltas: &[Delta]) -> Result<(), DbError> {
         ],
     )
     .await?;
+    if !before.is_empty() {
+        let after = threshold_levels(tx, &variants).await?;
+        record_low_stock(tx, &before, &after).await?;
+    }
+    Ok(())
+}
+
+/// A variant with a reorder threshold and its available units.
+struct Level {
+    variant_id: Uuid,
+    sku: String,
+    threshold: i32,
+    available: i64,
+}
+
+async fn threshold_levels(tx: &Tx<'_>, variants: &[Uuid]) -> Result<Vec<Level>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/threshold_levels.sql"))
+        .await?;
+    tx.query(&stmt, &[&variants])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Level {
+                variant_id: r.try_get("id")?,
+                sku: r.try_get("sku")?,
+                threshold: r.try_get("reorder_threshold")?,
+                available: r.try_get("available")?,
+            })
+        })
+        .collect()
+}
+
+/// `stock.low` for each variant whose available units crossed below its reorder threshold in
+/// this change (at or above before, below after): once per crossing, not on every sale below.
+async fn record_low_stock(tx: &Tx<'_>, before: &[Level], after: &[Level]) -> Result<(), DbError> {
+    for a in after {
+        let crossed = before
+            .iter()
+            .find(|b| b.variant_id == a.variant_id)
+            .is_some_and(|b| b.available >= i64::from(b.threshold))
+            && a.available < i64::from(a.threshold);
+        if crossed {
+            crate::events::record(
+                tx,
+                crate::events::EventType::StockLow,
+                &a.sku,
+                serde_json::json!({
+                    "variant_id": a.variant_id,
+                    "sku": a.sku,
+                    "available": a.available,
+                    "reorder_threshold": a.threshold,
+                }),
+                None,
+            )
+            .await?;
+        }
+    }
     Ok(())
 }
 

@@ -28,10 +28,14 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Order, OrderError, load_order, repo, status::HoldStatus};
+use super::{
+    Order, OrderError, load_order, repo,
+    status::{HoldStatus, OrderStatus},
+};
 use crate::{
     db::{Db, Tx},
     error::{FieldError, FieldErrors, UnavailableItem},
+    events,
     identity::service::normalise_email,
     inventory::{self, engine, movement::MovementKind},
     jobs,
@@ -423,6 +427,27 @@ async fn write_order(
         jobs::JobKind::ExpireOrder,
         &order_id.to_string(),
         expires_at,
+    )
+    .await?;
+    // Last: the brand's event counter stays locked from here to COMMIT. Who ordered is
+    // customer personal data: kept apart, for roles with customers.read only.
+    events::record(
+        tx,
+        events::EventType::OrderCreated,
+        &number.to_string(),
+        serde_json::json!({
+            "order_id": order_id,
+            "number": number,
+            "status": OrderStatus::PendingPayment,
+            "total_minor": placed.total,
+            "currency": placed.currency,
+            "holds_expire_at": expires_at,
+        }),
+        Some(serde_json::json!({
+            "name": c.name.trim(),
+            "email": normalise_email(&c.email),
+            "phone": c.phone,
+        })),
     )
     .await?;
     Ok(order_id)

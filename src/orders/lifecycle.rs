@@ -4,12 +4,13 @@
 use uuid::Uuid;
 
 use super::{
-    Order, OrderError, load_order, repo,
+    Order, OrderError, load_order, record_event, repo,
     status::{HoldStatus, OrderStatus},
 };
 use crate::{
     audit,
     db::{Db, Tx},
+    events::EventType,
     inventory::{engine, movement::MovementKind},
     jobs::JobError,
     scope::TenantScope,
@@ -75,6 +76,14 @@ pub async fn expire_order(db: &Db, scope: &TenantScope, order_id: Uuid) -> Resul
             }
             end_active_holds(tx, order.id, MovementKind::Expire, HoldStatus::Expired).await?;
             repo::set_order_status(tx, order.id, OrderStatus::Expired, None).await?;
+            record_event(
+                tx,
+                EventType::OrderExpired,
+                &order,
+                OrderStatus::Expired,
+                None,
+            )
+            .await?;
             Ok(())
         }
     })
@@ -109,6 +118,14 @@ pub async fn cancel(db: &Db, scope: &TenantScope, number: i32) -> Result<Order, 
                 serde_json::json!({"from": order.status}),
             )
             .await?;
+            record_event(
+                tx,
+                EventType::OrderCancelled,
+                &order,
+                OrderStatus::Cancelled,
+                None,
+            )
+            .await?;
             load_order(tx, Some(order.id), None, true)
                 .await?
                 .ok_or(OrderError::NotFound("no such order"))
@@ -132,6 +149,14 @@ pub async fn ship(db: &Db, scope: &TenantScope, number: i32) -> Result<Order, Or
             }
             repo::set_order_status(tx, order.id, OrderStatus::Shipped, None).await?;
             audit::record(tx, "order.ship", &number.to_string(), serde_json::json!({})).await?;
+            record_event(
+                tx,
+                EventType::OrderShipped,
+                &order,
+                OrderStatus::Shipped,
+                None,
+            )
+            .await?;
             load_order(tx, Some(order.id), None, true)
                 .await?
                 .ok_or(OrderError::NotFound("no such order"))

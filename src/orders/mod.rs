@@ -157,6 +157,29 @@ pub struct Order {
     pub movements: Nullable<Vec<Movement>>,
 }
 
+/// Writes an order's event in its transaction: the order's id, number, status and total
+/// (the brand's own ids and figures), plus `extra`. Called last in the transaction.
+pub(crate) async fn record_event(
+    tx: &Tx<'_>,
+    event_type: crate::events::EventType,
+    order: &repo::LockedOrder,
+    status: OrderStatus,
+    extra: Option<(&str, &str)>,
+) -> Result<(), DbError> {
+    let mut payload = serde_json::json!({
+        "order_id": order.id,
+        "number": order.number,
+        "status": status,
+        "total_minor": order.total_minor,
+        "currency": order.currency,
+    });
+    if let (Some((key, value)), Some(map)) = (extra, payload.as_object_mut()) {
+        map.insert(key.to_owned(), value.into());
+    }
+    crate::events::record(tx, event_type, &order.number.to_string(), payload, None).await?;
+    Ok(())
+}
+
 /// Loads an order with its lines and allocations (and, for staff, its movements).
 pub(crate) async fn load_order(
     tx: &Tx<'_>,

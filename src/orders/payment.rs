@@ -12,12 +12,13 @@ use uuid::Uuid;
 use super::{
     Order, OrderError,
     lifecycle::end_active_holds,
-    load_order, repo,
+    load_order, record_event, repo,
     status::{HoldStatus, OrderStatus},
 };
 use crate::{
     audit,
     db::{Db, Tx},
+    events::EventType,
     inventory::{engine, movement::MovementKind},
     scope::TenantScope,
 };
@@ -287,6 +288,23 @@ pub async fn confirm(
                     )
                     .await?;
                 }
+            }
+            match &outcome {
+                Outcome::Confirmed | Outcome::Rereserved => {
+                    record_event(tx, EventType::OrderPaid, &order, OrderStatus::Paid, None).await?;
+                }
+                // A conflict found now (not one already waiting for a human).
+                Outcome::Conflict(reason) if order.status != OrderStatus::PaymentConflict => {
+                    record_event(
+                        tx,
+                        EventType::OrderPaymentConflict,
+                        &order,
+                        OrderStatus::PaymentConflict,
+                        Some(("reason", reason.as_str())),
+                    )
+                    .await?;
+                }
+                _ => {}
             }
             let view = load_order(tx, Some(order.id), None, true)
                 .await?

@@ -109,6 +109,15 @@ impl TenantResolver {
         Ok(TenantScope::new(tenant, actor))
     }
 
+    /// The brand named by id, as a staff request's brand (a stream ticket carries the id).
+    pub async fn staff_brand_by_id(&self, id: Uuid) -> Result<StaffBrand, TenantError> {
+        let tenant = self
+            .lookup(Key::Id(id))
+            .await?
+            .ok_or(TenantError::NotFound)?;
+        Ok(StaffBrand(tenant))
+    }
+
     /// Forgets cached lookups (after a brand's slug, domains or activation changed). Other
     /// replicas catch up within the cache's time to live.
     pub fn invalidate_all(&self) {

@@ -215,6 +215,22 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             form: None,
             ok: 204,
         }],
+        Permission::EventsRead => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/events",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+            Sample {
+                method: Method::POST,
+                path: "/v1/admin/events/tickets",
+                body: Some(serde_json::json!({})),
+                form: None,
+                ok: 200,
+            },
+        ],
         Permission::Analytics => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/analytics/overview",

@@ -223,6 +223,26 @@ impl Conformance {
         (status, body)
     }
 
+    /// Opens a stream (`text/event-stream`) of operation `op`: checks the status and content
+    /// type against the spec from the headers alone (a stream never ends), then closes it.
+    pub async fn send_stream(&mut self, op: &str, request: reqwest::RequestBuilder) -> u16 {
+        let resp = request.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        self.answered
+            .entry(op.to_owned())
+            .or_default()
+            .insert(status);
+        let bytes: &[u8] = if status == 200 { b"" } else { b"-" };
+        if let Err(e) = self.check(op, status, content_type.as_deref(), bytes, &Value::Null) {
+            self.failures.push(format!("{op} -> {status}: {e}"));
+        }
+        status
+    }
+
     fn check(
         &mut self,
         op: &str,
@@ -1172,6 +1192,33 @@ async fn every_operation_answers_as_the_committed_spec_says() {
         None,
     )
     .await;
+    // Events: the list (every change above wrote its event), a ticket, and both streams,
+    // checked from their headers (a stream never ends).
+    let events = r
+        .get("GET /v1/admin/events", "/v1/admin/events?after=0", fx)
+        .await;
+    assert!(!events["events"].as_array().unwrap().is_empty(), "{events}");
+    let (status, ticket) = r
+        .write(
+            "POST /v1/admin/events/tickets",
+            "/v1/admin/events/tickets",
+            fx,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 200, "{ticket}");
+    let status =
+        r.c.send_stream(
+            "GET /v1/admin/events/stream",
+            app.client.get(app.url(ticket["url"].as_str().unwrap())),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let request = r.req(Method::GET, "/v1/admin/events/company/stream", None);
+    let status =
+        r.c.send_stream("GET /v1/admin/events/company/stream", request)
+            .await;
+    assert_eq!(status, 200);
     let (status, _) =
         r.c.send(
             "POST /v1/auth/logout",

@@ -22,6 +22,7 @@ mod checkout_caps;
 mod concurrency;
 mod conformance;
 mod errors;
+mod events;
 mod global_tables;
 mod helpers;
 mod imports;

@@ -637,7 +637,9 @@ fn auth_settings(env: &Env<'_>) -> Result<AuthSettings, ConfigError> {
             "must be at least 1",
         ));
     }
-    let max_concurrent_hashes: usize = env.parse("LOGIN_MAX_CONCURRENT_HASHES", 4)?;
+    // Half the cores by default: a login flood keeps the other half for everything else.
+    let half_the_cores = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1));
+    let max_concurrent_hashes: usize = env.parse("LOGIN_MAX_CONCURRENT_HASHES", half_the_cores)?;
     if !(1..=256).contains(&max_concurrent_hashes) {
         return Err(ConfigError::new(
             "LOGIN_MAX_CONCURRENT_HASHES",

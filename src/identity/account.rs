@@ -58,14 +58,14 @@ pub async fn change_password(
             problem,
         )]));
     }
-    let _turn = gate.enter().await.ok_or(AuthError::Busy)?;
+    let turn = gate.enter().await.ok_or(AuthError::Busy)?;
     count_attempt(db, settings, &staff.email, None).await?;
     let stored = db
         .global_tx(&Actor::System, async |tx| {
             repo::password_of(tx, staff.user_id).await
         })
         .await?;
-    if !password::verify(current, stored).await {
+    if !password::verify_in_turn(turn, current, stored).await {
         return Err(PasswordError::Invalid(vec![FieldError::new(
             "current_password",
             "is not this account's current password",

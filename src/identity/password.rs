@@ -1,36 +1,50 @@
 //! Password hashing (argon2id, the crate's default parameters: 19 MiB, 2 passes) on the
-//! blocking pool, so a login never stalls the async workers.
+//! blocking pool, so a login never stalls the async workers. Verifications reuse their 19 MiB
+//! of argon2 memory (`MEMORY`) instead of allocating it each time: the allocator kept freed
+//! blocks (a 200-connection login flood grew the server to about 1 GB with 4 checks at once;
+//! `bench/login.sh`), and reused buffers bound the memory by the checks that ever ran at once.
 
 use argon2::{
-    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
-    password_hash::{SaltString, rand_core::OsRng},
+    Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
+    password_hash::{Output, SaltString, rand_core::OsRng},
 };
 use secrecy::{ExposeSecret, SecretString};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A bound on the password verifications logins run at once (each takes 19 MiB and a blocking
 /// thread for tens of milliseconds). Clones share the bound.
 #[derive(Clone)]
 pub struct HashGate {
-    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    permits: Arc<Semaphore>,
     wait: std::time::Duration,
+}
+
+/// A turn to verify one password (`HashGate::enter`). `verify_in_turn` moves it into the
+/// blocking work, so a request dropped while its password is checked (a client that hangs up)
+/// gives the turn back only when the check ends: hangups cannot run more checks than permits.
+pub struct Turn {
+    /// Held, not read: the turn ends when it is dropped.
+    _permit: OwnedSemaphorePermit,
 }
 
 impl HashGate {
     /// `permits` verifications at once; a caller waits at most `wait` for one.
     pub fn new(permits: usize, wait: std::time::Duration) -> Self {
         Self {
-            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(permits)),
+            permits: Arc::new(Semaphore::new(permits)),
             wait,
         }
     }
 
     /// A turn to verify a password, or `None` when every permit stayed busy for the wait.
-    pub async fn enter(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+    pub async fn enter(&self) -> Option<Turn> {
         // A free permit is taken at once: the timeout polls the acquisition before its clock.
-        tokio::time::timeout(self.wait, self.permits.acquire())
+        tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
             .await
             .ok()?
             .ok()
+            .map(|permit| Turn { _permit: permit })
     }
 }
 
@@ -49,23 +63,88 @@ pub async fn hash(password: SecretString) -> anyhow::Result<String> {
     .await?
 }
 
-/// Verifies `password` against `phc`. With `phc = None` (no such account) it verifies against
-/// a fixed hash of the same cost and returns false, so an unknown email costs the same time as
-/// a wrong password.
+/// Verifies `password` against `phc` within a turn of the gate (logins, password changes).
+/// With `phc = None` (no such account) it verifies against a fixed hash of the same cost and
+/// returns false, so an unknown email costs the same time as a wrong password.
+pub async fn verify_in_turn(turn: Turn, password: SecretString, phc: Option<String>) -> bool {
+    check(Some(turn), password, phc).await
+}
+
+/// Verifies `password` against `phc` outside the gate (the operator's seeding path).
 pub async fn verify(password: SecretString, phc: Option<String>) -> bool {
+    check(None, password, phc).await
+}
+
+async fn check(turn: Option<Turn>, password: SecretString, phc: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let Ok(parsed) = PasswordHash::new(&phc) else {
-            return false;
-        };
-        let ok = Argon2::default()
-            .verify_password(password.expose_secret().as_bytes(), &parsed)
-            .is_ok();
+        let ok = verify_blocking(password.expose_secret().as_bytes(), &phc);
+        drop(turn);
         ok && known
     })
     .await
     .unwrap_or(false)
+}
+
+/// argon2 memory for the default parameters, kept for the next verification.
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+/// Blocks of argon2 memory a hash with the default parameters needs (m = 19 MiB, one lane).
+const DEFAULT_BLOCKS: usize = Params::DEFAULT_M_COST as usize;
+
+fn verify_blocking(password: &[u8], phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    if params.block_count() > DEFAULT_BLOCKS {
+        // Costlier than the hashes brandhouse makes: the crate's own (allocating) path.
+        return Argon2::default().verify_password(password, &parsed).is_ok();
+    }
+    let taken = MEMORY.lock().ok().and_then(|mut pool| pool.pop());
+    let mut memory = taken.unwrap_or_else(|| vec![Block::default(); DEFAULT_BLOCKS]);
+    let ok = verify_with_memory(password, &parsed, params, &mut memory);
+    if let Ok(mut pool) = MEMORY.lock() {
+        pool.push(memory);
+    }
+    ok
+}
+
+/// What `PasswordVerifier::verify_password` does, computing into `memory`; the outputs are
+/// compared in constant time (`Output`'s equality).
+fn verify_with_memory(
+    password: &[u8],
+    parsed: &PasswordHash<'_>,
+    params: Params,
+    memory: &mut [Block],
+) -> bool {
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let Ok(version) = parsed
+        .version
+        .map_or(Ok(Version::default()), Version::try_from)
+    else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = [0u8; 64];
+    let Some(out) = out.get_mut(..expected.len()) else {
+        return false;
+    };
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password, salt, out, memory)
+        .is_ok()
+        && Output::new(out).is_ok_and(|computed| computed == expected)
 }
 
 /// The argon2id hash of 32 random bytes nobody kept, with the default parameters: what a
@@ -97,6 +176,63 @@ mod tests {
         assert!(verify("correct horse battery".to_owned().into(), Some(phc.clone())).await);
         assert!(!verify("wrong horse battery".to_owned().into(), Some(phc)).await);
         assert!(!verify("anything at all".to_owned().into(), None).await);
+    }
+
+    /// The attack: send a login and hang up while its password is checked, again and again.
+    /// The check runs on regardless (blocking work cannot be cancelled), so it keeps its turn
+    /// until it ends: hangups never run more checks at once than the gate's permits.
+    #[tokio::test]
+    async fn a_check_whose_caller_hung_up_keeps_its_turn_until_it_ends() {
+        let gate = HashGate::new(1, std::time::Duration::from_millis(1));
+        let turn = gate.enter().await.unwrap();
+        let mut check = Box::pin(verify_in_turn(turn, "a guess".to_owned().into(), None));
+        // One poll starts the blocking work; then the caller goes away.
+        let started = tokio::time::timeout(std::time::Duration::ZERO, &mut check).await;
+        assert!(
+            started.is_err(),
+            "the check cannot have finished in its first poll"
+        );
+        drop(check);
+        assert!(
+            gate.enter().await.is_none(),
+            "the abandoned check still runs and holds the only turn"
+        );
+        let back = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            loop {
+                if let Some(turn) = gate.enter().await {
+                    return turn;
+                }
+            }
+        })
+        .await;
+        assert!(back.is_ok(), "the turn comes back when the check ends");
+    }
+
+    /// The reusing path answers as the crate's own verifier, for the right password, a wrong
+    /// one, and a stored hash with other parameters (argon2i, fewer blocks, a longer output).
+    #[test]
+    fn verifying_in_reused_memory_agrees_with_the_crate() {
+        let other = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x13,
+            Params::new(4096, 3, 1, Some(48)).unwrap(),
+        );
+        for argon in [Argon2::default(), other] {
+            let salt = SaltString::generate(&mut OsRng);
+            let phc = argon
+                .hash_password(b"correct horse battery", &salt)
+                .unwrap()
+                .to_string();
+            for attempt in ["correct horse battery", "wrong horse battery", ""] {
+                let crate_says = Argon2::default()
+                    .verify_password(attempt.as_bytes(), &PasswordHash::new(&phc).unwrap())
+                    .is_ok();
+                assert_eq!(verify_blocking(attempt.as_bytes(), &phc), crate_says);
+                assert_eq!(crate_says, attempt == "correct horse battery");
+            }
+        }
+        assert!(!verify_blocking(b"x", "not a phc string"));
+        assert!(!MEMORY.lock().unwrap().is_empty(), "the memory was kept");
     }
     /// An unknown email must cost what a wrong password costs: the dummy hash parses and has
     /// the parameters (algorithm, version, memory, passes, lanes) new hashes get.

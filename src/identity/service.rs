@@ -78,7 +78,7 @@ pub async fn login(
     client: Option<&str>,
 ) -> Result<Session, AuthError> {
     // A turn to check a password first: a flood is refused before it is counted or queued.
-    let _turn = gate.enter().await.ok_or(AuthError::Busy)?;
+    let turn = gate.enter().await.ok_or(AuthError::Busy)?;
     // PostgreSQL cannot compare a NUL: the replacement character stands for it, so such an
     // email takes the unknown-email path (and its throttle) instead of failing the query.
     let email = normalise_email(email).replace('\0', "\u{FFFD}");
@@ -86,7 +86,7 @@ pub async fn login(
 
     // No connection is held while hashing.
     let user_id = candidate.as_ref().map(|c| c.id);
-    let ok = password::verify(password, candidate.map(|c| c.password_hash)).await;
+    let ok = password::verify_in_turn(turn, password, candidate.map(|c| c.password_hash)).await;
 
     match (ok, user_id) {
         (true, Some(user_id)) => {

@@ -99,6 +99,16 @@ fn validate(c: &SettingsChange) -> Vec<FieldError> {
     {
         errors.push(FieldError::new("default_language", "an ISO 639-1 code"));
     }
+    // The access token travels in the Graph API's Authorization header: visible ASCII only
+    // (Meta's tokens are), or the call could not even be built.
+    if let Some(Some(token)) = &c.access_token
+        && !token.trim().bytes().all(|b| b.is_ascii_graphic())
+    {
+        errors.push(FieldError::new(
+            "access_token",
+            "visible ASCII characters only, as Meta's access tokens are",
+        ));
+    }
     // Free text reaches `text` and `jsonb` columns, which cannot hold a NUL.
     let texts = [
         (

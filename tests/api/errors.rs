@@ -232,6 +232,38 @@ async fn the_smallest_integer_as_a_stock_adjustment_is_a_422_naming_delta() {
     }
 }
 
+/// Found by the fuzzer: an access token with characters an HTTP header cannot carry made the
+/// number's Graph check fail to build its request, answered as the Graph API being unavailable
+/// (a 503). It is the client's input: a 422 naming `access_token`, and nothing is stored.
+#[tokio::test]
+async fn an_access_token_that_cannot_travel_in_a_header_is_a_422_naming_it() {
+    let app = TestApp::spawn().await;
+    app.create_brand("fiber-x", "FBX").await;
+    let bm = app.manager("fiber-x").await;
+    for token in ["EAAG\u{92}%\u{c9}", "EAAG token with spaces", "EAAG\nline"] {
+        let resp = app
+            .authed(
+                Method::PATCH,
+                "/v1/admin/chat/settings",
+                &bm,
+                Some("fiber-x"),
+            )
+            .json(&json!({"access_token": token, "phone_number_id": "106540352242922"}))
+            .send()
+            .await
+            .unwrap();
+        let body = assert_problem(resp, 422).await;
+        assert_eq!(
+            body["errors"][0]["field"], "access_token",
+            "{token:?}: {body}"
+        );
+    }
+    let stored: i64 = app
+        .scalar("select count(*) from app.chat_settings where access_token is not null")
+        .await;
+    assert_eq!(stored, 0);
+}
+
 /// Found by the fuzzer: renaming a zone to a blank name broke the table's check (a 500); it is
 /// refused like a blank name at creation.
 #[tokio::test]

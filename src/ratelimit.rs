@@ -309,8 +309,7 @@ impl RateLimiter {
     }
 
     /// The client's address as the limits see it: the trusted proxy's header when configured,
-    /// else the peer; IPv6 addresses by their /64. The request context puts it in the
-    /// request's extensions as a [`ClientAddress`] for handlers that count per client (login).
+    /// else the peer; IPv6 addresses by their /64. The login counts failures by it too.
     pub fn client(&self, req: &Request) -> String {
         let from_header = self.settings.client_ip_header.as_ref().and_then(|name| {
             let value = req.headers().get(name)?.to_str().ok()?;
@@ -402,11 +401,6 @@ impl RateLimiter {
         }
     }
 }
-
-/// The client's address of a request as the rate limits see it (`RateLimiter::client`), put in
-/// the request's extensions before the handler runs.
-#[derive(Clone, Debug)]
-pub struct ClientAddress(pub String);
 
 /// A request over a quota: the caller answers 429 with `Retry-After` and these headers.
 pub struct Refused {

@@ -221,6 +221,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                 auth: state.auth.clone(),
                 gate: state.hash_gate.clone(),
                 tenants: state.tenants.clone(),
+                rate_limits: state.rate_limits.clone(),
             },
             TenantsApi { db: db() },
             CatalogApi {
@@ -659,9 +660,6 @@ async fn handle<E: Endpoint>(
                     );
                     return (poem::error::ResponseError::as_response(&bad), None);
                 }
-                let client = rate_limits.client(&req);
-                req.extensions_mut()
-                    .insert(crate::ratelimit::ClientAddress(client));
                 let (mut resp, op) = match ep.call(req).await {
                     Ok(out) => {
                         let resp = out.into_response();

@@ -9,7 +9,6 @@ use super::{Role, account, extract::StaffAuth, invitation, service};
 use crate::{
     api::ApiTags,
     error::ApiError,
-    ratelimit::ClientAddress,
     types::{DisplayName, Unchecked},
 };
 
@@ -145,6 +144,8 @@ pub struct AuthApi {
     pub gate: super::password::HashGate,
     /// Finds the brand an invitation token names.
     pub tenants: crate::tenants::TenantResolver,
+    /// Names the client's address as the rate limits do; login failures are counted by it.
+    pub rate_limits: crate::ratelimit::RateLimiter,
 }
 
 #[OpenApi]
@@ -169,14 +170,14 @@ impl AuthApi {
         body: Json<LoginRequest>,
     ) -> Result<Json<LoginResponse>, ApiError> {
         let body = body.0;
-        let client = req.extensions().get::<ClientAddress>();
+        let client = self.rate_limits.client(req);
         let session = service::login(
             &self.db,
             &self.auth,
             &self.gate,
             &body.email,
             SecretString::from(body.password),
-            client.map(|c| c.0.as_str()),
+            &client,
         )
         .await?;
         Ok(Json(LoginResponse {

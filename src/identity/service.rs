@@ -65,7 +65,7 @@ pub struct Session {
 
 /// Checks credentials and issues a token. Unknown email and wrong password take the same
 /// path (a full argon2 verification each) and give the same error. Attempts are counted per
-/// client address (`client`, when known) and per email before the password is checked (a
+/// client address (`client`) and per email before the password is checked (a
 /// success clears the email's count and gives the client its attempt back); see
 /// `count_attempt` for the locks. At most `max_concurrent_hashes` logins check a password at
 /// once (`gate`).
@@ -75,14 +75,14 @@ pub async fn login(
     gate: &password::HashGate,
     email: &str,
     password: SecretString,
-    client: Option<&str>,
+    client: &str,
 ) -> Result<Session, AuthError> {
     // A turn to check a password first: a flood is refused before it is counted or queued.
     let turn = gate.enter().await.ok_or(AuthError::Busy)?;
     // PostgreSQL cannot compare a NUL: the replacement character stands for it, so such an
     // email takes the unknown-email path (and its throttle) instead of failing the query.
     let email = normalise_email(email).replace('\0', "\u{FFFD}");
-    let candidate = count_attempt(db, settings, &email, client).await?;
+    let candidate = count_attempt(db, settings, &email, Some(client)).await?;
 
     // No connection is held while hashing.
     let user_id = candidate.as_ref().map(|c| c.id);
@@ -94,9 +94,7 @@ pub async fn login(
             let expires_at = db
                 .global_tx(&Actor::System, async |tx| {
                     repo::throttle_clear(tx, &email).await?;
-                    if let Some(client) = client {
-                        repo::throttle_client_refund(tx, client).await?;
-                    }
+                    repo::throttle_client_refund(tx, client).await?;
                     repo::insert_session(
                         tx,
                         &issued.hash,

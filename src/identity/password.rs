@@ -1,39 +1,111 @@
-//! Password hashing (argon2id, the crate's default parameters: 19 MiB, 2 passes) on the
-//! blocking pool, so a login never stalls the async workers. Verifications reuse their 19 MiB
-//! of argon2 memory (`MEMORY`) instead of allocating it each time: the allocator kept freed
-//! blocks (a 200-connection login flood grew the server to about 1 GB with 4 checks at once;
+//! Password hashing (argon2id, the crate's default parameters: 19 MiB, 2 passes) off the async
+//! workers, so a login never stalls them. Verifications reuse their 19 MiB of argon2 memory
+//! (`MEMORY`) instead of allocating it each time: the allocator kept freed blocks (a
+//! 200-connection login flood grew the server to about 1 GB with 4 checks at once;
 //! `bench/login.sh`), and reused buffers bound the memory by the checks that ever ran at once.
+//!
+//! The logins' checks (the ones anybody can ask for) run on the gate's own threads at the
+//! lowest normal scheduling priority (nice 19): a login flood then takes only the CPU time that
+//! requests, workers and PostgreSQL leave over, instead of a core that the storefront needed
+//! (with one check thread at nice 0, the storefront's p99 under a 200-connection flood was 74 to
+//! 113 ms against 47 to 52 ms alone on 2 cores). Under full load logins wait longer, and past
+//! `LOGIN_HASH_WAIT_MS` get 429 with `Retry-After`: sign-in yields to trade, not the other way.
 
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
     password_hash::{Output, SaltString, rand_core::OsRng},
 };
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::{Arc, Mutex};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use std::sync::{Arc, Mutex, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
-/// A bound on the password verifications logins run at once (each takes 19 MiB and a blocking
-/// thread for tens of milliseconds). Clones share the bound.
+/// A bound on the password verifications logins run at once (each takes 19 MiB and a thread
+/// for tens of milliseconds), and the low-priority threads that run them: one per permit.
+/// Clones share the bound and the threads; the threads end when the last clone is dropped.
 #[derive(Clone)]
 pub struct HashGate {
     permits: Arc<Semaphore>,
     wait: std::time::Duration,
+    threads: Checkers,
+}
+
+/// Work for the gate's threads.
+type Work = Box<dyn FnOnce() + Send>;
+
+/// The sending end of the gate's threads' queue. The queue never holds more than the permits
+/// (a check is sent only within a turn), so it needs no bound of its own.
+#[derive(Clone)]
+struct Checkers {
+    queue: mpsc::Sender<Work>,
+}
+
+impl Checkers {
+    fn spawn(threads: usize) -> Self {
+        let (queue, work) = mpsc::channel::<Work>();
+        let work = Arc::new(Mutex::new(work));
+        for n in 0..threads {
+            let work = work.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-check-{n}"))
+                .spawn(move || {
+                    if let Err(e) = thread_priority::set_current_thread_priority(
+                        thread_priority::ThreadPriority::Min,
+                    ) {
+                        tracing::warn!(error = ?e, "password checks run at normal priority");
+                    }
+                    loop {
+                        // The lock is held only while waiting for the next piece of work.
+                        let next = match work.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match next {
+                            Ok(work) => work(),
+                            Err(mpsc::RecvError) => return,
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a password-check thread");
+            }
+        }
+        Self { queue }
+    }
+
+    /// Runs `f` on one of the threads, or on the blocking pool if none could be started.
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let (tx, rx) = oneshot::channel();
+        let work: Work = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        match self.queue.send(work) {
+            Ok(()) => rx.await.ok(),
+            // Every thread is gone (none could be spawned): run it anyway.
+            Err(mpsc::SendError(work)) => {
+                tokio::task::spawn_blocking(work).await.ok()?;
+                rx.await.ok()
+            }
+        }
+    }
 }
 
 /// A turn to verify one password (`HashGate::enter`). `verify_in_turn` moves it into the
-/// blocking work, so a request dropped while its password is checked (a client that hangs up)
-/// gives the turn back only when the check ends: hangups cannot run more checks than permits.
+/// check, so a request dropped while its password is checked (a client that hangs up) gives
+/// the turn back only when the check ends: hangups cannot run more checks than permits.
 pub struct Turn {
     /// Held, not read: the turn ends when it is dropped.
     _permit: OwnedSemaphorePermit,
+    threads: Checkers,
 }
 
 impl HashGate {
-    /// `permits` verifications at once; a caller waits at most `wait` for one.
+    /// `permits` verifications at once, on as many low-priority threads; a caller waits at
+    /// most `wait` for one.
     pub fn new(permits: usize, wait: std::time::Duration) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(permits)),
             wait,
+            threads: Checkers::spawn(permits),
         }
     }
 
@@ -44,7 +116,10 @@ impl HashGate {
             .await
             .ok()?
             .ok()
-            .map(|permit| Turn { _permit: permit })
+            .map(|permit| Turn {
+                _permit: permit,
+                threads: self.threads.clone(),
+            })
     }
 }
 
@@ -66,25 +141,30 @@ pub async fn hash(password: SecretString) -> anyhow::Result<String> {
 /// Verifies `password` against `phc` within a turn of the gate (logins, password changes).
 /// With `phc = None` (no such account) it verifies against a fixed hash of the same cost and
 /// returns false, so an unknown email costs the same time as a wrong password.
+/// Runs on the gate's low-priority threads.
 pub async fn verify_in_turn(turn: Turn, password: SecretString, phc: Option<String>) -> bool {
-    check(Some(turn), password, phc).await
+    let threads = turn.threads.clone();
+    threads
+        .run(move || {
+            let ok = check(password, phc);
+            drop(turn);
+            ok
+        })
+        .await
+        .unwrap_or(false)
 }
 
 /// Verifies `password` against `phc` outside the gate (the operator's seeding path).
 pub async fn verify(password: SecretString, phc: Option<String>) -> bool {
-    check(None, password, phc).await
+    tokio::task::spawn_blocking(move || check(password, phc))
+        .await
+        .unwrap_or(false)
 }
 
-async fn check(turn: Option<Turn>, password: SecretString, phc: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let known = phc.is_some();
-        let phc = phc.unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let ok = verify_blocking(password.expose_secret().as_bytes(), &phc);
-        drop(turn);
-        ok && known
-    })
-    .await
-    .unwrap_or(false)
+fn check(password: SecretString, phc: Option<String>) -> bool {
+    let known = phc.is_some();
+    let phc = phc.unwrap_or_else(|| DUMMY_HASH.to_owned());
+    verify_blocking(password.expose_secret().as_bytes(), &phc) && known
 }
 
 /// argon2 memory for the default parameters, kept for the next verification.
@@ -206,6 +286,29 @@ mod tests {
         })
         .await;
         assert!(back.is_ok(), "the turn comes back when the check ends");
+    }
+
+    /// The logins' checks run at the lowest normal priority (nice 19), so a flood of them only
+    /// takes CPU time nothing else wants; and the result comes back through the queue.
+    #[tokio::test]
+    async fn checks_run_on_the_gates_own_threads_at_the_lowest_priority() {
+        let gate = HashGate::new(2, std::time::Duration::from_secs(1));
+        let (name, nice) = gate
+            .threads
+            .run(|| {
+                let name = std::thread::current().name().map(str::to_owned);
+                // Field 19 of /proc/thread-self/stat is the thread's nice value; the command
+                // name (field 2) is in parentheses and has no spaces here.
+                let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+                let nice: i32 = stat.split(' ').nth(18).unwrap().parse().unwrap();
+                (name, nice)
+            })
+            .await
+            .unwrap();
+        assert!(name.unwrap().starts_with("password-check-"));
+        assert_eq!(nice, 19);
+        let turn = gate.enter().await.unwrap();
+        assert!(!verify_in_turn(turn, "a guess".to_owned().into(), None).await);
     }
 
     /// The reusing path answers as the crate's own verifier, for the right password, a wrong

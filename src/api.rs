@@ -42,6 +42,8 @@ pub enum ApiTags {
     Media,
     /// Business events: polling, live streams (Server-Sent Events), stream tickets.
     Events,
+    /// Signed outbound webhooks of a brand: endpoints, delivery log, redelivery.
+    BrandWebhooks,
 }
 
 #[derive(Debug, Object)]

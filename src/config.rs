@@ -336,6 +336,79 @@ pub struct Config {
     pub metrics: MetricsSettings,
     /// Live event streams (`EVENTS_*`).
     pub events: EventsSettings,
+    /// Outbound webhooks (`WEBHOOK_*`).
+    pub webhooks: WebhookSettings,
+}
+
+/// Outbound webhooks: targets allowed, delivery, retries, disabling and pruning.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookSettings {
+    /// `WEBHOOK_ALLOW_PRIVATE_TARGETS` (default false): allow targets that resolve to private,
+    /// loopback, link-local, CGNAT, multicast or unspecified addresses (local development and
+    /// tests only: in production such a target reaches the server's own network).
+    pub allow_private_targets: bool,
+    /// `WEBHOOK_ALLOW_HTTP` (default false): allow `http://` targets besides `https://`
+    /// (local development and tests only).
+    pub allow_http: bool,
+    /// `WEBHOOK_TIMEOUT_MS` (100 to 60000, default 10000): one delivery attempt, connection
+    /// and response included.
+    pub timeout: Duration,
+    /// `WEBHOOK_MAX_ATTEMPTS` (1 to 8, default 6): attempts per delivery, the first included.
+    pub max_attempts: i32,
+    /// `WEBHOOK_RETRY_BASE_MS` (1 to 600000, default 10000): the delay before the first
+    /// retry; it doubles with each retry, with jitter.
+    pub retry_base: Duration,
+    /// `WEBHOOK_RETRY_MAX_SECS` (1 to 86400, default 3600): the longest delay between
+    /// attempts, a `Retry-After` included.
+    pub retry_max: Duration,
+    /// `WEBHOOK_DISABLE_AFTER` (1 to 1000, default 10): deliveries failed for good in a row
+    /// before the endpoint is disabled (and a `webhook.disabled` event recorded).
+    pub disable_after: i32,
+    /// `WEBHOOK_DELIVERY_RETENTION_DAYS` (1 to 3650, default 30): finished deliveries older
+    /// than this are pruned (hourly).
+    pub retention: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_private_targets: false,
+            allow_http: false,
+            timeout: Duration::from_secs(10),
+            max_attempts: 6,
+            retry_base: Duration::from_secs(10),
+            retry_max: Duration::from_secs(3600),
+            disable_after: 10,
+            retention: Duration::from_secs(30 * 86_400),
+        }
+    }
+}
+
+fn webhook_settings(env: &Env<'_>) -> Result<WebhookSettings, ConfigError> {
+    let ranged = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
+        let v: u64 = env.parse(name, default)?;
+        if range.contains(&v) {
+            Ok(v)
+        } else {
+            Err(ConfigError::new(
+                name,
+                format!("must be between {} and {}", range.start(), range.end()),
+            ))
+        }
+    };
+    let small = |v: u64| i32::try_from(v).unwrap_or(i32::MAX);
+    Ok(WebhookSettings {
+        allow_private_targets: env.parse("WEBHOOK_ALLOW_PRIVATE_TARGETS", false)?,
+        allow_http: env.parse("WEBHOOK_ALLOW_HTTP", false)?,
+        timeout: Duration::from_millis(ranged("WEBHOOK_TIMEOUT_MS", 10_000, 100..=60_000)?),
+        max_attempts: small(ranged("WEBHOOK_MAX_ATTEMPTS", 6, 1..=8)?),
+        retry_base: Duration::from_millis(ranged("WEBHOOK_RETRY_BASE_MS", 10_000, 1..=600_000)?),
+        retry_max: Duration::from_secs(ranged("WEBHOOK_RETRY_MAX_SECS", 3600, 1..=86_400)?),
+        disable_after: small(ranged("WEBHOOK_DISABLE_AFTER", 10, 1..=1000)?),
+        retention: Duration::from_secs(
+            ranged("WEBHOOK_DELIVERY_RETENTION_DAYS", 30, 1..=3650)? * 86_400,
+        ),
+    })
 }
 
 /// Live event streams and their tickets.
@@ -414,6 +487,7 @@ impl Config {
             rate_limits: rate_limit_settings(&env)?,
             metrics: metrics_settings(&env)?,
             events: events_settings(&env)?,
+            webhooks: webhook_settings(&env)?,
             storage: storage_settings(&env, cache_ttl)?,
             search: search_settings(&env)?,
             chat: chat_config(&env)?,

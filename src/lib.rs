@@ -49,6 +49,8 @@
 //! - [`events`]: the transactional outbox of business events (`events::record`, called by
 //!   the domains in their own transactions), the `LISTEN` hub, the polling list, the live
 //!   streams (Server-Sent Events) and stream tickets.
+//! - [`webhooks`]: signed outbound webhooks per brand (endpoints, deliveries fanned out by
+//!   `events::record` in the event's transaction, the delivery job with retries, SSRF checks).
 //! - [`imports`]: bulk CSV catalog imports. [`media`]: product images. [`chat`]: the WhatsApp
 //!   assistant (webhook, replies, retrieval, support console).
 //!
@@ -89,3 +91,4 @@ pub mod startup;
 pub mod telemetry;
 pub mod tenants;
 pub mod types;
+pub mod webhooks;

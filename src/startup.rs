@@ -44,6 +44,10 @@ use crate::{
     orders::{admin_api::OrdersAdminApi, api::OrdersApi, lifecycle},
     scope::TenantScope,
     tenants::{TenantResolver, admin_api::BrandsApi, api::TenantsApi},
+    webhooks::{
+        api::WebhooksApi,
+        service::{self as webhooks, Webhooks},
+    },
 };
 
 /// The response header carrying the request id (also accepted from a trusted proxy).
@@ -80,6 +84,8 @@ pub struct AppState {
     /// Stream tickets (keyed by `ORDER_TOKEN_SECRET`).
     pub tickets: Tickets,
     pub stream_settings: StreamSettings,
+    /// Outbound webhooks: endpoints, delivery, pruning.
+    pub webhooks: Webhooks,
 }
 
 impl AppState {
@@ -91,8 +97,10 @@ impl AppState {
         analytics: Analytics,
         chat: Arc<Chat>,
         media: MediaStore,
-    ) -> Self {
-        Self {
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            webhooks: Webhooks::new(db.clone(), tenants.clone(), config.webhooks)
+                .context("building the webhook delivery client")?,
             imports: ImportService {
                 db: db.clone(),
                 media: media.clone(),
@@ -124,7 +132,7 @@ impl AppState {
                 heartbeat: config.events.heartbeat,
                 poll: config.events.poll,
             },
-        }
+        })
     }
 
     /// The job queue as the worker sees it.
@@ -162,6 +170,10 @@ impl jobs::Handler for JobHandlers {
             JobKind::ImportProducts => {
                 import_job::run(&state.imports, scope, job.ref_id()?, job.is_last_attempt()).await
             }
+            JobKind::DeliverWebhook => {
+                webhooks::deliver(&state.webhooks, scope, job.ref_id()?, job.is_last_attempt())
+                    .await
+            }
         }
     }
 
@@ -170,6 +182,10 @@ impl jobs::Handler for JobHandlers {
         match crate::identity::service::purge_login_throttle(&state.db, &state.auth).await {
             Ok(n) => tracing::debug!(rows = n, "stale login throttle rows removed"),
             Err(e) => tracing::warn!(error = %e, "could not purge login throttle rows"),
+        }
+        match webhooks::prune(&state.webhooks).await {
+            Ok(n) => tracing::debug!(rows = n, "old webhook deliveries pruned"),
+            Err(e) => tracing::warn!(error = %e, "could not prune webhook deliveries"),
         }
     }
 }
@@ -207,6 +223,7 @@ pub type Apis = (
     ImportsApi,
     MediaApi,
     EventsApi,
+    WebhooksApi,
 );
 
 /// The OpenAPI service for `state`: each endpoint group gets the parts it uses. The spec does
@@ -277,6 +294,9 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                 tickets: state.tickets.clone(),
                 settings: state.stream_settings,
             },
+            WebhooksApi {
+                hooks: state.webhooks.clone(),
+            },
         ),
         "brandhouse",
         env!("CARGO_PKG_VERSION"),
@@ -313,7 +333,7 @@ pub fn spec_json() -> anyhow::Result<String> {
             analytics,
             Arc::new(chat),
             MediaStore::in_memory(),
-        )
+        )?
     };
     Ok(service(state).spec())
 }
@@ -346,7 +366,7 @@ impl Application {
         )?);
         let media = MediaStore::from_settings(&config.storage)
             .context("opening object storage (DATA_DIR or S3_*)")?;
-        let state = AppState::new(db, tenants, &config, cache, analytics, chat, media);
+        let state = AppState::new(db, tenants, &config, cache, analytics, chat, media)?;
         let acceptor = TcpListener::bind(config.bind_addr)
             .into_acceptor()
             .await

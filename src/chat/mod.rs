@@ -19,7 +19,7 @@
 pub mod api;
 pub mod console;
 pub mod graph;
-mod http;
+pub(crate) mod http;
 pub mod language;
 pub mod llm;
 pub mod meta;

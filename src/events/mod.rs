@@ -57,6 +57,8 @@ text_enum! {
         ConversationHandoff = "conversation.handoff",
         /// A customer wrote to the brand's WhatsApp number.
         ConversationMessage = "conversation.message",
+        /// One of the brand's webhook endpoints was disabled after a run of failed deliveries.
+        WebhookDisabled = "webhook.disabled",
     }
 }
 
@@ -64,7 +66,8 @@ impl EventType {
     /// The permission a role needs to receive this event. The role groups of the matrix:
     /// order changes for who manages orders; payment and shipping also for the warehouse
     /// (`fulfilment`: a paid order is one to pick); low stock for who moves stock
-    /// (`stock.write`); imports for who runs them; conversations for who reads them.
+    /// (`stock.write`); imports for who runs them; conversations for who reads them; webhook
+    /// troubles for who manages the webhooks (`brand.settings`).
     pub fn permission(self) -> Permission {
         match self {
             EventType::OrderCreated
@@ -75,6 +78,7 @@ impl EventType {
             EventType::StockLow => Permission::StockWrite,
             EventType::ImportFinished => Permission::ImportsManage,
             EventType::ConversationHandoff | EventType::ConversationMessage => Permission::ChatRead,
+            EventType::WebhookDisabled => Permission::BrandSettings,
         }
     }
 
@@ -122,7 +126,9 @@ impl Event {
 }
 
 /// Writes an event in the caller's transaction (its brand), numbered after the brand's last
-/// one, and queues the notification that is sent at COMMIT. Call it after the change's other
+/// one, and queues the notification that is sent at COMMIT. In the same statement, it writes
+/// one webhook delivery per active endpoint of the brand subscribed to the type and queues
+/// its delivery job (the `webhooks` domain sends them). Call it after the change's other
 /// writes: from here to COMMIT the brand's event counter stays locked. Returns the number.
 pub async fn record(
     tx: &Tx<'_>,

@@ -162,7 +162,9 @@ impl Permission {
                 "`GET /v1/admin/fulfilment/pick-list`, `POST /v1/admin/orders/{number}/ship`"
             }
             Permission::CustomersRead => "`GET /v1/admin/customers`",
-            Permission::BrandSettings => "`GET/PATCH /v1/admin/brand/order-settings`",
+            Permission::BrandSettings => {
+                "`GET/PATCH /v1/admin/brand/order-settings`, `/v1/admin/webhooks[/{id}[/deliveries]]`"
+            }
             Permission::JobsView => "`GET /v1/admin/jobs/parked`",
             Permission::Analytics => {
                 "`GET /v1/admin/analytics/overview`, `/timeseries`, `/inventory`, `/top-products`, `GET /v1/admin/events/company/stream`"

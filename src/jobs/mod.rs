@@ -40,16 +40,19 @@ pub enum JobKind {
     ReindexBrand,
     /// Run an uploaded CSV import (ref: import id).
     ImportProducts,
+    /// Send one webhook delivery (ref: delivery id).
+    DeliverWebhook,
 }
 
 impl JobKind {
     /// Every kind, for listings that must show idle kinds too.
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::ExpireOrder,
         JobKind::ChatReply,
         JobKind::ReindexProduct,
         JobKind::ReindexBrand,
         JobKind::ImportProducts,
+        JobKind::DeliverWebhook,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +62,8 @@ impl JobKind {
             JobKind::ReindexProduct => "reindex_product",
             JobKind::ReindexBrand => "reindex_brand",
             JobKind::ImportProducts => "import_products",
+            // Also written by `events/sql/record.sql` (the webhook fan-out).
+            JobKind::DeliverWebhook => "deliver_webhook",
         }
     }
 
@@ -69,6 +74,7 @@ impl JobKind {
             "reindex_product" => Some(JobKind::ReindexProduct),
             "reindex_brand" => Some(JobKind::ReindexBrand),
             "import_products" => Some(JobKind::ImportProducts),
+            "deliver_webhook" => Some(JobKind::DeliverWebhook),
             _ => None,
         }
     }
@@ -83,6 +89,10 @@ pub enum JobError {
     /// Retrying cannot help: park now, keeping the error.
     #[error("{0}")]
     Permanent(String),
+    /// Worth retrying after `delay`, which the handler chose (a server's `Retry-After`, its
+    /// own backoff with jitter) instead of the queue's backoff.
+    #[error("{message}")]
+    RetryIn { delay: Duration, message: String },
 }
 
 impl From<DbError> for JobError {
@@ -136,7 +146,10 @@ async fn finish(
                 Ok(()) => repo::complete(tx, job.id).await?,
                 Err(e) => {
                     let permanent = matches!(e, JobError::Permanent(_));
-                    let delay = backoff(job.attempts).as_secs_f64();
+                    let delay = match e {
+                        JobError::RetryIn { delay, .. } => delay.as_secs_f64(),
+                        _ => backoff(job.attempts).as_secs_f64(),
+                    };
                     let message: String = e.to_string().chars().take(2000).collect();
                     let status = repo::retry(tx, job.id, delay, &message, permanent).await?;
                     if status == JobStatus::Parked {
@@ -388,13 +401,7 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for kind in [
-            JobKind::ExpireOrder,
-            JobKind::ChatReply,
-            JobKind::ReindexProduct,
-            JobKind::ReindexBrand,
-            JobKind::ImportProducts,
-        ] {
+        for kind in JobKind::ALL {
             assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(JobKind::parse("nope"), None);

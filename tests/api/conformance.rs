@@ -420,6 +420,9 @@ async fn every_operation_answers_as_the_committed_spec_says() {
         ("WHATSAPP_APP_SECRET", APP_SECRET),
         ("WHATSAPP_VERIFY_TOKEN", VERIFY_TOKEN),
         ("GRAPH_API_BASE_URL", graph_url.as_str()),
+        // The webhook receiver below runs on loopback.
+        ("WEBHOOK_ALLOW_PRIVATE_TARGETS", "true"),
+        ("WEBHOOK_ALLOW_HTTP", "true"),
     ])
     .await;
     brandhouse::seed::demo(&app.state.db, &app.state.tenants)
@@ -1219,6 +1222,7 @@ async fn every_operation_answers_as_the_committed_spec_says() {
         r.c.send_stream("GET /v1/admin/events/company/stream", request)
             .await;
     assert_eq!(status, 200);
+    webhooks(&mut r).await;
     let (status, _) =
         r.c.send(
             "POST /v1/auth/logout",
@@ -1265,6 +1269,89 @@ async fn every_operation_answers_as_the_committed_spec_says() {
         unseen.is_empty(),
         "nullable fields never seen as null: {unseen:?}"
     );
+}
+
+/// The webhook operations: an endpoint on a loopback receiver, a delivery (seen pending, then
+/// delivered), a redelivery, a secret rotation, and the deletion.
+async fn webhooks(r: &mut Run<'_>) {
+    let fx = Some("fiber-x");
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    let (status, created) = r
+        .write(
+            "POST /v1/admin/webhooks",
+            "/v1/admin/webhooks",
+            fx,
+            Some(json!({"url": format!("{}/in", receiver.uri()), "event_types": ["order.paid"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/admin/webhooks/{id}");
+    r.get("GET /v1/admin/webhooks", "/v1/admin/webhooks", fx)
+        .await;
+    r.get("GET /v1/admin/webhooks/{id}", &path, fx).await;
+    let (status, body) = r
+        .write(
+            "PATCH /v1/admin/webhooks/{id}",
+            &path,
+            fx,
+            Some(json!({"event_types": ["order.paid", "order.shipped"], "active": true})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // An event the endpoint subscribes to: its delivery is pending until the job runs.
+    let scope = r.app.scope("fiber-x").await;
+    r.app
+        .state
+        .db
+        .tenant_tx(&scope, async |tx| {
+            brandhouse::events::record(
+                tx,
+                brandhouse::events::EventType::OrderPaid,
+                "1",
+                json!({}),
+                None,
+            )
+            .await
+        })
+        .await
+        .unwrap();
+    let log_path = format!("{path}/deliveries");
+    let log = r
+        .get("GET /v1/admin/webhooks/{id}/deliveries", &log_path, fx)
+        .await;
+    let delivery = log[0]["id"].as_str().unwrap().to_owned();
+    r.app.run_jobs().await;
+    r.get("GET /v1/admin/webhooks/{id}/deliveries", &log_path, fx)
+        .await;
+    let (status, body) = r
+        .write(
+            "POST /v1/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            &format!("{log_path}/{delivery}/redeliver"),
+            fx,
+            None,
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    r.app.run_jobs().await;
+    let (status, body) = r
+        .write(
+            "POST /v1/admin/webhooks/{id}/rotate-secret",
+            &format!("{path}/rotate-secret"),
+            fx,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = r
+        .write("DELETE /v1/admin/webhooks/{id}", &path, fx, None)
+        .await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(receiver.received_requests().await.unwrap().len(), 2);
 }
 
 /// Nullable fields this scenario does not bring to `null` (each needs a state that takes a

@@ -41,5 +41,6 @@ mod roles;
 mod shutdown;
 mod storefront;
 mod tls;
+mod webhooks;
 mod whatsapp_numbers;
 mod worker;

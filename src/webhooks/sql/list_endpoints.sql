@@ -1,0 +1,5 @@
+-- The brand's endpoints, oldest first. Never the secret.
+select id, url, event_types, active, consecutive_failures, disabled_at, created_at, updated_at
+from app.webhook_endpoints
+where tenant_id = $1
+order by created_at, id

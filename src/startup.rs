@@ -41,6 +41,7 @@ use crate::{
     inventory::api::InventoryApi,
     jobs::{self, Claimed, JobError, JobKind, WorkerSettings},
     media::{MediaStore, api::MediaApi, service::MAX_IMAGE_BYTES},
+    notify::{self, api::NotificationsApi, service::Notifier},
     orders::{admin_api::OrdersAdminApi, api::OrdersApi, lifecycle},
     scope::TenantScope,
     tenants::{TenantResolver, admin_api::BrandsApi, api::TenantsApi},
@@ -69,6 +70,8 @@ pub struct AppState {
     pub chat: Arc<Chat>,
     /// Brand files (imports, product images), keyed by brand.
     pub media: MediaStore,
+    /// Customer notifications: the pool and the assistant's Graph API client.
+    pub notifier: Notifier,
     /// Import uploads and jobs.
     pub imports: ImportService,
     /// Quotas per route group, checked before any handler runs.
@@ -98,6 +101,10 @@ impl AppState {
                 media: media.clone(),
                 cache: cache.clone(),
                 import_max_bytes: config.storage.import_max_bytes,
+            },
+            notifier: Notifier {
+                db: db.clone(),
+                graph: chat.graph.clone(),
             },
             chat,
             db,
@@ -162,6 +169,15 @@ impl jobs::Handler for JobHandlers {
             JobKind::ImportProducts => {
                 import_job::run(&state.imports, scope, job.ref_id()?, job.is_last_attempt()).await
             }
+            JobKind::NotifyCustomer => {
+                notify::service::send(
+                    &state.notifier,
+                    scope,
+                    &job.reference,
+                    job.is_last_attempt(),
+                )
+                .await
+            }
         }
     }
 
@@ -207,6 +223,7 @@ pub type Apis = (
     ImportsApi,
     MediaApi,
     EventsApi,
+    NotificationsApi,
 );
 
 /// The OpenAPI service for `state`: each endpoint group gets the parts it uses. The spec does
@@ -277,6 +294,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                 tickets: state.tickets.clone(),
                 settings: state.stream_settings,
             },
+            NotificationsApi { db: db() },
         ),
         "brandhouse",
         env!("CARGO_PKG_VERSION"),

@@ -41,7 +41,8 @@ pub enum Permission {
     Fulfilment,
     /// Read customers.
     CustomersRead,
-    /// The brand's order settings (hold time, payment webhook secret).
+    /// The brand's order settings (hold time, payment webhook secret) and customer
+    /// notification settings.
     BrandSettings,
     /// Parked background jobs across brands.
     JobsView,
@@ -162,7 +163,9 @@ impl Permission {
                 "`GET /v1/admin/fulfilment/pick-list`, `POST /v1/admin/orders/{number}/ship`"
             }
             Permission::CustomersRead => "`GET /v1/admin/customers`",
-            Permission::BrandSettings => "`GET/PATCH /v1/admin/brand/order-settings`",
+            Permission::BrandSettings => {
+                "`GET/PATCH /v1/admin/brand/order-settings`, `GET/PATCH /v1/admin/brand/notification-settings`"
+            }
             Permission::JobsView => "`GET /v1/admin/jobs/parked`",
             Permission::Analytics => {
                 "`GET /v1/admin/analytics/overview`, `/timeseries`, `/inventory`, `/top-products`, `GET /v1/admin/events/company/stream`"

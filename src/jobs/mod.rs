@@ -40,16 +40,19 @@ pub enum JobKind {
     ReindexBrand,
     /// Run an uploaded CSV import (ref: import id).
     ImportProducts,
+    /// Tell a customer their order was paid or shipped (ref: `<order id>:<event>`).
+    NotifyCustomer,
 }
 
 impl JobKind {
     /// Every kind, for listings that must show idle kinds too.
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::ExpireOrder,
         JobKind::ChatReply,
         JobKind::ReindexProduct,
         JobKind::ReindexBrand,
         JobKind::ImportProducts,
+        JobKind::NotifyCustomer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +62,7 @@ impl JobKind {
             JobKind::ReindexProduct => "reindex_product",
             JobKind::ReindexBrand => "reindex_brand",
             JobKind::ImportProducts => "import_products",
+            JobKind::NotifyCustomer => "notify_customer",
         }
     }
 
@@ -69,6 +73,7 @@ impl JobKind {
             "reindex_product" => Some(JobKind::ReindexProduct),
             "reindex_brand" => Some(JobKind::ReindexBrand),
             "import_products" => Some(JobKind::ImportProducts),
+            "notify_customer" => Some(JobKind::NotifyCustomer),
             _ => None,
         }
     }
@@ -388,13 +393,7 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for kind in [
-            JobKind::ExpireOrder,
-            JobKind::ChatReply,
-            JobKind::ReindexProduct,
-            JobKind::ReindexBrand,
-            JobKind::ImportProducts,
-        ] {
+        for kind in JobKind::ALL {
             assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(JobKind::parse("nope"), None);

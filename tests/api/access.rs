@@ -173,13 +173,22 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             form: None,
             ok: 200,
         }],
-        Permission::BrandSettings => vec![Sample {
-            method: Method::GET,
-            path: "/v1/admin/brand/order-settings",
-            body: None,
-            form: None,
-            ok: 200,
-        }],
+        Permission::BrandSettings => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/brand/order-settings",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/brand/notification-settings",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+        ],
         Permission::JobsView => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/jobs/parked",

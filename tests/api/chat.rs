@@ -882,9 +882,30 @@ async fn handoffs(app: &TestApp) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Meta's answer to an accepted send, with a fresh message id each time (message ids are
+/// unique per brand).
+struct FreshIds(std::sync::atomic::AtomicUsize);
+
+impl Respond for FreshIds {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        ResponseTemplate::new(200).set_body_json(json!({
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": "x", "wa_id": "x"}],
+            "messages": [{"id": format!("wamid.OUT{n}")}]
+        }))
+    }
+}
+
 #[tokio::test]
 async fn staff_taking_a_conversation_from_the_assistant_records_one_handoff() {
     let a = assistant(&[]).await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/v21\.0/\d+/messages$"))
+        .respond_with(FreshIds(std::sync::atomic::AtomicUsize::new(0)))
+        .with_priority(1)
+        .mount(&a.graph)
+        .await;
     deliver(
         &a.app,
         inbound(FX_NUMBER, "wamid.T1", "34600111999", "curl cream"),

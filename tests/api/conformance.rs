@@ -802,7 +802,14 @@ async fn every_operation_answers_as_the_committed_spec_says() {
         fx,
     )
     .await;
-    // Customer notifications: named and approved, left off (the scenario's orders send none).
+    // Customer notifications: the defaults (no templates), then named and approved but left
+    // off (the scenario's orders send none).
+    r.get(
+        "GET /v1/admin/brand/notification-settings",
+        "/v1/admin/brand/notification-settings",
+        fx,
+    )
+    .await;
     r.write(
         "PATCH /v1/admin/brand/notification-settings",
         "/v1/admin/brand/notification-settings",

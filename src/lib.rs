@@ -53,6 +53,9 @@
 //!   `events::record` in the event's transaction, the delivery job with retries, SSRF checks).
 //! - [`imports`]: bulk CSV catalog imports. [`media`]: product images. [`chat`]: the WhatsApp
 //!   assistant (webhook, replies, retrieval, support console).
+//! - [`notify`]: customer notifications: an approved WhatsApp template message from the
+//!   brand's own number when an order is paid or shipped (queued in the order's transaction,
+//!   sent once by a job).
 //!
 //! **HTTP** (may use domains and plumbing): each domain's `api.rs`/`admin_api.rs` (the
 //! endpoints: extract, check access, call the service, map), the extractors
@@ -81,6 +84,7 @@ pub mod jobs;
 pub mod media;
 pub mod metrics;
 pub mod migrate;
+pub mod notify;
 pub mod orders;
 pub mod payload;
 pub mod ratelimit;

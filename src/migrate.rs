@@ -42,6 +42,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
     ("60_chat.sql", include_str!("../policies/60_chat.sql")),
     ("70_events.sql", include_str!("../policies/70_events.sql")),
     (
+        "80_notifications.sql",
+        include_str!("../policies/80_notifications.sql"),
+    ),
+    (
         "80_webhooks.sql",
         include_str!("../policies/80_webhooks.sql"),
     ),

@@ -41,6 +41,7 @@ use crate::{
     inventory::api::InventoryApi,
     jobs::{self, Claimed, JobError, JobKind, WorkerSettings},
     media::{MediaStore, api::MediaApi, service::MAX_IMAGE_BYTES},
+    notify::{self, api::NotificationsApi, service::Notifier},
     orders::{admin_api::OrdersAdminApi, api::OrdersApi, lifecycle},
     scope::TenantScope,
     tenants::{TenantResolver, admin_api::BrandsApi, api::TenantsApi},
@@ -73,6 +74,8 @@ pub struct AppState {
     pub chat: Arc<Chat>,
     /// Brand files (imports, product images), keyed by brand.
     pub media: MediaStore,
+    /// Customer notifications: the pool and the assistant's Graph API client.
+    pub notifier: Notifier,
     /// Import uploads and jobs.
     pub imports: ImportService,
     /// Quotas per route group, checked before any handler runs.
@@ -106,6 +109,10 @@ impl AppState {
                 media: media.clone(),
                 cache: cache.clone(),
                 import_max_bytes: config.storage.import_max_bytes,
+            },
+            notifier: Notifier {
+                db: db.clone(),
+                graph: chat.graph.clone(),
             },
             chat,
             db,
@@ -174,6 +181,15 @@ impl jobs::Handler for JobHandlers {
                 webhooks::deliver(&state.webhooks, scope, job.ref_id()?, job.is_last_attempt())
                     .await
             }
+            JobKind::NotifyCustomer => {
+                notify::service::send(
+                    &state.notifier,
+                    scope,
+                    &job.reference,
+                    job.is_last_attempt(),
+                )
+                .await
+            }
         }
     }
 
@@ -222,8 +238,8 @@ pub type Apis = (
     ChatApi,
     ImportsApi,
     MediaApi,
-    EventsApi,
-    WebhooksApi,
+    // poem-openapi implements `OpenApi` for tuples of up to 16: the newer groups nest.
+    (EventsApi, WebhooksApi, NotificationsApi),
 );
 
 /// The OpenAPI service for `state`: each endpoint group gets the parts it uses. The spec does
@@ -286,17 +302,20 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                 cache: state.cache.clone(),
                 media: state.media.clone(),
             },
-            EventsApi {
-                db: db(),
-                tenants: state.tenants.clone(),
-                hub: state.events.clone(),
-                analytics: state.analytics.clone(),
-                tickets: state.tickets.clone(),
-                settings: state.stream_settings,
-            },
-            WebhooksApi {
-                hooks: state.webhooks.clone(),
-            },
+            (
+                EventsApi {
+                    db: db(),
+                    tenants: state.tenants.clone(),
+                    hub: state.events.clone(),
+                    analytics: state.analytics.clone(),
+                    tickets: state.tickets.clone(),
+                    settings: state.stream_settings,
+                },
+                WebhooksApi {
+                    hooks: state.webhooks.clone(),
+                },
+                NotificationsApi { db: db() },
+            ),
         ),
         "brandhouse",
         env!("CARGO_PKG_VERSION"),

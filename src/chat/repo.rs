@@ -329,6 +329,12 @@ pub async fn set_state(
     Ok(tx.execute(&stmt, &[&conversation_id, &state]).await?)
 }
 
+/// Hands a conversation the assistant has to staff; returns whether it was the assistant's.
+pub async fn take_over(tx: &Tx<'_>, conversation_id: Uuid) -> Result<bool, DbError> {
+    let stmt = stmt!(tx, "take_over.sql");
+    Ok(tx.execute(&stmt, &[&conversation_id]).await? == 1)
+}
+
 pub async fn set_language(tx: &Tx<'_>, conversation_id: Uuid, lang: &str) -> Result<(), DbError> {
     let stmt = stmt!(tx, "set_language.sql");
     tx.execute(&stmt, &[&conversation_id, &lang]).await?;

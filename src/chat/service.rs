@@ -603,8 +603,24 @@ pub async fn staff_reply(
             }
             let settings = repo::settings(tx).await?;
             let id = repo::insert_staff_reply(tx, conversation_id, text.trim()).await?;
-            repo::set_state(tx, conversation_id, ConversationState::Human).await?;
+            let taken_over = repo::take_over(tx, conversation_id).await?;
             crate::audit::record(tx, "chat.staff_reply", &conversation_id.to_string(), serde_json::json!({})).await?;
+            // Staff taking the conversation from the assistant is a handoff, like the keyword's
+            // (the event last: it holds the brand's event counter to COMMIT).
+            if taken_over {
+                crate::events::record(
+                    tx,
+                    crate::events::EventType::ConversationHandoff,
+                    &conversation_id.to_string(),
+                    serde_json::json!({
+                        "conversation_id": conversation_id,
+                        "message_id": id,
+                        "reason": "staff",
+                    }),
+                    None,
+                )
+                .await?;
+            }
             Ok((conversation, settings, id))
         })
         .await?;

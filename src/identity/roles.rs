@@ -41,7 +41,8 @@ pub enum Permission {
     Fulfilment,
     /// Read customers.
     CustomersRead,
-    /// The brand's order settings (hold time, payment webhook secret).
+    /// The brand's order settings (hold time, payment webhook secret) and customer
+    /// notification settings.
     BrandSettings,
     /// Parked background jobs across brands.
     JobsView,
@@ -163,7 +164,7 @@ impl Permission {
             }
             Permission::CustomersRead => "`GET /v1/admin/customers`",
             Permission::BrandSettings => {
-                "`GET/PATCH /v1/admin/brand/order-settings`, `/v1/admin/webhooks[/{id}[/deliveries]]`"
+                "`GET/PATCH /v1/admin/brand/order-settings`, `GET/PATCH /v1/admin/brand/notification-settings`, `/v1/admin/webhooks[/{id}[/deliveries]]`"
             }
             Permission::JobsView => "`GET /v1/admin/jobs/parked`",
             Permission::Analytics => {

@@ -42,17 +42,20 @@ pub enum JobKind {
     ImportProducts,
     /// Send one webhook delivery (ref: delivery id).
     DeliverWebhook,
+    /// Tell a customer their order was paid or shipped (ref: `<order id>:<event>`).
+    NotifyCustomer,
 }
 
 impl JobKind {
     /// Every kind, for listings that must show idle kinds too.
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 7] = [
         JobKind::ExpireOrder,
         JobKind::ChatReply,
         JobKind::ReindexProduct,
         JobKind::ReindexBrand,
         JobKind::ImportProducts,
         JobKind::DeliverWebhook,
+        JobKind::NotifyCustomer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +67,7 @@ impl JobKind {
             JobKind::ImportProducts => "import_products",
             // Also written by `events/sql/record.sql` (the webhook fan-out).
             JobKind::DeliverWebhook => "deliver_webhook",
+            JobKind::NotifyCustomer => "notify_customer",
         }
     }
 
@@ -75,6 +79,7 @@ impl JobKind {
             "reindex_brand" => Some(JobKind::ReindexBrand),
             "import_products" => Some(JobKind::ImportProducts),
             "deliver_webhook" => Some(JobKind::DeliverWebhook),
+            "notify_customer" => Some(JobKind::NotifyCustomer),
             _ => None,
         }
     }

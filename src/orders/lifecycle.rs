@@ -13,6 +13,7 @@ use crate::{
     events::EventType,
     inventory::{engine, movement::MovementKind},
     jobs::JobError,
+    notify::{self, NotificationEvent},
     scope::TenantScope,
 };
 
@@ -149,6 +150,7 @@ pub async fn ship(db: &Db, scope: &TenantScope, number: i32) -> Result<Order, Or
             }
             repo::set_order_status(tx, order.id, OrderStatus::Shipped, None).await?;
             audit::record(tx, "order.ship", &number.to_string(), serde_json::json!({})).await?;
+            notify::queue(tx, order.id, NotificationEvent::Shipped).await?;
             record_event(
                 tx,
                 EventType::OrderShipped,

@@ -20,6 +20,7 @@ use crate::{
     db::{Db, Tx},
     events::EventType,
     inventory::{engine, movement::MovementKind},
+    notify::{self, NotificationEvent},
     scope::TenantScope,
 };
 
@@ -291,6 +292,9 @@ pub async fn confirm(
             }
             match &outcome {
                 Outcome::Confirmed | Outcome::Rereserved => {
+                    // The customer's notification is queued with the payment (and rolled back
+                    // with it), before the event, which holds the brand's counter to COMMIT.
+                    notify::queue(tx, order.id, NotificationEvent::Paid).await?;
                     record_event(tx, EventType::OrderPaid, &order, OrderStatus::Paid, None).await?;
                 }
                 // A conflict found now (not one already waiting for a human).

@@ -188,6 +188,13 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 form: None,
                 ok: 200,
             },
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/brand/notification-settings",
+                body: None,
+                form: None,
+                ok: 200,
+            },
         ],
         Permission::JobsView => vec![Sample {
             method: Method::GET,

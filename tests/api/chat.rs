@@ -864,3 +864,93 @@ async fn recall_at_3(
     }
     (overall.0 as f64 / overall.1 as f64, overall.1, lines)
 }
+
+/// The handoff events of the brand's outbox, as `(reason, conversation id)`, in order.
+async fn handoffs(app: &TestApp) -> Vec<(String, String)> {
+    app.db
+        .admin()
+        .await
+        .query(
+            "select payload->>'reason', payload->>'conversation_id' from app.events \
+             where type = 'conversation.handoff' order by tenant_id, seq",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+}
+
+/// Meta's answer to an accepted send, with a fresh message id each time (message ids are
+/// unique per brand).
+struct FreshIds(std::sync::atomic::AtomicUsize);
+
+impl Respond for FreshIds {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        ResponseTemplate::new(200).set_body_json(json!({
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": "x", "wa_id": "x"}],
+            "messages": [{"id": format!("wamid.OUT{n}")}]
+        }))
+    }
+}
+
+#[tokio::test]
+async fn staff_taking_a_conversation_from_the_assistant_records_one_handoff() {
+    let a = assistant(&[]).await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/v21\.0/\d+/messages$"))
+        .respond_with(FreshIds(std::sync::atomic::AtomicUsize::new(0)))
+        .with_priority(1)
+        .mount(&a.graph)
+        .await;
+    deliver(
+        &a.app,
+        inbound(FX_NUMBER, "wamid.T1", "34600111999", "curl cream"),
+    )
+    .await;
+    a.app.run_jobs().await;
+    assert_eq!(sent_texts(&a.graph).await.len(), 1, "the bot answered");
+    assert_eq!(handoffs(&a.app).await, []);
+    let support = a
+        .app
+        .staff("fiber-x", Role::Support, "support@fiber-x.test")
+        .await;
+    let id: String = a
+        .app
+        .scalar("select id::text from app.conversations where wa_id = '34600111999'")
+        .await;
+    let reply = |text: &'static str| {
+        a.app
+            .authed(
+                Method::POST,
+                &format!("/v1/admin/conversations/{id}/reply"),
+                &support,
+                Some("fiber-x"),
+            )
+            .json(&json!({ "text": text }))
+            .send()
+    };
+    assert_eq!(reply("Hi, Sara here.").await.unwrap().status(), 204);
+    assert_eq!(handoffs(&a.app).await, [("staff".to_owned(), id.clone())]);
+    // Already a human's: a second reply hands nothing over again.
+    assert_eq!(reply("Anything else?").await.unwrap().status(), 204);
+    assert_eq!(handoffs(&a.app).await, [("staff".to_owned(), id.clone())]);
+    // Back to the assistant, then taken again: a second handoff.
+    let back = a
+        .app
+        .authed(
+            Method::POST,
+            &format!("/v1/admin/conversations/{id}/handback"),
+            &support,
+            Some("fiber-x"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 204);
+    assert_eq!(reply("Me again.").await.unwrap().status(), 204);
+    assert_eq!(handoffs(&a.app).await.len(), 2);
+}

@@ -805,6 +805,31 @@ async fn every_operation_answers_as_the_committed_spec_says() {
         fx,
     )
     .await;
+    // Customer notifications: the defaults (no templates), then named and approved but left
+    // off (the scenario's orders send none).
+    r.get(
+        "GET /v1/admin/brand/notification-settings",
+        "/v1/admin/brand/notification-settings",
+        fx,
+    )
+    .await;
+    r.write(
+        "PATCH /v1/admin/brand/notification-settings",
+        "/v1/admin/brand/notification-settings",
+        fx,
+        Some(json!({
+            "paid_enabled": false, "paid_template": "order_paid",
+            "shipped_template": "order_shipped",
+            "template_languages": ["en_US", "es"], "default_template_language": "en_US"
+        })),
+    )
+    .await;
+    r.get(
+        "GET /v1/admin/brand/notification-settings",
+        "/v1/admin/brand/notification-settings",
+        fx,
+    )
+    .await;
     let mut orders = Vec::new();
     for key in ["spec-1", "spec-2", "spec-3", "spec-4"] {
         let (status, order) =

@@ -30,6 +30,7 @@ mod isolation;
 mod layers;
 mod metrics;
 mod migrations;
+mod notifications;
 mod openapi;
 mod orders;
 mod pool;

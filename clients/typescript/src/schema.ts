@@ -1681,6 +1681,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/brand/notification-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The brand's customer notification settings.
+         * @description When an order is paid or shipped and the event is enabled, the brand's WhatsApp number
+         *     sends the customer (the order's phone) the event's approved template message, in the
+         *     customer's language when the template is approved in it, else in
+         *     `default_template_language`. A brand that never saved settings sends nothing.
+         *
+         *     Permission `brand.settings`: roles owner, brand_manager.
+         */
+        get: operations["getNotificationSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changes the brand's customer notification settings.
+         * @description An enabled event needs its template; the default language must be one of the template
+         *     languages. Every invalid field is named in one 422 and nothing changes. Audited.
+         *
+         *     Permission `brand.settings`: roles owner, brand_manager.
+         */
+        patch: operations["updateNotificationSettings"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2454,6 +2486,31 @@ export interface components {
             event_types: components["schemas"]["EventType"][];
         };
         /**
+         * NotificationSettings
+         * @description Which order events the brand's WhatsApp number tells the customer about, with which
+         *     approved template, in which languages.
+         */
+        NotificationSettings: {
+            /** @description Send the customer a template message when their order is paid. */
+            paid_enabled: boolean;
+            /** @description The approved template sent when an order is paid. */
+            paid_template: string | null;
+            /** @description Send the customer a template message when their order is shipped. */
+            shipped_enabled: boolean;
+            /** @description The approved template sent when an order is shipped. */
+            shipped_template: string | null;
+            /**
+             * @description The language codes the brand's templates are approved in (Meta's codes: `en_US`, `es`,
+             *     `ja`, `pt_BR`).
+             */
+            template_languages: string[];
+            /**
+             * @description The code used when the customer's language is unknown or not among
+             *     `template_languages`.
+             */
+            default_template_language: string;
+        };
+        /**
          * OptionAxis
          * @description One option axis of a product, e.g. Colour with its values.
          */
@@ -3092,6 +3149,25 @@ export interface components {
             app_secret?: string | null;
             /** @description This brand's own webhook verify token (write-only). */
             verify_token?: string | null;
+        };
+        /**
+         * UpdateNotificationSettings
+         * @description Changes; omitted fields stay, `null` clears a template (only while its event is off).
+         */
+        UpdateNotificationSettings: {
+            paid_enabled?: boolean;
+            /**
+             * @description A template name as Meta has it (lowercase letters, digits, underscores); required while
+             *     `paid_enabled` is true. Its body takes one variable, `{{1}}`: the order number.
+             */
+            paid_template?: string | null;
+            shipped_enabled?: boolean;
+            /** @description As `paid_template`, for shipping. */
+            shipped_template?: string | null;
+            /** @description 1 to 50 codes, each once. */
+            template_languages?: string[];
+            /** @description One of `template_languages`. */
+            default_template_language?: string;
         };
         /**
          * UpdateProductRequest
@@ -14883,6 +14959,250 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["NotificationSettings"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["UpdateNotificationSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["NotificationSettings"];
+                };
             };
             /** @description The request is malformed (unparsable body or parameter, or no brand). */
             400: {

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `openapi`, `healthcheck`, `demo`, `staff`, `import`.
+//! The command line: `serve`, `migrate`, `openapi`, `healthcheck`, `demo`, `staff`, `import`,
+//! `reindex`, `brand`.
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -75,6 +76,25 @@ pub enum BrandCommand {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Remove one brand completely: every row of it in every table, its staff accounts that
+    /// work for no other brand, its products in the index and its files; audited (README,
+    /// "Brand deletion"). Company owner only: needs the administrative MIGRATION_DATABASE_URL
+    /// and the owner's email and password (BRANDHOUSE_OWNER_PASSWORD or standard input).
+    Delete {
+        /// The brand's slug.
+        #[arg(long)]
+        brand: String,
+        /// The slug again, to confirm; required unless `--dry-run`.
+        #[arg(long)]
+        confirm: Option<String>,
+        /// The company owner's staff email (recorded in the audit trail).
+        #[arg(long)]
+        owner_email: String,
+        /// Print what would be removed (rows per table, staff accounts, files) and change
+        /// nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,15 +164,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{brand}: {n} products indexed");
         }
         Command::Staff(StaffCommand::CreateOwner { email, name }) => {
-            let password = match std::env::var("BRANDHOUSE_OWNER_PASSWORD") {
-                Ok(p) if !p.is_empty() => p,
-                _ => {
-                    eprintln!("password for {email} (one line on standard input):");
-                    let mut line = String::new();
-                    std::io::stdin().read_line(&mut line)?;
-                    line.trim_end_matches(['\r', '\n']).to_owned()
-                }
-            };
+            let password = owner_password(&email)?;
             let db = Db::connect(&config.db).await?;
             let id = identity::create_owner(&db, &email, &name, password.into())
                 .await
@@ -183,6 +195,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Brand(BrandCommand::Export { brand, out }) => {
             export_brand(&config, &brand, &out).await?
         }
+        Command::Brand(BrandCommand::Delete {
+            brand,
+            confirm,
+            owner_email,
+            dry_run,
+        }) => delete_brand(&config, &brand, confirm.as_deref(), &owner_email, dry_run).await?,
         Command::Demo => {
             let report = migrate::run(&config.db).await?;
             print_migrate_report(&config, &report);
@@ -246,6 +264,101 @@ async fn export_brand(config: &Config, brand: &str, out: &std::path::Path) -> an
         report.files.len(),
         out.display()
     );
+    Ok(())
+}
+
+/// The owner's password: BRANDHOUSE_OWNER_PASSWORD, or one line on standard input.
+fn owner_password(email: &str) -> anyhow::Result<String> {
+    Ok(match std::env::var("BRANDHOUSE_OWNER_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            eprintln!("password for {email} (one line on standard input):");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    })
+}
+
+/// `brandhouse brand delete`: refuses a confirmation that differs before touching anything,
+/// proves the owner on the administrative connection, then deletes (`tenants::delete`).
+async fn delete_brand(
+    config: &Config,
+    brand: &str,
+    confirm: Option<&str>,
+    owner_email: &str,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use crate::tenants::delete::{self, Outcome};
+    if !dry_run && confirm != Some(brand) {
+        anyhow::bail!(
+            "--confirm must repeat the brand's slug ({brand:?}) to delete it; nothing was deleted"
+        );
+    }
+    let mut client = crate::db::connect_once(&config.db.migration)
+        .await
+        .context("connecting with MIGRATION_DATABASE_URL")?;
+    delete::check_admin(&client).await?;
+    let password = owner_password(owner_email)?;
+    let owner = delete::verify_owner(&client, owner_email, password.into()).await?;
+    let media = crate::media::MediaStore::from_settings(&config.storage)
+        .context("opening object storage (DATA_DIR or S3_*)")?;
+    // The embedded index is locked while a server runs on the same DATA_DIR (see the module).
+    let index = match crate::search::open_index(&config.search) {
+        Ok(index) => Some(index),
+        Err(e) => {
+            eprintln!(
+                "warning: the product index stays as it is ({e}); its entries of the brand are \
+                 unreachable; run this again while the API is stopped to remove them"
+            );
+            None
+        }
+    };
+    let outcome = delete::delete_brand(
+        &mut client,
+        &media,
+        index.as_deref(),
+        &owner,
+        brand,
+        dry_run,
+    )
+    .await?;
+    let tables = |report: &delete::DeletionReport| {
+        for (table, n) in &report.tables {
+            println!("  {table:<24} {n}");
+        }
+    };
+    match outcome {
+        Outcome::DryRun(report) => {
+            println!(
+                "dry run: deleting {brand} ({}) would remove {} rows, {} staff accounts, {} files:",
+                report.brand.id,
+                report.rows(),
+                report.staff_accounts,
+                report.files
+            );
+            tables(&report);
+        }
+        Outcome::Deleted(report) => {
+            println!(
+                "{brand} ({}) deleted by {}: {} rows, {} staff accounts, {} files:",
+                report.brand.id,
+                owner.email,
+                report.rows(),
+                report.staff_accounts,
+                report.files
+            );
+            tables(&report);
+        }
+        Outcome::Finished { brand: gone, files } if dry_run => println!(
+            "dry run: {brand} ({}) is already deleted; {files} files are left to remove",
+            gone.id
+        ),
+        Outcome::Finished { brand: gone, files } => println!(
+            "{brand} ({}) was already deleted; {files} remaining files removed",
+            gone.id
+        ),
+    }
     Ok(())
 }
 

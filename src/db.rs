@@ -275,6 +275,36 @@ impl Db {
         W: AsyncFnOnce(&Tx<'_>) -> Result<T, E>,
         E: From<DbError>,
     {
+        self.read(scope, Access::ReadOnly, work).await
+    }
+
+    /// [`Db::tenant_read`] in one `REPEATABLE READ READ ONLY` transaction: every statement of
+    /// `work` sees the same snapshot of the database, taken at its first statement, so reads
+    /// of several tables are consistent with each other while writes go on (`brand export`).
+    /// Replayed once on a fresh connection, like `tenant_read`, with a new snapshot.
+    pub async fn tenant_snapshot<T, E, W>(
+        &self,
+        scope: &TenantScope,
+        work: impl Fn() -> W,
+    ) -> Result<T, E>
+    where
+        W: AsyncFnOnce(&Tx<'_>) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        self.read(scope, Access::Snapshot, work).await
+    }
+
+    /// The read-only transactions: `access` is `ReadOnly` or `Snapshot`.
+    async fn read<T, E, W>(
+        &self,
+        scope: &TenantScope,
+        access: Access,
+        work: impl Fn() -> W,
+    ) -> Result<T, E>
+    where
+        W: AsyncFnOnce(&Tx<'_>) -> Result<T, E>,
+        E: From<DbError>,
+    {
         let tenant_id = scope.tenant_id().to_string();
         let span = tracing::info_span!(
             "db.transaction",
@@ -288,14 +318,14 @@ impl Db {
             scope.actor().role_setting().to_owned(),
         ];
         async {
-            match self.attempt(&settings, Access::ReadOnly, work()).await {
+            match self.attempt(&settings, access, work()).await {
                 Ok(out) => return Ok(out),
                 Err(Failed::Begin(e, _)) if e.is_unavailable() => self.evict_closed(),
                 Err(Failed::Work(_, Lost::Yes)) => self.evict_closed(),
                 Err(failed) => return Err(self.settle(failed)),
             }
             tracing::info!("read retried on a fresh connection after its connection broke");
-            self.attempt(&settings, Access::ReadOnly, work())
+            self.attempt(&settings, access, work())
                 .await
                 .map_err(|f| self.settle(f))
         }
@@ -366,7 +396,7 @@ impl Db {
         // client says so at once; after a server-side FATAL the client may not have noticed
         // yet, so a read that failed asks the server (one round trip, on failures only).
         let lost = conn.is_closed()
-            || (access == Access::ReadOnly && conn.simple_query("").await.is_err());
+            || (access != Access::ReadWrite && conn.simple_query("").await.is_err());
         if lost {
             drop(UnscopedConnection::take(conn));
             return Err(Failed::Work(failure, Lost::Yes));
@@ -421,6 +451,8 @@ impl Db {
 enum Access {
     ReadWrite,
     ReadOnly,
+    /// Read only, and one snapshot for the whole transaction (`REPEATABLE READ`).
+    Snapshot,
 }
 
 /// Whether the connection broke under a failed transaction.
@@ -450,6 +482,13 @@ async fn begin<'c>(
     let tx = match access {
         Access::ReadWrite => conn.transaction().await?,
         Access::ReadOnly => conn.build_transaction().read_only(true).start().await?,
+        Access::Snapshot => {
+            conn.build_transaction()
+                .read_only(true)
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                .start()
+                .await?
+        }
     };
     let set_scope = tx.prepare_cached(SET_SCOPE).await?;
     tx.execute(&set_scope, &[&settings[0], &settings[1], &settings[2]])

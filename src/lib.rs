@@ -37,7 +37,7 @@
 //!
 //! **Domains** (`service.rs` rules, `repo.rs` + `sql/` statements; may use plumbing and other
 //! domains' services, never another domain's repo, never HTTP types or the app state):
-//! - [`tenants`]: brands, resolving a request's brand, themes, onboarding.
+//! - [`tenants`]: brands, resolving a request's brand, themes, onboarding, export and deletion.
 //! - [`identity`]: staff accounts, tokens, roles, the permission matrix, the access check.
 //! - [`catalog`]: categories, products, generated variants and SKUs, storefront reads.
 //! - [`inventory`]: shared zones, per-brand stock, the reservation engine, the ledger.

@@ -1,8 +1,9 @@
 //! `brandhouse brand export`: one brand's complete data as a portable archive.
 //!
 //! Every brand-owned table is read through the brand's own transaction (row-level security
-//! decides, as for every request), as JSON Lines, one file per table, plus every file the brand
-//! has in object storage, and a manifest. The archive is a plain tar file:
+//! decides, as for every request), all from one snapshot ([`Db::tenant_snapshot`]), as JSON
+//! Lines, one file per table, plus every file the brand has in object storage, and a
+//! manifest. The archive is a plain tar file:
 //!
 //! ```text
 //! manifest.json             brand, slug, time, tables with row counts, files
@@ -37,10 +38,13 @@ pub async fn export_brand(
     scope: &TenantScope,
     out: impl Write,
 ) -> anyhow::Result<ExportReport> {
-    // One read-only transaction for every table. (READ COMMITTED, as every tenant transaction:
-    // each table is consistent in itself; export a brand while it is quiet for one snapshot.)
+    // One `REPEATABLE READ READ ONLY` transaction for every table: all of them are read from
+    // the one snapshot its first statement took, so an export taken during checkout traffic
+    // is a state the brand was really in (an order with its lines, holds and stock movements,
+    // never the order without the lines committed a moment later). Under READ COMMITTED each
+    // statement would take its own snapshot and tables read later would see later commits.
     let tables: Vec<(String, Vec<u8>, usize)> = db
-        .tenant_read(scope, || {
+        .tenant_snapshot(scope, || {
             async |tx| {
                 let names = tx
                     .query(include_str!("sql/tenant_tables.sql"), &[])

@@ -7,6 +7,7 @@
 
 pub mod admin_api;
 pub mod api;
+pub mod delete;
 pub mod export;
 mod model;
 pub(crate) mod repo;

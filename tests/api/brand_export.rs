@@ -105,3 +105,50 @@ async fn a_brand_export_holds_every_table_and_file_of_that_brand_and_nothing_of_
     assert_eq!(entries[files[0]], b"file of fiber-x");
     assert!(files[0].starts_with("files/fiber-x/"));
 }
+
+/// The export reads every table in one `Db::tenant_snapshot` transaction (src/tenants/export.rs).
+/// This is what that buys: a category committed between two reads of the snapshot is not seen
+/// by the second, so every table of an export shows the brand at one moment, while the
+/// ordinary read-only transaction (READ COMMITTED) sees it.
+#[tokio::test]
+async fn a_snapshot_read_sees_one_moment_of_the_brand_while_writes_commit() {
+    let app = TestApp::spawn().await;
+    app.two_brands().await;
+    let scope = app.scope("fiber-x").await;
+    let count = async |tx: &brandhouse::db::Tx<'_>| -> Result<i64, brandhouse::db::DbError> {
+        Ok(tx
+            .query_one("select count(*) from app.categories", &[])
+            .await?
+            .get(0))
+    };
+    let (first, second) = app
+        .state
+        .db
+        .tenant_snapshot(&scope, || {
+            async |tx| {
+                let first = count(tx).await?;
+                app.add_categories("fiber-x", &[("NAIL", "Nails")]).await;
+                Ok::<_, brandhouse::db::DbError>((first, count(tx).await?))
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (first, second),
+        (2, 2),
+        "one snapshot for the whole transaction"
+    );
+    let (first, second) = app
+        .state
+        .db
+        .tenant_read(&scope, || {
+            async |tx| {
+                let first = count(tx).await?;
+                app.add_categories("fiber-x", &[("BODY", "Body")]).await;
+                Ok::<_, brandhouse::db::DbError>((first, count(tx).await?))
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!((first, second), (3, 4), "READ COMMITTED sees each commit");
+}

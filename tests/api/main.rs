@@ -15,6 +15,7 @@ mod accounts;
 mod analytics;
 mod audit;
 mod availability;
+mod brand_delete;
 mod brand_export;
 mod catalog;
 mod chat;

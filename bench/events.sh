@@ -51,6 +51,6 @@ cat >"$RESULTS/events.md" <<MD
 |---|---|---|---|---|---|
 | $(field orders) ($(field orders_per_s)) | $(field failed_checkouts) | $(field deliveries) / $(field expected) | $(field commit_p50_ms) / $(field commit_p99_ms) | $(field request_p50_ms) / $(field request_p99_ms) | $(field kib_per_stream) KiB |
 
-Server resident memory: $(field rss_before_mib) MiB before the streams, $(field rss_streams_mib) MiB with them open, $(field rss_after_mib) MiB after the load. Deliveries before the checkout's answer arrived: $(field early) (counted as 0 ms).
+Server resident memory: $(field rss_before_mib) MiB before the streams, $(field rss_streams_mib) MiB with them open, $(field rss_after_mib) MiB after the load. Deliveries before the checkout's answer arrived: $(field early) (counted as 0 ms). Deliveries of an order its stream's brand did not place: $(field unknown).
 MD
 cat "$RESULTS/events.md"

@@ -14,33 +14,7 @@ use futures::{StreamExt, stream};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Signed, TestApp};
-
-const FBX: &str = "FBX-HAIR-0001";
-const SZM: &str = "SZM-SKIN-0001";
-
-/// Two brands with one product each and plenty of stock, no worker (jobs run on demand).
-async fn shop(extra: &[(&str, &str)]) -> TestApp {
-    let mut env = vec![("WORKER_ENABLED", "false"), ("DB_POOL_SIZE", "16")];
-    env.extend_from_slice(extra);
-    let app = TestApp::spawn_with(&env).await;
-    app.two_brands().await;
-    app.create_product("fiber-x", "HAIR", "Argan Oil", "active", json!([]))
-        .await;
-    app.create_product("suzume", "SKIN", "Rice Toner", "active", json!([]))
-        .await;
-    app.receive("fiber-x", FBX, "BER", 500).await;
-    app.receive("suzume", SZM, "BER", 500).await;
-    app
-}
-
-/// Places an order in `slug` for one unit; returns its body.
-async fn order(app: &TestApp, slug: &str, key: &str) -> Value {
-    let sku = if slug == "fiber-x" { FBX } else { SZM };
-    let resp = app.checkout(slug, key, &[(sku, 1)], None).await;
-    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
-    resp.json().await.unwrap()
-}
+use crate::helpers::{SHOP_SKU_FIBER_X, Signed, TestApp};
 
 async fn post(app: &TestApp, who: &Signed, slug: &str, path: &str) -> reqwest::Response {
     app.authed(Method::POST, path, who, Some(slug))
@@ -75,7 +49,7 @@ fn types(page: &Value) -> Vec<&str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_order_change_writes_its_event_and_each_role_reads_its_own_groups() {
-    let app = shop(&[]).await;
+    let app = TestApp::spawn_two_brand_shop(&[]).await;
     let manager = app.manager("fiber-x").await;
     let warehouse = app
         .staff("fiber-x", Role::Warehouse, "wh@fiber-x.test")
@@ -87,7 +61,7 @@ async fn every_order_change_writes_its_event_and_each_role_reads_its_own_groups(
     let resp = app
         .authed(
             Method::PATCH,
-            &format!("/v1/admin/variants/{FBX}"),
+            &format!("/v1/admin/variants/{SHOP_SKU_FIBER_X}"),
             &manager,
             Some("fiber-x"),
         )
@@ -97,8 +71,8 @@ async fn every_order_change_writes_its_event_and_each_role_reads_its_own_groups(
         .unwrap();
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
 
-    let first = order(&app, "fiber-x", "ev-1").await;
-    let second = order(&app, "fiber-x", "ev-2").await;
+    let first = app.order_one_unit("fiber-x", "ev-1").await;
+    let second = app.order_one_unit("fiber-x", "ev-2").await;
     let (n1, n2) = (
         first["number"].as_i64().unwrap(),
         second["number"].as_i64().unwrap(),
@@ -166,7 +140,7 @@ async fn every_order_change_writes_its_event_and_each_role_reads_its_own_groups(
     // The payload itself never carries who ordered.
     assert!(!created["data"].to_string().contains("buyer.test"));
     let low = &all["events"][1];
-    assert_eq!(low["subject"], FBX);
+    assert_eq!(low["subject"], SHOP_SKU_FIBER_X);
     assert_eq!(low["data"]["available"], 498);
     // One crossing, one event: the second order is below the threshold already.
     assert_eq!(types(&all).iter().filter(|t| **t == "stock.low").count(), 1);
@@ -195,7 +169,7 @@ async fn every_order_change_writes_its_event_and_each_role_reads_its_own_groups(
 
 #[tokio::test]
 async fn a_rolled_back_change_leaves_no_event_and_a_refused_checkout_writes_none() {
-    let app = shop(&[]).await;
+    let app = TestApp::spawn_two_brand_shop(&[]).await;
     let scope = app.scope("fiber-x").await;
     // An event written, then the transaction fails: neither the event nor its number stays.
     let failed: Result<(), DbError> = app
@@ -229,7 +203,7 @@ async fn a_rolled_back_change_leaves_no_event_and_a_refused_checkout_writes_none
         0
     );
     // The next event that commits is number 1.
-    order(&app, "fiber-x", "ok").await;
+    app.order_one_unit("fiber-x", "ok").await;
     assert_eq!(
         app.scalar::<i64>("select max(seq) from app.events").await,
         1
@@ -238,8 +212,8 @@ async fn a_rolled_back_change_leaves_no_event_and_a_refused_checkout_writes_none
 
 #[tokio::test]
 async fn another_brands_events_are_invisible_and_cannot_be_written_in_its_name() {
-    let app = shop(&[]).await;
-    order(&app, "fiber-x", "fx").await;
+    let app = TestApp::spawn_two_brand_shop(&[]).await;
+    app.order_one_unit("fiber-x", "fx").await;
     let fiber_x = app.scope("fiber-x").await;
     let suzume = app.scope("suzume").await;
     let fbx_id = fiber_x.tenant_id();
@@ -293,8 +267,8 @@ async fn another_brands_events_are_invisible_and_cannot_be_written_in_its_name()
         .unwrap();
     assert_eq!(bumped, 0);
     // Suzume's own numbering starts at 1, whatever Fiber X's is.
-    order(&app, "fiber-x", "fx2").await;
-    order(&app, "suzume", "sz").await;
+    app.order_one_unit("fiber-x", "fx2").await;
+    app.order_one_unit("suzume", "sz").await;
     assert_eq!(
         app.scalar::<i64>(
             "select seq from app.events e join app.tenants t on t.id = e.tenant_id \
@@ -417,7 +391,7 @@ async fn pay_all(app: &TestApp, orders: &[(&str, i64, &Signed)]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn each_brand_stream_sees_exactly_its_own_events_in_order_while_two_brands_pay_at_once() {
-    let app = shop(&[]).await;
+    let app = TestApp::spawn_two_brand_shop(&[]).await;
     let owner = app.owner("owner@company.test").await;
     let fx = app.manager("fiber-x").await;
     let sz = app.manager("suzume").await;
@@ -428,8 +402,8 @@ async fn each_brand_stream_sees_exactly_its_own_events_in_order_while_two_brands
     let mut fx_orders = Vec::new();
     let mut sz_orders = Vec::new();
     for i in 0..N {
-        fx_orders.push(order(&app, "fiber-x", &format!("fx-{i}")).await);
-        sz_orders.push(order(&app, "suzume", &format!("sz-{i}")).await);
+        fx_orders.push(app.order_one_unit("fiber-x", &format!("fx-{i}")).await);
+        sz_orders.push(app.order_one_unit("suzume", &format!("sz-{i}")).await);
     }
     let ids = |orders: &[Value]| -> HashSet<String> {
         orders
@@ -451,8 +425,8 @@ async fn each_brand_stream_sees_exactly_its_own_events_in_order_while_two_brands
     }
     pay_all(&app, &payments).await;
     // A last order in each brand marks the end of what each stream should have received.
-    let fx_marker = order(&app, "fiber-x", "fx-end").await;
-    let sz_marker = order(&app, "suzume", "sz-end").await;
+    let fx_marker = app.order_one_unit("fiber-x", "fx-end").await;
+    let sz_marker = app.order_one_unit("suzume", "sz-end").await;
     let is = |marker: &Value| {
         let id = marker["id"].clone();
         move |d: &Value| d["data"]["order_id"] == id
@@ -533,14 +507,14 @@ async fn each_brand_stream_sees_exactly_its_own_events_in_order_while_two_brands
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_reconnecting_stream_resumes_after_last_event_id_without_gaps_or_another_brands_events() {
-    let app = shop(&[]).await;
+    let app = TestApp::spawn_two_brand_shop(&[]).await;
     let owner = app.owner("owner@company.test").await;
     let fx = app.manager("fiber-x").await;
     let sz = app.manager("suzume").await;
     let mut fx_stream = Sse::open(stream_of(&app, &fx, "fiber-x", None)).await;
     let mut company =
         Sse::open(app.authed(Method::GET, "/v1/admin/events/company/stream", &owner, None)).await;
-    let first = order(&app, "fiber-x", "a").await;
+    let first = app.order_one_unit("fiber-x", "a").await;
     let f1 = fx_stream.next().await;
     assert_eq!(f1.data["data"]["order_id"], first["id"]);
     let c1 = company.next().await;
@@ -550,8 +524,8 @@ async fn a_reconnecting_stream_resumes_after_last_event_id_without_gaps_or_anoth
     drop(company);
     let mut missed = Vec::new();
     for i in 0..5 {
-        missed.push(order(&app, "fiber-x", &format!("m-{i}")).await["id"].clone());
-        order(&app, "suzume", &format!("s-{i}")).await;
+        missed.push(app.order_one_unit("fiber-x", &format!("m-{i}")).await["id"].clone());
+        app.order_one_unit("suzume", &format!("s-{i}")).await;
     }
     // Reconnecting with the last id seen gets exactly the missed ones, in order.
     let mut fx_stream = Sse::open(stream_of(&app, &fx, "fiber-x", Some(&f1.id))).await;
@@ -616,7 +590,7 @@ async fn ticket(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_browser_opens_its_brands_stream_with_a_short_lived_ticket_never_the_token() {
-    let app = shop(&[]).await;
+    let app = TestApp::spawn_two_brand_shop(&[]).await;
     let owner = app.owner("owner@company.test").await;
     let fx = app.manager("fiber-x").await;
     let sz = app.manager("suzume").await;
@@ -635,8 +609,8 @@ async fn a_browser_opens_its_brands_stream_with_a_short_lived_ticket_never_the_t
     // No Authorization header, no X-Tenant-ID: what EventSource sends. The brand is the ticket's.
     let url = app.url(body["url"].as_str().unwrap());
     let mut stream = Sse::open(app.client.get(&url)).await;
-    let placed = order(&app, "fiber-x", "t1").await;
-    order(&app, "suzume", "t2").await;
+    let placed = app.order_one_unit("fiber-x", "t1").await;
+    app.order_one_unit("suzume", "t2").await;
     let f = stream.next().await;
     assert_eq!(f.data["data"]["order_id"], placed["id"]);
     assert_eq!(f.data["brand"], "fiber-x");
@@ -699,7 +673,7 @@ async fn a_browser_opens_its_brands_stream_with_a_short_lived_ticket_never_the_t
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_client_that_stops_reading_is_disconnected_instead_of_growing_a_buffer() {
-    let app = shop(&[
+    let app = TestApp::spawn_two_brand_shop(&[
         ("EVENTS_STREAM_BUFFER", "4"),
         ("EVENTS_SEND_TIMEOUT_MS", "200"),
     ])

@@ -20,12 +20,17 @@ use brandhouse::{
         service::{self, NewBrand},
     },
 };
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 use tokio_postgres::{Client, NoTls, types::FromSql};
 use uuid::Uuid;
 
 /// How often [`eventually`] looks again.
+/// The SKUs of [`TestApp::spawn_two_brand_shop`]'s one product per brand.
+pub const SHOP_SKU_FIBER_X: &str = "FBX-HAIR-0001";
+pub const SHOP_SKU_SUZUME: &str = "SZM-SKIN-0001";
+
 const POLL_EVERY: Duration = Duration::from_millis(20);
 
 /// Waits for work the test does not drive step by step (a background cache write, a server
@@ -414,6 +419,36 @@ impl TestApp {
         self.create_zone("BER", 10).await;
         self.create_zone("HAM", 20).await;
         TwoBrands { fiber_x, suzume }
+    }
+
+    /// Two brands with one active product each and 500 units of it in zone BER, no worker
+    /// (jobs run on demand), plus `extra` settings: the shop the events and webhook tests
+    /// place orders in ([`SHOP_SKU_FIBER_X`], [`SHOP_SKU_SUZUME`]).
+    pub async fn spawn_two_brand_shop(extra: &[(&str, &str)]) -> TestApp {
+        let mut env = vec![("WORKER_ENABLED", "false"), ("DB_POOL_SIZE", "16")];
+        env.extend_from_slice(extra);
+        let app = TestApp::spawn_with(&env).await;
+        app.two_brands().await;
+        app.create_product("fiber-x", "HAIR", "Argan Oil", "active", json!([]))
+            .await;
+        app.create_product("suzume", "SKIN", "Rice Toner", "active", json!([]))
+            .await;
+        app.receive("fiber-x", SHOP_SKU_FIBER_X, "BER", 500).await;
+        app.receive("suzume", SHOP_SKU_SUZUME, "BER", 500).await;
+        app
+    }
+
+    /// Places an order of one unit of the shop's product in `slug` (`fiber-x` or `suzume`,
+    /// see [`TestApp::spawn_two_brand_shop`]); returns its body.
+    pub async fn order_one_unit(&self, slug: &str, key: &str) -> Value {
+        let sku = if slug == "fiber-x" {
+            SHOP_SKU_FIBER_X
+        } else {
+            SHOP_SKU_SUZUME
+        };
+        let resp = self.checkout(slug, key, &[(sku, 1)], None).await;
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        resp.json().await.unwrap()
     }
 
     /// [`TestApp::two_brands`] and a signed-in brand manager of each: (Fiber X's, Suzume's).

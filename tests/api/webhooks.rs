@@ -14,9 +14,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
 
 use crate::helpers::{Signed, TestApp, assert_problem};
 
-const FBX: &str = "FBX-HAIR-0001";
-const SZM: &str = "SZM-SKIN-0001";
-
 /// Receivers run on loopback, so the tests allow private targets (and plain http). Retries are
 /// scheduled a minute out and pulled forward by the tests ([`retry_now`]): no sleeps.
 const LOOPBACK: &[(&str, &str)] = &[
@@ -27,27 +24,9 @@ const LOOPBACK: &[(&str, &str)] = &[
     ("WEBHOOK_DISABLE_AFTER", "3"),
 ];
 
-/// Two brands with one product each and plenty of stock; jobs run on demand.
-async fn shop(extra: &[(&str, &str)]) -> TestApp {
-    let mut env = vec![("WORKER_ENABLED", "false"), ("DB_POOL_SIZE", "16")];
-    env.extend_from_slice(extra);
-    let app = TestApp::spawn_with(&env).await;
-    app.two_brands().await;
-    app.create_product("fiber-x", "HAIR", "Argan Oil", "active", json!([]))
-        .await;
-    app.create_product("suzume", "SKIN", "Rice Toner", "active", json!([]))
-        .await;
-    app.receive("fiber-x", FBX, "BER", 500).await;
-    app.receive("suzume", SZM, "BER", 500).await;
-    app
-}
-
 /// Places an order in `slug` for one unit; returns its number.
 async fn order(app: &TestApp, slug: &str, key: &str) -> i64 {
-    let sku = if slug == "fiber-x" { FBX } else { SZM };
-    let resp = app.checkout(slug, key, &[(sku, 1)], None).await;
-    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
-    resp.json::<Value>().await.unwrap()["number"]
+    app.order_one_unit(slug, key).await["number"]
         .as_i64()
         .unwrap()
 }
@@ -179,7 +158,7 @@ async fn due_in(app: &TestApp, delivery: &str) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_delivery_is_signed_with_the_secret_shown_once_and_carries_the_event_without_pii() {
-    let app = shop(LOOPBACK).await;
+    let app = TestApp::spawn_two_brand_shop(LOOPBACK).await;
     let manager = app.manager("fiber-x").await;
     let server = receiver(200).await;
     let created = hook(
@@ -294,7 +273,7 @@ async fn a_delivery_is_signed_with_the_secret_shown_once_and_carries_the_event_w
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deliveries_retry_on_500_and_on_429_after_its_retry_after_but_never_on_400() {
-    let app = shop(LOOPBACK).await;
+    let app = TestApp::spawn_two_brand_shop(LOOPBACK).await;
     let manager = app.manager("fiber-x").await;
     // Answers 500, then 429 with Retry-After: 7, then 200.
     let flaky = MockServer::start().await;
@@ -388,7 +367,7 @@ async fn deliveries_retry_on_500_and_on_429_after_its_retry_after_but_never_on_4
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deliveries_that_keep_failing_stop_after_the_last_attempt() {
-    let app = shop(LOOPBACK).await;
+    let app = TestApp::spawn_two_brand_shop(LOOPBACK).await;
     let manager = app.manager("fiber-x").await;
     let down = receiver(503).await;
     let h = hook(
@@ -418,7 +397,7 @@ async fn deliveries_that_keep_failing_stop_after_the_last_attempt() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_endpoint_is_disabled_after_a_run_of_failed_deliveries_and_the_brand_is_told() {
-    let app = shop(LOOPBACK).await;
+    let app = TestApp::spawn_two_brand_shop(LOOPBACK).await;
     let manager = app.manager("fiber-x").await;
     let refusing = receiver(400).await;
     let watcher = receiver(200).await;
@@ -536,7 +515,7 @@ async fn an_endpoint_is_disabled_after_a_run_of_failed_deliveries_and_the_brand_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failed_delivery_is_sent_again_on_redeliver() {
-    let app = shop(LOOPBACK).await;
+    let app = TestApp::spawn_two_brand_shop(LOOPBACK).await;
     let manager = app.manager("fiber-x").await;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -631,7 +610,7 @@ async fn ids_of(app: &TestApp, slug: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_webhook_of_fiber_x_never_receives_a_suzume_event_while_both_brands_pay_orders() {
     const ORDERS: usize = 12;
-    let app = shop(LOOPBACK).await;
+    let app = TestApp::spawn_two_brand_shop(LOOPBACK).await;
     let (fbx_manager, szm_manager) = (app.manager("fiber-x").await, app.manager("suzume").await);
     let fbx_server = receiver(200).await;
     let szm_server = receiver(200).await;
@@ -703,7 +682,7 @@ async fn a_webhook_of_fiber_x_never_receives_a_suzume_event_while_both_brands_pa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_brand_cannot_read_change_redeliver_or_delete_another_brands_webhooks() {
-    let app = shop(LOOPBACK).await;
+    let app = TestApp::spawn_two_brand_shop(LOOPBACK).await;
     let (fbx_manager, szm_manager) = (app.manager("fiber-x").await, app.manager("suzume").await);
     let server = receiver(200).await;
     let h = hook(
@@ -800,7 +779,7 @@ async fn one_brand_cannot_read_change_redeliver_or_delete_another_brands_webhook
 
 #[tokio::test]
 async fn in_suzumes_transaction_fiber_x_webhook_rows_are_invisible_and_cannot_be_written() {
-    let app = shop(LOOPBACK).await;
+    let app = TestApp::spawn_two_brand_shop(LOOPBACK).await;
     let manager = app.manager("fiber-x").await;
     let server = receiver(200).await;
     let h = hook(
@@ -897,7 +876,7 @@ async fn in_suzumes_transaction_fiber_x_webhook_rows_are_invisible_and_cannot_be
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn loopback_and_private_targets_are_refused_without_the_setting() {
     // Plain http allowed (so only the address decides), private targets not.
-    let app = shop(&[("WEBHOOK_ALLOW_HTTP", "true")]).await;
+    let app = TestApp::spawn_two_brand_shop(&[("WEBHOOK_ALLOW_HTTP", "true")]).await;
     let manager = app.manager("fiber-x").await;
     let server = receiver(200).await;
     for url in [
@@ -928,7 +907,7 @@ async fn loopback_and_private_targets_are_refused_without_the_setting() {
         assert_eq!(problem["errors"][0]["field"], "url", "{url}: {problem}");
     }
     // Not https (in an app that does not allow http), a user in the URL, no event types.
-    let strict = shop(&[]).await;
+    let strict = TestApp::spawn_two_brand_shop(&[]).await;
     let strict_manager = strict.manager("fiber-x").await;
     for body in [
         json!({"url": "http://hooks.example.com/in", "event_types": ["order.paid"]}),
@@ -1006,7 +985,7 @@ async fn loopback_and_private_targets_are_refused_without_the_setting() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rolled_back_change_delivers_nothing_and_a_deleted_endpoint_gets_nothing_more() {
-    let app = shop(LOOPBACK).await;
+    let app = TestApp::spawn_two_brand_shop(LOOPBACK).await;
     let manager = app.manager("fiber-x").await;
     let server = receiver(200).await;
     let h = hook(

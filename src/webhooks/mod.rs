@@ -14,8 +14,8 @@
 //! `Retry-After`, seconds or an HTTP-date, honoured) and 5xx are retried with exponential
 //! backoff and jitter up to `WEBHOOK_MAX_ATTEMPTS`; other answers end the delivery. After
 //! `WEBHOOK_DISABLE_AFTER` deliveries failed in a row the endpoint is disabled and a
-//! `webhook.disabled` event is recorded for the brand. Targets are checked against SSRF when saved and at each delivery
-//! ([`target`]).
+//! `webhook.disabled` event is recorded for the brand. Targets are checked against SSRF when
+//! saved and at each delivery ([`target`]).
 //!
 //! # Layout
 //! - [`target`]: which URLs and addresses are allowed, and the delivery client's guarded

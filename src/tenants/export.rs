@@ -39,6 +39,9 @@ pub struct ExportReport {
     pub left_out: Vec<(String, String)>,
 }
 
+/// One table as read: its name, its rows as JSON Lines, the row count.
+type TableDump = (String, Vec<u8>, usize);
+
 /// Writes brand `scope`'s archive to `out`.
 pub async fn export_brand(
     db: &Db,
@@ -51,7 +54,7 @@ pub async fn export_brand(
     // is a state the brand was really in (an order with its lines, holds and stock movements,
     // never the order without the lines committed a moment later). Under READ COMMITTED each
     // statement would take its own snapshot and tables read later would see later commits.
-    let (tables, left_out): (Vec<(String, Vec<u8>, usize)>, Vec<(String, String)>) = db
+    let (tables, left_out): (Vec<TableDump>, Vec<(String, String)>) = db
         .tenant_snapshot(scope, || {
             async |tx| {
                 let mut left_out: Vec<(String, String)> = Vec::new();

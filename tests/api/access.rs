@@ -711,7 +711,10 @@ async fn repeated_failures_for_one_email_are_throttled_with_retry_after() {
 /// `LOGIN_MAX_FAILURES` of them ever reach the password check.
 #[tokio::test]
 async fn forty_concurrent_wrong_passwords_get_at_most_five_401s() {
-    let app = TestApp::spawn_with(&[("LOGIN_MAX_FAILURES", "5")]).await;
+    // Every guess waits for its turn to check (none is refused busy and left uncounted), so the
+    // count alone decides.
+    let app =
+        TestApp::spawn_with(&[("LOGIN_MAX_FAILURES", "5"), ("LOGIN_HASH_WAIT_MS", "60000")]).await;
     app.create_brand("fiber-x", "FBX").await;
     app.staff("fiber-x", Role::Support, "target@fiber-x.test")
         .await;

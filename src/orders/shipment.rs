@@ -527,6 +527,11 @@ pub async fn create(
             let sold = unshipped(repo::order_holds(tx, order.id).await?);
             let wanted =
                 wanted(&lines, &sold, parsed.lines.as_deref()).map_err(OrderError::Invalid)?;
+            if wanted.is_empty() {
+                // A paid order always has units to ship; one shipped by hand in the database
+                // may not.
+                return Err(OrderError::Conflict("nothing is left to ship".into()));
+            }
             let covers = cover(&sold, &wanted, zone.id);
             let skus: BTreeMap<Uuid, String> = lines
                 .iter()

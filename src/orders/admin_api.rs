@@ -389,7 +389,8 @@ impl OrdersAdminApi {
         }))
     }
 
-    /// Cancels an unpaid order and releases its holds. Paid and shipped orders: 409.
+    /// Cancels an unpaid order and releases its holds. Paid, partially shipped and shipped
+    /// orders: 409.
     ///
     /// Permission `orders.manage`: roles owner, brand_manager.
     #[oai(

@@ -933,7 +933,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancels an unpaid order and releases its holds. Paid and shipped orders: 409.
+         * Cancels an unpaid order and releases its holds. Paid, partially shipped and shipped
+         *     orders: 409.
          * @description Permission `orders.manage`: roles owner, brand_manager.
          */
         post: operations["cancelOrder"];

@@ -22,6 +22,7 @@
 //! - [`text`]: trimmed text of bounded length ([`Text`], [`DisplayName`]) and slugs.
 //! - [`codes`]: short uppercase codes (SKU, SKU prefix, currency, category, zone) and host names.
 //! - [`contact`]: email, phone number, language code.
+//! - [`link`]: `https://` URLs a customer is shown ([`HttpsUrl`]).
 //! - [`quantity`]: positive unit counts.
 //! - [`unchecked`]: [`Unchecked<T>`], a request field parsed by the service.
 //! - [`nullable`]: [`Nullable<T>`], a response field that is always present and may be `null`.
@@ -32,6 +33,7 @@ use std::{borrow::Cow, fmt};
 pub mod codes;
 pub mod contact;
 pub mod enums;
+pub mod link;
 pub mod nullable;
 mod openapi;
 pub mod quantity;
@@ -40,6 +42,7 @@ pub mod unchecked;
 
 pub use codes::{CategoryCode, CurrencyCode, DomainName, PhoneNumberId, Sku, SkuPrefix, ZoneCode};
 pub use contact::{Email, LanguageCode, PhoneNumber};
+pub use link::HttpsUrl;
 pub use nullable::Nullable;
 pub use quantity::Quantity;
 pub use text::{Description, DisplayName, Handle, Slug, Text};

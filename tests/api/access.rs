@@ -145,13 +145,22 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             form: None,
             ok: 200,
         }],
-        Permission::OrdersRead => vec![Sample {
-            method: Method::GET,
-            path: "/v1/admin/orders",
-            body: None,
-            form: None,
-            ok: 200,
-        }],
+        Permission::OrdersRead => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/orders",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/orders/1/shipments",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+        ],
         Permission::OrdersManage => vec![Sample {
             method: Method::POST,
             path: "/v1/admin/orders/1/mark-paid",
@@ -159,13 +168,24 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             form: None,
             ok: 200,
         }],
-        Permission::Fulfilment => vec![Sample {
-            method: Method::GET,
-            path: "/v1/admin/fulfilment/pick-list",
-            body: None,
-            form: None,
-            ok: 200,
-        }],
+        Permission::Fulfilment => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/fulfilment/pick-list",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+            // The access check comes before the body is read: a role without `fulfilment` gets
+            // 403, one with it the 422 of the malformed zone (whatever the order's state).
+            Sample {
+                method: Method::POST,
+                path: "/v1/admin/orders/1/shipments",
+                body: Some(serde_json::json!({ "carrier": "DHL", "zone": "not a zone" })),
+                form: None,
+                ok: 422,
+            },
+        ],
         Permission::CustomersRead => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/customers",

@@ -1,11 +1,20 @@
--- What to pick for paid orders, per zone and SKU.
-select z.code as zone_code, v.sku, p.name as product_name, sum(h.quantity)::bigint as quantity,
-       array_agg(distinct o.number order by o.number) as orders
-from app.holds h
-join app.orders o on o.tenant_id = h.tenant_id and o.id = h.order_id
-join app.variants v on v.tenant_id = h.tenant_id and v.id = h.variant_id
+-- What is still to pick for paid and partially shipped orders, per zone and SKU: the units of
+-- their sales (confirmed holds) that have not shipped yet, with each order's share.
+with remaining as (
+  select h.zone_id, h.variant_id, o.number, sum(h.quantity - h.shipped_quantity)::bigint as quantity
+  from app.holds h
+  join app.orders o on o.tenant_id = h.tenant_id and o.id = h.order_id
+  where h.tenant_id = $1 and o.status in ('paid', 'partially_shipped') and h.status = 'confirmed'
+    and h.shipped_quantity < h.quantity
+  group by h.zone_id, h.variant_id, o.number
+)
+select z.code as zone_code, v.sku, p.name as product_name, sum(r.quantity)::bigint as quantity,
+       array_agg(r.number order by r.number) as orders,
+       array_agg(r.quantity order by r.number) as order_quantities
+from remaining r
+join app.variants v on v.tenant_id = $1 and v.id = r.variant_id
 join app.products p on p.tenant_id = v.tenant_id and p.id = v.product_id
-join app.zones z on z.id = h.zone_id
-where o.status = 'paid' and h.status = 'confirmed' and ($1::text is null or z.code = $1)
+join app.zones z on z.id = r.zone_id
+where ($2::text is null or z.code = $2)
 group by z.code, v.sku, p.name
 order by z.code, v.sku

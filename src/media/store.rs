@@ -155,13 +155,15 @@ pub struct ObjectKey {
     key: String,
 }
 
+/// A segment of a key: ASCII letters, digits, `-`, `_` and `.`, never `.` or `..` alone.
+/// Capitals are allowed (invoice files are `INV-{number}.pdf`); the first segment must still be
+/// the scope's own (lowercase) slug, compared exactly.
 fn plain_segment(s: &str) -> bool {
     !s.is_empty()
         && s != "."
         && s != ".."
-        && s.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
-        })
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 impl ObjectKey {
@@ -183,6 +185,20 @@ impl ObjectKey {
         Self {
             brand: scope.slug().to_owned(),
             key: format!("{}/products/{number:04}/{name}", scope.slug()),
+        }
+    }
+
+    /// `{slug}/invoices/{YYYY-MM}/INV-{number}.pdf`: the PDF of the brand's invoice `number`,
+    /// issued at `issued_at` (its month in UTC).
+    pub fn invoice(scope: &TenantScope, number: i64, issued_at: DateTime<Utc>) -> Self {
+        Self {
+            brand: scope.slug().to_owned(),
+            key: format!(
+                "{}/invoices/{:04}-{:02}/INV-{number}.pdf",
+                scope.slug(),
+                issued_at.year(),
+                issued_at.month()
+            ),
         }
     }
 

@@ -145,13 +145,24 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             form: None,
             ok: 200,
         }],
-        Permission::OrdersRead => vec![Sample {
-            method: Method::GET,
-            path: "/v1/admin/orders",
-            body: None,
-            form: None,
-            ok: 200,
-        }],
+        Permission::OrdersRead => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/orders",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+            // No such order: an allowed caller reaches the look-up (404), others are stopped
+            // before it (403).
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/orders/999/invoice",
+                body: None,
+                form: None,
+                ok: 404,
+            },
+        ],
         Permission::OrdersManage => vec![Sample {
             method: Method::POST,
             path: "/v1/admin/orders/1/mark-paid",
@@ -192,6 +203,13 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 method: Method::GET,
                 path: "/v1/admin/brand/notification-settings",
                 body: None,
+                form: None,
+                ok: 200,
+            },
+            Sample {
+                method: Method::PATCH,
+                path: "/v1/admin/brand/invoice-settings",
+                body: Some(serde_json::json!({ "legal_name": format!("Fiber X GmbH {n}") })),
                 form: None,
                 ok: 200,
             },

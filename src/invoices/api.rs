@@ -142,8 +142,9 @@ pub struct InvoicesApi {
 
 #[OpenApi]
 impl InvoicesApi {
-    /// The seller's details printed on the brand's invoices (none set: the brand's display
-    /// name, no address, no tax id, no logo).
+    /// The seller's details printed on the brand's invoices.
+    ///
+    /// None set: the brand's display name, no address, no tax id, no logo.
     ///
     /// Permission `brand.settings`: roles owner, brand_manager.
     #[oai(
@@ -162,9 +163,9 @@ impl InvoicesApi {
         Ok(Json(settings.into()))
     }
 
-    /// Changes the seller's details printed on the brand's invoices. Invoices rendered from
-    /// then on carry them; invoices already rendered keep theirs.
+    /// Changes the seller's details printed on the brand's invoices.
     ///
+    /// Invoices rendered from then on carry them; invoices already rendered keep theirs.
     /// Every invalid field is named in one 422 and nothing changes. Audited.
     ///
     /// Permission `brand.settings`: roles owner, brand_manager.
@@ -192,8 +193,9 @@ impl InvoicesApi {
         Ok(Json(settings.into()))
     }
 
-    /// The invoice of a paid order: the PDF (`application/pdf`), or on S3 a `307` to a
-    /// presigned URL of it. An order that was never paid has no invoice (404, like an order
+    /// The invoice of a paid order.
+    ///
+    /// The PDF (`application/pdf`), or on S3 a `307` to a presigned URL of it. An order that was never paid has no invoice (404, like an order
     /// that does not exist); a paid order whose PDF is still being rendered is a 409
     /// `invoice-not-ready` problem with `Retry-After`.
     ///
@@ -216,7 +218,9 @@ impl InvoicesApi {
         Ok(file.into())
     }
 
-    /// The customer's invoice, with the order's token from checkout in `X-Order-Token`: as
+    /// The customer's invoice of a paid order.
+    ///
+    /// With the order's token from checkout in `X-Order-Token`; answers as
     /// `GET /v1/admin/orders/{number}/invoice`. A wrong or expired token is 404, like a
     /// wrong id.
     #[oai(

@@ -386,6 +386,36 @@ impl MediaStore {
 mod tests {
     use super::*;
 
+    fn scope(slug: &str) -> TenantScope {
+        TenantScope::new(
+            Arc::new(crate::scope::Tenant {
+                id: Uuid::new_v4(),
+                slug: slug.into(),
+                name: slug.into(),
+                sku_prefix: "SZM".into(),
+                currency: "EUR".into(),
+                is_active: true,
+            }),
+            crate::scope::Actor::System,
+        )
+    }
+
+    #[test]
+    fn invoice_keys_are_the_brands_by_month_and_number() {
+        let (suzume, fiber_x) = (scope("suzume"), scope("fiber-x"));
+        let at: DateTime<Utc> = "2025-03-31T23:59:59Z".parse().unwrap();
+        let key = ObjectKey::invoice(&suzume, 1842, at);
+        assert_eq!(key.as_str(), "suzume/invoices/2025-03/INV-1842.pdf");
+        assert!(key.path_for(&suzume).is_ok());
+        assert!(matches!(
+            key.path_for(&fiber_x),
+            Err(StorageError::OutsideBrand)
+        ));
+        assert_eq!(ObjectKey::stored(&suzume, key.as_str()).unwrap(), key);
+        assert!(ObjectKey::stored(&fiber_x, key.as_str()).is_err());
+        assert!(ObjectKey::stored(&suzume, "SUZUME/invoices/2025-03/INV-1.pdf").is_err());
+    }
+
     #[test]
     fn names_are_sanitised_or_refused() {
         let ok = |raw: &str, ext: &str| MediaName::parse(raw, ext).unwrap().0;
@@ -415,6 +445,11 @@ mod tests {
         }
         assert!(MediaName::parse("x.png", "exe").is_err());
         assert!(MediaName::stored("hero.webp").is_ok());
+        // Capitals are plain in keys (invoice files), never in the brand's first segment.
+        assert!(plain_segment("INV-1842.pdf"));
+        for bad in ["", ".", "..", "a b", "a%2e", "ü", "a\\b"] {
+            assert!(!plain_segment(bad), "{bad:?}");
+        }
         assert!(MediaName::stored("Hero.webp").is_err());
         assert!(MediaName::stored("../x.webp").is_err());
     }

@@ -627,13 +627,10 @@ fn red_png(w: u32, h: u32) -> Vec<u8> {
         out.extend_from_slice(&typed);
         out.extend_from_slice(&crc32(&typed).to_be_bytes());
     }
-    let mut raw = Vec::new();
-    for _ in 0..h {
-        raw.push(0);
-        for _ in 0..w {
-            raw.extend_from_slice(&[255, 0, 0]);
-        }
-    }
+    // Each row: filter type 0 (none), then its pixels.
+    let mut row = vec![0u8];
+    row.extend([255, 0, 0].repeat(w as usize));
+    let raw = row.repeat(h as usize);
     // zlib: one stored block, then the Adler-32 of the data.
     let mut z = vec![0x78, 0x01, 0x01];
     let len = raw.len() as u16;

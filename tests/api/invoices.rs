@@ -813,3 +813,28 @@ async fn invoice_rendering_time() {
         println!("invoice render: {lines} lines: {per:?} per PDF, {size} bytes");
     }
 }
+
+/// The render job per order, end to end on the local store (read the invoice, order and
+/// details in the brand's transaction, render, write the file, mark it rendered), printed.
+/// `cargo test --test api invoice_job_time_per_order -- --ignored --nocapture`
+#[tokio::test]
+#[ignore = "a measurement, not a check: run it by name"]
+async fn invoice_job_time_per_order() {
+    const N: usize = 100;
+    let app = TestApp::spawn_two_brand_shop(&[]).await;
+    let manager = app.manager("fiber-x").await;
+    // The set-up's own jobs (the products' re-indexing) first.
+    app.run_jobs().await;
+    for i in 0..N {
+        let order = app.order_one_unit("fiber-x", &format!("time-{i}")).await;
+        mark_paid(&app, &manager, "fiber-x", &order["number"]).await;
+    }
+    let started = std::time::Instant::now();
+    let ran = app.run_jobs().await;
+    let elapsed = started.elapsed();
+    assert_eq!(ran, N);
+    println!(
+        "invoice job: {N} orders in {elapsed:?}, {:?} per order",
+        elapsed / N as u32
+    );
+}

@@ -1,5 +1,5 @@
 //! Invoice endpoints: the brand's invoice details (`brand.settings`), an order's invoice for
-//! staff (`orders.read`) and for the customer (with the order token).
+//! staff (`customers.read`: it names the customer) and for the customer (with the order token).
 
 use poem::{IntoResponse, Response, http::header};
 use poem_openapi::{
@@ -195,11 +195,14 @@ impl InvoicesApi {
 
     /// The invoice of a paid order.
     ///
-    /// The PDF (`application/pdf`), or on S3 a `307` to a presigned URL of it. An order that was never paid has no invoice (404, like an order
-    /// that does not exist); a paid order whose PDF is still being rendered is a 409
-    /// `invoice-not-ready` problem with `Retry-After`.
+    /// The PDF (`application/pdf`), or on S3 a `307` to a presigned URL of it. An order that
+    /// was never paid has no invoice (404, like an order that does not exist); a paid order
+    /// whose PDF is still being rendered is a 409 `invoice-not-ready` problem with
+    /// `Retry-After`. The invoice names the customer (and their addresses), so it takes
+    /// `customers.read`: the warehouse role, which sees orders without who placed them, gets
+    /// no invoices.
     ///
-    /// Permission `orders.read`: roles owner, brand_manager, warehouse, support.
+    /// Permission `customers.read`: roles owner, brand_manager, support.
     #[oai(
         path = "/v1/admin/orders/:number/invoice",
         method = "get",
@@ -212,7 +215,7 @@ impl InvoicesApi {
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
         number: Path<i32>,
     ) -> Result<InvoiceFile, ApiError> {
-        let scope = auth.0.authorize(&brand, Permission::OrdersRead)?;
+        let scope = auth.0.authorize(&brand, Permission::CustomersRead)?;
         let file =
             service::download(&self.invoicing, &scope, Whose::Staff { number: number.0 }).await?;
         Ok(file.into())

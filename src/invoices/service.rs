@@ -68,16 +68,17 @@ async fn check_logo(
             scope.slug()
         )));
     };
-    let bytes = match media.get(scope, &object).await {
-        Ok(bytes) => bytes,
+    let size = match media.size(scope, &object).await {
+        Ok(size) => size,
         Err(StorageError::NotFound) => {
             return Err(field("no such file in this brand's storage".into()));
         }
         Err(e) => return Err(e.into()),
     };
-    if bytes.len() > MAX_LOGO_BYTES {
+    if size > MAX_LOGO_BYTES as u64 {
         return Err(field(format!("at most {MAX_LOGO_BYTES} bytes")));
     }
+    let bytes = media.get(scope, &object).await?;
     if Logo::parse(&bytes).is_none() {
         return Err(field(format!("the image must be {}", pdf::LOGO_FORMATS)));
     }
@@ -224,10 +225,14 @@ async fn logo(
     let Some(key) = key else {
         return Ok(None);
     };
+    // A logo replaced by a large image since it was set is not read, only measured.
     let bytes = match ObjectKey::stored(scope, key) {
-        Ok(object) => match media.get(scope, &object).await {
-            Ok(bytes) => bytes,
-            Err(StorageError::NotFound) => Bytes::new(),
+        Ok(object) => match media.size(scope, &object).await {
+            Ok(size) if size <= MAX_LOGO_BYTES as u64 => media
+                .get(scope, &object)
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?,
+            Ok(_) | Err(StorageError::NotFound) => Bytes::new(),
             Err(e) => return Err(JobError::Retry(e.to_string())),
         },
         Err(_) => Bytes::new(),

@@ -335,6 +335,12 @@ impl MediaStore {
         Ok(self.store().get(&path).await?.bytes().await?)
     }
 
+    /// The size of an object in bytes, without reading it.
+    pub async fn size(&self, scope: &TenantScope, key: &ObjectKey) -> Result<u64, StorageError> {
+        let path = key.path_for(scope)?;
+        Ok(self.store().head(&path).await?.size)
+    }
+
     /// Deletes an object; one that is already gone is fine.
     pub async fn delete(&self, scope: &TenantScope, key: &ObjectKey) -> Result<(), StorageError> {
         let path = key.path_for(scope)?;

@@ -145,24 +145,13 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             form: None,
             ok: 200,
         }],
-        Permission::OrdersRead => vec![
-            Sample {
-                method: Method::GET,
-                path: "/v1/admin/orders",
-                body: None,
-                form: None,
-                ok: 200,
-            },
-            // No such order: an allowed caller reaches the look-up (404), others are stopped
-            // before it (403).
-            Sample {
-                method: Method::GET,
-                path: "/v1/admin/orders/999/invoice",
-                body: None,
-                form: None,
-                ok: 404,
-            },
-        ],
+        Permission::OrdersRead => vec![Sample {
+            method: Method::GET,
+            path: "/v1/admin/orders",
+            body: None,
+            form: None,
+            ok: 200,
+        }],
         Permission::OrdersManage => vec![Sample {
             method: Method::POST,
             path: "/v1/admin/orders/1/mark-paid",
@@ -177,13 +166,24 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             form: None,
             ok: 200,
         }],
-        Permission::CustomersRead => vec![Sample {
-            method: Method::GET,
-            path: "/v1/admin/customers",
-            body: None,
-            form: None,
-            ok: 200,
-        }],
+        Permission::CustomersRead => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/customers",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+            // An invoice names the customer. No such order: an allowed caller reaches the
+            // look-up (404), others are stopped before it (403).
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/orders/999/invoice",
+                body: None,
+                form: None,
+                ok: 404,
+            },
+        ],
         Permission::BrandSettings => vec![
             Sample {
                 method: Method::GET,

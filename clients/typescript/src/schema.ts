@@ -1751,11 +1751,14 @@ export interface paths {
         };
         /**
          * The invoice of a paid order.
-         * @description The PDF (`application/pdf`), or on S3 a `307` to a presigned URL of it. An order that was never paid has no invoice (404, like an order
-         *     that does not exist); a paid order whose PDF is still being rendered is a 409
-         *     `invoice-not-ready` problem with `Retry-After`.
+         * @description The PDF (`application/pdf`), or on S3 a `307` to a presigned URL of it. An order that
+         *     was never paid has no invoice (404, like an order that does not exist); a paid order
+         *     whose PDF is still being rendered is a 409 `invoice-not-ready` problem with
+         *     `Retry-After`. The invoice names the customer (and their addresses), so it takes
+         *     `customers.read`: the warehouse role, which sees orders without who placed them, gets
+         *     no invoices.
          *
-         *     Permission `orders.read`: roles owner, brand_manager, warehouse, support.
+         *     Permission `customers.read`: roles owner, brand_manager, support.
          */
         get: operations["getOrderInvoice"];
         put?: never;

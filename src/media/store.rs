@@ -52,9 +52,27 @@ impl From<object_store::Error> for StorageError {
     fn from(e: object_store::Error) -> Self {
         match e {
             object_store::Error::NotFound { .. } => StorageError::NotFound,
+            // A local key that runs through a file (`.../logo.png/x`) is no object either; the
+            // local backend reports it as a failure to open the file.
+            other if names_no_file(&other) => StorageError::NotFound,
             other => StorageError::Backend(other),
         }
     }
+}
+
+/// Whether an I/O error under `e` says the path is not there or not a directory.
+fn names_no_file(e: &object_store::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            );
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// The longest sanitised file stem kept.

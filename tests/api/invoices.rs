@@ -700,6 +700,8 @@ async fn invoice_settings_name_every_invalid_field_and_the_logo_must_be_the_bran
         "fiber-x/../suzume/products/0001/logo.png",
         "/fiber-x/products/0001/logo.png",
         "fiber-x/products/0001/missing.png",
+        "fiber-x/products/0001/logo.png/inside",
+        "fiber-x/products",
         "fiber-x/products/0001/logo.webp",
         "",
     ] {

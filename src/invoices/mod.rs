@@ -15,8 +15,9 @@
 //!    `{brand}/invoices/YYYY-MM/INV-{number}.pdf` (the key built from the scope:
 //!    [`ObjectKey::invoice`](crate::media::store::ObjectKey::invoice)) and marks the invoice
 //!    `rendered`. It is idempotent: a run again renders the same bytes to the same key.
-//! 3. Downloads ([`service::download`]): staff by order number, the customer by order id with
-//!    the order token; bytes on a local store, a presigned URL on S3.
+//! 3. Downloads ([`service::download`]): staff by order number (`customers.read`: the invoice
+//!    names the customer), the customer by order id with the order token; bytes on a local
+//!    store, a presigned URL on S3.
 //!
 //! Credit notes (a cancelled paid order) need refunds, which do not exist yet; their series is
 //! foreseen in `app.invoice_counters.series`.
@@ -34,8 +35,8 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use crate::{
-    db::{DbError, Retryable, Tx},
-    error::{ApiError, DomainError, FieldError},
+    db::{DbError, Tx},
+    error::{ApiError, FieldError},
     jobs::{self, JobKind},
     media::store::{ObjectKey, StorageError},
     scope::TenantScope,
@@ -69,25 +70,6 @@ pub enum InvoiceError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<DomainError> for InvoiceError {
-    fn from(e: DomainError) -> Self {
-        match e {
-            DomainError::Invalid(errors) => InvoiceError::Invalid(errors),
-            DomainError::NotFound(what) => InvoiceError::NotFound(what),
-            DomainError::Conflict(what) => {
-                InvoiceError::Invalid(vec![FieldError::new("request", what)])
-            }
-            DomainError::Db(db) => InvoiceError::Db(db),
-        }
-    }
-}
-
-impl Retryable for InvoiceError {
-    fn is_retryable(&self) -> bool {
-        matches!(self, InvoiceError::Db(e) if e.is_retryable())
-    }
 }
 
 /// How long a client waits before asking again for an invoice being rendered.

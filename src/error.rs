@@ -224,6 +224,19 @@ impl ApiError {
         .with_detail(detail)
     }
 
+    /// A 409: the order's invoice was issued and its PDF is not stored yet; `Retry-After` says
+    /// when to ask again.
+    pub fn invoice_not_ready(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::CONFLICT,
+            "invoice-not-ready",
+            "Invoice not ready",
+        )
+        .with_detail(detail);
+        e.retry_after_secs = Some(retry_after_secs);
+        e
+    }
+
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -585,6 +598,7 @@ mod tests {
             ApiError::conflict("x"),
             ApiError::out_of_stock(Vec::new()),
             ApiError::open_order_limit("x"),
+            ApiError::invoice_not_ready("x", 1),
             ApiError::payload_too_large(1),
             ApiError::unsupported_media_type("x"),
             ApiError::invalid_field("x", "x"),

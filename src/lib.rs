@@ -57,6 +57,9 @@
 //! - [`notify`]: customer notifications: an approved WhatsApp template message from the
 //!   brand's own number when an order is paid or shipped (queued in the order's transaction,
 //!   sent once by a job).
+//! - [`invoices`]: one invoice per paid order, numbered in the brand's gapless series in the
+//!   paying transaction, rendered to PDF by a job into the brand's storage, downloaded by
+//!   staff and by the customer; the brand's legal details.
 //!
 //! **HTTP** (may use domains and plumbing): each domain's `api.rs`/`admin_api.rs` (the
 //! endpoints: extract, check access, call the service, map), the extractors
@@ -81,6 +84,7 @@ pub mod events;
 pub mod identity;
 pub mod imports;
 pub mod inventory;
+pub mod invoices;
 pub mod jobs;
 pub mod media;
 pub mod metrics;

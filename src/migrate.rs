@@ -53,6 +53,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "80_webhooks.sql",
         include_str!("../policies/80_webhooks.sql"),
     ),
+    (
+        "90_invoices.sql",
+        include_str!("../policies/90_invoices.sql"),
+    ),
 ];
 
 const ROLES_SQL: &str = include_str!("../sql/roles.sql");

@@ -39,6 +39,7 @@ use crate::{
         job::{self as import_job, ImportService},
     },
     inventory::api::InventoryApi,
+    invoices::{api::InvoicesApi, service as invoices, service::Invoicing},
     jobs::{self, Claimed, JobError, JobKind, WorkerSettings},
     media::{MediaStore, api::MediaApi, service::MAX_IMAGE_BYTES},
     notify::{self, api::NotificationsApi, service::Notifier},
@@ -76,6 +77,8 @@ pub struct AppState {
     pub media: MediaStore,
     /// Customer notifications: the pool and the assistant's Graph API client.
     pub notifier: Notifier,
+    /// Invoices: the pool and the brand-keyed store their PDFs go to.
+    pub invoicing: Invoicing,
     /// Import uploads and jobs.
     pub imports: ImportService,
     /// Quotas per route group, checked before any handler runs.
@@ -113,6 +116,10 @@ impl AppState {
             notifier: Notifier {
                 db: db.clone(),
                 graph: chat.graph.clone(),
+            },
+            invoicing: Invoicing {
+                db: db.clone(),
+                media: media.clone(),
             },
             chat,
             db,
@@ -191,6 +198,9 @@ impl jobs::Handler for JobHandlers {
                 )
                 .await
             }
+            JobKind::RenderInvoice => {
+                invoices::render(&state.invoicing, scope, job.ref_id()?).await
+            }
         }
     }
 
@@ -240,7 +250,7 @@ pub type Apis = (
     ImportsApi,
     MediaApi,
     // poem-openapi implements `OpenApi` for tuples of up to 16: the newer groups nest.
-    (EventsApi, WebhooksApi, NotificationsApi),
+    (EventsApi, WebhooksApi, NotificationsApi, InvoicesApi),
 );
 
 /// The OpenAPI service for `state`: each endpoint group gets the parts it uses. The spec does
@@ -316,6 +326,10 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                     hooks: state.webhooks.clone(),
                 },
                 NotificationsApi { db: db() },
+                InvoicesApi {
+                    invoicing: state.invoicing.clone(),
+                    order_tokens: state.order_tokens.clone(),
+                },
             ),
         ),
         "brandhouse",

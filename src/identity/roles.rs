@@ -39,7 +39,7 @@ pub enum Permission {
     OrdersManage,
     /// Pick lists and shipping.
     Fulfilment,
-    /// Read customers.
+    /// Read customers (and the invoices that name them).
     CustomersRead,
     /// The brand's order settings (hold time, payment webhook secret) and customer
     /// notification settings.
@@ -165,9 +165,11 @@ impl Permission {
                 "`GET /v1/admin/fulfilment/pick-list`, `POST /v1/admin/orders/{number}/ship`, \
                  `POST /v1/admin/orders/{number}/shipments`"
             }
-            Permission::CustomersRead => "`GET /v1/admin/customers`",
+            Permission::CustomersRead => {
+                "`GET /v1/admin/customers`, `GET /v1/admin/orders/{number}/invoice`"
+            }
             Permission::BrandSettings => {
-                "`GET/PATCH /v1/admin/brand/order-settings`, `GET/PATCH /v1/admin/brand/notification-settings`, `/v1/admin/webhooks[/{id}[/deliveries]]`"
+                "`GET/PATCH /v1/admin/brand/order-settings`, `GET/PATCH /v1/admin/brand/notification-settings`, `GET/PATCH /v1/admin/brand/invoice-settings`, `/v1/admin/webhooks[/{id}[/deliveries]]`"
             }
             Permission::JobsView => "`GET /v1/admin/jobs/parked`",
             Permission::Analytics => {

@@ -44,11 +44,13 @@ pub enum JobKind {
     DeliverWebhook,
     /// Tell a customer their order was paid or shipped (ref: `<order id>:<event>`).
     NotifyCustomer,
+    /// Render a paid order's invoice PDF into the brand's storage (ref: invoice id).
+    RenderInvoice,
 }
 
 impl JobKind {
     /// Every kind, for listings that must show idle kinds too.
-    pub const ALL: [JobKind; 7] = [
+    pub const ALL: [JobKind; 8] = [
         JobKind::ExpireOrder,
         JobKind::ChatReply,
         JobKind::ReindexProduct,
@@ -56,6 +58,7 @@ impl JobKind {
         JobKind::ImportProducts,
         JobKind::DeliverWebhook,
         JobKind::NotifyCustomer,
+        JobKind::RenderInvoice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +71,7 @@ impl JobKind {
             // Also written by `events/sql/record.sql` (the webhook fan-out).
             JobKind::DeliverWebhook => "deliver_webhook",
             JobKind::NotifyCustomer => "notify_customer",
+            JobKind::RenderInvoice => "render_invoice",
         }
     }
 
@@ -80,6 +84,7 @@ impl JobKind {
             "import_products" => Some(JobKind::ImportProducts),
             "deliver_webhook" => Some(JobKind::DeliverWebhook),
             "notify_customer" => Some(JobKind::NotifyCustomer),
+            "render_invoice" => Some(JobKind::RenderInvoice),
             _ => None,
         }
     }

@@ -52,9 +52,27 @@ impl From<object_store::Error> for StorageError {
     fn from(e: object_store::Error) -> Self {
         match e {
             object_store::Error::NotFound { .. } => StorageError::NotFound,
+            // A local key that runs through a file (`.../logo.png/x`) is no object either; the
+            // local backend reports it as a failure to open the file.
+            other if names_no_file(&other) => StorageError::NotFound,
             other => StorageError::Backend(other),
         }
     }
+}
+
+/// Whether an I/O error under `e` says the path is not there or not a directory.
+fn names_no_file(e: &object_store::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            );
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// The longest sanitised file stem kept.
@@ -155,13 +173,15 @@ pub struct ObjectKey {
     key: String,
 }
 
+/// A segment of a key: ASCII letters, digits, `-`, `_` and `.`, never `.` or `..` alone.
+/// Capitals are allowed (invoice files are `INV-{number}.pdf`); the first segment must still be
+/// the scope's own (lowercase) slug, compared exactly.
 fn plain_segment(s: &str) -> bool {
     !s.is_empty()
         && s != "."
         && s != ".."
-        && s.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
-        })
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 impl ObjectKey {
@@ -183,6 +203,20 @@ impl ObjectKey {
         Self {
             brand: scope.slug().to_owned(),
             key: format!("{}/products/{number:04}/{name}", scope.slug()),
+        }
+    }
+
+    /// `{slug}/invoices/{YYYY-MM}/INV-{number}.pdf`: the PDF of the brand's invoice `number`,
+    /// issued at `issued_at` (its month in UTC).
+    pub fn invoice(scope: &TenantScope, number: i64, issued_at: DateTime<Utc>) -> Self {
+        Self {
+            brand: scope.slug().to_owned(),
+            key: format!(
+                "{}/invoices/{:04}-{:02}/INV-{number}.pdf",
+                scope.slug(),
+                issued_at.year(),
+                issued_at.month()
+            ),
         }
     }
 
@@ -319,6 +353,12 @@ impl MediaStore {
         Ok(self.store().get(&path).await?.bytes().await?)
     }
 
+    /// The size of an object in bytes, without reading it.
+    pub async fn size(&self, scope: &TenantScope, key: &ObjectKey) -> Result<u64, StorageError> {
+        let path = key.path_for(scope)?;
+        Ok(self.store().head(&path).await?.size)
+    }
+
     /// Deletes an object; one that is already gone is fine.
     pub async fn delete(&self, scope: &TenantScope, key: &ObjectKey) -> Result<(), StorageError> {
         let path = key.path_for(scope)?;
@@ -370,6 +410,36 @@ impl MediaStore {
 mod tests {
     use super::*;
 
+    fn scope(slug: &str) -> TenantScope {
+        TenantScope::new(
+            Arc::new(crate::scope::Tenant {
+                id: Uuid::new_v4(),
+                slug: slug.into(),
+                name: slug.into(),
+                sku_prefix: "SZM".into(),
+                currency: "EUR".into(),
+                is_active: true,
+            }),
+            crate::scope::Actor::System,
+        )
+    }
+
+    #[test]
+    fn invoice_keys_are_the_brands_by_month_and_number() {
+        let (suzume, fiber_x) = (scope("suzume"), scope("fiber-x"));
+        let at: DateTime<Utc> = "2025-03-31T23:59:59Z".parse().unwrap();
+        let key = ObjectKey::invoice(&suzume, 1842, at);
+        assert_eq!(key.as_str(), "suzume/invoices/2025-03/INV-1842.pdf");
+        assert!(key.path_for(&suzume).is_ok());
+        assert!(matches!(
+            key.path_for(&fiber_x),
+            Err(StorageError::OutsideBrand)
+        ));
+        assert_eq!(ObjectKey::stored(&suzume, key.as_str()).unwrap(), key);
+        assert!(ObjectKey::stored(&fiber_x, key.as_str()).is_err());
+        assert!(ObjectKey::stored(&suzume, "SUZUME/invoices/2025-03/INV-1.pdf").is_err());
+    }
+
     #[test]
     fn names_are_sanitised_or_refused() {
         let ok = |raw: &str, ext: &str| MediaName::parse(raw, ext).unwrap().0;
@@ -399,6 +469,11 @@ mod tests {
         }
         assert!(MediaName::parse("x.png", "exe").is_err());
         assert!(MediaName::stored("hero.webp").is_ok());
+        // Capitals are plain in keys (invoice files), never in the brand's first segment.
+        assert!(plain_segment("INV-1842.pdf"));
+        for bad in ["", ".", "..", "a b", "a%2e", "ü", "a\\b"] {
+            assert!(!plain_segment(bad), "{bad:?}");
+        }
         assert!(MediaName::stored("Hero.webp").is_err());
         assert!(MediaName::stored("../x.webp").is_err());
     }

@@ -5,7 +5,8 @@
 //! deliveries queue. Confirmation turns the order's holds into a permanent decrement
 //! (`on_hand -= q`, `reserved -= q`, a `sale` ledger row per hold). If the holds expired first,
 //! the units are taken again if stock allows, otherwise the order becomes `payment_conflict`
-//! for a human: never an oversell.
+//! for a human: never an oversell. A confirmed payment issues the order's invoice (the brand's
+//! next gapless number) in the same transaction.
 
 use uuid::Uuid;
 
@@ -20,6 +21,7 @@ use crate::{
     db::{Db, Tx},
     events::EventType,
     inventory::{engine, movement::MovementKind},
+    invoices,
     notify::{self, NotificationEvent},
     scope::TenantScope,
 };
@@ -292,8 +294,10 @@ pub async fn confirm(
             }
             match &outcome {
                 Outcome::Confirmed | Outcome::Rereserved => {
-                    // The customer's notification is queued with the payment (and rolled back
-                    // with it), before the event, which holds the brand's counter to COMMIT.
+                    // The invoice (the brand's next number, locked to COMMIT) and the customer's
+                    // notification are made with the payment (and rolled back with it), before
+                    // the event, which holds the brand's event counter to COMMIT.
+                    invoices::issue(tx, scope, order.id).await?;
                     notify::queue(tx, order.id, NotificationEvent::Paid).await?;
                     record_event(tx, EventType::OrderPaid, &order, OrderStatus::Paid, None).await?;
                 }

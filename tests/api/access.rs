@@ -186,13 +186,24 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 ok: 422,
             },
         ],
-        Permission::CustomersRead => vec![Sample {
-            method: Method::GET,
-            path: "/v1/admin/customers",
-            body: None,
-            form: None,
-            ok: 200,
-        }],
+        Permission::CustomersRead => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/customers",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+            // An invoice names the customer. No such order: an allowed caller reaches the
+            // look-up (404), others are stopped before it (403).
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/orders/999/invoice",
+                body: None,
+                form: None,
+                ok: 404,
+            },
+        ],
         Permission::BrandSettings => vec![
             Sample {
                 method: Method::GET,
@@ -212,6 +223,13 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 method: Method::GET,
                 path: "/v1/admin/brand/notification-settings",
                 body: None,
+                form: None,
+                ok: 200,
+            },
+            Sample {
+                method: Method::PATCH,
+                path: "/v1/admin/brand/invoice-settings",
+                body: Some(serde_json::json!({ "legal_name": format!("Fiber X GmbH {n}") })),
                 form: None,
                 ok: 200,
             },

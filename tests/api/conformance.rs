@@ -830,6 +830,23 @@ async fn every_operation_answers_as_the_committed_spec_says() {
         fx,
     )
     .await;
+    // Invoice details: none set (nulls), then set.
+    r.get(
+        "GET /v1/admin/brand/invoice-settings",
+        "/v1/admin/brand/invoice-settings",
+        fx,
+    )
+    .await;
+    r.write(
+        "PATCH /v1/admin/brand/invoice-settings",
+        "/v1/admin/brand/invoice-settings",
+        fx,
+        Some(json!({
+            "legal_name": "Fiber X Haircare GmbH", "address_lines": ["Torstraße 1", "10119 Berlin"],
+            "tax_id": "DE123456789"
+        })),
+    )
+    .await;
     let mut orders = Vec::new();
     for key in ["spec-1", "spec-2", "spec-3", "spec-4"] {
         let (status, order) =
@@ -934,6 +951,28 @@ async fn every_operation_answers_as_the_committed_spec_says() {
                 )))
                 .header("X-Tenant-ID", "fiber-x")
                 .header("X-Order-Token", orders[3]["access_token"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // The paid orders' invoices, once the render jobs ran: staff by number, the customer with
+    // the order token (a local store: the PDF itself).
+    app.run_jobs().await;
+    r.get(
+        "GET /v1/admin/orders/{number}/invoice",
+        &format!("/v1/admin/orders/{n1}/invoice"),
+        fx,
+    )
+    .await;
+    let (status, _) =
+        r.c.send(
+            "GET /v1/storefront/orders/{id}/invoice",
+            app.client
+                .get(app.url(&format!(
+                    "/v1/storefront/orders/{}/invoice",
+                    orders[0]["id"].as_str().unwrap()
+                )))
+                .header("X-Tenant-ID", "fiber-x")
+                .header("X-Order-Token", orders[0]["access_token"].as_str().unwrap()),
         )
         .await;
     assert_eq!(status, 200);

@@ -27,6 +27,7 @@ mod events;
 mod global_tables;
 mod helpers;
 mod imports;
+mod invoices;
 mod isolation;
 mod layers;
 mod metrics;

@@ -42,6 +42,8 @@
 //! - [`catalog`]: categories, products, generated variants and SKUs, storefront reads.
 //! - [`inventory`]: shared zones, per-brand stock, the reservation engine, the ledger.
 //! - [`orders`]: customers, checkout, payment confirmation, expiry, cancellation, fulfilment.
+//! - [`delivery`]: shipping methods and tax rates per brand, and the pure pricing maths
+//!   (per-line tax, shipping bands, totals) checkout charges with.
 //! - [`analytics`]: owner analytics across brands, through the one BYPASSRLS pool, which is
 //!   built inside this module alone.
 //! - [`jobs`]: the job queue (claims, retries, parking); the handlers are the domains'
@@ -75,6 +77,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod delivery;
 pub mod error;
 pub mod events;
 pub mod identity;

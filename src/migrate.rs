@@ -49,6 +49,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "80_webhooks.sql",
         include_str!("../policies/80_webhooks.sql"),
     ),
+    (
+        "84_delivery.sql",
+        include_str!("../policies/84_delivery.sql"),
+    ),
 ];
 
 const ROLES_SQL: &str = include_str!("../sql/roles.sql");

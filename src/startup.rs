@@ -31,6 +31,7 @@ use crate::{
     },
     config::Config,
     db::Db,
+    delivery::api::DeliveryApi,
     error::{ApiError, PanicToProblem, REQUEST_ID, problem_response},
     events::{api::EventsApi, hub::Hub, service::StreamSettings, ticket::Tickets},
     identity::{api::AuthApi, service::AuthSettings, staff_api::StaffApi},
@@ -239,7 +240,7 @@ pub type Apis = (
     ImportsApi,
     MediaApi,
     // poem-openapi implements `OpenApi` for tuples of up to 16: the newer groups nest.
-    (EventsApi, WebhooksApi, NotificationsApi),
+    (EventsApi, WebhooksApi, NotificationsApi, DeliveryApi),
 );
 
 /// The OpenAPI service for `state`: each endpoint group gets the parts it uses. The spec does
@@ -315,6 +316,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                     hooks: state.webhooks.clone(),
                 },
                 NotificationsApi { db: db() },
+                DeliveryApi { db: db() },
             ),
         ),
         "brandhouse",

@@ -164,7 +164,7 @@ impl Permission {
             }
             Permission::CustomersRead => "`GET /v1/admin/customers`",
             Permission::BrandSettings => {
-                "`GET/PATCH /v1/admin/brand/order-settings`, `GET/PATCH /v1/admin/brand/notification-settings`, `/v1/admin/webhooks[/{id}[/deliveries]]`"
+                "`GET/PATCH /v1/admin/brand/order-settings`, `GET/PATCH /v1/admin/brand/notification-settings`, `/v1/admin/webhooks[/{id}[/deliveries]]`, `/v1/admin/shipping-methods[/{code}]`, `/v1/admin/tax-rates[/{country}/{tax_class}]`"
             }
             Permission::JobsView => "`GET /v1/admin/jobs/parked`",
             Permission::Analytics => {

@@ -97,6 +97,12 @@ pub struct BrandOrderSettings {
     /// separately one phone when the checkout gives one (1 to 100; default 3). A checkout over
     /// it is a 409 `open-order-limit` problem.
     pub max_open_orders_per_customer: i32,
+    /// Whether catalog and shipping prices include tax (default false: tax is added at
+    /// checkout). Placed orders keep the setting they were placed with.
+    pub prices_include_tax: bool,
+    /// The country (ISO 3166-1 alpha-2) whose rates tax a checkout without a shipping address;
+    /// `null`: no tax then.
+    pub tax_origin_country: Nullable<String>,
 }
 
 #[derive(Object)]
@@ -111,6 +117,10 @@ pub struct UpdateBrandOrderSettings {
     pub max_units_per_sku: Option<i32>,
     /// 1 to 100.
     pub max_open_orders_per_customer: Option<i32>,
+    pub prices_include_tax: Option<bool>,
+    /// ISO 3166-1 alpha-2; `null` removes it.
+    #[oai(nullable)]
+    pub tax_origin_country: MaybeUndefined<String>,
 }
 
 #[derive(Object)]
@@ -175,6 +185,8 @@ impl From<OrderSettings> for BrandOrderSettings {
             has_payment_webhook_secret: s.has_payment_webhook_secret,
             max_units_per_sku: s.max_units_per_sku,
             max_open_orders_per_customer: s.max_open_orders_per_customer,
+            prices_include_tax: s.prices_include_tax,
+            tax_origin_country: s.tax_origin_country.into(),
         }
     }
 }
@@ -200,6 +212,8 @@ fn shows_customers(scope: &TenantScope) -> bool {
 fn for_role(scope: &TenantScope, mut order: Order) -> Order {
     if !shows_customers(scope) {
         order.customer = None.into();
+        order.shipping_address = None.into();
+        order.billing_address = None.into();
     }
     order
 }
@@ -421,7 +435,7 @@ impl OrdersAdminApi {
         Ok(Json(settings.into()))
     }
 
-    /// Changes the brand's hold time, payment webhook secret and checkout caps.
+    /// Changes the brand's hold time, payment webhook secret, checkout caps and tax settings.
     ///
     /// Permission `brand.settings`: roles owner, brand_manager.
     #[oai(
@@ -447,6 +461,12 @@ impl OrdersAdminApi {
             },
             max_units_per_sku: b.max_units_per_sku,
             max_open_orders_per_customer: b.max_open_orders_per_customer,
+            prices_include_tax: b.prices_include_tax,
+            tax_origin_country: match b.tax_origin_country {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(c) => Some(Some(c)),
+            },
         };
         let settings = service::update_order_settings(&self.db, &scope, &change).await?;
         Ok(Json(settings.into()))

@@ -22,6 +22,8 @@
 //! - [`text`]: trimmed text of bounded length ([`Text`], [`DisplayName`]) and slugs.
 //! - [`codes`]: short uppercase codes (SKU, SKU prefix, currency, category, zone) and host names.
 //! - [`contact`]: email, phone number, language code.
+//! - [`country`]: ISO 3166-1 alpha-2 country codes. [`address`]: postal addresses, checked per
+//!   country.
 //! - [`quantity`]: positive unit counts.
 //! - [`unchecked`]: [`Unchecked<T>`], a request field parsed by the service.
 //! - [`nullable`]: [`Nullable<T>`], a response field that is always present and may be `null`.
@@ -29,8 +31,10 @@
 
 use std::{borrow::Cow, fmt};
 
+pub mod address;
 pub mod codes;
 pub mod contact;
+pub mod country;
 pub mod enums;
 pub mod nullable;
 mod openapi;
@@ -38,8 +42,10 @@ pub mod quantity;
 pub mod text;
 pub mod unchecked;
 
+pub use address::{Address, AddressInput};
 pub use codes::{CategoryCode, CurrencyCode, DomainName, PhoneNumberId, Sku, SkuPrefix, ZoneCode};
 pub use contact::{Email, LanguageCode, PhoneNumber};
+pub use country::CountryCode;
 pub use nullable::Nullable;
 pub use quantity::Quantity;
 pub use text::{Description, DisplayName, Handle, Slug, Text};

@@ -241,7 +241,9 @@ async fn set_payment_secret(app: &TestApp, slug: &str) {
             "hold_minutes": 15,
             "has_payment_webhook_secret": true,
             "max_units_per_sku": 20,
-            "max_open_orders_per_customer": 3
+            "max_open_orders_per_customer": 3,
+            "prices_include_tax": false,
+            "tax_origin_country": null
         })
     );
 }

@@ -11,7 +11,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    Order, lifecycle,
+    Order, OrderAddress, ShippingMethodRef, lifecycle,
     payment::{self, OrderRef, PaymentSource},
     service::{self, CustomerRow, OrderQuery, OrderSettings, OrderSettingsChange, PickRow},
     status::OrderStatus,
@@ -68,6 +68,20 @@ pub struct PickListItem {
     pub quantity: i64,
     /// Numbers of the paid orders this quantity is for.
     pub orders: Vec<i32>,
+    /// Where and how each of those orders ships, by order number. Shown to every role with
+    /// `fulfilment` (the warehouse needs the address to ship), unlike the order views.
+    pub deliveries: Vec<PickDelivery>,
+}
+
+/// Where and how one order ships.
+#[derive(Object)]
+#[oai(rename = "PickDelivery")]
+pub struct PickDelivery {
+    pub order: i32,
+    /// `null` when the brand had no shipping methods when the order was placed.
+    pub shipping_method: Nullable<ShippingMethodRef>,
+    /// `null` when the checkout gave none.
+    pub shipping_address: Nullable<OrderAddress>,
 }
 
 #[derive(Object)]
@@ -159,6 +173,21 @@ impl From<PickRow> for PickListItem {
             product_name: r.product_name,
             quantity: r.quantity,
             orders: r.orders,
+            deliveries: r
+                .deliveries
+                .into_iter()
+                .map(|d| PickDelivery {
+                    order: d.order,
+                    shipping_method: d
+                        .shipping_method_code
+                        .map(|code| ShippingMethodRef {
+                            name: d.shipping_method_name.unwrap_or_else(|| code.clone()),
+                            code,
+                        })
+                        .into(),
+                    shipping_address: d.shipping_address.map(OrderAddress::from).into(),
+                })
+                .collect(),
         }
     }
 }
@@ -376,7 +405,8 @@ impl OrdersAdminApi {
         Ok(Json(for_role(&scope, order)))
     }
 
-    /// What to pick for paid orders, per zone and SKU.
+    /// What to pick for paid orders, per zone and SKU, with where and how each order ships
+    /// (its shipping address and method).
     ///
     /// Permission `fulfilment`: roles owner, brand_manager, warehouse.
     #[oai(

@@ -560,6 +560,17 @@ pub struct PickRow {
     pub product_name: String,
     pub quantity: i64,
     pub orders: Vec<i32>,
+    /// Per order: where and how it ships, by order number.
+    pub deliveries: Vec<PickDelivery>,
+}
+
+/// Where and how one order of a pick-list row ships.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PickDelivery {
+    pub order: i32,
+    pub shipping_method_code: Option<String>,
+    pub shipping_method_name: Option<String>,
+    pub shipping_address: Option<crate::types::Address>,
 }
 
 pub async fn pick_list(tx: &Tx<'_>, zone: Option<&str>) -> Result<Vec<PickRow>, DbError> {
@@ -574,6 +585,15 @@ pub async fn pick_list(tx: &Tx<'_>, zone: Option<&str>) -> Result<Vec<PickRow>, 
                 product_name: r.try_get("product_name")?,
                 quantity: r.try_get("quantity")?,
                 orders: r.try_get("orders")?,
+                deliveries: {
+                    let value: serde_json::Value = r.try_get("deliveries")?;
+                    // Built by the statement from checked snapshots; a document that is not
+                    // one shows no deliveries rather than failing the pick list.
+                    let mut d: Vec<PickDelivery> =
+                        serde_json::from_value(value).unwrap_or_default();
+                    d.sort_by_key(|d| d.order);
+                    d
+                },
             })
         })
         .collect()

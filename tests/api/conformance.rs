@@ -1500,4 +1500,6 @@ const NULL_NOT_PRODUCED: &[&str] = &[
     "Order.shipping_method",
     "CheckoutResponse.shipping_method",
     "CheckoutResponse.shipping_address",
+    "PickDelivery.shipping_method",
+    "PickDelivery.shipping_address",
 ];

@@ -100,15 +100,28 @@ async fn taxed_shop() -> (TestApp, Signed) {
         assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
     }
     // 600 g per unit.
-    app.db
-        .admin()
-        .await
-        .execute(
-            "update app.variants set weight_grams = 600 where sku = $1",
-            &[&SHOP_SKU_FIBER_X],
-        )
-        .await
-        .unwrap();
+    let path = format!("/v1/admin/variants/{SHOP_SKU_FIBER_X}");
+    let resp = send(
+        &app,
+        Method::PATCH,
+        &path,
+        &manager,
+        Some(json!({"weight_grams": -1})),
+    )
+    .await;
+    let problem = assert_problem(resp, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "weight_grams");
+    let resp = send(
+        &app,
+        Method::PATCH,
+        &path,
+        &manager,
+        Some(json!({"weight_grams": 600})),
+    )
+    .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let variant: Value = resp.json().await.unwrap();
+    assert_eq!(variant["weight_grams"], 600);
     (app, manager)
 }
 
@@ -244,12 +257,27 @@ async fn prices_that_include_tax_show_the_tax_they_include_and_reduced_classes_a
     assert_eq!(resp.status(), 200);
     let settings: Value = resp.json().await.unwrap();
     assert_eq!(settings["prices_include_tax"], true);
-    app.db
-        .admin()
-        .await
-        .execute("update app.products set tax_class = 'reduced'", &[])
-        .await
-        .unwrap();
+    let resp = send(
+        &app,
+        Method::PATCH,
+        "/v1/admin/products/1",
+        &manager,
+        Some(json!({"tax_class": "luxury"})),
+    )
+    .await;
+    let problem = assert_problem(resp, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "tax_class");
+    let resp = send(
+        &app,
+        Method::PATCH,
+        "/v1/admin/products/1",
+        &manager,
+        Some(json!({"tax_class": "reduced"})),
+    )
+    .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let product: Value = resp.json().await.unwrap();
+    assert_eq!(product["tax_class"], "reduced");
     let resp = checkout(
         &app,
         "fiber-x",
@@ -628,6 +656,32 @@ async fn the_warehouse_sees_no_address_support_and_the_customer_do() {
     assert_eq!(mine["shipping_address"]["postal_code"], "10115");
     assert_eq!(figures(&mine), figures(&placed));
     assert_eq!(mine["lines"][0]["tax_minor"], 285);
+    // Once paid, the pick list shows the warehouse where and how the order ships.
+    let manager = app.manager("fiber-x").await;
+    let resp = send(
+        &app,
+        Method::POST,
+        &format!("/v1/admin/orders/{number}/mark-paid"),
+        &manager,
+        None,
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let picks: Vec<Value> = send(
+        &app,
+        Method::GET,
+        "/v1/admin/fulfilment/pick-list",
+        &warehouse,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let delivery = &picks[0]["deliveries"][0];
+    assert_eq!(delivery["order"], number);
+    assert_eq!(delivery["shipping_method"]["code"], "standard");
+    assert_eq!(delivery["shipping_address"]["line1"], "Invalidenstraße 117");
 }
 
 #[tokio::test]

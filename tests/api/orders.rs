@@ -611,7 +611,8 @@ async fn cancelling_releases_holds_and_illegal_transitions_are_409() {
         .unwrap();
     assert_eq!(
         picks,
-        json!([{"zone": "BER", "sku": A, "product_name": "Argan Oil", "quantity": 3, "orders": [n]}])
+        json!([{"zone": "BER", "sku": A, "product_name": "Argan Oil", "quantity": 3, "orders": [n],
+                "deliveries": [{"order": n, "shipping_method": null, "shipping_address": null}]}])
     );
     let shipped: serde_json::Value = post(&warehouse, format!("/v1/admin/orders/{n}/ship"))
         .await

@@ -977,7 +977,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What to pick for paid orders, per zone and SKU.
+         * What to pick for paid orders, per zone and SKU, with where and how each order ships
+         *     (its shipping address and method).
          * @description Permission `fulfilment`: roles owner, brand_manager, warehouse.
          */
         get: operations["getPickList"];
@@ -1897,6 +1898,11 @@ export interface components {
             /** Format: int64 */
             base_price_minor: number;
             axes: components["schemas"]["OptionAxis"][];
+            /**
+             * @description Which of a country's tax rates applies to the product's lines at checkout (default
+             *     `standard`; `PATCH` changes it).
+             */
+            tax_class: components["schemas"]["TaxClass"] & unknown;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -1935,6 +1941,11 @@ export interface components {
             reorder_threshold: number;
             /** @description Inactive variants are not sold; they are never deleted. */
             is_active: boolean;
+            /**
+             * Format: int32
+             * @description The shipping weight in grams (weight-banded shipping methods); `null` counts as 0.
+             */
+            weight_grams: number | null;
         };
         /** @enum {string} */
         AnalyticsInterval: "day" | "week";
@@ -3007,6 +3018,18 @@ export interface components {
             outcome: string;
             order_status: string;
         };
+        /**
+         * PickDelivery
+         * @description Where and how one order ships.
+         */
+        PickDelivery: {
+            /** Format: int32 */
+            order: number;
+            /** @description `null` when the brand had no shipping methods when the order was placed. */
+            shipping_method: components["schemas"]["OrderShippingMethod"] | null;
+            /** @description `null` when the checkout gave none. */
+            shipping_address: components["schemas"]["OrderAddress"] | null;
+        };
         /** PickListItem */
         PickListItem: {
             zone: string;
@@ -3016,6 +3039,11 @@ export interface components {
             quantity: number;
             /** @description Numbers of the paid orders this quantity is for. */
             orders: number[];
+            /**
+             * @description Where and how each of those orders ships, by order number. Shown to every role with
+             *     `fulfilment` (the warehouse needs the address to ship), unlike the order views.
+             */
+            deliveries: components["schemas"]["PickDelivery"][];
         };
         /**
          * Problem
@@ -3202,6 +3230,11 @@ export interface components {
             /** Format: int32 */
             reorder_threshold: number;
             is_active: boolean;
+            /**
+             * Format: int32
+             * @description The shipping weight in grams; `null` when not set (counts as 0).
+             */
+            weight_grams: number | null;
         };
         /** StaffInvitation */
         StaffInvitation: {
@@ -3600,6 +3633,8 @@ export interface components {
             /** Format: int64 */
             base_price_minor?: number;
             axes?: components["schemas"]["OptionAxis"][];
+            /** @description Which of a country's tax rates applies to the product's lines at checkout. */
+            tax_class?: components["schemas"]["TaxClass"] & unknown;
         };
         /**
          * UpdateShippingMethod
@@ -3629,6 +3664,11 @@ export interface components {
             /** Format: int32 */
             reorder_threshold?: number;
             is_active?: boolean;
+            /**
+             * Format: int32
+             * @description The shipping weight in grams (0 to 1000000); `null` clears it.
+             */
+            weight_grams?: number | null;
         };
         /**
          * UpdateWebhookEndpoint

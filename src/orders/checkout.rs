@@ -558,6 +558,29 @@ mod tests {
     }
 
     #[test]
+    fn a_request_without_delivery_fields_hashes_as_before_they_existed() {
+        let input = CheckoutInput {
+            lines: vec![LineInput {
+                sku: "FBX-HAIR-0001".into(),
+                quantity: 1,
+            }],
+            customer: CustomerInput {
+                name: "Ana".into(),
+                email: "ana@example.com".into(),
+                phone: None,
+                preferred_language: None,
+            },
+            preferred_zone: None,
+            shipping_address: None,
+            billing_address: None,
+            shipping_method: None,
+        };
+        // The document the previous release hashed for the same request.
+        let before = br#"{"lines":[{"sku":"FBX-HAIR-0001","quantity":1}],"customer":{"name":"Ana","email":"ana@example.com","phone":null,"preferred_language":null},"preferred_zone":null}"#;
+        assert_eq!(request_hash(&input), Sha256::digest(before).to_vec());
+    }
+
+    #[test]
     fn a_nul_in_any_text_is_a_field_error() {
         let input = CheckoutInput {
             lines: vec![LineInput {

@@ -14,19 +14,38 @@
 //! version after commit, so entries of older versions are never read again, including one
 //! written late by a request that read the database before the write.
 //!
+//! Each entry is built once, not once per waiting connection ([`Cache::catalog_fetch`]):
+//!
+//! - **a miss is a single flight per key in each process**: the first request builds the entry
+//!   and stores it; the requests that miss the same key meanwhile wait for its result instead of
+//!   all querying PostgreSQL at once (after a catalog write, every key of the brand misses);
+//! - **an entry is refreshed ahead of its expiry by one request**: an entry carries the time it
+//!   was built; once it is older than the TTL minus [`refresh_window`], the first request to
+//!   claim `bh:{t}:refresh:<version>:<digest>` (`SET NX`, shared by every replica) rebuilds it,
+//!   and every other request keeps getting the current entry. Busy entries so never expire
+//!   under load, so connections do not all rebuild the same page at the same moment.
+//!
+//! No entry is ever served older than `CACHE_TTL_SECS` (Redis expires it): refreshing ahead
+//! only renews entries sooner, it never extends how stale availability may be.
+//!
 //! Redis is optional: without `REDIS_URL`, while it is unreachable, or when a command takes
 //! longer than `REDIS_TIMEOUT_MS`, reads miss and writes are skipped; answers come from the
 //! database, correct and slower. Nothing here returns an error to a request.
 
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
+    future::Future,
     sync::{Arc, Mutex, PoisonError},
-    time::Duration,
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use fred::prelude::{
-    Builder, ClientLike, Config as RedisConfig, KeysInterface, LuaInterface, ReconnectPolicy,
+use fred::{
+    prelude::{
+        Builder, ClientLike, Config as RedisConfig, KeysInterface, LuaInterface, ReconnectPolicy,
+    },
+    types::{Expiration, SetOptions},
 };
+use tokio::sync::OnceCell;
 
 use uuid::Uuid;
 
@@ -78,13 +97,61 @@ impl CatalogEntry<'_> {
 }
 
 /// The outcome of a cache read.
-pub enum Lookup<T> {
-    Hit(T),
+enum Lookup {
+    Hit(String),
+    /// Cached, and old enough to be refreshed ahead of its expiry under `version`.
+    Ageing {
+        json: String,
+        version: String,
+    },
     /// Not cached; `version` is what to store the fresh value under (none: do not store).
     Miss {
         version: Option<String>,
     },
 }
+
+/// How long before its expiry an entry may be refreshed: a fifth of the TTL, at least one
+/// second, at most half of it.
+pub fn refresh_window(ttl: Duration) -> Duration {
+    (ttl / 5).max(Duration::from_secs(1)).min(ttl / 2)
+}
+
+/// An entry as stored: `<milliseconds since the epoch when built>:<json>`. Entries stored by an
+/// earlier release are bare JSON (they start with `{` or `[`): treated as fresh, they expire on
+/// their own.
+fn encode_entry(json: &str, now: SystemTime) -> String {
+    let ms = now
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    format!("{ms}:{json}")
+}
+
+fn decode_entry(stored: &str) -> (Option<SystemTime>, &str) {
+    match stored.split_once(':') {
+        Some((ms, json)) if !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()) => {
+            let built = ms
+                .parse::<u64>()
+                .ok()
+                .map(|ms| UNIX_EPOCH + Duration::from_millis(ms));
+            (built, json)
+        }
+        _ => (None, stored),
+    }
+}
+
+/// Whether an entry built at `built` is due for a refresh at `now`.
+fn is_ageing(built: Option<SystemTime>, now: SystemTime, ttl: Duration) -> bool {
+    let Some(built) = built else {
+        return false;
+    };
+    let age = now.duration_since(built).unwrap_or_default();
+    age >= ttl.saturating_sub(refresh_window(ttl))
+}
+
+/// Misses being built in this process, by full key: later requests for the key wait for the
+/// first one's result.
+type Flights = Arc<Mutex<HashMap<String, Arc<OnceCell<String>>>>>;
 
 /// A Redis client that connects (and reconnects) in the background and gives up on a command
 /// after `timeout`: callers treat a slow Redis as an absent one.
@@ -114,6 +181,7 @@ pub struct Cache {
     /// write during an outage does not leave this replica's old entries in place. A set of ids
     /// is valid whatever a panicking holder did, so a poisoned lock is simply taken over.
     pending: Arc<Mutex<HashSet<Uuid>>>,
+    flights: Flights,
 }
 
 impl Cache {
@@ -123,6 +191,7 @@ impl Cache {
             client: None,
             ttl: Duration::ZERO,
             pending: Arc::default(),
+            flights: Arc::default(),
         }
     }
 
@@ -134,6 +203,7 @@ impl Cache {
             client: Some(client),
             ttl,
             pending: Arc::default(),
+            flights: Arc::default(),
         })
     }
 
@@ -169,12 +239,71 @@ impl Cache {
         format!("bh:{{{}}}:cat:", scope.tenant_id())
     }
 
-    /// Reads a catalog entry (a serialised JSON document) of the scope's brand.
-    pub async fn catalog_get(
+    fn entry_key(scope: &TenantScope, version: &str, entry: &CatalogEntry<'_>) -> String {
+        format!("{}{version}:{}", Self::hash_prefix(scope), entry.field())
+    }
+
+    /// A catalog entry (a serialised JSON document) of the scope's brand: from the cache, or
+    /// made by `build` and then cached. Concurrent misses of one key in this process share one
+    /// `build`; an entry near its expiry is rebuilt by one request while the others get it as
+    /// it is (see the module documentation). An error of `build` is returned to its caller
+    /// (a waiting request then builds for itself).
+    pub async fn catalog_fetch<E, F, Fut>(
         &self,
         scope: &TenantScope,
         entry: &CatalogEntry<'_>,
-    ) -> Lookup<String> {
+        build: F,
+    ) -> Result<String, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<String, E>>,
+    {
+        match self.catalog_get(scope, entry).await {
+            Lookup::Hit(json) => Ok(json),
+            Lookup::Ageing { json, version } => {
+                if !self.claim_refresh(scope, &version, entry).await {
+                    return Ok(json);
+                }
+                match build().await {
+                    Ok(fresh) => {
+                        self.store(&Self::entry_key(scope, &version, entry), &fresh)
+                            .await;
+                        Ok(fresh)
+                    }
+                    // The entry it had is still valid (younger than the TTL); the next claim
+                    // after the window tries again.
+                    Err(_) => Ok(json),
+                }
+            }
+            Lookup::Miss { version: None } => build().await,
+            Lookup::Miss {
+                version: Some(version),
+            } => {
+                let key = Self::entry_key(scope, &version, entry);
+                let flight = {
+                    let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
+                    flights.entry(key.clone()).or_default().clone()
+                };
+                let result = flight
+                    .get_or_try_init(|| async {
+                        let json = build().await?;
+                        self.store(&key, &json).await;
+                        Ok(json)
+                    })
+                    .await
+                    .cloned();
+                // Landed (or failed): later requests read Redis, or build again.
+                let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
+                if flights.get(&key).is_some_and(|f| Arc::ptr_eq(f, &flight)) {
+                    flights.remove(&key);
+                }
+                result
+            }
+        }
+    }
+
+    /// Reads a catalog entry of the scope's brand.
+    async fn catalog_get(&self, scope: &TenantScope, entry: &CatalogEntry<'_>) -> Lookup {
         use crate::metrics::{CacheResult, cache_lookup};
         if self.client.is_none() {
             return Lookup::Miss { version: None };
@@ -191,9 +320,17 @@ impl Cache {
             )
             .await;
         match result {
-            Ok((_, Some(json))) => {
+            Ok((version, Some(stored))) => {
                 cache_lookup(CacheResult::Hit);
-                Lookup::Hit(json)
+                let (built, json) = decode_entry(&stored);
+                if is_ageing(built, SystemTime::now(), self.ttl) {
+                    Lookup::Ageing {
+                        json: json.to_owned(),
+                        version,
+                    }
+                } else {
+                    Lookup::Hit(json.to_owned())
+                }
             }
             Ok((version, None)) => {
                 cache_lookup(CacheResult::Miss);
@@ -209,36 +346,54 @@ impl Cache {
         }
     }
 
-    /// Stores a catalog entry (serialised JSON) under the version its read returned, in the
-    /// background.
-    pub fn catalog_put(
+    /// Claims the refresh of an ageing entry for this request, across replicas: the first
+    /// `SET NX` wins; the claim lapses after the refresh window (a request that died while
+    /// refreshing does not block the next one for longer).
+    async fn claim_refresh(
         &self,
         scope: &TenantScope,
-        version: Option<String>,
+        version: &str,
         entry: &CatalogEntry<'_>,
-        json: &str,
-    ) {
-        let (Some(client), Some(version)) = (self.live(), version) else {
+    ) -> bool {
+        let Some(client) = self.live() else {
+            return false;
+        };
+        let key = format!(
+            "bh:{{{}}}:refresh:{version}:{}",
+            scope.tenant_id(),
+            entry.field()
+        );
+        let window = refresh_window(self.ttl).as_millis().max(1) as i64;
+        let claimed: Result<Option<String>, _> = client
+            .set(
+                &key,
+                "1",
+                Some(Expiration::PX(window)),
+                Some(SetOptions::NX),
+                false,
+            )
+            .await;
+        matches!(claimed, Ok(Some(_)))
+    }
+
+    /// Stores a catalog entry (serialised JSON) under its full key, built now.
+    async fn store(&self, key: &str, json: &str) {
+        let Some(client) = self.live() else {
             return;
         };
-        let json = json.to_owned();
-        let key = format!("{}{version}:{}", Self::hash_prefix(scope), entry.field());
-        let client = client.clone();
         let ttl = self.ttl.as_secs().max(1) as i64;
-        tokio::spawn(async move {
-            let stored: Result<(), _> = client
-                .set(
-                    &key,
-                    json,
-                    Some(fred::types::Expiration::EX(ttl)),
-                    None,
-                    false,
-                )
-                .await;
-            if let Err(e) = stored {
-                tracing::debug!(error = %e, "cache write failed");
-            }
-        });
+        let stored: Result<(), _> = client
+            .set(
+                key,
+                encode_entry(json, SystemTime::now()),
+                Some(Expiration::EX(ttl)),
+                None,
+                false,
+            )
+            .await;
+        if let Err(e) = stored {
+            tracing::debug!(error = %e, "cache write failed");
+        }
     }
 
     /// Makes every cached catalog entry of the scope's brand stale. Call after commit.
@@ -265,5 +420,44 @@ impl Cache {
     /// Whether a Redis connection is up (for readiness output and tests).
     pub fn is_connected(&self) -> bool {
         self.live().is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_carry_the_time_they_were_built_and_old_ones_read_as_fresh() {
+        let at = UNIX_EPOCH + Duration::from_millis(1_765_000_000_123);
+        let stored = encode_entry(r#"{"items":[],"a":"b:c"}"#, at);
+        assert_eq!(
+            decode_entry(&stored),
+            (Some(at), r#"{"items":[],"a":"b:c"}"#)
+        );
+        assert_eq!(decode_entry(r#"{"x":1}"#), (None, r#"{"x":1}"#));
+        assert_eq!(decode_entry("[1,2]"), (None, "[1,2]"));
+    }
+
+    #[test]
+    fn an_entry_is_refreshed_in_the_last_fifth_of_its_life_never_before() {
+        let ttl = Duration::from_secs(10);
+        assert_eq!(refresh_window(ttl), Duration::from_secs(2));
+        assert_eq!(
+            refresh_window(Duration::from_secs(1)),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            refresh_window(Duration::from_secs(3)),
+            Duration::from_secs(1)
+        );
+        let built = UNIX_EPOCH + Duration::from_secs(1_000);
+        let at = |s: u64| built + Duration::from_millis(s);
+        assert!(!is_ageing(Some(built), at(7_999), ttl));
+        assert!(is_ageing(Some(built), at(8_000), ttl));
+        assert!(
+            !is_ageing(None, at(60_000), ttl),
+            "an old-format entry just expires"
+        );
     }
 }

@@ -259,10 +259,17 @@ async fn export_brand(config: &Config, brand: &str, out: &std::path::Path) -> an
             .await?;
     let rows: usize = report.tables.iter().map(|(_, n)| n).sum();
     println!(
-        "{brand}: {} tables, {rows} rows, {} files -> {}",
+        "{brand}: {} tables, {rows} rows, {} files -> {} ({} credential columns left out: {})",
         report.tables.len(),
         report.files.len(),
-        out.display()
+        out.display(),
+        report.left_out.len(),
+        report
+            .left_out
+            .iter()
+            .map(|(t, c)| format!("{t}.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Ok(())
 }

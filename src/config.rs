@@ -720,6 +720,14 @@ fn auth_settings(env: &Env<'_>) -> Result<AuthSettings, ConfigError> {
             "must be between 1 and 256",
         ));
     }
+    // Half a core per check thread by default: what priority could not hold (bench/login.sh).
+    let hash_cpu_percent: u32 = env.parse("LOGIN_HASH_CPU_PERCENT", 50)?;
+    if !(10..=100).contains(&hash_cpu_percent) {
+        return Err(ConfigError::new(
+            "LOGIN_HASH_CPU_PERCENT",
+            "must be between 10 and 100",
+        ));
+    }
     let invitation_ttl_hours: u64 = env.parse("STAFF_INVITATION_TTL_HOURS", 72)?;
     if !(1..=720).contains(&invitation_ttl_hours) {
         return Err(ConfigError::new(
@@ -735,6 +743,7 @@ fn auth_settings(env: &Env<'_>) -> Result<AuthSettings, ConfigError> {
         account_lock: Duration::from_secs(account_lock_secs),
         max_concurrent_hashes,
         hash_wait: env.millis("LOGIN_HASH_WAIT_MS", 1_000)?,
+        hash_cpu_percent,
         invitation_ttl: Duration::from_secs(invitation_ttl_hours * 3600),
     })
 }
@@ -1031,6 +1040,9 @@ pub struct AuthSettings {
     /// pool, so unauthenticated requests cannot fill it.
     pub max_concurrent_hashes: usize,
     pub hash_wait: Duration,
+    /// The share of a core (percent) each check thread may spend: after a check it rests in
+    /// proportion before taking the next.
+    pub hash_cpu_percent: u32,
     /// How long a staff invitation can be accepted.
     pub invitation_ttl: Duration,
 }

@@ -36,6 +36,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         include_str!("../policies/40_inventory_orders.sql"),
     ),
     (
+        "45_shipments.sql",
+        include_str!("../policies/45_shipments.sql"),
+    ),
+    (
         "50_imports_media.sql",
         include_str!("../policies/50_imports_media.sql"),
     ),

@@ -122,6 +122,7 @@ impl AppState {
             hash_gate: crate::identity::password::HashGate::new(
                 config.auth.max_concurrent_hashes,
                 config.auth.hash_wait,
+                config.auth.hash_cpu_percent,
             ),
             cache,
             order_tokens: crate::orders::token::OrderTokens::new(

@@ -14,7 +14,7 @@ use super::{
     service::{CatalogError, Cursor},
 };
 use crate::{
-    cache::{Cache, CatalogEntry, Lookup},
+    cache::{Cache, CatalogEntry},
     db::{Db, DbError, Tx},
     error::{ApiError, DomainError},
     media::{
@@ -103,10 +103,18 @@ pub async fn products_page<D: StorefrontDocument>(
         limit: q.limit,
         zone: q.zone,
     };
-    let version = match cache.catalog_get(scope, &entry).await {
-        Lookup::Hit(page) => return Ok(page),
-        Lookup::Miss { version } => version,
-    };
+    cache
+        .catalog_fetch(scope, &entry, || page_from_db::<D>(db, store, scope, q))
+        .await
+}
+
+/// A page of active products read from PostgreSQL.
+async fn page_from_db<D: StorefrontDocument>(
+    db: &Db,
+    store: &MediaStore,
+    scope: &TenantScope,
+    q: &PageQuery<'_>,
+) -> Result<String, StorefrontError> {
     let query = repo::StorefrontQuery {
         after_number: q.after.map_or(0, |c| c.number),
         after_rank: q.after.and_then(|c| c.rank),
@@ -140,7 +148,6 @@ pub async fn products_page<D: StorefrontDocument>(
     if store.presigns() {
         page = presign::<D>(store, scope, &page).await?;
     }
-    cache.catalog_put(scope, version, &entry, &page);
     Ok(page)
 }
 
@@ -155,27 +162,27 @@ pub async fn product<D: StorefrontDocument>(
     zone: Option<&str>,
 ) -> Result<String, StorefrontError> {
     let entry = CatalogEntry::Product { number, zone };
-    let version = match cache.catalog_get(scope, &entry).await {
-        Lookup::Hit(p) => return Ok(p),
-        Lookup::Miss { version } => version,
-    };
-    let row = db
-        .tenant_read(scope, || {
-            async |tx| {
-                let zone_id = zone_id(tx, zone).await?;
-                Ok::<_, StorefrontError>(
-                    repo::storefront_product(tx, number, &scope.tenant().currency, zone_id).await?,
-                )
+    cache
+        .catalog_fetch(scope, &entry, || async {
+            let row = db
+                .tenant_read(scope, || {
+                    async |tx| {
+                        let zone_id = zone_id(tx, zone).await?;
+                        Ok::<_, StorefrontError>(
+                            repo::storefront_product(tx, number, &scope.tenant().currency, zone_id)
+                                .await?,
+                        )
+                    }
+                })
+                .await?
+                .ok_or(CatalogError::NotFound("no such product"))?;
+            let mut json = row.json;
+            if store.presigns() {
+                json = presign::<D>(store, scope, &json).await?;
             }
+            Ok(json)
         })
-        .await?
-        .ok_or(CatalogError::NotFound("no such product"))?;
-    let mut json = row.json;
-    if store.presigns() {
-        json = presign::<D>(store, scope, &json).await?;
-    }
-    cache.catalog_put(scope, version, &entry, &json);
-    Ok(json)
+        .await
 }
 
 /// The id of an active zone named by the `zone` parameter (422 if there is none).

@@ -43,16 +43,19 @@ pub(crate) fn transport_reason(err: &reqwest::Error) -> String {
     }
 }
 
-/// `Retry-After` in seconds, when the server sent one.
+/// `Retry-After`, when the server sent one: delay-seconds or an HTTP-date (RFC 9110 section
+/// 10.2.3); a date in the past means now. Callers cap it.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-        .map(Duration::from_secs)
+    retry_after_at(headers, std::time::SystemTime::now())
+}
+
+fn retry_after_at(headers: &HeaderMap, now: std::time::SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Cuts a provider's message to a loggable length (on a character boundary).
@@ -82,5 +85,27 @@ mod tests {
         assert_eq!(retry_after(&headers), None);
         headers.insert(RETRY_AFTER, "30".parse().unwrap());
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn retry_after_reads_an_http_date() {
+        let now = httpdate::parse_http_date("Sun, 06 Dec 2026 08:00:00 GMT").unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            RETRY_AFTER,
+            "Sun, 06 Dec 2026 08:01:30 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after_at(&headers, now), Some(Duration::from_secs(90)));
+        headers.insert(
+            RETRY_AFTER,
+            "Sun, 06 Dec 2026 07:00:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(
+            retry_after_at(&headers, now),
+            Some(Duration::ZERO),
+            "past: now"
+        );
+        headers.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after_at(&headers, now), None);
     }
 }

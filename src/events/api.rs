@@ -228,7 +228,7 @@ impl EventsApi {
     /// The brand's events after the event number `after` (default 0: from the first), oldest
     /// first, at most `limit` (1 to 500, default 100): the events the caller's role receives
     /// (owner and brand manager: all; warehouse: `order.paid`, `order.shipped`,
-    /// `stock.low`; support: conversations). `customer` is null without `customers.read`.
+    /// `shipment.created`, `stock.low`; support: conversations). `customer` is null without `customers.read`.
     ///
     /// Permission `events.read`: roles owner, brand_manager, warehouse, support.
     #[oai(

@@ -47,8 +47,12 @@ text_enum! {
         OrderCancelled = "order.cancelled",
         /// An unpaid order's holds ran out.
         OrderExpired = "order.expired",
-        /// A paid order was shipped.
+        /// A paid order's last units left the warehouse: it is wholly shipped.
         OrderShipped = "order.shipped",
+        /// A parcel of a paid order left the warehouse (with its carrier and tracking, when
+        /// given); `order_status` says whether the order is now `partially_shipped` or
+        /// `shipped`.
+        ShipmentCreated = "shipment.created",
         /// A variant's available units fell below its reorder threshold.
         StockLow = "stock.low",
         /// A catalog import finished (done or failed).
@@ -64,7 +68,7 @@ text_enum! {
 
 impl EventType {
     /// The permission a role needs to receive this event. The role groups of the matrix:
-    /// order changes for who manages orders; payment and shipping also for the warehouse
+    /// order changes for who manages orders; payment, shipping and shipments also for the warehouse
     /// (`fulfilment`: a paid order is one to pick); low stock for who moves stock
     /// (`stock.write`); imports for who runs them; conversations for who reads them; webhook
     /// troubles for who manages the webhooks (`brand.settings`).
@@ -74,7 +78,9 @@ impl EventType {
             | EventType::OrderPaymentConflict
             | EventType::OrderCancelled
             | EventType::OrderExpired => Permission::OrdersManage,
-            EventType::OrderPaid | EventType::OrderShipped => Permission::Fulfilment,
+            EventType::OrderPaid | EventType::OrderShipped | EventType::ShipmentCreated => {
+                Permission::Fulfilment
+            }
             EventType::StockLow => Permission::StockWrite,
             EventType::ImportFinished => Permission::ImportsManage,
             EventType::ConversationHandoff | EventType::ConversationMessage => Permission::ChatRead,
@@ -155,7 +161,7 @@ mod tests {
         assert_eq!(EventType::visible_to(Role::BrandManager), EventType::ALL);
         assert_eq!(
             EventType::visible_to(Role::Warehouse),
-            [OrderPaid, OrderShipped, StockLow]
+            [OrderPaid, OrderShipped, ShipmentCreated, StockLow]
         );
         assert_eq!(
             EventType::visible_to(Role::Support),

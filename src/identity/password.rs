@@ -10,6 +10,13 @@
 //! (with one check thread at nice 0, the storefront's p99 under a 200-connection flood was 74 to
 //! 113 ms against 47 to 52 ms alone on 2 cores). Under full load logins wait longer, and past
 //! `LOGIN_HASH_WAIT_MS` get 429 with `Retry-After`: sign-in yields to trade, not the other way.
+//!
+//! Priority alone did not hold: PostgreSQL runs in its own scheduling group, so a check thread
+//! still got a whole core during a flood whatever its nice value. So each thread also keeps a
+//! CPU budget the scheduler cannot undo (`LOGIN_HASH_CPU_PERCENT`): after a check that took `t`
+//! it rests `t * (100 - p) / p` before its turn is given back, still holding it. The login that
+//! was checked gets its answer before the rest (a single sign-in is as fast as before); a flood
+//! gets at most `p` percent of a core per thread.
 
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
@@ -37,10 +44,19 @@ type Work = Box<dyn FnOnce() + Send>;
 #[derive(Clone)]
 struct Checkers {
     queue: mpsc::Sender<Work>,
+    /// The share of a core each thread may spend on checks (1 to 100).
+    cpu_percent: u32,
+}
+
+/// How long a check thread rests after working for `spent`, to use at most `cpu_percent` of a
+/// core.
+fn rest_after(spent: std::time::Duration, cpu_percent: u32) -> std::time::Duration {
+    let percent = cpu_percent.clamp(1, 100);
+    spent * (100 - percent) / percent
 }
 
 impl Checkers {
-    fn spawn(threads: usize) -> Self {
+    fn spawn(threads: usize, cpu_percent: u32) -> Self {
         let (queue, work) = mpsc::channel::<Work>();
         let work = Arc::new(Mutex::new(work));
         for n in 0..threads {
@@ -69,14 +85,27 @@ impl Checkers {
                 tracing::error!(error = %e, "cannot start a password-check thread");
             }
         }
-        Self { queue }
+        Self { queue, cpu_percent }
     }
 
-    /// Runs `f` on one of the threads, or on the blocking pool if none could be started.
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    /// Runs `f` on one of the threads (or on the blocking pool if none could be started) within
+    /// `turn`: the result goes back at once, then the thread rests for its CPU budget and only
+    /// then gives the turn back.
+    async fn run<T: Send + 'static>(
+        &self,
+        turn: Option<Turn>,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
         let (tx, rx) = oneshot::channel();
+        let cpu_percent = self.cpu_percent;
         let work: Work = Box::new(move || {
+            let started = std::time::Instant::now();
             let _ = tx.send(f());
+            let rest = rest_after(started.elapsed(), cpu_percent);
+            if !rest.is_zero() {
+                std::thread::sleep(rest);
+            }
+            drop(turn);
         });
         match self.queue.send(work) {
             Ok(()) => rx.await.ok(),
@@ -99,13 +128,13 @@ pub struct Turn {
 }
 
 impl HashGate {
-    /// `permits` verifications at once, on as many low-priority threads; a caller waits at
-    /// most `wait` for one.
-    pub fn new(permits: usize, wait: std::time::Duration) -> Self {
+    /// `permits` verifications at once, on as many low-priority threads that each spend at
+    /// most `cpu_percent` of a core on them; a caller waits at most `wait` for one.
+    pub fn new(permits: usize, wait: std::time::Duration, cpu_percent: u32) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(permits)),
             wait,
-            threads: Checkers::spawn(permits),
+            threads: Checkers::spawn(permits, cpu_percent),
         }
     }
 
@@ -145,11 +174,7 @@ pub async fn hash(password: SecretString) -> anyhow::Result<String> {
 pub async fn verify_in_turn(turn: Turn, password: SecretString, phc: Option<String>) -> bool {
     let threads = turn.threads.clone();
     threads
-        .run(move || {
-            let ok = check(password, phc);
-            drop(turn);
-            ok
-        })
+        .run(Some(turn), move || check(password, phc))
         .await
         .unwrap_or(false)
 }
@@ -263,7 +288,7 @@ mod tests {
     /// until it ends: hangups never run more checks at once than the gate's permits.
     #[tokio::test]
     async fn a_check_whose_caller_hung_up_keeps_its_turn_until_it_ends() {
-        let gate = HashGate::new(1, std::time::Duration::from_millis(1));
+        let gate = HashGate::new(1, std::time::Duration::from_millis(1), 100);
         let turn = gate.enter().await.unwrap();
         let mut check = Box::pin(verify_in_turn(turn, "a guess".to_owned().into(), None));
         // One poll starts the blocking work; then the caller goes away.
@@ -292,10 +317,10 @@ mod tests {
     /// takes CPU time nothing else wants; and the result comes back through the queue.
     #[tokio::test]
     async fn checks_run_on_the_gates_own_threads_at_the_lowest_priority() {
-        let gate = HashGate::new(2, std::time::Duration::from_secs(1));
+        let gate = HashGate::new(2, std::time::Duration::from_secs(1), 100);
         let (name, nice) = gate
             .threads
-            .run(|| {
+            .run(None, || {
                 let name = std::thread::current().name().map(str::to_owned);
                 // Field 19 of /proc/thread-self/stat is the thread's nice value; the command
                 // name (field 2) is in parentheses and has no spaces here.
@@ -309,6 +334,41 @@ mod tests {
         assert_eq!(nice, 19);
         let turn = gate.enter().await.unwrap();
         assert!(!verify_in_turn(turn, "a guess".to_owned().into(), None).await);
+    }
+
+    #[test]
+    fn the_rest_after_a_check_keeps_its_thread_to_the_cpu_budget() {
+        let ms = std::time::Duration::from_millis;
+        assert_eq!(rest_after(ms(80), 50), ms(80));
+        assert_eq!(rest_after(ms(80), 25), ms(240));
+        assert_eq!(rest_after(ms(80), 100), ms(0));
+        assert_eq!(rest_after(ms(80), 0), ms(7_920), "0 is read as 1 percent");
+    }
+
+    /// With half a core: the check's answer comes back at once, and the turn only after the
+    /// thread rested as long as it worked, so a flood of checks can use half the core at most.
+    #[tokio::test]
+    async fn a_turn_comes_back_only_after_the_thread_rested_for_its_budget() {
+        let gate = HashGate::new(1, std::time::Duration::from_secs(5), 50);
+        let turn = gate.enter().await.unwrap();
+        let started = std::time::Instant::now();
+        gate.threads
+            .run(Some(turn), || {
+                std::thread::sleep(std::time::Duration::from_millis(200))
+            })
+            .await
+            .unwrap();
+        let answered = started.elapsed();
+        assert!(
+            answered < std::time::Duration::from_millis(390),
+            "{answered:?}"
+        );
+        let _next = gate.enter().await.unwrap();
+        let turned = started.elapsed();
+        assert!(
+            turned >= std::time::Duration::from_millis(390),
+            "the next turn after {turned:?}: the thread did not rest"
+        );
     }
 
     /// The reusing path answers as the crate's own verifier, for the right password, a wrong

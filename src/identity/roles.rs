@@ -157,10 +157,13 @@ impl Permission {
                 "`GET /v1/admin/zones`, `GET /v1/admin/stock`, `GET /v1/admin/stock/low`, `GET /v1/admin/stock/movements`"
             }
             Permission::StockWrite => "`POST /v1/admin/stock/receive`, `/adjust`, `/transfer`",
-            Permission::OrdersRead => "`GET /v1/admin/orders[/{number}]`",
+            Permission::OrdersRead => {
+                "`GET /v1/admin/orders[/{number}]`, `GET /v1/admin/orders/{number}/shipments`"
+            }
             Permission::OrdersManage => "`POST /v1/admin/orders/{number}/mark-paid`, `/cancel`",
             Permission::Fulfilment => {
-                "`GET /v1/admin/fulfilment/pick-list`, `POST /v1/admin/orders/{number}/ship`"
+                "`GET /v1/admin/fulfilment/pick-list`, `POST /v1/admin/orders/{number}/ship`, \
+                 `POST /v1/admin/orders/{number}/shipments`"
             }
             Permission::CustomersRead => "`GET /v1/admin/customers`",
             Permission::BrandSettings => {

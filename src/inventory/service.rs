@@ -303,6 +303,12 @@ pub async fn active_zone(tx: &Tx<'_>, code: &str) -> Result<Option<Uuid>, DbErro
         .map(|z| z.id))
 }
 
+/// The zone with this code, active or not (a parcel may still leave a zone that no longer takes
+/// orders). Runs in the caller's transaction.
+pub async fn find_zone(tx: &Tx<'_>, code: &str) -> Result<Option<ZoneRow>, DbError> {
+    repo::zone_by_code(tx, code).await
+}
+
 /// The shared warehouse zones, as the brand's staff see them.
 pub async fn list_zones(db: &Db, scope: &TenantScope) -> Result<Vec<ZoneRow>, StockError> {
     Ok(db

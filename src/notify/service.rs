@@ -240,10 +240,11 @@ enum Plan {
     },
 }
 
-/// Whether an order in `status` has reached `event` (a shipped order was paid too).
+/// Whether an order in `status` has reached `event` (a shipped order was paid too; a partly
+/// shipped one is not shipped yet: the customer is told when everything is out).
 fn reached(status: OrderStatus, event: NotificationEvent) -> bool {
     match event {
-        NotificationEvent::Paid => matches!(status, OrderStatus::Paid | OrderStatus::Shipped),
+        NotificationEvent::Paid => status.is_paid(),
         NotificationEvent::Shipped => status == OrderStatus::Shipped,
     }
 }
@@ -478,6 +479,14 @@ mod tests {
         assert!(reached(OrderStatus::Paid, NotificationEvent::Paid));
         assert!(reached(OrderStatus::Shipped, NotificationEvent::Paid));
         assert!(!reached(OrderStatus::Paid, NotificationEvent::Shipped));
+        assert!(reached(
+            OrderStatus::PartiallyShipped,
+            NotificationEvent::Paid
+        ));
+        assert!(!reached(
+            OrderStatus::PartiallyShipped,
+            NotificationEvent::Shipped
+        ));
         assert!(!reached(
             OrderStatus::PaymentConflict,
             NotificationEvent::Paid

@@ -1,9 +1,9 @@
-//! Staff order endpoints: lists and details, payment by hand, cancellation, fulfilment,
-//! customers, the brand's order settings, and parked jobs.
+//! Staff order endpoints: lists and details, payment by hand, cancellation, fulfilment
+//! (shipments, the pick list), customers, the brand's order settings, and parked jobs.
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{
-    Object, OpenApi,
+    ApiResponse, Object, OpenApi,
     param::{Path, Query},
     payload::Json,
     types::MaybeUndefined,
@@ -11,9 +11,10 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    Order, OrderAddress, ShippingMethodRef, lifecycle,
+    Order, OrderAddress, Shipment, ShippingMethodRef, lifecycle,
     payment::{self, OrderRef, PaymentSource},
     service::{self, CustomerRow, OrderQuery, OrderSettings, OrderSettingsChange, PickRow},
+    shipment::{self, Carrier, LineInput, ShipmentInput, TrackingNumber},
     status::OrderStatus,
 };
 use crate::{
@@ -23,7 +24,7 @@ use crate::{
     jobs,
     scope::{Actor, TenantScope},
     tenants::StaffBrand,
-    types::Nullable,
+    types::{HttpsUrl, Nullable, Sku, Unchecked, ZoneCode},
 };
 
 #[derive(Object)]
@@ -59,18 +60,32 @@ pub struct MarkPaidResult {
     pub order: Order,
 }
 
+/// One order's share of a pick-list entry.
+#[derive(Object)]
+#[oai(rename = "PickListLine")]
+pub struct PickListLine {
+    /// The order's number.
+    pub order: i32,
+    /// Units of the SKU the order still has to ship from this zone.
+    pub quantity: i64,
+}
+
 #[derive(Object)]
 #[oai(rename = "PickListItem")]
 pub struct PickListItem {
     pub zone: String,
     pub sku: String,
     pub product_name: String,
+    /// Units still to ship from this zone: sold to paid or partially shipped orders and not
+    /// in a shipment yet.
     pub quantity: i64,
-    /// Numbers of the paid orders this quantity is for.
+    /// Numbers of the orders this quantity is for.
     pub orders: Vec<i32>,
     /// Where and how each of those orders ships, by order number. Shown to every role with
     /// `fulfilment` (the warehouse needs the address to ship), unlike the order views.
     pub deliveries: Vec<PickDelivery>,
+    /// Per order, the units still to ship (ordered minus shipped), in the order of `orders`.
+    pub lines: Vec<PickListLine>,
 }
 
 /// Where and how one order ships.
@@ -82,6 +97,50 @@ pub struct PickDelivery {
     pub shipping_method: Nullable<ShippingMethodRef>,
     /// `null` when the checkout gave none.
     pub shipping_address: Nullable<OrderAddress>,
+}
+
+/// Units of one SKU of the order in a shipment.
+#[derive(Object)]
+#[oai(rename = "CreateShipmentLine")]
+pub struct CreateShipmentLine {
+    pub sku: Unchecked<Sku>,
+    /// At most the units of this SKU the order still has to ship (ordered minus shipped, over
+    /// all its lines of the SKU); more is a 422 naming the line.
+    pub quantity: i32,
+}
+
+#[derive(Object)]
+#[oai(rename = "CreateShipmentRequest")]
+pub struct CreateShipmentRequest {
+    /// The carrier, e.g. `DHL` (1 to 100 characters).
+    pub carrier: Unchecked<Carrier>,
+    /// The parcel's tracking number (1 to 100 characters).
+    pub tracking_number: Option<Unchecked<TrackingNumber>>,
+    /// The carrier's tracking page for the parcel: an `https://` URL of at most 2,000
+    /// characters (the customer sees it as a link).
+    pub tracking_url: Option<Unchecked<HttpsUrl>>,
+    /// The code of the zone the parcel leaves from. Units sold from another zone but picked
+    /// here are moved in the ledger (`transfer_out` here, `transfer_in` there); this zone must
+    /// have them available (409 otherwise).
+    pub zone: Unchecked<ZoneCode>,
+    /// What the parcel carries (1 to 100 lines); leave it out to ship every unit still to ship.
+    pub lines: Option<Vec<CreateShipmentLine>>,
+}
+
+/// A shipment just recorded, and the order as it now is.
+#[derive(Object)]
+#[oai(rename = "RecordedShipment")]
+pub struct RecordedShipment {
+    pub shipment: Shipment,
+    /// `partially_shipped`, or `shipped` when this shipment carried the last units.
+    pub order: Order,
+}
+
+#[derive(ApiResponse)]
+pub enum ShipmentCreated {
+    /// Recorded.
+    #[oai(status = 201)]
+    Created(Json<RecordedShipment>),
 }
 
 #[derive(Object)]
@@ -172,6 +231,15 @@ impl From<PickRow> for PickListItem {
             sku: r.sku,
             product_name: r.product_name,
             quantity: r.quantity,
+            lines: r
+                .orders
+                .iter()
+                .zip(&r.order_quantities)
+                .map(|(order, quantity)| PickListLine {
+                    order: *order,
+                    quantity: *quantity,
+                })
+                .collect(),
             orders: r.orders,
             deliveries: r
                 .deliveries
@@ -364,7 +432,8 @@ impl OrdersAdminApi {
         }))
     }
 
-    /// Cancels an unpaid order and releases its holds. Paid and shipped orders: 409.
+    /// Cancels an unpaid order and releases its holds. Paid, partially shipped and shipped
+    /// orders: 409.
     ///
     /// Permission `orders.manage`: roles owner, brand_manager.
     #[oai(
@@ -385,7 +454,11 @@ impl OrdersAdminApi {
         Ok(Json(for_role(&scope, order)))
     }
 
-    /// Marks a paid order shipped. Any other status: 409.
+    /// Ships every unit the order still has to ship, without carrier or tracking: one
+    /// shipment per zone the units were sold from (no stock moves), and the order becomes
+    /// `shipped`. For paid and partially shipped orders; any other status: 409. Kept for
+    /// clients that predate shipments; `POST /v1/admin/orders/{number}/shipments` records a
+    /// parcel with its carrier and tracking.
     ///
     /// Permission `fulfilment`: roles owner, brand_manager, warehouse.
     #[oai(
@@ -401,12 +474,81 @@ impl OrdersAdminApi {
         number: Path<i32>,
     ) -> Result<Json<Order>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::Fulfilment)?;
-        let order = lifecycle::ship(&self.db, &scope, number.0).await?;
+        let order = shipment::ship_remaining(&self.db, &scope, number.0).await?;
         Ok(Json(for_role(&scope, order)))
     }
 
-    /// What to pick for paid orders, per zone and SKU, with where and how each order ships
-    /// (its shipping address and method).
+    /// Records a parcel of a paid or partially shipped order: carrier, tracking number and
+    /// link, the zone it leaves from, and the units of each SKU it carries (or, without
+    /// `lines`, every unit still to ship). Per SKU at most what was ordered minus what earlier
+    /// shipments carried (422 naming the line); another status than `paid` or
+    /// `partially_shipped`: 409. The order becomes `partially_shipped`, or `shipped` when
+    /// nothing is left to ship. Units sold from another zone than `zone` are moved in the
+    /// ledger to match what physically left (409 when `zone` lacks them). Writes the
+    /// `shipment.created` event (and `order.shipped` with the last parcel).
+    ///
+    /// Permission `fulfilment`: roles owner, brand_manager, warehouse.
+    #[oai(
+        path = "/v1/admin/orders/:number/shipments",
+        method = "post",
+        operation_id = "createShipment",
+        tag = "ApiTags::Orders"
+    )]
+    async fn create_shipment(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+        body: Json<CreateShipmentRequest>,
+    ) -> Result<ShipmentCreated, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::Fulfilment)?;
+        let b = body.0;
+        let input = ShipmentInput {
+            carrier: b.carrier.into_string(),
+            tracking_number: b.tracking_number.map(Unchecked::into_string),
+            tracking_url: b.tracking_url.map(Unchecked::into_string),
+            zone: b.zone.into_string(),
+            lines: b.lines.map(|lines| {
+                lines
+                    .into_iter()
+                    .map(|l| LineInput {
+                        sku: l.sku.into_string(),
+                        quantity: l.quantity,
+                    })
+                    .collect()
+            }),
+        };
+        let (shipment, order) = shipment::create(&self.db, &scope, number.0, &input).await?;
+        // A swap between zones changed what the storefront shows as available.
+        self.cache.invalidate_catalog(&scope).await;
+        Ok(ShipmentCreated::Created(Json(RecordedShipment {
+            shipment,
+            order: for_role(&scope, order),
+        })))
+    }
+
+    /// The order's shipments, in the order they left, with their carriers, tracking and lines.
+    ///
+    /// Permission `orders.read`: roles owner, brand_manager, warehouse, support.
+    #[oai(
+        path = "/v1/admin/orders/:number/shipments",
+        method = "get",
+        operation_id = "listShipments",
+        tag = "ApiTags::Orders"
+    )]
+    async fn list_shipments(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+    ) -> Result<Json<Vec<Shipment>>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::OrdersRead)?;
+        Ok(Json(shipment::list(&self.db, &scope, number.0).await?))
+    }
+
+    /// What is still to pick for paid and partially shipped orders, per zone and SKU: units
+    /// sold from the zone and not shipped yet, with each order's share, and where and how each
+    /// of those orders ships (its shipping address and method).
     ///
     /// Permission `fulfilment`: roles owner, brand_manager, warehouse.
     #[oai(

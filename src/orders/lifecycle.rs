@@ -1,5 +1,5 @@
-//! After checkout: expiry (a job), cancellation and shipping. Each locks the order row first,
-//! then its stock rows, like every other order transaction.
+//! After checkout: expiry (a job) and cancellation. Each locks the order row first, then its
+//! stock rows, like every other order transaction. Shipping is in [`super::shipment`].
 
 use uuid::Uuid;
 
@@ -13,7 +13,6 @@ use crate::{
     events::EventType,
     inventory::{engine, movement::MovementKind},
     jobs::JobError,
-    notify::{self, NotificationEvent},
     scope::TenantScope,
 };
 
@@ -124,38 +123,6 @@ pub async fn cancel(db: &Db, scope: &TenantScope, number: i32) -> Result<Order, 
                 EventType::OrderCancelled,
                 &order,
                 OrderStatus::Cancelled,
-                None,
-            )
-            .await?;
-            load_order(tx, Some(order.id), None, true)
-                .await?
-                .ok_or(OrderError::NotFound("no such order"))
-        }
-    })
-    .await
-}
-
-/// Marks a paid order shipped.
-pub async fn ship(db: &Db, scope: &TenantScope, number: i32) -> Result<Order, OrderError> {
-    db.tenant_tx_retry(scope, || {
-        async |tx| {
-            let order = repo::lock_order(tx, None, Some(number))
-                .await?
-                .ok_or(OrderError::NotFound("no such order"))?;
-            if order.status != OrderStatus::Paid {
-                return Err(OrderError::Conflict(format!(
-                    "a {} order cannot be shipped",
-                    order.status
-                )));
-            }
-            repo::set_order_status(tx, order.id, OrderStatus::Shipped, None).await?;
-            audit::record(tx, "order.ship", &number.to_string(), serde_json::json!({})).await?;
-            notify::queue(tx, order.id, NotificationEvent::Shipped).await?;
-            record_event(
-                tx,
-                EventType::OrderShipped,
-                &order,
-                OrderStatus::Shipped,
                 None,
             )
             .await?;

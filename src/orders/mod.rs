@@ -1,9 +1,11 @@
 //! Customers, checkout with two-phase reservations, payment confirmation, expiry,
 //! cancellation and fulfilment.
 //!
-//! Order states: `pending_payment -> paid -> shipped`, plus `cancelled`, `expired` and
-//! `payment_conflict` (paid when its stock was gone, or paid for the wrong amount: a human
-//! decides). Illegal transitions are 409s.
+//! Order states: `pending_payment -> paid -> [partially_shipped ->] shipped`, plus
+//! `cancelled`, `expired` and `payment_conflict` (paid when its stock was gone, or paid for the
+//! wrong amount: a human decides). Illegal transitions are 409s. Shipments (parcels with
+//! carrier and tracking, and the stock rule when a parcel is picked in another zone than the
+//! one its units were sold from) are in [`shipment`].
 
 pub mod admin_api;
 pub mod api;
@@ -13,6 +15,7 @@ pub mod lifecycle;
 pub mod payment;
 pub(crate) mod repo;
 pub mod service;
+pub mod shipment;
 pub mod status;
 pub mod token;
 
@@ -124,6 +127,9 @@ pub struct Line {
     /// The line's tax: rate x unit price x quantity rounded half up (prices exclusive), or the
     /// part of unit price x quantity that is tax (prices inclusive).
     pub tax_minor: i64,
+    /// Units of this line that have left the warehouse (in the order's `shipments`);
+    /// `quantity - shipped_quantity` are still to ship once the order is paid.
+    pub shipped_quantity: i32,
     pub allocations: Vec<Allocation>,
 }
 
@@ -174,6 +180,34 @@ pub struct ShippingMethodRef {
     pub name: String,
 }
 
+/// Units of one order line in a shipment.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "ShipmentLine")]
+pub struct ShipmentLine {
+    pub sku: String,
+    pub quantity: i32,
+}
+
+/// A parcel of the order: what left the warehouse, from which zone, with which carrier and
+/// tracking.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "Shipment")]
+pub struct Shipment {
+    pub id: Uuid,
+    /// The code of the zone the parcel left from.
+    pub zone: String,
+    /// The carrier, e.g. `DHL`; null for a shipment recorded without tracking
+    /// (`POST /v1/admin/orders/{number}/ship`).
+    pub carrier: Nullable<String>,
+    pub tracking_number: Nullable<String>,
+    /// An `https://` link to the carrier's tracking page.
+    pub tracking_url: Nullable<String>,
+    pub shipped_at: DateTime<Utc>,
+    pub lines: Vec<ShipmentLine>,
+    /// The staff member who recorded it, in staff views; `null` for the customer.
+    pub created_by: Nullable<Uuid>,
+}
+
 /// Who placed the order, as its checkout sent them (a later checkout with the same email
 /// changes neither this nor the stored customer), with the email the order is attached to.
 #[derive(Debug, Clone, Object)]
@@ -204,7 +238,8 @@ pub struct Order {
     pub id: Uuid,
     /// The brand's order number.
     pub number: i32,
-    /// `pending_payment`, `paid`, `shipped`, `cancelled`, `expired` or `payment_conflict`.
+    /// `pending_payment`, `paid`, `partially_shipped`, `shipped`, `cancelled`, `expired` or
+    /// `payment_conflict`.
     pub status: OrderStatus,
     pub currency: String,
     /// The lines' amounts as the brand prices them (with tax when `prices_include_tax`).
@@ -236,8 +271,11 @@ pub struct Order {
     /// warehouse role sees orders without who placed them).
     pub customer: Nullable<Customer>,
     pub lines: Vec<Line>,
+    /// Its parcels, in the order they left (empty until the first one).
+    pub shipments: Vec<Shipment>,
     pub created_at: DateTime<Utc>,
     pub paid_at: Nullable<DateTime<Utc>>,
+    /// When its last units left the warehouse (status `shipped`).
     pub shipped_at: Nullable<DateTime<Utc>>,
     pub cancelled_at: Nullable<DateTime<Utc>>,
     pub expired_at: Nullable<DateTime<Utc>>,
@@ -268,7 +306,42 @@ pub(crate) async fn record_event(
     Ok(())
 }
 
-/// Loads an order with its lines and allocations (and, for staff, its movements).
+/// An order's shipments with their lines; who recorded them only in staff views.
+pub(crate) async fn load_shipments(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    order_id: Uuid,
+    for_staff: bool,
+) -> Result<Vec<Shipment>, DbError> {
+    let shipments = repo::order_shipments(tx, tenant, order_id).await?;
+    if shipments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lines = repo::order_shipment_lines(tx, tenant, order_id).await?;
+    Ok(shipments
+        .into_iter()
+        .map(|s| Shipment {
+            lines: lines
+                .iter()
+                .filter(|l| l.shipment_id == s.id)
+                .map(|l| ShipmentLine {
+                    sku: l.sku.clone(),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            id: s.id,
+            zone: s.zone_code,
+            carrier: s.carrier.into(),
+            tracking_number: s.tracking_number.into(),
+            tracking_url: s.tracking_url.into(),
+            shipped_at: s.shipped_at,
+            created_by: s.created_by.filter(|_| for_staff).into(),
+        })
+        .collect())
+}
+
+/// Loads an order with its lines, allocations and shipments (and, for staff, its movements
+/// and who recorded each shipment).
 pub(crate) async fn load_order(
     tx: &Tx<'_>,
     id: Option<Uuid>,
@@ -280,6 +353,7 @@ pub(crate) async fn load_order(
     };
     let lines = repo::order_lines(tx, o.id).await?;
     let holds = repo::order_holds(tx, o.id).await?;
+    let shipments = load_shipments(tx, o.tenant_id, o.id, with_movements).await?;
     let movements = if with_movements {
         Some(
             repo::order_movements(tx, o.id)
@@ -342,11 +416,17 @@ pub(crate) async fn load_order(
                 tax_class: l.tax_class.into(),
                 tax_rate_bp: l.tax_rate_bp,
                 tax_minor: l.tax_minor,
+                shipped_quantity: holds
+                    .iter()
+                    .filter(|h| h.line_id == l.id)
+                    .map(|h| h.shipped_quantity)
+                    .sum(),
                 sku: l.sku,
                 quantity: l.quantity,
                 unit_price_minor: l.unit_price_minor,
             })
             .collect(),
+        shipments,
         created_at: o.created_at,
         paid_at: o.paid_at.into(),
         shipped_at: o.shipped_at.into(),

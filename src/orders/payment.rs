@@ -43,7 +43,7 @@ pub enum Outcome {
     Confirmed,
     /// The holds had expired; the units were taken again.
     Rereserved,
-    /// Already paid (or shipped): nothing changed.
+    /// Already paid (or partly or wholly shipped): nothing changed.
     AlreadyPaid,
     /// This provider event was processed before: nothing changed.
     Duplicate,
@@ -257,7 +257,7 @@ pub async fn confirm(
                 return Ok((Outcome::Duplicate, order));
             }
             let outcome = match order.status {
-                OrderStatus::Paid | OrderStatus::Shipped => Outcome::AlreadyPaid,
+                status if status.is_paid() => Outcome::AlreadyPaid,
                 OrderStatus::PaymentConflict => {
                     Outcome::Conflict("already waiting for a human".into())
                 }

@@ -271,6 +271,8 @@ pub async fn insert_holds(
 }
 
 pub struct OrderRow {
+    /// The order's brand (the transaction's: row-level security shows no other).
+    pub tenant_id: Uuid,
     pub id: Uuid,
     pub number: i32,
     pub status: OrderStatus,
@@ -298,6 +300,7 @@ pub struct OrderRow {
 
 fn order_from_row(r: &Row) -> Result<OrderRow, DbError> {
     Ok(OrderRow {
+        tenant_id: r.try_get("tenant_id")?,
         id: r.try_get("id")?,
         number: r.try_get("number")?,
         status: r.try_get("status")?,
@@ -379,6 +382,8 @@ pub struct OrderHold {
     pub zone_code: String,
     pub quantity: i32,
     pub status: HoldStatus,
+    /// Units of a confirmed hold (a sale) that have left the warehouse.
+    pub shipped_quantity: i32,
 }
 
 pub async fn order_holds(tx: &Tx<'_>, order_id: Uuid) -> Result<Vec<OrderHold>, DbError> {
@@ -395,6 +400,7 @@ pub async fn order_holds(tx: &Tx<'_>, order_id: Uuid) -> Result<Vec<OrderHold>, 
                 zone_code: r.try_get("zone_code")?,
                 quantity: r.try_get("quantity")?,
                 status: r.try_get("status")?,
+                shipped_quantity: r.try_get("shipped_quantity")?,
             })
         })
         .collect()
@@ -558,8 +564,12 @@ pub struct PickRow {
     pub zone_code: String,
     pub sku: String,
     pub product_name: String,
+    /// Units still to ship from this zone.
     pub quantity: i64,
+    /// The orders they are for, by number.
     pub orders: Vec<i32>,
+    /// Each order's units, in the order of `orders`.
+    pub order_quantities: Vec<i64>,
     /// Per order: where and how it ships, by order number.
     pub deliveries: Vec<PickDelivery>,
 }
@@ -573,9 +583,13 @@ pub struct PickDelivery {
     pub shipping_address: Option<crate::types::Address>,
 }
 
-pub async fn pick_list(tx: &Tx<'_>, zone: Option<&str>) -> Result<Vec<PickRow>, DbError> {
+pub async fn pick_list(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    zone: Option<&str>,
+) -> Result<Vec<PickRow>, DbError> {
     let stmt = stmt!(tx, "pick_list.sql");
-    tx.query(&stmt, &[&zone])
+    tx.query(&stmt, &[&tenant, &zone])
         .await?
         .iter()
         .map(|r| {
@@ -594,6 +608,121 @@ pub async fn pick_list(tx: &Tx<'_>, zone: Option<&str>) -> Result<Vec<PickRow>, 
                     d.sort_by_key(|d| d.order);
                     d
                 },
+                order_quantities: r.try_get("order_quantities")?,
+            })
+        })
+        .collect()
+}
+
+/// Counts `quantities` more units of each confirmed hold in `holds` as shipped.
+pub async fn ship_holds(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    holds: &[Uuid],
+    quantities: &[i32],
+) -> Result<(), DbError> {
+    if holds.is_empty() {
+        return Ok(());
+    }
+    let stmt = stmt!(tx, "ship_holds.sql");
+    tx.execute(&stmt, &[&tenant, &holds, &quantities]).await?;
+    Ok(())
+}
+
+/// A parcel to record.
+pub struct NewShipment<'a> {
+    pub order_id: Uuid,
+    pub zone_id: Uuid,
+    pub carrier: Option<&'a str>,
+    pub tracking_number: Option<&'a str>,
+    pub tracking_url: Option<&'a str>,
+}
+
+/// Inserts a shipment and its lines (order line, units); returns its id, author and time.
+pub async fn insert_shipment(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    s: &NewShipment<'_>,
+    lines: &[(Uuid, i32)],
+) -> Result<(Uuid, Option<Uuid>, DateTime<Utc>), DbError> {
+    let stmt = stmt!(tx, "insert_shipment.sql");
+    let row = tx
+        .query_one(
+            &stmt,
+            &[
+                &tenant,
+                &s.order_id,
+                &s.zone_id,
+                &s.carrier,
+                &s.tracking_number,
+                &s.tracking_url,
+            ],
+        )
+        .await?;
+    let id: Uuid = row.try_get("id")?;
+    let line_ids: Vec<Uuid> = lines.iter().map(|(l, _)| *l).collect();
+    let quantities: Vec<i32> = lines.iter().map(|(_, q)| *q).collect();
+    let stmt = stmt!(tx, "insert_shipment_lines.sql");
+    tx.execute(&stmt, &[&tenant, &id, &line_ids, &quantities])
+        .await?;
+    Ok((id, row.try_get("created_by")?, row.try_get("shipped_at")?))
+}
+
+pub struct ShipmentRow {
+    pub id: Uuid,
+    pub zone_code: String,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub tracking_url: Option<String>,
+    pub created_by: Option<Uuid>,
+    pub shipped_at: DateTime<Utc>,
+}
+
+/// An order's shipments, in the order they left.
+pub async fn order_shipments(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    order_id: Uuid,
+) -> Result<Vec<ShipmentRow>, DbError> {
+    let stmt = stmt!(tx, "order_shipments.sql");
+    tx.query(&stmt, &[&tenant, &order_id])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ShipmentRow {
+                id: r.try_get("id")?,
+                zone_code: r.try_get("zone_code")?,
+                carrier: r.try_get("carrier")?,
+                tracking_number: r.try_get("tracking_number")?,
+                tracking_url: r.try_get("tracking_url")?,
+                created_by: r.try_get("created_by")?,
+                shipped_at: r.try_get("shipped_at")?,
+            })
+        })
+        .collect()
+}
+
+pub struct ShipmentLineRow {
+    pub shipment_id: Uuid,
+    pub sku: String,
+    pub quantity: i32,
+}
+
+/// The lines of every shipment of an order, in line order.
+pub async fn order_shipment_lines(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    order_id: Uuid,
+) -> Result<Vec<ShipmentLineRow>, DbError> {
+    let stmt = stmt!(tx, "order_shipment_lines.sql");
+    tx.query(&stmt, &[&tenant, &order_id])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ShipmentLineRow {
+                shipment_id: r.try_get("shipment_id")?,
+                sku: r.try_get("sku")?,
+                quantity: r.try_get("quantity")?,
             })
         })
         .collect()

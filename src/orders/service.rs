@@ -237,14 +237,17 @@ pub async fn staff_order(db: &Db, scope: &TenantScope, number: i32) -> Result<Or
     .ok_or(OrderError::NotFound("no such order"))
 }
 
-/// What to pick for paid orders, per zone (all, or the one with this code) and SKU.
+/// What is still to pick for paid and partially shipped orders, per zone (all, or the one with
+/// this code) and SKU: the units sold there that have not shipped yet.
 pub async fn pick_list(
     db: &Db,
     scope: &TenantScope,
     zone: Option<&str>,
 ) -> Result<Vec<PickRow>, OrderError> {
     Ok(db
-        .tenant_tx(scope, async |tx| repo::pick_list(tx, zone).await)
+        .tenant_tx(scope, async |tx| {
+            repo::pick_list(tx, scope.tenant_id(), zone).await
+        })
         .await?)
 }
 

@@ -9,7 +9,10 @@ text_enum! {
         PendingPayment = "pending_payment",
         /// Paid: the holds became a sale.
         Paid = "paid",
-        /// Paid and sent.
+        /// Paid, and some of its units have left the warehouse (one or more shipments);
+        /// the rest are still to ship.
+        PartiallyShipped = "partially_shipped",
+        /// Paid, and every unit has left the warehouse.
         Shipped = "shipped",
         /// Cancelled before payment; its holds were released.
         Cancelled = "cancelled",
@@ -36,11 +39,24 @@ text_enum! {
 }
 
 impl OrderStatus {
-    /// Whether the order may still be cancelled (not paid or shipped, not already cancelled).
+    /// Whether the order may still be cancelled (not paid or (partly) shipped, not already
+    /// cancelled).
     pub fn is_cancellable(self) -> bool {
         matches!(
             self,
             Self::PendingPayment | Self::Expired | Self::PaymentConflict
         )
+    }
+
+    /// Whether the order is paid and still has units to ship (`paid`, `partially_shipped`):
+    /// the only orders a shipment may be recorded for.
+    pub fn is_shippable(self) -> bool {
+        matches!(self, Self::Paid | Self::PartiallyShipped)
+    }
+
+    /// Whether the order was paid and stands (`paid`, `partially_shipped`, `shipped`): what
+    /// revenue and "paid" notifications count.
+    pub fn is_paid(self) -> bool {
+        matches!(self, Self::Paid | Self::PartiallyShipped | Self::Shipped)
     }
 }

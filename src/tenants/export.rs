@@ -10,6 +10,12 @@
 //! tables/<table>.jsonl      one JSON object per row (`to_jsonb` of the row)
 //! files/<key>               the brand's objects, by key
 //! ```
+//!
+//! Credentials stay out: every column of a brand-owned table whose name says it holds one
+//! (`secret`, `token`, `password`, `api_key`, `credential`: the payment webhook secret, the
+//! WhatsApp access token and app secret, webhook signing secrets, token hashes) is left out of
+//! its rows, found from the catalog at export time so a column added later is left out too. The
+//! manifest lists them (`left_out`); whoever restores a brand sets them again.
 
 use std::io::Write;
 
@@ -29,7 +35,12 @@ pub struct ExportReport {
     pub tables: Vec<(String, usize)>,
     /// Object keys.
     pub files: Vec<String>,
+    /// Credential columns left out of the rows, as (table, column).
+    pub left_out: Vec<(String, String)>,
 }
+
+/// One table as read: its name, its rows as JSON Lines, the row count.
+type TableDump = (String, Vec<u8>, usize);
 
 /// Writes brand `scope`'s archive to `out`.
 pub async fn export_brand(
@@ -43,9 +54,22 @@ pub async fn export_brand(
     // is a state the brand was really in (an order with its lines, holds and stock movements,
     // never the order without the lines committed a moment later). Under READ COMMITTED each
     // statement would take its own snapshot and tables read later would see later commits.
-    let tables: Vec<(String, Vec<u8>, usize)> = db
+    let (tables, left_out): (Vec<TableDump>, Vec<(String, String)>) = db
         .tenant_snapshot(scope, || {
             async |tx| {
+                let mut left_out: Vec<(String, String)> = Vec::new();
+                for row in tx
+                    .query(include_str!("sql/secret_columns.sql"), &[])
+                    .await
+                    .map_err(crate::db::DbError::from)?
+                {
+                    left_out.push((
+                        row.try_get("table_name")
+                            .map_err(crate::db::DbError::from)?,
+                        row.try_get("column_name")
+                            .map_err(crate::db::DbError::from)?,
+                    ));
+                }
                 let names = tx
                     .query(include_str!("sql/tenant_tables.sql"), &[])
                     .await
@@ -56,11 +80,17 @@ pub async fn export_brand(
                     // The name comes from the catalog; quoted all the same. The tenant filter is
                     // explicit beside row-level security, as in every statement.
                     let sql = format!(
-                        "select to_jsonb(t)::text from app.\"{}\" t where tenant_id = $1",
+                        "select (to_jsonb(t) - $2::text[])::text from app.\"{}\" t \
+                         where tenant_id = $1",
                         name.replace('"', "\"\"")
                     );
+                    let secrets: Vec<&str> = left_out
+                        .iter()
+                        .filter(|(table, _)| *table == name)
+                        .map(|(_, column)| column.as_str())
+                        .collect();
                     let rows = tx
-                        .query(&sql, &[&scope.tenant_id()])
+                        .query(&sql, &[&scope.tenant_id(), &secrets])
                         .await
                         .map_err(crate::db::DbError::from)?;
                     let mut lines = Vec::new();
@@ -71,7 +101,7 @@ pub async fn export_brand(
                     }
                     tables.push((name, lines, rows.len()));
                 }
-                Ok::<_, crate::db::DbError>(tables)
+                Ok::<_, crate::db::DbError>((tables, left_out))
             }
         })
         .await
@@ -106,6 +136,7 @@ pub async fn export_brand(
     let report = ExportReport {
         tables: tables.iter().map(|(n, _, c)| (n.clone(), *c)).collect(),
         files,
+        left_out,
     };
     let manifest = json!({
         "format": "brandhouse-brand-export/1",
@@ -113,6 +144,11 @@ pub async fn export_brand(
         "exported_at": chrono::Utc::now(),
         "tables": report.tables.iter().map(|(n, c)| json!({"name": n, "rows": c})).collect::<Vec<_>>(),
         "files": report.files,
+        "left_out": report
+            .left_out
+            .iter()
+            .map(|(t, c)| json!({"table": t, "column": c}))
+            .collect::<Vec<_>>(),
     });
     append("manifest.json", &serde_json::to_vec_pretty(&manifest)?)?;
     archive.into_inner()?.flush()?;

@@ -24,6 +24,7 @@
 //! - [`contact`]: email, phone number, language code.
 //! - [`country`]: ISO 3166-1 alpha-2 country codes. [`address`]: postal addresses, checked per
 //!   country.
+//! - [`link`]: `https://` URLs a customer is shown ([`HttpsUrl`]).
 //! - [`quantity`]: positive unit counts.
 //! - [`unchecked`]: [`Unchecked<T>`], a request field parsed by the service.
 //! - [`nullable`]: [`Nullable<T>`], a response field that is always present and may be `null`.
@@ -36,6 +37,7 @@ pub mod codes;
 pub mod contact;
 pub mod country;
 pub mod enums;
+pub mod link;
 pub mod nullable;
 mod openapi;
 pub mod quantity;
@@ -46,6 +48,7 @@ pub use address::{Address, AddressInput};
 pub use codes::{CategoryCode, CurrencyCode, DomainName, PhoneNumberId, Sku, SkuPrefix, ZoneCode};
 pub use contact::{Email, LanguageCode, PhoneNumber};
 pub use country::CountryCode;
+pub use link::HttpsUrl;
 pub use nullable::Nullable;
 pub use quantity::Quantity;
 pub use text::{Description, DisplayName, Handle, Slug, Text};

@@ -11,11 +11,11 @@
 //! The job runs in the brand's tenant transaction like every job: it reads the delivery, its
 //! endpoint and its event (never the `pii` column), sends `POST <url>` with the event as JSON
 //! and [`signature`] headers, and records the outcome. Network errors, 408, 429 (its
-//! `Retry-After` honoured) and 5xx are retried with exponential backoff and jitter up to
-//! `WEBHOOK_MAX_ATTEMPTS`; other answers end the delivery. After `WEBHOOK_DISABLE_AFTER`
-//! deliveries failed in a row the endpoint is disabled and a `webhook.disabled` event is
-//! recorded for the brand. Targets are checked against SSRF when saved and at each delivery
-//! ([`target`]).
+//! `Retry-After`, seconds or an HTTP-date, honoured) and 5xx are retried with exponential
+//! backoff and jitter up to `WEBHOOK_MAX_ATTEMPTS`; other answers end the delivery. After
+//! `WEBHOOK_DISABLE_AFTER` deliveries failed in a row the endpoint is disabled and a
+//! `webhook.disabled` event is recorded for the brand. Targets are checked against SSRF when
+//! saved and at each delivery ([`target`]).
 //!
 //! # Layout
 //! - [`target`]: which URLs and addresses are allowed, and the delivery client's guarded

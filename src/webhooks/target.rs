@@ -126,6 +126,10 @@ pub fn literal_ip(url: &Url) -> Option<IpAddr> {
         .ok()
 }
 
+/// How long [`check_resolves`] waits for the name to resolve. (Deliveries resolve inside the
+/// request, under its `WEBHOOK_TIMEOUT_MS`.)
+pub const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Checks where `url` leads now: an IP literal is judged as is; a name is resolved and every
 /// address it resolves to must be allowed (when private targets are allowed, only that it
 /// resolves).
@@ -141,10 +145,14 @@ pub async fn check_resolves(url: &Url, policy: TargetPolicy) -> Result<(), Refus
     }
     let host = url.host_str().unwrap_or_default();
     let port = url.port_or_known_default().unwrap_or(443);
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
-        .await
-        .map_err(|_| refused("the host does not resolve"))?
-        .collect();
+    // The system resolver can take tens of seconds to give up on a name (several servers, several
+    // tries); an admin request waits at most this long.
+    let addrs: Vec<SocketAddr> =
+        tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, port)))
+            .await
+            .map_err(|_| refused("the host did not resolve in time"))?
+            .map_err(|_| refused("the host does not resolve"))?
+            .collect();
     if addrs.is_empty() {
         return Err(refused("the host does not resolve"));
     }

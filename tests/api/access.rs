@@ -145,13 +145,22 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             form: None,
             ok: 200,
         }],
-        Permission::OrdersRead => vec![Sample {
-            method: Method::GET,
-            path: "/v1/admin/orders",
-            body: None,
-            form: None,
-            ok: 200,
-        }],
+        Permission::OrdersRead => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/orders",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/orders/1/shipments",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+        ],
         Permission::OrdersManage => vec![Sample {
             method: Method::POST,
             path: "/v1/admin/orders/1/mark-paid",
@@ -159,13 +168,24 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             form: None,
             ok: 200,
         }],
-        Permission::Fulfilment => vec![Sample {
-            method: Method::GET,
-            path: "/v1/admin/fulfilment/pick-list",
-            body: None,
-            form: None,
-            ok: 200,
-        }],
+        Permission::Fulfilment => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/fulfilment/pick-list",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+            // The access check comes before the body is read: a role without `fulfilment` gets
+            // 403, one with it the 422 of the malformed zone (whatever the order's state).
+            Sample {
+                method: Method::POST,
+                path: "/v1/admin/orders/1/shipments",
+                body: Some(serde_json::json!({ "carrier": "DHL", "zone": "not a zone" })),
+                form: None,
+                ok: 422,
+            },
+        ],
         Permission::CustomersRead => vec![Sample {
             method: Method::GET,
             path: "/v1/admin/customers",
@@ -725,7 +745,10 @@ async fn repeated_failures_for_one_email_are_throttled_with_retry_after() {
 /// `LOGIN_MAX_FAILURES` of them ever reach the password check.
 #[tokio::test]
 async fn forty_concurrent_wrong_passwords_get_at_most_five_401s() {
-    let app = TestApp::spawn_with(&[("LOGIN_MAX_FAILURES", "5")]).await;
+    // Every guess waits for its turn to check (none is refused busy and left uncounted), so the
+    // count alone decides.
+    let app =
+        TestApp::spawn_with(&[("LOGIN_MAX_FAILURES", "5"), ("LOGIN_HASH_WAIT_MS", "60000")]).await;
     app.create_brand("fiber-x", "FBX").await;
     app.staff("fiber-x", Role::Support, "target@fiber-x.test")
         .await;

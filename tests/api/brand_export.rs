@@ -27,6 +27,31 @@ async fn a_brand_export_holds_every_table_and_file_of_that_brand_and_nothing_of_
             .await
             .unwrap();
     }
+    // Credentials of every kind the brand can hold (written as the table owner, as the
+    // settings endpoints would).
+    let fx = brands.fiber_x.id;
+    let admin = app.db.admin().await;
+    for (sql, secret) in [
+        (
+            "insert into app.brand_settings (tenant_id, payment_webhook_secret) values ($1, $2) \
+             on conflict (tenant_id) do update set payment_webhook_secret = excluded.payment_webhook_secret",
+            "PAYMENT-SECRET-0123456789abcdef",
+        ),
+        (
+            "insert into app.chat_settings (tenant_id, access_token, app_secret, verify_token) \
+             values ($1, $2, $2 || '-app', $2 || '-verify') \
+             on conflict (tenant_id) do update set access_token = excluded.access_token, \
+             app_secret = excluded.app_secret, verify_token = excluded.verify_token",
+            "WA-TOKEN-0123456789abcdef",
+        ),
+        (
+            "insert into app.webhook_endpoints (tenant_id, url, event_types, secret) \
+             values ($1, 'https://hooks.example.com/in', '{order.paid}', $2)",
+            "WEBHOOK-SECRET-0123456789abcdef0123456789abcdef",
+        ),
+    ] {
+        admin.execute(sql, &[&fx, &secret]).await.unwrap();
+    }
     let dbname = app.db.name.clone();
     let out = tempfile::tempdir().unwrap();
     let archive = out.path().join("fiber-x.tar");
@@ -99,6 +124,40 @@ async fn a_brand_export_holds_every_table_and_file_of_that_brand_and_nothing_of_
             .unwrap()
             .contains("Hair care")
     );
+    // No credential in any row; the manifest names the columns left out, the rows still there.
+    for (path, bytes) in &entries {
+        let text = String::from_utf8_lossy(bytes);
+        for secret in ["PAYMENT-SECRET", "WA-TOKEN", "WEBHOOK-SECRET"] {
+            assert!(!text.contains(secret), "{secret} in {path}");
+        }
+    }
+    let left_out: Vec<String> = manifest["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}.{}",
+                c["table"].as_str().unwrap(),
+                c["column"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for column in [
+        "brand_settings.payment_webhook_secret",
+        "chat_settings.access_token",
+        "chat_settings.app_secret",
+        "chat_settings.verify_token",
+        "webhook_endpoints.secret",
+    ] {
+        assert!(
+            left_out.iter().any(|c| c == column),
+            "{column}: {left_out:?}"
+        );
+    }
+    let endpoints = String::from_utf8(entries["tables/webhook_endpoints.jsonl"].clone()).unwrap();
+    assert!(endpoints.contains("hooks.example.com"), "{endpoints}");
+
     // Its file, not Suzume's.
     let files: Vec<_> = entries.keys().filter(|k| k.starts_with("files/")).collect();
     assert_eq!(files.len(), 1, "{files:?}");

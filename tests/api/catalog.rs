@@ -706,3 +706,82 @@ async fn corrupt_axes_json_is_a_server_error_not_an_empty_list() {
     let body = assert_problem(resp, 500).await;
     assert!(body["request_id"].is_string(), "{body}");
 }
+
+/// A cached entry is built once however many requests want it: the misses of one key share one
+/// build (after a catalog write every key of the brand misses at once), and an entry about to
+/// expire is rebuilt by one request while the others get it as it is, so a busy page never
+/// expires under load and connections never all rebuild it together (the cache cliff).
+#[tokio::test]
+async fn concurrent_misses_share_one_build_and_one_request_refreshes_an_ageing_entry() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use brandhouse::cache::{Cache, CatalogEntry};
+
+    let redis = TestRedis::start().await;
+    let app = TestApp::spawn().await;
+    app.two_brands().await;
+    let scope = app.scope("fiber-x").await;
+    // A 3 s lifetime: refreshed by one request once older than 2 s.
+    let cache = Cache::connect(
+        &redis.url,
+        Duration::from_secs(3),
+        Duration::from_millis(500),
+    )
+    .unwrap();
+    eventually("the cache to connect", Duration::from_secs(5), || async {
+        cache.is_connected().then_some(())
+    })
+    .await;
+    let entry = CatalogEntry::Product {
+        number: 7,
+        zone: None,
+    };
+    let builds = AtomicUsize::new(0);
+    let fetch = |body: &'static str| {
+        let (cache, scope, entry, builds) = (&cache, &scope, &entry, &builds);
+        async move {
+            cache
+                .catalog_fetch(scope, entry, || async {
+                    builds.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(150)).await;
+                    Ok::<_, std::convert::Infallible>(body.to_owned())
+                })
+                .await
+                .unwrap()
+        }
+    };
+
+    // 32 requests miss together: one build, every one gets its result.
+    let first = futures::future::join_all((0..32).map(|_| fetch(r#"{"v":1}"#))).await;
+    assert_eq!(builds.load(Ordering::SeqCst), 1, "one build for 32 misses");
+    assert!(first.iter().all(|b| b == r#"{"v":1}"#));
+    // Served from Redis now.
+    assert_eq!(fetch(r#"{"v":9}"#).await, r#"{"v":1}"#);
+    assert_eq!(builds.load(Ordering::SeqCst), 1);
+
+    // Past two thirds of its life: one of 16 requests rebuilds it, the others get it as it was.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let ageing = futures::future::join_all((0..16).map(|_| fetch(r#"{"v":2}"#))).await;
+    assert_eq!(
+        builds.load(Ordering::SeqCst),
+        2,
+        "one refresh for 16 requests"
+    );
+    assert_eq!(ageing.iter().filter(|b| *b == r#"{"v":2}"#).count(), 1);
+    assert_eq!(ageing.iter().filter(|b| *b == r#"{"v":1}"#).count(), 15);
+    // The refreshed entry is what everyone gets next, with a full lifetime ahead: it outlives
+    // the first one's expiry.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(fetch(r#"{"v":3}"#).await, r#"{"v":2}"#);
+    assert_eq!(builds.load(Ordering::SeqCst), 2);
+
+    // Another brand's same entry is its own: built for it, not served from Fiber X's.
+    let suzume = app.scope("suzume").await;
+    let other = cache
+        .catalog_fetch(&suzume, &entry, || async {
+            Ok::<_, std::convert::Infallible>(r#"{"v":"suzume"}"#.to_owned())
+        })
+        .await
+        .unwrap();
+    assert_eq!(other, r#"{"v":"suzume"}"#);
+}

@@ -977,6 +977,42 @@ async fn every_operation_answers_as_the_committed_spec_says() {
         None,
     )
     .await;
+    // A parcel of one of its two lines, picked in the other zone: partially shipped.
+    let (status, recorded) = r
+        .write(
+            "POST /v1/admin/orders/{number}/shipments",
+            &format!("/v1/admin/orders/{n1}/shipments"),
+            fx,
+            Some(json!({
+                "carrier": "DHL", "tracking_number": "00340434161094042557",
+                "tracking_url": "https://www.dhl.de/track?piececode=00340434161094042557",
+                "zone": "SPY", "lines": [{"sku": sku, "quantity": 1}],
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{recorded}");
+    assert_eq!(recorded["order"]["status"], "partially_shipped");
+    r.get(
+        "GET /v1/admin/orders/{number}/shipments",
+        &format!("/v1/admin/orders/{n1}/shipments"),
+        fx,
+    )
+    .await;
+    // The customer sees the parcel and its tracking, without who recorded it.
+    let (status, seen) =
+        r.c.send(
+            "GET /v1/storefront/orders/{id}",
+            app.client
+                .get(app.url(&format!(
+                    "/v1/storefront/orders/{}",
+                    orders[1]["id"].as_str().unwrap()
+                )))
+                .header("X-Tenant-ID", "fiber-x")
+                .header("X-Order-Token", orders[1]["access_token"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(seen["shipments"][0]["created_by"].is_null(), "{seen}");
     r.write(
         "POST /v1/admin/orders/{number}/cancel",
         &format!("/v1/admin/orders/{n2}/cancel"),
@@ -1003,7 +1039,7 @@ async fn every_operation_answers_as_the_committed_spec_says() {
     assert!(!page["next_before"].is_null(), "{page}");
     r.get("GET /v1/admin/orders", "/v1/admin/orders?limit=100", fx)
         .await;
-    for number in [n0, n2, n(3)] {
+    for number in [n0, n1, n2, n(3)] {
         r.get(
             "GET /v1/admin/orders/{number}",
             &format!("/v1/admin/orders/{number}"),

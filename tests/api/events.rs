@@ -119,6 +119,7 @@ async fn every_order_change_writes_its_event_and_each_role_reads_its_own_groups(
             "stock.low",
             "order.created",
             "order.paid",
+            "shipment.created",
             "order.shipped",
             "order.cancelled"
         ],
@@ -130,8 +131,8 @@ async fn every_order_change_writes_its_event_and_each_role_reads_its_own_groups(
         .iter()
         .map(|e| e["seq"].as_i64().unwrap())
         .collect();
-    assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
-    assert_eq!(all["next_after"], 6);
+    assert_eq!(seqs, [1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(all["next_after"], 7);
     let created = &all["events"][0];
     assert_eq!(created["brand"], "fiber-x");
     assert_eq!(created["subject"], n1.to_string());
@@ -144,15 +145,23 @@ async fn every_order_change_writes_its_event_and_each_role_reads_its_own_groups(
     assert_eq!(low["data"]["available"], 498);
     // One crossing, one event: the second order is below the threshold already.
     assert_eq!(types(&all).iter().filter(|t| **t == "stock.low").count(), 1);
-    // Resuming after 4 gives 5 and 6.
+    // Resuming after 4 gives 5, 6 and 7.
     assert_eq!(
         types(&list(&app, &manager, "fiber-x", 4).await),
-        ["order.shipped", "order.cancelled"]
+        ["shipment.created", "order.shipped", "order.cancelled"]
     );
 
     // The warehouse gets payment, shipping and stock, without who ordered.
     let seen = list(&app, &warehouse, "fiber-x", 0).await;
-    assert_eq!(types(&seen), ["stock.low", "order.paid", "order.shipped"]);
+    assert_eq!(
+        types(&seen),
+        [
+            "stock.low",
+            "order.paid",
+            "shipment.created",
+            "order.shipped"
+        ]
+    );
     assert!(
         seen["events"]
             .as_array()

@@ -41,6 +41,7 @@ mod process;
 mod rate_limits;
 mod resilience;
 mod roles;
+mod shipments;
 mod shutdown;
 mod storefront;
 mod tls;

@@ -421,3 +421,84 @@ async fn migrate_sets_the_runtime_roles_passwords_from_their_urls() {
         .unwrap();
     assert!(plain.passwords_set.is_empty());
 }
+
+#[tokio::test]
+async fn v25_counts_the_units_of_orders_shipped_before_it_as_shipped() {
+    let landed = migration_files()[&9].1.clone();
+    let db = database_migrated_to(23, &landed).await;
+    // One brand, one SKU, two orders with one confirmed hold of 2 units each: one shipped by
+    // the previous release (no shipment rows), one paid and waiting.
+    db.admin()
+        .await
+        .batch_execute(
+            "insert into app.tenants (slug, name, sku_prefix) values ('old', 'Old', 'OLD'); \
+             insert into app.zones (code, name) values ('BER', 'Berlin'); \
+             insert into app.categories (tenant_id, code, name) select id, 'HAIR', 'Hair' from app.tenants; \
+             insert into app.products (tenant_id, number, handle, category_id, sku_stem, name, base_price_minor) \
+               select c.tenant_id, 1, 'oil', c.id, 'OLD-HAIR-0001', 'Oil', 50 from app.categories c; \
+             insert into app.variants (tenant_id, product_id, sku, option_key) \
+               select tenant_id, id, 'OLD-HAIR-0001', '' from app.products; \
+             insert into app.stock (tenant_id, variant_id, zone_id, on_hand) \
+               select v.tenant_id, v.id, z.id, 10 from app.variants v, app.zones z; \
+             insert into app.customers (tenant_id, name, email) select id, 'Ana', 'ana@old.test' from app.tenants; \
+             insert into app.orders (tenant_id, number, customer_id, currency, total_minor, units, \
+                                     idempotency_key, request_hash, holds_expire_at, status, customer_name) \
+               select c.tenant_id, o.n, c.id, 'EUR', 100, 2, 'k' || o.n, '\\x00', now(), o.s, 'Ana' \
+               from app.customers c, (values (1, 'shipped'), (2, 'paid')) as o(n, s); \
+             insert into app.order_lines (tenant_id, order_id, position, variant_id, sku, quantity, unit_price_minor) \
+               select o.tenant_id, o.id, 1, v.id, v.sku, 2, 50 from app.orders o, app.variants v; \
+             insert into app.holds (tenant_id, order_id, order_line_id, variant_id, zone_id, quantity, status, expires_at) \
+               select l.tenant_id, l.order_id, l.id, l.variant_id, z.id, 2, 'confirmed', now() \
+               from app.order_lines l, app.zones z",
+        )
+        .await
+        .unwrap();
+
+    let report = migrate(&db).await.unwrap();
+    assert!(
+        report.applied.iter().any(|m| m == "V25__shipments"),
+        "{:?}",
+        report.applied
+    );
+    let admin = db.admin().await;
+    let rows: Vec<(i32, i32)> = admin
+        .query(
+            "select o.number, h.shipped_quantity from app.holds h \
+             join app.orders o on o.id = h.order_id order by o.number",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(rows, [(1, 2), (2, 0)]);
+    // The backfill lifted FORCE ROW LEVEL SECURITY only for itself.
+    let forced: i64 = admin
+        .query_one(
+            "select count(*) from pg_class where oid in ('app.orders'::regclass, \
+             'app.holds'::regclass, 'app.shipments'::regclass, 'app.shipment_lines'::regclass) \
+             and relforcerowsecurity",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(forced, 4);
+    // Shipping more than a hold sold is a constraint violation; the new status is allowed.
+    let err = admin
+        .execute("update app.holds set shipped_quantity = 3", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some(&tokio_postgres::error::SqlState::CHECK_VIOLATION)
+    );
+    admin
+        .execute(
+            "update app.orders set status = 'partially_shipped' where number = 2",
+            &[],
+        )
+        .await
+        .unwrap();
+}

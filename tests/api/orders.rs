@@ -612,7 +612,8 @@ async fn cancelling_releases_holds_and_illegal_transitions_are_409() {
     assert_eq!(
         picks,
         json!([{"zone": "BER", "sku": A, "product_name": "Argan Oil", "quantity": 3, "orders": [n],
-                "deliveries": [{"order": n, "shipping_method": null, "shipping_address": null}]}])
+                "deliveries": [{"order": n, "shipping_method": null, "shipping_address": null}],
+                 "lines": [{"order": n, "quantity": 3}]}])
     );
     let shipped: serde_json::Value = post(&warehouse, format!("/v1/admin/orders/{n}/ship"))
         .await
@@ -645,6 +646,10 @@ async fn cancelling_releases_holds_and_illegal_transitions_are_409() {
         .map(|m| m["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["reserve", "sale"]);
+    // Shipped from where it was sold: one shipment without tracking, nothing left to pick.
+    assert_eq!(detail["shipments"][0]["zone"], "BER");
+    assert!(detail["shipments"][0]["carrier"].is_null());
+    assert_eq!(detail["lines"][0]["shipped_quantity"], 3);
     assert_problem(
         post(&support, format!("/v1/admin/orders/{n}/mark-paid"))
             .await

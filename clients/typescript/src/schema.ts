@@ -939,7 +939,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancels an unpaid order and releases its holds. Paid and shipped orders: 409.
+         * Cancels an unpaid order and releases its holds. Paid, partially shipped and shipped
+         *     orders: 409.
          * @description Permission `orders.manage`: roles owner, brand_manager.
          */
         post: operations["cancelOrder"];
@@ -959,10 +960,45 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Marks a paid order shipped. Any other status: 409.
+         * Ships every unit the order still has to ship, without carrier or tracking: one
+         *     shipment per zone the units were sold from (no stock moves), and the order becomes
+         *     `shipped`. For paid and partially shipped orders; any other status: 409. Kept for
+         *     clients that predate shipments; `POST /v1/admin/orders/{number}/shipments` records a
+         *     parcel with its carrier and tracking.
          * @description Permission `fulfilment`: roles owner, brand_manager, warehouse.
          */
         post: operations["shipOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/orders/{number}/shipments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The order's shipments, in the order they left, with their carriers, tracking and lines.
+         * @description Permission `orders.read`: roles owner, brand_manager, warehouse, support.
+         */
+        get: operations["listShipments"];
+        put?: never;
+        /**
+         * Records a parcel of a paid or partially shipped order: carrier, tracking number and
+         *     link, the zone it leaves from, and the units of each SKU it carries (or, without
+         *     `lines`, every unit still to ship). Per SKU at most what was ordered minus what earlier
+         *     shipments carried (422 naming the line); another status than `paid` or
+         *     `partially_shipped`: 409. The order becomes `partially_shipped`, or `shipped` when
+         *     nothing is left to ship. Units sold from another zone than `zone` are moved in the
+         *     ledger to match what physically left (409 when `zone` lacks them). Writes the
+         *     `shipment.created` event (and `order.shipped` with the last parcel).
+         * @description Permission `fulfilment`: roles owner, brand_manager, warehouse.
+         */
+        post: operations["createShipment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -977,8 +1013,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What to pick for paid orders, per zone and SKU, with where and how each order ships
-         *     (its shipping address and method).
+         * What is still to pick for paid and partially shipped orders, per zone and SKU: units
+         *     sold from the zone and not shipped yet, with each order's share, and where and how each
+         *     of those orders ships (its shipping address and method).
          * @description Permission `fulfilment`: roles owner, brand_manager, warehouse.
          */
         get: operations["getPickList"];
@@ -1481,7 +1518,7 @@ export interface paths {
          * The brand's events after the event number `after` (default 0: from the first), oldest
          *     first, at most `limit` (1 to 500, default 100): the events the caller's role receives
          *     (owner and brand manager: all; warehouse: `order.paid`, `order.shipped`,
-         *     `stock.low`; support: conversations). `customer` is null without `customers.read`.
+         *     `shipment.created`, `stock.low`; support: conversations). `customer` is null without `customers.read`.
          * @description Permission `events.read`: roles owner, brand_manager, warehouse, support.
          */
         get: operations["listEvents"];
@@ -2239,7 +2276,10 @@ export interface components {
              * @description The brand's order number.
              */
             number: number;
-            /** @description `pending_payment`, `paid`, `shipped`, `cancelled`, `expired` or `payment_conflict`. */
+            /**
+             * @description `pending_payment`, `paid`, `partially_shipped`, `shipped`, `cancelled`, `expired` or
+             *     `payment_conflict`.
+             */
             status: components["schemas"]["OrderStatus"] & unknown;
             currency: string;
             /**
@@ -2292,11 +2332,16 @@ export interface components {
              */
             customer: components["schemas"]["OrderCustomer"] | null;
             lines: components["schemas"]["OrderLine"][];
+            /** @description Its parcels, in the order they left (empty until the first one). */
+            shipments: components["schemas"]["Shipment"][];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
             paid_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When its last units left the warehouse (status `shipped`).
+             */
             shipped_at: string | null;
             /** Format: date-time */
             cancelled_at: string | null;
@@ -2385,6 +2430,39 @@ export interface components {
              * @default []
              */
             axes?: components["schemas"]["OptionAxis"][];
+        };
+        /**
+         * CreateShipmentLine
+         * @description Units of one SKU of the order in a shipment.
+         */
+        CreateShipmentLine: {
+            sku: string;
+            /**
+             * Format: int32
+             * @description At most the units of this SKU the order still has to ship (ordered minus shipped, over
+             *     all its lines of the SKU); more is a 422 naming the line.
+             */
+            quantity: number;
+        };
+        /** CreateShipmentRequest */
+        CreateShipmentRequest: {
+            /** @description The carrier, e.g. `DHL` (1 to 100 characters). */
+            carrier: string;
+            /** @description The parcel's tracking number (1 to 100 characters). */
+            tracking_number?: string;
+            /**
+             * @description The carrier's tracking page for the parcel: an `https://` URL of at most 2,000
+             *     characters (the customer sees it as a link).
+             */
+            tracking_url?: string;
+            /**
+             * @description The code of the zone the parcel leaves from. Units sold from another zone but picked
+             *     here are moved in the ledger (`transfer_out` here, `transfer_in` there); this zone must
+             *     have them available (409 otherwise).
+             */
+            zone: string;
+            /** @description What the parcel carries (1 to 100 lines); leave it out to ship every unit still to ship. */
+            lines?: components["schemas"]["CreateShipmentLine"][];
         };
         /** CreateZoneRequest */
         CreateZoneRequest: {
@@ -2478,7 +2556,7 @@ export interface components {
          * @description What happened.
          * @enum {string}
          */
-        EventType: "order.created" | "order.paid" | "order.payment_conflict" | "order.cancelled" | "order.expired" | "order.shipped" | "stock.low" | "import.finished" | "conversation.handoff" | "conversation.message" | "webhook.disabled";
+        EventType: "order.created" | "order.paid" | "order.payment_conflict" | "order.cancelled" | "order.expired" | "order.shipped" | "shipment.created" | "stock.low" | "import.finished" | "conversation.handoff" | "conversation.message" | "webhook.disabled";
         /**
          * FieldError
          * @description One invalid field of a request.
@@ -2778,7 +2856,10 @@ export interface components {
              * @description The brand's order number.
              */
             number: number;
-            /** @description `pending_payment`, `paid`, `shipped`, `cancelled`, `expired` or `payment_conflict`. */
+            /**
+             * @description `pending_payment`, `paid`, `partially_shipped`, `shipped`, `cancelled`, `expired` or
+             *     `payment_conflict`.
+             */
             status: components["schemas"]["OrderStatus"] & unknown;
             currency: string;
             /**
@@ -2831,11 +2912,16 @@ export interface components {
              */
             customer: components["schemas"]["OrderCustomer"] | null;
             lines: components["schemas"]["OrderLine"][];
+            /** @description Its parcels, in the order they left (empty until the first one). */
+            shipments: components["schemas"]["Shipment"][];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
             paid_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When its last units left the warehouse (status `shipped`).
+             */
             shipped_at: string | null;
             /** Format: date-time */
             cancelled_at: string | null;
@@ -2914,6 +3000,12 @@ export interface components {
              *     part of unit price x quantity that is tax (prices inclusive).
              */
             tax_minor: number;
+            /**
+             * Format: int32
+             * @description Units of this line that have left the warehouse (in the order's `shipments`);
+             *     `quantity - shipped_quantity` are still to ship once the order is paid.
+             */
+            shipped_quantity: number;
             allocations: components["schemas"]["OrderAllocation"][];
         };
         /**
@@ -2953,7 +3045,7 @@ export interface components {
          * @description Where an order stands.
          * @enum {string}
          */
-        OrderStatus: "pending_payment" | "paid" | "shipped" | "cancelled" | "expired" | "payment_conflict";
+        OrderStatus: "pending_payment" | "paid" | "partially_shipped" | "shipped" | "cancelled" | "expired" | "payment_conflict";
         /** OrderSummary */
         OrderSummary: {
             /** Format: int32 */
@@ -3035,15 +3127,37 @@ export interface components {
             zone: string;
             sku: string;
             product_name: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Units still to ship from this zone: sold to paid or partially shipped orders and not
+             *     in a shipment yet.
+             */
             quantity: number;
-            /** @description Numbers of the paid orders this quantity is for. */
+            /** @description Numbers of the orders this quantity is for. */
             orders: number[];
             /**
              * @description Where and how each of those orders ships, by order number. Shown to every role with
              *     `fulfilment` (the warehouse needs the address to ship), unlike the order views.
              */
             deliveries: components["schemas"]["PickDelivery"][];
+            /** @description Per order, the units still to ship (ordered minus shipped), in the order of `orders`. */
+            lines: components["schemas"]["PickListLine"][];
+        };
+        /**
+         * PickListLine
+         * @description One order's share of a pick-list entry.
+         */
+        PickListLine: {
+            /**
+             * Format: int32
+             * @description The order's number.
+             */
+            order: number;
+            /**
+             * Format: int64
+             * @description Units of the SKU the order still has to ship from this zone.
+             */
+            quantity: number;
         };
         /**
          * Problem
@@ -3107,6 +3221,15 @@ export interface components {
             quantity: number;
             reason?: string;
         };
+        /**
+         * RecordedShipment
+         * @description A shipment just recorded, and the order as it now is.
+         */
+        RecordedShipment: {
+            shipment: components["schemas"]["Shipment"];
+            /** @description `partially_shipped`, or `shipped` when this shipment carried the last units. */
+            order: components["schemas"]["Order"] & unknown;
+        };
         /** RenameCategoryRequest */
         RenameCategoryRequest: {
             name: string;
@@ -3139,6 +3262,42 @@ export interface components {
              * @description 0 to 10000 basis points (2000 = 20 %).
              */
             rate_bp: number;
+        };
+        /**
+         * Shipment
+         * @description A parcel of the order: what left the warehouse, from which zone, with which carrier and
+         *     tracking.
+         */
+        Shipment: {
+            /** Format: uuid */
+            id: string;
+            /** @description The code of the zone the parcel left from. */
+            zone: string;
+            /**
+             * @description The carrier, e.g. `DHL`; null for a shipment recorded without tracking
+             *     (`POST /v1/admin/orders/{number}/ship`).
+             */
+            carrier: string | null;
+            tracking_number: string | null;
+            /** @description An `https://` link to the carrier's tracking page. */
+            tracking_url: string | null;
+            /** Format: date-time */
+            shipped_at: string;
+            lines: components["schemas"]["ShipmentLine"][];
+            /**
+             * Format: uuid
+             * @description The staff member who recorded it, in staff views; `null` for the customer.
+             */
+            created_by: string | null;
+        };
+        /**
+         * ShipmentLine
+         * @description Units of one order line in a shipment.
+         */
+        ShipmentLine: {
+            sku: string;
+            /** Format: int32 */
+            quantity: number;
         };
         /**
          * ShippingBand
@@ -10500,6 +10659,255 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["Order"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listShipments: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Shipment"][];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createShipment: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["CreateShipmentRequest"];
+            };
+        };
+        responses: {
+            /** @description Recorded. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["RecordedShipment"];
                 };
             };
             /** @description The request is malformed (unparsable body or parameter, or no brand). */

@@ -1,10 +1,11 @@
 -- Per brand, for paid revenue in [$1, $2): revenue, orders, units, and customers created.
--- Revenue counts paid and shipped orders by payment time (orders_paid_at_idx, index-only).
+-- Revenue counts paid, partially shipped and shipped orders by payment time
+-- (orders_paid_at_v25_idx, index-only).
 with revenue as (
   select tenant_id, sum(total_minor)::bigint as revenue_minor, count(*)::bigint as order_count,
          sum(units)::bigint as units_sold
   from app.orders
-  where status in ('paid', 'shipped') and paid_at >= $1 and paid_at < $2
+  where status in ('paid', 'partially_shipped', 'shipped') and paid_at >= $1 and paid_at < $2
   group by tenant_id
 ), customers as (
   select tenant_id, count(*)::bigint as new_customers

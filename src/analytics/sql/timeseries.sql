@@ -7,7 +7,7 @@ with buckets as (
   select tenant_id, date_trunc($3, paid_at) as start, sum(total_minor)::bigint as revenue_minor,
          count(*)::bigint as order_count
   from app.orders
-  where status in ('paid', 'shipped') and paid_at >= $1 and paid_at < $2
+  where status in ('paid', 'partially_shipped', 'shipped') and paid_at >= $1 and paid_at < $2
   group by 1, 2
 )
 select t.slug, t.currency, b.start,

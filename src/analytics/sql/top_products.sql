@@ -6,7 +6,7 @@ with sales as (
   from app.orders o
   join app.order_lines l on l.tenant_id = o.tenant_id and l.order_id = o.id
   join app.variants v on v.tenant_id = l.tenant_id and v.id = l.variant_id
-  where o.status in ('paid', 'shipped') and o.paid_at >= $1 and o.paid_at < $2
+  where o.status in ('paid', 'partially_shipped', 'shipped') and o.paid_at >= $1 and o.paid_at < $2
   group by 1, 2
 ), ranked as (
   select s.*, row_number() over (partition by s.tenant_id order by s.revenue_minor desc, s.product_id) as rank

@@ -1,6 +1,7 @@
 -- The order shows who placed it as that checkout sent it (its snapshot), with the email it
 -- is attached to. Orders the previous release writes carry no subtotal: it is their total.
-select o.id, o.number, o.status, o.currency, o.total_minor, o.holds_expire_at, o.conflict_reason,
+-- Its tenant_id too: the order's shipments are read with it (their statements name the brand).
+select o.tenant_id, o.id, o.number, o.status, o.currency, o.total_minor, o.holds_expire_at, o.conflict_reason,
        o.created_at, o.paid_at, o.shipped_at, o.cancelled_at, o.expired_at,
        o.customer_name, o.customer_phone, c.email as customer_email,
        coalesce(o.subtotal_minor, o.total_minor) as subtotal_minor, o.shipping_minor, o.tax_minor,

@@ -22,8 +22,12 @@ request = function()
   counter = counter + 1
   local sku = skus[math.random(#skus)]
   local key = string.format("bench-%d-%d-%d", os.time(), thread_id, counter)
+  -- Every demo brand ships to Germany with `standard` (README, "Delivery and tax"), so the
+  -- checkout carries an address and a method and is priced and taxed like a real one.
   local body = string.format(
-    '{"lines":[{"sku":"%s","quantity":1}],"customer":{"name":"Bench","email":"%s@bench.test"}}',
+    '{"lines":[{"sku":"%s","quantity":1}],"customer":{"name":"Bench","email":"%s@bench.test"},' ..
+    '"shipping_address":{"name":"Bench","line1":"Invalidenstrasse 117","city":"Berlin",' ..
+    '"postal_code":"10115","country":"DE"},"shipping_method":"standard"}',
     sku, key)
   return wrk.format("POST", "/v1/storefront/checkouts",
     {["X-Tenant-ID"] = brand, ["Idempotency-Key"] = key, ["Content-Type"] = "application/json"}, body)

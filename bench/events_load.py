@@ -133,6 +133,15 @@ async def checkout_worker(queue):
             {
                 "lines": [{"sku": sku, "quantity": 1}],
                 "customer": {"name": "Bench", "email": f"{key}@bench.test"},
+                # Every demo brand ships to Germany with `standard` (README, "Delivery and tax").
+                "shipping_address": {
+                    "name": "Bench",
+                    "line1": "Invalidenstrasse 117",
+                    "city": "Berlin",
+                    "postal_code": "10115",
+                    "country": "DE",
+                },
+                "shipping_method": "standard",
             }
         ).encode()
         request = (

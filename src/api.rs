@@ -44,6 +44,8 @@ pub enum ApiTags {
     Events,
     /// Signed outbound webhooks of a brand: endpoints, delivery log, redelivery.
     BrandWebhooks,
+    /// A brand's shipping methods and tax rates (staff).
+    Delivery,
 }
 
 #[derive(Debug, Object)]

@@ -237,6 +237,21 @@ impl ApiError {
         e
     }
 
+    /// A 422: the checkout's shipping method cannot take the order (unknown, inactive, not
+    /// shipping to the address's country, or no band for the order); `errors` names
+    /// `shipping_method`.
+    pub fn ineligible_shipping_method(detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "ineligible-shipping-method",
+            "Ineligible shipping method",
+        )
+        .with_detail(detail.clone());
+        e.errors = vec![FieldError::new("shipping_method", detail)];
+        e
+    }
+
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -599,6 +614,7 @@ mod tests {
             ApiError::out_of_stock(Vec::new()),
             ApiError::open_order_limit("x"),
             ApiError::invoice_not_ready("x", 1),
+            ApiError::ineligible_shipping_method("x"),
             ApiError::payload_too_large(1),
             ApiError::unsupported_media_type("x"),
             ApiError::invalid_field("x", "x"),

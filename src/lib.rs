@@ -43,6 +43,8 @@
 //! - [`inventory`]: shared zones, per-brand stock, the reservation engine, the ledger.
 //! - [`orders`]: customers, checkout, payment confirmation, expiry, cancellation, fulfilment
 //!   (shipments with carrier and tracking, partial shipments, the pick list).
+//! - [`delivery`]: shipping methods and tax rates per brand, and the pure pricing maths
+//!   (per-line tax, shipping bands, totals) checkout charges with.
 //! - [`analytics`]: owner analytics across brands, through the one BYPASSRLS pool, which is
 //!   built inside this module alone.
 //! - [`jobs`]: the job queue (claims, retries, parking); the handlers are the domains'
@@ -79,6 +81,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod delivery;
 pub mod error;
 pub mod events;
 pub mod identity;

@@ -54,6 +54,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         include_str!("../policies/80_webhooks.sql"),
     ),
     (
+        "84_delivery.sql",
+        include_str!("../policies/84_delivery.sql"),
+    ),
+    (
         "90_invoices.sql",
         include_str!("../policies/90_invoices.sql"),
     ),

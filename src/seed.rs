@@ -6,12 +6,19 @@ use secrecy::SecretString;
 use crate::{
     catalog,
     db::Db,
+    delivery::{
+        RateBasis,
+        pricing::Band,
+        service::{self as delivery, MethodInput},
+    },
     error::ApiError,
+    error::DomainError,
     identity::{
         Role,
         service::{self as identity, StaffError},
     },
-    scope::Actor,
+    orders::service::{self as orders, OrderSettingsChange},
+    scope::{Actor, TenantScope},
     tenants::{
         TenantError, TenantResolver, Theme, ThemeColors,
         service::{self, NewBrand},
@@ -167,9 +174,176 @@ pub async fn demo(db: &Db, tenants: &TenantResolver) -> Result<SeedReport, ApiEr
             .await?;
             report.products_created += 1;
         }
+        demo_delivery(db, &scope, brand.slug).await?;
         report.brands.push(brand.slug);
     }
     Ok(report)
+}
+
+/// One demo shipping method: code, name, countries, basis, bands (min, max, price), free from.
+type DemoMethod = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    RateBasis,
+    &'static [(i64, Option<i64>, i64)],
+    Option<i64>,
+);
+
+/// A demo brand's taxes and shipping: whether prices include tax, the origin country, rates
+/// (country, class, basis points) and methods. Every brand has a `standard` method to DE, so one
+/// storefront checkout body (address in Berlin, method `standard`) works in all three.
+struct DemoDelivery {
+    prices_include_tax: bool,
+    tax_origin_country: Option<&'static str>,
+    rates: &'static [(&'static str, &'static str, i32)],
+    methods: &'static [DemoMethod],
+}
+
+const EU: &[&str] = &["AT", "BE", "DE", "ES", "FR", "IE", "IT", "NL"];
+
+/// Fiber X and Suzume sell in the EU with VAT included in their prices; Showstopper ships
+/// worldwide from outside the EU with prices before tax.
+fn demo_delivery_of(slug: &str) -> Option<DemoDelivery> {
+    let eu_vat: &[(&str, &str, i32)] = &[
+        ("AT", "standard", 2000),
+        ("AT", "reduced", 1000),
+        ("BE", "standard", 2100),
+        ("BE", "reduced", 600),
+        ("DE", "standard", 1900),
+        ("DE", "reduced", 700),
+        ("ES", "standard", 2100),
+        ("ES", "reduced", 1000),
+        ("FR", "standard", 2000),
+        ("FR", "reduced", 550),
+        ("IE", "standard", 2300),
+        ("IE", "reduced", 1350),
+        ("IT", "standard", 2200),
+        ("IT", "reduced", 1000),
+        ("NL", "standard", 2100),
+        ("NL", "reduced", 900),
+    ];
+    Some(match slug {
+        "fiber-x" => DemoDelivery {
+            prices_include_tax: true,
+            tax_origin_country: Some("DE"),
+            rates: eu_vat,
+            methods: &[
+                (
+                    "standard",
+                    "DHL Paket",
+                    EU,
+                    RateBasis::Subtotal,
+                    &[(0, Some(5000), 490), (5000, None, 290)],
+                    Some(7500),
+                ),
+                (
+                    "express",
+                    "DHL Express",
+                    &["AT", "DE"],
+                    RateBasis::Weight,
+                    &[(0, Some(2000), 990), (2000, Some(20000), 1490)],
+                    None,
+                ),
+            ],
+        },
+        "suzume" => DemoDelivery {
+            prices_include_tax: true,
+            tax_origin_country: Some("DE"),
+            rates: eu_vat,
+            methods: &[
+                (
+                    "standard",
+                    "EU tracked",
+                    EU,
+                    RateBasis::Subtotal,
+                    &[(0, None, 1200)],
+                    Some(15000),
+                ),
+                (
+                    "japan-post",
+                    "Japan Post",
+                    &["JP"],
+                    RateBasis::Subtotal,
+                    &[(0, None, 600)],
+                    None,
+                ),
+            ],
+        },
+        "showstopper" => DemoDelivery {
+            prices_include_tax: false,
+            tax_origin_country: None,
+            rates: &[
+                ("AU", "standard", 1000),
+                ("CH", "standard", 810),
+                ("CH", "reduced", 260),
+                ("GB", "standard", 2000),
+                ("GB", "reduced", 500),
+                ("NO", "standard", 2500),
+            ],
+            methods: &[
+                (
+                    "standard",
+                    "Worldwide",
+                    &["AU", "CA", "CH", "DE", "FR", "GB", "NO", "US"],
+                    RateBasis::Subtotal,
+                    &[(0, Some(10000), 1500), (10000, None, 0)],
+                    None,
+                ),
+                (
+                    "courier",
+                    "Courier",
+                    &["GB", "US"],
+                    RateBasis::Weight,
+                    &[(0, Some(5000), 2500)],
+                    None,
+                ),
+            ],
+        },
+        _ => return None,
+    })
+}
+
+/// Seeds a demo brand's tax settings, rates and shipping methods once: a brand that already has
+/// its first method is left as it is (staff may have changed it since).
+async fn demo_delivery(db: &Db, scope: &TenantScope, slug: &str) -> Result<(), ApiError> {
+    let Some(demo) = demo_delivery_of(slug) else {
+        return Ok(());
+    };
+    for (i, (code, name, countries, basis, bands, free)) in demo.methods.iter().enumerate() {
+        let input = MethodInput {
+            name: Some((*name).to_owned()),
+            countries: Some(countries.iter().map(|c| (*c).to_owned()).collect()),
+            rate_basis: Some(*basis),
+            bands: Some(
+                bands
+                    .iter()
+                    .map(|&(min, max, price_minor)| Band {
+                        min,
+                        max,
+                        price_minor,
+                    })
+                    .collect(),
+            ),
+            free_over_minor: Some(*free),
+            active: Some(true),
+        };
+        match delivery::create_method(db, scope, code, &input).await {
+            Ok(_) => {}
+            Err(DomainError::Conflict(_)) if i == 0 => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    for (country, class, rate) in demo.rates {
+        delivery::set_rate(db, scope, country, class, *rate).await?;
+    }
+    let change = OrderSettingsChange {
+        prices_include_tax: Some(demo.prices_include_tax),
+        tax_origin_country: Some(demo.tax_origin_country.map(str::to_owned)),
+        ..Default::default()
+    };
+    orders::update_order_settings(db, scope, &change).await?;
+    Ok(())
 }
 
 /// Demo staff: the company owner and one member per role in Fiber X. The passwords are printed

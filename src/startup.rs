@@ -31,6 +31,7 @@ use crate::{
     },
     config::Config,
     db::Db,
+    delivery::api::DeliveryApi,
     error::{ApiError, PanicToProblem, REQUEST_ID, problem_response},
     events::{api::EventsApi, hub::Hub, service::StreamSettings, ticket::Tickets},
     identity::{api::AuthApi, service::AuthSettings, staff_api::StaffApi},
@@ -250,7 +251,13 @@ pub type Apis = (
     ImportsApi,
     MediaApi,
     // poem-openapi implements `OpenApi` for tuples of up to 16: the newer groups nest.
-    (EventsApi, WebhooksApi, NotificationsApi, InvoicesApi),
+    (
+        EventsApi,
+        WebhooksApi,
+        NotificationsApi,
+        InvoicesApi,
+        DeliveryApi,
+    ),
 );
 
 /// The OpenAPI service for `state`: each endpoint group gets the parts it uses. The spec does
@@ -330,6 +337,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                     invoicing: state.invoicing.clone(),
                     order_tokens: state.order_tokens.clone(),
                 },
+                DeliveryApi { db: db() },
             ),
         ),
         "brandhouse",

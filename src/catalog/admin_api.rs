@@ -18,6 +18,7 @@ use super::{
 };
 use crate::{
     api::ApiTags,
+    delivery::TaxClass,
     error::ApiError,
     identity::{Permission, extract::StaffAuth},
     scope::TenantScope,
@@ -62,6 +63,8 @@ pub struct AdminVariant {
     pub reorder_threshold: i32,
     /// Inactive variants are not sold; they are never deleted.
     pub is_active: bool,
+    /// The shipping weight in grams (weight-banded shipping methods); `null` counts as 0.
+    pub weight_grams: Nullable<i32>,
 }
 
 fn admin_variant(v: VariantRow, base_price_minor: i64) -> AdminVariant {
@@ -72,6 +75,7 @@ fn admin_variant(v: VariantRow, base_price_minor: i64) -> AdminVariant {
         price_override_minor: v.price_override_minor.into(),
         reorder_threshold: v.reorder_threshold,
         is_active: v.is_active,
+        weight_grams: v.weight_grams.into(),
     }
 }
 
@@ -91,6 +95,9 @@ pub struct AdminProduct {
     pub currency: String,
     pub base_price_minor: i64,
     pub axes: Vec<Axis>,
+    /// Which of a country's tax rates applies to the product's lines at checkout (default
+    /// `standard`; `PATCH` changes it).
+    pub tax_class: TaxClass,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Every variant, active or not (`null` in lists).
@@ -110,6 +117,7 @@ fn admin_product(p: ProductRow, currency: &str, variants: Option<Vec<VariantRow>
         currency: currency.to_owned(),
         base_price_minor: p.base_price_minor,
         axes: p.axes,
+        tax_class: p.tax_class,
         created_at: p.created_at,
         updated_at: p.updated_at,
         variants: Nullable::from(
@@ -155,6 +163,8 @@ pub struct UpdateProductRequest {
     pub status: Option<Unchecked<ProductStatus>>,
     pub base_price_minor: Option<i64>,
     pub axes: Option<Vec<Axis>>,
+    /// Which of a country's tax rates applies to the product's lines at checkout.
+    pub tax_class: Option<Unchecked<TaxClass>>,
 }
 
 /// Variant settings to change; omitted ones stay. `price_override_minor: null` clears the
@@ -166,6 +176,9 @@ pub struct UpdateVariantRequest {
     pub price_override_minor: MaybeUndefined<i64>,
     pub reorder_threshold: Option<i32>,
     pub is_active: Option<bool>,
+    /// The shipping weight in grams (0 to 1000000); `null` clears it.
+    #[oai(nullable)]
+    pub weight_grams: MaybeUndefined<i32>,
 }
 
 /// What a scanned SKU is.
@@ -182,6 +195,8 @@ pub struct SkuLookup {
     pub price_minor: i64,
     pub reorder_threshold: i32,
     pub is_active: bool,
+    /// The shipping weight in grams; `null` when not set (counts as 0).
+    pub weight_grams: Nullable<i32>,
 }
 
 #[derive(ApiResponse)]
@@ -229,6 +244,7 @@ fn sku_lookup(row: SkuRow, scope: &TenantScope) -> SkuLookup {
         currency: scope.tenant().currency.clone(),
         reorder_threshold: row.variant.reorder_threshold,
         is_active: row.variant.is_active,
+        weight_grams: row.variant.weight_grams.into(),
     }
 }
 
@@ -471,6 +487,7 @@ impl CatalogAdminApi {
                 status: b.status.map(Unchecked::into_string),
                 base_price_minor: b.base_price_minor,
                 axes: b.axes,
+                tax_class: b.tax_class.map(Unchecked::into_string),
             },
         )
         .await?;
@@ -540,6 +557,11 @@ impl CatalogAdminApi {
                 price_override_minor: price,
                 reorder_threshold: b.reorder_threshold,
                 is_active: b.is_active,
+                weight_grams: match b.weight_grams {
+                    MaybeUndefined::Undefined => None,
+                    MaybeUndefined::Null => Some(None),
+                    MaybeUndefined::Value(w) => Some(Some(w)),
+                },
             },
         )
         .await?;

@@ -8,7 +8,10 @@ use super::{
     status::ProductStatus,
     variants::{Axis, NewVariant, OptionValue},
 };
-use crate::db::{DbError, Tx};
+use crate::{
+    db::{DbError, Tx},
+    delivery::TaxClass,
+};
 
 macro_rules! stmt {
     ($tx:expr, $file:literal) => {
@@ -129,6 +132,7 @@ pub struct ProductUpdate {
     pub base_price_minor: Option<i64>,
     pub category_id: Option<Uuid>,
     pub axes: Option<Vec<Axis>>,
+    pub tax_class: Option<TaxClass>,
 }
 
 pub async fn update_product(tx: &Tx<'_>, id: Uuid, u: &ProductUpdate) -> Result<(), DbError> {
@@ -143,6 +147,7 @@ pub async fn update_product(tx: &Tx<'_>, id: Uuid, u: &ProductUpdate) -> Result<
             &u.base_price_minor,
             &u.category_id,
             &u.axes.as_ref().map(Json),
+            &u.tax_class,
         ],
     )
     .await?;
@@ -160,6 +165,7 @@ pub struct ProductRow {
     pub status: ProductStatus,
     pub base_price_minor: i64,
     pub axes: Vec<Axis>,
+    pub tax_class: TaxClass,
     pub category_code: String,
     pub category_name: String,
     pub created_at: DateTime<Utc>,
@@ -179,6 +185,7 @@ fn product_from_row(r: &Row) -> Result<ProductRow, DbError> {
         // Written by this code from validated axes: JSON that does not read back is corruption,
         // an error (500, logged), never an empty list that would regenerate the variants.
         axes: r.try_get::<_, Json<Vec<Axis>>>("axes")?.0,
+        tax_class: r.try_get("tax_class")?,
         category_code: r.try_get("category_code")?,
         category_name: r.try_get("category_name")?,
         created_at: r.try_get("created_at")?,
@@ -219,6 +226,8 @@ pub struct VariantRow {
     pub reorder_threshold: i32,
     pub is_active: bool,
     pub position: i32,
+    /// The shipping weight, when the brand set one.
+    pub weight_grams: Option<i32>,
 }
 
 fn variant_from_row(r: &Row) -> Result<VariantRow, DbError> {
@@ -232,6 +241,7 @@ fn variant_from_row(r: &Row) -> Result<VariantRow, DbError> {
         reorder_threshold: r.try_get("reorder_threshold")?,
         is_active: r.try_get("is_active")?,
         position: r.try_get("position")?,
+        weight_grams: r.try_get("weight_grams")?,
     })
 }
 
@@ -294,16 +304,28 @@ pub struct VariantPatch {
     pub price_override_minor: Option<Option<i64>>,
     pub reorder_threshold: Option<i32>,
     pub is_active: Option<bool>,
+    /// `Some(None)` clears the weight.
+    pub weight_grams: Option<Option<i32>>,
 }
 
 pub async fn patch_variant(tx: &Tx<'_>, sku: &str, p: &VariantPatch) -> Result<u64, DbError> {
     let stmt = stmt!(tx, "patch_variant.sql");
     let set_price = p.price_override_minor.is_some();
     let price = p.price_override_minor.flatten();
+    let set_weight = p.weight_grams.is_some();
+    let weight = p.weight_grams.flatten();
     Ok(tx
         .execute(
             &stmt,
-            &[&sku, &set_price, &price, &p.reorder_threshold, &p.is_active],
+            &[
+                &sku,
+                &set_price,
+                &price,
+                &p.reorder_threshold,
+                &p.is_active,
+                &set_weight,
+                &weight,
+            ],
         )
         .await?)
 }

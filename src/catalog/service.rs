@@ -13,6 +13,7 @@ use crate::{
     audit,
     cache::Cache,
     db::{Db, DbError},
+    delivery::TaxClass,
     error::{ConstraintTable, DomainError, FieldError, FieldErrors, Violation},
     jobs::{self, JobKind},
     scope::TenantScope,
@@ -115,6 +116,8 @@ pub struct ProductPatch {
     pub status: Option<String>,
     pub base_price_minor: Option<i64>,
     pub axes: Option<Vec<Axis>>,
+    /// `standard`, `reduced` or `zero`.
+    pub tax_class: Option<String>,
 }
 
 /// A handle from a name: lowercase ASCII words joined by hyphens.
@@ -262,6 +265,10 @@ pub async fn update_product(
         patch.axes.as_deref(),
         patch.category_code.as_deref(),
     );
+    let tax_class = patch
+        .tax_class
+        .as_deref()
+        .and_then(|c| errors.check("tax_class", TaxClass::parse(c)));
     if !errors.is_empty() {
         return Err(CatalogError::Invalid(errors));
     }
@@ -291,6 +298,7 @@ pub async fn update_product(
                 base_price_minor: patch.base_price_minor,
                 category_id,
                 axes: patch.axes.clone(),
+                tax_class,
             },
         )
         .await?;
@@ -371,6 +379,11 @@ pub async fn patch_variant(
     {
         errors.push(FieldError::new("reorder_threshold", "must not be negative"));
     }
+    if let Some(Some(w)) = patch.weight_grams
+        && !(0..=1_000_000).contains(&w)
+    {
+        errors.push(FieldError::new("weight_grams", "0 to 1000000 grams"));
+    }
     if !errors.is_empty() {
         return Err(CatalogError::Invalid(errors));
     }
@@ -386,6 +399,7 @@ pub async fn patch_variant(
                 "price_override_minor": patch.price_override_minor,
                 "reorder_threshold": patch.reorder_threshold,
                 "is_active": patch.is_active,
+                "weight_grams": patch.weight_grams,
             }),
         )
         .await?;

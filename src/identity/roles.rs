@@ -169,7 +169,7 @@ impl Permission {
                 "`GET /v1/admin/customers`, `GET /v1/admin/orders/{number}/invoice`"
             }
             Permission::BrandSettings => {
-                "`GET/PATCH /v1/admin/brand/order-settings`, `GET/PATCH /v1/admin/brand/notification-settings`, `GET/PATCH /v1/admin/brand/invoice-settings`, `/v1/admin/webhooks[/{id}[/deliveries]]`"
+                "`GET/PATCH /v1/admin/brand/order-settings`, `GET/PATCH /v1/admin/brand/notification-settings`, `GET/PATCH /v1/admin/brand/invoice-settings`, `/v1/admin/webhooks[/{id}[/deliveries]]`, `/v1/admin/shipping-methods[/{code}]`, `/v1/admin/tax-rates[/{country}/{tax_class}]`"
             }
             Permission::JobsView => "`GET /v1/admin/jobs/parked`",
             Permission::Analytics => {

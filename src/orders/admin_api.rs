@@ -11,7 +11,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    Order, Shipment, lifecycle,
+    Order, OrderAddress, Shipment, ShippingMethodRef, lifecycle,
     payment::{self, OrderRef, PaymentSource},
     service::{self, CustomerRow, OrderQuery, OrderSettings, OrderSettingsChange, PickRow},
     shipment::{self, Carrier, LineInput, ShipmentInput, TrackingNumber},
@@ -81,8 +81,22 @@ pub struct PickListItem {
     pub quantity: i64,
     /// Numbers of the orders this quantity is for.
     pub orders: Vec<i32>,
+    /// Where and how each of those orders ships, by order number. Shown to every role with
+    /// `fulfilment` (the warehouse needs the address to ship), unlike the order views.
+    pub deliveries: Vec<PickDelivery>,
     /// Per order, the units still to ship (ordered minus shipped), in the order of `orders`.
     pub lines: Vec<PickListLine>,
+}
+
+/// Where and how one order ships.
+#[derive(Object)]
+#[oai(rename = "PickDelivery")]
+pub struct PickDelivery {
+    pub order: i32,
+    /// `null` when the brand had no shipping methods when the order was placed.
+    pub shipping_method: Nullable<ShippingMethodRef>,
+    /// `null` when the checkout gave none.
+    pub shipping_address: Nullable<OrderAddress>,
 }
 
 /// Units of one SKU of the order in a shipment.
@@ -156,6 +170,12 @@ pub struct BrandOrderSettings {
     /// separately one phone when the checkout gives one (1 to 100; default 3). A checkout over
     /// it is a 409 `open-order-limit` problem.
     pub max_open_orders_per_customer: i32,
+    /// Whether catalog and shipping prices include tax (default false: tax is added at
+    /// checkout). Placed orders keep the setting they were placed with.
+    pub prices_include_tax: bool,
+    /// The country (ISO 3166-1 alpha-2) whose rates tax a checkout without a shipping address;
+    /// `null`: no tax then.
+    pub tax_origin_country: Nullable<String>,
 }
 
 #[derive(Object)]
@@ -170,6 +190,10 @@ pub struct UpdateBrandOrderSettings {
     pub max_units_per_sku: Option<i32>,
     /// 1 to 100.
     pub max_open_orders_per_customer: Option<i32>,
+    pub prices_include_tax: Option<bool>,
+    /// ISO 3166-1 alpha-2; `null` removes it.
+    #[oai(nullable)]
+    pub tax_origin_country: MaybeUndefined<String>,
 }
 
 #[derive(Object)]
@@ -217,6 +241,21 @@ impl From<PickRow> for PickListItem {
                 })
                 .collect(),
             orders: r.orders,
+            deliveries: r
+                .deliveries
+                .into_iter()
+                .map(|d| PickDelivery {
+                    order: d.order,
+                    shipping_method: d
+                        .shipping_method_code
+                        .map(|code| ShippingMethodRef {
+                            name: d.shipping_method_name.unwrap_or_else(|| code.clone()),
+                            code,
+                        })
+                        .into(),
+                    shipping_address: d.shipping_address.map(OrderAddress::from).into(),
+                })
+                .collect(),
         }
     }
 }
@@ -243,6 +282,8 @@ impl From<OrderSettings> for BrandOrderSettings {
             has_payment_webhook_secret: s.has_payment_webhook_secret,
             max_units_per_sku: s.max_units_per_sku,
             max_open_orders_per_customer: s.max_open_orders_per_customer,
+            prices_include_tax: s.prices_include_tax,
+            tax_origin_country: s.tax_origin_country.into(),
         }
     }
 }
@@ -268,6 +309,8 @@ fn shows_customers(scope: &TenantScope) -> bool {
 fn for_role(scope: &TenantScope, mut order: Order) -> Order {
     if !shows_customers(scope) {
         order.customer = None.into();
+        order.shipping_address = None.into();
+        order.billing_address = None.into();
     }
     order
 }
@@ -504,7 +547,8 @@ impl OrdersAdminApi {
     }
 
     /// What is still to pick for paid and partially shipped orders, per zone and SKU: units
-    /// sold from the zone and not shipped yet, with each order's share.
+    /// sold from the zone and not shipped yet, with each order's share, and where and how each
+    /// of those orders ships (its shipping address and method).
     ///
     /// Permission `fulfilment`: roles owner, brand_manager, warehouse.
     #[oai(
@@ -563,7 +607,7 @@ impl OrdersAdminApi {
         Ok(Json(settings.into()))
     }
 
-    /// Changes the brand's hold time, payment webhook secret and checkout caps.
+    /// Changes the brand's hold time, payment webhook secret, checkout caps and tax settings.
     ///
     /// Permission `brand.settings`: roles owner, brand_manager.
     #[oai(
@@ -589,6 +633,12 @@ impl OrdersAdminApi {
             },
             max_units_per_sku: b.max_units_per_sku,
             max_open_orders_per_customer: b.max_open_orders_per_customer,
+            prices_include_tax: b.prices_include_tax,
+            tax_origin_country: match b.tax_origin_country {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(c) => Some(Some(c)),
+            },
         };
         let settings = service::update_order_settings(&self.db, &scope, &change).await?;
         Ok(Json(settings.into()))

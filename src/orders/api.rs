@@ -20,7 +20,10 @@ use crate::{
     payload::SignedJsonBody,
     scope::{Actor, TenantScope},
     tenants::{StaffBrand, Storefront},
-    types::{DisplayName, Email, LanguageCode, PhoneNumber, Sku, Unchecked, ZoneCode},
+    types::{
+        AddressInput, CountryCode, DisplayName, Email, LanguageCode, PhoneNumber, Sku, Slug, Text,
+        Unchecked, ZoneCode,
+    },
 };
 
 #[derive(Object)]
@@ -43,6 +46,41 @@ pub struct CheckoutCustomerRequest {
     pub preferred_language: Option<Unchecked<LanguageCode>>,
 }
 
+/// A postal address. Every text is trimmed and may not contain control characters.
+#[derive(Object)]
+#[oai(rename = "CheckoutAddress")]
+pub struct CheckoutAddressRequest {
+    /// Who receives the parcel.
+    pub name: Unchecked<DisplayName>,
+    pub line1: Unchecked<Text<1, 200>>,
+    pub line2: Option<Unchecked<Text<0, 200>>>,
+    pub city: Unchecked<Text<1, 100>>,
+    /// Letters, digits, spaces and hyphens, up to 16; required except in countries without
+    /// postal codes (README, "Delivery and tax").
+    pub postal_code: Option<String>,
+    /// State, province or county, where the country uses one.
+    pub region: Option<Unchecked<Text<0, 100>>>,
+    /// ISO 3166-1 alpha-2, e.g. `DE`; also the tax country.
+    pub country: Unchecked<CountryCode>,
+    /// E.164, e.g. `+4915123456789`.
+    pub phone: Option<Unchecked<PhoneNumber>>,
+}
+
+impl From<CheckoutAddressRequest> for AddressInput {
+    fn from(a: CheckoutAddressRequest) -> Self {
+        AddressInput {
+            name: a.name.into_string(),
+            line1: a.line1.into_string(),
+            line2: a.line2.map(Unchecked::into_string),
+            city: a.city.into_string(),
+            postal_code: a.postal_code,
+            region: a.region.map(Unchecked::into_string),
+            country: a.country.into_string(),
+            phone: a.phone.map(Unchecked::into_string),
+        }
+    }
+}
+
 #[derive(Object)]
 #[oai(rename = "CheckoutRequest")]
 pub struct CheckoutRequest {
@@ -50,6 +88,14 @@ pub struct CheckoutRequest {
     pub customer: CheckoutCustomerRequest,
     /// A zone code to ship from first; other active zones fill the rest by priority.
     pub preferred_zone: Option<Unchecked<ZoneCode>>,
+    /// Where to ship. Required when the brand has an active shipping method; its country is
+    /// the tax country.
+    pub shipping_address: Option<CheckoutAddressRequest>,
+    /// Where to bill, when it differs from the shipping address.
+    pub billing_address: Option<CheckoutAddressRequest>,
+    /// The code of an eligible shipping method (`GET /v1/storefront/shipping-methods`).
+    /// Required when the brand has an active shipping method; the server prices it.
+    pub shipping_method: Option<Unchecked<Slug>>,
 }
 
 /// The placed order and the token to read it later.
@@ -150,6 +196,9 @@ fn checkout_input(b: CheckoutRequest) -> CheckoutInput {
             preferred_language: b.customer.preferred_language.map(Unchecked::into_string),
         },
         preferred_zone: b.preferred_zone.map(Unchecked::into_string),
+        shipping_address: b.shipping_address.map(Into::into),
+        billing_address: b.billing_address.map(Into::into),
+        shipping_method: b.shipping_method.map(Unchecked::into_string),
     }
 }
 
@@ -165,7 +214,13 @@ impl OrdersApi {
     /// already has `max_open_orders_per_customer` unpaid orders holding stock gets a 409
     /// `open-order-limit` problem (a retry of a placed checkout is never refused). An order
     /// attaches to the customer with this email without changing their stored name or phone;
-    /// it shows the name and phone this checkout sent. Anonymous.
+    /// it shows the name and phone this checkout sent. A brand with an active shipping method
+    /// requires `shipping_address` and an eligible `shipping_method` (a 422
+    /// `ineligible-shipping-method` for one that is unknown, inactive, not shipping to the
+    /// address's country or without a band for the order). The server prices everything:
+    /// lines from the catalog, shipping from the method, tax per line at the rate of the
+    /// product's tax class in the tax country (README, "Delivery and tax"); a price a client
+    /// sends is ignored. The address and method are part of the idempotency request. Anonymous.
     #[oai(
         path = "/v1/storefront/checkouts",
         method = "post",

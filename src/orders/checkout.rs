@@ -6,7 +6,9 @@
 //!    422 naming the line), and, under an advisory lock per (brand, email) and per (brand,
 //!    phone), fewer than `max_open_orders_per_customer` unpaid orders still holding stock for
 //!    that email or phone (else a 409 `open-order-limit`); a replay (step 1) is never refused;
-//! 3. the SKUs are resolved within the brand (another brand's SKU is just unknown);
+//! 3. the SKUs are resolved within the brand (another brand's SKU is just unknown), and the
+//!    order is priced on the server ([`super::charges`]: tax per line, the shipping method's
+//!    price, the totals; an ineligible method is a 422);
 //! 4. the stock rows of every variant involved are locked in the global order, expired holds on
 //!    them are released, and the lines are allocated (preferred zone first, then active zones
 //!    by priority; one line may be split across zones; lines sharing a row see each other);
@@ -29,7 +31,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
-    Order, OrderError, load_order, repo,
+    Order, OrderError,
+    charges::{self, Charges},
+    load_order, repo,
     status::{HoldStatus, OrderStatus},
 };
 use crate::{
@@ -40,7 +44,10 @@ use crate::{
     inventory::{self, engine, movement::MovementKind},
     jobs,
     scope::TenantScope,
-    types::{DisplayName, Email, LanguageCode, PhoneNumber, Quantity, Sku, ZoneCode},
+    types::{
+        Address, AddressInput, DisplayName, Email, LanguageCode, PhoneNumber, Quantity, Sku, Slug,
+        ZoneCode,
+    },
 };
 
 pub const MAX_LINES: usize = 100;
@@ -63,11 +70,40 @@ pub struct CustomerInput {
     pub preferred_language: Option<String>,
 }
 
+/// A checkout as sent. Serialised into the idempotency hash: the fields added with shipping
+/// are left out of it when not sent, so a request without them hashes as it always did.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckoutInput {
     pub lines: Vec<LineInput>,
     pub customer: CustomerInput,
     pub preferred_zone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<AddressInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<AddressInput>,
+    /// A shipping method's code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_method: Option<String>,
+}
+
+/// The checked shipping and billing addresses of a checkout, with the invalid fields of both
+/// (named `shipping_address.postal_code`, ...).
+fn addresses(input: &CheckoutInput) -> (Option<Address>, Option<Address>, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    let mut parse = |prefix: &str, a: &Option<AddressInput>| {
+        a.as_ref().and_then(|a| match Address::parse(a) {
+            Ok(a) => Some(a),
+            Err(bad) => {
+                errors.extend(bad.into_iter().map(|(field, e)| {
+                    FieldError::new(format!("{prefix}.{field}"), e.into_message())
+                }));
+                None
+            }
+        })
+    };
+    let shipping = parse("shipping_address", &input.shipping_address);
+    let billing = parse("billing_address", &input.billing_address);
+    (shipping, billing, errors)
 }
 
 fn validate(key: &str, input: &CheckoutInput) -> Vec<FieldError> {
@@ -97,6 +133,10 @@ fn validate(key: &str, input: &CheckoutInput) -> Vec<FieldError> {
     if let Some(lang) = &c.preferred_language {
         errors.check("customer.preferred_language", LanguageCode::parse(lang));
     }
+    errors.extend(addresses(input).2);
+    if let Some(code) = &input.shipping_method {
+        errors.check("shipping_method", Slug::parse(code.trim()));
+    }
     errors
 }
 
@@ -114,6 +154,7 @@ pub async fn checkout(
     let request_hash = request_hash(input);
     let lock_key = format!("{}:{key}", scope.tenant_id());
     let currency = scope.tenant().currency.clone();
+    let (shipping_address, billing_address, _) = addresses(input);
 
     db.tenant_tx_retry(scope, || {
         async |tx| {
@@ -127,13 +168,23 @@ pub async fn checkout(
                     .ok_or(OrderError::NotFound("no such order"))?;
                 return Ok((order, true));
             }
-            enforce_caps(tx, scope, input).await?;
+            let settings = repo::brand_settings(tx).await?;
+            enforce_caps(tx, scope, input, &settings).await?;
             let resolved = resolve(tx, input).await?;
             let line_variants: Vec<&repo::SellableVariant> = input
                 .lines
                 .iter()
                 .filter_map(|l| resolved.variants.get(l.sku.trim()))
                 .collect();
+            let charges = charges::charge(
+                tx,
+                scope,
+                input,
+                &settings,
+                &line_variants,
+                shipping_address.as_ref(),
+            )
+            .await?;
             let (allocations, deltas) =
                 reserve(tx, input, &line_variants, resolved.preferred_zone).await?;
             let placed = Placement {
@@ -141,7 +192,9 @@ pub async fn checkout(
                 request_hash: &request_hash,
                 currency: &currency,
                 preferred_zone: resolved.preferred_zone,
-                total: order_total(input, &line_variants)?,
+                charges: &charges,
+                shipping_address: shipping_address.as_ref(),
+                billing_address: billing_address.as_ref(),
             };
             let order_id =
                 write_order(tx, input, &line_variants, &allocations, deltas, &placed).await?;
@@ -163,8 +216,8 @@ async fn enforce_caps(
     tx: &Tx<'_>,
     scope: &TenantScope,
     input: &CheckoutInput,
+    settings: &repo::BrandSettings,
 ) -> Result<(), OrderError> {
-    let settings = repo::brand_settings(tx).await?;
     let errors = over_unit_cap(input, settings.max_units_per_sku);
     if !errors.is_empty() {
         return Err(OrderError::Invalid(errors));
@@ -321,31 +374,41 @@ async fn reserve(
     Ok((allocations, deltas))
 }
 
-/// The order's total in minor units; a 422 when it does not fit.
-fn order_total(
-    input: &CheckoutInput,
-    line_variants: &[&repo::SellableVariant],
-) -> Result<i64, OrderError> {
-    let mut total: i64 = 0;
-    for (l, v) in input.lines.iter().zip(line_variants) {
-        total = v
-            .price_minor
-            .checked_mul(i64::from(l.quantity))
-            .and_then(|t| total.checked_add(t))
-            .ok_or_else(|| {
-                OrderError::Invalid(vec![FieldError::new("lines", "the total is too large")])
-            })?;
-    }
-    Ok(total)
-}
-
 /// The order-level facts `write_order` stores.
 struct Placement<'a> {
     key: &'a str,
     request_hash: &'a [u8],
     currency: &'a str,
     preferred_zone: Option<Uuid>,
-    total: i64,
+    charges: &'a Charges,
+    shipping_address: Option<&'a Address>,
+    billing_address: Option<&'a Address>,
+}
+
+/// The order's lines as stored: each with its price, tax class, rate and tax as charged.
+fn new_lines(
+    input: &CheckoutInput,
+    line_variants: &[&repo::SellableVariant],
+    charged: &Charges,
+) -> Vec<repo::NewLine> {
+    input
+        .lines
+        .iter()
+        .zip(line_variants)
+        .zip(charged.totals.lines.iter().zip(&charged.taxes))
+        .enumerate()
+        .map(|(i, ((l, v), (priced, (class, rate))))| repo::NewLine {
+            position: i as i32,
+            variant_id: v.id,
+            sku: v.sku.clone(),
+            quantity: l.quantity,
+            unit_price_minor: v.price_minor,
+            tax_class: *class,
+            tax_rate_bp: *rate,
+            tax_minor: priced.tax_minor,
+            line_total_minor: priced.total_minor,
+        })
+        .collect()
 }
 
 /// Writes the customer, the order, its lines and holds, raises `reserved` with a ledger row
@@ -369,13 +432,15 @@ async fn write_order(
     .await?;
     let number = repo::next_order_number(tx).await?;
     let hold_minutes = repo::hold_minutes(tx).await?;
+    let charged = placed.charges;
+    let total = charged.totals.total_minor;
     let (order_id, expires_at) = repo::insert_order(
         tx,
         &repo::NewOrder {
             number,
             customer_id,
             currency: placed.currency,
-            total_minor: placed.total,
+            total_minor: total,
             preferred_zone_id: placed.preferred_zone,
             idempotency_key: placed.key,
             request_hash: placed.request_hash,
@@ -383,22 +448,24 @@ async fn write_order(
             units: input.lines.iter().map(|l| l.quantity).sum(),
             customer_name: c.name.trim(),
             customer_phone: c.phone.as_deref(),
+            subtotal_minor: charged.totals.subtotal_minor,
+            shipping_minor: charged.totals.shipping_minor,
+            tax_minor: charged.totals.tax_minor,
+            prices_include_tax: charged.prices_include_tax,
+            shipping_address: placed
+                .shipping_address
+                .and_then(|a| serde_json::to_value(a).ok()),
+            billing_address: placed
+                .billing_address
+                .and_then(|a| serde_json::to_value(a).ok()),
+            shipping_method: charged
+                .method
+                .as_ref()
+                .map(|(code, name)| (code.as_str(), name.as_str())),
         },
     )
     .await?;
-    let lines: Vec<repo::NewLine> = input
-        .lines
-        .iter()
-        .zip(line_variants)
-        .enumerate()
-        .map(|(i, (l, v))| repo::NewLine {
-            position: i as i32,
-            variant_id: v.id,
-            sku: v.sku.clone(),
-            quantity: l.quantity,
-            unit_price_minor: v.price_minor,
-        })
-        .collect();
+    let lines = new_lines(input, line_variants, charged);
     let line_ids = repo::insert_lines(tx, order_id, &lines).await?;
     let new_holds: Vec<repo::NewHold> = allocations
         .iter()
@@ -439,7 +506,7 @@ async fn write_order(
             "order_id": order_id,
             "number": number,
             "status": OrderStatus::PendingPayment,
-            "total_minor": placed.total,
+            "total_minor": total,
             "currency": placed.currency,
             "holds_expire_at": expires_at,
         }),
@@ -471,6 +538,9 @@ mod tests {
                 preferred_language: Some("ES".into()),
             },
             preferred_zone: None,
+            shipping_address: None,
+            billing_address: None,
+            shipping_method: None,
         };
         let fields: Vec<String> = validate("", &input).into_iter().map(|e| e.field).collect();
         assert_eq!(
@@ -488,6 +558,29 @@ mod tests {
     }
 
     #[test]
+    fn a_request_without_delivery_fields_hashes_as_before_they_existed() {
+        let input = CheckoutInput {
+            lines: vec![LineInput {
+                sku: "FBX-HAIR-0001".into(),
+                quantity: 1,
+            }],
+            customer: CustomerInput {
+                name: "Ana".into(),
+                email: "ana@example.com".into(),
+                phone: None,
+                preferred_language: None,
+            },
+            preferred_zone: None,
+            shipping_address: None,
+            billing_address: None,
+            shipping_method: None,
+        };
+        // The document the previous release hashed for the same request.
+        let before = br#"{"lines":[{"sku":"FBX-HAIR-0001","quantity":1}],"customer":{"name":"Ana","email":"ana@example.com","phone":null,"preferred_language":null},"preferred_zone":null}"#;
+        assert_eq!(request_hash(&input), Sha256::digest(before).to_vec());
+    }
+
+    #[test]
     fn a_nul_in_any_text_is_a_field_error() {
         let input = CheckoutInput {
             lines: vec![LineInput {
@@ -501,6 +594,9 @@ mod tests {
                 preferred_language: None,
             },
             preferred_zone: None,
+            shipping_address: None,
+            billing_address: None,
+            shipping_method: None,
         };
         let fields: Vec<String> = validate("k", &input).into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["lines[0].sku", "customer.name", "customer.email"]);

@@ -9,6 +9,7 @@
 
 pub mod admin_api;
 pub mod api;
+mod charges;
 pub mod checkout;
 pub mod lifecycle;
 pub mod payment;
@@ -24,9 +25,10 @@ use uuid::Uuid;
 
 use crate::{
     db::{DbError, Retryable, Tx},
+    delivery::TaxClass,
     error::{ApiError, DomainError, FieldError, UnavailableItem},
     inventory::movement::MovementKind,
-    types::Nullable,
+    types::{Address, Nullable},
 };
 use status::{HoldStatus, OrderStatus};
 
@@ -45,6 +47,10 @@ pub enum OrderError {
     OpenOrderLimit(String),
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyMismatch,
+    /// The checkout's shipping method cannot take the order (422
+    /// `ineligible-shipping-method`).
+    #[error("{0}")]
+    IneligibleShippingMethod(String),
     #[error("{0}")]
     Unauthorized(&'static str),
     /// A body that is not the document it should be (400).
@@ -82,6 +88,9 @@ impl From<OrderError> for ApiError {
             OrderError::IdempotencyMismatch => {
                 ApiError::invalid_field("Idempotency-Key", e.to_string())
             }
+            OrderError::IneligibleShippingMethod(what) => {
+                ApiError::ineligible_shipping_method(what)
+            }
             OrderError::Unauthorized(what) => ApiError::unauthorized(what),
             OrderError::Malformed(what) => ApiError::bad_request(what),
             OrderError::Db(db) => db.into(),
@@ -104,12 +113,71 @@ pub struct Allocation {
 pub struct Line {
     pub sku: String,
     pub quantity: i32,
+    /// As the brand prices (with tax when the order's `prices_include_tax`).
     pub unit_price_minor: i64,
+    /// What the line costs the customer, tax included: unit price x quantity, plus `tax_minor`
+    /// when the order's prices exclude tax.
     pub line_total_minor: i64,
+    /// The product's tax class when the order was placed; `null` for orders placed before
+    /// taxes existed.
+    pub tax_class: Nullable<TaxClass>,
+    /// The rate applied, in basis points (2000 = 20 %); 0 when the order's country has no
+    /// rate for the class.
+    pub tax_rate_bp: i32,
+    /// The line's tax: rate x unit price x quantity rounded half up (prices exclusive), or the
+    /// part of unit price x quantity that is tax (prices inclusive).
+    pub tax_minor: i64,
     /// Units of this line that have left the warehouse (in the order's `shipments`);
     /// `quantity - shipped_quantity` are still to ship once the order is paid.
     pub shipped_quantity: i32,
     pub allocations: Vec<Allocation>,
+}
+
+/// A postal address as the checkout sent it (trimmed, checked).
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "OrderAddress")]
+pub struct OrderAddress {
+    pub name: String,
+    pub line1: String,
+    pub line2: Nullable<String>,
+    pub city: String,
+    /// Uppercased; `null` in countries without postal codes.
+    pub postal_code: Nullable<String>,
+    pub region: Nullable<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub phone: Nullable<String>,
+}
+
+impl From<Address> for OrderAddress {
+    fn from(a: Address) -> Self {
+        Self {
+            name: a.name,
+            line1: a.line1,
+            line2: a.line2.into(),
+            city: a.city,
+            postal_code: a.postal_code.into(),
+            region: a.region.into(),
+            country: a.country,
+            phone: a.phone.into(),
+        }
+    }
+}
+
+/// A stored address (JSON written by checkout) for a view.
+fn stored_address(value: Option<serde_json::Value>) -> Nullable<OrderAddress> {
+    value
+        .and_then(|v| serde_json::from_value::<Address>(v).ok())
+        .map(OrderAddress::from)
+        .into()
+}
+
+/// The shipping method an order was placed with, as it was then.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "OrderShippingMethod")]
+pub struct ShippingMethodRef {
+    pub code: String,
+    pub name: String,
 }
 
 /// Units of one order line in a shipment.
@@ -174,7 +242,27 @@ pub struct Order {
     /// `payment_conflict`.
     pub status: OrderStatus,
     pub currency: String,
+    /// The lines' amounts as the brand prices them (with tax when `prices_include_tax`).
+    pub subtotal_minor: i64,
+    /// The shipping price charged (0 for brands without shipping methods), priced as the
+    /// brand prices (with tax when `prices_include_tax`).
+    pub shipping_minor: i64,
+    /// The order's tax: its lines' plus the shipping's (at the tax country's standard rate).
+    /// Included in the prices when `prices_include_tax`, added on top otherwise.
+    pub tax_minor: i64,
+    /// The amount to pay: `subtotal + shipping + tax` when prices exclude tax, `subtotal +
+    /// shipping` when they include it.
     pub total_minor: i64,
+    /// The brand's setting when the order was placed; `null` for orders placed before taxes
+    /// existed (no tax).
+    pub prices_include_tax: Nullable<bool>,
+    /// The method the order ships with; `null` when the brand had none.
+    pub shipping_method: Nullable<ShippingMethodRef>,
+    /// Where the order ships to. `null` when the checkout gave none, and for staff whose role
+    /// may not read customers (`customers.read`), like `customer`.
+    pub shipping_address: Nullable<OrderAddress>,
+    /// The billing address, when the checkout gave one (masked like `shipping_address`).
+    pub billing_address: Nullable<OrderAddress>,
     /// Until then the units are held for this order; unpaid after that, it expires.
     pub holds_expire_at: DateTime<Utc>,
     /// Why the order needs a human (status `payment_conflict`).
@@ -290,7 +378,20 @@ pub(crate) async fn load_order(
         number: o.number,
         status: o.status,
         currency: o.currency,
+        subtotal_minor: o.subtotal_minor,
+        shipping_minor: o.shipping_minor,
+        tax_minor: o.tax_minor,
         total_minor: o.total_minor,
+        prices_include_tax: o.prices_include_tax.into(),
+        shipping_method: o
+            .shipping_method_code
+            .map(|code| ShippingMethodRef {
+                name: o.shipping_method_name.unwrap_or_else(|| code.clone()),
+                code,
+            })
+            .into(),
+        shipping_address: stored_address(o.shipping_address),
+        billing_address: stored_address(o.billing_address),
         holds_expire_at: o.holds_expire_at,
         conflict_reason: o.conflict_reason.into(),
         customer: Some(Customer {
@@ -311,7 +412,10 @@ pub(crate) async fn load_order(
                         status: h.status,
                     })
                     .collect(),
-                line_total_minor: l.unit_price_minor * i64::from(l.quantity),
+                line_total_minor: l.line_total_minor,
+                tax_class: l.tax_class.into(),
+                tax_rate_bp: l.tax_rate_bp,
+                tax_minor: l.tax_minor,
                 shipped_quantity: holds
                     .iter()
                     .filter(|h| h.line_id == l.id)

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::status::{HoldStatus, OrderStatus};
 use crate::{
     db::{DbError, Tx},
+    delivery::TaxClass,
     inventory::movement::MovementKind,
 };
 
@@ -22,6 +23,9 @@ pub struct SellableVariant {
     pub sku: String,
     pub sellable: bool,
     pub price_minor: i64,
+    /// The product's tax class.
+    pub tax_class: TaxClass,
+    pub weight_grams: Option<i32>,
 }
 
 pub async fn variants_for_checkout(
@@ -38,6 +42,8 @@ pub async fn variants_for_checkout(
                 sku: r.try_get("sku")?,
                 sellable: r.try_get("sellable")?,
                 price_minor: r.try_get("price_minor")?,
+                tax_class: r.try_get("tax_class")?,
+                weight_grams: r.try_get("weight_grams")?,
             })
         })
         .collect()
@@ -115,6 +121,15 @@ pub struct NewOrder<'a> {
     /// Who placed the order, as the checkout sent it.
     pub customer_name: &'a str,
     pub customer_phone: Option<&'a str>,
+    pub subtotal_minor: i64,
+    pub shipping_minor: i64,
+    pub tax_minor: i64,
+    pub prices_include_tax: bool,
+    /// The checked addresses as stored (`types::Address` as JSON).
+    pub shipping_address: Option<serde_json::Value>,
+    pub billing_address: Option<serde_json::Value>,
+    /// The shipping method's code and name when the order was placed.
+    pub shipping_method: Option<(&'a str, &'a str)>,
 }
 
 pub async fn insert_order(tx: &Tx<'_>, o: &NewOrder<'_>) -> Result<(Uuid, DateTime<Utc>), DbError> {
@@ -134,6 +149,14 @@ pub async fn insert_order(tx: &Tx<'_>, o: &NewOrder<'_>) -> Result<(Uuid, DateTi
                 &o.units,
                 &o.customer_name,
                 &o.customer_phone,
+                &o.subtotal_minor,
+                &o.shipping_minor,
+                &o.tax_minor,
+                &o.prices_include_tax,
+                &o.shipping_address,
+                &o.billing_address,
+                &o.shipping_method.map(|m| m.0),
+                &o.shipping_method.map(|m| m.1),
             ],
         )
         .await?;
@@ -146,6 +169,10 @@ pub struct NewLine {
     pub sku: String,
     pub quantity: i32,
     pub unit_price_minor: i64,
+    pub tax_class: TaxClass,
+    pub tax_rate_bp: i32,
+    pub tax_minor: i64,
+    pub line_total_minor: i64,
 }
 
 /// Inserts the lines; returns their ids in position order.
@@ -160,6 +187,10 @@ pub async fn insert_lines(
     let skus: Vec<&str> = lines.iter().map(|l| l.sku.as_str()).collect();
     let quantities: Vec<i32> = lines.iter().map(|l| l.quantity).collect();
     let prices: Vec<i64> = lines.iter().map(|l| l.unit_price_minor).collect();
+    let classes: Vec<TaxClass> = lines.iter().map(|l| l.tax_class).collect();
+    let rates: Vec<i32> = lines.iter().map(|l| l.tax_rate_bp).collect();
+    let taxes: Vec<i64> = lines.iter().map(|l| l.tax_minor).collect();
+    let totals: Vec<i64> = lines.iter().map(|l| l.line_total_minor).collect();
     let mut rows: Vec<(i32, Uuid)> = tx
         .query(
             &stmt,
@@ -170,6 +201,10 @@ pub async fn insert_lines(
                 &skus,
                 &quantities,
                 &prices,
+                &classes,
+                &rates,
+                &taxes,
+                &totals,
             ],
         )
         .await?
@@ -253,6 +288,14 @@ pub struct OrderRow {
     pub customer_name: String,
     pub customer_phone: Option<String>,
     pub customer_email: Option<String>,
+    pub subtotal_minor: i64,
+    pub shipping_minor: i64,
+    pub tax_minor: i64,
+    pub prices_include_tax: Option<bool>,
+    pub shipping_address: Option<serde_json::Value>,
+    pub billing_address: Option<serde_json::Value>,
+    pub shipping_method_code: Option<String>,
+    pub shipping_method_name: Option<String>,
 }
 
 fn order_from_row(r: &Row) -> Result<OrderRow, DbError> {
@@ -273,6 +316,14 @@ fn order_from_row(r: &Row) -> Result<OrderRow, DbError> {
         customer_name: r.try_get("customer_name")?,
         customer_phone: r.try_get("customer_phone")?,
         customer_email: r.try_get("customer_email")?,
+        subtotal_minor: r.try_get("subtotal_minor")?,
+        shipping_minor: r.try_get("shipping_minor")?,
+        tax_minor: r.try_get("tax_minor")?,
+        prices_include_tax: r.try_get("prices_include_tax")?,
+        shipping_address: r.try_get("shipping_address")?,
+        billing_address: r.try_get("billing_address")?,
+        shipping_method_code: r.try_get("shipping_method_code")?,
+        shipping_method_name: r.try_get("shipping_method_name")?,
     })
 }
 
@@ -295,6 +346,11 @@ pub struct LineRow {
     pub sku: String,
     pub quantity: i32,
     pub unit_price_minor: i64,
+    /// Null for lines placed before taxes.
+    pub tax_class: Option<TaxClass>,
+    pub tax_rate_bp: i32,
+    pub tax_minor: i64,
+    pub line_total_minor: i64,
 }
 
 pub async fn order_lines(tx: &Tx<'_>, order_id: Uuid) -> Result<Vec<LineRow>, DbError> {
@@ -309,6 +365,10 @@ pub async fn order_lines(tx: &Tx<'_>, order_id: Uuid) -> Result<Vec<LineRow>, Db
                 sku: r.try_get("sku")?,
                 quantity: r.try_get("quantity")?,
                 unit_price_minor: r.try_get("unit_price_minor")?,
+                tax_class: r.try_get("tax_class")?,
+                tax_rate_bp: r.try_get("tax_rate_bp")?,
+                tax_minor: r.try_get("tax_minor")?,
+                line_total_minor: r.try_get("line_total_minor")?,
             })
         })
         .collect()
@@ -510,6 +570,17 @@ pub struct PickRow {
     pub orders: Vec<i32>,
     /// Each order's units, in the order of `orders`.
     pub order_quantities: Vec<i64>,
+    /// Per order: where and how it ships, by order number.
+    pub deliveries: Vec<PickDelivery>,
+}
+
+/// Where and how one order of a pick-list row ships.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PickDelivery {
+    pub order: i32,
+    pub shipping_method_code: Option<String>,
+    pub shipping_method_name: Option<String>,
+    pub shipping_address: Option<crate::types::Address>,
 }
 
 pub async fn pick_list(
@@ -528,6 +599,15 @@ pub async fn pick_list(
                 product_name: r.try_get("product_name")?,
                 quantity: r.try_get("quantity")?,
                 orders: r.try_get("orders")?,
+                deliveries: {
+                    let value: serde_json::Value = r.try_get("deliveries")?;
+                    // Built by the statement from checked snapshots; a document that is not
+                    // one shows no deliveries rather than failing the pick list.
+                    let mut d: Vec<PickDelivery> =
+                        serde_json::from_value(value).unwrap_or_default();
+                    d.sort_by_key(|d| d.order);
+                    d
+                },
                 order_quantities: r.try_get("order_quantities")?,
             })
         })
@@ -697,6 +777,10 @@ pub struct BrandSettings {
     pub payment_webhook_secret: Option<String>,
     pub max_units_per_sku: i32,
     pub max_open_orders_per_customer: i32,
+    /// Whether catalog and shipping prices include tax.
+    pub prices_include_tax: bool,
+    /// The country taxed when a checkout gives no shipping address.
+    pub tax_origin_country: Option<String>,
 }
 
 /// The brand's order settings, or the defaults when it never saved any.
@@ -708,12 +792,16 @@ pub async fn brand_settings(tx: &Tx<'_>) -> Result<BrandSettings, DbError> {
             payment_webhook_secret: r.try_get("payment_webhook_secret")?,
             max_units_per_sku: r.try_get("max_units_per_sku")?,
             max_open_orders_per_customer: r.try_get("max_open_orders_per_customer")?,
+            prices_include_tax: r.try_get("prices_include_tax")?,
+            tax_origin_country: r.try_get("tax_origin_country")?,
         },
         None => BrandSettings {
             hold_minutes: 15,
             payment_webhook_secret: None,
             max_units_per_sku: DEFAULT_MAX_UNITS_PER_SKU,
             max_open_orders_per_customer: DEFAULT_MAX_OPEN_ORDERS_PER_CUSTOMER,
+            prices_include_tax: false,
+            tax_origin_country: None,
         },
     })
 }
@@ -724,6 +812,9 @@ pub struct BrandSettingsChange<'a> {
     pub secret: Option<Option<&'a str>>,
     pub max_units_per_sku: Option<i32>,
     pub max_open_orders_per_customer: Option<i32>,
+    pub prices_include_tax: Option<bool>,
+    /// `Some(v)` sets it to `v` (`None` removes it).
+    pub tax_origin_country: Option<Option<&'a str>>,
 }
 
 pub async fn upsert_brand_settings(
@@ -741,6 +832,9 @@ pub async fn upsert_brand_settings(
             &set_secret,
             &change.max_units_per_sku,
             &change.max_open_orders_per_customer,
+            &change.prices_include_tax,
+            &change.tax_origin_country.flatten(),
+            &change.tax_origin_country.is_some(),
         ],
     )
     .await?;

@@ -23,7 +23,7 @@ use crate::{
     error::FieldError,
     identity::service::normalise_email,
     scope::TenantScope,
-    types::refuse_nul,
+    types::{CountryCode, refuse_nul},
 };
 
 /// How many customers one request lists at most.
@@ -269,7 +269,7 @@ pub async fn customers(
 }
 
 /// The brand's order settings (the secret itself never leaves the server).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderSettings {
     /// How long checkout holds units for an unpaid order, in minutes.
     pub hold_minutes: i32,
@@ -279,6 +279,10 @@ pub struct OrderSettings {
     pub max_units_per_sku: i32,
     /// Unpaid orders holding stock per customer email, and per phone.
     pub max_open_orders_per_customer: i32,
+    /// Whether catalog and shipping prices include tax.
+    pub prices_include_tax: bool,
+    /// The country taxed when a checkout gives no shipping address.
+    pub tax_origin_country: Option<String>,
 }
 
 impl From<repo::BrandSettings> for OrderSettings {
@@ -288,6 +292,8 @@ impl From<repo::BrandSettings> for OrderSettings {
             has_payment_webhook_secret: s.payment_webhook_secret.is_some(),
             max_units_per_sku: s.max_units_per_sku,
             max_open_orders_per_customer: s.max_open_orders_per_customer,
+            prices_include_tax: s.prices_include_tax,
+            tax_origin_country: s.tax_origin_country,
         }
     }
 }
@@ -303,6 +309,9 @@ pub struct OrderSettingsChange {
     pub max_units_per_sku: Option<i32>,
     /// 1 to 100.
     pub max_open_orders_per_customer: Option<i32>,
+    pub prices_include_tax: Option<bool>,
+    /// An ISO 3166-1 alpha-2 code; `Some(None)` removes it.
+    pub tax_origin_country: Option<Option<String>>,
 }
 
 /// The brand's order settings.
@@ -347,6 +356,11 @@ fn settings_errors(change: &OrderSettingsChange) -> Vec<FieldError> {
             "16 to 200 characters",
         ));
     }
+    if let Some(Some(country)) = &change.tax_origin_country
+        && let Err(e) = CountryCode::parse(country)
+    {
+        errors.push(FieldError::new("tax_origin_country", e.into_message()));
+    }
     errors
 }
 
@@ -367,6 +381,8 @@ pub async fn update_order_settings(
         secret,
         max_units_per_sku: change.max_units_per_sku,
         max_open_orders_per_customer: change.max_open_orders_per_customer,
+        prices_include_tax: change.prices_include_tax,
+        tax_origin_country: change.tax_origin_country.as_ref().map(|c| c.as_deref()),
     };
     let settings = db
         .tenant_tx(scope, async |tx| {
@@ -380,6 +396,8 @@ pub async fn update_order_settings(
                     "secret_changed": secret.is_some(),
                     "max_units_per_sku": change.max_units_per_sku,
                     "max_open_orders_per_customer": change.max_open_orders_per_customer,
+                    "prices_include_tax": change.prices_include_tax,
+                    "tax_origin_country": change.tax_origin_country,
                 }),
             )
             .await?;

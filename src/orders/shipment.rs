@@ -648,6 +648,10 @@ mod tests {
             sku: sku.into(),
             quantity,
             unit_price_minor: 100,
+            tax_class: None,
+            tax_rate_bp: 0,
+            tax_minor: 0,
+            line_total_minor: 100 * i64::from(quantity),
         }
     }
 

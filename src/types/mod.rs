@@ -22,6 +22,8 @@
 //! - [`text`]: trimmed text of bounded length ([`Text`], [`DisplayName`]) and slugs.
 //! - [`codes`]: short uppercase codes (SKU, SKU prefix, currency, category, zone) and host names.
 //! - [`contact`]: email, phone number, language code.
+//! - [`country`]: ISO 3166-1 alpha-2 country codes. [`address`]: postal addresses, checked per
+//!   country.
 //! - [`link`]: `https://` URLs a customer is shown ([`HttpsUrl`]).
 //! - [`quantity`]: positive unit counts.
 //! - [`unchecked`]: [`Unchecked<T>`], a request field parsed by the service.
@@ -30,8 +32,10 @@
 
 use std::{borrow::Cow, fmt};
 
+pub mod address;
 pub mod codes;
 pub mod contact;
+pub mod country;
 pub mod enums;
 pub mod link;
 pub mod nullable;
@@ -40,8 +44,10 @@ pub mod quantity;
 pub mod text;
 pub mod unchecked;
 
+pub use address::{Address, AddressInput};
 pub use codes::{CategoryCode, CurrencyCode, DomainName, PhoneNumberId, Sku, SkuPrefix, ZoneCode};
 pub use contact::{Email, LanguageCode, PhoneNumber};
+pub use country::CountryCode;
 pub use link::HttpsUrl;
 pub use nullable::Nullable;
 pub use quantity::Quantity;

@@ -233,6 +233,20 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 form: None,
                 ok: 200,
             },
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/shipping-methods",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+            Sample {
+                method: Method::PUT,
+                path: "/v1/admin/tax-rates/DE/standard",
+                body: Some(serde_json::json!({ "rate_bp": 1900 })),
+                form: None,
+                ok: 200,
+            },
         ],
         Permission::JobsView => vec![Sample {
             method: Method::GET,

@@ -22,6 +22,7 @@ mod chat;
 mod checkout_caps;
 mod concurrency;
 mod conformance;
+mod delivery;
 mod errors;
 mod events;
 mod global_tables;

@@ -241,7 +241,9 @@ async fn set_payment_secret(app: &TestApp, slug: &str) {
             "hold_minutes": 15,
             "has_payment_webhook_secret": true,
             "max_units_per_sku": 20,
-            "max_open_orders_per_customer": 3
+            "max_open_orders_per_customer": 3,
+            "prices_include_tax": false,
+            "tax_origin_country": null
         })
     );
 }
@@ -610,6 +612,7 @@ async fn cancelling_releases_holds_and_illegal_transitions_are_409() {
     assert_eq!(
         picks,
         json!([{"zone": "BER", "sku": A, "product_name": "Argan Oil", "quantity": 3, "orders": [n],
+                "deliveries": [{"order": n, "shipping_method": null, "shipping_address": null}],
                  "lines": [{"order": n, "quantity": 3}]}])
     );
     let shipped: serde_json::Value = post(&warehouse, format!("/v1/admin/orders/{n}/ship"))

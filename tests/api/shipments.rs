@@ -148,9 +148,11 @@ async fn a_partial_shipment_then_the_rest_moves_the_order_to_partially_shipped_t
         picks,
         json!([
             {"zone": "BER", "sku": A, "product_name": "Argan Oil", "quantity": 1, "orders": [n],
-             "lines": [{"order": n, "quantity": 1}]},
+             "lines": [{"order": n, "quantity": 1}],
+             "deliveries": [{"order": n, "shipping_method": null, "shipping_address": null}]},
             {"zone": "BER", "sku": B, "product_name": "Strong Gel", "quantity": 2, "orders": [n],
-             "lines": [{"order": n, "quantity": 2}]},
+             "lines": [{"order": n, "quantity": 2}],
+             "deliveries": [{"order": n, "shipping_method": null, "shipping_address": null}]},
         ])
     );
     // The same stock figures as before: the sale took the units at payment, and the parcel

@@ -809,7 +809,13 @@ export interface paths {
          *     already has `max_open_orders_per_customer` unpaid orders holding stock gets a 409
          *     `open-order-limit` problem (a retry of a placed checkout is never refused). An order
          *     attaches to the customer with this email without changing their stored name or phone;
-         *     it shows the name and phone this checkout sent. Anonymous.
+         *     it shows the name and phone this checkout sent. A brand with an active shipping method
+         *     requires `shipping_address` and an eligible `shipping_method` (a 422
+         *     `ineligible-shipping-method` for one that is unknown, inactive, not shipping to the
+         *     address's country or without a band for the order). The server prices everything:
+         *     lines from the catalog, shipping from the method, tax per line at the rate of the
+         *     product's tax class in the tax country (README, "Delivery and tax"); a price a client
+         *     sends is ignored. The address and method are part of the idempotency request. Anonymous.
          */
         post: operations["checkout"];
         delete?: never;
@@ -1008,7 +1014,8 @@ export interface paths {
         };
         /**
          * What is still to pick for paid and partially shipped orders, per zone and SKU: units
-         *     sold from the zone and not shipped yet, with each order's share.
+         *     sold from the zone and not shipped yet, with each order's share, and where and how each
+         *     of those orders ships (its shipping address and method).
          * @description Permission `fulfilment`: roles owner, brand_manager, warehouse.
          */
         get: operations["getPickList"];
@@ -1058,7 +1065,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Changes the brand's hold time, payment webhook secret and checkout caps.
+         * Changes the brand's hold time, payment webhook secret, checkout caps and tax settings.
          * @description Permission `brand.settings`: roles owner, brand_manager.
          */
         patch: operations["updateOrderSettings"];
@@ -1828,6 +1835,128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/shipping-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The brand's shipping methods, active or not, by code.
+         * @description Permission `brand.settings`: roles owner, brand_manager.
+         */
+        get: operations["listShippingMethods"];
+        put?: never;
+        /**
+         * Creates a shipping method. Once a brand has an active method, every checkout must
+         *     name an eligible one (and give a shipping address).
+         * @description Permission `brand.settings`: roles owner, brand_manager.
+         */
+        post: operations["createShippingMethod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/shipping-methods/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One shipping method of the brand (404 for another brand's).
+         * @description Permission `brand.settings`: roles owner, brand_manager.
+         */
+        get: operations["getShippingMethod"];
+        put?: never;
+        post?: never;
+        /**
+         * Deletes a shipping method. Placed orders keep their snapshot of it.
+         * @description Permission `brand.settings`: roles owner, brand_manager.
+         */
+        delete: operations["deleteShippingMethod"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes a shipping method. Placed orders keep the price and name they were placed with.
+         * @description Permission `brand.settings`: roles owner, brand_manager.
+         */
+        patch: operations["updateShippingMethod"];
+        trace?: never;
+    };
+    "/v1/admin/tax-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The brand's tax rates, by country and class. A (country, class) without a rate is taxed
+         *     at 0.
+         * @description Permission `brand.settings`: roles owner, brand_manager.
+         */
+        get: operations["listTaxRates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tax-rates/{country}/{tax_class}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Sets the brand's tax rate for a country (ISO 3166-1 alpha-2) and tax class (`standard`,
+         *     `reduced`, `zero`). Placed orders keep the rates they were placed with.
+         * @description Permission `brand.settings`: roles owner, brand_manager.
+         */
+        put: operations["setTaxRate"];
+        post?: never;
+        /**
+         * Removes the brand's tax rate for a country and class (0 from now on).
+         * @description Permission `brand.settings`: roles owner, brand_manager.
+         */
+        delete: operations["deleteTaxRate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/storefront/shipping-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shipping methods an order to `country` with this subtotal (and weight) may use,
+         *     with their prices, cheapest first. `subtotal_minor` is the lines' total as the brand
+         *     prices them; `weight_grams` (default 0) prices weight-banded methods. Checkout computes
+         *     the same price on the server; whatever a client shows, the server's price is charged.
+         *     Anonymous.
+         */
+        get: operations["listStorefrontShippingMethods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1884,6 +2013,11 @@ export interface components {
             /** Format: int64 */
             base_price_minor: number;
             axes: components["schemas"]["OptionAxis"][];
+            /**
+             * @description Which of a country's tax rates applies to the product's lines at checkout (default
+             *     `standard`; `PATCH` changes it).
+             */
+            tax_class: components["schemas"]["TaxClass"] & unknown;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -1922,6 +2056,11 @@ export interface components {
             reorder_threshold: number;
             /** @description Inactive variants are not sold; they are never deleted. */
             is_active: boolean;
+            /**
+             * Format: int32
+             * @description The shipping weight in grams (weight-banded shipping methods); `null` counts as 0.
+             */
+            weight_grams: number | null;
         };
         /** @enum {string} */
         AnalyticsInterval: "day" | "week";
@@ -2029,6 +2168,16 @@ export interface components {
              *     it is a 409 `open-order-limit` problem.
              */
             max_open_orders_per_customer: number;
+            /**
+             * @description Whether catalog and shipping prices include tax (default false: tax is added at
+             *     checkout). Placed orders keep the setting they were placed with.
+             */
+            prices_include_tax: boolean;
+            /**
+             * @description The country (ISO 3166-1 alpha-2) whose rates tax a checkout without a shipping address;
+             *     `null`: no tax then.
+             */
+            tax_origin_country: string | null;
         };
         /** BrandOverview */
         BrandOverview: {
@@ -2132,6 +2281,28 @@ export interface components {
             has_app_secret_override: boolean;
             has_verify_token_override: boolean;
         };
+        /**
+         * CheckoutAddress
+         * @description A postal address. Every text is trimmed and may not contain control characters.
+         */
+        CheckoutAddress: {
+            /** @description Who receives the parcel. */
+            name: string;
+            line1: string;
+            line2?: string;
+            city: string;
+            /**
+             * @description Letters, digits, spaces and hyphens, up to 16; required except in countries without
+             *     postal codes (README, "Delivery and tax").
+             */
+            postal_code?: string;
+            /** @description State, province or county, where the country uses one. */
+            region?: string;
+            /** @description ISO 3166-1 alpha-2, e.g. `DE`; also the tax country. */
+            country: string;
+            /** @description E.164, e.g. `+4915123456789`. */
+            phone?: string;
+        };
         /** CheckoutCustomer */
         CheckoutCustomer: {
             name: string;
@@ -2158,6 +2329,18 @@ export interface components {
             customer: components["schemas"]["CheckoutCustomer"];
             /** @description A zone code to ship from first; other active zones fill the rest by priority. */
             preferred_zone?: string;
+            /**
+             * @description Where to ship. Required when the brand has an active shipping method; its country is
+             *     the tax country.
+             */
+            shipping_address?: components["schemas"]["CheckoutAddress"] & unknown;
+            /** @description Where to bill, when it differs from the shipping address. */
+            billing_address?: components["schemas"]["CheckoutAddress"] & unknown;
+            /**
+             * @description The code of an eligible shipping method (`GET /v1/storefront/shipping-methods`).
+             *     Required when the brand has an active shipping method; the server prices it.
+             */
+            shipping_method?: string;
         };
         /**
          * CheckoutResponse
@@ -2177,8 +2360,43 @@ export interface components {
              */
             status: components["schemas"]["OrderStatus"] & unknown;
             currency: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The lines' amounts as the brand prices them (with tax when `prices_include_tax`).
+             */
+            subtotal_minor: number;
+            /**
+             * Format: int64
+             * @description The shipping price charged (0 for brands without shipping methods), priced as the
+             *     brand prices (with tax when `prices_include_tax`).
+             */
+            shipping_minor: number;
+            /**
+             * Format: int64
+             * @description The order's tax: its lines' plus the shipping's (at the tax country's standard rate).
+             *     Included in the prices when `prices_include_tax`, added on top otherwise.
+             */
+            tax_minor: number;
+            /**
+             * Format: int64
+             * @description The amount to pay: `subtotal + shipping + tax` when prices exclude tax, `subtotal +
+             *     shipping` when they include it.
+             */
             total_minor: number;
+            /**
+             * @description The brand's setting when the order was placed; `null` for orders placed before taxes
+             *     existed (no tax).
+             */
+            prices_include_tax: boolean | null;
+            /** @description The method the order ships with; `null` when the brand had none. */
+            shipping_method: components["schemas"]["OrderShippingMethod"] | null;
+            /**
+             * @description Where the order ships to. `null` when the checkout gave none, and for staff whose role
+             *     may not read customers (`customers.read`), like `customer`.
+             */
+            shipping_address: components["schemas"]["OrderAddress"] | null;
+            /** @description The billing address, when the checkout gave one (masked like `shipping_address`). */
+            billing_address: components["schemas"]["OrderAddress"] | null;
             /**
              * Format: date-time
              * @description Until then the units are held for this order; unpaid after that, it expires.
@@ -2649,6 +2867,27 @@ export interface components {
          */
         MovementKind: "receive" | "adjust" | "transfer_out" | "transfer_in" | "reserve" | "release" | "expire" | "sale" | "cancel";
         /**
+         * NewShippingMethod
+         * @description A new shipping method.
+         */
+        NewShippingMethod: {
+            /**
+             * @description Lowercase letters and digits in hyphen-separated words, unique in the brand, e.g.
+             *     `standard` or `express-eu`.
+             */
+            code: string;
+            name: string;
+            /** @description 1 to 250 ISO 3166-1 alpha-2 codes. */
+            countries: string[];
+            rate_basis: components["schemas"]["ShippingRateBasis"];
+            /** @description 1 to 50 bands, not overlapping. */
+            bands: components["schemas"]["ShippingBand"][];
+            /** Format: int64 */
+            free_over_minor?: number;
+            /** @description Default true. */
+            active?: boolean;
+        };
+        /**
          * NewWebhookEndpoint
          * @description A new endpoint.
          */
@@ -2718,8 +2957,43 @@ export interface components {
              */
             status: components["schemas"]["OrderStatus"] & unknown;
             currency: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The lines' amounts as the brand prices them (with tax when `prices_include_tax`).
+             */
+            subtotal_minor: number;
+            /**
+             * Format: int64
+             * @description The shipping price charged (0 for brands without shipping methods), priced as the
+             *     brand prices (with tax when `prices_include_tax`).
+             */
+            shipping_minor: number;
+            /**
+             * Format: int64
+             * @description The order's tax: its lines' plus the shipping's (at the tax country's standard rate).
+             *     Included in the prices when `prices_include_tax`, added on top otherwise.
+             */
+            tax_minor: number;
+            /**
+             * Format: int64
+             * @description The amount to pay: `subtotal + shipping + tax` when prices exclude tax, `subtotal +
+             *     shipping` when they include it.
+             */
             total_minor: number;
+            /**
+             * @description The brand's setting when the order was placed; `null` for orders placed before taxes
+             *     existed (no tax).
+             */
+            prices_include_tax: boolean | null;
+            /** @description The method the order ships with; `null` when the brand had none. */
+            shipping_method: components["schemas"]["OrderShippingMethod"] | null;
+            /**
+             * @description Where the order ships to. `null` when the checkout gave none, and for staff whose role
+             *     may not read customers (`customers.read`), like `customer`.
+             */
+            shipping_address: components["schemas"]["OrderAddress"] | null;
+            /** @description The billing address, when the checkout gave one (masked like `shipping_address`). */
+            billing_address: components["schemas"]["OrderAddress"] | null;
             /**
              * Format: date-time
              * @description Until then the units are held for this order; unpaid after that, it expires.
@@ -2752,6 +3026,22 @@ export interface components {
             movements: components["schemas"]["OrderMovement"][] | null;
         };
         /**
+         * OrderAddress
+         * @description A postal address as the checkout sent it (trimmed, checked).
+         */
+        OrderAddress: {
+            name: string;
+            line1: string;
+            line2: string | null;
+            city: string;
+            /** @description Uppercased; `null` in countries without postal codes. */
+            postal_code: string | null;
+            region: string | null;
+            /** @description ISO 3166-1 alpha-2. */
+            country: string;
+            phone: string | null;
+        };
+        /**
          * OrderAllocation
          * @description Where a line's units are: one hold per stock row.
          */
@@ -2777,10 +3067,34 @@ export interface components {
             sku: string;
             /** Format: int32 */
             quantity: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description As the brand prices (with tax when the order's `prices_include_tax`).
+             */
             unit_price_minor: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description What the line costs the customer, tax included: unit price x quantity, plus `tax_minor`
+             *     when the order's prices exclude tax.
+             */
             line_total_minor: number;
+            /**
+             * @description The product's tax class when the order was placed; `null` for orders placed before
+             *     taxes existed.
+             */
+            tax_class: components["schemas"]["TaxClass"] | null;
+            /**
+             * Format: int32
+             * @description The rate applied, in basis points (2000 = 20 %); 0 when the order's country has no
+             *     rate for the class.
+             */
+            tax_rate_bp: number;
+            /**
+             * Format: int64
+             * @description The line's tax: rate x unit price x quantity rounded half up (prices exclusive), or the
+             *     part of unit price x quantity that is tax (prices inclusive).
+             */
+            tax_minor: number;
             /**
              * Format: int32
              * @description Units of this line that have left the warehouse (in the order's `shipments`);
@@ -2813,6 +3127,14 @@ export interface components {
              * @description Pass as `before` for the next (older) page; `null` on the last page.
              */
             next_before: number | null;
+        };
+        /**
+         * OrderShippingMethod
+         * @description The shipping method an order was placed with, as it was then.
+         */
+        OrderShippingMethod: {
+            code: string;
+            name: string;
         };
         /**
          * @description Where an order stands.
@@ -2883,6 +3205,18 @@ export interface components {
             outcome: string;
             order_status: string;
         };
+        /**
+         * PickDelivery
+         * @description Where and how one order ships.
+         */
+        PickDelivery: {
+            /** Format: int32 */
+            order: number;
+            /** @description `null` when the brand had no shipping methods when the order was placed. */
+            shipping_method: components["schemas"]["OrderShippingMethod"] | null;
+            /** @description `null` when the checkout gave none. */
+            shipping_address: components["schemas"]["OrderAddress"] | null;
+        };
         /** PickListItem */
         PickListItem: {
             zone: string;
@@ -2896,6 +3230,11 @@ export interface components {
             quantity: number;
             /** @description Numbers of the orders this quantity is for. */
             orders: number[];
+            /**
+             * @description Where and how each of those orders ships, by order number. Shown to every role with
+             *     `fulfilment` (the warehouse needs the address to ship), unlike the order views.
+             */
+            deliveries: components["schemas"]["PickDelivery"][];
             /** @description Per order, the units still to ship (ordered minus shipped), in the order of `orders`. */
             lines: components["schemas"]["PickListLine"][];
         };
@@ -3009,6 +3348,17 @@ export interface components {
             order_count: number;
         };
         /**
+         * SetTaxRate
+         * @description The rate to set.
+         */
+        SetTaxRate: {
+            /**
+             * Format: int32
+             * @description 0 to 10000 basis points (2000 = 20 %).
+             */
+            rate_bp: number;
+        };
+        /**
          * Shipment
          * @description A parcel of the order: what left the warehouse, from which zone, with which carrier and
          *     tracking.
@@ -3045,6 +3395,78 @@ export interface components {
             quantity: number;
         };
         /**
+         * ShippingBand
+         * @description One price band: orders whose subtotal (or weight, by the method's `rate_basis`) is at least
+         *     `min` and below `max` pay `price_minor`.
+         */
+        ShippingBand: {
+            /**
+             * Format: int64
+             * @description Inclusive, in minor units (subtotal) or grams (weight).
+             */
+            min: number;
+            /**
+             * Format: int64
+             * @description Exclusive; `null` for no upper bound.
+             */
+            max: number | null;
+            /**
+             * Format: int64
+             * @description What the band costs, as the brand prices (with tax when its prices include tax).
+             */
+            price_minor: number;
+        };
+        /**
+         * ShippingMethod
+         * @description A shipping method of the brand.
+         */
+        ShippingMethod: {
+            /** @description What checkouts send as `shipping_method`. */
+            code: string;
+            name: string;
+            /** @description ISO 3166-1 alpha-2 codes it ships to, sorted. */
+            countries: string[];
+            rate_basis: components["schemas"]["ShippingRateBasis"];
+            /** @description Not overlapping; an order outside every band cannot use the method. */
+            bands: components["schemas"]["ShippingBand"][];
+            /**
+             * Format: int64
+             * @description From this subtotal on, the method costs nothing; `null`: never free.
+             */
+            free_over_minor: number | null;
+            /** @description Inactive methods are neither listed to the storefront nor accepted at checkout. */
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * ShippingQuote
+         * @description A shipping method the storefront may offer for an order, with its price.
+         */
+        ShippingQuote: {
+            /** @description Send as `shipping_method` at checkout. */
+            code: string;
+            name: string;
+            /**
+             * Format: int64
+             * @description What the order pays for shipping with this method, as the brand prices (with tax when
+             *     its prices include tax; else tax at the country's standard rate is added at checkout).
+             */
+            price_minor: number;
+            /**
+             * Format: int64
+             * @description From this subtotal on the method is free; `null`: never.
+             */
+            free_over_minor: number | null;
+        };
+        /**
+         * @description What a shipping method's bands measure.
+         * @enum {string}
+         */
+        ShippingRateBasis: "subtotal" | "weight";
+        /**
          * SkuLookup
          * @description What a scanned SKU is.
          */
@@ -3062,6 +3484,11 @@ export interface components {
             /** Format: int32 */
             reorder_threshold: number;
             is_active: boolean;
+            /**
+             * Format: int32
+             * @description The shipping weight in grams; `null` when not set (counts as 0).
+             */
+            weight_grams: number | null;
         };
         /** StaffInvitation */
         StaffInvitation: {
@@ -3277,6 +3704,27 @@ export interface components {
             company?: boolean;
         };
         /**
+         * @description Which of a country's rates taxes a product.
+         * @enum {string}
+         */
+        TaxClass: "standard" | "reduced" | "zero";
+        /**
+         * TaxRate
+         * @description A brand's tax rate for one country and tax class.
+         */
+        TaxRate: {
+            /** @description ISO 3166-1 alpha-2. */
+            country: string;
+            tax_class: components["schemas"]["TaxClass"];
+            /**
+             * Format: int32
+             * @description Basis points: 2000 = 20 %.
+             */
+            rate_bp: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
          * Theme
          * @description A brand's public storefront look: what a frontend needs to render the brand.
          */
@@ -3358,6 +3806,9 @@ export interface components {
              * @description 1 to 100.
              */
             max_open_orders_per_customer?: number;
+            prices_include_tax?: boolean;
+            /** @description ISO 3166-1 alpha-2; `null` removes it. */
+            tax_origin_country?: string | null;
         };
         /**
          * UpdateBrandRequest
@@ -3455,6 +3906,25 @@ export interface components {
             /** Format: int64 */
             base_price_minor?: number;
             axes?: components["schemas"]["OptionAxis"][];
+            /** @description Which of a country's tax rates applies to the product's lines at checkout. */
+            tax_class?: components["schemas"]["TaxClass"] & unknown;
+        };
+        /**
+         * UpdateShippingMethod
+         * @description A change to a shipping method: fields left out stay as they are; its code never changes.
+         */
+        UpdateShippingMethod: {
+            name?: string;
+            countries?: string[];
+            rate_basis?: components["schemas"]["ShippingRateBasis"];
+            /** @description Replaces every band. */
+            bands?: components["schemas"]["ShippingBand"][];
+            /**
+             * Format: int64
+             * @description `null` removes the threshold.
+             */
+            free_over_minor?: number | null;
+            active?: boolean;
         };
         /**
          * UpdateVariantRequest
@@ -3467,6 +3937,11 @@ export interface components {
             /** Format: int32 */
             reorder_threshold?: number;
             is_active?: boolean;
+            /**
+             * Format: int32
+             * @description The shipping weight in grams (0 to 1000000); `null` clears it.
+             */
+            weight_grams?: number | null;
         };
         /**
          * UpdateWebhookEndpoint
@@ -16248,6 +16723,1111 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listShippingMethods: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ShippingMethod"][];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createShippingMethod: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["NewShippingMethod"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ShippingMethod"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getShippingMethod: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ShippingMethod"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteShippingMethod: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateShippingMethod: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["UpdateShippingMethod"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ShippingMethod"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTaxRates: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TaxRate"][];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setTaxRate: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                country: string;
+                tax_class: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["SetTaxRate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TaxRate"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteTaxRate: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                country: string;
+                tax_class: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStorefrontShippingMethods: {
+        parameters: {
+            query: {
+                /** @description ISO 3166-1 alpha-2, e.g. `DE`. */
+                country: string;
+                subtotal_minor: number;
+                weight_grams?: number;
+            };
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ShippingQuote"][];
+                };
             };
             /** @description The request is malformed (unparsable body or parameter, or no brand). */
             400: {

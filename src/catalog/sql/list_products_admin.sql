@@ -1,5 +1,5 @@
 -- Staff product list in number order, after the cursor's number.
-select p.id, p.number, p.handle, p.sku_stem, p.name, p.description, p.status,
+select p.id, p.number, p.handle, p.sku_stem, p.name, p.description, p.status, p.tax_class,
        p.base_price_minor, p.axes, p.created_at, p.updated_at, c.code as category_code,
        c.name as category_name
 from app.products p

@@ -6,5 +6,6 @@ set name = coalesce($2, name),
     base_price_minor = coalesce($5, base_price_minor),
     category_id = coalesce($6, category_id),
     axes = coalesce($7, axes),
+    tax_class = coalesce($8, tax_class),
     updated_at = now()
 where id = $1

@@ -1,5 +1,5 @@
 select v.id, v.sku, v.option_key, v.options, v.price_override_minor, v.reorder_threshold,
-       v.is_active, v.position, p.number, p.name as product_name, p.status as product_status,
+       v.is_active, v.position, v.weight_grams, p.number, p.name as product_name, p.status as product_status,
        p.base_price_minor, c.code as category_code
 from app.variants v
 join app.products p on p.tenant_id = v.tenant_id and p.id = v.product_id

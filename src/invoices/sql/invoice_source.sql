@@ -1,18 +1,30 @@
 -- What an order's invoice shows, read from the order as its checkout stored it: the header
 -- columns, and the lines as a JSON array of {sku, name, quantity, unit_price_minor,
 -- tax_rate_bp, tax_minor, line_total_minor} in line order (the name is the product's, with the
--- variant's option values). Until orders carry tax, shipping and addresses, tax and shipping
--- are 0, the subtotal is the total and the addresses are null: this is the one statement to
--- change when they do (the invoice's totals snapshot and the PDF both come from it).
+-- variant's option values). Subtotal, shipping, tax and each line's tax are the checkout's
+-- snapshot (V24); an order placed before V24 reads as subtotal = total with no shipping or tax.
+-- Addresses are reshaped for printing: {name, lines: [line1, line2], city, postal_code, region,
+-- country} (the phone is not printed). The invoice's totals snapshot and the PDF both come from
+-- this one statement.
 select o.number, o.currency, o.customer_name, c.email as customer_email,
-       o.total_minor as subtotal_minor,
-       0::bigint as shipping_minor,
-       0::bigint as tax_minor,
+       coalesce(o.subtotal_minor, o.total_minor) as subtotal_minor,
+       o.shipping_minor,
+       o.tax_minor,
        o.total_minor,
-       false as prices_include_tax,
-       null::jsonb as shipping_address,
-       null::jsonb as billing_address,
-       null::text as shipping_method_name,
+       coalesce(o.prices_include_tax, false) as prices_include_tax,
+       (select jsonb_build_object(
+                 'name', a ->> 'name',
+                 'lines', to_jsonb(array_remove(array[a ->> 'line1', a ->> 'line2'], null)),
+                 'city', a ->> 'city', 'postal_code', a ->> 'postal_code',
+                 'region', a ->> 'region', 'country', a ->> 'country')
+        from (select o.shipping_address as a) s where a is not null) as shipping_address,
+       (select jsonb_build_object(
+                 'name', a ->> 'name',
+                 'lines', to_jsonb(array_remove(array[a ->> 'line1', a ->> 'line2'], null)),
+                 'city', a ->> 'city', 'postal_code', a ->> 'postal_code',
+                 'region', a ->> 'region', 'country', a ->> 'country')
+        from (select o.billing_address as a) s where a is not null) as billing_address,
+       o.shipping_method_name,
        coalesce((
          select jsonb_agg(jsonb_build_object(
                   'sku', l.sku,
@@ -21,9 +33,9 @@ select o.number, o.currency, o.customer_name, c.email as customer_email,
                       from jsonb_array_elements(v.options) with ordinality as x (opt, ord)) || ')', ''),
                   'quantity', l.quantity,
                   'unit_price_minor', l.unit_price_minor,
-                  'tax_rate_bp', 0,
-                  'tax_minor', 0,
-                  'line_total_minor', l.unit_price_minor * l.quantity)
+                  'tax_rate_bp', l.tax_rate_bp,
+                  'tax_minor', l.tax_minor,
+                  'line_total_minor', coalesce(l.line_total_minor, l.unit_price_minor * l.quantity))
                 order by l.position)
          from app.order_lines l
          join app.variants v on v.tenant_id = l.tenant_id and v.id = l.variant_id

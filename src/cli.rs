@@ -402,6 +402,12 @@ async fn serve(config: Config, demo: Option<Demo>) -> anyhow::Result<()> {
         seed::demo_staff(&state.db, &state.tenants)
             .await
             .map_err(|e| anyhow::anyhow!("seeding the demo staff: {e:?}"))?;
+        let orders = seed::demo_trade(&state.db, &state.tenants)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding the demo zones, stock and orders: {e:?}"))?;
+        if orders > 0 {
+            eprintln!("demo trade: stock in zones BER and RTM, {orders} orders in every state");
+        }
         for slug in &brands {
             let scope = state
                 .tenants

@@ -392,3 +392,255 @@ pub async fn demo_staff(db: &Db, tenants: &TenantResolver) -> Result<(), ApiErro
     }
     Ok(())
 }
+
+/// A demo brand's trade: where its customers live, its shipping method there, and the carrier
+/// its parcels leave with.
+struct DemoTrade {
+    slug: &'static str,
+    city: &'static str,
+    postal_code: &'static str,
+    country: &'static str,
+    carrier: &'static str,
+}
+
+const DEMO_TRADE: &[DemoTrade] = &[
+    DemoTrade {
+        slug: "fiber-x",
+        city: "Berlin",
+        postal_code: "10115",
+        country: "DE",
+        carrier: "DHL",
+    },
+    DemoTrade {
+        slug: "suzume",
+        city: "Paris",
+        postal_code: "75003",
+        country: "FR",
+        carrier: "Colissimo",
+    },
+    DemoTrade {
+        slug: "showstopper",
+        city: "London",
+        postal_code: "EC1V 9HX",
+        country: "GB",
+        carrier: "Royal Mail",
+    },
+];
+
+/// The shared zones of the demo warehouse: code, name, city, priority.
+const DEMO_ZONES: &[(&str, &str, &str, i32)] = &[
+    ("BER", "Berlin main hall", "Berlin", 10),
+    ("RTM", "Rotterdam overflow", "Rotterdam", 20),
+];
+
+/// The orders each demo brand gets, by what happens to them after checkout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DemoOutcome {
+    /// Left unpaid: it expires when its holds run out (`hold_minutes` into the demo).
+    Pending,
+    Paid,
+    PartiallyShipped,
+    Shipped,
+    Cancelled,
+    /// Cancelled, then the provider reports it paid: a human decides.
+    PaymentConflict,
+}
+
+const DEMO_ORDERS: &[(DemoOutcome, &str)] = &[
+    (DemoOutcome::Shipped, "Ana Weber"),
+    (DemoOutcome::PartiallyShipped, "Ben Okafor"),
+    (DemoOutcome::Paid, "Chloé Martin"),
+    (DemoOutcome::Pending, "Dev Patel"),
+    (DemoOutcome::Cancelled, "Eva Lindqvist"),
+    (DemoOutcome::PaymentConflict, "Femi Adeyemi"),
+];
+
+/// Zones, stock and a handful of orders in every state for each demo brand, through the same
+/// services as the API (checkout with an address and the brand's `standard` shipping method,
+/// payment, shipments with tracking, cancellation), so `make demo` shows the whole flow: paid
+/// orders get their invoices from the worker. A brand that has orders already is left alone.
+pub async fn demo_trade(db: &Db, tenants: &TenantResolver) -> Result<usize, ApiError> {
+    let mut placed = 0;
+    for trade in DEMO_TRADE {
+        let scope = tenants.scope_for_slug(trade.slug, Actor::System).await?;
+        if demo_zones_and_stock(db, &scope).await? {
+            for (n, (outcome, name)) in DEMO_ORDERS.iter().enumerate() {
+                demo_order(db, &scope, trade, n, *outcome, name).await?;
+                placed += 1;
+            }
+        }
+    }
+    Ok(placed)
+}
+
+/// The demo zones (once, shared), and 40 units of the first two variants of each of the brand's
+/// first three active products in Berlin (10 more in Rotterdam). `false` when the brand already
+/// has orders (nothing is done then).
+async fn demo_zones_and_stock(db: &Db, scope: &TenantScope) -> Result<bool, ApiError> {
+    let query = orders::OrderQuery {
+        status: None,
+        from: None,
+        to: None,
+        customer_email: None,
+        before: None,
+        limit: 1,
+    };
+    let existing = orders::list_orders(db, scope, &query).await?;
+    if !existing.items.is_empty() {
+        return Ok(false);
+    }
+    let zones = crate::inventory::service::list_zones(db, scope).await?;
+    for (code, name, city, priority) in DEMO_ZONES {
+        if !zones.iter().any(|z| z.code == *code) {
+            let zone = crate::inventory::repo::NewZone {
+                code,
+                name,
+                city,
+                region: "",
+                priority: *priority,
+                is_active: true,
+            };
+            crate::inventory::service::create_zone(db, &Actor::System, &zone).await?;
+        }
+    }
+    for sku in demo_skus(db, scope).await? {
+        crate::inventory::service::receive(db, scope, &sku, "BER", 40, None).await?;
+        crate::inventory::service::receive(db, scope, &sku, "RTM", 10, None).await?;
+    }
+    Ok(true)
+}
+
+/// The SKUs the demo trades in: the first two active variants of the first three active
+/// products.
+async fn demo_skus(db: &Db, scope: &TenantScope) -> Result<Vec<String>, ApiError> {
+    let products = catalog::service::list_products(
+        db,
+        scope,
+        0,
+        Some(catalog::status::ProductStatus::Active),
+        None,
+        3,
+    )
+    .await?;
+    let mut skus = Vec::new();
+    for p in products.items {
+        let detail = catalog::service::product_detail(db, scope, p.number).await?;
+        skus.extend(
+            detail
+                .variants
+                .into_iter()
+                .filter(|v| v.is_active)
+                .take(2)
+                .map(|v| v.sku),
+        );
+    }
+    Ok(skus)
+}
+
+/// Places demo order `n` of a brand and takes it to `outcome`.
+async fn demo_order(
+    db: &Db,
+    scope: &TenantScope,
+    trade: &DemoTrade,
+    n: usize,
+    outcome: DemoOutcome,
+    name: &str,
+) -> Result<(), ApiError> {
+    use crate::orders::{
+        checkout::{self, CheckoutInput, CustomerInput, LineInput},
+        lifecycle,
+        payment::{self, OrderRef, PaymentSource},
+        shipment,
+    };
+    let skus = demo_skus(db, scope).await?;
+    // Two lines: one unit of one SKU, two of the next (rotating through the demo SKUs).
+    let lines: Vec<LineInput> = (0..2)
+        .filter_map(|i| skus.get((n + i) % skus.len().max(1)))
+        .enumerate()
+        .map(|(i, sku)| LineInput {
+            sku: sku.clone(),
+            quantity: i as i32 + 1,
+        })
+        .collect();
+    let email = format!(
+        "{}@customers.demo",
+        name.split(' ').next().unwrap_or("customer").to_lowercase()
+    );
+    let input = CheckoutInput {
+        lines: lines.clone(),
+        customer: CustomerInput {
+            name: name.to_owned(),
+            email,
+            phone: None,
+            preferred_language: None,
+        },
+        preferred_zone: None,
+        shipping_address: Some(crate::types::AddressInput {
+            name: name.to_owned(),
+            line1: format!("{} Demo Street", 10 + n),
+            line2: None,
+            city: trade.city.to_owned(),
+            postal_code: Some(trade.postal_code.to_owned()),
+            region: None,
+            country: trade.country.to_owned(),
+            phone: None,
+        }),
+        billing_address: None,
+        shipping_method: Some("standard".to_owned()),
+    };
+    let key = format!("demo-order-{}-{n}", trade.slug);
+    let (order, _) = checkout::checkout(db, scope, &key, &input).await?;
+    let number = order.number;
+    if matches!(
+        outcome,
+        DemoOutcome::Cancelled | DemoOutcome::PaymentConflict
+    ) {
+        lifecycle::cancel(db, scope, number).await?;
+    }
+    match outcome {
+        DemoOutcome::Pending | DemoOutcome::Cancelled => return Ok(()),
+        DemoOutcome::PaymentConflict => {
+            let event = format!("demo-payment-{}-{n}", trade.slug);
+            let source = PaymentSource::Provider {
+                event_id: &event,
+                amount_minor: order.total_minor,
+                currency: &order.currency,
+            };
+            payment::confirm(db, scope, OrderRef::Number(number), source).await?;
+            return Ok(());
+        }
+        DemoOutcome::Paid | DemoOutcome::PartiallyShipped | DemoOutcome::Shipped => {
+            payment::confirm(db, scope, OrderRef::Number(number), PaymentSource::Staff).await?;
+        }
+    }
+    let parcel = |lines: Option<Vec<shipment::LineInput>>| shipment::ShipmentInput {
+        carrier: trade.carrier.to_owned(),
+        tracking_number: Some(format!("DEMO{:04}{n}", number)),
+        tracking_url: Some(format!(
+            "https://tracking.example.com/{}/DEMO{:04}{n}",
+            trade.slug, number
+        )),
+        zone: "BER".to_owned(),
+        lines,
+    };
+    match outcome {
+        DemoOutcome::PartiallyShipped => {
+            let first = lines.first().map(|l| shipment::LineInput {
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+            });
+            shipment::create(
+                db,
+                scope,
+                number,
+                &parcel(Some(first.into_iter().collect())),
+            )
+            .await?;
+        }
+        DemoOutcome::Shipped => {
+            shipment::create(db, scope, number, &parcel(None)).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}

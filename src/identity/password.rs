@@ -13,8 +13,9 @@
 //!
 //! Priority alone did not hold: PostgreSQL runs in its own scheduling group, so a check thread
 //! still got a whole core during a flood whatever its nice value. So each thread also keeps a
-//! CPU budget the scheduler cannot undo (`LOGIN_HASH_CPU_PERCENT`): after a check that took `t`
-//! it rests `t * (100 - p) / p` before its turn is given back, still holding it. The login that
+//! CPU budget the scheduler cannot undo (`LOGIN_HASH_CPU_PERCENT`): after a check that used `t`
+//! of CPU time (the thread's own clock) it rests `t * (100 - p) / p` before its turn is given
+//! back, still holding it. The login that
 //! was checked gets its answer before the rest (a single sign-in is as fast as before); a flood
 //! gets at most `p` percent of a core per thread.
 
@@ -99,9 +100,12 @@ impl Checkers {
         let (tx, rx) = oneshot::channel();
         let cpu_percent = self.cpu_percent;
         let work: Work = Box::new(move || {
-            let started = std::time::Instant::now();
+            // The thread's own CPU time, not the wall clock: a check slowed down by other work
+            // on the machine used no more CPU, and must not rest longer for it.
+            let started = cpu_time::ThreadTime::try_now().ok();
             let _ = tx.send(f());
-            let rest = rest_after(started.elapsed(), cpu_percent);
+            let spent = started.map_or(std::time::Duration::ZERO, |t| t.elapsed());
+            let rest = rest_after(spent, cpu_percent);
             if !rest.is_zero() {
                 std::thread::sleep(rest);
             }
@@ -346,28 +350,43 @@ mod tests {
     }
 
     /// With half a core: the check's answer comes back at once, and the turn only after the
-    /// thread rested as long as it worked, so a flood of checks can use half the core at most.
+    /// thread rested as long as it computed, so a flood of checks can use half the core at most.
+    /// Time spent sleeping is not computing: it earns no rest.
     #[tokio::test]
     async fn a_turn_comes_back_only_after_the_thread_rested_for_its_budget() {
-        let gate = HashGate::new(1, std::time::Duration::from_secs(5), 50);
+        let ms = std::time::Duration::from_millis;
+        let gate = HashGate::new(1, std::time::Duration::from_secs(30), 50);
         let turn = gate.enter().await.unwrap();
         let started = std::time::Instant::now();
         gate.threads
-            .run(Some(turn), || {
-                std::thread::sleep(std::time::Duration::from_millis(200))
+            .run(Some(turn), move || {
+                let cpu = cpu_time::ThreadTime::now();
+                let mut x = 0u64;
+                while cpu.elapsed() < ms(200) {
+                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(1));
+                }
             })
             .await
             .unwrap();
         let answered = started.elapsed();
+        let next = gate.enter().await.unwrap();
+        let rested = started.elapsed() - answered;
         assert!(
-            answered < std::time::Duration::from_millis(390),
-            "{answered:?}"
+            rested >= ms(150),
+            "the next turn {rested:?} after the answer"
         );
-        let _next = gate.enter().await.unwrap();
-        let turned = started.elapsed();
+
+        // A check that mostly waited (here: slept) rests for its CPU time only.
+        let started = std::time::Instant::now();
+        gate.threads
+            .run(Some(next), move || std::thread::sleep(ms(300)))
+            .await
+            .unwrap();
+        let answered = started.elapsed();
+        let _last = gate.enter().await.unwrap();
         assert!(
-            turned >= std::time::Duration::from_millis(390),
-            "the next turn after {turned:?}: the thread did not rest"
+            started.elapsed() - answered < ms(150),
+            "sleeping is not computing"
         );
     }
 

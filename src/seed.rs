@@ -492,7 +492,7 @@ async fn demo_zones_and_stock(db: &Db, scope: &TenantScope) -> Result<bool, ApiE
     let zones = crate::inventory::service::list_zones(db, scope).await?;
     for (code, name, city, priority) in DEMO_ZONES {
         if !zones.iter().any(|z| z.code == *code) {
-            let zone = crate::inventory::repo::NewZone {
+            let zone = crate::inventory::service::NewZone {
                 code,
                 name,
                 city,

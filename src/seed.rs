@@ -463,9 +463,9 @@ pub async fn demo_trade(db: &Db, tenants: &TenantResolver) -> Result<usize, ApiE
     let mut placed = 0;
     for trade in DEMO_TRADE {
         let scope = tenants.scope_for_slug(trade.slug, Actor::System).await?;
-        if demo_zones_and_stock(db, &scope).await? {
+        if let Some(skus) = demo_zones_and_stock(db, &scope).await? {
             for (n, (outcome, name)) in DEMO_ORDERS.iter().enumerate() {
-                demo_order(db, &scope, trade, n, *outcome, name).await?;
+                demo_order(db, &scope, trade, &skus, n, *outcome, name).await?;
                 placed += 1;
             }
         }
@@ -474,9 +474,12 @@ pub async fn demo_trade(db: &Db, tenants: &TenantResolver) -> Result<usize, ApiE
 }
 
 /// The demo zones (once, shared), and 40 units of the first two variants of each of the brand's
-/// first three active products in Berlin (10 more in Rotterdam). `false` when the brand already
-/// has orders (nothing is done then).
-async fn demo_zones_and_stock(db: &Db, scope: &TenantScope) -> Result<bool, ApiError> {
+/// first three active products in Berlin (10 more in Rotterdam); returns those SKUs. `None` when
+/// the brand already has orders (nothing is done then).
+async fn demo_zones_and_stock(
+    db: &Db,
+    scope: &TenantScope,
+) -> Result<Option<Vec<String>>, ApiError> {
     let query = orders::OrderQuery {
         status: None,
         from: None,
@@ -487,7 +490,7 @@ async fn demo_zones_and_stock(db: &Db, scope: &TenantScope) -> Result<bool, ApiE
     };
     let existing = orders::list_orders(db, scope, &query).await?;
     if !existing.items.is_empty() {
-        return Ok(false);
+        return Ok(None);
     }
     let zones = crate::inventory::service::list_zones(db, scope).await?;
     for (code, name, city, priority) in DEMO_ZONES {
@@ -503,11 +506,12 @@ async fn demo_zones_and_stock(db: &Db, scope: &TenantScope) -> Result<bool, ApiE
             crate::inventory::service::create_zone(db, &Actor::System, &zone).await?;
         }
     }
-    for sku in demo_skus(db, scope).await? {
-        crate::inventory::service::receive(db, scope, &sku, "BER", 40, None).await?;
-        crate::inventory::service::receive(db, scope, &sku, "RTM", 10, None).await?;
+    let skus = demo_skus(db, scope).await?;
+    for sku in &skus {
+        crate::inventory::service::receive(db, scope, sku, "BER", 40, None).await?;
+        crate::inventory::service::receive(db, scope, sku, "RTM", 10, None).await?;
     }
-    Ok(true)
+    Ok(Some(skus))
 }
 
 /// The SKUs the demo trades in: the first two active variants of the first three active
@@ -537,11 +541,12 @@ async fn demo_skus(db: &Db, scope: &TenantScope) -> Result<Vec<String>, ApiError
     Ok(skus)
 }
 
-/// Places demo order `n` of a brand and takes it to `outcome`.
+/// Places demo order `n` of a brand (two lines from `skus`) and takes it to `outcome`.
 async fn demo_order(
     db: &Db,
     scope: &TenantScope,
     trade: &DemoTrade,
+    skus: &[String],
     n: usize,
     outcome: DemoOutcome,
     name: &str,
@@ -552,7 +557,6 @@ async fn demo_order(
         payment::{self, OrderRef, PaymentSource},
         shipment,
     };
-    let skus = demo_skus(db, scope).await?;
     // Two lines: one unit of one SKU, two of the next (rotating through the demo SKUs).
     let lines: Vec<LineInput> = (0..2)
         .filter_map(|i| skus.get((n + i) % skus.len().max(1)))

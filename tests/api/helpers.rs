@@ -400,6 +400,30 @@ impl TestApp {
             .expect("categories added");
     }
 
+    /// Runs `sql` with `params` in a transaction of `scope`'s brand and asserts that row-level
+    /// security refuses it: the attack of writing another brand's row from this one.
+    pub async fn assert_refused_in(
+        &self,
+        scope: &TenantScope,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) {
+        let err = self
+            .state
+            .db
+            .tenant_tx(scope, async |tx| {
+                tx.execute(sql, params).await?;
+                Ok::<_, brandhouse::db::DbError>(())
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.constraint().map(|(code, _)| code.clone()),
+            Some(tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+            "{sql}: {err}"
+        );
+    }
+
     /// [`TestDb::scalar`] on this app's database.
     pub async fn scalar<T>(&self, sql: &str) -> T
     where
@@ -435,6 +459,21 @@ impl TestApp {
             .await;
         app.receive("fiber-x", SHOP_SKU_FIBER_X, "BER", 500).await;
         app.receive("suzume", SHOP_SKU_SUZUME, "BER", 500).await;
+        app
+    }
+
+    /// The two brands and zones of [`TestApp::two_brands`], two Fiber X products (numbers 1 and
+    /// 2: `FBX-HAIR-0001`, `FBX-HAIR-0002`) and one Suzume product, none with stock yet, no
+    /// worker: the shop the order and shipment tests stock as they need.
+    pub async fn spawn_unstocked_shop() -> TestApp {
+        let app = TestApp::spawn_with(&[("WORKER_ENABLED", "false"), ("DB_POOL_SIZE", "12")]).await;
+        app.two_brands().await;
+        app.create_product("fiber-x", "HAIR", "Argan Oil", "active", json!([]))
+            .await;
+        app.create_product("fiber-x", "HAIR", "Strong Gel", "active", json!([]))
+            .await;
+        app.create_product("suzume", "SKIN", "Rice Toner", "active", json!([]))
+            .await;
         app
     }
 

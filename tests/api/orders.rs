@@ -17,15 +17,7 @@ const B: &str = "FBX-HAIR-0002";
 /// The two brands and zones of [`TestApp::two_brands`], two Fiber X products (A, B) and one
 /// Suzume product, none with stock yet.
 async fn shop() -> TestApp {
-    let app = TestApp::spawn_with(&[("WORKER_ENABLED", "false"), ("DB_POOL_SIZE", "12")]).await;
-    app.two_brands().await;
-    app.create_product("fiber-x", "HAIR", "Argan Oil", "active", json!([]))
-        .await;
-    app.create_product("fiber-x", "HAIR", "Strong Gel", "active", json!([]))
-        .await;
-    app.create_product("suzume", "SKIN", "Rice Toner", "active", json!([]))
-        .await;
-    app
+    TestApp::spawn_unstocked_shop().await
 }
 
 async fn statuses(responses: Vec<reqwest::Response>) -> HashMap<u16, usize> {

@@ -16,15 +16,7 @@ const B: &str = "FBX-HAIR-0002";
 /// The two brands with zones BER (priority 10) and HAM (20), Fiber X's products A and B,
 /// Suzume's one product; no stock yet, no worker.
 async fn shop() -> TestApp {
-    let app = TestApp::spawn_with(&[("WORKER_ENABLED", "false"), ("DB_POOL_SIZE", "12")]).await;
-    app.two_brands().await;
-    app.create_product("fiber-x", "HAIR", "Argan Oil", "active", json!([]))
-        .await;
-    app.create_product("fiber-x", "HAIR", "Strong Gel", "active", json!([]))
-        .await;
-    app.create_product("suzume", "SKIN", "Rice Toner", "active", json!([]))
-        .await;
-    app
+    TestApp::spawn_unstocked_shop().await
 }
 
 /// Places an order in Fiber X (units held in `zone` first) and, unless `pay` is false, has
@@ -674,24 +666,11 @@ async fn another_brand_can_neither_see_nor_record_shipments_of_this_brands_order
             vec![fbx, shipment_id, line_id],
         ),
     ] {
-        let err = app
-            .state
-            .db
-            .tenant_tx(&suzume, async |tx| {
-                let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
-                    .iter()
-                    .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-                    .collect();
-                tx.execute(sql, &refs).await?;
-                Ok::<_, DbError>(())
-            })
-            .await
-            .unwrap_err();
-        assert_eq!(
-            err.constraint().map(|(code, _)| code.clone()),
-            Some(tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
-            "{sql}: {err}"
-        );
+        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        app.assert_refused_in(&suzume, sql, &refs).await;
     }
     assert_eq!(
         app.scalar::<i64>("select count(*) from app.shipments")

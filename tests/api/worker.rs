@@ -168,3 +168,41 @@ async fn a_long_job_does_not_hold_up_another_brands_job_in_the_same_batch() {
     );
     assert_eq!(*stand.ran.lock().unwrap(), [sz, fx]);
 }
+
+/// Records every job it runs, by id.
+#[derive(Default)]
+struct Tally(Mutex<Vec<i64>>);
+
+#[async_trait::async_trait]
+impl Handler for Tally {
+    async fn run(&self, _: JobKind, _: &TenantScope, job: &Claimed) -> Result<(), JobError> {
+        self.0.lock().unwrap().push(job.id);
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workers_claiming_side_by_side_run_each_job_exactly_once() {
+    // A claim that commits between another claim's snapshot and its row lock must not be taken
+    // again: the locking scan rechecks that the job is still due (a webhook would be sent twice).
+    let app = TestApp::spawn_with(&[("DB_POOL_SIZE", "16")]).await;
+    let brands = app.two_brands().await;
+    queue(&app, brands.fiber_x.id, "reindex_product", 300, 5).await;
+    queue(&app, brands.suzume.id, "expire_order", 300, 5).await;
+    let tally = Tally::default();
+    let queue_state = app.state.queue();
+    let workers = (0..8).map(|_| async {
+        while jobs::run_due(&queue_state, &tally, &settings(4, 2))
+            .await
+            .unwrap()
+            > 0
+        {}
+    });
+    futures::future::join_all(workers).await;
+    let mut ran = tally.0.lock().unwrap().clone();
+    let total = ran.len();
+    ran.sort_unstable();
+    ran.dedup();
+    assert_eq!(ran.len(), 600, "every job ran");
+    assert_eq!(total, 600, "no job ran twice");
+}

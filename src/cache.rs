@@ -6,13 +6,19 @@
 //!
 //! - `bh:{t}:catver`: the brand's catalog version, incremented after every committed catalog
 //!   write;
-//! - `bh:{t}:cat:<version>:<digest of the parameters>`: a serialised storefront response,
-//!   expiring after `CACHE_TTL_SECS` (short by default: responses carry stock availability,
-//!   which changes with every order without bumping the catalog version).
+//! - `bh:{t}:cat:<digest of the parameters>`: a serialised storefront response with the catalog
+//!   version it was built under and when (`<version>:<ms>:<json>`), expiring after
+//!   `CACHE_TTL_SECS` (short by default: responses carry stock availability, which changes with
+//!   every order without bumping the catalog version).
 //!
-//! A read gets the version and the entry in one round trip (a Lua script). A write bumps the
-//! version after commit, so entries of older versions are never read again, including one
-//! written late by a request that read the database before the write.
+//! A read gets the version and the entry in one round trip (a Lua script); an entry of another
+//! version is a miss. A write bumps the version after commit, so entries of older versions are
+//! never served again; an entry is stored only while the version it was built under is still
+//! current (a second script), so a request that read the database before a write cannot put
+//! its page back afterwards. Both scripts name every key they touch in `KEYS` (both keys of a
+//! brand, on one hash slot), as Redis Cluster requires: `REDIS_URL` may be a
+//! `redis-cluster://` URL, and the tests run the cache and the rate limits on a three-node
+//! cluster.
 //!
 //! Each entry is built once, not once per waiting connection ([`Cache::catalog_fetch`]):
 //!
@@ -51,9 +57,17 @@ use uuid::Uuid;
 
 use crate::scope::TenantScope;
 
+/// KEYS: the brand's version, the entry. Returns both (the version `0` when never bumped).
 const READ_SCRIPT: &str = r"
-local v = redis.call('GET', KEYS[1]) or '0'
-return {v, redis.call('GET', KEYS[2] .. v .. ':' .. ARGV[1])}
+return {redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[2])}
+";
+
+/// KEYS: the brand's version, the entry; ARGV: the version the entry was built under, the
+/// stored value, its TTL in seconds. Stores only while that version is current; 1 if stored.
+const STORE_SCRIPT: &str = r"
+if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1
 ";
 
 /// A storefront catalog response that may be cached.
@@ -116,35 +130,30 @@ pub fn refresh_window(ttl: Duration) -> Duration {
     (ttl / 5).max(Duration::from_secs(1)).min(ttl / 2)
 }
 
-/// An entry as stored: `<milliseconds since the epoch when built>:<json>`. Entries stored by an
-/// earlier release are bare JSON (they start with `{` or `[`): treated as fresh, they expire on
-/// their own.
-fn encode_entry(json: &str, now: SystemTime) -> String {
+/// An entry as stored: `<catalog version>:<milliseconds since the epoch when built>:<json>`.
+fn encode_entry(version: &str, json: &str, now: SystemTime) -> String {
     let ms = now
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_millis();
-    format!("{ms}:{json}")
+    format!("{version}:{ms}:{json}")
 }
 
-fn decode_entry(stored: &str) -> (Option<SystemTime>, &str) {
-    match stored.split_once(':') {
-        Some((ms, json)) if !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()) => {
-            let built = ms
-                .parse::<u64>()
-                .ok()
-                .map(|ms| UNIX_EPOCH + Duration::from_millis(ms));
-            (built, json)
-        }
-        _ => (None, stored),
+/// A stored entry's (version, time built, json); `None` for anything else (an entry of an
+/// earlier format reads as a miss and is replaced).
+fn decode_entry(stored: &str) -> Option<(&str, SystemTime, &str)> {
+    let (version, rest) = stored.split_once(':')?;
+    let (ms, json) = rest.split_once(':')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(version) || !digits(ms) {
+        return None;
     }
+    let built = UNIX_EPOCH + Duration::from_millis(ms.parse().ok()?);
+    Some((version, built, json))
 }
 
 /// Whether an entry built at `built` is due for a refresh at `now`.
-fn is_ageing(built: Option<SystemTime>, now: SystemTime, ttl: Duration) -> bool {
-    let Some(built) = built else {
-        return false;
-    };
+fn is_ageing(built: SystemTime, now: SystemTime, ttl: Duration) -> bool {
     let age = now.duration_since(built).unwrap_or_default();
     age >= ttl.saturating_sub(refresh_window(ttl))
 }
@@ -235,12 +244,8 @@ impl Cache {
         version_key(scope.tenant_id())
     }
 
-    fn hash_prefix(scope: &TenantScope) -> String {
-        format!("bh:{{{}}}:cat:", scope.tenant_id())
-    }
-
-    fn entry_key(scope: &TenantScope, version: &str, entry: &CatalogEntry<'_>) -> String {
-        format!("{}{version}:{}", Self::hash_prefix(scope), entry.field())
+    fn entry_key(scope: &TenantScope, entry: &CatalogEntry<'_>) -> String {
+        format!("bh:{{{}}}:cat:{}", scope.tenant_id(), entry.field())
     }
 
     /// A catalog entry (a serialised JSON document) of the scope's brand: from the cache, or
@@ -266,8 +271,7 @@ impl Cache {
                 }
                 match build().await {
                     Ok(fresh) => {
-                        self.store(&Self::entry_key(scope, &version, entry), &fresh)
-                            .await;
+                        self.store(scope, entry, &version, &fresh).await;
                         Ok(fresh)
                     }
                     // The entry it had is still valid (younger than the TTL); the next claim
@@ -279,7 +283,7 @@ impl Cache {
             Lookup::Miss {
                 version: Some(version),
             } => {
-                let key = Self::entry_key(scope, &version, entry);
+                let key = format!("{version}:{}", Self::entry_key(scope, entry));
                 let flight = {
                     let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
                     flights.entry(key.clone()).or_default().clone()
@@ -287,7 +291,7 @@ impl Cache {
                 let result = flight
                     .get_or_try_init(|| async {
                         let json = build().await?;
-                        self.store(&key, &json).await;
+                        self.store(scope, entry, &version, &json).await;
                         Ok(json)
                     })
                     .await
@@ -315,29 +319,31 @@ impl Cache {
         let result: Result<(String, Option<String>), _> = client
             .eval(
                 READ_SCRIPT,
-                vec![Self::version_key(scope), Self::hash_prefix(scope)],
-                vec![entry.field()],
+                vec![Self::version_key(scope), Self::entry_key(scope, entry)],
+                Vec::<String>::new(),
             )
             .await;
         match result {
-            Ok((version, Some(stored))) => {
-                cache_lookup(CacheResult::Hit);
-                let (built, json) = decode_entry(&stored);
-                if is_ageing(built, SystemTime::now(), self.ttl) {
-                    Lookup::Ageing {
-                        json: json.to_owned(),
-                        version,
+            Ok((version, stored)) => match stored.as_deref().and_then(decode_entry) {
+                Some((built_under, built, json)) if built_under == version => {
+                    cache_lookup(CacheResult::Hit);
+                    if is_ageing(built, SystemTime::now(), self.ttl) {
+                        Lookup::Ageing {
+                            json: json.to_owned(),
+                            version,
+                        }
+                    } else {
+                        Lookup::Hit(json.to_owned())
                     }
-                } else {
-                    Lookup::Hit(json.to_owned())
                 }
-            }
-            Ok((version, None)) => {
-                cache_lookup(CacheResult::Miss);
-                Lookup::Miss {
-                    version: Some(version),
+                // Not cached, or cached under an older catalog version.
+                _ => {
+                    cache_lookup(CacheResult::Miss);
+                    Lookup::Miss {
+                        version: Some(version),
+                    }
                 }
-            }
+            },
             Err(e) => {
                 cache_lookup(CacheResult::Error);
                 tracing::debug!(error = %e, "cache read failed; using the database");
@@ -376,19 +382,28 @@ impl Cache {
         matches!(claimed, Ok(Some(_)))
     }
 
-    /// Stores a catalog entry (serialised JSON) under its full key, built now.
-    async fn store(&self, key: &str, json: &str) {
+    /// Stores a catalog entry (serialised JSON) built now under catalog `version`, unless the
+    /// brand's catalog changed since.
+    async fn store(
+        &self,
+        scope: &TenantScope,
+        entry: &CatalogEntry<'_>,
+        version: &str,
+        json: &str,
+    ) {
         let Some(client) = self.live() else {
             return;
         };
-        let ttl = self.ttl.as_secs().max(1) as i64;
-        let stored: Result<(), _> = client
-            .set(
-                key,
-                encode_entry(json, SystemTime::now()),
-                Some(Expiration::EX(ttl)),
-                None,
-                false,
+        let ttl = self.ttl.as_secs().max(1);
+        let stored: Result<i64, _> = client
+            .eval(
+                STORE_SCRIPT,
+                vec![Self::version_key(scope), Self::entry_key(scope, entry)],
+                vec![
+                    version.to_owned(),
+                    encode_entry(version, json, SystemTime::now()),
+                    ttl.to_string(),
+                ],
             )
             .await;
         if let Err(e) = stored {
@@ -428,15 +443,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entries_carry_the_time_they_were_built_and_old_ones_read_as_fresh() {
+    fn entries_carry_their_version_and_the_time_they_were_built() {
         let at = UNIX_EPOCH + Duration::from_millis(1_765_000_000_123);
-        let stored = encode_entry(r#"{"items":[],"a":"b:c"}"#, at);
+        let stored = encode_entry("17", r#"{"items":[],"a":"b:c"}"#, at);
         assert_eq!(
             decode_entry(&stored),
-            (Some(at), r#"{"items":[],"a":"b:c"}"#)
+            Some(("17", at, r#"{"items":[],"a":"b:c"}"#))
         );
-        assert_eq!(decode_entry(r#"{"x":1}"#), (None, r#"{"x":1}"#));
-        assert_eq!(decode_entry("[1,2]"), (None, "[1,2]"));
+        assert_eq!(decode_entry(r#"{"x":1}"#), None);
+        assert_eq!(
+            decode_entry("1765000000123:[1,2]"),
+            None,
+            "an earlier format"
+        );
+    }
+
+    /// Redis Cluster routes a script by the keys it declares: every key a script touches must
+    /// be one of its `KEYS`, never built inside the script.
+    #[test]
+    fn the_scripts_touch_only_the_keys_they_declare() {
+        for script in [READ_SCRIPT, STORE_SCRIPT] {
+            for call in script.split("redis.call(").skip(1) {
+                let args = call.split(')').next().unwrap_or("");
+                let key = args.split(',').nth(1).unwrap_or("").trim();
+                assert!(
+                    key.starts_with("KEYS[") && key.ends_with(']'),
+                    "a key not in KEYS: {call}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -453,11 +488,7 @@ mod tests {
         );
         let built = UNIX_EPOCH + Duration::from_secs(1_000);
         let at = |s: u64| built + Duration::from_millis(s);
-        assert!(!is_ageing(Some(built), at(7_999), ttl));
-        assert!(is_ageing(Some(built), at(8_000), ttl));
-        assert!(
-            !is_ageing(None, at(60_000), ttl),
-            "an old-format entry just expires"
-        );
+        assert!(!is_ageing(built, at(7_999), ttl));
+        assert!(is_ageing(built, at(8_000), ttl));
     }
 }

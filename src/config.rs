@@ -474,11 +474,13 @@ impl Config {
         }
         let redis_url = env.optional("REDIS_URL");
         if let Some(url) = &redis_url
-            && (!url.starts_with("redis://") || fred::prelude::Config::from_url(url).is_err())
+            && (!(url.starts_with("redis://") || url.starts_with("redis-cluster://"))
+                || fred::prelude::Config::from_url(url).is_err())
         {
             return Err(ConfigError::new(
                 "REDIS_URL",
-                "not a Redis URL (redis://host:port[/db])",
+                "not a Redis URL (redis://host:port[/db], or \
+                 redis-cluster://host:port?node=host:port&node=... for a Redis Cluster)",
             ));
         }
         let cache_ttl = Duration::from_secs(env.parse("CACHE_TTL_SECS", 10)?);
@@ -1186,6 +1188,18 @@ mod tests {
             assert_eq!(err.var, var, "{value}: {err}");
             assert!(err.to_string().contains(var));
         }
+    }
+
+    #[test]
+    fn redis_may_be_one_server_or_a_cluster() {
+        assert!(load(&[("REDIS_URL", "redis://127.0.0.1:6379/0")]).is_ok());
+        let cluster = load(&[(
+            "REDIS_URL",
+            "redis-cluster://127.0.0.1:7001?node=127.0.0.1:7002&node=127.0.0.1:7003",
+        )])
+        .unwrap();
+        assert!(cluster.redis_url.unwrap().starts_with("redis-cluster://"));
+        assert!(load(&[("REDIS_URL", "rediss-cluster-ish://x")]).is_err());
     }
 
     #[test]

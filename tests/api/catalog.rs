@@ -6,7 +6,7 @@ use brandhouse::identity::Role;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{TestApp, TestRedis, assert_problem, eventually};
+use crate::helpers::{TestApp, TestRedis, TestRedisCluster, assert_problem, eventually};
 
 async fn storefront_json(app: &TestApp, slug: &str, path: &str) -> serde_json::Value {
     let resp = app.storefront_get(slug, path).await;
@@ -784,4 +784,110 @@ async fn concurrent_misses_share_one_build_and_one_request_refreshes_an_ageing_e
         .await
         .unwrap();
     assert_eq!(other, r#"{"v":"suzume"}"#);
+}
+
+/// The cache on a three-node Redis Cluster: warm answers come from it, a write invalidates one
+/// brand only, every key of a brand sits on that brand's hash slot, and a page built before a
+/// catalog write is not stored after it (the store script checks the version it was built
+/// under; on a single Redis the same script runs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_redis_cluster_each_brand_keeps_its_keys_on_its_slot_and_answers_stay_correct() {
+    use brandhouse::cache::CatalogEntry;
+
+    let cluster = TestRedisCluster::start().await;
+    let app =
+        TestApp::spawn_with(&[("REDIS_URL", &cluster.url), ("REDIS_TIMEOUT_MS", "500")]).await;
+    app.two_brands().await;
+    let admin = app.db.admin().await;
+    admin
+        .batch_execute("insert into app.product_counters (tenant_id, last_number) select id, 41 from app.tenants")
+        .await
+        .unwrap();
+    app.create_product("fiber-x", "HAIR", "Fiber Forty-Two", "active", json!([]))
+        .await;
+    app.create_product("suzume", "SKIN", "Suzume Forty-Two", "active", json!([]))
+        .await;
+    eventually(
+        "the cache to connect to the cluster",
+        Duration::from_secs(5),
+        || async { app.state.cache.is_connected().then_some(()) },
+    )
+    .await;
+    let fresh = [
+        ("Fiber Forty-Two".to_owned(), "Fiber Forty-Two".to_owned()),
+        ("Suzume Forty-Two".to_owned(), "Suzume Forty-Two".to_owned()),
+    ];
+    assert_eq!(names(&app).await, fresh);
+    let tenants = [
+        app.scope("fiber-x").await.tenant_id(),
+        app.scope("suzume").await.tenant_id(),
+    ];
+    eventually(
+        "both brands' entries on the cluster",
+        Duration::from_secs(5),
+        || async {
+            let keys = cluster.keys("bh:*");
+            tenants
+                .iter()
+                .all(|t| {
+                    let prefix = format!("bh:{{{t}}}:cat:");
+                    keys.iter().filter(|k| k.starts_with(&prefix)).count() == 2
+                })
+                .then_some(())
+        },
+    )
+    .await;
+    // One slot per brand: every key of a brand hashes to the slot of its version key.
+    for t in tenants {
+        let slot = cluster.slot(&format!("bh:{{{t}}}:catver"));
+        for key in cluster.keys(&format!("bh:{{{t}}}:*")) {
+            assert_eq!(cluster.slot(&key), slot, "{key}");
+        }
+    }
+
+    // Warm answers come from the cluster; a write through the API invalidates one brand.
+    admin
+        .batch_execute("update app.products set name = name || ' (changed)'")
+        .await
+        .unwrap();
+    assert_eq!(names(&app).await, fresh);
+    let fx = app
+        .staff("fiber-x", Role::BrandManager, "bm2@fiber-x.test")
+        .await;
+    let resp = app
+        .authed(Method::PATCH, "/v1/admin/products/42", &fx, Some("fiber-x"))
+        .json(&json!({"description": "new"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let after = names(&app).await;
+    assert_eq!(after[0].0, "Fiber Forty-Two (changed)");
+    assert_eq!(after[1].0, "Suzume Forty-Two");
+
+    // A page built while the catalog changed is not stored: the next read builds again.
+    let cache = &app.state.cache;
+    let scope = app.scope("suzume").await;
+    let entry = CatalogEntry::Product {
+        number: 7,
+        zone: None,
+    };
+    let built = cache
+        .catalog_fetch(&scope, &entry, || async {
+            cache.invalidate_catalog(&scope).await;
+            Ok::<_, std::convert::Infallible>(r#"{"v":"before the write"}"#.to_owned())
+        })
+        .await
+        .unwrap();
+    assert_eq!(built, r#"{"v":"before the write"}"#);
+    let again = cache
+        .catalog_fetch(&scope, &entry, || async {
+            Ok::<_, std::convert::Infallible>(r#"{"v":"after the write"}"#.to_owned())
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        again, r#"{"v":"after the write"}"#,
+        "the late page was stored"
+    );
 }

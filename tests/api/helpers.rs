@@ -748,6 +748,136 @@ impl Drop for TestRedis {
     }
 }
 
+/// A private three-node Redis Cluster (Debian's `redis-server --cluster-enabled yes`, joined by
+/// `redis-cli --cluster create`, no replicas) for one test, on free loopback ports. Killed when
+/// dropped.
+pub struct TestRedisCluster {
+    /// `redis-cluster://127.0.0.1:<first>?node=127.0.0.1:<second>&node=...`
+    pub url: String,
+    pub ports: Vec<u16>,
+    children: Vec<std::process::Child>,
+    dir: std::path::PathBuf,
+}
+
+impl TestRedisCluster {
+    pub async fn start() -> Self {
+        let ports: Vec<u16> = (0..3)
+            .map(|_| {
+                std::net::TcpListener::bind("127.0.0.1:0")
+                    .unwrap()
+                    .local_addr()
+                    .unwrap()
+                    .port()
+            })
+            .collect();
+        let dir = std::env::temp_dir().join(format!("bh-redis-cluster-{}", ports[0]));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut children = Vec::new();
+        for port in &ports {
+            let conf = dir.join(format!("nodes-{port}.conf"));
+            let _ = std::fs::remove_file(&conf);
+            children.push(
+                std::process::Command::new("redis-server")
+                    .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                    .args(["--cluster-enabled", "yes", "--cluster-config-file"])
+                    .arg(&conf)
+                    .args(["--save", "", "--appendonly", "no"])
+                    .current_dir(&dir)
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .expect("redis-server runs (install Debian's redis-server)"),
+            );
+        }
+        for port in &ports {
+            eventually(
+                "a cluster node to listen",
+                Duration::from_secs(5),
+                || async {
+                    tokio::net::TcpStream::connect(("127.0.0.1", *port))
+                        .await
+                        .ok()
+                },
+            )
+            .await;
+        }
+        let nodes: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let created = std::process::Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&nodes)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .expect("redis-cli runs");
+        assert!(
+            created.status.success(),
+            "redis-cli --cluster create: {}",
+            String::from_utf8_lossy(&created.stdout)
+        );
+        let cluster = Self {
+            url: format!(
+                "redis-cluster://{}?node={}&node={}",
+                nodes[0], nodes[1], nodes[2]
+            ),
+            ports,
+            children,
+            dir,
+        };
+        eventually("the cluster to be ok", Duration::from_secs(10), || async {
+            cluster
+                .ports
+                .iter()
+                .all(|p| {
+                    cluster
+                        .cli(*p, &["cluster", "info"])
+                        .contains("cluster_state:ok")
+                })
+                .then_some(())
+        })
+        .await;
+        cluster
+    }
+
+    /// `redis-cli -p <port> <args>` against one node (no redirects followed).
+    pub fn cli(&self, port: u16, args: &[&str]) -> String {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &port.to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli runs");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Every key of the cluster matching `pattern`, from all nodes.
+    pub fn keys(&self, pattern: &str) -> Vec<String> {
+        self.ports
+            .iter()
+            .flat_map(|p| {
+                self.cli(*p, &["--scan", "--pattern", pattern])
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The hash slot of `key`.
+    pub fn slot(&self, key: &str) -> i64 {
+        self.cli(self.ports[0], &["cluster", "keyslot", key])
+            .parse()
+            .unwrap()
+    }
+}
+
+impl Drop for TestRedisCluster {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 impl TestApp {
     /// Creates a product through the service layer; returns its number.
     pub async fn create_product(

@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, TestRedis, assert_problem};
+use crate::helpers::{TestApp, TestRedis, TestRedisCluster, assert_problem};
 
 /// A checkout that the service refuses after the limit (an unknown SKU: a 4xx that still
 /// counts, and holds nothing).
@@ -211,4 +211,42 @@ async fn redis_has_key(url: &str, key: &str) -> bool {
     }
     let n: i64 = client.exists(key).await.unwrap_or(0);
     n == 1
+}
+
+#[tokio::test]
+async fn on_a_redis_cluster_the_limits_count_in_the_cluster() {
+    let cluster = TestRedisCluster::start().await;
+    let app = TestApp::spawn_with(&[
+        ("RATE_LIMITS", "on"),
+        ("RATE_LIMIT_CHECKOUT", "3/60"),
+        ("TRUSTED_PROXY_HEADER", "x-forwarded-for"),
+        ("REDIS_URL", cluster.url.as_str()),
+    ])
+    .await;
+    app.two_brands().await;
+    // Until the limiter reaches the cluster it counts in process: wait for the first key.
+    crate::helpers::eventually(
+        "the limiter to count in the cluster",
+        std::time::Duration::from_secs(5),
+        || async {
+            checkout(&app, "fiber-x", "198.51.100.60").await;
+            (!cluster.keys("bh:rl:*").is_empty()).then_some(())
+        },
+    )
+    .await;
+    let mut admitted = 0;
+    for _ in 0..5 {
+        if checkout(&app, "fiber-x", "198.51.100.61").await.status()
+            != StatusCode::TOO_MANY_REQUESTS
+        {
+            admitted += 1;
+        }
+    }
+    assert_eq!(admitted, 3);
+    let keys = cluster.keys("bh:rl:*");
+    assert!(
+        keys.iter()
+            .any(|k| k == "bh:rl:{checkout:ip:198.51.100.61}"),
+        "{keys:?}"
+    );
 }

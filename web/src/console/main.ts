@@ -410,7 +410,7 @@ async function ordersView(slug: string, view: HTMLElement): Promise<void> {
       const ticket = await api.POST("/v1/admin/events/tickets", { body: {} });
       live = new EventSource(ticket.url);
       const reload = () => void load().catch(() => undefined);
-      for (const type of ["order.created", "order.paid", "order.shipped", "order.cancelled", "order.expired", "message"]) {
+      for (const type of ["order.created", "order.paid", "order.payment_conflict", "order.cancelled", "order.expired", "order.shipped", "shipment.created"]) {
         live.addEventListener(type, reload);
       }
       live.onerror = () => live?.close();

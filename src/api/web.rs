@@ -90,6 +90,11 @@ fn respond(app: WebApp, req: &Request) -> poem::Result<Response> {
             .finish());
     }
     let rest = rest.trim_start_matches('/');
+    // Debug builds read files from disk: a `..` segment never reaches the file lookup (rust-embed
+    // refuses paths outside its folder too; this keeps it out of the deep-link fallback).
+    if !is_plain_path(rest) {
+        return Err(ApiError::not_found(format!("no file {prefix}/{rest}")).into());
+    }
     let index = format!("{}/index.html", app.name());
     let Some(index_file) = Assets::get(&index) else {
         return Ok(not_built(app));
@@ -124,6 +129,11 @@ fn respond(app: WebApp, req: &Request) -> poem::Result<Response> {
     Ok(builder
         .header(header::CONTENT_TYPE, content_type(&path))
         .body(body))
+}
+
+/// A relative path of plain segments: no `.`/`..` segment, no backslash, no NUL.
+fn is_plain_path(rest: &str) -> bool {
+    !rest.contains(['\\', '\0']) && rest.split('/').all(|seg| seg != ".." && seg != ".")
 }
 
 /// A last path segment with an extension names a file (`app.js`), not a page of the app.
@@ -194,6 +204,15 @@ mod tests {
         assert!(!looks_like_a_file(""));
         assert!(looks_like_a_file("assets/missing.js"));
         assert!(looks_like_a_file("favicon.ico"));
+    }
+
+    #[test]
+    fn a_path_that_climbs_out_is_refused() {
+        assert!(is_plain_path("assets/index-1.js"));
+        assert!(is_plain_path("brands/fiber-x/orders"));
+        assert!(!is_plain_path("../../Cargo.toml"));
+        assert!(!is_plain_path("assets/../index.html"));
+        assert!(!is_plain_path("assets\\..\\x"));
     }
 
     #[test]

@@ -5,7 +5,20 @@
 #   build    the real sources on top
 #   runtime  Debian slim with CA certificates and the binary, as an unprivileged user, with a
 #            HEALTHCHECK that probes /readyz through the binary itself (no curl in the image)
+#   web      (beside them) the console and storefront, built from web/ into web/dist, which the
+#            release build embeds (src/api/web.rs)
 # Tags pinned; the toolchain matches rust-toolchain.toml.
+
+FROM node:20.19.0-bookworm-slim AS web
+WORKDIR /src
+COPY web/package.json web/package-lock.json web/
+RUN cd web && npm ci --no-audit --no-fund --loglevel=error
+COPY openapi/openapi.json openapi/
+COPY clients/typescript/src clients/typescript/src
+COPY web web
+RUN cd web && node_modules/.bin/tsc --noEmit -p tsconfig.json \
+    && node_modules/.bin/vite build --mode console --logLevel warn \
+    && node_modules/.bin/vite build --mode shop --logLevel warn
 
 FROM rust:1.95.0-slim-bookworm AS deps
 WORKDIR /src
@@ -23,6 +36,7 @@ FROM deps AS build
 # The sources (.dockerignore keeps target/ out, so the dependency artefacts above stay). The
 # crate embeds sql/, policies/, seed/ and README.md at compile time.
 COPY . .
+COPY --from=web /src/web/dist web/dist
 RUN cargo build --release --locked --bin brandhouse \
     && mkdir -p /out/data \
     && cp target/release/brandhouse /out/brandhouse

@@ -8,15 +8,17 @@ ADMIN_URL ?= postgres://postgres@127.0.0.1:5432
 PG_HOST_PORT = $(lastword $(subst @, ,$(ADMIN_URL)))
 
 .PHONY: demo test services validate-config ts-client ts-client-write fmt-check clippy unit audit fuzz \
-	openapi bench clean-test-dbs
+	openapi bench clean-test-dbs web web-test
 
-## Start the services, migrate, seed the three demo brands and serve on 127.0.0.1:8080.
-demo: services
+## Build the web console and storefront, start the services, migrate, seed the three demo brands
+## and serve on 127.0.0.1:8080 (the console at /console/, each brand's shop at
+## http://<slug>.localhost:8080/shop/).
+demo: services web
 	REDIS_URL=$${REDIS_URL-redis://127.0.0.1:6379} $(CARGO) run -- demo
 
-## Everything CI checks: formatting, lints, the TypeScript client, the whole test suite, the
-## policy audit, and the OpenAPI fuzzer.
-test: services fmt-check clippy validate-config ts-client clean-test-dbs unit audit fuzz
+## Everything CI checks: formatting, lints, the TypeScript client, the web frontends (built and
+## tested in a real browser), the whole test suite, the policy audit, and the OpenAPI fuzzer.
+test: services fmt-check clippy validate-config ts-client web clean-test-dbs unit web-test audit fuzz
 
 services:
 	@scripts/ensure-services.sh
@@ -33,6 +35,17 @@ ts-client:
 ## Regenerate the TypeScript client's types from openapi/openapi.json (then commit them).
 ts-client-write:
 	@scripts/ts-client.sh --write
+
+## The console and the storefront (web/): npm ci, tsc --strict, vite build into web/dist, which
+## the binary serves at /console/ and /shop/ (embedded in release builds).
+web:
+	@scripts/web.sh
+
+## The browser tests: headless Debian chromium (installed with apt when missing) driven by
+## playwright-core against `brandhouse demo` on a throwaway database. Screenshots in
+## web/test-output/ (WEB_TEST_OUT).
+web-test: web
+	ADMIN_URL=$(ADMIN_URL) CARGO=$(CARGO) scripts/web-test.sh
 
 fmt-check:
 	$(CARGO) fmt --all -- --check

@@ -3,6 +3,8 @@
 //! domain's endpoints is assembled in the composition root ([`crate::startup`]), so this module
 //! depends on no domain.
 
+pub mod web;
+
 use std::time::Duration;
 
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags, payload::Json};

@@ -66,7 +66,8 @@
 //! **HTTP** (may use domains and plumbing): each domain's `api.rs`/`admin_api.rs` (the
 //! endpoints: extract, check access, call the service, map), the extractors
 //! (`tenants::Storefront`/`StaffBrand`, `identity::extract::StaffAuth`), and [`api`] (the
-//! spec's tags and the health endpoints).
+//! spec's tags and the health endpoints; [`api::web`] serves the console and storefront built
+//! from `web/`).
 //!
 //! **Composition root** (may use everything): [`startup`] (builds the state, assembles the
 //! OpenAPI service, wires the job handlers, serves), [`cli`] (each command builds only what it

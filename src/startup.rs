@@ -22,7 +22,10 @@ use tracing::{Instrument, field::Empty};
 
 use crate::{
     analytics::{Analytics, api::AnalyticsApi},
-    api::HealthApi,
+    api::{
+        HealthApi,
+        web::{self, WebApp},
+    },
     cache::Cache,
     catalog::{admin_api::CatalogAdminApi, api::CatalogApi},
     chat::{
@@ -561,6 +564,8 @@ pub fn routes(state: AppState, limits: BodyLimits) -> impl Endpoint<Output = Res
         .nest("/docs", docs)
         .at("/openapi.json", spec)
         .at("/metrics", poem::get(scrape))
+        .nest("/console", web::endpoint(WebApp::Console))
+        .nest("/shop", web::endpoint(WebApp::Shop))
         .nest("/", service)
         .with(CatchPanic::new().with_handler(PanicToProblem))
         // What extractors read from the request: brand lookups and the pool for bearer tokens.
@@ -632,6 +637,8 @@ fn route_outside_spec(path: &str) -> Option<&'static str> {
         "/metrics" => Some("/metrics"),
         "/openapi.json" => Some("/openapi.json"),
         p if p == "/docs" || p.starts_with("/docs/") => Some("/docs"),
+        p if p == "/console" || p.starts_with("/console/") => Some("/console"),
+        p if p == "/shop" || p.starts_with("/shop/") => Some("/shop"),
         _ => None,
     }
 }

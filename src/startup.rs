@@ -45,6 +45,7 @@ use crate::{
     media::{MediaStore, api::MediaApi, service::MAX_IMAGE_BYTES},
     notify::{self, api::NotificationsApi, service::Notifier},
     orders::{admin_api::OrdersAdminApi, api::OrdersApi, lifecycle},
+    promotions::api::PromotionsApi,
     scope::TenantScope,
     tenants::{TenantResolver, admin_api::BrandsApi, api::TenantsApi},
     webhooks::{
@@ -257,6 +258,7 @@ pub type Apis = (
         NotificationsApi,
         InvoicesApi,
         DeliveryApi,
+        PromotionsApi,
     ),
 );
 
@@ -338,6 +340,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                     order_tokens: state.order_tokens.clone(),
                 },
                 DeliveryApi { db: db() },
+                PromotionsApi { db: db() },
             ),
         ),
         "brandhouse",

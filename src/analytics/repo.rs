@@ -142,7 +142,9 @@ pub(super) async fn promotions(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Vec<PromotionUsage>, DbError> {
-    let stmt = tx.prepare_cached(include_str!("sql/promotions.sql")).await?;
+    let stmt = tx
+        .prepare_cached(include_str!("sql/promotions.sql"))
+        .await?;
     tx.query(&stmt, &[&start, &end])
         .await?
         .iter()

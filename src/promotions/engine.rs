@@ -410,7 +410,9 @@ mod tests {
 
     #[test]
     fn largest_remainder_adds_up_exactly() {
-        assert_eq!(allocate(100, &[1, 1, 1]), vec![34, 33, 33]);
+        assert_eq!(allocate(100, &[100, 100, 100]), vec![34, 33, 33]);
+        // Never more than the weights hold.
+        assert_eq!(allocate(100, &[1, 1, 1]), vec![1, 1, 1]);
         assert_eq!(allocate(10, &[333, 667]), vec![3, 7]);
         assert_eq!(allocate(0, &[5, 5]), vec![0, 0]);
         assert_eq!(allocate(7, &[0, 0]), vec![0, 0]);

@@ -726,7 +726,7 @@ async fn uses_are_released_by_expiry_and_cancellation_consumed_by_payment_and_re
     )
     .await;
     let paid: Value = resp.json().await.unwrap();
-    assert_eq!(paid["status"], "paid", "{paid}");
+    assert_eq!(paid["order"]["status"], "paid", "{paid}");
     assert_eq!(uses(&app, &id).await.0, 2);
     let d: Value = checkout(&app, "fiber-x", "d", 1, &["ONE"], "d@buyer.test")
         .await
@@ -749,7 +749,10 @@ async fn uses_are_released_by_expiry_and_cancellation_consumed_by_payment_and_re
     )
     .await;
     let conflicted: Value = resp.json().await.unwrap();
-    assert_eq!(conflicted["status"], "payment_conflict", "{conflicted}");
+    assert_eq!(
+        conflicted["order"]["status"], "payment_conflict",
+        "{conflicted}"
+    );
     assert_eq!(uses(&app, &id).await.0, 3);
     assert!(app.ledger_mismatches().await.is_empty());
     // The owner's analytics: A and C paid with it (1.50 off 15.00 each).

@@ -48,6 +48,8 @@ pub enum ApiTags {
     BrandWebhooks,
     /// A brand's shipping methods and tax rates (staff).
     Delivery,
+    /// A brand's promotions and promo codes (staff).
+    Promotions,
 }
 
 #[derive(Debug, Object)]

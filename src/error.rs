@@ -252,6 +252,47 @@ impl ApiError {
         e
     }
 
+    /// A 422: a promo code this brand does not have (whether another brand has it is never
+    /// said); `errors` names the code's field.
+    pub fn unknown_promo_code(field: impl Into<String>) -> Self {
+        let detail = "no such promo code in this brand";
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown-promo-code",
+            "Unknown promo code",
+        )
+        .with_detail(detail);
+        e.errors = vec![FieldError::new(field, detail)];
+        e
+    }
+
+    /// A 422: the promo code exists but a condition of its promotion does not hold for this
+    /// basket (time window, minimum subtotal, first order, customer list).
+    pub fn promo_code_not_applicable(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "promo-code-not-applicable",
+            "Promo code not applicable",
+        )
+        .with_detail(detail.clone());
+        e.errors = vec![FieldError::new(field, detail)];
+        e
+    }
+
+    /// A 409: the promo code's promotion has no uses left (in total or for this customer).
+    pub fn promo_code_exhausted(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        let mut e = Self::new(
+            StatusCode::CONFLICT,
+            "promo-code-exhausted",
+            "Promo code used up",
+        )
+        .with_detail(detail.clone());
+        e.errors = vec![FieldError::new(field, detail)];
+        e
+    }
+
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

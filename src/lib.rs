@@ -45,6 +45,8 @@
 //!   (shipments with carrier and tracking, partial shipments, the pick list).
 //! - [`delivery`]: shipping methods and tax rates per brand, and the pure pricing maths
 //!   (per-line tax, shipping bands, totals) checkout charges with.
+//! - [`promotions`]: promotions and promo codes per brand, the pure discount maths (stacking,
+//!   allocation to lines), exact usage counting; storefront quotes.
 //! - [`analytics`]: owner analytics across brands, through the one BYPASSRLS pool, which is
 //!   built inside this module alone.
 //! - [`jobs`]: the job queue (claims, retries, parking); the handlers are the domains'
@@ -96,6 +98,7 @@ pub mod migrate;
 pub mod notify;
 pub mod orders;
 pub mod payload;
+pub mod promotions;
 pub mod ratelimit;
 pub mod scope;
 pub mod search;

@@ -58,6 +58,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         include_str!("../policies/84_delivery.sql"),
     ),
     (
+        "86_promotions.sql",
+        include_str!("../policies/86_promotions.sql"),
+    ),
+    (
         "90_invoices.sql",
         include_str!("../policies/90_invoices.sql"),
     ),

@@ -175,6 +175,7 @@ pub async fn demo(db: &Db, tenants: &TenantResolver) -> Result<SeedReport, ApiEr
             report.products_created += 1;
         }
         demo_delivery(db, &scope, brand.slug).await?;
+        demo_promotion(db, &scope, brand.slug).await?;
         report.brands.push(brand.slug);
     }
     Ok(report)
@@ -344,6 +345,39 @@ async fn demo_delivery(db: &Db, scope: &TenantScope, slug: &str) -> Result<(), A
     };
     orders::update_order_settings(db, scope, &change).await?;
     Ok(())
+}
+
+/// Seeds a demo brand's `WELCOME10` once: the same code is a different promotion in each brand
+/// (10 % off everything in Fiber X; 5.00 off a first order in Suzume). A code only: the demo's
+/// orders, placed without it, keep their figures.
+async fn demo_promotion(db: &Db, scope: &TenantScope, slug: &str) -> Result<(), ApiError> {
+    use crate::promotions::{
+        PromotionError, PromotionKind,
+        service::{self as promotions, PromotionInput},
+    };
+    let input = match slug {
+        "fiber-x" => PromotionInput {
+            name: Some("Welcome: 10 % off".into()),
+            code: Some(Some("WELCOME10".into())),
+            kind: Some(PromotionKind::Percentage),
+            percent_bp: Some(Some(1000)),
+            usage_limit_per_customer: Some(Some(1)),
+            ..Default::default()
+        },
+        "suzume" => PromotionInput {
+            name: Some("Welcome: 5.00 off your first order".into()),
+            code: Some(Some("WELCOME10".into())),
+            kind: Some(PromotionKind::FixedAmount),
+            amount_minor: Some(Some(500)),
+            first_order_only: Some(true),
+            ..Default::default()
+        },
+        _ => return Ok(()),
+    };
+    match promotions::create(db, scope, &input).await {
+        Ok(_) | Err(PromotionError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Demo staff: the company owner and one member per role in Fiber X. The passwords are printed
@@ -591,6 +625,7 @@ async fn demo_order(
         }),
         billing_address: None,
         shipping_method: Some("standard".to_owned()),
+        promo_codes: Vec::new(),
     };
     let key = format!("demo-order-{}-{n}", trade.slug);
     let (order, _) = checkout::checkout(db, scope, &key, &input).await?;

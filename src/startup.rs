@@ -48,6 +48,7 @@ use crate::{
     media::{MediaStore, api::MediaApi, service::MAX_IMAGE_BYTES},
     notify::{self, api::NotificationsApi, service::Notifier},
     orders::{admin_api::OrdersAdminApi, api::OrdersApi, lifecycle},
+    promotions::api::PromotionsApi,
     scope::TenantScope,
     tenants::{TenantResolver, admin_api::BrandsApi, api::TenantsApi},
     webhooks::{
@@ -260,6 +261,7 @@ pub type Apis = (
         NotificationsApi,
         InvoicesApi,
         DeliveryApi,
+        PromotionsApi,
     ),
 );
 
@@ -341,6 +343,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                     order_tokens: state.order_tokens.clone(),
                 },
                 DeliveryApi { db: db() },
+                PromotionsApi { db: db() },
             ),
         ),
         "brandhouse",

@@ -13,6 +13,25 @@ use crate::{
     identity::{Permission, extract::StaffAuth},
 };
 
+/// One promotion's figures in a brand over the range.
+#[derive(Object)]
+#[oai(rename = "PromotionFigures")]
+pub struct PromotionFigures {
+    /// The brand's slug.
+    pub slug: String,
+    pub currency: String,
+    pub promotion_id: uuid::Uuid,
+    /// `null` for an automatic promotion.
+    pub code: crate::types::Nullable<String>,
+    pub name: String,
+    /// Uses by orders paid in the range.
+    pub uses: i64,
+    /// What it took off those orders, in the brand currency's minor units.
+    pub discount_minor: i64,
+    /// What those orders paid (an order that used two promotions counts in both).
+    pub revenue_minor: i64,
+}
+
 #[derive(Object)]
 #[oai(rename = "BrandOverview")]
 pub struct BrandOverview {
@@ -339,5 +358,40 @@ impl AnalyticsApi {
         let limit = i64::from(limit.0.unwrap_or(5));
         let rows = service::top_products(&self.db, &self.analytics, &actor, range, limit).await?;
         Ok(Json(brand_top_products(rows)))
+    }
+
+    /// Per brand and promotion code: the uses by orders paid in the range, the discount they
+    /// gave and those orders' revenue, in each brand's currency.
+    ///
+    /// Permission `analytics`: role owner.
+    #[oai(
+        path = "/v1/admin/analytics/promotions",
+        method = "get",
+        operation_id = "getAnalyticsPromotions",
+        tag = "ApiTags::Analytics"
+    )]
+    async fn promotions(
+        &self,
+        auth: StaffAuth,
+        from: Query<Option<NaiveDate>>,
+        to: Query<Option<NaiveDate>>,
+    ) -> Result<Json<Vec<PromotionFigures>>, ApiError> {
+        let actor = auth.0.authorize_company(Permission::Analytics)?;
+        let range = range(from.0, to.0)?;
+        let rows = service::promotions(&self.db, &self.analytics, &actor, range).await?;
+        Ok(Json(
+            rows.into_iter()
+                .map(|r| PromotionFigures {
+                    slug: r.slug,
+                    currency: r.currency,
+                    promotion_id: r.promotion_id,
+                    code: r.code.into(),
+                    name: r.name,
+                    uses: r.uses,
+                    discount_minor: r.discount_minor,
+                    revenue_minor: r.revenue_minor,
+                })
+                .collect(),
+        ))
     }
 }

@@ -106,6 +106,18 @@ pub struct TopProduct {
     pub rank: i64,
 }
 
+/// One promotion's figures in a brand over a range (see `sql/promotions.sql`).
+pub struct PromotionUsage {
+    pub slug: String,
+    pub currency: String,
+    pub promotion_id: uuid::Uuid,
+    pub code: Option<String>,
+    pub name: String,
+    pub uses: i64,
+    pub discount_minor: i64,
+    pub revenue_minor: i64,
+}
+
 /// Time-series buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interval {
@@ -191,6 +203,13 @@ impl Analytics {
     /// The best-selling products per brand in `range`, `limit` per brand.
     pub async fn top_products(&self, range: Range, limit: i64) -> Result<Vec<TopProduct>, DbError> {
         self.read(async |tx| repo::top_products(tx, range.start(), range.end(), limit).await)
+            .await
+    }
+
+    /// Per brand and promotion: consumed uses, discount given and revenue of the orders paid
+    /// in `range` that used it.
+    pub async fn promotions(&self, range: Range) -> Result<Vec<PromotionUsage>, DbError> {
+        self.read(async |tx| repo::promotions(tx, range.start(), range.end()).await)
             .await
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
 
-use super::{BrandFigures, Interval, InventoryHealth, SeriesPoint, TopProduct};
+use super::{BrandFigures, Interval, InventoryHealth, PromotionUsage, SeriesPoint, TopProduct};
 use crate::db::DbError;
 
 pub(super) async fn overview(
@@ -134,5 +134,31 @@ pub(super) async fn company_events_start(
         .await?
         .iter()
         .map(|r| Ok((r.try_get("slug")?, r.try_get("last_seq")?)))
+        .collect()
+}
+
+pub(super) async fn promotions(
+    tx: &Transaction<'_>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<PromotionUsage>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/promotions.sql"))
+        .await?;
+    tx.query(&stmt, &[&start, &end])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(PromotionUsage {
+                slug: r.try_get("slug")?,
+                currency: r.try_get("currency")?,
+                promotion_id: r.try_get("promotion_id")?,
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                uses: r.try_get("uses")?,
+                discount_minor: r.try_get("discount_minor")?,
+                revenue_minor: r.try_get("revenue_minor")?,
+            })
+        })
         .collect()
 }

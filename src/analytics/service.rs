@@ -2,7 +2,10 @@
 //! through the ordinary API pool (the analytics role cannot write), then served from the read
 //! models of [`Analytics`]. The endpoints check the owner role before calling here.
 
-use super::{Analytics, BrandFigures, Interval, InventoryHealth, Range, SeriesPoint, TopProduct};
+use super::{
+    Analytics, BrandFigures, Interval, InventoryHealth, PromotionUsage, Range, SeriesPoint,
+    TopProduct,
+};
 use crate::{
     audit,
     db::{Db, DbError},
@@ -70,4 +73,15 @@ pub async fn top_products(
 ) -> Result<Vec<TopProduct>, DbError> {
     record(db, actor, "analytics.top_products", range_details(range)).await?;
     analytics.top_products(range, limit).await
+}
+
+/// Per brand and promotion in `range`: uses, discount given, revenue; audited.
+pub async fn promotions(
+    db: &Db,
+    analytics: &Analytics,
+    actor: &Actor,
+    range: Range,
+) -> Result<Vec<PromotionUsage>, DbError> {
+    record(db, actor, "analytics.promotions", range_details(range)).await?;
+    analytics.promotions(range).await
 }

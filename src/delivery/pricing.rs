@@ -19,6 +19,15 @@
 //!
 //! `amount` is unit price x quantity; rates are basis points (2000 = 20 %). Shipping is one
 //! more line, taxed at the standard rate of the tax country.
+//!
+//! # Discounts
+//! A promotion's discount ([`crate::promotions`] computes and allocates it to the lines) is
+//! taken off a line **before** its tax: the line is taxed on `amount - discount`, and a
+//! shipping discount (free shipping) likewise lowers the taxed shipping. So, with
+//! `discount` = the lines' discounts plus the shipping's:
+//! exclusive `total = subtotal - discount + shipping + tax`, inclusive `total = subtotal -
+//! discount + shipping`. A discount is clamped to `0..=amount`: no line, no shipping and no
+//! total is ever negative.
 
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +84,8 @@ pub struct LineIn {
 pub struct LineOut {
     /// Unit price x quantity, as the brand prices it.
     pub amount_minor: i64,
+    /// The line's discount (0 to `amount_minor`); the tax is computed on what is left.
+    pub discount_minor: i64,
     pub tax_minor: i64,
     /// What the line costs the customer, tax included.
     pub total_minor: i64,
@@ -86,8 +97,12 @@ pub struct Totals {
     pub lines: Vec<LineOut>,
     /// The lines' amounts, as the brand prices them (with tax when prices include it).
     pub subtotal_minor: i64,
-    /// The shipping price, as the brand prices it.
+    /// The shipping price, as the brand prices it (before a shipping discount).
     pub shipping_minor: i64,
+    /// The shipping's discount (0 to `shipping_minor`; part of `discount_minor`).
+    pub shipping_discount_minor: i64,
+    /// Every line's discount plus the shipping's.
+    pub discount_minor: i64,
     /// The shipping's tax (part of `tax_minor`).
     pub shipping_tax_minor: i64,
     /// Every line's tax plus the shipping's.
@@ -108,29 +123,52 @@ pub fn totals(
     shipping_rate_bp: i32,
     mode: TaxMode,
 ) -> Result<Totals, TooLarge> {
+    totals_discounted(lines, &[], shipping_minor, 0, shipping_rate_bp, mode)
+}
+
+/// [`totals`] with discounts: `line_discounts[i]` off line `i` (missing: 0) and
+/// `shipping_discount_minor` off the shipping, each clamped to what it discounts, each taken
+/// off before the tax (the module doc).
+pub fn totals_discounted(
+    lines: &[LineIn],
+    line_discounts: &[i64],
+    shipping_minor: i64,
+    shipping_discount_minor: i64,
+    shipping_rate_bp: i32,
+    mode: TaxMode,
+) -> Result<Totals, TooLarge> {
     let mut out = Vec::with_capacity(lines.len());
-    let (mut subtotal, mut tax) = (0i64, 0i64);
-    for l in lines {
+    let (mut subtotal, mut tax, mut discount) = (0i64, 0i64, 0i64);
+    for (i, l) in lines.iter().enumerate() {
         let amount = l
             .unit_price_minor
             .checked_mul(i64::from(l.quantity))
             .ok_or(TooLarge)?;
-        let line_tax = tax_of(amount, l.rate_bp, mode);
+        let line_discount = line_discounts.get(i).copied().unwrap_or(0).clamp(0, amount);
+        let taxed = amount - line_discount;
+        let line_tax = tax_of(taxed, l.rate_bp, mode);
         let total = match mode {
-            TaxMode::Exclusive => amount.checked_add(line_tax).ok_or(TooLarge)?,
-            TaxMode::Inclusive => amount,
+            TaxMode::Exclusive => taxed.checked_add(line_tax).ok_or(TooLarge)?,
+            TaxMode::Inclusive => taxed,
         };
         subtotal = subtotal.checked_add(amount).ok_or(TooLarge)?;
         tax = tax.checked_add(line_tax).ok_or(TooLarge)?;
+        discount = discount.checked_add(line_discount).ok_or(TooLarge)?;
         out.push(LineOut {
             amount_minor: amount,
+            discount_minor: line_discount,
             tax_minor: line_tax,
             total_minor: total,
         });
     }
-    let shipping_tax = tax_of(shipping_minor, shipping_rate_bp, mode);
+    let shipping_discount = shipping_discount_minor.clamp(0, shipping_minor);
+    let shipping_tax = tax_of(shipping_minor - shipping_discount, shipping_rate_bp, mode);
     tax = tax.checked_add(shipping_tax).ok_or(TooLarge)?;
-    let before_tax = subtotal.checked_add(shipping_minor).ok_or(TooLarge)?;
+    discount = discount.checked_add(shipping_discount).ok_or(TooLarge)?;
+    // subtotal >= discount: each discount is clamped to what it discounts.
+    let before_tax = (subtotal - discount)
+        .checked_add(shipping_minor)
+        .ok_or(TooLarge)?;
     let total = match mode {
         TaxMode::Exclusive => before_tax.checked_add(tax).ok_or(TooLarge)?,
         TaxMode::Inclusive => before_tax,
@@ -139,6 +177,8 @@ pub fn totals(
         lines: out,
         subtotal_minor: subtotal,
         shipping_minor,
+        shipping_discount_minor: shipping_discount,
+        discount_minor: discount,
         shipping_tax_minor: shipping_tax,
         tax_minor: tax,
         total_minor: total,

@@ -23,6 +23,8 @@ pub enum Permission {
     CatalogRead,
     /// Create and change categories, products, variants and prices.
     CatalogWrite,
+    /// Create, change and delete the brand's promotions and promo codes.
+    PromotionsWrite,
     /// Bulk CSV imports of the catalog, and their reports.
     ImportsManage,
     /// Upload and delete product images.
@@ -78,6 +80,7 @@ impl Permission {
             Permission::BrandRead => &[Owner, BrandManager, Warehouse, Support],
             Permission::CatalogRead => &[Owner, BrandManager, Warehouse, Support],
             Permission::CatalogWrite => &[Owner, BrandManager],
+            Permission::PromotionsWrite => &[Owner, BrandManager],
             Permission::ImportsManage => &[Owner, BrandManager],
             Permission::MediaManage => &[Owner, BrandManager],
             Permission::ZonesManage => &[Owner],
@@ -111,6 +114,7 @@ impl Permission {
             Permission::BrandRead => "brand.read",
             Permission::CatalogRead => "catalog.read",
             Permission::CatalogWrite => "catalog.write",
+            Permission::PromotionsWrite => "promotions.write",
             Permission::ImportsManage => "imports.manage",
             Permission::MediaManage => "media.manage",
             Permission::ZonesManage => "zones.manage",
@@ -143,10 +147,13 @@ impl Permission {
             Permission::AccountsManage => "`POST /v1/admin/accounts/{user_id}/disable`, `/enable`",
             Permission::BrandRead => "`GET /v1/admin/brand`",
             Permission::CatalogRead => {
-                "`GET /v1/admin/categories`, `GET /v1/admin/products[/{number}]`, `GET /v1/admin/products/{number}/media`, `GET /v1/admin/skus/{sku}`"
+                "`GET /v1/admin/categories`, `GET /v1/admin/products[/{number}]`, `GET /v1/admin/products/{number}/media`, `GET /v1/admin/skus/{sku}`, `GET /v1/admin/promotions[/{id}]`"
             }
             Permission::CatalogWrite => {
                 "`POST/PATCH/DELETE` on `/v1/admin/categories[/{code}]` and `/v1/admin/products[/{number}]`, `PATCH /v1/admin/variants/{sku}`"
+            }
+            Permission::PromotionsWrite => {
+                "`POST /v1/admin/promotions`, `PATCH/DELETE /v1/admin/promotions/{id}`"
             }
             Permission::ImportsManage => "`POST /v1/admin/imports`, `GET /v1/admin/imports/{id}`",
             Permission::MediaManage => {
@@ -173,7 +180,7 @@ impl Permission {
             }
             Permission::JobsView => "`GET /v1/admin/jobs/parked`",
             Permission::Analytics => {
-                "`GET /v1/admin/analytics/overview`, `/timeseries`, `/inventory`, `/top-products`, `GET /v1/admin/events/company/stream`"
+                "`GET /v1/admin/analytics/overview`, `/timeseries`, `/inventory`, `/top-products`, `/promotions`, `GET /v1/admin/events/company/stream`"
             }
             Permission::ChatSettings => "`GET/PATCH /v1/admin/chat/settings`",
             Permission::WhatsAppNumbers => {

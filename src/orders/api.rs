@@ -96,6 +96,10 @@ pub struct CheckoutRequest {
     /// The code of an eligible shipping method (`GET /v1/storefront/shipping-methods`).
     /// Required when the brand has an active shipping method; the server prices it.
     pub shipping_method: Option<Unchecked<Slug>>,
+    /// Up to 5 promo codes (any case). Repriced on the server exactly as
+    /// `POST /v1/storefront/quotes` prices them; part of the idempotency request.
+    #[oai(default)]
+    pub promo_codes: Vec<String>,
 }
 
 /// The placed order and the token to read it later.
@@ -199,6 +203,7 @@ fn checkout_input(b: CheckoutRequest) -> CheckoutInput {
         shipping_address: b.shipping_address.map(Into::into),
         billing_address: b.billing_address.map(Into::into),
         shipping_method: b.shipping_method.map(Unchecked::into_string),
+        promo_codes: b.promo_codes,
     }
 }
 

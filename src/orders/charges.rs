@@ -8,9 +8,11 @@
 //!   charges no shipping and takes no method, as before shipping methods existed;
 //! - the tax country is the shipping address's country, else the brand's
 //!   `tax_origin_country`, else there is no tax; each line is taxed at its product's class's
-//!   rate there (no rate: 0), the shipping at the standard rate.
+//!   rate there (no rate: 0), the shipping at the standard rate;
+//! - the brand's promotions ([`crate::promotions`]) take their discounts off the lines and the
+//!   shipping before the tax. A checkout and a quote price through this same function.
 
-use super::{OrderError, checkout::CheckoutInput, repo};
+use super::{OrderError, checkout::LineInput, repo};
 use crate::{
     db::Tx,
     delivery::{
@@ -19,9 +21,22 @@ use crate::{
         service::{self as delivery, CheckoutTerms},
     },
     error::FieldError,
+    promotions::service::{self as promotions, BasketDiscounts, BasketItem},
     scope::TenantScope,
-    types::Address,
 };
+
+/// What a checkout or a quote prices.
+pub(super) struct Basket<'a> {
+    pub lines: &'a [LineInput],
+    /// A shipping method's code, as sent.
+    pub shipping_method: Option<&'a str>,
+    /// The shipping address's country (checked).
+    pub ship_to: Option<&'a str>,
+    /// The promo codes, as sent.
+    pub promo_codes: &'a [String],
+    /// The customer's email, normalised (a quote may not give one).
+    pub email: Option<&'a str>,
+}
 
 /// A checkout's charges, ready to store.
 pub(super) struct Charges {
@@ -31,24 +46,23 @@ pub(super) struct Charges {
     /// The method's code and name (`None` for a brand without methods).
     pub method: Option<(String, String)>,
     pub prices_include_tax: bool,
+    /// The promotions' discounts (per line, shipping, per promotion).
+    pub discounts: BasketDiscounts,
 }
 
 fn too_large() -> OrderError {
     OrderError::Invalid(vec![FieldError::new("lines", "the total is too large")])
 }
 
-/// Prices the checkout's lines and shipping in its transaction.
+/// Prices the basket's lines, discounts and shipping in the caller's transaction.
 pub(super) async fn charge(
     tx: &Tx<'_>,
     scope: &TenantScope,
-    input: &CheckoutInput,
+    input: &Basket<'_>,
     settings: &repo::BrandSettings,
     line_variants: &[&repo::SellableVariant],
-    shipping_address: Option<&Address>,
 ) -> Result<Charges, OrderError> {
-    let tax_country = shipping_address
-        .map(|a| a.country.as_str())
-        .or(settings.tax_origin_country.as_deref());
+    let tax_country = input.ship_to.or(settings.tax_origin_country.as_deref());
     let terms = delivery::checkout_terms(tx, scope.tenant_id(), tax_country).await?;
     let mut lines = Vec::with_capacity(line_variants.len());
     let mut taxes = Vec::with_capacity(line_variants.len());
@@ -68,27 +82,57 @@ pub(super) async fn charge(
             .ok_or_else(too_large)?;
         weight += i64::from(v.weight_grams.unwrap_or(0)) * i64::from(l.quantity);
     }
-    let (shipping, method) = shipping_charge(&terms, input, shipping_address, subtotal, weight)?;
+    let (shipping, method) = shipping_charge(&terms, input, subtotal, weight)?;
+    let items: Vec<BasketItem> = input
+        .lines
+        .iter()
+        .zip(line_variants)
+        .map(|(l, v)| BasketItem {
+            sku: v.sku.clone(),
+            unit_price_minor: v.price_minor,
+            quantity: l.quantity,
+        })
+        .collect();
+    let discounts = promotions::discounts(
+        tx,
+        scope.tenant_id(),
+        &promotions::Basket {
+            lines: &items,
+            shipping_minor: shipping,
+            codes: input.promo_codes,
+            email: input.email,
+            now: chrono::Utc::now(),
+        },
+    )
+    .await?;
     let mode = TaxMode::from_includes(settings.prices_include_tax);
-    let totals = pricing::totals(&lines, shipping, terms.rate(TaxClass::Standard), mode)
-        .map_err(|_| too_large())?;
+    let totals = pricing::totals_discounted(
+        &lines,
+        &discounts.line_discounts,
+        shipping,
+        discounts.shipping_discount_minor,
+        terms.rate(TaxClass::Standard),
+        mode,
+    )
+    .map_err(|_| too_large())?;
     Ok(Charges {
         totals,
         taxes,
         method,
         prices_include_tax: settings.prices_include_tax,
+        discounts,
     })
 }
 
 /// The shipping price and the method's code and name; the brand's rules in the module doc.
 fn shipping_charge(
     terms: &CheckoutTerms,
-    input: &CheckoutInput,
-    address: Option<&Address>,
+    input: &Basket<'_>,
     subtotal: i64,
     weight: i64,
 ) -> Result<(i64, Option<(String, String)>), OrderError> {
-    let code = input.shipping_method.as_deref().map(str::trim);
+    let code = input.shipping_method.map(str::trim);
+    let address = input.ship_to;
     if terms.methods.is_empty() {
         return match code {
             None => Ok((0, None)),
@@ -113,7 +157,7 @@ fn shipping_charge(
             "no active shipping method {code} in this brand"
         )));
     };
-    let country = address.country.as_str();
+    let country = address;
     match delivery::quote(method, country, subtotal, weight) {
         Some(q) => Ok((
             q.price_minor,

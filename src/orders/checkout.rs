@@ -7,8 +7,10 @@
 //!    phone), fewer than `max_open_orders_per_customer` unpaid orders still holding stock for
 //!    that email or phone (else a 409 `open-order-limit`); a replay (step 1) is never refused;
 //! 3. the SKUs are resolved within the brand (another brand's SKU is just unknown), and the
-//!    order is priced on the server ([`super::charges`]: tax per line, the shipping method's
-//!    price, the totals; an ineligible method is a 422);
+//!    order is priced on the server ([`super::charges`]: the promotions' discounts, tax per
+//!    line after them, the shipping method's price, the totals; an ineligible method is a
+//!    422, an unknown, inapplicable or used-up promo code a 422 or 409); [`quote`] prices a
+//!    basket through the same function without holding anything;
 //! 4. the stock rows of every variant involved are locked in the global order, expired holds on
 //!    them are released, and the lines are allocated (preferred zone first, then active zones
 //!    by priority; one line may be split across zones; lines sharing a row see each other);
@@ -16,10 +18,12 @@
 //!    ones filled), the order (`pending_payment`, with its own snapshot of the name and phone
 //!    this checkout sent), its lines and holds are written, `reserved` goes up with a ledger
 //!    row per hold, and the order's expiry is queued for when its holds run out. Any shortage
-//!    is a 409 listing, per SKU, requested and available.
+//!    is a 409 listing, per SKU, requested and available;
+//! 6. each applied promotion's use is taken (held) by a conditional update of its row, and the
+//!    order's and lines' discounts stored ([`crate::promotions::service::record_order`]).
 //!
-//! Lock order: the idempotency key, the customer's email, the customer's phone, then the stock
-//! rows; every checkout takes them in that order.
+//! Lock order: the idempotency key, the customer's email, the customer's phone, the stock
+//! rows, then the promotion rows (by id); every checkout takes them in that order.
 //!
 //! Deadlocks cannot happen between checkouts (one lock order); serialisation failures and
 //! deadlocks with other work are retried (`tenant_tx_retry`), never shown to the client.
@@ -43,6 +47,7 @@ use crate::{
     identity::service::normalise_email,
     inventory::{self, engine, movement::MovementKind},
     jobs,
+    promotions::service as promotions,
     scope::TenantScope,
     types::{
         Address, AddressInput, DisplayName, Email, LanguageCode, PhoneNumber, Quantity, Sku, Slug,
@@ -84,6 +89,9 @@ pub struct CheckoutInput {
     /// A shipping method's code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_method: Option<String>,
+    /// Promo codes, as sent (left out of the hash when none, like the delivery fields).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub promo_codes: Vec<String>,
 }
 
 /// The checked shipping and billing addresses of a checkout, with the invalid fields of both
@@ -137,6 +145,9 @@ fn validate(key: &str, input: &CheckoutInput) -> Vec<FieldError> {
     if let Some(code) = &input.shipping_method {
         errors.check("shipping_method", Slug::parse(code.trim()));
     }
+    if let Err(bad) = promotions::check_codes(&input.promo_codes) {
+        errors.extend(bad);
+    }
     errors
 }
 
@@ -170,24 +181,25 @@ pub async fn checkout(
             }
             let settings = repo::brand_settings(tx).await?;
             enforce_caps(tx, scope, input, &settings).await?;
-            let resolved = resolve(tx, input).await?;
+            let resolved = resolve(tx, &input.lines, input.preferred_zone.as_deref()).await?;
             let line_variants: Vec<&repo::SellableVariant> = input
                 .lines
                 .iter()
                 .filter_map(|l| resolved.variants.get(l.sku.trim()))
                 .collect();
-            let charges = charges::charge(
-                tx,
-                scope,
-                input,
-                &settings,
-                &line_variants,
-                shipping_address.as_ref(),
-            )
-            .await?;
+            let email = normalise_email(&input.customer.email);
+            let basket = charges::Basket {
+                lines: &input.lines,
+                shipping_method: input.shipping_method.as_deref(),
+                ship_to: shipping_address.as_ref().map(|a| a.country.as_str()),
+                promo_codes: &input.promo_codes,
+                email: Some(&email),
+            };
+            let charges = charges::charge(tx, scope, &basket, &settings, &line_variants).await?;
             let (allocations, deltas) =
                 reserve(tx, input, &line_variants, resolved.preferred_zone).await?;
             let placed = Placement {
+                tenant: scope.tenant_id(),
                 key,
                 request_hash: &request_hash,
                 currency: &currency,
@@ -279,9 +291,12 @@ struct Resolved {
 
 /// Finds every line's variant and the preferred zone within this brand (another brand's SKU
 /// is simply unknown here); a 422 names every line that is unknown or not for sale.
-async fn resolve(tx: &Tx<'_>, input: &CheckoutInput) -> Result<Resolved, OrderError> {
-    let skus: Vec<String> = input
-        .lines
+async fn resolve(
+    tx: &Tx<'_>,
+    lines: &[LineInput],
+    preferred_zone: Option<&str>,
+) -> Result<Resolved, OrderError> {
+    let skus: Vec<String> = lines
         .iter()
         .map(|l| l.sku.trim().to_owned())
         .collect::<BTreeSet<_>>()
@@ -293,7 +308,7 @@ async fn resolve(tx: &Tx<'_>, input: &CheckoutInput) -> Result<Resolved, OrderEr
         .map(|v| (v.sku.clone(), v))
         .collect();
     let mut errors = Vec::new();
-    for (i, line) in input.lines.iter().enumerate() {
+    for (i, line) in lines.iter().enumerate() {
         match variants.get(line.sku.trim()) {
             None => errors.push(FieldError::new(
                 format!("lines[{i}].sku"),
@@ -305,7 +320,7 @@ async fn resolve(tx: &Tx<'_>, input: &CheckoutInput) -> Result<Resolved, OrderEr
             Some(_) => {}
         }
     }
-    let preferred_zone = match &input.preferred_zone {
+    let preferred_zone = match preferred_zone {
         None => None,
         Some(code) => {
             // A malformed code names no zone either.
@@ -376,6 +391,7 @@ async fn reserve(
 
 /// The order-level facts `write_order` stores.
 struct Placement<'a> {
+    tenant: Uuid,
     key: &'a str,
     request_hash: &'a [u8],
     currency: &'a str,
@@ -467,6 +483,15 @@ async fn write_order(
     .await?;
     let lines = new_lines(input, line_variants, charged);
     let line_ids = repo::insert_lines(tx, order_id, &lines).await?;
+    promotions::record_order(
+        tx,
+        placed.tenant,
+        order_id,
+        &line_ids,
+        &normalise_email(&c.email),
+        &charged.discounts,
+    )
+    .await?;
     let new_holds: Vec<repo::NewHold> = allocations
         .iter()
         .map(|a| repo::NewHold {
@@ -507,6 +532,7 @@ async fn write_order(
             "number": number,
             "status": OrderStatus::PendingPayment,
             "total_minor": total,
+            "discount_minor": charged.totals.discount_minor,
             "currency": placed.currency,
             "holds_expire_at": expires_at,
         }),
@@ -518,6 +544,124 @@ async fn write_order(
     )
     .await?;
     Ok(order_id)
+}
+
+/// A basket to price without holding anything (`POST /v1/storefront/quotes`).
+#[derive(Debug, Clone, Default)]
+pub struct QuoteInput {
+    pub lines: Vec<LineInput>,
+    pub promo_codes: Vec<String>,
+    /// The shipping address's country (ISO 3166-1 alpha-2): the tax country and where the
+    /// shipping method must ship to.
+    pub country: Option<String>,
+    pub shipping_method: Option<String>,
+    /// For promotions limited to some customers, to a first order, or per customer.
+    pub customer_email: Option<String>,
+}
+
+/// One priced line of a quote.
+#[derive(Debug, Clone)]
+pub struct QuotedLine {
+    pub sku: String,
+    pub quantity: i32,
+    pub unit_price_minor: i64,
+    pub tax_rate_bp: i32,
+    pub priced: crate::delivery::pricing::LineOut,
+}
+
+/// A priced basket: what a checkout with the same lines, codes, country, method and email
+/// would charge now (stock and uses are not held: a checkout may still find them gone).
+#[derive(Debug, Clone)]
+pub struct Quoted {
+    pub currency: String,
+    pub prices_include_tax: bool,
+    pub lines: Vec<QuotedLine>,
+    pub totals: crate::delivery::pricing::Totals,
+    /// The method's code and name.
+    pub shipping_method: Option<(String, String)>,
+    pub promotions: Vec<crate::promotions::AppliedPromotion>,
+}
+
+fn validate_quote(input: &QuoteInput) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if input.lines.is_empty() || input.lines.len() > MAX_LINES {
+        errors.push(FieldError::new("lines", format!("1 to {MAX_LINES} lines")));
+    }
+    for (i, line) in input.lines.iter().enumerate() {
+        errors.check(format!("lines[{i}].sku"), Sku::parse(&line.sku));
+        errors.check(
+            format!("lines[{i}].quantity"),
+            LineQuantity::try_from(line.quantity),
+        );
+    }
+    if let Some(country) = &input.country {
+        errors.check("country", crate::types::CountryCode::parse(country));
+    }
+    if let Some(code) = &input.shipping_method {
+        errors.check("shipping_method", Slug::parse(code.trim()));
+    }
+    if let Some(email) = &input.customer_email {
+        errors.check("customer_email", Email::parse(email));
+    }
+    if let Err(bad) = promotions::check_codes(&input.promo_codes) {
+        errors.extend(bad);
+    }
+    errors
+}
+
+/// Prices a basket exactly as checkout would (the same [`charges::charge`]), in a read-only
+/// transaction: nothing is reserved, no use of a promotion is taken.
+pub async fn quote(db: &Db, scope: &TenantScope, input: &QuoteInput) -> Result<Quoted, OrderError> {
+    let errors = validate_quote(input);
+    if !errors.is_empty() {
+        return Err(OrderError::Invalid(errors));
+    }
+    let email = input.customer_email.as_deref().map(normalise_email);
+    let country = input
+        .country
+        .as_deref()
+        .map(|c| c.trim().to_ascii_uppercase());
+    let currency = scope.tenant().currency.clone();
+    db.tenant_read(scope, || {
+        async |tx| {
+            let settings = repo::brand_settings(tx).await?;
+            let resolved = resolve(tx, &input.lines, None).await?;
+            let line_variants: Vec<&repo::SellableVariant> = input
+                .lines
+                .iter()
+                .filter_map(|l| resolved.variants.get(l.sku.trim()))
+                .collect();
+            let basket = charges::Basket {
+                lines: &input.lines,
+                shipping_method: input.shipping_method.as_deref(),
+                ship_to: country.as_deref(),
+                promo_codes: &input.promo_codes,
+                email: email.as_deref(),
+            };
+            let charged = charges::charge(tx, scope, &basket, &settings, &line_variants).await?;
+            Ok(Quoted {
+                currency: currency.clone(),
+                prices_include_tax: charged.prices_include_tax,
+                lines: input
+                    .lines
+                    .iter()
+                    .zip(&line_variants)
+                    .zip(charged.totals.lines.iter().zip(&charged.taxes))
+                    .map(|((l, v), (priced, (_, rate)))| QuotedLine {
+                        sku: v.sku.clone(),
+                        quantity: l.quantity,
+                        unit_price_minor: v.price_minor,
+                        tax_rate_bp: *rate,
+                        priced: *priced,
+                    })
+                    .collect(),
+                totals: charged.totals.clone(),
+                shipping_method: charged.method.clone(),
+                promotions: charged.discounts.applied.clone(),
+            })
+        }
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -541,6 +685,7 @@ mod tests {
             shipping_address: None,
             billing_address: None,
             shipping_method: None,
+            promo_codes: Vec::new(),
         };
         let fields: Vec<String> = validate("", &input).into_iter().map(|e| e.field).collect();
         assert_eq!(
@@ -574,6 +719,7 @@ mod tests {
             shipping_address: None,
             billing_address: None,
             shipping_method: None,
+            promo_codes: Vec::new(),
         };
         // The document the previous release hashed for the same request.
         let before = br#"{"lines":[{"sku":"FBX-HAIR-0001","quantity":1}],"customer":{"name":"Ana","email":"ana@example.com","phone":null,"preferred_language":null},"preferred_zone":null}"#;
@@ -597,6 +743,7 @@ mod tests {
             shipping_address: None,
             billing_address: None,
             shipping_method: None,
+            promo_codes: Vec::new(),
         };
         let fields: Vec<String> = validate("k", &input).into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["lines[0].sku", "customer.name", "customer.email"]);

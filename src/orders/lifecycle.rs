@@ -13,12 +13,14 @@ use crate::{
     events::EventType,
     inventory::{engine, movement::MovementKind},
     jobs::JobError,
+    promotions::service as promotions,
     scope::TenantScope,
 };
 
 /// Ends the order's still-active holds with `kind` (`expire`, `cancel`, `release`) and
 /// returns their units to the shelf's available count. Also ends expired holds of any order
-/// on the same rows (the engine's rule).
+/// on the same rows (the engine's rule). The order's held promotion uses go with its holds
+/// (released, after the stock rows: the lock order).
 pub(crate) async fn end_active_holds(
     tx: &Tx<'_>,
     order_id: Uuid,
@@ -28,6 +30,7 @@ pub(crate) async fn end_active_holds(
     let holds = repo::order_holds(tx, order_id).await?;
     let variants: Vec<Uuid> = holds.iter().map(|h| h.variant_id).collect();
     if variants.is_empty() {
+        promotions::release_uses(tx, order_id).await?;
         return Ok(());
     }
     let mut rows = engine::lock_rows(tx, &variants).await?;
@@ -55,6 +58,7 @@ pub(crate) async fn end_active_holds(
     )
     .await?;
     engine::apply(tx, &deltas).await?;
+    promotions::release_uses(tx, order_id).await?;
     Ok(())
 }
 

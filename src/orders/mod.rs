@@ -53,6 +53,9 @@ pub enum OrderError {
     IneligibleShippingMethod(String),
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// A promo code that is unknown, not applicable or used up (422 or 409).
+    #[error(transparent)]
+    Promotion(#[from] crate::promotions::PromotionError),
     /// A body that is not the document it should be (400).
     #[error("{0}")]
     Malformed(&'static str),
@@ -62,7 +65,11 @@ pub enum OrderError {
 
 impl Retryable for OrderError {
     fn is_retryable(&self) -> bool {
-        matches!(self, OrderError::Db(e) if e.is_retryable())
+        match self {
+            OrderError::Db(e) => e.is_retryable(),
+            OrderError::Promotion(e) => e.is_retryable(),
+            _ => false,
+        }
     }
 }
 
@@ -92,6 +99,7 @@ impl From<OrderError> for ApiError {
                 ApiError::ineligible_shipping_method(what)
             }
             OrderError::Unauthorized(what) => ApiError::unauthorized(what),
+            OrderError::Promotion(e) => e.into(),
             OrderError::Malformed(what) => ApiError::bad_request(what),
             OrderError::Db(db) => db.into(),
         }
@@ -115,8 +123,10 @@ pub struct Line {
     pub quantity: i32,
     /// As the brand prices (with tax when the order's `prices_include_tax`).
     pub unit_price_minor: i64,
-    /// What the line costs the customer, tax included: unit price x quantity, plus `tax_minor`
-    /// when the order's prices exclude tax.
+    /// The line's share of the promotions' discount, taken off before its tax.
+    pub discount_minor: i64,
+    /// What the line costs the customer, tax included: unit price x quantity - discount, plus
+    /// `tax_minor` when the order's prices exclude tax.
     pub line_total_minor: i64,
     /// The product's tax class when the order was placed; `null` for orders placed before
     /// taxes existed.
@@ -124,8 +134,8 @@ pub struct Line {
     /// The rate applied, in basis points (2000 = 20 %); 0 when the order's country has no
     /// rate for the class.
     pub tax_rate_bp: i32,
-    /// The line's tax: rate x unit price x quantity rounded half up (prices exclusive), or the
-    /// part of unit price x quantity that is tax (prices inclusive).
+    /// The line's tax: rate x (unit price x quantity - discount) rounded half up (prices
+    /// exclusive), or the part of it that is tax (prices inclusive).
     pub tax_minor: i64,
     /// Units of this line that have left the warehouse (in the order's `shipments`);
     /// `quantity - shipped_quantity` are still to ship once the order is paid.
@@ -247,11 +257,16 @@ pub struct Order {
     /// The shipping price charged (0 for brands without shipping methods), priced as the
     /// brand prices (with tax when `prices_include_tax`).
     pub shipping_minor: i64,
-    /// The order's tax: its lines' plus the shipping's (at the tax country's standard rate).
-    /// Included in the prices when `prices_include_tax`, added on top otherwise.
+    /// The promotions' discount: the lines' discounts plus the shipping's (free shipping).
+    pub discount_minor: i64,
+    /// The promotions applied, as they were when the order was placed.
+    pub promotions: Vec<crate::promotions::AppliedPromotion>,
+    /// The order's tax: its lines' plus the shipping's (at the tax country's standard rate),
+    /// computed after the discounts. Included in the prices when `prices_include_tax`, added
+    /// on top otherwise.
     pub tax_minor: i64,
-    /// The amount to pay: `subtotal + shipping + tax` when prices exclude tax, `subtotal +
-    /// shipping` when they include it.
+    /// The amount to pay: `subtotal - discount + shipping + tax` when prices exclude tax,
+    /// `subtotal - discount + shipping` when they include it.
     pub total_minor: i64,
     /// The brand's setting when the order was placed; `null` for orders placed before taxes
     /// existed (no tax).
@@ -354,6 +369,7 @@ pub(crate) async fn load_order(
     let lines = repo::order_lines(tx, o.id).await?;
     let holds = repo::order_holds(tx, o.id).await?;
     let shipments = load_shipments(tx, o.tenant_id, o.id, with_movements).await?;
+    let discounts = crate::promotions::service::order_discounts(tx, o.tenant_id, o.id).await?;
     let movements = if with_movements {
         Some(
             repo::order_movements(tx, o.id)
@@ -380,6 +396,8 @@ pub(crate) async fn load_order(
         currency: o.currency,
         subtotal_minor: o.subtotal_minor,
         shipping_minor: o.shipping_minor,
+        discount_minor: discounts.discount_minor,
+        promotions: discounts.promotions,
         tax_minor: o.tax_minor,
         total_minor: o.total_minor,
         prices_include_tax: o.prices_include_tax.into(),
@@ -412,6 +430,7 @@ pub(crate) async fn load_order(
                         status: h.status,
                     })
                     .collect(),
+                discount_minor: discounts.lines.get(&l.id).copied().unwrap_or(0),
                 line_total_minor: l.line_total_minor,
                 tax_class: l.tax_class.into(),
                 tax_rate_bp: l.tax_rate_bp,

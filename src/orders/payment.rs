@@ -5,7 +5,8 @@
 //! deliveries queue. Confirmation turns the order's holds into a permanent decrement
 //! (`on_hand -= q`, `reserved -= q`, a `sale` ledger row per hold). If the holds expired first,
 //! the units are taken again if stock allows, otherwise the order becomes `payment_conflict`
-//! for a human: never an oversell. A confirmed payment issues the order's invoice (the brand's
+//! for a human: never an oversell. The order's promotion uses follow its units: consumed with
+//! the sale, taken again with re-taken units (none left: `payment_conflict`). A confirmed payment issues the order's invoice (the brand's
 //! next gapless number) in the same transaction.
 
 use uuid::Uuid;
@@ -23,6 +24,7 @@ use crate::{
     inventory::{engine, movement::MovementKind},
     invoices,
     notify::{self, NotificationEvent},
+    promotions::service as promotions,
     scope::TenantScope,
 };
 
@@ -121,6 +123,7 @@ async fn confirm_holds(
     )
     .await?;
     engine::apply(tx, &deltas).await?;
+    promotions::consume_uses(tx, order_id).await?;
     repo::set_order_status(tx, order_id, OrderStatus::Paid, None).await?;
     Ok(Outcome::Confirmed)
 }
@@ -187,10 +190,17 @@ async fn retake(
         .collect();
     let Ok(allocations) = engine::allocate(&demands, &mut rows, order.preferred_zone_id) else {
         engine::apply(tx, &deltas).await?;
+        promotions::release_uses(tx, order.id).await?;
         let reason = "paid after the holds expired, and the stock is gone";
         repo::set_order_status(tx, order.id, OrderStatus::PaymentConflict, Some(reason)).await?;
         return Ok(Outcome::Conflict(reason.to_owned()));
     };
+    // The promotions' uses come back with the units, or the order waits for a human.
+    if let Err(reason) = promotions::retake_uses(tx, order.id).await? {
+        engine::apply(tx, &deltas).await?;
+        repo::set_order_status(tx, order.id, OrderStatus::PaymentConflict, Some(&reason)).await?;
+        return Ok(Outcome::Conflict(reason));
+    }
     let new_holds: Vec<repo::NewHold> = allocations
         .iter()
         .map(|a| repo::NewHold {

@@ -114,6 +114,13 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 form: None,
                 ok: 200,
             },
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/promotions",
+                body: None,
+                form: None,
+                ok: 200,
+            },
         ],
         Permission::ZonesManage => vec![Sample {
             method: Method::POST,
@@ -318,6 +325,16 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
             path: "/v1/admin/products/1/media",
             body: None,
             form: Some(image_form),
+            ok: 201,
+        }],
+        Permission::PromotionsWrite => vec![Sample {
+            method: Method::POST,
+            path: "/v1/admin/promotions",
+            body: Some(serde_json::json!({
+                "name": format!("Promotion {n}"), "code": format!("CODE{n}"),
+                "kind": "percentage", "percent_bp": 1000
+            })),
+            form: None,
             ok: 201,
         }],
         Permission::CatalogWrite => vec![

@@ -913,6 +913,52 @@ async fn every_operation_answers_as_the_committed_spec_says() {
         )
         .await;
     assert_eq!(status, 204, "{body}");
+    // Promotions: one made, read, changed and removed, and a quote with the demo's code.
+    let (status, body) = r
+        .write(
+            "POST /v1/admin/promotions",
+            "/v1/admin/promotions",
+            fx,
+            Some(json!({
+                "name": "Spec promotion", "code": "SPEC5", "kind": "fixed_amount",
+                "amount_minor": 500, "target": "categories", "targets": ["HAIR"],
+                "starts_at": "2020-01-01T00:00:00Z", "usage_limit": 10
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let promotion = format!("/v1/admin/promotions/{}", body["id"].as_str().unwrap());
+    r.get("GET /v1/admin/promotions", "/v1/admin/promotions", fx)
+        .await;
+    r.get("GET /v1/admin/promotions/{id}", &promotion, fx).await;
+    let (status, body) = r
+        .write(
+            "PATCH /v1/admin/promotions/{id}",
+            &promotion,
+            fx,
+            Some(json!({"active": false, "ends_at": null})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = r
+        .write("DELETE /v1/admin/promotions/{id}", &promotion, fx, None)
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let (status, body) =
+        r.c.send(
+            "POST /v1/storefront/quotes",
+            app.client
+                .post(app.url("/v1/storefront/quotes"))
+                .header("X-Tenant-ID", "fiber-x")
+                .json(&json!({
+                    "lines": [{"sku": sku, "quantity": 2}],
+                    "promo_codes": ["welcome10"],
+                    "country": "DE",
+                    "shipping_method": "standard",
+                })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     for query in [
         "country=DE&subtotal_minor=3000",
         "country=DE&subtotal_minor=90000&weight_grams=100",
@@ -1139,6 +1185,10 @@ async fn every_operation_answers_as_the_committed_spec_says() {
         (
             "GET /v1/admin/analytics/top-products",
             "/v1/admin/analytics/top-products",
+        ),
+        (
+            "GET /v1/admin/analytics/promotions",
+            "/v1/admin/analytics/promotions",
         ),
     ] {
         r.get(op, path, None).await;

@@ -39,6 +39,7 @@ mod orders;
 mod pool;
 mod private_pg;
 mod process;
+mod promotions;
 mod rate_limits;
 mod resilience;
 mod roles;

@@ -1175,6 +1175,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/analytics/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per brand and promotion code: the uses by orders paid in the range, the discount they
+         *     gave and those orders' revenue, in each brand's currency.
+         * @description Permission `analytics`: role owner.
+         */
+        get: operations["getAnalyticsPromotions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/whatsapp": {
         parameters: {
             query?: never;
@@ -1957,6 +1978,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The brand's promotions, newest first.
+         * @description Permission `catalog.read`: roles owner, brand_manager, warehouse, support.
+         */
+        get: operations["listPromotions"];
+        put?: never;
+        /**
+         * Creates a promotion: `percentage`, `fixed_amount`, `free_shipping` or `buy_x_get_y`,
+         *     targeting all lines, categories, products or SKUs, with optional conditions and usage
+         *     limits. With a `code` it applies when a basket names it (any case); without, to every
+         *     basket it fits. How promotions stack: README, "Promotions". A code this brand already
+         *     has (in any case) is a 409.
+         * @description Permission `promotions.write`: roles owner, brand_manager.
+         */
+        post: operations["createPromotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/promotions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One promotion of the brand (404 for another brand's).
+         * @description Permission `catalog.read`: roles owner, brand_manager, warehouse, support.
+         */
+        get: operations["getPromotion"];
+        put?: never;
+        post?: never;
+        /**
+         * Deletes a promotion no order has used; a used one is a 409 (deactivate it with
+         *     `active: false` instead).
+         * @description Permission `promotions.write`: roles owner, brand_manager.
+         */
+        delete: operations["deletePromotion"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes a promotion: the fields sent replace the stored ones, and the whole is checked
+         *     again. Placed orders keep what they were given.
+         * @description Permission `promotions.write`: roles owner, brand_manager.
+         */
+        patch: operations["updatePromotion"];
+        trace?: never;
+    };
+    "/v1/storefront/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prices a basket as checkout would, without holding stock or promotion uses: the lines
+         *     from the catalog, the brand's automatic promotions and the promo codes given (stacked
+         *     as README's "Promotions" says), tax per line after the discounts, the shipping method's
+         *     price. Errors are checkout's: unknown SKU (422), `ineligible-shipping-method` (422),
+         *     `unknown-promo-code` (422, also for another brand's code), `promo-code-not-applicable`
+         *     (422), `promo-code-exhausted` (409). Anonymous.
+         */
+        post: operations["quoteBasket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2081,6 +2184,24 @@ export interface components {
             to: string;
             interval: components["schemas"]["AnalyticsInterval"];
             series: components["schemas"]["BrandSeries"][];
+        };
+        /**
+         * AppliedPromotion
+         * @description A promotion applied to a basket or an order, as it was then (a later change or deletion of
+         *     the promotion never changes a placed order's snapshot).
+         */
+        AppliedPromotion: {
+            /** Format: uuid */
+            id: string;
+            /** @description The code the basket named; `null` for an automatic promotion. */
+            code: string | null;
+            name: string;
+            kind: components["schemas"]["PromotionKind"];
+            /**
+             * Format: int64
+             * @description What it took off, lines and shipping together, in minor units.
+             */
+            amount_minor: number;
         };
         /** AssignWhatsAppNumber */
         AssignWhatsAppNumber: {
@@ -2341,6 +2462,12 @@ export interface components {
              *     Required when the brand has an active shipping method; the server prices it.
              */
             shipping_method?: string;
+            /**
+             * @description Up to 5 promo codes (any case). Repriced on the server exactly as
+             *     `POST /v1/storefront/quotes` prices them; part of the idempotency request.
+             * @default []
+             */
+            promo_codes?: string[];
         };
         /**
          * CheckoutResponse
@@ -2373,14 +2500,22 @@ export interface components {
             shipping_minor: number;
             /**
              * Format: int64
-             * @description The order's tax: its lines' plus the shipping's (at the tax country's standard rate).
-             *     Included in the prices when `prices_include_tax`, added on top otherwise.
+             * @description The promotions' discount: the lines' discounts plus the shipping's (free shipping).
+             */
+            discount_minor: number;
+            /** @description The promotions applied, as they were when the order was placed. */
+            promotions: components["schemas"]["AppliedPromotion"][];
+            /**
+             * Format: int64
+             * @description The order's tax: its lines' plus the shipping's (at the tax country's standard rate),
+             *     computed after the discounts. Included in the prices when `prices_include_tax`, added
+             *     on top otherwise.
              */
             tax_minor: number;
             /**
              * Format: int64
-             * @description The amount to pay: `subtotal + shipping + tax` when prices exclude tax, `subtotal +
-             *     shipping` when they include it.
+             * @description The amount to pay: `subtotal - discount + shipping + tax` when prices exclude tax,
+             *     `subtotal - discount + shipping` when they include it.
              */
             total_minor: number;
             /**
@@ -2970,14 +3105,22 @@ export interface components {
             shipping_minor: number;
             /**
              * Format: int64
-             * @description The order's tax: its lines' plus the shipping's (at the tax country's standard rate).
-             *     Included in the prices when `prices_include_tax`, added on top otherwise.
+             * @description The promotions' discount: the lines' discounts plus the shipping's (free shipping).
+             */
+            discount_minor: number;
+            /** @description The promotions applied, as they were when the order was placed. */
+            promotions: components["schemas"]["AppliedPromotion"][];
+            /**
+             * Format: int64
+             * @description The order's tax: its lines' plus the shipping's (at the tax country's standard rate),
+             *     computed after the discounts. Included in the prices when `prices_include_tax`, added
+             *     on top otherwise.
              */
             tax_minor: number;
             /**
              * Format: int64
-             * @description The amount to pay: `subtotal + shipping + tax` when prices exclude tax, `subtotal +
-             *     shipping` when they include it.
+             * @description The amount to pay: `subtotal - discount + shipping + tax` when prices exclude tax,
+             *     `subtotal - discount + shipping` when they include it.
              */
             total_minor: number;
             /**
@@ -3074,8 +3217,13 @@ export interface components {
             unit_price_minor: number;
             /**
              * Format: int64
-             * @description What the line costs the customer, tax included: unit price x quantity, plus `tax_minor`
-             *     when the order's prices exclude tax.
+             * @description The line's share of the promotions' discount, taken off before its tax.
+             */
+            discount_minor: number;
+            /**
+             * Format: int64
+             * @description What the line costs the customer, tax included: unit price x quantity - discount, plus
+             *     `tax_minor` when the order's prices exclude tax.
              */
             line_total_minor: number;
             /**
@@ -3091,8 +3239,8 @@ export interface components {
             tax_rate_bp: number;
             /**
              * Format: int64
-             * @description The line's tax: rate x unit price x quantity rounded half up (prices exclusive), or the
-             *     part of unit price x quantity that is tax (prices inclusive).
+             * @description The line's tax: rate x (unit price x quantity - discount) rounded half up (prices
+             *     exclusive), or the part of it that is tax (prices inclusive).
              */
             tax_minor: number;
             /**
@@ -3308,6 +3456,286 @@ export interface components {
          * @enum {string}
          */
         ProductStatus: "draft" | "active" | "archived";
+        /**
+         * Promotion
+         * @description A promotion of the brand.
+         */
+        Promotion: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description What customers type (any case); `null`: applied by itself to every basket it fits. */
+            code: string | null;
+            kind: components["schemas"]["PromotionKind"];
+            /**
+             * Format: int32
+             * @description `percentage`: basis points off (1000 = 10 %).
+             */
+            percent_bp: number | null;
+            /**
+             * Format: int64
+             * @description `fixed_amount`: minor units of the brand's currency off.
+             */
+            amount_minor: number | null;
+            /**
+             * Format: int32
+             * @description `buy_x_get_y`: of every `buy_quantity + get_quantity` targeted units, the cheapest
+             *     `get_quantity` are free.
+             */
+            buy_quantity: number | null;
+            /** Format: int32 */
+            get_quantity: number | null;
+            target: components["schemas"]["PromotionTarget"];
+            /** @description Category codes, product numbers or SKUs (by `target`), sorted; empty for `all`. */
+            targets: string[];
+            /**
+             * Format: int64
+             * @description The basket's subtotal before discounts must be at least this.
+             */
+            min_subtotal_minor: number;
+            /** Format: date-time */
+            starts_at: string | null;
+            /**
+             * Format: date-time
+             * @description Exclusive: from then on it no longer applies.
+             */
+            ends_at: string | null;
+            /** @description Only for an email without an earlier paid or open order. */
+            first_order_only: boolean;
+            /**
+             * Format: int32
+             * @description How many customer emails it is limited to (0: anyone). The emails themselves are not
+             *     shown back.
+             */
+            customer_email_count: number;
+            /**
+             * Format: int32
+             * @description Uses in total (`null`: no limit).
+             */
+            usage_limit: number | null;
+            /**
+             * Format: int32
+             * @description Uses per customer email (`null`: no limit).
+             */
+            usage_limit_per_customer: number | null;
+            /**
+             * Format: int32
+             * @description Uses held by unpaid orders plus uses consumed by paid ones.
+             */
+            uses_count: number;
+            /** @description Exclusive promotions are never combined with another (README, "Promotions"). */
+            exclusive: boolean;
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * PromotionFigures
+         * @description One promotion's figures in a brand over the range.
+         */
+        PromotionFigures: {
+            /** @description The brand's slug. */
+            slug: string;
+            currency: string;
+            /** Format: uuid */
+            promotion_id: string;
+            /** @description `null` for an automatic promotion. */
+            code: string | null;
+            name: string;
+            /**
+             * Format: int64
+             * @description Uses by orders paid in the range.
+             */
+            uses: number;
+            /**
+             * Format: int64
+             * @description What it took off those orders, in the brand currency's minor units.
+             */
+            discount_minor: number;
+            /**
+             * Format: int64
+             * @description What those orders paid (an order that used two promotions counts in both).
+             */
+            revenue_minor: number;
+        };
+        /**
+         * PromotionInput
+         * @description A new promotion, or (PATCH) a change to one: fields left out stay as they are (or take
+         *     their default on creation); `null` clears a nullable one. Changing `kind` drops the old
+         *     kind's figure.
+         */
+        PromotionInput: {
+            /** @description 1 to 200 characters. Required on creation. */
+            name?: string;
+            /**
+             * @description 1 to 40 letters, digits, `_` and `-`; unique in the brand in any case. Leave out (or
+             *     `null`) for an automatic promotion.
+             */
+            code?: string | null;
+            /** @description Required on creation. */
+            kind?: components["schemas"]["PromotionKind"] & unknown;
+            /**
+             * Format: int32
+             * @description 1 to 10000 (`percentage`).
+             */
+            percent_bp?: number | null;
+            /**
+             * Format: int64
+             * @description 1 to 100000000000 (`fixed_amount`).
+             */
+            amount_minor?: number | null;
+            /**
+             * Format: int32
+             * @description 1 to 1000 (`buy_x_get_y`).
+             */
+            buy_quantity?: number | null;
+            /**
+             * Format: int32
+             * @description 1 to 1000 (`buy_x_get_y`).
+             */
+            get_quantity?: number | null;
+            /** @description Default `all`. */
+            target?: components["schemas"]["PromotionTarget"] & unknown;
+            /** @description 1 to 500 category codes, product numbers or SKUs (by `target`); empty for `all`. */
+            targets?: string[];
+            /**
+             * Format: int64
+             * @description Default 0.
+             */
+            min_subtotal_minor?: number;
+            /** Format: date-time */
+            starts_at?: string | null;
+            /** Format: date-time */
+            ends_at?: string | null;
+            /** @description Default false. */
+            first_order_only?: boolean;
+            /** @description Replaces the list (up to 1000 emails; empty: anyone). */
+            customer_emails?: string[];
+            /** Format: int32 */
+            usage_limit?: number | null;
+            /** Format: int32 */
+            usage_limit_per_customer?: number | null;
+            /** @description Default false (combinable). */
+            exclusive?: boolean;
+            /** @description Default true. */
+            active?: boolean;
+        };
+        /**
+         * @description What a promotion gives.
+         * @enum {string}
+         */
+        PromotionKind: "percentage" | "fixed_amount" | "free_shipping" | "buy_x_get_y";
+        /**
+         * @description Which lines a promotion targets; `targets` lists them.
+         * @enum {string}
+         */
+        PromotionTarget: "all" | "categories" | "products" | "skus";
+        /**
+         * Quote
+         * @description What a checkout of this basket would charge now, on the same rules (nothing is held: stock
+         *     and promotion uses may still be gone by checkout).
+         */
+        Quote: {
+            currency: string;
+            prices_include_tax: boolean;
+            lines: components["schemas"]["QuoteLine"][];
+            /**
+             * Format: int64
+             * @description The lines' amounts before discounts.
+             */
+            subtotal_minor: number;
+            /**
+             * Format: int64
+             * @description The lines' discounts plus the shipping's.
+             */
+            discount_minor: number;
+            /**
+             * Format: int64
+             * @description The shipping method's price before a shipping discount.
+             */
+            shipping_minor: number;
+            /**
+             * Format: int64
+             * @description The free-shipping part of `discount_minor`.
+             */
+            shipping_discount_minor: number;
+            /** Format: int64 */
+            tax_minor: number;
+            /**
+             * Format: int64
+             * @description `subtotal - discount + shipping + tax` (prices exclusive of tax) or `subtotal -
+             *     discount + shipping` (inclusive).
+             */
+            total_minor: number;
+            /** @description The method's code; `null` for a brand without methods. */
+            shipping_method: string | null;
+            /** @description The promotions applied, in the order of application. */
+            promotions: components["schemas"]["AppliedPromotion"][];
+        };
+        /**
+         * QuoteLine
+         * @description One priced line.
+         */
+        QuoteLine: {
+            sku: string;
+            /** Format: int32 */
+            quantity: number;
+            /** Format: int64 */
+            unit_price_minor: number;
+            /**
+             * Format: int64
+             * @description Its share of the promotions' discount, taken off before its tax.
+             */
+            discount_minor: number;
+            /** Format: int32 */
+            tax_rate_bp: number;
+            /** Format: int64 */
+            tax_minor: number;
+            /**
+             * Format: int64
+             * @description What the line costs, tax included.
+             */
+            line_total_minor: number;
+        };
+        /**
+         * QuoteLineInput
+         * @description One line of a basket to price.
+         */
+        QuoteLineInput: {
+            sku: string;
+            /**
+             * Format: int32
+             * @description 1 to 1000.
+             */
+            quantity: number;
+        };
+        /**
+         * QuoteRequest
+         * @description A basket to price.
+         */
+        QuoteRequest: {
+            /** @description 1 to 100 lines. */
+            lines: components["schemas"]["QuoteLineInput"][];
+            /**
+             * @description Up to 5 promo codes (any case).
+             * @default []
+             */
+            promo_codes?: string[];
+            /**
+             * @description The shipping address's country (ISO 3166-1 alpha-2): the tax country, and where the
+             *     method must ship. Required when the brand has an active shipping method.
+             */
+            country?: string;
+            /** @description A shipping method's code. Required when the brand has an active shipping method. */
+            shipping_method?: string;
+            /**
+             * @description The customer's email, for promotions limited to some customers, to a first order, or
+             *     per customer.
+             */
+            customer_email?: string;
+        };
         /** ReceiveStockRequest */
         ReceiveStockRequest: {
             sku: string;
@@ -12214,6 +12642,127 @@ export interface operations {
             };
         };
     };
+    getAnalyticsPromotions: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PromotionFigures"][];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     verifyWhatsAppWebhook: {
         parameters: {
             query?: {
@@ -17827,6 +18376,742 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["ShippingQuote"][];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPromotions: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Promotion"][];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPromotion: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["PromotionInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPromotion: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deletePromotion: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updatePromotion: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["PromotionInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    quoteBasket: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["QuoteRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Quote"];
                 };
             };
             /** @description The request is malformed (unparsable body or parameter, or no brand). */

@@ -30,6 +30,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -429,12 +430,47 @@ fn new_lines(
 
 /// Writes the customer, the order, its lines and holds, raises `reserved` with a ledger row
 /// per hold, and queues the order's expiry for when its holds run out.
+/// Holds the allocated units for the order's lines (active holds until `expires_at`) and
+/// applies them to stock with the other `deltas` of the checkout, through the ledger.
+async fn hold_stock(
+    tx: &Tx<'_>,
+    order_id: Uuid,
+    line_ids: &[Uuid],
+    allocations: &[engine::Allocation],
+    mut deltas: Vec<engine::Delta>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), OrderError> {
+    let new_holds: Vec<repo::NewHold> = allocations
+        .iter()
+        .map(|a| repo::NewHold {
+            line_id: line_ids[a.line],
+            variant_id: a.variant_id,
+            zone_id: a.zone_id,
+            quantity: a.quantity,
+        })
+        .collect();
+    let holds =
+        repo::insert_holds(tx, order_id, &new_holds, HoldStatus::Active, expires_at).await?;
+    deltas.extend(holds.iter().map(|h| engine::Delta {
+        variant_id: h.variant_id,
+        zone_id: h.zone_id,
+        kind: MovementKind::Reserve,
+        on_hand: 0,
+        reserved: h.quantity,
+        reason: None,
+        order_id: Some(order_id),
+        hold_id: Some(h.id),
+    }));
+    engine::apply(tx, &deltas).await?;
+    Ok(())
+}
+
 async fn write_order(
     tx: &Tx<'_>,
     input: &CheckoutInput,
     line_variants: &[&repo::SellableVariant],
     allocations: &[engine::Allocation],
-    mut deltas: Vec<engine::Delta>,
+    deltas: Vec<engine::Delta>,
     placed: &Placement<'_>,
 ) -> Result<Uuid, OrderError> {
     let c = &input.customer;
@@ -492,28 +528,7 @@ async fn write_order(
         &charged.discounts,
     )
     .await?;
-    let new_holds: Vec<repo::NewHold> = allocations
-        .iter()
-        .map(|a| repo::NewHold {
-            line_id: line_ids[a.line],
-            variant_id: a.variant_id,
-            zone_id: a.zone_id,
-            quantity: a.quantity,
-        })
-        .collect();
-    let holds =
-        repo::insert_holds(tx, order_id, &new_holds, HoldStatus::Active, expires_at).await?;
-    deltas.extend(holds.iter().map(|h| engine::Delta {
-        variant_id: h.variant_id,
-        zone_id: h.zone_id,
-        kind: MovementKind::Reserve,
-        on_hand: 0,
-        reserved: h.quantity,
-        reason: None,
-        order_id: Some(order_id),
-        hold_id: Some(h.id),
-    }));
-    engine::apply(tx, &deltas).await?;
+    hold_stock(tx, order_id, &line_ids, allocations, deltas, expires_at).await?;
     jobs::enqueue(
         tx,
         jobs::JobKind::ExpireOrder,

@@ -135,19 +135,9 @@ fn merge(base: &Fields, input: &PromotionInput) -> Fields {
     f
 }
 
-/// Checks a whole promotion and normalises it (trimmed name and code, lowercased emails,
-/// sorted unique targets); one 422 names every bad field.
-fn check(mut f: Fields) -> Result<Fields, PromotionError> {
-    let mut errors = Vec::new();
-    if let Some(name) = errors.check("name", DisplayName::parse(&f.name)) {
-        f.name = name.into_string();
-    }
-    if let Some(code) = &f.code {
-        match parse_code(code) {
-            Ok(c) => f.code = Some(c),
-            Err(why) => errors.push(FieldError::new("code", why)),
-        }
-    }
+/// The fields that belong to the promotion's kind: present and in range for it, absent for
+/// the others.
+fn check_kind(f: &Fields, errors: &mut Vec<FieldError>) {
     let only = |field: &str, kind: &str| FieldError::new(field, format!("only for kind {kind}"));
     let need = |field: &str, what: &str| FieldError::new(field, format!("required: {what}"));
     match (f.kind, f.percent_bp) {
@@ -183,6 +173,22 @@ fn check(mut f: Fields) -> Result<Fields, PromotionError> {
             (_, Some(_)) => errors.push(only(field, "buy_x_get_y")),
         }
     }
+}
+
+/// Checks a whole promotion and normalises it (trimmed name and code, lowercased emails,
+/// sorted unique targets); one 422 names every bad field.
+fn check(mut f: Fields) -> Result<Fields, PromotionError> {
+    let mut errors = Vec::new();
+    if let Some(name) = errors.check("name", DisplayName::parse(&f.name)) {
+        f.name = name.into_string();
+    }
+    if let Some(code) = &f.code {
+        match parse_code(code) {
+            Ok(c) => f.code = Some(c),
+            Err(why) => errors.push(FieldError::new("code", why)),
+        }
+    }
+    check_kind(&f, &mut errors);
     match f.target {
         PromotionTarget::All if !f.targets.is_empty() => errors.push(FieldError::new(
             "targets",
@@ -478,6 +484,72 @@ fn conditions_of(row: &PromotionRow) -> Conditions {
     }
 }
 
+/// The buyer as the basket's promotions need them: whether this is the email's first order
+/// (only when a promotion asks) and its uses of each promotion limited per customer.
+async fn buyer_of(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    basket: &Basket<'_>,
+    rows: &[repo::PromotionRow],
+) -> Result<(Buyer, HashMap<Uuid, i64>), PromotionError> {
+    let mut buyer = Buyer {
+        email: basket.email.map(str::to_owned),
+        ..Default::default()
+    };
+    let mut uses: HashMap<Uuid, i64> = HashMap::new();
+    if let Some(email) = basket.email {
+        if rows.iter().any(|r| r.fields.first_order_only) {
+            buyer.first_order = Some(repo::first_order(tx, tenant, email).await?);
+        }
+        let limited: Vec<Uuid> = rows
+            .iter()
+            .filter(|r| r.fields.usage_limit_per_customer.is_some())
+            .map(|r| r.id)
+            .collect();
+        if !limited.is_empty() {
+            uses = repo::customer_uses(tx, tenant, email, &limited)
+                .await?
+                .into_iter()
+                .collect();
+        }
+    }
+    Ok((buyer, uses))
+}
+
+/// The basket's lines with the product and category each SKU belongs to (for targeting).
+async fn engine_lines(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    basket: &Basket<'_>,
+) -> Result<Vec<engine::BasketLine>, PromotionError> {
+    let skus: Vec<String> = basket
+        .lines
+        .iter()
+        .map(|l| l.sku.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let targets: HashMap<String, (String, String)> = repo::line_targets(tx, tenant, &skus)
+        .await?
+        .into_iter()
+        .map(|(sku, product, category)| (sku, (product, category)))
+        .collect();
+    Ok(basket
+        .lines
+        .iter()
+        .map(|l| {
+            let (product, category) = targets.get(&l.sku).cloned().unwrap_or_default();
+            engine::BasketLine {
+                sku: l.sku.clone(),
+                product,
+                category,
+                unit_price_minor: l.unit_price_minor,
+                quantity: l.quantity,
+            }
+        })
+        .collect())
+}
+
 /// The discounts of `basket` in the caller's transaction (checkout's or a quote's): the
 /// brand's automatic promotions that fit it, and the promotions of the codes it names. A code
 /// the brand does not have is a 422 `unknown-promo-code`; a named code whose conditions do not
@@ -516,27 +588,7 @@ pub async fn discounts(
             ..Default::default()
         });
     }
-    let mut buyer = Buyer {
-        email: basket.email.map(str::to_owned),
-        ..Default::default()
-    };
-    let mut uses: HashMap<Uuid, i64> = HashMap::new();
-    if let Some(email) = basket.email {
-        if rows.iter().any(|r| r.fields.first_order_only) {
-            buyer.first_order = Some(repo::first_order(tx, tenant, email).await?);
-        }
-        let limited: Vec<Uuid> = rows
-            .iter()
-            .filter(|r| r.fields.usage_limit_per_customer.is_some())
-            .map(|r| r.id)
-            .collect();
-        if !limited.is_empty() {
-            uses = repo::customer_uses(tx, tenant, email, &limited)
-                .await?
-                .into_iter()
-                .collect();
-        }
-    }
+    let (mut buyer, uses) = buyer_of(tx, tenant, basket, &rows).await?;
     let subtotal: i64 = basket
         .lines
         .iter()
@@ -559,32 +611,7 @@ pub async fn discounts(
             }
         }
     }
-    let skus: Vec<String> = basket
-        .lines
-        .iter()
-        .map(|l| l.sku.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let targets: HashMap<String, (String, String)> = repo::line_targets(tx, tenant, &skus)
-        .await?
-        .into_iter()
-        .map(|(sku, product, category)| (sku, (product, category)))
-        .collect();
-    let lines: Vec<engine::BasketLine> = basket
-        .lines
-        .iter()
-        .map(|l| {
-            let (product, category) = targets.get(&l.sku).cloned().unwrap_or_default();
-            engine::BasketLine {
-                sku: l.sku.clone(),
-                product,
-                category,
-                unit_price_minor: l.unit_price_minor,
-                quantity: l.quantity,
-            }
-        })
-        .collect();
+    let lines = engine_lines(tx, tenant, basket).await?;
     let offers: Vec<Offer> = eligible.iter().map(|r| offer_of(r)).collect();
     let result = engine::apply(&offers, &lines, basket.shipping_minor);
     let applied = result

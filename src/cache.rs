@@ -63,21 +63,29 @@ fn version_key(tenant: Uuid) -> String {
 
 #[derive(Debug, Clone)]
 pub enum CatalogEntry<'a> {
-    /// A page of the product list.
+    /// A page of the product list in one locale.
     List {
         category: Option<&'a str>,
         search: Option<&'a str>,
         cursor: Option<&'a str>,
         limit: u32,
         zone: Option<&'a str>,
+        /// The negotiated locale (a BCP 47 tag): a Spanish page is never served for English.
+        locale: &'a str,
     },
-    /// One product's detail.
-    Product { number: i32, zone: Option<&'a str> },
+    /// One product's detail in one locale.
+    Product {
+        number: i32,
+        zone: Option<&'a str>,
+        locale: &'a str,
+    },
+    /// The brand's locales and default (what storefront requests negotiate among).
+    Locales,
 }
 
 impl CatalogEntry<'_> {
-    /// The entry's key suffix: a digest of every parameter that shapes the response,
-    /// unambiguously encoded (search text can be long).
+    /// The entry's key suffix: a digest of every parameter that shapes the response, the
+    /// locale included, unambiguously encoded (search text can be long).
     fn field(&self) -> String {
         use sha2::{Digest, Sha256};
         let params = match self {
@@ -87,10 +95,15 @@ impl CatalogEntry<'_> {
                 cursor,
                 limit,
                 zone,
-            } => serde_json::json!(["list", category, search, cursor, limit, zone]).to_string(),
-            CatalogEntry::Product { number, zone } => {
-                serde_json::json!(["product", number, zone]).to_string()
-            }
+                locale,
+            } => serde_json::json!(["list", category, search, cursor, limit, zone, locale])
+                .to_string(),
+            CatalogEntry::Product {
+                number,
+                zone,
+                locale,
+            } => serde_json::json!(["product", number, zone, locale]).to_string(),
+            CatalogEntry::Locales => serde_json::json!(["locales"]).to_string(),
         };
         hex::encode(&Sha256::digest(params.as_bytes())[..16])
     }

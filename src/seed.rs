@@ -199,9 +199,8 @@ struct TranslationsFile {
 /// Sets a demo brand's locales and writes its translations (again: idempotent).
 async fn demo_translations(db: &Db, scope: &TenantScope, slug: &str) -> Result<(), ApiError> {
     let mut all: std::collections::HashMap<String, TranslationsFile> =
-        serde_json::from_str(DEMO_TRANSLATIONS).map_err(|e| {
-            ApiError::internal(anyhow::anyhow!("seed/demo-translations.json: {e}"))
-        })?;
+        serde_json::from_str(DEMO_TRANSLATIONS)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("seed/demo-translations.json: {e}")))?;
     let Some(file) = all.remove(slug) else {
         return Ok(());
     };

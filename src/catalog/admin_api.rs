@@ -9,12 +9,12 @@ use poem_openapi::{
 };
 
 use super::{
-    translations::{self, BrandLocales, CategoryTranslation, ProductTranslation},
     service::{
         self, Cursor, NewProduct, ProductDetail, ProductPatch, ProductRow, SkuRow, VariantPatch,
         VariantRow,
     },
     status::ProductStatus,
+    translations::{self, BrandLocales, CategoryTranslation, ProductTranslation},
     variants::{Axis, OptionValue},
 };
 use crate::{
@@ -681,7 +681,9 @@ impl CatalogAdminApi {
         #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
     ) -> Result<Json<BrandLocalesBody>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
-        Ok(Json(translations::brand_locales(&self.db, &scope).await?.into()))
+        Ok(Json(
+            translations::brand_locales(&self.db, &scope).await?.into(),
+        ))
     }
 
     /// Sets the brand's locales and default. Tags are BCP 47 (`es`, `pt-BR`), returned in

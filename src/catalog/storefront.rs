@@ -89,8 +89,8 @@ pub async fn categories(
     locale: &str,
 ) -> Result<Vec<CategoryName>, CatalogError> {
     Ok(db
-        .tenant_read(scope, || async |tx| {
-            repo::storefront_categories(tx, locale).await
+        .tenant_read(scope, || {
+            async |tx| repo::storefront_categories(tx, locale).await
         })
         .await?)
 }

@@ -16,7 +16,7 @@ use super::{service::CatalogError, translations_repo as repo};
 use crate::{
     audit,
     cache::{Cache, CatalogEntry},
-    db::{Db, Tx},
+    db::{Db, DbError, Tx},
     error::{FieldError, FieldErrors},
     jobs::{self, JobKind},
     scope::TenantScope,
@@ -58,14 +58,26 @@ impl BrandLocales {
         negotiate(&self.locales, &self.default, explicit, accept_language)
     }
 
+    /// Why `locale` (a canonical tag) cannot carry translations, if it cannot: it is the
+    /// default, or not one of the brand's.
+    pub fn refuses(&self, locale: &str) -> Option<&'static str> {
+        if locale == self.default.as_str() {
+            Some("the default locale's text is the product's own: use name/description")
+        } else if !self.locales.iter().any(|l| l.as_str() == locale) {
+            Some("not one of the brand's locales (PUT /v1/admin/locales first)")
+        } else {
+            None
+        }
+    }
+
     /// The locales other than the default: the ones translations are written for.
     pub fn translated(&self) -> impl Iterator<Item = &Locale> {
         self.locales.iter().filter(|l| **l != self.default)
     }
 }
 
-/// The brand's locales, read in the caller's transaction.
-pub async fn brand_locales_in(tx: &Tx<'_>) -> Result<BrandLocales, CatalogError> {
+/// The brand's locales, read in the caller's transaction (the CSV import's too).
+pub async fn brand_locales_in(tx: &Tx<'_>) -> Result<BrandLocales, DbError> {
     let Some((locales, default)) = repo::brand_locales(tx).await? else {
         return Ok(BrandLocales::english_only());
     };
@@ -82,8 +94,9 @@ pub async fn brand_locales_in(tx: &Tx<'_>) -> Result<BrandLocales, CatalogError>
 
 /// The brand's locales.
 pub async fn brand_locales(db: &Db, scope: &TenantScope) -> Result<BrandLocales, CatalogError> {
-    db.tenant_read(scope, || async |tx| brand_locales_in(tx).await)
-        .await
+    Ok(db
+        .tenant_read(scope, || async |tx| brand_locales_in(tx).await)
+        .await?)
 }
 
 /// The brand's locales for a storefront request: from the brand's cache (invalidated with the
@@ -168,19 +181,10 @@ pub async fn set_brand_locales(
 fn translatable(brand: &BrandLocales, locale: &str) -> Result<Locale, CatalogError> {
     let locale = Locale::parse(locale)
         .map_err(|e| CatalogError::invalid_field("locale", e.into_message()))?;
-    if locale == brand.default {
-        return Err(CatalogError::invalid_field(
-            "locale",
-            "the default locale's text is the product's own: change the product instead",
-        ));
+    match brand.refuses(locale.as_str()) {
+        Some(why) => Err(CatalogError::invalid_field("locale", why)),
+        None => Ok(locale),
     }
-    if !brand.has(&locale) {
-        return Err(CatalogError::invalid_field(
-            "locale",
-            "not one of the brand's locales (PUT /v1/admin/locales first)",
-        ));
-    }
-    Ok(locale)
 }
 
 /// A product's text in one locale.
@@ -243,7 +247,10 @@ pub async fn put_product_translation(
     }
     let mut labels = BTreeMap::new();
     for (from, to) in option_labels.iter().take(MAX_OPTION_LABELS) {
-        let field = format!("option_labels.{}", from.chars().take(40).collect::<String>());
+        let field = format!(
+            "option_labels.{}",
+            from.chars().take(40).collect::<String>()
+        );
         let from = errors.check(field.clone(), Label::parse(from));
         let to = errors.check(field, Label::parse(to));
         if let (Some(from), Some(to)) = (from, to) {
@@ -385,12 +392,13 @@ pub async fn put_category_translation(
     .await
 }
 
-/// Writes an import's translated columns, in the import's transaction (the products exist).
+/// Writes an import's translated columns, in the import's transaction (the products exist;
+/// their locales were checked with [`BrandLocales::refuses`]).
 pub async fn import_translations(
     tx: &Tx<'_>,
     rows: &[ImportedTranslation],
-) -> Result<u64, CatalogError> {
-    Ok(repo::import_translations(tx, rows).await?)
+) -> Result<u64, DbError> {
+    repo::import_translations(tx, rows).await
 }
 
 #[cfg(test)]

@@ -215,8 +215,19 @@ mod tests {
     #[test]
     fn malformed_tags_are_refused() {
         for bad in [
-            "", "e", "engl", "en-", "en-US-US", "en-1234", "x-private", "en\0", "es-MX-Latn",
-            "ñ", "en-USA", "de-DE-1996", "aaaaaaaaaaaaaaaa",
+            "",
+            "e",
+            "engl",
+            "en-",
+            "en-US-US",
+            "en-1234",
+            "x-private",
+            "en\0",
+            "es-MX-Latn",
+            "ñ",
+            "en-USA",
+            "de-DE-1996",
+            "aaaaaaaaaaaaaaaa",
         ] {
             assert!(Locale::parse(bad).is_err(), "{bad:?}");
         }
@@ -225,10 +236,19 @@ mod tests {
     #[test]
     fn accept_language_is_ordered_by_q_value_then_by_position() {
         let ranges = parse_accept_language("fr;q=0.5, es-MX, en;q=0.8, *;q=0.1, de;q=0.8");
-        let order: Vec<(&str, u16)> = ranges.iter().map(|r| (r.range.as_str(), r.weight)).collect();
+        let order: Vec<(&str, u16)> = ranges
+            .iter()
+            .map(|r| (r.range.as_str(), r.weight))
+            .collect();
         assert_eq!(
             order,
-            [("es-mx", 1000), ("en", 800), ("de", 800), ("fr", 500), ("*", 100)]
+            [
+                ("es-mx", 1000),
+                ("en", 800),
+                ("de", 800),
+                ("fr", 500),
+                ("*", 100)
+            ]
         );
     }
 
@@ -247,7 +267,9 @@ mod tests {
         let en = &brand[0];
         let pick = |explicit: Option<&str>, header: Option<&str>| {
             let explicit = explicit.map(|e| Locale::parse(e).unwrap());
-            negotiate(&brand, en, explicit.as_ref(), header).as_str().to_owned()
+            negotiate(&brand, en, explicit.as_ref(), header)
+                .as_str()
+                .to_owned()
         };
         // Regional ranges fall back to the language; languages find a regional locale.
         assert_eq!(pick(None, Some("es-MX,es;q=0.9,en;q=0.8")), "es");

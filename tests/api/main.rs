@@ -46,6 +46,7 @@ mod shipments;
 mod shutdown;
 mod storefront;
 mod tls;
+mod translations;
 mod webhooks;
 mod whatsapp_numbers;
 mod worker;

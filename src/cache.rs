@@ -441,6 +441,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn entries_of_different_locales_never_share_a_key() {
+        let list = |locale| CatalogEntry::List {
+            category: None,
+            search: Some("champu"),
+            cursor: None,
+            limit: 20,
+            zone: None,
+            locale,
+        };
+        let product = |locale| CatalogEntry::Product {
+            number: 7,
+            zone: None,
+            locale,
+        };
+        assert_ne!(list("es").field(), list("en").field());
+        assert_ne!(product("es").field(), product("en").field());
+        assert_ne!(product("pt").field(), product("pt-BR").field());
+        assert_eq!(product("ja").field(), product("ja").field());
+        assert_ne!(CatalogEntry::Locales.field(), product("en").field());
+    }
+
+    #[test]
     fn entries_carry_the_time_they_were_built_and_old_ones_read_as_fresh() {
         let at = UNIX_EPOCH + Duration::from_millis(1_765_000_000_123);
         let stored = encode_entry(r#"{"items":[],"a":"b:c"}"#, at);

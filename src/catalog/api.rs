@@ -262,6 +262,10 @@ impl CatalogApi {
         operation_id = "listStorefrontProducts",
         tag = "ApiTags::Storefront"
     )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per query parameter and header: poem-openapi's extractor list"
+    )]
     async fn list_products(
         &self,
         #[oai(name = "X-Tenant-ID")] brand: Storefront,

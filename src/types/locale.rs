@@ -112,7 +112,7 @@ pub fn parse_accept_language(header: &str) -> Vec<LanguageRange> {
             })
         })
         .collect();
-    ranges.sort_by(|a, b| b.weight.cmp(&a.weight));
+    ranges.sort_by_key(|r| std::cmp::Reverse(r.weight));
     ranges
 }
 

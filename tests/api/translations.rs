@@ -388,10 +388,7 @@ async fn a_fiber_x_translation_never_appears_in_suzume() {
                 .execute("update app.product_translations set name = 'pwned'", &[])
                 .await?
                 + tx.execute("delete from app.category_translations", &[])
-                    .await?
-                + tx.execute("update app.brand_locales set default_locale = 'es'", &[])
-                    .await?
-                    * 0;
+                    .await?;
             Ok::<_, brandhouse::db::DbError>((seen, changed))
         })
         .await

@@ -232,13 +232,35 @@ impl From<BrandLocales> for BrandLocalesBody {
     }
 }
 
-/// A product's text in one locale; a field left out (or `null`) shows the default locale's.
+/// A product's text in one locale, as stored; a `null` field shows the default locale's text.
 #[derive(Object)]
 #[oai(rename = "ProductTranslation")]
 pub struct ProductTranslationBody {
     /// The BCP 47 tag (one of the brand's locales, not its default).
-    #[oai(read_only)]
     pub locale: String,
+    pub name: Nullable<String>,
+    pub description: Nullable<String>,
+    /// An axis name or option value as the product spells it → its label in this locale.
+    pub option_labels: std::collections::BTreeMap<String, String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ProductTranslation> for ProductTranslationBody {
+    fn from(t: ProductTranslation) -> Self {
+        Self {
+            locale: t.locale,
+            name: t.name.into(),
+            description: t.description.into(),
+            option_labels: t.option_labels,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+/// A product's text in one locale; a field left out (or `null`) shows the default locale's.
+#[derive(Object)]
+#[oai(rename = "PutProductTranslationRequest")]
+pub struct PutProductTranslationRequest {
     /// 1 to 200 characters.
     #[oai(default)]
     pub name: Option<String>,
@@ -249,20 +271,6 @@ pub struct ProductTranslationBody {
     /// (`{"Size": "Tamaño", "Jasmine": "Jazmín"}`); at most 200, each 1 to 100 characters.
     #[oai(default)]
     pub option_labels: std::collections::BTreeMap<String, String>,
-    #[oai(read_only)]
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<ProductTranslation> for ProductTranslationBody {
-    fn from(t: ProductTranslation) -> Self {
-        Self {
-            locale: t.locale,
-            name: t.name,
-            description: t.description,
-            option_labels: t.option_labels,
-            updated_at: t.updated_at,
-        }
-    }
 }
 
 /// A category's name in one locale.
@@ -753,7 +761,7 @@ impl CatalogAdminApi {
         number: Path<i32>,
         /// A BCP 47 tag, one of the brand's locales.
         locale: Path<String>,
-        body: Json<ProductTranslationBody>,
+        body: Json<PutProductTranslationRequest>,
     ) -> Result<Json<ProductTranslationBody>, ApiError> {
         let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
         let saved = translations::put_product_translation(

@@ -3459,11 +3459,25 @@ export interface components {
         ProductStatus: "draft" | "active" | "archived";
         /**
          * ProductTranslation
-         * @description A product's text in one locale; a field left out (or `null`) shows the default locale's.
+         * @description A product's text in one locale, as stored; a `null` field shows the default locale's text.
          */
         ProductTranslation: {
             /** @description The BCP 47 tag (one of the brand's locales, not its default). */
-            readonly locale: string;
+            locale: string;
+            name: string | null;
+            description: string | null;
+            /** @description An axis name or option value as the product spells it → its label in this locale. */
+            option_labels: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * PutProductTranslationRequest
+         * @description A product's text in one locale; a field left out (or `null`) shows the default locale's.
+         */
+        PutProductTranslationRequest: {
             /**
              * @description 1 to 200 characters.
              * @default null
@@ -3482,8 +3496,6 @@ export interface components {
             option_labels?: {
                 [key: string]: string;
             };
-            /** Format: date-time */
-            readonly updated_at: string;
         };
         /** ReceiveStockRequest */
         ReceiveStockRequest: {
@@ -9359,7 +9371,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json; charset=utf-8": components["schemas"]["ProductTranslation"];
+                "application/json; charset=utf-8": components["schemas"]["PutProductTranslationRequest"];
             };
         };
         responses: {

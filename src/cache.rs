@@ -70,28 +70,37 @@ redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 return 1
 ";
 
-/// A storefront catalog response that may be cached.
+/// The key of a brand's catalog version.
 fn version_key(tenant: Uuid) -> String {
     format!("bh:{{{tenant}}}:catver")
 }
 
+/// A storefront catalog response that may be cached.
 #[derive(Debug, Clone)]
 pub enum CatalogEntry<'a> {
-    /// A page of the product list.
+    /// A page of the product list in one locale.
     List {
         category: Option<&'a str>,
         search: Option<&'a str>,
         cursor: Option<&'a str>,
         limit: u32,
         zone: Option<&'a str>,
+        /// The negotiated locale (a BCP 47 tag): a Spanish page is never served for English.
+        locale: &'a str,
     },
-    /// One product's detail.
-    Product { number: i32, zone: Option<&'a str> },
+    /// One product's detail in one locale.
+    Product {
+        number: i32,
+        zone: Option<&'a str>,
+        locale: &'a str,
+    },
+    /// The brand's locales and default (what storefront requests negotiate among).
+    Locales,
 }
 
 impl CatalogEntry<'_> {
-    /// The entry's key suffix: a digest of every parameter that shapes the response,
-    /// unambiguously encoded (search text can be long).
+    /// The entry's key suffix: a digest of every parameter that shapes the response, the
+    /// locale included, unambiguously encoded (search text can be long).
     fn field(&self) -> String {
         use sha2::{Digest, Sha256};
         let params = match self {
@@ -101,10 +110,15 @@ impl CatalogEntry<'_> {
                 cursor,
                 limit,
                 zone,
-            } => serde_json::json!(["list", category, search, cursor, limit, zone]).to_string(),
-            CatalogEntry::Product { number, zone } => {
-                serde_json::json!(["product", number, zone]).to_string()
-            }
+                locale,
+            } => serde_json::json!(["list", category, search, cursor, limit, zone, locale])
+                .to_string(),
+            CatalogEntry::Product {
+                number,
+                zone,
+                locale,
+            } => serde_json::json!(["product", number, zone, locale]).to_string(),
+            CatalogEntry::Locales => serde_json::json!(["locales"]).to_string(),
         };
         hex::encode(&Sha256::digest(params.as_bytes())[..16])
     }
@@ -441,6 +455,28 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_of_different_locales_never_share_a_key() {
+        let list = |locale| CatalogEntry::List {
+            category: None,
+            search: Some("champu"),
+            cursor: None,
+            limit: 20,
+            zone: None,
+            locale,
+        };
+        let product = |locale| CatalogEntry::Product {
+            number: 7,
+            zone: None,
+            locale,
+        };
+        assert_ne!(list("es").field(), list("en").field());
+        assert_ne!(product("es").field(), product("en").field());
+        assert_ne!(product("pt").field(), product("pt-BR").field());
+        assert_eq!(product("ja").field(), product("ja").field());
+        assert_ne!(CatalogEntry::Locales.field(), product("en").field());
+    }
 
     #[test]
     fn entries_carry_their_version_and_the_time_they_were_built() {

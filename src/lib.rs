@@ -21,7 +21,8 @@
 //! - [`scope`]: [`scope::TenantScope`] (a resolved brand and who acts in it), [`scope::Actor`],
 //!   [`scope::Role`]: what the tenant transaction, cache keys, object keys and vector queries
 //!   are built from.
-//! - [`types`]: domain types parsed at the edge (SKU, quantity, email, phone, names, codes),
+//! - [`types`]: domain types parsed at the edge (SKU, quantity, email, phone, names, codes,
+//!   BCP 47 locales and `Accept-Language` negotiation),
 //!   each refusing NUL, and the `text_enum!` macro behind every status and kind.
 //! - [`error`]: the error policy (RFC 9457 problem+json), the shared [`error::DomainError`]
 //!   core and the per-domain constraint tables. [`payload`]: pre-serialised JSON
@@ -39,7 +40,8 @@
 //! domains' services, never another domain's repo, never HTTP types or the app state):
 //! - [`tenants`]: brands, resolving a request's brand, themes, onboarding, export and deletion.
 //! - [`identity`]: staff accounts, tokens, roles, the permission matrix, the access check.
-//! - [`catalog`]: categories, products, generated variants and SKUs, storefront reads.
+//! - [`catalog`]: categories, products, generated variants and SKUs, storefront reads, the
+//!   brand's locales and translations (negotiated per storefront request).
 //! - [`inventory`]: shared zones, per-brand stock, the reservation engine, the ledger.
 //! - [`orders`]: customers, checkout, payment confirmation, expiry, cancellation, fulfilment
 //!   (shipments with carrier and tracking, partial shipments, the pick list).

@@ -28,6 +28,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
     ("10_global.sql", include_str!("../policies/10_global.sql")),
     ("20_catalog.sql", include_str!("../policies/20_catalog.sql")),
     (
+        "24_translations.sql",
+        include_str!("../policies/24_translations.sql"),
+    ),
+    (
         "30_identity.sql",
         include_str!("../policies/30_identity.sql"),
     ),

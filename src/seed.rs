@@ -176,9 +176,63 @@ pub async fn demo(db: &Db, tenants: &TenantResolver) -> Result<SeedReport, ApiEr
         }
         demo_delivery(db, &scope, brand.slug).await?;
         demo_promotion(db, &scope, brand.slug).await?;
+        demo_translations(db, &scope, brand.slug).await?;
         report.brands.push(brand.slug);
     }
     Ok(report)
+}
+
+/// The demo brands' locales and translations (seed/demo-translations.json, embedded): per
+/// brand, its locales and default, category names and product names and descriptions per
+/// locale. Written by hand, as a brand's translator would, from the catalog's own text.
+const DEMO_TRANSLATIONS: &str = include_str!("../seed/demo-translations.json");
+
+#[derive(serde::Deserialize)]
+struct TranslationsFile {
+    locales: Vec<String>,
+    default_locale: String,
+    /// Category code -> locale -> name.
+    categories: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// Product handle -> locale -> [name, description].
+    products: std::collections::BTreeMap<String, std::collections::BTreeMap<String, [String; 2]>>,
+}
+
+/// Sets a demo brand's locales and writes its translations (again: idempotent).
+async fn demo_translations(db: &Db, scope: &TenantScope, slug: &str) -> Result<(), ApiError> {
+    let mut all: std::collections::HashMap<String, TranslationsFile> =
+        serde_json::from_str(DEMO_TRANSLATIONS)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("seed/demo-translations.json: {e}")))?;
+    let Some(file) = all.remove(slug) else {
+        return Ok(());
+    };
+    catalog::translations::set_brand_locales(db, scope, &file.locales, &file.default_locale)
+        .await?;
+    for (code, names) in &file.categories {
+        for (locale, name) in names {
+            catalog::translations::put_category_translation(db, scope, code, locale, name).await?;
+        }
+    }
+    let rows: Vec<catalog::translations::ImportedTranslation> = file
+        .products
+        .into_iter()
+        .flat_map(|(handle, by_locale)| {
+            by_locale
+                .into_iter()
+                .map(move |(locale, [name, description])| {
+                    catalog::translations::ImportedTranslation {
+                        handle: handle.clone(),
+                        locale,
+                        name: Some(name),
+                        description: Some(description),
+                    }
+                })
+        })
+        .collect();
+    db.tenant_tx(scope, async |tx| {
+        catalog::translations::import_translations(tx, &rows).await
+    })
+    .await?;
+    Ok(())
 }
 
 /// One demo shipping method: code, name, countries, basis, bands (min, max, price), free from.

@@ -14,6 +14,7 @@ use super::{
         VariantRow,
     },
     status::ProductStatus,
+    translations::{self, BrandLocales, CategoryTranslation, ProductTranslation},
     variants::{Axis, OptionValue},
 };
 use crate::{
@@ -209,6 +210,90 @@ pub enum Created<T: poem_openapi::types::ToJSON + Send + Sync> {
 pub enum Done {
     #[oai(status = 204)]
     Done,
+}
+
+/// The locales a brand sells in.
+#[derive(Object)]
+#[oai(rename = "BrandLocales")]
+pub struct BrandLocalesBody {
+    /// BCP 47 tags (`en`, `es`, `ja`, `pt-BR`), 1 to 20, canonical case.
+    pub locales: Vec<String>,
+    /// One of `locales`: the language of the products' and categories' own text; a field
+    /// without a translation falls back to it.
+    pub default_locale: String,
+}
+
+impl From<BrandLocales> for BrandLocalesBody {
+    fn from(b: BrandLocales) -> Self {
+        Self {
+            locales: b.locales.into_iter().map(|l| l.into_string()).collect(),
+            default_locale: b.default.into_string(),
+        }
+    }
+}
+
+/// A product's text in one locale, as stored; a `null` field shows the default locale's text.
+#[derive(Object)]
+#[oai(rename = "ProductTranslation")]
+pub struct ProductTranslationBody {
+    /// The BCP 47 tag (one of the brand's locales, not its default).
+    pub locale: String,
+    pub name: Nullable<String>,
+    pub description: Nullable<String>,
+    /// An axis name or option value as the product spells it → its label in this locale.
+    pub option_labels: std::collections::BTreeMap<String, String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ProductTranslation> for ProductTranslationBody {
+    fn from(t: ProductTranslation) -> Self {
+        Self {
+            locale: t.locale,
+            name: t.name.into(),
+            description: t.description.into(),
+            option_labels: t.option_labels,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+/// A product's text in one locale; a field left out (or `null`) shows the default locale's.
+#[derive(Object)]
+#[oai(rename = "PutProductTranslationRequest")]
+pub struct PutProductTranslationRequest {
+    /// 1 to 200 characters.
+    #[oai(default)]
+    pub name: Option<String>,
+    /// At most 10,000 characters.
+    #[oai(default)]
+    pub description: Option<String>,
+    /// An axis name or option value as the product spells it → its label in this locale
+    /// (`{"Size": "Tamaño", "Jasmine": "Jazmín"}`); at most 200, each 1 to 100 characters.
+    #[oai(default)]
+    pub option_labels: std::collections::BTreeMap<String, String>,
+}
+
+/// A category's name in one locale.
+#[derive(Object)]
+#[oai(rename = "CategoryTranslation")]
+pub struct CategoryTranslationBody {
+    /// The BCP 47 tag (one of the brand's locales, not its default).
+    #[oai(read_only)]
+    pub locale: String,
+    /// 1 to 200 characters.
+    pub name: String,
+    #[oai(read_only)]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<CategoryTranslation> for CategoryTranslationBody {
+    fn from(t: CategoryTranslation) -> Self {
+        Self {
+            locale: t.locale,
+            name: t.name,
+            updated_at: t.updated_at,
+        }
+    }
 }
 
 /// The endpoints; built by the composition root (`startup.rs`) with what they use.
@@ -587,5 +672,183 @@ impl CatalogAdminApi {
         let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
         let row = service::lookup_sku(&self.db, &scope, &sku.0).await?;
         Ok(Json(sku_lookup(row, &scope)))
+    }
+
+    /// The brand's locales and its default (a brand that never set them: `en` only).
+    ///
+    /// Permission `catalog.read`: roles owner, brand_manager, warehouse, support.
+    #[oai(
+        path = "/v1/admin/locales",
+        method = "get",
+        operation_id = "getBrandLocales",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn get_locales(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+    ) -> Result<Json<BrandLocalesBody>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
+        Ok(Json(
+            translations::brand_locales(&self.db, &scope).await?.into(),
+        ))
+    }
+
+    /// Sets the brand's locales and default. Tags are BCP 47 (`es`, `pt-BR`), returned in
+    /// canonical case; the storefront negotiates among them. Translations of a locale taken off
+    /// the list are kept (and shown again if it comes back).
+    ///
+    /// Permission `catalog.write`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/locales",
+        method = "put",
+        operation_id = "setBrandLocales",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn set_locales(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        body: Json<BrandLocalesBody>,
+    ) -> Result<Json<BrandLocalesBody>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
+        let set = translations::set_brand_locales(
+            &self.db,
+            &scope,
+            &body.0.locales,
+            &body.0.default_locale,
+        )
+        .await?;
+        self.cache.invalidate_catalog(&scope).await;
+        Ok(Json(set.into()))
+    }
+
+    /// A product's translations, by locale (404 if there is no such product).
+    ///
+    /// Permission `catalog.read`: roles owner, brand_manager, warehouse, support.
+    #[oai(
+        path = "/v1/admin/products/:number/translations",
+        method = "get",
+        operation_id = "listProductTranslations",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn list_product_translations(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+    ) -> Result<Json<Vec<ProductTranslationBody>>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
+        let rows = translations::product_translations(&self.db, &scope, number.0).await?;
+        Ok(Json(rows.into_iter().map(Into::into).collect()))
+    }
+
+    /// Writes a product's text in one of the brand's locales (not the default: that is the
+    /// product's own text). Replaces the locale's translation; a field left out falls back to
+    /// the default locale's. 422 for a locale the brand does not list.
+    ///
+    /// Permission `catalog.write`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/products/:number/translations/:locale",
+        method = "put",
+        operation_id = "putProductTranslation",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn put_product_translation(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+        /// A BCP 47 tag, one of the brand's locales.
+        locale: Path<String>,
+        body: Json<PutProductTranslationRequest>,
+    ) -> Result<Json<ProductTranslationBody>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
+        let saved = translations::put_product_translation(
+            &self.db,
+            &scope,
+            number.0,
+            &locale.0,
+            body.0.name.as_deref(),
+            body.0.description.as_deref(),
+            &body.0.option_labels,
+        )
+        .await?;
+        self.cache.invalidate_catalog(&scope).await;
+        Ok(Json(saved.into()))
+    }
+
+    /// Removes a product's translation into one locale (404 if it had none).
+    ///
+    /// Permission `catalog.write`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/products/:number/translations/:locale",
+        method = "delete",
+        operation_id = "deleteProductTranslation",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn delete_product_translation(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+        /// A BCP 47 tag.
+        locale: Path<String>,
+    ) -> Result<Done, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
+        translations::delete_product_translation(&self.db, &scope, number.0, &locale.0).await?;
+        self.cache.invalidate_catalog(&scope).await;
+        Ok(Done::Done)
+    }
+
+    /// A category's translated names, by locale (404 if there is no such category).
+    ///
+    /// Permission `catalog.read`: roles owner, brand_manager, warehouse, support.
+    #[oai(
+        path = "/v1/admin/categories/:code/translations",
+        method = "get",
+        operation_id = "listCategoryTranslations",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn list_category_translations(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        code: Path<String>,
+    ) -> Result<Json<Vec<CategoryTranslationBody>>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogRead)?;
+        let rows = translations::category_translations(&self.db, &scope, &code.0).await?;
+        Ok(Json(rows.into_iter().map(Into::into).collect()))
+    }
+
+    /// Writes a category's name in one of the brand's locales (not the default).
+    ///
+    /// Permission `catalog.write`: roles owner, brand_manager.
+    #[oai(
+        path = "/v1/admin/categories/:code/translations/:locale",
+        method = "put",
+        operation_id = "putCategoryTranslation",
+        tag = "ApiTags::Catalog"
+    )]
+    async fn put_category_translation(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        code: Path<String>,
+        /// A BCP 47 tag, one of the brand's locales.
+        locale: Path<String>,
+        body: Json<CategoryTranslationBody>,
+    ) -> Result<Json<CategoryTranslationBody>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CatalogWrite)?;
+        let saved = translations::put_category_translation(
+            &self.db,
+            &scope,
+            &code.0,
+            &locale.0,
+            &body.0.name,
+        )
+        .await?;
+        self.cache.invalidate_catalog(&scope).await;
+        Ok(Json(saved.into()))
     }
 }

@@ -2,8 +2,8 @@
 //! searchable) and product detail, served through the brand's cache.
 
 use poem_openapi::{
-    Object, OpenApi,
-    param::{Path, Query},
+    ApiResponse, Object, OpenApi,
+    param::{Header, Path, Query},
     payload::Json,
 };
 use serde::{Deserialize, Serialize};
@@ -11,11 +11,65 @@ use serde::{Deserialize, Serialize};
 use super::{
     service::Cursor,
     storefront::{self, PageQuery, StorefrontDocument},
+    translations,
     variants::OptionValue,
 };
 use crate::{
-    api::ApiTags, error::ApiError, payload::RawJson, tenants::Storefront, types::Nullable,
+    api::ApiTags,
+    error::ApiError,
+    payload::RawJson,
+    scope::TenantScope,
+    tenants::Storefront,
+    types::{Locale, Nullable},
 };
+
+/// The response header naming what a localised response varies by.
+const VARY: &str = "Accept-Language";
+
+/// The brand's categories in the negotiated locale.
+#[derive(ApiResponse)]
+pub enum LocalizedCategories {
+    #[oai(status = 200)]
+    Ok(
+        Json<Vec<Category>>,
+        /// The locale the text is in (one of the brand's; BCP 47).
+        #[oai(header = "Content-Language")]
+        String,
+        /// `Accept-Language`: the same URL is another language for another client.
+        #[oai(header = "Vary")]
+        String,
+    ),
+}
+
+/// A page of products in the negotiated locale.
+#[derive(ApiResponse)]
+pub enum LocalizedPage {
+    #[oai(status = 200)]
+    Ok(
+        RawJson<ProductPage>,
+        /// The locale the text is in (one of the brand's; BCP 47).
+        #[oai(header = "Content-Language")]
+        String,
+        /// `Accept-Language`: the same URL is another language for another client.
+        #[oai(header = "Vary")]
+        String,
+    ),
+}
+
+/// One product in the negotiated locale.
+#[derive(ApiResponse)]
+pub enum LocalizedProduct {
+    #[oai(status = 200)]
+    Ok(
+        RawJson<StorefrontProduct>,
+        /// The locale the text is in (one of the brand's; BCP 47).
+        #[oai(header = "Content-Language")]
+        String,
+        /// `Accept-Language`: the same URL is another language for another client.
+        #[oai(header = "Vary")]
+        String,
+    ),
+}
 
 /// A product category.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
@@ -133,11 +187,27 @@ pub struct CatalogApi {
     pub media: crate::media::MediaStore,
 }
 
+impl CatalogApi {
+    /// The locale a storefront request is answered in, among the brand's (see
+    /// [`crate::types::locale::negotiate`]).
+    async fn locale(
+        &self,
+        scope: &TenantScope,
+        explicit: Option<&Locale>,
+        accept_language: Option<&str>,
+    ) -> Result<Locale, ApiError> {
+        let brand = translations::storefront_locales(&self.db, &self.cache, scope).await?;
+        Ok(brand.negotiate(explicit, accept_language).clone())
+    }
+}
+
 #[OpenApi]
 impl CatalogApi {
     /// The brand's product categories, ordered by code, for storefront navigation.
     ///
-    /// Anonymous. The brand comes from `X-Tenant-ID` or the `Host` header.
+    /// Names come in the locale negotiated from `locale` or `Accept-Language` among the brand's
+    /// locales (see the product list), named by `Content-Language`. Anonymous. The brand comes
+    /// from `X-Tenant-ID` or the `Host` header.
     #[oai(
         path = "/v1/storefront/categories",
         method = "get",
@@ -147,15 +217,28 @@ impl CatalogApi {
     async fn storefront_categories(
         &self,
         #[oai(name = "X-Tenant-ID")] brand: Storefront,
-    ) -> Result<Json<Vec<Category>>, ApiError> {
-        let rows = storefront::categories(&self.db, &brand.0).await?;
-        Ok(Json(
-            rows.into_iter()
-                .map(|r| Category {
-                    code: r.code,
-                    name: r.name,
-                })
-                .collect(),
+        /// A BCP 47 locale (`es`, `pt-BR`); wins over `Accept-Language` when the brand has it
+        /// (or a locale of its language).
+        locale: Query<Option<Locale>>,
+        /// The client's languages with q-values (`es-MX,es;q=0.9,en;q=0.5`).
+        #[oai(name = "Accept-Language")]
+        accept_language: Header<Option<String>>,
+    ) -> Result<LocalizedCategories, ApiError> {
+        let locale = self
+            .locale(&brand.0, locale.0.as_ref(), accept_language.0.as_deref())
+            .await?;
+        let rows = storefront::categories(&self.db, &brand.0, locale.as_str()).await?;
+        Ok(LocalizedCategories::Ok(
+            Json(
+                rows.into_iter()
+                    .map(|r| Category {
+                        code: r.code,
+                        name: r.name,
+                    })
+                    .collect(),
+            ),
+            locale.into_string(),
+            VARY.into(),
         ))
     }
 
@@ -165,12 +248,23 @@ impl CatalogApi {
     /// product, even while products are being added (new ones appear at the end). With `q`,
     /// products matching the words (full-text on name and description, any language) or
     /// containing the text in their name come by relevance. `category` filters by category
-    /// code. Anonymous; cached per brand.
+    /// code. Anonymous; cached per brand and locale.
+    ///
+    /// **Language**: the text comes in the locale negotiated among the brand's locales: `locale`
+    /// if the brand has it (or one of its language: `es-MX` → `es`), else the best match of
+    /// `Accept-Language` by q-value (regional ranges fall back to their language), else the
+    /// brand's default. Each field without a translation falls back to the default locale's
+    /// text on its own. `Content-Language` names the locale; search matches the words in that
+    /// locale's language (stemmed, accents folded) as well as the product's own text.
     #[oai(
         path = "/v1/storefront/products",
         method = "get",
         operation_id = "listStorefrontProducts",
         tag = "ApiTags::Storefront"
+    )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per query parameter and header: poem-openapi's extractor list"
     )]
     async fn list_products(
         &self,
@@ -187,7 +281,16 @@ impl CatalogApi {
         q: Query<Option<String>>,
         /// A zone code: variants then also report `available_in_zone`.
         zone: Query<Option<String>>,
-    ) -> Result<RawJson<ProductPage>, ApiError> {
+        /// A BCP 47 locale (`es`, `pt-BR`); wins over `Accept-Language` when the brand has it
+        /// (or a locale of its language).
+        locale: Query<Option<Locale>>,
+        /// The client's languages with q-values (`es-MX,es;q=0.9,en;q=0.5`).
+        #[oai(name = "Accept-Language")]
+        accept_language: Header<Option<String>>,
+    ) -> Result<LocalizedPage, ApiError> {
+        let locale = self
+            .locale(&brand.0, locale.0.as_ref(), accept_language.0.as_deref())
+            .await?;
         let search = q.0.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let page = storefront::products_page::<ProductPage>(
             &self.db,
@@ -201,13 +304,19 @@ impl CatalogApi {
                 category: category.0.as_deref(),
                 search,
                 zone: zone.0.as_deref(),
+                locale: locale.as_str(),
             },
         )
         .await?;
-        Ok(RawJson::new(page))
+        Ok(LocalizedPage::Ok(
+            RawJson::new(page),
+            locale.into_string(),
+            VARY.into(),
+        ))
     }
 
-    /// One active product with its active variants and prices. Anonymous; cached per brand.
+    /// One active product with its active variants and prices, in the negotiated locale (see
+    /// the product list; `Content-Language` names it). Anonymous; cached per brand and locale.
     #[oai(
         path = "/v1/storefront/products/:number",
         method = "get",
@@ -221,7 +330,16 @@ impl CatalogApi {
         number: Path<i32>,
         /// A zone code: variants then also report `available_in_zone`.
         zone: Query<Option<String>>,
-    ) -> Result<RawJson<StorefrontProduct>, ApiError> {
+        /// A BCP 47 locale (`es`, `pt-BR`); wins over `Accept-Language` when the brand has it
+        /// (or a locale of its language).
+        locale: Query<Option<Locale>>,
+        /// The client's languages with q-values (`es-MX,es;q=0.9,en;q=0.5`).
+        #[oai(name = "Accept-Language")]
+        accept_language: Header<Option<String>>,
+    ) -> Result<LocalizedProduct, ApiError> {
+        let locale = self
+            .locale(&brand.0, locale.0.as_ref(), accept_language.0.as_deref())
+            .await?;
         let json = storefront::product::<StorefrontProduct>(
             &self.db,
             &self.cache,
@@ -229,8 +347,13 @@ impl CatalogApi {
             &brand.0,
             number.0,
             zone.0.as_deref(),
+            locale.as_str(),
         )
         .await?;
-        Ok(RawJson::new(json))
+        Ok(LocalizedProduct::Ok(
+            RawJson::new(json),
+            locale.into_string(),
+            VARY.into(),
+        ))
     }
 }

@@ -381,6 +381,8 @@ pub struct StorefrontQuery<'a> {
     pub currency: &'a str,
     /// Also report availability in this zone.
     pub zone: Option<Uuid>,
+    /// The negotiated locale (a canonical BCP 47 tag): names, descriptions and labels in it.
+    pub locale: &'a str,
 }
 
 pub async fn storefront_page(
@@ -392,7 +394,14 @@ pub async fn storefront_page(
             let stmt = storefront_stmt!(tx, "storefront_list.sql");
             tx.query(
                 &stmt,
-                &[&q.currency, &q.zone, &q.after_number, &q.category, &q.limit],
+                &[
+                    &q.currency,
+                    &q.zone,
+                    &q.after_number,
+                    &q.category,
+                    &q.limit,
+                    &q.locale,
+                ],
             )
             .await?
         }
@@ -410,6 +419,7 @@ pub async fn storefront_page(
                     &pattern,
                     &q.after_rank,
                     &q.limit,
+                    &q.locale,
                 ],
             )
             .await?
@@ -423,9 +433,10 @@ pub async fn storefront_product(
     number: i32,
     currency: &str,
     zone: Option<Uuid>,
+    locale: &str,
 ) -> Result<Option<StorefrontItem>, DbError> {
     let stmt = storefront_stmt!(tx, "storefront_product.sql");
-    tx.query_opt(&stmt, &[&currency, &zone, &number])
+    tx.query_opt(&stmt, &[&currency, &zone, &number, &locale])
         .await?
         .as_ref()
         .map(storefront_item)
@@ -437,11 +448,15 @@ pub struct CategoryName {
     pub name: String,
 }
 
-/// The brand's categories for storefront navigation. No tenant filter on purpose: row-level
-/// security alone picks the brand (the concurrency test reads this to prove it).
-pub async fn storefront_categories(tx: &Tx<'_>) -> Result<Vec<CategoryName>, DbError> {
+/// The brand's categories for storefront navigation, named in `locale` where translated. No
+/// tenant filter on purpose: row-level security alone picks the brand (the concurrency test
+/// reads this to prove it).
+pub async fn storefront_categories(
+    tx: &Tx<'_>,
+    locale: &str,
+) -> Result<Vec<CategoryName>, DbError> {
     let stmt = stmt!(tx, "storefront_categories.sql");
-    tx.query(&stmt, &[])
+    tx.query(&stmt, &[&locale])
         .await?
         .iter()
         .map(|row| {

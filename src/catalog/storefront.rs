@@ -78,12 +78,20 @@ pub struct PageQuery<'a> {
     pub search: Option<&'a str>,
     /// A zone code: variants then also report their availability there.
     pub zone: Option<&'a str>,
+    /// The negotiated locale (one of the brand's): text in it, falling back per field.
+    pub locale: &'a str,
 }
 
-/// The brand's product categories, ordered by code.
-pub async fn categories(db: &Db, scope: &TenantScope) -> Result<Vec<CategoryName>, CatalogError> {
+/// The brand's product categories, ordered by code, named in `locale` where translated.
+pub async fn categories(
+    db: &Db,
+    scope: &TenantScope,
+    locale: &str,
+) -> Result<Vec<CategoryName>, CatalogError> {
     Ok(db
-        .tenant_read(scope, || async |tx| repo::storefront_categories(tx).await)
+        .tenant_read(scope, || {
+            async |tx| repo::storefront_categories(tx, locale).await
+        })
         .await?)
 }
 
@@ -102,6 +110,7 @@ pub async fn products_page<D: StorefrontDocument>(
         cursor: q.cursor,
         limit: q.limit,
         zone: q.zone,
+        locale: q.locale,
     };
     cache
         .catalog_fetch(scope, &entry, || page_from_db::<D>(db, store, scope, q))
@@ -123,6 +132,7 @@ async fn page_from_db<D: StorefrontDocument>(
         limit: i64::from(q.limit) + 1,
         currency: &scope.tenant().currency,
         zone: None,
+        locale: q.locale,
     };
     let mut rows = db
         .tenant_read(scope, || {
@@ -160,8 +170,13 @@ pub async fn product<D: StorefrontDocument>(
     scope: &TenantScope,
     number: i32,
     zone: Option<&str>,
+    locale: &str,
 ) -> Result<String, StorefrontError> {
-    let entry = CatalogEntry::Product { number, zone };
+    let entry = CatalogEntry::Product {
+        number,
+        zone,
+        locale,
+    };
     cache
         .catalog_fetch(scope, &entry, || async {
             let row = db
@@ -169,8 +184,14 @@ pub async fn product<D: StorefrontDocument>(
                     async |tx| {
                         let zone_id = zone_id(tx, zone).await?;
                         Ok::<_, StorefrontError>(
-                            repo::storefront_product(tx, number, &scope.tenant().currency, zone_id)
-                                .await?,
+                            repo::storefront_product(
+                                tx,
+                                number,
+                                &scope.tenant().currency,
+                                zone_id,
+                                locale,
+                            )
+                            .await?,
                         )
                     }
                 })

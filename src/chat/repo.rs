@@ -354,9 +354,9 @@ pub struct FactRow {
     pub available: i64,
 }
 
-pub async fn product_facts(tx: &Tx<'_>, ids: &[Uuid]) -> Result<Vec<FactRow>, DbError> {
+pub async fn product_facts(tx: &Tx<'_>, ids: &[Uuid], lang: &str) -> Result<Vec<FactRow>, DbError> {
     let stmt = stmt!(tx, "product_facts.sql");
-    tx.query(&stmt, &[&ids])
+    tx.query(&stmt, &[&ids, &lang])
         .await?
         .iter()
         .map(|r| {

@@ -326,7 +326,7 @@ async fn facts(
     let ids: Vec<Uuid> = hits.iter().map(|h| h.product_id).collect();
     let rows = state
         .db
-        .tenant_tx(scope, async |tx| repo::product_facts(tx, &ids).await)
+        .tenant_tx(scope, async |tx| repo::product_facts(tx, &ids, lang).await)
         .await?;
     let currency = scope.tenant().currency.clone();
     Ok(hits

@@ -147,10 +147,10 @@ impl Permission {
             Permission::AccountsManage => "`POST /v1/admin/accounts/{user_id}/disable`, `/enable`",
             Permission::BrandRead => "`GET /v1/admin/brand`",
             Permission::CatalogRead => {
-                "`GET /v1/admin/categories`, `GET /v1/admin/products[/{number}]`, `GET /v1/admin/products/{number}/media`, `GET /v1/admin/skus/{sku}`, `GET /v1/admin/promotions[/{id}]`"
+                "`GET /v1/admin/categories`, `GET /v1/admin/products[/{number}]`, `GET /v1/admin/products/{number}/media`, `GET /v1/admin/skus/{sku}`, `GET /v1/admin/promotions[/{id}]`, `GET /v1/admin/locales`, `GET /v1/admin/products/{number}/translations`, `GET /v1/admin/categories/{code}/translations`"
             }
             Permission::CatalogWrite => {
-                "`POST/PATCH/DELETE` on `/v1/admin/categories[/{code}]` and `/v1/admin/products[/{number}]`, `PATCH /v1/admin/variants/{sku}`"
+                "`POST/PATCH/DELETE` on `/v1/admin/categories[/{code}]` and `/v1/admin/products[/{number}]`, `PATCH /v1/admin/variants/{sku}`, `PUT /v1/admin/locales`, `PUT/DELETE /v1/admin/products/{number}/translations/{locale}`, `PUT /v1/admin/categories/{code}/translations/{locale}`"
             }
             Permission::PromotionsWrite => {
                 "`POST /v1/admin/promotions`, `PATCH/DELETE /v1/admin/promotions/{id}`"

@@ -7,6 +7,8 @@
 //! `option1_name`/`option1_values` .. `option3_name`/`option3_values`, `stock_<ZONE>`
 //! (optional). Option values are separated by `|`, each `Value` or `Value=CODE`. A stock cell is
 //! a number (units of every variant the import creates) or `Value/Value=n|...` per variant.
+//! `name@<locale>` and `description@<locale>` (`name@es`, `description@pt-BR`) carry the
+//! product's text in another of the brand's locales; an empty cell leaves that field as it was.
 //! UTF-8 with or without a byte-order mark; `,` or `;` as the delimiter (whichever the header
 //! line uses more); fields may be quoted (`"a, b"`, `""` for a quote, line breaks inside).
 
@@ -19,8 +21,18 @@ use crate::{
         status::ProductStatus,
         variants::{self, Axis, AxisValue},
     },
-    types::{CategoryCode, Description, DisplayName, Handle, ZoneCode},
+    types::{CategoryCode, Description, DisplayName, Handle, Locale, ZoneCode},
 };
+
+/// A product's text in one locale, from the `name@<locale>`/`description@<locale>` columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranslatedCells {
+    /// Canonical BCP 47 tag.
+    pub locale: String,
+    /// `None`: no column or an empty cell (the translation keeps its name).
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
 
 /// One problem of an import file. `line` is the file's line where the record starts (the
 /// header is line 1); `column` names the header column, or is absent for a whole-row problem.
@@ -79,6 +91,8 @@ pub struct ProductRow {
     pub axes: Option<Vec<Axis>>,
     /// Zone code and units, for the variants this import creates.
     pub stock: Vec<(String, StockCell)>,
+    /// The product's text in other locales (non-empty cells only).
+    pub translations: Vec<TranslatedCells>,
 }
 
 /// A parsed file: the valid rows and every problem found.
@@ -93,6 +107,8 @@ pub struct ParsedFile {
     /// Every well-formed category code a record names, with its line (valid rows or not), so
     /// unknown categories are reported even on rows with other problems.
     pub categories_named: Vec<(u64, String)>,
+    /// Locales named by translated columns (canonical tags) with the column's header name.
+    pub locales_named: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,11 +122,13 @@ enum Column {
     OptionName(usize),
     OptionValues(usize),
     Stock(String),
+    /// `name@<locale>` (true) or `description@<locale>` (false); the tag as written.
+    Translated(bool, String),
 }
 
 const KNOWN: &str = "handle, category, name, description, price, status, option1_name, \
                      option1_values, option2_name, option2_values, option3_name, option3_values, \
-                     stock_<ZONE>";
+                     stock_<ZONE>, name@<locale>, description@<locale>";
 
 fn column_of(name: &str) -> Option<Column> {
     Some(match name {
@@ -121,6 +139,13 @@ fn column_of(name: &str) -> Option<Column> {
         "price" => Column::Price,
         "status" => Column::Status,
         other => {
+            if let Some((field, tag)) = other.split_once('@') {
+                return match field {
+                    "name" => Some(Column::Translated(true, tag.to_owned())),
+                    "description" => Some(Column::Translated(false, tag.to_owned())),
+                    _ => None,
+                };
+            }
             if let Some(zone) = other.strip_prefix("stock_") {
                 return Some(Column::Stock(zone.to_ascii_uppercase()));
             }
@@ -275,6 +300,16 @@ pub fn parse(bytes: &[u8], exponent: u32) -> ParsedFile {
             _ => None,
         })
         .collect();
+    out.locales_named = columns
+        .iter()
+        .zip(&names)
+        .filter_map(|(c, name)| match c {
+            Some(Column::Translated(_, tag)) => {
+                Some((Locale::parse(tag).ok()?.into_string(), name.clone()))
+            }
+            _ => None,
+        })
+        .collect();
     let Some(layout) = layout(&columns, header_line, &mut out.errors) else {
         return out;
     };
@@ -349,6 +384,13 @@ fn read_header(
                     header_line,
                     Some(&name),
                     "not a zone code (stock_ then 2 to 16 letters, digits or '-')",
+                ))
+            }
+            Some(Column::Translated(_, tag)) if Locale::parse(tag).is_err() => {
+                errors.push(RowError::new(
+                    header_line,
+                    Some(&name),
+                    "not a BCP 47 language tag after '@' (name@es, description@pt-BR)",
                 ))
             }
             Some(c) if columns.iter().any(|o| o.as_ref() == Some(c)) => errors.push(RowError::new(
@@ -437,6 +479,16 @@ fn layout(
                 _ => None,
             })
             .collect(),
+        translations: columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match c {
+                Some(Column::Translated(is_name, tag)) => {
+                    Some((i, *is_name, Locale::parse(tag).ok()?.into_string()))
+                }
+                _ => None,
+            })
+            .collect(),
     })
 }
 
@@ -521,6 +573,8 @@ struct Layout {
     /// (axis number, name column, values column)
     options: Vec<(usize, usize, usize)>,
     stock: Vec<(usize, String)>,
+    /// (column, is the name (else the description), canonical locale)
+    translations: Vec<(usize, bool, String)>,
 }
 
 /// The line a record starts on and the header's names: where a problem is reported.
@@ -621,6 +675,7 @@ fn parse_row(
             }
         },
     };
+    let translations = read_translations(fields, cols, report);
     let (axes, axis_columns) = read_axes(fields, cols, report);
     let axes_before = report.count();
     if !axes.is_empty() {
@@ -646,7 +701,50 @@ fn parse_row(
         status,
         axes: (valid && has_options).then_some(axes),
         stock: if valid { stock } else { Vec::new() },
+        translations,
     })
+}
+
+/// The row's translated cells by locale, each checked like the product's own name or
+/// description; empty cells are left out.
+fn read_translations(
+    fields: &[&str],
+    cols: &Layout,
+    report: &mut RowProblems<'_, '_>,
+) -> Vec<TranslatedCells> {
+    let mut out: Vec<TranslatedCells> = Vec::new();
+    for (i, is_name, locale) in &cols.translations {
+        let cell = fields[*i].trim();
+        if cell.is_empty() {
+            continue;
+        }
+        let checked = if *is_name {
+            DisplayName::parse(cell).map(|_| ())
+        } else {
+            Description::parse(cell).map(|_| ())
+        };
+        if let Err(e) = checked {
+            report.cell(*i, e.into_message());
+            continue;
+        }
+        let at = match out.iter().position(|t| &t.locale == locale) {
+            Some(at) => at,
+            None => {
+                out.push(TranslatedCells {
+                    locale: locale.clone(),
+                    name: None,
+                    description: None,
+                });
+                out.len() - 1
+            }
+        };
+        if *is_name {
+            out[at].name = Some(cell.to_owned());
+        } else {
+            out[at].description = Some(cell.to_owned());
+        }
+    }
+    out
 }
 
 /// The option axes, in column order (an axis with neither name nor values is absent), with the

@@ -31,6 +31,7 @@ use crate::{
     catalog::{
         self, sku,
         status::ProductStatus,
+        translations::ImportedTranslation,
         variants::{self, Axis},
     },
     chat::reply::currency_exponent,
@@ -172,6 +173,20 @@ pub async fn run(
             zones: &refs.zones,
         };
         let done = apply(tx, &work, progress).await?;
+        // The translated columns, once every product of the file exists.
+        let translated: Vec<ImportedTranslation> = parsed
+            .rows
+            .iter()
+            .flat_map(|row| {
+                row.translations.iter().map(|t| ImportedTranslation {
+                    handle: row.handle.clone(),
+                    locale: t.locale.clone(),
+                    name: t.name.clone(),
+                    description: t.description.clone(),
+                })
+            })
+            .collect();
+        catalog::translations::import_translations(tx, &translated).await?;
         if done > 0 {
             audit::record(
                 tx,
@@ -220,6 +235,18 @@ async fn references(
                 column: Some("category".into()),
                 message: format!("{code:?}: no such category in this brand"),
             });
+        }
+    }
+    if !parsed.locales_named.is_empty() {
+        let brand = catalog::translations::brand_locales_in(tx).await?;
+        for (locale, column) in &parsed.locales_named {
+            if let Some(why) = brand.refuses(locale) {
+                errors.push(RowError {
+                    line: 1,
+                    column: Some(column.clone()),
+                    message: format!("{locale}: {why}"),
+                });
+            }
         }
     }
     let zone_rows = repo::zones(tx, &parsed.zones).await?;

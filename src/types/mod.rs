@@ -25,6 +25,7 @@
 //! - [`country`]: ISO 3166-1 alpha-2 country codes. [`address`]: postal addresses, checked per
 //!   country.
 //! - [`link`]: `https://` URLs a customer is shown ([`HttpsUrl`]).
+//! - [`locale`]: BCP 47 locale tags ([`Locale`]) and `Accept-Language` negotiation.
 //! - [`quantity`]: positive unit counts.
 //! - [`unchecked`]: [`Unchecked<T>`], a request field parsed by the service.
 //! - [`nullable`]: [`Nullable<T>`], a response field that is always present and may be `null`.
@@ -38,6 +39,7 @@ pub mod contact;
 pub mod country;
 pub mod enums;
 pub mod link;
+pub mod locale;
 pub mod nullable;
 mod openapi;
 pub mod quantity;
@@ -49,6 +51,7 @@ pub use codes::{CategoryCode, CurrencyCode, DomainName, PhoneNumberId, Sku, SkuP
 pub use contact::{Email, LanguageCode, PhoneNumber};
 pub use country::CountryCode;
 pub use link::HttpsUrl;
+pub use locale::Locale;
 pub use nullable::Nullable;
 pub use quantity::Quantity;
 pub use text::{Description, DisplayName, Handle, Slug, Text};

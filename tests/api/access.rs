@@ -121,6 +121,13 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 form: None,
                 ok: 200,
             },
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/locales",
+                body: None,
+                form: None,
+                ok: 200,
+            },
         ],
         Permission::ZonesManage => vec![Sample {
             method: Method::POST,
@@ -353,6 +360,13 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 })),
                 form: None,
                 ok: 201,
+            },
+            Sample {
+                method: Method::PUT,
+                path: "/v1/admin/locales",
+                body: Some(serde_json::json!({ "locales": ["en", "es"], "default_locale": "en" })),
+                form: None,
+                ok: 200,
             },
         ],
     }

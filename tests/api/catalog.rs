@@ -735,6 +735,7 @@ async fn concurrent_misses_share_one_build_and_one_request_refreshes_an_ageing_e
     let entry = CatalogEntry::Product {
         number: 7,
         zone: None,
+        locale: "en",
     };
     let builds = AtomicUsize::new(0);
     let fetch = |body: &'static str| {
@@ -871,6 +872,7 @@ async fn on_a_redis_cluster_each_brand_keeps_its_keys_on_its_slot_and_answers_st
     let entry = CatalogEntry::Product {
         number: 7,
         zone: None,
+        locale: "en",
     };
     let built = cache
         .catalog_fetch(&scope, &entry, || async {

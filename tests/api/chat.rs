@@ -800,7 +800,7 @@ async fn retrieval_recall_at_3_on_the_labelled_and_held_out_questions() {
         assert_eq!(foreign, 0, "asking {} about {other_handle}", q["ask_brand"]);
     }
     assert!(labelled.0 >= 0.4, "labelled recall@3: {labelled:?}");
-    assert!(held_out.0 >= 0.3, "held-out recall@3: {held_out:?}");
+    assert!(held_out.0 >= 0.8, "held-out recall@3: {held_out:?}");
 }
 
 /// recall@3 of one question set (`{brand: [{lang, question, expected: [handle]}]}`):

@@ -714,6 +714,52 @@ async fn every_operation_answers_as_the_committed_spec_says() {
     )
     .await;
 
+    // Translations.
+    r.get("GET /v1/admin/locales", "/v1/admin/locales", fx)
+        .await;
+    r.write(
+        "PUT /v1/admin/locales",
+        "/v1/admin/locales",
+        fx,
+        Some(json!({"locales": ["en", "es"], "default_locale": "en"})),
+    )
+    .await;
+    for _ in 0..2 {
+        r.write(
+            "PUT /v1/admin/products/{number}/translations/{locale}",
+            &format!("/v1/admin/products/{number}/translations/es"),
+            fx,
+            Some(json!({"name": "Camiseta", "option_labels": {"Size": "Talla"}})),
+        )
+        .await;
+    }
+    r.get(
+        "GET /v1/admin/products/{number}/translations",
+        &format!("/v1/admin/products/{number}/translations"),
+        fx,
+    )
+    .await;
+    r.write(
+        "DELETE /v1/admin/products/{number}/translations/{locale}",
+        &format!("/v1/admin/products/{number}/translations/es"),
+        fx,
+        None,
+    )
+    .await;
+    r.write(
+        "PUT /v1/admin/categories/{code}/translations/{locale}",
+        "/v1/admin/categories/SPEC/translations/es",
+        fx,
+        Some(json!({"name": "Cosas"})),
+    )
+    .await;
+    r.get(
+        "GET /v1/admin/categories/{code}/translations",
+        "/v1/admin/categories/SPEC/translations",
+        fx,
+    )
+    .await;
+
     // Inventory.
     for (code, priority) in [("SPZ", 10), ("SPY", 20)] {
         let (status, zone) = r

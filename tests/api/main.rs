@@ -47,6 +47,7 @@ mod shipments;
 mod shutdown;
 mod storefront;
 mod tls;
+mod translations;
 mod webhooks;
 mod whatsapp_numbers;
 mod worker;

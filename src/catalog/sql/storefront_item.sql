@@ -1,8 +1,10 @@
 -- The shared end of the storefront statements (storefront_list.sql, storefront_search.sql,
 -- storefront_product.sql), appended to each in src/catalog/repo.rs. Each of them ends with a
 -- CTE `page` (tenant_id, id, number, handle, name, description, base_price_minor, category_id,
--- rank) and binds $1 (currency) and $2 (zone, or NULL); this part adds each product's active
--- variants with their availability and builds one row per product:
+-- rank, locale) and binds $1 (currency) and $2 (zone, or NULL); this part adds each product's
+-- active variants with their availability and builds one row per product in `page.locale`:
+-- each translated field (name, description, category name, option labels) falls back on its
+-- own to the product's text, which is the brand's default locale's. Columns:
 --   number, rank: the position, for the cursor;
 --   item: the product as the API's StorefrontProduct JSON, built here so the API passes it
 --         through without parsing (tests check the shape against the schema). Media URLs point
@@ -29,15 +31,20 @@ select page.number, page.rank,
        json_build_object(
          'number', page.number,
          'handle', page.handle,
-         'name', page.name,
-         'description', page.description,
-         'category', json_build_object('code', c.code, 'name', c.name),
+         'name', coalesce(tr.name, page.name),
+         'description', coalesce(tr.description, page.description),
+         'category', json_build_object('code', c.code, 'name', coalesce(ct.name, c.name)),
          'currency', $1::text,
          'price_minor', page.base_price_minor,
          'variants', coalesce((
            select json_agg(json_build_object(
                     'sku', v.sku,
-                    'options', v.options,
+                    'options', (
+                      select coalesce(jsonb_agg(jsonb_build_object(
+                               'axis', coalesce(tr.option_labels->>(o->>'axis'), o->>'axis'),
+                               'value', coalesce(tr.option_labels->>(o->>'value'), o->>'value'))
+                             order by n), '[]'::jsonb)
+                      from jsonb_array_elements(v.options) with ordinality as x(o, n)),
                     'price_minor', coalesce(v.price_override_minor, page.base_price_minor),
                     'available', v.available,
                     'available_in_zone', v.available_in_zone)
@@ -57,4 +64,8 @@ select page.number, page.rank,
        )::text as item
 from page
 join app.categories c on c.tenant_id = page.tenant_id and c.id = page.category_id
+left join app.product_translations tr
+  on tr.tenant_id = page.tenant_id and tr.product_id = page.id and tr.locale = page.locale
+left join app.category_translations ct
+  on ct.tenant_id = page.tenant_id and ct.category_id = c.id and ct.locale = page.locale
 order by page.rank desc nulls last, page.number

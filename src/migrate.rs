@@ -57,6 +57,7 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "84_delivery.sql",
         include_str!("../policies/84_delivery.sql"),
     ),
+    ("88_returns.sql", include_str!("../policies/88_returns.sql")),
     (
         "90_invoices.sql",
         include_str!("../policies/90_invoices.sql"),

@@ -44,7 +44,9 @@ use crate::{
     jobs::{self, Claimed, JobError, JobKind, WorkerSettings},
     media::{MediaStore, api::MediaApi, service::MAX_IMAGE_BYTES},
     notify::{self, api::NotificationsApi, service::Notifier},
-    orders::{admin_api::OrdersAdminApi, api::OrdersApi, lifecycle},
+    orders::{
+        admin_api::OrdersAdminApi, api::OrdersApi, lifecycle, returns::admin_api::ReturnsAdminApi,
+    },
     scope::TenantScope,
     tenants::{TenantResolver, admin_api::BrandsApi, api::TenantsApi},
     webhooks::{
@@ -252,6 +254,7 @@ pub type Apis = (
     MediaApi,
     // poem-openapi implements `OpenApi` for tuples of up to 16: the newer groups nest.
     (
+        ReturnsAdminApi,
         EventsApi,
         WebhooksApi,
         NotificationsApi,
@@ -321,6 +324,10 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                 media: state.media.clone(),
             },
             (
+                ReturnsAdminApi {
+                    db: db(),
+                    cache: state.cache.clone(),
+                },
                 EventsApi {
                     db: db(),
                     tenants: state.tenants.clone(),

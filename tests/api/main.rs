@@ -41,6 +41,7 @@ mod private_pg;
 mod process;
 mod rate_limits;
 mod resilience;
+mod returns;
 mod roles;
 mod shipments;
 mod shutdown;

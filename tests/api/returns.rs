@@ -596,15 +596,11 @@ async fn refunds_never_exceed_what_was_captured_and_are_idempotent_by_key() {
     assert_eq!(count, 1);
 
     // Concurrent refunds with different keys never exceed the rest: 3000 left, ten of 1000.
-    let responses = join_all((0..10).map(|i| {
-        refund(
-            &app,
-            &manager,
-            n,
-            &format!("c{i}"),
-            json!({"amount_minor": 1000}),
-        )
-    }))
+    let keys: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+    let responses = join_all(
+        keys.iter()
+            .map(|k| refund(&app, &manager, n, k, json!({"amount_minor": 1000}))),
+    )
     .await;
     let created = responses.iter().filter(|r| r.status() == 201).count();
     let refused = responses.iter().filter(|r| r.status() == 409).count();
@@ -904,16 +900,8 @@ async fn cancelling_a_paid_order_restocks_it_and_refunds_it_once() {
 async fn concurrent_cancels_of_a_paid_order_restock_once() {
     let (app, manager) = shop().await;
     let (n, _) = paid_order(&app, &manager, "cc", &[(A, 4)]).await;
-    let responses = join_all((0..8).map(|_| {
-        send(
-            &app,
-            &manager,
-            Method::POST,
-            &format!("/v1/admin/orders/{n}/cancel"),
-            None,
-        )
-    }))
-    .await;
+    let path = format!("/v1/admin/orders/{n}/cancel");
+    let responses = join_all((0..8).map(|_| send(&app, &manager, Method::POST, &path, None))).await;
     let okays = responses.iter().filter(|r| r.status() == 200).count();
     assert_eq!(okays, 1);
     assert_eq!(app.stock_of(A, "BER").await, (50, 0));
@@ -940,9 +928,9 @@ async fn after_random_returns_receptions_refunds_and_cancels_the_ledger_and_the_
     app.create_zone("RET", 50).await;
     let mut rng = Rng(0x5eed_2026);
     let mut orders: Vec<(i64, String)> = Vec::new();
-    for step in 0..40 {
-        match rng.below(6) {
-            0 | 1 if orders.len() < 6 => {
+    for step in 0..60 {
+        match rng.below(10) {
+            0 | 1 if orders.len() < 10 => {
                 let (a, b) = (1 + rng.below(3) as i32, rng.below(3) as i32);
                 let mut lines = vec![(A, a)];
                 if b > 0 {
@@ -956,7 +944,7 @@ async fn after_random_returns_receptions_refunds_and_cancels_the_ledger_and_the_
                 orders.push((n, id));
             }
             _ if orders.is_empty() => {}
-            2 => {
+            0..=3 => {
                 let (n, _) = &orders[rng.below(orders.len() as u64) as usize];
                 let _ = send(
                     &app,
@@ -967,7 +955,7 @@ async fn after_random_returns_receptions_refunds_and_cancels_the_ledger_and_the_
                 )
                 .await;
             }
-            3 => {
+            4..=6 => {
                 let (n, _) = &orders[rng.below(orders.len() as u64) as usize];
                 let sku = if rng.below(2) == 0 { A } else { B };
                 let resp =
@@ -1020,7 +1008,7 @@ async fn after_random_returns_receptions_refunds_and_cancels_the_ledger_and_the_
                     .await;
                 }
             }
-            4 => {
+            7 | 8 => {
                 let (n, id) = &orders[rng.below(orders.len() as u64) as usize];
                 let body = match rng.below(3) {
                     0 => json!({"lines": [{"sku": A, "quantity": 1}]}),
@@ -1085,6 +1073,21 @@ async fn after_random_returns_receptions_refunds_and_cancels_the_ledger_and_the_
         )
         .await;
     assert_eq!(over, 0);
+    // The sequence did each kind of thing at least once.
+    let kinds: i64 = app
+        .scalar(
+            "select count(distinct kind) from app.stock_movements \
+             where kind in ('return', 'write_off', 'restock')",
+        )
+        .await;
+    assert_eq!(
+        kinds, 3,
+        "returns received, units written off, paid orders cancelled"
+    );
+    let settled: i64 = app
+        .scalar("select count(distinct status) from app.refunds")
+        .await;
+    assert_eq!(settled, 3, "refunds requested, refunded and failed");
     // Stock in every zone: received - sold + returned - written off + restocked, per the ledger.
     let negative: i64 = app
         .scalar("select count(*) from app.stock where on_hand < 0 or reserved < 0")

@@ -70,17 +70,10 @@ fn request_hash(
         .to_vec()
 }
 
-/// Requests a refund of order `number` (paid, partly or wholly shipped, or refunded): lines,
-/// shipping and/or a free amount, at most what the order captured minus earlier refunds that
-/// did not fail (409 `refund-exceeds-captured`). The same `idempotency_key` with the same
-/// request gives back the first refund (`replayed`); with another request, 422.
-pub async fn request(
-    db: &Db,
-    scope: &TenantScope,
-    number: i32,
-    idempotency_key: &str,
-    input: &RefundInput,
-) -> Result<Requested, OrderError> {
+/// Units per SKU and the reason of a request, checked (every invalid field at once).
+type Parsed = (BTreeMap<String, (usize, i32)>, Option<String>);
+
+fn parse(idempotency_key: &str, input: &RefundInput) -> Result<Parsed, OrderError> {
     let mut errors = Vec::new();
     if idempotency_key.trim().is_empty()
         || idempotency_key.len() > 200
@@ -114,6 +107,68 @@ pub async fn request(
     if !errors.is_empty() {
         return Err(OrderError::Invalid(errors));
     }
+    Ok((lines, reason))
+}
+
+/// The order lines' units and amounts a request refunds: per SKU at most the units not
+/// refunded yet, each line's amount its share up to its refunded units minus what it gave back.
+fn line_refunds(
+    units: &[repo::LineUnits],
+    lines: &BTreeMap<String, (usize, i32)>,
+) -> Result<Vec<(Uuid, i32, i64)>, OrderError> {
+    let mut refund_lines = Vec::new();
+    let mut errors = Vec::new();
+    for (sku, (i, q)) in lines {
+        let of_sku: Vec<&repo::LineUnits> = units.iter().filter(|l| &l.sku == sku).collect();
+        if of_sku.is_empty() {
+            errors.push(FieldError::new(
+                format!("lines[{i}].sku"),
+                "not in this order",
+            ));
+            continue;
+        }
+        let rooms: Vec<(Uuid, i32)> = of_sku
+            .iter()
+            .map(|l| (l.id, l.quantity - l.refunded_units))
+            .collect();
+        let Some(taken) = spread(&rooms, *q) else {
+            errors.push(FieldError::new(
+                format!("lines[{i}].quantity"),
+                format!(
+                    "at most {} units of {sku} can still be refunded",
+                    rooms.iter().map(|r| r.1.max(0)).sum::<i32>()
+                ),
+            ));
+            continue;
+        };
+        for (line_id, q) in taken {
+            let Some(l) = of_sku.iter().find(|l| l.id == line_id) else {
+                continue;
+            };
+            let amount = (line_share(l.line_total_minor, l.quantity, l.refunded_units + q)
+                - l.refunded_line_minor)
+                .max(0);
+            refund_lines.push((line_id, q, amount));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(OrderError::Invalid(errors));
+    }
+    Ok(refund_lines)
+}
+
+/// Requests a refund of order `number` (paid, partly or wholly shipped, or refunded): lines,
+/// shipping and/or a free amount, at most what the order captured minus earlier refunds that
+/// did not fail (409 `refund-exceeds-captured`). The same `idempotency_key` with the same
+/// request gives back the first refund (`replayed`); with another request, 422.
+pub async fn request(
+    db: &Db,
+    scope: &TenantScope,
+    number: i32,
+    idempotency_key: &str,
+    input: &RefundInput,
+) -> Result<Requested, OrderError> {
+    let (lines, reason) = parse(idempotency_key, input)?;
     let hash = request_hash(number, &lines, input, reason.as_deref());
     let tenant = scope.tenant_id();
     db.tenant_tx_retry(scope, || {
@@ -156,45 +211,7 @@ pub async fn request(
                 )]));
             }
             let units = repo::line_units(tx, tenant, order.id).await?;
-            let mut refund_lines = Vec::new();
-            let mut errors = Vec::new();
-            for (sku, (i, q)) in &lines {
-                let of_sku: Vec<&repo::LineUnits> =
-                    units.iter().filter(|l| &l.sku == sku).collect();
-                if of_sku.is_empty() {
-                    errors.push(FieldError::new(
-                        format!("lines[{i}].sku"),
-                        "not in this order",
-                    ));
-                    continue;
-                }
-                let rooms: Vec<(Uuid, i32)> = of_sku
-                    .iter()
-                    .map(|l| (l.id, l.quantity - l.refunded_units))
-                    .collect();
-                let Some(taken) = spread(&rooms, *q) else {
-                    errors.push(FieldError::new(
-                        format!("lines[{i}].quantity"),
-                        format!(
-                            "at most {} units of {sku} can still be refunded",
-                            rooms.iter().map(|r| r.1.max(0)).sum::<i32>()
-                        ),
-                    ));
-                    continue;
-                };
-                for (line_id, q) in taken {
-                    let Some(l) = of_sku.iter().find(|l| l.id == line_id) else {
-                        continue;
-                    };
-                    let amount = (line_share(l.line_total_minor, l.quantity, l.refunded_units + q)
-                        - l.refunded_line_minor)
-                        .max(0);
-                    refund_lines.push((line_id, q, amount));
-                }
-            }
-            if !errors.is_empty() {
-                return Err(OrderError::Invalid(errors));
-            }
+            let refund_lines = line_refunds(&units, &lines)?;
             let (taken, shipping_taken) = repo::refund_totals(tx, tenant, order.id).await?;
             let shipping_minor = if input.shipping {
                 let shipping_total =

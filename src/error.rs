@@ -224,6 +224,17 @@ impl ApiError {
         .with_detail(detail)
     }
 
+    /// A 409: a refund asks for more than the order captured minus its earlier refunds that did
+    /// not fail.
+    pub fn refund_exceeds_captured(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "refund-exceeds-captured",
+            "Refund exceeds what was captured",
+        )
+        .with_detail(detail)
+    }
+
     /// A 409: the order's invoice was issued and its PDF is not stored yet; `Retry-After` says
     /// when to ask again.
     pub fn invoice_not_ready(detail: impl Into<String>, retry_after_secs: u64) -> Self {

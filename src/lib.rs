@@ -44,7 +44,8 @@
 //!   brand's locales and translations (negotiated per storefront request).
 //! - [`inventory`]: shared zones, per-brand stock, the reservation engine, the ledger.
 //! - [`orders`]: customers, checkout, payment confirmation, expiry, cancellation, fulfilment
-//!   (shipments with carrier and tracking, partial shipments, the pick list).
+//!   (shipments with carrier and tracking, partial shipments, the pick list), returns and
+//!   refunds (`orders::returns`: through the ledger, settled by the payment callback).
 //! - [`delivery`]: shipping methods and tax rates per brand, and the pure pricing maths
 //!   (per-line tax, shipping bands, totals) checkout charges with.
 //! - [`promotions`]: promotions and promo codes per brand, the pure discount maths (stacking,

@@ -47,7 +47,9 @@ use crate::{
     jobs::{self, Claimed, JobError, JobKind, WorkerSettings},
     media::{MediaStore, api::MediaApi, service::MAX_IMAGE_BYTES},
     notify::{self, api::NotificationsApi, service::Notifier},
-    orders::{admin_api::OrdersAdminApi, api::OrdersApi, lifecycle},
+    orders::{
+        admin_api::OrdersAdminApi, api::OrdersApi, lifecycle, returns::admin_api::ReturnsAdminApi,
+    },
     promotions::api::PromotionsApi,
     scope::TenantScope,
     tenants::{TenantResolver, admin_api::BrandsApi, api::TenantsApi},
@@ -256,6 +258,7 @@ pub type Apis = (
     MediaApi,
     // poem-openapi implements `OpenApi` for tuples of up to 16: the newer groups nest.
     (
+        ReturnsAdminApi,
         EventsApi,
         WebhooksApi,
         NotificationsApi,
@@ -326,6 +329,10 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
                 media: state.media.clone(),
             },
             (
+                ReturnsAdminApi {
+                    db: db(),
+                    cache: state.cache.clone(),
+                },
                 EventsApi {
                     db: db(),
                     tenants: state.tenants.clone(),

@@ -71,6 +71,32 @@ pub struct Overview {
     pub totals: Vec<CurrencyTotal>,
 }
 
+/// One brand's net revenue in one currency.
+#[derive(Object)]
+#[oai(rename = "BrandNetRevenue")]
+pub struct BrandNetRevenue {
+    pub slug: String,
+    pub name: String,
+    pub currency: String,
+    /// Totals of the orders paid in the range, in minor units.
+    pub captured_minor: i64,
+    pub paid_orders: i64,
+    /// Refunds the payment provider confirmed in the range.
+    pub refunded_minor: i64,
+    pub refund_count: i64,
+    /// `captured_minor - refunded_minor`.
+    pub net_minor: i64,
+}
+
+#[derive(Object)]
+#[oai(rename = "AnalyticsNetRevenue")]
+pub struct NetRevenueReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Per brand and currency, by slug.
+    pub brands: Vec<BrandNetRevenue>,
+}
+
 #[derive(Debug, Clone, Copy, Enum)]
 #[oai(rename = "AnalyticsInterval", rename_all = "lowercase")]
 pub enum IntervalParam {
@@ -280,6 +306,47 @@ impl AnalyticsApi {
         let range = range(from.0, to.0)?;
         let rows = service::overview(&self.db, &self.analytics, &actor, range).await?;
         Ok(Json(overview_body(range, rows)))
+    }
+
+    /// Net revenue per brand and currency for a date range (default: the last 30 days; at most
+    /// 366 days; inclusive UTC dates): what orders paid in the range captured (whatever became
+    /// of them since, cancelled or refunded included), what refunds the payment provider
+    /// confirmed in the range paid back, and the difference. Brands with neither are left out.
+    ///
+    /// Permission `analytics`: role owner.
+    #[oai(
+        path = "/v1/admin/analytics/net-revenue",
+        method = "get",
+        operation_id = "getAnalyticsNetRevenue",
+        tag = "ApiTags::Analytics"
+    )]
+    async fn net_revenue(
+        &self,
+        auth: StaffAuth,
+        from: Query<Option<NaiveDate>>,
+        to: Query<Option<NaiveDate>>,
+    ) -> Result<Json<NetRevenueReport>, ApiError> {
+        let actor = auth.0.authorize_company(Permission::Analytics)?;
+        let range = range(from.0, to.0)?;
+        let rows =
+            super::net_revenue::net_revenue(&self.db, &self.analytics, &actor, range).await?;
+        Ok(Json(NetRevenueReport {
+            from: range.from,
+            to: range.to,
+            brands: rows
+                .into_iter()
+                .map(|r| BrandNetRevenue {
+                    slug: r.slug,
+                    name: r.name,
+                    currency: r.currency,
+                    captured_minor: r.captured_minor,
+                    paid_orders: r.paid_orders,
+                    refunded_minor: r.refunded_minor,
+                    refund_count: r.refund_count,
+                    net_minor: r.net_minor,
+                })
+                .collect(),
+        }))
     }
 
     /// Paid revenue and orders per brand per day or week (UTC; Monday weeks), every bucket of

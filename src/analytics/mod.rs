@@ -9,6 +9,7 @@
 //! analytics role cannot write) and then reads.
 
 pub mod api;
+pub mod net_revenue;
 mod repo;
 pub mod service;
 

@@ -43,7 +43,8 @@ text_enum! {
         OrderPaid = "order.paid",
         /// A payment could not be honoured; a human decides.
         OrderPaymentConflict = "order.payment_conflict",
-        /// Staff cancelled an unpaid order.
+        /// Staff cancelled an order (unpaid, or paid and not shipped: then a
+        /// `refund.requested` comes with it).
         OrderCancelled = "order.cancelled",
         /// An unpaid order's holds ran out.
         OrderExpired = "order.expired",
@@ -63,6 +64,19 @@ text_enum! {
         ConversationMessage = "conversation.message",
         /// One of the brand's webhook endpoints was disabled after a run of failed deliveries.
         WebhookDisabled = "webhook.disabled",
+        /// A return was requested for units of a shipped order.
+        ReturnRequested = "return.requested",
+        /// A return's units arrived at the warehouse (resellable ones back in stock, the
+        /// others written off).
+        ReturnReceived = "return.received",
+        /// Money is to go back to the customer: the payment provider integration listens for
+        /// this (a webhook subscribed to it) and answers with the signed payment callback
+        /// (`status` `refunded` or `refund_failed`, with the `refund_id`).
+        RefundRequested = "refund.requested",
+        /// The payment provider confirmed a refund.
+        RefundRefunded = "refund.refunded",
+        /// The payment provider reported a refund failed; its amount may be refunded again.
+        RefundFailed = "refund.failed",
     }
 }
 
@@ -77,10 +91,15 @@ impl EventType {
             EventType::OrderCreated
             | EventType::OrderPaymentConflict
             | EventType::OrderCancelled
-            | EventType::OrderExpired => Permission::OrdersManage,
-            EventType::OrderPaid | EventType::OrderShipped | EventType::ShipmentCreated => {
-                Permission::Fulfilment
-            }
+            | EventType::OrderExpired
+            | EventType::ReturnRequested
+            | EventType::RefundRequested
+            | EventType::RefundRefunded
+            | EventType::RefundFailed => Permission::OrdersManage,
+            EventType::OrderPaid
+            | EventType::OrderShipped
+            | EventType::ShipmentCreated
+            | EventType::ReturnReceived => Permission::Fulfilment,
             EventType::StockLow => Permission::StockWrite,
             EventType::ImportFinished => Permission::ImportsManage,
             EventType::ConversationHandoff | EventType::ConversationMessage => Permission::ChatRead,
@@ -161,7 +180,13 @@ mod tests {
         assert_eq!(EventType::visible_to(Role::BrandManager), EventType::ALL);
         assert_eq!(
             EventType::visible_to(Role::Warehouse),
-            [OrderPaid, OrderShipped, ShipmentCreated, StockLow]
+            [
+                OrderPaid,
+                OrderShipped,
+                ShipmentCreated,
+                StockLow,
+                ReturnReceived
+            ]
         );
         assert_eq!(
             EventType::visible_to(Role::Support),

@@ -39,8 +39,14 @@ pub enum Permission {
     OrdersRead,
     /// Mark orders paid, cancel them.
     OrdersManage,
-    /// Pick lists and shipping.
+    /// Pick lists and shipping, and receiving returns.
     Fulfilment,
+    /// Request a return of units of a shipped order.
+    ReturnsRequest,
+    /// Approve or reject returns.
+    ReturnsManage,
+    /// Request refunds.
+    RefundsWrite,
     /// Read customers (and the invoices that name them).
     CustomersRead,
     /// The brand's order settings (hold time, payment webhook secret) and customer
@@ -89,6 +95,9 @@ impl Permission {
             Permission::OrdersRead => &[Owner, BrandManager, Warehouse, Support],
             Permission::OrdersManage => &[Owner, BrandManager],
             Permission::Fulfilment => &[Owner, BrandManager, Warehouse],
+            Permission::ReturnsRequest => &[Owner, BrandManager, Support],
+            Permission::ReturnsManage => &[Owner, BrandManager],
+            Permission::RefundsWrite => &[Owner, BrandManager],
             Permission::CustomersRead => &[Owner, BrandManager, Support],
             Permission::BrandSettings => &[Owner, BrandManager],
             Permission::JobsView => &[Owner],
@@ -123,6 +132,9 @@ impl Permission {
             Permission::OrdersRead => "orders.read",
             Permission::OrdersManage => "orders.manage",
             Permission::Fulfilment => "fulfilment",
+            Permission::ReturnsRequest => "returns.request",
+            Permission::ReturnsManage => "returns.manage",
+            Permission::RefundsWrite => "refunds.write",
             Permission::CustomersRead => "customers.read",
             Permission::BrandSettings => "brand.settings",
             Permission::JobsView => "jobs.view",
@@ -165,13 +177,17 @@ impl Permission {
             }
             Permission::StockWrite => "`POST /v1/admin/stock/receive`, `/adjust`, `/transfer`",
             Permission::OrdersRead => {
-                "`GET /v1/admin/orders[/{number}]`, `GET /v1/admin/orders/{number}/shipments`"
+                "`GET /v1/admin/orders[/{number}]`, `GET /v1/admin/orders/{number}/shipments`, \
+                 `/returns`, `/refunds`, `GET /v1/admin/returns/{id}`, `GET /v1/admin/refunds/{id}`"
             }
             Permission::OrdersManage => "`POST /v1/admin/orders/{number}/mark-paid`, `/cancel`",
             Permission::Fulfilment => {
                 "`GET /v1/admin/fulfilment/pick-list`, `POST /v1/admin/orders/{number}/ship`, \
-                 `POST /v1/admin/orders/{number}/shipments`"
+                 `POST /v1/admin/orders/{number}/shipments`, `POST /v1/admin/returns/{id}/receive`"
             }
+            Permission::ReturnsRequest => "`POST /v1/admin/orders/{number}/returns`",
+            Permission::ReturnsManage => "`POST /v1/admin/returns/{id}/approve`, `/reject`",
+            Permission::RefundsWrite => "`POST /v1/admin/orders/{number}/refunds`",
             Permission::CustomersRead => {
                 "`GET /v1/admin/customers`, `GET /v1/admin/orders/{number}/invoice`"
             }
@@ -180,7 +196,7 @@ impl Permission {
             }
             Permission::JobsView => "`GET /v1/admin/jobs/parked`",
             Permission::Analytics => {
-                "`GET /v1/admin/analytics/overview`, `/timeseries`, `/inventory`, `/top-products`, `/promotions`, `GET /v1/admin/events/company/stream`"
+                "`GET /v1/admin/analytics/overview`, `/timeseries`, `/inventory`, `/top-products`, `/promotions`, `/net-revenue`, `GET /v1/admin/events/company/stream`"
             }
             Permission::ChatSettings => "`GET/PATCH /v1/admin/chat/settings`",
             Permission::WhatsAppNumbers => {

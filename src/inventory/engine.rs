@@ -69,6 +69,16 @@ pub async fn lock_rows(tx: &Tx<'_>, variants: &[Uuid]) -> Result<Vec<LockedRow>,
         .collect()
 }
 
+/// Makes sure the stock row of `variant` in `zone` exists (units coming back to a zone the
+/// variant never had stock in), before [`lock_rows`] locks it.
+pub async fn ensure_row(tx: &Tx<'_>, variant: Uuid, zone: Uuid) -> Result<(), DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/ensure_stock_row.sql"))
+        .await?;
+    tx.execute(&stmt, &[&variant, &zone]).await?;
+    Ok(())
+}
+
 /// An expired hold that was just ended.
 #[derive(Debug, Clone)]
 pub struct Ended {

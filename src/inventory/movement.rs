@@ -23,5 +23,13 @@ text_enum! {
         Sale = "sale",
         /// An order was cancelled and its hold given back (`reserved` down).
         Cancel = "cancel",
+        /// Units a customer sent back arrived in this zone (`on_hand` up).
+        Return = "return",
+        /// Returned units that cannot be sold again left the books (`on_hand` down, with a
+        /// reason).
+        WriteOff = "write_off",
+        /// A paid order was cancelled before it shipped: its sale reversed, the units back
+        /// on the shelf they were sold from (`on_hand` up).
+        Restock = "restock",
     }
 }

@@ -137,16 +137,21 @@ pub struct PaymentCallback {
     /// The provider's unique event id: a repeated event changes nothing.
     pub event_id: String,
     pub order_id: Uuid,
-    /// `succeeded` confirms the payment; other statuses are acknowledged and ignored.
+    /// `succeeded` confirms the payment; `refunded` and `refund_failed` settle the refund
+    /// `refund_id` (with its amount and currency); other statuses are acknowledged and ignored.
     pub status: String,
     pub amount_minor: i64,
     pub currency: String,
+    /// The refund a `refunded` or `refund_failed` event settles (the `refund_id` of the
+    /// `refund.requested` event).
+    pub refund_id: Option<Uuid>,
 }
 
 #[derive(Object)]
 #[oai(rename = "PaymentCallbackResult")]
 pub struct PaymentCallbackResult {
-    /// `confirmed`, `rereserved`, `already_paid`, `duplicate`, `payment_conflict` or `ignored`.
+    /// `confirmed`, `rereserved`, `already_paid`, `duplicate`, `payment_conflict` or `ignored`;
+    /// for refunds `refunded`, `refund_failed`, `already_settled` or `duplicate`.
     pub outcome: String,
     pub order_status: String,
 }
@@ -179,6 +184,7 @@ fn parse_callback(body: &[u8]) -> Option<PaymentEvent> {
         status: event.status,
         amount_minor: event.amount_minor,
         currency: event.currency,
+        refund_id: event.refund_id,
     })
 }
 
@@ -315,6 +321,10 @@ impl OrdersApi {
             },
             CallbackOutcome::Applied { outcome, order } => PaymentCallbackResult {
                 outcome: outcome.as_str().into(),
+                order_status: order.status.as_str().to_owned(),
+            },
+            CallbackOutcome::Refund { outcome, order } => PaymentCallbackResult {
+                outcome: outcome.into(),
                 order_status: order.status.as_str().to_owned(),
             },
         }))

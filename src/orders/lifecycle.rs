@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::{
-    Order, OrderError, load_order, record_event, repo,
+    Order, OrderError, load_order, record_event, repo, returns,
     status::{HoldStatus, OrderStatus},
 };
 use crate::{
@@ -99,27 +99,44 @@ pub async fn expire_order(db: &Db, scope: &TenantScope, order_id: Uuid) -> Resul
     })
 }
 
-/// Cancels an unpaid order (pending, expired, or in payment conflict) and releases its holds.
-/// A paid or shipped order cannot be cancelled here (409).
+/// Cancels an unpaid order (pending, expired, or in payment conflict) and releases its holds;
+/// a paid order that has not shipped is cancelled too, its sales reversed (`restock`) and its
+/// captured amount requested back as a refund. A partially shipped or shipped order: 409
+/// (returns are the way).
 pub async fn cancel(db: &Db, scope: &TenantScope, number: i32) -> Result<Order, OrderError> {
     db.tenant_tx_retry(scope, || {
         async |tx| {
             let order = repo::lock_order(tx, None, Some(number))
                 .await?
                 .ok_or(OrderError::NotFound("no such order"))?;
-            if !order.status.is_cancellable() {
+            // A paid order that has not shipped: its sale is reversed and its money requested
+            // back (returns::refunds::cancel_paid). Shipped units come back through returns.
+            let refund = if order.status == OrderStatus::Paid {
+                returns::refunds::cancel_paid(tx, scope.tenant_id(), &order).await?
+            } else if order.status.is_cancellable() {
+                end_active_holds(tx, order.id, MovementKind::Cancel, HoldStatus::Released).await?;
+                None
+            } else if matches!(
+                order.status,
+                OrderStatus::PartiallyShipped | OrderStatus::Shipped
+            ) {
+                return Err(OrderError::Conflict(format!(
+                    "a {} order cannot be cancelled: units have left the warehouse; request a \
+                     return (POST /v1/admin/orders/{number}/returns) and refund it",
+                    order.status
+                )));
+            } else {
                 return Err(OrderError::Conflict(format!(
                     "a {} order cannot be cancelled",
                     order.status
                 )));
-            }
-            end_active_holds(tx, order.id, MovementKind::Cancel, HoldStatus::Released).await?;
+            };
             repo::set_order_status(tx, order.id, OrderStatus::Cancelled, None).await?;
             audit::record(
                 tx,
                 "order.cancel",
                 &number.to_string(),
-                serde_json::json!({"from": order.status}),
+                serde_json::json!({"from": order.status, "refund_id": refund}),
             )
             .await?;
             record_event(

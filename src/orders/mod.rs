@@ -2,10 +2,11 @@
 //! cancellation and fulfilment.
 //!
 //! Order states: `pending_payment -> paid -> [partially_shipped ->] shipped`, plus
-//! `cancelled`, `expired` and `payment_conflict` (paid when its stock was gone, or paid for the
-//! wrong amount: a human decides). Illegal transitions are 409s. Shipments (parcels with
-//! carrier and tracking, and the stock rule when a parcel is picked in another zone than the
-//! one its units were sold from) are in [`shipment`].
+//! `cancelled`, `expired`, `payment_conflict` (paid when its stock was gone, or paid for the
+//! wrong amount: a human decides) and `refunded` (its whole total went back). Illegal
+//! transitions are 409s. Shipments (parcels with carrier and tracking, and the stock rule when
+//! a parcel is picked in another zone than the one its units were sold from) are in
+//! [`shipment`]; returns, refunds and cancelling a paid order in [`returns`].
 
 pub mod admin_api;
 pub mod api;
@@ -14,6 +15,7 @@ pub mod checkout;
 pub mod lifecycle;
 pub mod payment;
 pub(crate) mod repo;
+pub mod returns;
 pub mod service;
 pub mod shipment;
 pub mod status;
@@ -56,6 +58,10 @@ pub enum OrderError {
     /// A promo code that is unknown, not applicable or used up (422 or 409).
     #[error(transparent)]
     Promotion(#[from] crate::promotions::PromotionError),
+    /// A refund asks for more than the order captured minus its earlier refunds (409
+    /// `refund-exceeds-captured`).
+    #[error("{0}")]
+    RefundExceedsCaptured(String),
     /// A body that is not the document it should be (400).
     #[error("{0}")]
     Malformed(&'static str),
@@ -101,6 +107,7 @@ impl From<OrderError> for ApiError {
             OrderError::Unauthorized(what) => ApiError::unauthorized(what),
             OrderError::Promotion(e) => e.into(),
             OrderError::Malformed(what) => ApiError::bad_request(what),
+            OrderError::RefundExceedsCaptured(what) => ApiError::refund_exceeds_captured(what),
             OrderError::Db(db) => db.into(),
         }
     }
@@ -294,6 +301,9 @@ pub struct Order {
     pub shipped_at: Nullable<DateTime<Utc>>,
     pub cancelled_at: Nullable<DateTime<Utc>>,
     pub expired_at: Nullable<DateTime<Utc>>,
+    /// What confirmed refunds paid back, in minor units (0 until a refund is confirmed by the
+    /// payment provider; refunds still waiting are in `GET /v1/admin/orders/{number}/refunds`).
+    pub refunded_minor: i64,
     /// The stock movements of this order, in order, in staff views; `null` for the customer.
     pub movements: Nullable<Vec<Movement>>,
 }
@@ -451,6 +461,7 @@ pub(crate) async fn load_order(
         shipped_at: o.shipped_at.into(),
         cancelled_at: o.cancelled_at.into(),
         expired_at: o.expired_at.into(),
+        refunded_minor: o.refunded_minor,
         movements: movements.into(),
     }))
 }

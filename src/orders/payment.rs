@@ -269,7 +269,9 @@ pub async fn confirm(
                 return Ok((Outcome::Duplicate, order));
             }
             let outcome = match order.status {
-                status if status.is_paid() => Outcome::AlreadyPaid,
+                status if status.is_paid() || status == OrderStatus::Refunded => {
+                    Outcome::AlreadyPaid
+                }
                 OrderStatus::PaymentConflict => {
                     Outcome::Conflict("already waiting for a human".into())
                 }

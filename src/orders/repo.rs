@@ -296,6 +296,8 @@ pub struct OrderRow {
     pub billing_address: Option<serde_json::Value>,
     pub shipping_method_code: Option<String>,
     pub shipping_method_name: Option<String>,
+    /// What confirmed refunds paid back.
+    pub refunded_minor: i64,
 }
 
 fn order_from_row(r: &Row) -> Result<OrderRow, DbError> {
@@ -324,6 +326,7 @@ fn order_from_row(r: &Row) -> Result<OrderRow, DbError> {
         billing_address: r.try_get("billing_address")?,
         shipping_method_code: r.try_get("shipping_method_code")?,
         shipping_method_name: r.try_get("shipping_method_name")?,
+        refunded_minor: r.try_get("refunded_minor")?,
     })
 }
 

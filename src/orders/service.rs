@@ -13,6 +13,7 @@ use super::{
     load_order,
     payment::{self, OrderRef, Outcome, PaymentSource},
     repo,
+    returns::refunds::{self, RefundEvent, Settlement},
     status::OrderStatus,
     token::OrderTokens,
 };
@@ -99,12 +100,20 @@ pub struct PaymentEvent {
     pub amount_minor: i64,
     /// ISO 4217 code of the amount.
     pub currency: String,
+    /// The refund a `refunded` or `refund_failed` event settles.
+    pub refund_id: Option<Uuid>,
 }
 
 /// What a payment callback did.
 pub enum CallbackOutcome {
     /// Not a success: acknowledged, nothing changed.
     Ignored,
+    /// A refund's settlement: its outcome (`refunded`, `refund_failed`, `already_settled`,
+    /// `duplicate`) and the order as it now is.
+    Refund {
+        outcome: &'static str,
+        order: Box<Order>,
+    },
     /// The confirmation's outcome and the order as it now is.
     Applied {
         /// What the confirmation did.
@@ -118,7 +127,8 @@ pub enum CallbackOutcome {
 /// against the brand's payment webhook secret (401 without one, or for a wrong signature),
 /// only then reads the body with `parse` (400 if it is not an event), and confirms a
 /// `succeeded` payment exactly once ([`payment::confirm`]), invalidating the storefront cache
-/// after it.
+/// after it. `refunded` and `refund_failed` settle the refund `refund_id` exactly once
+/// ([`refunds::settle`]).
 pub async fn payment_callback(
     db: &Db,
     cache: &Cache,
@@ -136,7 +146,8 @@ pub async fn payment_callback(
     ))?;
     verify_signature(&secret, body, signature)?;
     let event = parse(body).ok_or(OrderError::Malformed("the body is not a PaymentCallback"))?;
-    if event.status != "succeeded" {
+    let settlement = Settlement::from_status(&event.status);
+    if event.status != "succeeded" && settlement.is_none() {
         return Ok(CallbackOutcome::Ignored);
     }
     if event.event_id.is_empty() || event.event_id.len() > 200 || event.event_id.contains('\0') {
@@ -144,6 +155,31 @@ pub async fn payment_callback(
             "event_id",
             "1 to 200 characters",
         )]));
+    }
+    if let Some(settlement) = settlement {
+        let refund_id = event.refund_id.ok_or_else(|| {
+            OrderError::Invalid(vec![FieldError::new(
+                "refund_id",
+                "required with a refund status",
+            )])
+        })?;
+        let (outcome, order) = refunds::settle(
+            db,
+            scope,
+            &RefundEvent {
+                event_id: &event.event_id,
+                order_id: event.order_id,
+                refund_id,
+                amount_minor: event.amount_minor,
+                currency: &event.currency,
+                settlement,
+            },
+        )
+        .await?;
+        return Ok(CallbackOutcome::Refund {
+            outcome,
+            order: Box::new(order),
+        });
     }
     let (outcome, order) = payment::confirm(
         db,

@@ -14,13 +14,21 @@ text_enum! {
         PartiallyShipped = "partially_shipped",
         /// Paid, and every unit has left the warehouse.
         Shipped = "shipped",
-        /// Cancelled before payment; its holds were released.
+        /// Cancelled: before payment (its holds were released), or paid and not shipped yet
+        /// (its sales were reversed, `restock`, and its captured amount requested back as a
+        /// refund).
         Cancelled = "cancelled",
         /// Not paid before its holds ran out; the units went back.
         Expired = "expired",
         /// Paid when it could not be honoured (after cancellation, a wrong amount, or after the
         /// holds expired and the stock was gone): a human decides.
         PaymentConflict = "payment_conflict",
+        /// Paid, and its whole total went back to the customer (confirmed refunds equal the
+        /// total; see [`crate::orders::returns`]). A partly refunded order keeps its status
+        /// (`paid`, `partially_shipped`, `shipped`) and shows what went back in
+        /// `refunded_minor`. Nothing ships from a refunded order. A paid order cancelled
+        /// before it shipped stays `cancelled` (its refund is requested by the cancellation).
+        Refunded = "refunded",
     }
 }
 

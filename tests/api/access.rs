@@ -174,7 +174,55 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 form: None,
                 ok: 200,
             },
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/orders/1/returns",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/orders/1/refunds",
+                body: None,
+                form: None,
+                ok: 200,
+            },
         ],
+        // The access check comes before the body is read: allowed roles get the 422 of the
+        // empty lines, others 403.
+        Permission::ReturnsRequest => vec![Sample {
+            method: Method::POST,
+            path: "/v1/admin/orders/1/returns",
+            body: Some(serde_json::json!({ "reason": "x", "lines": [] })),
+            form: None,
+            ok: 422,
+        }],
+        // No such return: an allowed caller reaches the look-up (404).
+        Permission::ReturnsManage => vec![
+            Sample {
+                method: Method::POST,
+                path: "/v1/admin/returns/00000000-0000-4000-8000-000000000000/approve",
+                body: Some(serde_json::json!({})),
+                form: None,
+                ok: 404,
+            },
+            Sample {
+                method: Method::POST,
+                path: "/v1/admin/returns/00000000-0000-4000-8000-000000000000/reject",
+                body: Some(serde_json::json!({})),
+                form: None,
+                ok: 404,
+            },
+        ],
+        // Without an Idempotency-Key: 422 for an allowed caller.
+        Permission::RefundsWrite => vec![Sample {
+            method: Method::POST,
+            path: "/v1/admin/orders/1/refunds",
+            body: Some(serde_json::json!({ "amount_minor": 1 })),
+            form: None,
+            ok: 422,
+        }],
         Permission::OrdersManage => vec![Sample {
             method: Method::POST,
             path: "/v1/admin/orders/1/mark-paid",
@@ -196,6 +244,13 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 method: Method::POST,
                 path: "/v1/admin/orders/1/shipments",
                 body: Some(serde_json::json!({ "carrier": "DHL", "zone": "not a zone" })),
+                form: None,
+                ok: 422,
+            },
+            Sample {
+                method: Method::POST,
+                path: "/v1/admin/returns/00000000-0000-4000-8000-000000000000/receive",
+                body: Some(serde_json::json!({ "zone": "not a zone" })),
                 form: None,
                 ok: 422,
             },
@@ -313,13 +368,22 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 ok: 200,
             },
         ],
-        Permission::Analytics => vec![Sample {
-            method: Method::GET,
-            path: "/v1/admin/analytics/overview",
-            body: None,
-            form: None,
-            ok: 200,
-        }],
+        Permission::Analytics => vec![
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/analytics/overview",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/analytics/net-revenue",
+                body: None,
+                form: None,
+                ok: 200,
+            },
+        ],
         Permission::ImportsManage => vec![Sample {
             method: Method::POST,
             path: "/v1/admin/imports",

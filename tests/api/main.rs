@@ -42,6 +42,7 @@ mod process;
 mod promotions;
 mod rate_limits;
 mod resilience;
+mod returns;
 mod roles;
 mod shipments;
 mod shutdown;

@@ -559,7 +559,8 @@ async fn cancelling_releases_holds_and_illegal_transitions_are_409() {
     )
     .await;
 
-    // Pay by hand, pick, ship; a paid order cannot be cancelled.
+    // Pay by hand, pick, ship; a shipped order cannot be cancelled (a paid one that has not
+    // shipped can: tests/api/returns.rs).
     let order: serde_json::Value = app
         .checkout("fiber-x", "k2", &[(A, 3)], Some("BER"))
         .await
@@ -581,13 +582,6 @@ async fn cancelling_releases_holds_and_illegal_transitions_are_409() {
         .await
         .unwrap();
     assert_eq!(again["outcome"], "already_paid");
-    assert_problem(
-        post(&manager, format!("/v1/admin/orders/{n}/cancel"))
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
     let picks: serde_json::Value = app
         .authed(
             Method::GET,
@@ -615,6 +609,13 @@ async fn cancelling_releases_holds_and_illegal_transitions_are_409() {
         .unwrap();
     assert_eq!(shipped["status"], "shipped");
     assert_eq!(app.stock_of(A, "BER").await, (2, 0));
+    assert_problem(
+        post(&manager, format!("/v1/admin/orders/{n}/cancel"))
+            .await
+            .unwrap(),
+        409,
+    )
+    .await;
 
     // The staff view shows the order's movements; support may read but not manage.
     let support = app.staff("fiber-x", Role::Support, "su@fiber-x.test").await;

@@ -6,7 +6,7 @@ select o.tenant_id, o.id, o.number, o.status, o.currency, o.total_minor, o.holds
        o.customer_name, o.customer_phone, c.email as customer_email,
        coalesce(o.subtotal_minor, o.total_minor) as subtotal_minor, o.shipping_minor, o.tax_minor,
        o.prices_include_tax, o.shipping_address, o.billing_address, o.shipping_method_code,
-       o.shipping_method_name
+       o.shipping_method_name, o.refunded_minor
 from app.orders o
 join app.customers c on c.tenant_id = o.tenant_id and c.id = o.customer_id
 where ($1::uuid is null or o.id = $1) and ($2::int is null or o.number = $2)

@@ -1237,6 +1237,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/analytics/net-revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Net revenue per brand and currency for a date range (default: the last 30 days; at most
+         *     366 days; inclusive UTC dates): what orders paid in the range captured (whatever became
+         *     of them since, cancelled or refunded included), what refunds the payment provider
+         *     confirmed in the range paid back, and the difference. Brands with neither are left out.
+         * @description Permission `analytics`: role owner.
+         */
+        get: operations["getAnalyticsNetRevenue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/analytics/timeseries": {
         parameters: {
             query?: never;
@@ -1644,6 +1667,169 @@ export interface paths {
          *     the brand's own domain works without headers.
          */
         get: operations["getStorefrontMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/orders/{number}/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The order's returns, oldest first.
+         * @description Permission `orders.read`: roles owner, brand_manager, warehouse, support.
+         */
+        get: operations["listOrderReturns"];
+        put?: never;
+        /**
+         * Requests a return of units of a shipped order: per SKU at most the units that left the
+         *     warehouse and are not in another return (422 naming the line); an order that shipped
+         *     nothing: 409. Writes the `return.requested` event. The return waits for a manager's
+         *     approval.
+         * @description Permission `returns.request`: roles owner, brand_manager, support.
+         */
+        post: operations["createReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/returns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One return with its lines (another brand's: 404).
+         * @description Permission `orders.read`: roles owner, brand_manager, warehouse, support.
+         */
+        get: operations["getReturn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/returns/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approves a requested return: the warehouse may receive it. Another status: 409.
+         * @description Permission `returns.manage`: roles owner, brand_manager.
+         */
+        post: operations["approveReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/returns/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rejects a requested return (its units may be asked for again). Another status: 409.
+         * @description Permission `returns.manage`: roles owner, brand_manager.
+         */
+        post: operations["rejectReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/returns/{id}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receives an approved return into a zone, through the ledger: every unit arrives
+         *     (`return`, `on_hand` up) and the written-off ones leave the books at once (`write_off`
+         *     with the reason). Another status: 409. Writes the `return.received` event. Refunding
+         *     it is a separate step (`POST /v1/admin/orders/{number}/refunds` with its `return_id`).
+         * @description Permission `fulfilment`: roles owner, brand_manager, warehouse.
+         */
+        post: operations["receiveReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/orders/{number}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The order's refunds with what it captured, what went back, what is pending and what
+         *     may still be refunded.
+         * @description Permission `orders.read`: roles owner, brand_manager, warehouse, support.
+         */
+        get: operations["listOrderRefunds"];
+        put?: never;
+        /**
+         * Requests a refund of a paid (or shipped, or partly refunded) order: units of its lines
+         *     (their share of each line's total, tax included), its shipping (once), and/or a free
+         *     amount. Never more than the order captured minus its earlier refunds that did not fail
+         *     (409 `refund-exceeds-captured`). Retrying with the same `Idempotency-Key` and request
+         *     returns the same refund (200, `Idempotent-Replayed: true`); the key with another
+         *     request is 422. The refund is sent to the payment provider as the `refund.requested`
+         *     event (subscribe a webhook to it) and settled by its signed callback
+         *     (`POST /v1/payments/callback` with `status` `refunded` or `refund_failed` and the
+         *     `refund_id`).
+         * @description Permission `refunds.write`: roles owner, brand_manager.
+         */
+        post: operations["createRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/refunds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One refund with its lines (another brand's: 404).
+         * @description Permission `orders.read`: roles owner, brand_manager, warehouse, support.
+         */
+        get: operations["getRefund"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2291,6 +2477,15 @@ export interface components {
         };
         /** @enum {string} */
         AnalyticsInterval: "day" | "week";
+        /** AnalyticsNetRevenue */
+        AnalyticsNetRevenue: {
+            /** Format: naive-date */
+            from: string;
+            /** Format: naive-date */
+            to: string;
+            /** @description Per brand and currency, by slug. */
+            brands: components["schemas"]["BrandNetRevenue"][];
+        };
         /** AnalyticsOverview */
         AnalyticsOverview: {
             /** Format: naive-date */
@@ -2403,6 +2598,34 @@ export interface components {
             is_active: boolean;
             /** @description `owner`, `brand_manager`, `warehouse` or `support`. */
             role: components["schemas"]["Role"] & unknown;
+        };
+        /**
+         * BrandNetRevenue
+         * @description One brand's net revenue in one currency.
+         */
+        BrandNetRevenue: {
+            slug: string;
+            name: string;
+            currency: string;
+            /**
+             * Format: int64
+             * @description Totals of the orders paid in the range, in minor units.
+             */
+            captured_minor: number;
+            /** Format: int64 */
+            paid_orders: number;
+            /**
+             * Format: int64
+             * @description Refunds the payment provider confirmed in the range.
+             */
+            refunded_minor: number;
+            /** Format: int64 */
+            refund_count: number;
+            /**
+             * Format: int64
+             * @description `captured_minor - refunded_minor`.
+             */
+            net_minor: number;
         };
         /** BrandOrderSettings */
         BrandOrderSettings: {
@@ -2709,6 +2932,12 @@ export interface components {
             cancelled_at: string | null;
             /** Format: date-time */
             expired_at: string | null;
+            /**
+             * Format: int64
+             * @description What confirmed refunds paid back, in minor units (0 until a refund is confirmed by the
+             *     payment provider; refunds still waiting are in `GET /v1/admin/orders/{number}/refunds`).
+             */
+            refunded_minor: number;
             /** @description The stock movements of this order, in order, in staff views; `null` for the customer. */
             movements: components["schemas"]["OrderMovement"][] | null;
             /**
@@ -2792,6 +3021,38 @@ export interface components {
              * @default []
              */
             axes?: components["schemas"]["OptionAxis"][];
+        };
+        /** CreateRefundRequest */
+        CreateRefundRequest: {
+            /**
+             * @description Units of the order's SKUs to pay back, each at its share of the line's total (tax
+             *     included); per SKU at most the units not refunded yet.
+             */
+            lines?: components["schemas"]["ReturnRequestLine"][];
+            /** @description Pay back the shipping (its price and tax; once per order). */
+            shipping?: boolean;
+            /**
+             * Format: int64
+             * @description A free amount on top, in minor units (1 to 10^12).
+             */
+            amount_minor?: number;
+            /** @description Why (1 to 1,000 characters). */
+            reason?: string;
+            /**
+             * Format: uuid
+             * @description The return this refund pays back (one of the order's).
+             */
+            return_id?: string;
+        };
+        /** CreateReturnRequest */
+        CreateReturnRequest: {
+            /** @description Why the customer sends the units back (1 to 1,000 characters). */
+            reason: string;
+            /**
+             * @description 1 to 100 lines; per SKU at most the units that shipped and are not in another return
+             *     (requested, approved or received).
+             */
+            lines: components["schemas"]["ReturnRequestLine"][];
         };
         /**
          * CreateShipmentLine
@@ -2918,7 +3179,7 @@ export interface components {
          * @description What happened.
          * @enum {string}
          */
-        EventType: "order.created" | "order.paid" | "order.payment_conflict" | "order.cancelled" | "order.expired" | "order.shipped" | "shipment.created" | "stock.low" | "import.finished" | "conversation.handoff" | "conversation.message" | "webhook.disabled";
+        EventType: "order.created" | "order.paid" | "order.payment_conflict" | "order.cancelled" | "order.expired" | "order.shipped" | "shipment.created" | "stock.low" | "import.finished" | "conversation.handoff" | "conversation.message" | "webhook.disabled" | "return.requested" | "return.received" | "refund.requested" | "refund.refunded" | "refund.failed";
         /**
          * FieldError
          * @description One invalid field of a request.
@@ -3149,7 +3410,7 @@ export interface components {
          * @description Why a stock row changed; every change writes one ledger row of one kind.
          * @enum {string}
          */
-        MovementKind: "receive" | "adjust" | "transfer_out" | "transfer_in" | "reserve" | "release" | "expire" | "sale" | "cancel";
+        MovementKind: "receive" | "adjust" | "transfer_out" | "transfer_in" | "reserve" | "release" | "expire" | "sale" | "cancel" | "return" | "write_off" | "restock";
         /**
          * NewShippingMethod
          * @description A new shipping method.
@@ -3314,6 +3575,12 @@ export interface components {
             cancelled_at: string | null;
             /** Format: date-time */
             expired_at: string | null;
+            /**
+             * Format: int64
+             * @description What confirmed refunds paid back, in minor units (0 until a refund is confirmed by the
+             *     payment provider; refunds still waiting are in `GET /v1/admin/orders/{number}/refunds`).
+             */
+            refunded_minor: number;
             /** @description The stock movements of this order, in order, in staff views; `null` for the customer. */
             movements: components["schemas"]["OrderMovement"][] | null;
         };
@@ -3426,6 +3693,33 @@ export interface components {
             next_before: number | null;
         };
         /**
+         * OrderRefunds
+         * @description The order's refunds and the money figures they add up to.
+         */
+        OrderRefunds: {
+            /**
+             * Format: int64
+             * @description What the order captured (its total; 0 for an order never paid).
+             */
+            captured_minor: number;
+            /**
+             * Format: int64
+             * @description What confirmed refunds paid back (the order's `refunded_minor`).
+             */
+            refunded_minor: number;
+            /**
+             * Format: int64
+             * @description Requested and not confirmed yet.
+             */
+            pending_minor: number;
+            /**
+             * Format: int64
+             * @description What may still be refunded: captured minus refunded minus pending.
+             */
+            refundable_minor: number;
+            refunds: components["schemas"]["Refund"][];
+        };
+        /**
          * OrderShippingMethod
          * @description The shipping method an order was placed with, as it was then.
          */
@@ -3437,7 +3731,7 @@ export interface components {
          * @description Where an order stands.
          * @enum {string}
          */
-        OrderStatus: "pending_payment" | "paid" | "partially_shipped" | "shipped" | "cancelled" | "expired" | "payment_conflict";
+        OrderStatus: "pending_payment" | "paid" | "partially_shipped" | "shipped" | "cancelled" | "expired" | "payment_conflict" | "refunded";
         /** OrderSummary */
         OrderSummary: {
             /** Format: int32 */
@@ -3490,15 +3784,27 @@ export interface components {
             event_id: string;
             /** Format: uuid */
             order_id: string;
-            /** @description `succeeded` confirms the payment; other statuses are acknowledged and ignored. */
+            /**
+             * @description `succeeded` confirms the payment; `refunded` and `refund_failed` settle the refund
+             *     `refund_id` (with its amount and currency); other statuses are acknowledged and ignored.
+             */
             status: string;
             /** Format: int64 */
             amount_minor: number;
             currency: string;
+            /**
+             * Format: uuid
+             * @description The refund a `refunded` or `refund_failed` event settles (the `refund_id` of the
+             *     `refund.requested` event).
+             */
+            refund_id?: string;
         };
         /** PaymentCallbackResult */
         PaymentCallbackResult: {
-            /** @description `confirmed`, `rereserved`, `already_paid`, `duplicate`, `payment_conflict` or `ignored`. */
+            /**
+             * @description `confirmed`, `rereserved`, `already_paid`, `duplicate`, `payment_conflict` or `ignored`;
+             *     for refunds `refunded`, `refund_failed`, `already_settled` or `duplicate`.
+             */
             outcome: string;
             order_status: string;
         };
@@ -3925,6 +4231,36 @@ export interface components {
              */
             customer_email?: string;
         };
+        /**
+         * ReceiveReturnLine
+         * @description How the units of one SKU of the return arrived.
+         */
+        ReceiveReturnLine: {
+            sku: string;
+            /**
+             * Format: int32
+             * @description Units back into stock in `zone` (a `return` movement).
+             */
+            resellable: number;
+            /**
+             * Format: int32
+             * @description Units that cannot be sold again (they arrive and leave the books at once: `return`
+             *     then `write_off`).
+             */
+            written_off: number;
+            /** @description Why they are written off (1 to 500 characters; required when `written_off` > 0). */
+            write_off_reason?: string;
+        };
+        /** ReceiveReturnRequest */
+        ReceiveReturnRequest: {
+            /** @description The code of the zone the units arrive in. */
+            zone: string;
+            /**
+             * @description Per SKU of the return, resellable + written_off must be its units; leave it out when
+             *     every unit is resellable.
+             */
+            lines?: components["schemas"]["ReceiveReturnLine"][];
+        };
         /** ReceiveStockRequest */
         ReceiveStockRequest: {
             sku: string;
@@ -3942,10 +4278,159 @@ export interface components {
             /** @description `partially_shipped`, or `shipped` when this shipment carried the last units. */
             order: components["schemas"]["Order"] & unknown;
         };
+        /**
+         * Refund
+         * @description Money going back to the customer.
+         */
+        Refund: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: int32
+             * @description The order's number.
+             */
+            order: number;
+            /** @description `requested`, `refunded` or `failed`. */
+            status: components["schemas"]["RefundStatus"] & unknown;
+            /**
+             * Format: int64
+             * @description The whole amount: `lines_minor + shipping_minor + free_minor`.
+             */
+            amount_minor: number;
+            currency: string;
+            /**
+             * Format: int64
+             * @description The lines' part.
+             */
+            lines_minor: number;
+            /**
+             * Format: int64
+             * @description The shipping's part (tax included).
+             */
+            shipping_minor: number;
+            /**
+             * Format: int64
+             * @description A free amount (a goodwill gesture, a price correction).
+             */
+            free_minor: number;
+            reason: string | null;
+            /**
+             * Format: uuid
+             * @description The return it pays back, if any.
+             */
+            return_id: string | null;
+            lines: components["schemas"]["RefundLine"][];
+            /**
+             * Format: uuid
+             * @description Who asked for it (`null` for a cancellation's refund made by the system).
+             */
+            created_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the provider confirmed it or reported it failed.
+             */
+            settled_at: string | null;
+        };
+        /**
+         * RefundLine
+         * @description Units of one SKU a refund pays back.
+         */
+        RefundLine: {
+            sku: string;
+            /** Format: int32 */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description Their share of the line's total (tax included), in minor units.
+             */
+            amount_minor: number;
+        };
+        /**
+         * @description Where a refund stands.
+         * @enum {string}
+         */
+        RefundStatus: "requested" | "refunded" | "failed";
         /** RenameCategoryRequest */
         RenameCategoryRequest: {
             name: string;
         };
+        /**
+         * Return
+         * @description A return of units of a shipped order.
+         */
+        Return: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: int32
+             * @description The order's number.
+             */
+            order: number;
+            /** @description `requested`, `approved`, `rejected` or `received`. */
+            status: components["schemas"]["ReturnStatus"] & unknown;
+            reason: string;
+            /** @description Why it was rejected. */
+            decision_note: string | null;
+            /** @description The zone its units were received into. */
+            zone: string | null;
+            lines: components["schemas"]["ReturnLine"][];
+            /** Format: uuid */
+            requested_by: string | null;
+            /** Format: uuid */
+            decided_by: string | null;
+            /** Format: uuid */
+            received_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** Format: date-time */
+            received_at: string | null;
+        };
+        /** ReturnDecision */
+        ReturnDecision: {
+            /** @description A note (1 to 1,000 characters), e.g. why the return is rejected. */
+            note?: string;
+        };
+        /**
+         * ReturnLine
+         * @description Units of one SKU in a return.
+         */
+        ReturnLine: {
+            sku: string;
+            /** Format: int32 */
+            quantity: number;
+            /**
+             * Format: int32
+             * @description Units put back into stock at reception; `null` until received.
+             */
+            resellable_quantity: number | null;
+            /**
+             * Format: int32
+             * @description Units written off at reception; `null` until received.
+             */
+            written_off_quantity: number | null;
+            write_off_reason: string | null;
+        };
+        /**
+         * ReturnRequestLine
+         * @description Units of one SKU of the order.
+         */
+        ReturnRequestLine: {
+            sku: string;
+            /**
+             * Format: int32
+             * @description 1 to 1,000,000; per SKU at most what is allowed (422 naming the line otherwise).
+             */
+            quantity: number;
+        };
+        /**
+         * @description Where a return stands.
+         * @enum {string}
+         */
+        ReturnStatus: "requested" | "approved" | "rejected" | "received";
         /**
          * @description A staff role in a brand. The owner is not a membership: it holds in every brand. The
          *     names are those of the API, the database (`app.role`, memberships) and the docs.
@@ -13369,6 +13854,127 @@ export interface operations {
             };
         };
     };
+    getAnalyticsNetRevenue: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AnalyticsNetRevenue"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getAnalyticsTimeseries: {
         parameters: {
             query?: {
@@ -16122,6 +16728,1144 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrderReturns: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Return"][];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["CreateReturnRequest"];
+            };
+        };
+        responses: {
+            /** @description Requested. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Return"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Return"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["ReturnDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Return"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rejectReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["ReturnDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Return"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["ReceiveReturnRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Return"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrderRefunds: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["OrderRefunds"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createRefund: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+                /**
+                 * @description A unique key per refund attempt, chosen by the client (1 to 200 characters;
+                 *     required: a request without one is 422).
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["CreateRefundRequest"];
+            };
+        };
+        responses: {
+            /**
+             * @description A retry with the same Idempotency-Key and request: the same refund, nothing requested
+             *     twice.
+             */
+            200: {
+                headers: {
+                    "IDEMPOTENT-REPLAYED": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Refund"];
+                };
+            };
+            /** @description Requested: the `refund.requested` event went out to the payment provider's webhook. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Refund"];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRefund: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Refund"];
+                };
             };
             /** @description The request is malformed (unparsable body or parameter, or no brand). */
             400: {

@@ -61,11 +61,11 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "84_delivery.sql",
         include_str!("../policies/84_delivery.sql"),
     ),
-    ("88_returns.sql", include_str!("../policies/88_returns.sql")),
     (
         "86_promotions.sql",
         include_str!("../policies/86_promotions.sql"),
     ),
+    ("88_returns.sql", include_str!("../policies/88_returns.sql")),
     (
         "90_invoices.sql",
         include_str!("../policies/90_invoices.sql"),

@@ -30,6 +30,9 @@ pub struct InvoiceLine {
     pub tax_minor: i64,
     /// `unit_price_minor * quantity`: gross when the brand's prices include tax, net otherwise.
     pub line_total_minor: i64,
+    /// The promotions' discount on this line (taken off before its tax).
+    #[serde(default)]
+    pub discount_minor: i64,
 }
 
 /// A postal address as checkout snapshots it on the order. Every field is optional here: the
@@ -100,6 +103,8 @@ pub struct InvoiceDocument {
     pub prices_include_tax: bool,
     pub lines: Vec<InvoiceLine>,
     pub subtotal_minor: i64,
+    /// The promotions' discount, lines and shipping (the total is after it).
+    pub discount_minor: i64,
     pub shipping_minor: i64,
     pub tax_minor: i64,
     pub total_minor: i64,
@@ -391,10 +396,12 @@ pub struct TaxRow {
 pub fn tax_breakdown(doc: &InvoiceDocument) -> (Vec<TaxRow>, i64) {
     let mut rows: Vec<TaxRow> = Vec::new();
     for line in &doc.lines {
+        // Tax is charged on what is left after the line's discount.
+        let charged = line.line_total_minor - line.discount_minor;
         let net = if doc.prices_include_tax {
-            line.line_total_minor - line.tax_minor
+            charged - line.tax_minor
         } else {
-            line.line_total_minor
+            charged
         };
         match rows.iter_mut().find(|r| r.rate_bp == line.tax_rate_bp) {
             Some(r) => {
@@ -619,7 +626,7 @@ fn lines(c: &mut Canvas, doc: &InvoiceDocument) {
     c.y -= 8.0;
 }
 
-/// The tax per rate, then subtotal, shipping, tax and total.
+/// The tax per rate, then subtotal, discount (when there is one), shipping, tax and total.
 fn totals(c: &mut Canvas, doc: &InvoiceDocument) {
     let (rows, shipping_tax) = tax_breakdown(doc);
     let needed = (rows.len() as f32 + 7.0) * ROW;
@@ -666,12 +673,14 @@ fn totals(c: &mut Canvas, doc: &InvoiceDocument) {
     } else {
         "Tax"
     };
+    let discount = (doc.discount_minor != 0).then_some(("Discount", -doc.discount_minor));
     let rows = [
-        ("Subtotal", doc.subtotal_minor),
-        ("Shipping", doc.shipping_minor),
-        (tax_label, doc.tax_minor),
+        Some(("Subtotal", doc.subtotal_minor)),
+        discount,
+        Some(("Shipping", doc.shipping_minor)),
+        Some((tax_label, doc.tax_minor)),
     ];
-    for (label, value) in rows {
+    for (label, value) in rows.into_iter().flatten() {
         c.left(Font::Regular, 10.0, label_x, y, label, 120.0);
         c.right(Font::Regular, 10.0, RIGHT, y, &amount(value, &doc.currency));
         y -= ROW;
@@ -812,13 +821,37 @@ mod tests {
                     tax_rate_bp: if i % 2 == 0 { 1900 } else { 700 },
                     tax_minor: if i % 2 == 0 { 380 } else { 156 },
                     line_total_minor: 2380,
+                    discount_minor: 0,
                 })
                 .collect(),
             subtotal_minor: 2380 * lines as i64,
+            discount_minor: 0,
             shipping_minor: 0,
             tax_minor: (0..lines).map(|i| if i % 2 == 0 { 380 } else { 156 }).sum(),
             total_minor: 2380 * lines as i64,
         }
+    }
+
+    /// A discounted line is taxed on what is left: the breakdown's net is after the discount,
+    /// and the totals print a discount row, so subtotal - discount + shipping + tax = total.
+    #[test]
+    fn a_discount_lowers_the_taxed_net_and_is_printed() {
+        let mut d = doc(1);
+        d.prices_include_tax = false;
+        d.lines[0].discount_minor = 380;
+        d.lines[0].tax_minor = 380; // 19 % of 2000
+        d.discount_minor = 380;
+        d.tax_minor = 380;
+        d.total_minor = 2380 - 380 + 380;
+        let (rows, shipping_tax) = tax_breakdown(&d);
+        assert_eq!(rows[0].net_minor, 2000);
+        assert_eq!(shipping_tax, 0);
+        assert_eq!(
+            d.subtotal_minor - d.discount_minor + d.shipping_minor + d.tax_minor,
+            d.total_minor
+        );
+        let text = String::from_utf8_lossy(&render(&d, None)).into_owned();
+        assert!(text.contains("Discount"), "the PDF names the discount");
     }
 
     #[test]

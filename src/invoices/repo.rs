@@ -80,6 +80,8 @@ pub struct Source {
     pub customer_email: Option<String>,
     pub subtotal_minor: i64,
     pub shipping_minor: i64,
+    /// The promotions' discount (lines and shipping), as the checkout stored it.
+    pub discount_minor: i64,
     pub tax_minor: i64,
     pub total_minor: i64,
     pub prices_include_tax: bool,
@@ -111,6 +113,7 @@ pub async fn source(tx: &Tx<'_>, tenant: Uuid, order_id: Uuid) -> Result<Option<
         customer_email: r.try_get("customer_email")?,
         subtotal_minor: r.try_get("subtotal_minor")?,
         shipping_minor: r.try_get("shipping_minor")?,
+        discount_minor: r.try_get("discount_minor")?,
         tax_minor: r.try_get("tax_minor")?,
         total_minor: r.try_get("total_minor")?,
         prices_include_tax: r.try_get("prices_include_tax")?,

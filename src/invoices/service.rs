@@ -208,6 +208,7 @@ fn document(scope: &TenantScope, found: Found) -> InvoiceDocument {
         prices_include_tax: source.prices_include_tax,
         lines: source.lines,
         subtotal_minor: invoice.subtotal_minor,
+        discount_minor: source.discount_minor,
         shipping_minor: invoice.shipping_minor,
         tax_minor: invoice.tax_minor,
         total_minor: invoice.total_minor,

@@ -782,9 +782,11 @@ async fn invoice_rendering_time() {
                 tax_rate_bp: 1900,
                 tax_minor: 302,
                 line_total_minor: 1890,
+                discount_minor: 0,
             })
             .collect(),
         subtotal_minor: 1890 * lines as i64,
+        discount_minor: 0,
         shipping_minor: 0,
         tax_minor: 302 * lines as i64,
         total_minor: 1890 * lines as i64,

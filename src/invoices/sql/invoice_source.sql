@@ -1,6 +1,6 @@
 -- What an order's invoice shows, read from the order as its checkout stored it: the header
 -- columns, and the lines as a JSON array of {sku, name, quantity, unit_price_minor,
--- tax_rate_bp, tax_minor, line_total_minor} in line order (the name is the product's, with the
+-- tax_rate_bp, tax_minor, line_total_minor, discount_minor} in line order (the name is the product's, with the
 -- variant's option values). Subtotal, shipping, tax and each line's tax are the checkout's
 -- snapshot (V24); an order placed before V24 reads as subtotal = total with no shipping or tax.
 -- Addresses are reshaped for printing: {name, lines: [line1, line2], city, postal_code, region,
@@ -9,6 +9,7 @@
 select o.number, o.currency, o.customer_name, c.email as customer_email,
        coalesce(o.subtotal_minor, o.total_minor) as subtotal_minor,
        o.shipping_minor,
+       o.discount_minor,
        o.tax_minor,
        o.total_minor,
        coalesce(o.prices_include_tax, false) as prices_include_tax,
@@ -35,7 +36,8 @@ select o.number, o.currency, o.customer_name, c.email as customer_email,
                   'unit_price_minor', l.unit_price_minor,
                   'tax_rate_bp', l.tax_rate_bp,
                   'tax_minor', l.tax_minor,
-                  'line_total_minor', coalesce(l.line_total_minor, l.unit_price_minor * l.quantity))
+                  'line_total_minor', coalesce(l.line_total_minor, l.unit_price_minor * l.quantity),
+                  'discount_minor', l.discount_minor)
                 order by l.position)
          from app.order_lines l
          join app.variants v on v.tenant_id = l.tenant_id and v.id = l.variant_id

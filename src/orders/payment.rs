@@ -6,8 +6,9 @@
 //! (`on_hand -= q`, `reserved -= q`, a `sale` ledger row per hold). If the holds expired first,
 //! the units are taken again if stock allows, otherwise the order becomes `payment_conflict`
 //! for a human: never an oversell. The order's promotion uses follow its units: consumed with
-//! the sale, taken again with re-taken units (none left: `payment_conflict`). A confirmed payment issues the order's invoice (the brand's
-//! next gapless number) in the same transaction.
+//! the sale, taken again with re-taken units (none left: `payment_conflict`). A confirmed
+//! payment issues the order's invoice (the brand's next gapless number) in the same
+//! transaction.
 
 use uuid::Uuid;
 

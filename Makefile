@@ -56,7 +56,8 @@ clippy:
 unit:
 	$(CARGO) test --all-targets
 
-## Migrate a fresh database and run policies/audit.sql against it.
+## Migrate a fresh database and run policies/audit.sql (the isolation contract) and
+## policies/distributable.sql (Citus's refusal rules, docs/SCALING.md) against it.
 audit:
 	@psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists $(AUDIT_DB) with (force)"
 	MIGRATION_DATABASE_URL=$(ADMIN_URL)/$(AUDIT_DB) \
@@ -64,6 +65,7 @@ audit:
 	  ANALYTICS_DATABASE_URL=postgres://brandhouse_analytics@$(PG_HOST_PORT)/$(AUDIT_DB) \
 	  $(CARGO) run --quiet -- migrate
 	psql "$(ADMIN_URL)/$(AUDIT_DB)" -X -v ON_ERROR_STOP=1 -f policies/audit.sql
+	psql "$(ADMIN_URL)/$(AUDIT_DB)" -X -v ON_ERROR_STOP=1 -f policies/distributable.sql
 	@psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists $(AUDIT_DB) with (force)"
 
 ## schemathesis (pinned, installed into .venv-fuzz/) over every operation of the committed spec,

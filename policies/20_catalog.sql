@@ -19,5 +19,5 @@ call app.isolate_tenant_table('app.variants', '{{api_role}}');
 grant select, insert, update on app.variants to {{api_role}};
 grant select on app.variants to {{analytics_role}};
 
-grant execute on function app.variants_sku_immutable(), app.variants_sku_prefix(),
+grant execute on function app.variants_sku_immutable(),
   app.products_identity_guard() to {{api_role}};

@@ -2,10 +2,10 @@
 //!
 //! Every request that touches tenant data calls [`Db::tenant_tx`]. It takes a pooled connection
 //! (logged in as the API role: no owner, no BYPASSRLS), opens a transaction, and sets
-//! `app.tenant_id`, `app.user_id` and `app.role` with `set_config(..., true)`, the function form
-//! of `SET LOCAL`. The settings die with COMMIT or ROLLBACK, so nothing in process memory decides
-//! which rows a later request sees; the row-level security policies do, from the transaction's
-//! own setting. Repo functions take the transaction ([`Tx`]), never the pool.
+//! `app.tenant_id`, `app.user_id` and `app.role` with `SET LOCAL` (on one PostgreSQL the same as
+//! `set_config(..., true)`; unlike that function, Citus forwards it to its workers). The settings
+//! die with COMMIT or ROLLBACK, so nothing in process memory decides which rows a later request
+//! sees; the row-level security policies do, from the transaction's own setting. Repo functions take the transaction ([`Tx`]), never the pool.
 //!
 //! Two guards keep a returned connection clean:
 //! 1. the transaction is a `tokio_postgres` transaction object, whose drop (on an error, a
@@ -21,6 +21,7 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 use tracing::Instrument;
+use uuid::Uuid;
 
 use anyhow::Context as _;
 
@@ -132,10 +133,55 @@ impl Retryable for DbError {
 /// serialisation failures.
 const MAX_TX_ATTEMPTS: u32 = 5;
 
-/// Opens the transaction's scope in one round trip. The third argument of `set_config` is
-/// `is_local = true`: the value lasts until the end of the transaction, like `SET LOCAL`.
-const SET_SCOPE: &str = "select set_config('app.tenant_id', $1, true), \
-     set_config('app.user_id', $2, true), set_config('app.role', $3, true)";
+/// What a transaction's scope sets: the brand (none in the global context), the acting user and
+/// the actor's role. Built from a parsed [`Uuid`] and a role name fixed at compile time, never
+/// from client text, because [`ScopeSettings::sql`] writes them into the statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ScopeSettings {
+    tenant: Option<Uuid>,
+    user: Option<Uuid>,
+    role: &'static str,
+}
+
+impl ScopeSettings {
+    fn tenant(scope: &TenantScope) -> Self {
+        Self {
+            tenant: Some(scope.tenant_id()),
+            ..Self::global(scope.actor())
+        }
+    }
+
+    fn global(actor: &Actor) -> Self {
+        Self {
+            tenant: None,
+            user: actor.user_id(),
+            role: actor.role_setting(),
+        }
+    }
+
+    /// Opens the transaction's scope in one round trip: `SET LOCAL` lasts until the end of the
+    /// transaction, like `set_config(.., true)`, and unlike that function call it is what Citus
+    /// forwards to the worker nodes (`citus.propagate_set_commands = 'local'`, docs/SCALING.md).
+    /// `SET` takes no bind parameters, so the values are written into the statement: UUIDs
+    /// print as hex and dashes only, and the role is checked to be a plain lowercase word.
+    fn sql(&self) -> String {
+        assert!(
+            !self.role.is_empty()
+                && self
+                    .role
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'),
+            "an actor's role setting is a lowercase word"
+        );
+        let uuid = |u: Option<Uuid>| u.map(|u| u.hyphenated().to_string()).unwrap_or_default();
+        format!(
+            "set local app.tenant_id = '{}'; set local app.user_id = '{}'; set local app.role = '{}'",
+            uuid(self.tenant),
+            uuid(self.user),
+            self.role
+        )
+    }
+}
 
 /// The API role's pool. Cloning is cheap (the pool is reference-counted).
 #[derive(Clone)]
@@ -186,16 +232,9 @@ impl Db {
             db.system.name = "postgresql",
             tenant.id = %tenant_id,
         );
-        self.run(
-            [
-                tenant_id,
-                scope.actor().user_id_setting(),
-                scope.actor().role_setting().to_owned(),
-            ],
-            work,
-        )
-        .instrument(span)
-        .await
+        self.run(ScopeSettings::tenant(scope), work)
+            .instrument(span)
+            .await
     }
 
     /// [`Db::tenant_tx`], run again (up to 5 times, with a short jittered pause) when it fails
@@ -249,16 +288,9 @@ impl Db {
             otel.kind = "client",
             db.system.name = "postgresql",
         );
-        self.run(
-            [
-                String::new(),
-                actor.user_id_setting(),
-                actor.role_setting().to_owned(),
-            ],
-            work,
-        )
-        .instrument(span)
-        .await
+        self.run(ScopeSettings::global(actor), work)
+            .instrument(span)
+            .await
     }
 
     /// A read-only [`Db::tenant_tx`] that survives one broken connection: when the connection
@@ -312,11 +344,7 @@ impl Db {
             db.system.name = "postgresql",
             tenant.id = %tenant_id,
         );
-        let settings = [
-            tenant_id,
-            scope.actor().user_id_setting(),
-            scope.actor().role_setting().to_owned(),
-        ];
+        let settings = ScopeSettings::tenant(scope);
         async {
             match self.attempt(&settings, access, work()).await {
                 Ok(out) => return Ok(out),
@@ -340,7 +368,7 @@ impl Db {
     /// key for that), and the caller gets the error (a 503 when the database went away).
     async fn run<T, E>(
         &self,
-        settings: [String; 3],
+        settings: ScopeSettings,
         work: impl AsyncFnOnce(&Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
@@ -362,7 +390,7 @@ impl Db {
     /// One attempt at a transaction on one pooled connection.
     async fn attempt<T, E, W>(
         &self,
-        settings: &[String; 3],
+        settings: &ScopeSettings,
         access: Access,
         work: W,
     ) -> Result<T, Failed<E, W>>
@@ -476,7 +504,7 @@ enum Failed<E, W> {
 /// BEGIN and the transaction's scope on `conn`.
 async fn begin<'c>(
     conn: &'c mut UnscopedConnection,
-    settings: &[String; 3],
+    settings: &ScopeSettings,
     access: Access,
 ) -> Result<Tx<'c>, DbError> {
     let tx = match access {
@@ -490,9 +518,7 @@ async fn begin<'c>(
                 .await?
         }
     };
-    let set_scope = tx.prepare_cached(SET_SCOPE).await?;
-    tx.execute(&set_scope, &[&settings[0], &settings[1], &settings[2]])
-        .await?;
+    tx.batch_execute(&settings.sql()).await?;
     Ok(tx)
 }
 
@@ -619,4 +645,53 @@ pub(crate) fn build_pool(
         .create_timeout(Some(connect_timeout))
         .recycle_timeout(Some(connect_timeout))
         .build()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scope::Role;
+
+    #[test]
+    fn the_scope_is_set_locally_from_parsed_values() {
+        let tenant = Uuid::parse_str("0f8fad5b-d9cb-469f-a165-70867728950e").unwrap();
+        let user = Uuid::parse_str("7c9e6679-7425-40de-944b-e07fc1f90ae7").unwrap();
+        let scoped = ScopeSettings {
+            tenant: Some(tenant),
+            user: Some(user),
+            role: "brand_manager",
+        };
+        assert_eq!(
+            scoped.sql(),
+            "set local app.tenant_id = '0f8fad5b-d9cb-469f-a165-70867728950e'; \
+             set local app.user_id = '7c9e6679-7425-40de-944b-e07fc1f90ae7'; \
+             set local app.role = 'brand_manager'"
+        );
+        assert_eq!(
+            ScopeSettings::global(&Actor::System).sql(),
+            "set local app.tenant_id = ''; set local app.user_id = ''; set local app.role = 'system'"
+        );
+        // Every role an actor can carry passes the check the statement relies on.
+        for role in Role::all() {
+            let actor = Actor::Staff {
+                user_id: user,
+                role,
+            };
+            ScopeSettings::global(&actor).sql();
+        }
+        for actor in [Actor::Storefront, Actor::Account { user_id: user }] {
+            ScopeSettings::global(&actor).sql();
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "lowercase word")]
+    fn a_role_that_is_not_a_plain_word_is_never_written_into_the_statement() {
+        ScopeSettings {
+            tenant: None,
+            user: None,
+            role: "x'; reset all; --",
+        }
+        .sql();
+    }
 }

@@ -3,8 +3,8 @@
 //! Every brand sees only its own products, customers, orders, stock, conversations and files.
 //! The guarantee lives in the database: tenant-owned tables have row-level security enabled and
 //! forced, the API logs in as a role that owns nothing and cannot bypass RLS, and each request's
-//! transaction carries its brand in `app.tenant_id`, set with `set_config(..., true)` (= SET
-//! LOCAL) so it dies with the transaction. README.md describes the design.
+//! transaction carries its brand in `app.tenant_id`, set with `SET LOCAL` (= `set_config(..., true)`)
+//! so it dies with the transaction. README.md describes the design.
 //!
 //! # Layout
 //! Dependencies point one way, layer by layer; `tests/api/layers.rs` checks it from the source

@@ -76,11 +76,11 @@ impl Actor {
         }
     }
 
-    /// The value of `app.user_id` in the transaction ('' for none).
-    pub fn user_id_setting(&self) -> String {
+    /// The value of `app.user_id` in the transaction (none: '').
+    pub fn user_id(&self) -> Option<Uuid> {
         match self {
-            Actor::Staff { user_id, .. } | Actor::Account { user_id } => user_id.to_string(),
-            Actor::Storefront | Actor::System => String::new(),
+            Actor::Staff { user_id, .. } | Actor::Account { user_id } => Some(*user_id),
+            Actor::Storefront | Actor::System => None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `policies/audit.sql` passes on the migrated database and fails on copies where the contract
-//! was broken in each of the ways it is meant to catch.
+//! was broken in each of the ways it is meant to catch; so does `policies/distributable.sql`
+//! (Citus's refusal rules, docs/SCALING.md) for the schema's distributability.
 
 use crate::helpers::{TestDb, admin_url};
 
@@ -8,8 +9,15 @@ struct AuditRun {
     output: String,
 }
 
+const ISOLATION_AUDIT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/audit.sql");
+const DISTRIBUTABLE_AUDIT: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/policies/distributable.sql");
+
 fn run_audit(dbname: &str, vars: &[(&str, &str)]) -> AuditRun {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/audit.sql");
+    run_script(ISOLATION_AUDIT, dbname, vars)
+}
+
+fn run_script(script: &str, dbname: &str, vars: &[(&str, &str)]) -> AuditRun {
     let mut cmd = std::process::Command::new("psql");
     cmd.arg(admin_url(dbname))
         .args(["-X", "-v", "ON_ERROR_STOP=1", "-f", script]);
@@ -28,10 +36,14 @@ fn run_audit(dbname: &str, vars: &[(&str, &str)]) -> AuditRun {
 }
 
 async fn audit_after(breakage: &str) -> AuditRun {
+    script_after(ISOLATION_AUDIT, breakage).await
+}
+
+async fn script_after(script: &'static str, breakage: &str) -> AuditRun {
     let db = TestDb::new().await;
     db.admin().await.batch_execute(breakage).await.unwrap();
     tokio::task::spawn_blocking(move || {
-        let run = run_audit(&db.name, &[]);
+        let run = run_script(script, &db.name, &[]);
         drop(db);
         run
     })
@@ -233,4 +245,79 @@ async fn the_policy_audit_fails_when_the_analytics_role_may_write() {
         "{}",
         run.output
     );
+}
+
+#[tokio::test]
+async fn the_distributability_audit_passes_on_the_migrated_database() {
+    let run = script_after(DISTRIBUTABLE_AUDIT, "select").await;
+    assert!(run.success, "{}", run.output);
+    assert!(run.output.contains("distributability audit passed"));
+    for placed in ["distributed", "reference", "local"] {
+        assert!(
+            run.output.contains(placed),
+            "lists {placed} tables: {}",
+            run.output
+        );
+    }
+}
+
+/// Each of Citus's refusal rules, broken once on a copy of the schema.
+#[tokio::test]
+async fn the_distributability_audit_fails_on_what_citus_refuses() {
+    let cases = [
+        (
+            "create unique index variants_sku_everywhere on app.variants (sku)",
+            "unique index of a distributed table without tenant_id",
+        ),
+        (
+            "alter table app.categories add constraint categories_name_only unique (name)",
+            "unique index of a distributed table without tenant_id",
+        ),
+        (
+            "alter table app.order_lines drop constraint order_lines_variant_fkey; \
+             alter table app.order_lines add constraint order_lines_variant_fkey \
+               foreign key (variant_id, tenant_id) references app.variants (tenant_id, id)",
+            "foreign key between distributed tables without tenant_id on both sides",
+        ),
+        (
+            "alter table app.staff_users add column favourite_category uuid; \
+             alter table app.staff_users add column favourite_brand uuid; \
+             alter table app.staff_users add constraint staff_users_favourite_fkey \
+               foreign key (favourite_brand, favourite_category) references app.categories (tenant_id, id)",
+            "foreign key from a reference table to a distributed table",
+        ),
+        (
+            "alter table app.tenants add column last_session bytea references app.staff_sessions (token_hash)",
+            "foreign key from a reference table to a local table",
+        ),
+        (
+            "create policy peek on app.categories as restrictive for select to brandhouse_api \
+               using (exists (select from app.tenants t where t.id = tenant_id))",
+            "policy with a subquery",
+        ),
+        (
+            "create function app.noop() returns trigger language plpgsql \
+               set search_path = pg_catalog as $$ begin return new; end $$; \
+             create trigger noop before insert on app.categories \
+               for each row execute function app.noop()",
+            "trigger on a distributed table not on the allow-list",
+        ),
+        (
+            "alter table app.categories add column seq int generated always as identity",
+            "identity column that is not bigint",
+        ),
+        (
+            "create table app.orphans (id int primary key)",
+            "no placement",
+        ),
+    ];
+    for (breakage, problem) in cases {
+        let run = script_after(DISTRIBUTABLE_AUDIT, breakage).await;
+        assert!(!run.success, "passed after {breakage:?}: {}", run.output);
+        assert!(
+            run.output.contains(problem),
+            "{problem:?} after {breakage:?}: {}",
+            run.output
+        );
+    }
 }

@@ -239,7 +239,7 @@ async fn a_brand_manager_cannot_create_a_product_in_another_brand() {
     );
     drop(tx);
     // And a variant can never carry another brand's prefix, even as one row among many of a
-    // bulk insert (the check runs once per statement over every inserted row).
+    // bulk insert: its SKU's prefix is a foreign key to its own brand's prefix.
     let err = admin
         .execute(
             "insert into app.variants (tenant_id, product_id, sku, option_key) \
@@ -251,11 +251,16 @@ async fn a_brand_manager_cannot_create_a_product_in_another_brand() {
         )
         .await
         .unwrap_err();
-    let message = err.as_db_error().unwrap().message().to_owned();
-    assert!(
-        message.contains("SZM-HAIR-0001 does not carry"),
-        "{message}"
+    let db_error = err.as_db_error().unwrap();
+    assert_eq!(
+        (db_error.code(), db_error.constraint()),
+        (
+            &tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION,
+            Some("variants_sku_prefix")
+        ),
+        "{err}"
     );
+    assert!(db_error.detail().unwrap_or("").contains("SZM"), "{err}");
 }
 
 #[tokio::test]

@@ -201,12 +201,12 @@ async fn with_tenant_a_set_rows_of_b_are_invisible_and_untouchable() {
     assert_eq!(b_names, ["Hair", "Skincare"]);
 }
 
-/// `Db::tenant_tx` scopes the tenant to its transaction (`set_config(..., true)`, the `SET
-/// LOCAL` form), whether the transaction commits or rolls back. The work ends the transaction by
-/// hand and looks at the same connection before `tenant_tx` returns it to the pool: the pool's
-/// recycling (`ROLLBACK; RESET ALL`) would otherwise hide a session-level setting, so only this
-/// look fails when `SET_SCOPE` sets the tenant for the session. Then, on a pool of one, the
-/// next borrower of that same connection sees no tenant and no rows either.
+/// `Db::tenant_tx` scopes the tenant to its transaction (`SET LOCAL`), whether the transaction
+/// commits or rolls back. The work ends the transaction by hand and looks at the same connection
+/// before `tenant_tx` returns it to the pool: the pool's recycling (`ROLLBACK; RESET ALL`) would
+/// otherwise hide a session-level setting, so only this look fails when the scope's statement
+/// (`ScopeSettings::sql` in src/db.rs) sets the tenant for the session. Then, on a pool of one,
+/// the next borrower of that same connection sees no tenant and no rows either.
 #[tokio::test]
 async fn the_tenant_setting_ends_with_the_transaction() {
     let app = TestApp::spawn().await;

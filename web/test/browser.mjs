@@ -185,6 +185,16 @@ test("the owner signs in, sees every brand's revenue, switches brand and ships a
 
 test("a Fiber X brand manager sees no Suzume data and no owner-only screen", async () => {
   const page = await openPage();
+  // Everything the API sends this page: none of it may be Suzume's.
+  const bodies = [];
+  const tenants = new Set();
+  page.on("request", (r) => r.url().includes("/v1/") && tenants.add(r.headers()["x-tenant-id"]));
+  page.on("response", (r) => {
+    // The event stream never ends: its events are checked by the pages they reload.
+    if (r.url().includes("/v1/") && !(r.headers()["content-type"] ?? "").startsWith("text/event-stream")) {
+      bodies.push(r.text().catch(() => ""));
+    }
+  });
   await signIn(page, MANAGER);
   await page.waitForURL(/brands\/fiber-x/);
   const options = await page.locator("#brand-switcher option").evaluateAll((os) => os.map((o) => o.value));
@@ -197,6 +207,11 @@ test("a Fiber X brand manager sees no Suzume data and no owner-only screen", asy
   await page.goto(`${BASE}/console/`);
   await page.waitForURL(/brands\/fiber-x/);
   assert.equal(await page.locator("#brand-revenue").count(), 0);
+  await page.locator("#orders tbody tr").first().waitFor();
+  assert.ok(!tenants.has("suzume"), `brands asked for: ${[...tenants]}`);
+  const seen = (await Promise.all(bodies)).join("\n");
+  assert.match(seen, /"fiber-x"/, "the page did receive Fiber X's data");
+  assert.doesNotMatch(seen, /SZM-|"suzume"|Suzume/, "no Suzume data reached the page");
   await done(page);
 });
 

@@ -3,7 +3,9 @@
 # Debian's chromium, driven headless by playwright-core (web/test/browser.mjs; no browser is
 # downloaded), against `brandhouse demo` on a throwaway database (migrated and seeded like the
 # demo, port 0 on loopback, dropped afterwards). Installs chromium with apt when missing.
-# Screenshots go to WEB_TEST_OUT (default web/test-output). Bounded by WEB_TEST_TIMEOUT (240 s).
+# Meta's Graph API is a local stand-in (web/test/fake-graph.mjs), so the WhatsApp inbox has a
+# conversation to answer. Screenshots go to WEB_TEST_OUT (default web/test-output). Bounded by
+# WEB_TEST_TIMEOUT (240 s).
 #
 #   ADMIN_URL  the superuser connection without database (as in the Makefile)
 set -euo pipefail
@@ -34,12 +36,23 @@ BIN="${CARGO_TARGET_DIR:-target}/debug/brandhouse"
 DB="bh_web_$$"
 WORK=$(mktemp -d)
 SERVER=""
+GRAPH=""
 cleanup() {
-  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  for pid in $SERVER $GRAPH; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   psql "$ADMIN_URL/postgres" -X -q -c "drop database if exists $DB with (force)" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+node web/test/fake-graph.mjs >"$WORK/graph.out" 2>&1 &
+GRAPH=$!
+GRAPH_URL=""
+for _ in $(seq 1 100); do
+  GRAPH_URL=$(grep -o 'http://[0-9.:]*' "$WORK/graph.out" || true)
+  [[ -n $GRAPH_URL ]] && break
+  sleep 0.1
+done
+[[ -n $GRAPH_URL ]] || { log "the fake Graph API did not start:"; cat "$WORK/graph.out" >&2; exit 1; }
 
 env -u REDIS_URL \
 MIGRATION_DATABASE_URL="$ADMIN_URL/$DB" \
@@ -48,7 +61,7 @@ ANALYTICS_DATABASE_URL="postgres://brandhouse_analytics@$PG_HOST_PORT/$DB" \
 BIND_ADDR=127.0.0.1:0 \
 DATA_DIR="$WORK/data" \
 RATE_LIMITS=off \
-GRAPH_API_BASE_URL="http://127.0.0.1:9" \
+GRAPH_API_BASE_URL="$GRAPH_URL" \
 RUST_LOG=${RUST_LOG:-error} \
   "$BIN" demo >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER=$!
@@ -60,6 +73,7 @@ for _ in $(seq 1 600); do
   sleep 0.2
 done
 [[ -n $BASE ]] || { log "the service did not start in time"; exit 1; }
+log "the demo is serving on $BASE after $(( $(date +%s) - started )) s"
 
 status=0
 BASE_URL=$BASE timeout "${WEB_TEST_TIMEOUT:-240}" node web/test/browser.mjs || status=$?

@@ -80,7 +80,8 @@ impl DemoBrand {
                     text,
                 },
                 font_family: self.font_family.to_owned(),
-                logo_url: Nullable(Some(format!("/static/{}/logo.svg", self.slug))),
+                // Served by brandhouse with the storefront (web/shop/public/demo-brands/).
+                logo_url: Nullable(Some(format!("/shop/demo-brands/{}/logo.svg", self.slug))),
             },
             features: Default::default(),
         }

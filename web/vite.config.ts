@@ -11,7 +11,9 @@ export default defineConfig(({ mode }) => {
   return {
     root: here(`./${mode}`),
     base: `/${mode}/`,
-    publicDir: false,
+    // The storefront's public/ holds the demo brands' logos (their themes' logo_url), copied
+    // as they are to dist/shop/ and served under /shop/.
+    publicDir: mode === "shop" ? here("./shop/public") : false,
     resolve: {
       alias: [
         { find: "@brandhouse/client", replacement: here("../clients/typescript/src/index.ts") },

@@ -45,6 +45,39 @@ function can(slug: string | undefined, permission: Permission): boolean {
   return role !== undefined && (permissions[permission] as string[]).includes(role);
 }
 
+/**
+ * Live updates of a brand's screen: a stream ticket (the token never goes in a URL), then
+ * Server-Sent Events; `onEvent` runs on each of `types`. The returned badge says whether the
+ * stream is connected (`data-live`: connecting, on, off). Only one stream is open at a time:
+ * the route closes it when the screen changes. Live updates are a convenience: the screen
+ * still works (and says "not live") without them.
+ */
+function liveUpdates(slug: string, types: string[], onEvent: () => void): HTMLElement {
+  const badge = h("span", { class: "live", "data-live": "off" }, "not live");
+  if (!can(slug, "events.read")) return badge;
+  const set = (state: "connecting" | "on" | "off", text: string) => {
+    badge.dataset["live"] = state;
+    badge.textContent = text;
+  };
+  set("connecting", "connecting…");
+  void inBrand(slug)
+    .POST("/v1/admin/events/tickets", { body: {} })
+    .then((ticket) => {
+      if (!badge.isConnected) return;
+      live?.close();
+      const stream = new EventSource(ticket.url);
+      live = stream;
+      stream.onopen = () => set("on", "live");
+      stream.onerror = () => {
+        stream.close();
+        set("off", "not live");
+      };
+      for (const type of types) stream.addEventListener(type, onEvent);
+    })
+    .catch(() => set("off", "not live"));
+  return badge;
+}
+
 // --- routing -----------------------------------------------------------------------------
 
 function go(path: string): void {
@@ -403,21 +436,13 @@ async function ordersView(slug: string, view: HTMLElement): Promise<void> {
   filter.addEventListener("change", () => void load().catch((e) => mount(status, notice("error", errorText(e)))));
   mount(view, h("h1", {}, "Orders"), field("Status", filter), status, list);
   await load();
-  // Live: a stream ticket (the token never goes in a URL), then Server-Sent Events; any order
-  // event reloads the list.
-  if (can(slug, "events.read")) {
-    try {
-      const ticket = await api.POST("/v1/admin/events/tickets", { body: {} });
-      live = new EventSource(ticket.url);
-      const reload = () => void load().catch(() => undefined);
-      for (const type of ["order.created", "order.paid", "order.payment_conflict", "order.cancelled", "order.expired", "order.shipped", "shipment.created"]) {
-        live.addEventListener(type, reload);
-      }
-      live.onerror = () => live?.close();
-    } catch {
-      // Live updates are a convenience: the list still works without them.
-    }
-  }
+  // Any order event reloads the list.
+  const badge = liveUpdates(
+    slug,
+    ["order.created", "order.paid", "order.payment_conflict", "order.cancelled", "order.expired", "order.shipped", "shipment.created"],
+    () => void load().catch(() => undefined),
+  );
+  view.querySelector("h1")?.append(" ", badge);
 }
 
 // --- products ----------------------------------------------------------------------------
@@ -485,11 +510,52 @@ async function stockView(slug: string, view: HTMLElement): Promise<void> {
     const rows = await api.GET("/v1/admin/stock", { params: { query } });
     mount(
       list,
-      table(
-        "Stock by zone",
-        ["SKU", "Zone", "On hand", "Reserved", "Available"],
-        rows.map((r) => [h("code", {}, r.sku), r.zone, r.on_hand, r.reserved, r.available]),
+      h(
+        "table",
+        { id: "stock" },
+        h("caption", {}, "Stock by zone"),
+        h("thead", {}, h("tr", {}, ["SKU", "Zone", "On hand", "Reserved", "Available"].map((x) => h("th", { scope: "col" }, x)))),
+        h(
+          "tbody",
+          {},
+          rows.map((r) =>
+            h(
+              "tr",
+              { "data-sku": r.sku, "data-zone": r.zone },
+              h("td", {}, h("code", {}, r.sku)),
+              h("td", {}, r.zone),
+              h("td", { class: "num on-hand" }, r.on_hand),
+              h("td", { class: "num" }, r.reserved),
+              h("td", { class: "num available" }, r.available),
+            ),
+          ),
+        ),
       ),
+    );
+  }
+
+  // Stock alerts: the variants below their reorder threshold, refreshed live on `stock.low`
+  // (and whenever orders reserve, release or ship units).
+  const alerts = h("section", { id: "low-stock", "aria-live": "polite" });
+  async function loadAlerts(): Promise<void> {
+    const low = await api.GET("/v1/admin/stock/low");
+    mount(
+      alerts,
+      h("h2", {}, "Stock alerts"),
+      low.length === 0
+        ? h("p", {}, "No variant is below its reorder threshold.")
+        : h(
+            "ul",
+            { class: "alerts" },
+            low.map((l) =>
+              h(
+                "li",
+                { "data-sku": l.sku },
+                h("code", {}, l.sku),
+                ` ${l.product_name}: ${l.available} available, reorder below ${l.reorder_threshold}`,
+              ),
+            ),
+          ),
     );
   }
   zoneFilter.addEventListener("change", () => void load());
@@ -520,9 +586,9 @@ async function stockView(slug: string, view: HTMLElement): Promise<void> {
           try {
             if (kind.value === "receive") await api.POST("/v1/admin/stock/receive", { body: { ...base, quantity: n } });
             else await api.POST("/v1/admin/stock/adjust", { body: { ...base, delta: n } });
-            mount(status, notice("info", `${base.sku} in ${base.zone}: ${kind.value} ${n} done.`));
             skuFilter.value = base.sku;
-            await load();
+            await Promise.all([load(), loadAlerts()]);
+            mount(status, notice("info", `${base.sku} in ${base.zone}: ${kind.value} ${n} done.`));
           } catch (error) {
             mount(status, notice("error", errorText(error)));
           }
@@ -537,8 +603,13 @@ async function stockView(slug: string, view: HTMLElement): Promise<void> {
       h("button", { type: "submit" }, "Save"),
     );
   }
-  mount(view, h("h1", {}, "Stock"), filters, status, form, list);
-  await load();
+  mount(view, h("h1", {}, "Stock"), alerts, filters, status, form, list);
+  await Promise.all([load(), loadAlerts()]);
+  const badge = liveUpdates(slug, ["stock.low", "order.created", "order.cancelled", "order.expired", "shipment.created"], () => {
+    void loadAlerts().catch(() => undefined);
+    void load().catch(() => undefined);
+  });
+  view.querySelector("h1")?.append(" ", badge);
 }
 
 // --- customers ---------------------------------------------------------------------------
@@ -567,21 +638,65 @@ async function customersView(slug: string, view: HTMLElement): Promise<void> {
 
 async function inboxView(slug: string, view: HTMLElement): Promise<void> {
   const api = inBrand(slug);
+  const list = h("div", { class: "inbox-list" });
   const detail = h("section", { class: "conversation", "aria-live": "polite" });
-  const conversations = await api.GET("/v1/admin/conversations");
 
+  async function loadList(): Promise<void> {
+    const conversations = await api.GET("/v1/admin/conversations");
+    mount(
+      list,
+      conversations.length === 0
+        ? h("p", {}, "No conversations yet.")
+        : h(
+            "ul",
+            { class: "inbox" },
+            conversations.map((c) =>
+              h(
+                "li",
+                { "data-conversation": c.id, "data-state": c.state },
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "secondary",
+                    onclick: () => void openConversation(c.id).catch((e) => mount(detail, notice("error", errorText(e)))),
+                  },
+                  `${c.customer_name ?? c.wa_id} · ${c.state}`,
+                ),
+                h("br"),
+                h("small", {}, c.last_message ?? ""),
+              ),
+            ),
+          ),
+    );
+  }
+
+  /** After a reply or a hand-back: the conversation and the list (its state changed). */
+  async function refresh(id: string): Promise<void> {
+    await Promise.all([openConversation(id), loadList()]);
+  }
+
+  let shown: string | undefined;
   async function openConversation(id: string): Promise<void> {
+    shown = id;
     const c = await api.GET("/v1/admin/conversations/{id}", { params: { path: { id } } });
     const status = h("div", { role: "status" });
     const text = h("textarea", { name: "text", rows: 3, required: true, maxlength: 4096 });
     mount(
       detail,
       h("h2", {}, c.conversation.customer_name ?? c.conversation.wa_id),
-      h("p", {}, `Answered by: ${c.conversation.state}`, c.conversation.window_open ? "" : " · the 24-hour window is closed"),
+      h(
+        "p",
+        { class: "state", "data-state": c.conversation.state },
+        `Answered by: ${c.conversation.state === "human" ? "staff" : "the assistant"}`,
+        c.conversation.window_open ? "" : " · the 24-hour window is closed",
+      ),
       h(
         "ol",
         { class: "messages" },
-        c.messages.map((m) => h("li", { class: `msg ${m.author}` }, h("small", {}, `${m.author} · ${new Date(m.created_at).toLocaleString()}`), h("p", {}, m.body ?? `(${m.kind})`))),
+        c.messages.map((m) =>
+          h("li", { class: `msg ${m.author}` }, h("small", {}, `${m.author} · ${new Date(m.created_at).toLocaleString()}`), h("p", {}, m.body ?? `(${m.kind})`)),
+        ),
       ),
       can(slug, "chat.reply")
         ? [
@@ -592,7 +707,7 @@ async function inboxView(slug: string, view: HTMLElement): Promise<void> {
                   ev.preventDefault();
                   try {
                     await api.POST("/v1/admin/conversations/{id}/reply", { params: { path: { id } }, body: { text: text.value } });
-                    await openConversation(id);
+                    await refresh(id);
                   } catch (error) {
                     mount(status, notice("error", errorText(error)));
                   }
@@ -610,7 +725,7 @@ async function inboxView(slug: string, view: HTMLElement): Promise<void> {
                     onclick: async () => {
                       try {
                         await api.POST("/v1/admin/conversations/{id}/handback", { params: { path: { id } } });
-                        await openConversation(id);
+                        await refresh(id);
                       } catch (error) {
                         mount(status, notice("error", errorText(error)));
                       }
@@ -625,34 +740,14 @@ async function inboxView(slug: string, view: HTMLElement): Promise<void> {
     );
   }
 
-  mount(
-    view,
-    h("h1", {}, "WhatsApp inbox"),
-    h(
-      "div",
-      { class: "columns" },
-      conversations.length === 0
-        ? h("p", {}, "No conversations yet.")
-        : h(
-            "ul",
-            { class: "inbox" },
-            conversations.map((c) =>
-              h(
-                "li",
-                {},
-                h(
-                  "button",
-                  { type: "button", class: "secondary", onclick: () => void openConversation(c.id).catch((e) => mount(detail, notice("error", errorText(e)))) },
-                  `${c.customer_name ?? c.wa_id} · ${c.state}`,
-                ),
-                h("br"),
-                h("small", {}, c.last_message ?? ""),
-              ),
-            ),
-          ),
-      detail,
-    ),
-  );
+  mount(view, h("h1", {}, "WhatsApp inbox"), h("div", { class: "columns" }, list, detail));
+  await loadList();
+  // A customer's new message or a handoff: the list, and the open conversation, again.
+  const badge = liveUpdates(slug, ["conversation.message", "conversation.handoff"], () => {
+    void loadList().catch(() => undefined);
+    if (shown !== undefined && !detail.contains(document.activeElement)) void openConversation(shown).catch(() => undefined);
+  });
+  view.querySelector("h1")?.append(" ", badge);
 }
 
 // --- CSV import --------------------------------------------------------------------------

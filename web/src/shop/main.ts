@@ -97,7 +97,12 @@ async function applyTheme(): Promise<void> {
   document.title = theme.name;
   document.documentElement.dataset["brand"] = theme.slug;
   const brand = document.getElementById("brand-name") as HTMLElement;
-  brand.textContent = theme.name;
+  // The logo beside the name (so alt is empty: the name says it); one that fails to load is
+  // dropped rather than shown broken.
+  const logo = theme.theme.logo_url
+    ? h("img", { class: "logo", src: theme.theme.logo_url, alt: "", width: 40, height: 40, onerror: () => logo?.remove() })
+    : null;
+  mount(brand, logo, h("span", {}, theme.name));
 }
 
 // --- pages -------------------------------------------------------------------------------

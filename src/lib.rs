@@ -66,7 +66,9 @@
 //!   sent once by a job).
 //! - [`invoices`]: one invoice per paid order, numbered in the brand's gapless series in the
 //!   paying transaction, rendered to PDF by a job into the brand's storage, downloaded by
-//!   staff and by the customer; the brand's legal details.
+//!   staff and by the customer; one credit note per confirmed refund (its own series, issued
+//!   in the confirming transaction, rendered and downloaded the same way); the brand's legal
+//!   details.
 //!
 //! **HTTP** (may use domains and plumbing): each domain's `api.rs`/`admin_api.rs` (the
 //! endpoints: extract, check access, call the service, map), the extractors

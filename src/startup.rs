@@ -208,6 +208,9 @@ impl jobs::Handler for JobHandlers {
             JobKind::RenderInvoice => {
                 invoices::render(&state.invoicing, scope, job.ref_id()?).await
             }
+            JobKind::RenderCreditNote => {
+                crate::invoices::credit_notes::render(&state.invoicing, scope, job.ref_id()?).await
+            }
         }
     }
 

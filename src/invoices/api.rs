@@ -1,6 +1,8 @@
-//! Invoice endpoints: the brand's invoice details (`brand.settings`), an order's invoice for
-//! staff (`customers.read`: it names the customer) and for the customer (with the order token).
+//! Invoice endpoints: the brand's invoice details (`brand.settings`), an order's invoice and
+//! credit notes for staff (`customers.read`: they name the customer) and for the customer (with
+//! the order token).
 
+use chrono::{DateTime, Utc};
 use poem::{IntoResponse, Response, http::header};
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -11,7 +13,11 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::service::{self, Download, Invoicing, Settings, SettingsChange, Whose};
+use super::{
+    InvoiceStatus,
+    credit_notes::{self, CreditNoteRow},
+    service::{self, Document, Download, Invoicing, Settings, SettingsChange, Whose},
+};
 use crate::{
     api::ApiTags,
     error::ApiError,
@@ -43,6 +49,49 @@ impl From<Settings> for InvoiceSettingsView {
             address_lines: s.address_lines,
             tax_id: s.tax_id.into(),
             logo_key: s.logo_key.into(),
+        }
+    }
+}
+
+/// A credit note: the correction of an order's invoice by one confirmed refund.
+#[derive(Object)]
+#[oai(rename = "CreditNote")]
+pub struct CreditNoteView {
+    /// Its number in the brand's credit-note series (gapless, printed `CN-{number}`); the
+    /// download's path names it.
+    pub number: i64,
+    /// The number of the invoice it corrects (`INV-{number}`).
+    pub invoice_number: i64,
+    /// The refund it credits (one credit note per confirmed refund).
+    pub refund_id: Uuid,
+    pub issued_at: DateTime<Utc>,
+    pub currency: String,
+    /// The credited lines (and free amounts), as the brand prices them (with tax when prices
+    /// include it).
+    pub subtotal_minor: i64,
+    /// The credited shipping, priced the same way.
+    pub shipping_minor: i64,
+    /// The tax reversed (per rate in proportion to the invoice's).
+    pub tax_minor: i64,
+    /// What was refunded: the refund's amount.
+    pub total_minor: i64,
+    /// `pending` while its PDF is being rendered, then `rendered` (downloadable).
+    pub status: InvoiceStatus,
+}
+
+impl From<CreditNoteRow> for CreditNoteView {
+    fn from(n: CreditNoteRow) -> Self {
+        Self {
+            number: n.number,
+            invoice_number: n.invoice_number,
+            refund_id: n.refund_id,
+            issued_at: n.issued_at,
+            currency: n.currency,
+            subtotal_minor: n.subtotal_minor,
+            shipping_minor: n.shipping_minor,
+            tax_minor: n.tax_minor,
+            total_minor: n.total_minor,
+            status: n.status,
         }
     }
 }
@@ -94,17 +143,17 @@ impl IntoResponse for PdfBody {
     }
 }
 
-/// An invoice's PDF, or where to fetch it.
+/// An invoice's (or a credit note's) PDF, or where to fetch it.
 #[derive(ApiResponse)]
 pub enum InvoiceFile {
     /// The PDF (object storage in a local directory: the API serves the bytes).
     #[oai(status = 200)]
     Pdf(
         PdfBody,
-        /// `attachment; filename="INV-{number}.pdf"`.
+        /// `attachment; filename="INV-{number}.pdf"` (a credit note: `CN-{number}.pdf`).
         #[oai(header = "Content-Disposition")]
         String,
-        /// `private, no-store`: the invoice names the customer.
+        /// `private, no-store`: the document names the customer.
         #[oai(header = "Cache-Control")]
         String,
     ),
@@ -245,6 +294,131 @@ impl InvoicesApi {
                 order_id: id.0,
                 tokens: &self.order_tokens,
                 token: &order_token.0,
+            },
+        )
+        .await?;
+        Ok(file.into())
+    }
+
+    /// The credit notes of an order, in number order.
+    ///
+    /// A credit note is issued with each confirmed refund (the payment provider's `refunded`
+    /// callback) of an invoiced order, whether the refund was asked for or came from
+    /// cancelling the paid order; `[]` while there is none. Each is downloaded at
+    /// `GET /v1/admin/orders/{number}/credit-notes/{credit_note}` once its `status` is
+    /// `rendered`. An unknown order is 404.
+    ///
+    /// Permission `customers.read`: roles owner, brand_manager, support.
+    #[oai(
+        path = "/v1/admin/orders/:number/credit-notes",
+        method = "get",
+        operation_id = "listOrderCreditNotes",
+        tag = "ApiTags::Orders"
+    )]
+    async fn staff_credit_notes(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+    ) -> Result<Json<Vec<CreditNoteView>>, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CustomersRead)?;
+        let notes =
+            credit_notes::list(&self.invoicing, &scope, Whose::Staff { number: number.0 }).await?;
+        Ok(Json(notes.into_iter().map(Into::into).collect()))
+    }
+
+    /// A credit note of an order.
+    ///
+    /// `credit_note` is its number (`CN-{number}`). Answers as the invoice does: the PDF, or
+    /// on S3 a `307` to a presigned URL of it; 404 for an unknown order or a number that is not
+    /// one of this order's credit notes; 409 `invoice-not-ready` with `Retry-After` while its
+    /// PDF is being rendered.
+    ///
+    /// Permission `customers.read`: roles owner, brand_manager, support.
+    #[oai(
+        path = "/v1/admin/orders/:number/credit-notes/:credit_note",
+        method = "get",
+        operation_id = "getOrderCreditNote",
+        tag = "ApiTags::Orders"
+    )]
+    async fn staff_credit_note(
+        &self,
+        auth: StaffAuth,
+        #[oai(name = "X-Tenant-ID")] brand: StaffBrand,
+        number: Path<i32>,
+        credit_note: Path<i64>,
+    ) -> Result<InvoiceFile, ApiError> {
+        let scope = auth.0.authorize(&brand, Permission::CustomersRead)?;
+        let file = service::download_document(
+            &self.invoicing,
+            &scope,
+            Whose::Staff { number: number.0 },
+            Document::CreditNote {
+                number: credit_note.0,
+            },
+        )
+        .await?;
+        Ok(file.into())
+    }
+
+    /// The customer's credit notes of an order.
+    ///
+    /// With the order's token from checkout in `X-Order-Token`; answers as
+    /// `GET /v1/admin/orders/{number}/credit-notes`. A wrong or expired token is 404, like a
+    /// wrong id.
+    #[oai(
+        path = "/v1/storefront/orders/:id/credit-notes",
+        method = "get",
+        operation_id = "listStorefrontOrderCreditNotes",
+        tag = "ApiTags::Storefront"
+    )]
+    async fn customer_credit_notes(
+        &self,
+        #[oai(name = "X-Tenant-ID")] brand: Storefront,
+        id: Path<Uuid>,
+        #[oai(name = "X-Order-Token")] order_token: Header<String>,
+    ) -> Result<Json<Vec<CreditNoteView>>, ApiError> {
+        let notes = credit_notes::list(
+            &self.invoicing,
+            &brand.0,
+            Whose::Customer {
+                order_id: id.0,
+                tokens: &self.order_tokens,
+                token: &order_token.0,
+            },
+        )
+        .await?;
+        Ok(Json(notes.into_iter().map(Into::into).collect()))
+    }
+
+    /// A customer's credit note of an order.
+    ///
+    /// With the order's token from checkout in `X-Order-Token`; answers as
+    /// `GET /v1/admin/orders/{number}/credit-notes/{credit_note}`. A wrong or expired token is
+    /// 404, like a wrong id.
+    #[oai(
+        path = "/v1/storefront/orders/:id/credit-notes/:credit_note",
+        method = "get",
+        operation_id = "getStorefrontOrderCreditNote",
+        tag = "ApiTags::Storefront"
+    )]
+    async fn customer_credit_note(
+        &self,
+        #[oai(name = "X-Tenant-ID")] brand: Storefront,
+        id: Path<Uuid>,
+        credit_note: Path<i64>,
+        #[oai(name = "X-Order-Token")] order_token: Header<String>,
+    ) -> Result<InvoiceFile, ApiError> {
+        let file = service::download_document(
+            &self.invoicing,
+            &brand.0,
+            Whose::Customer {
+                order_id: id.0,
+                tokens: &self.order_tokens,
+                token: &order_token.0,
+            },
+            Document::CreditNote {
+                number: credit_note.0,
             },
         )
         .await?;

@@ -1,5 +1,6 @@
-//! Invoices: every paid order gets one invoice, numbered in its brand's gapless series, rendered
-//! as a PDF into the brand's object storage and downloaded by staff and by the customer.
+//! Invoices and credit notes: every paid order gets one invoice, and every confirmed refund of
+//! it one credit note, each numbered in its brand's gapless series of its kind, rendered as a
+//! PDF into the brand's object storage and downloaded by staff and by the customer.
 //!
 //! The flow, with the brand in the data at every step:
 //! 1. The transaction that marks an order paid (the provider's callback or staff, both through
@@ -18,15 +19,23 @@
 //! 3. Downloads ([`service::download`]): staff by order number (`customers.read`: the invoice
 //!    names the customer), the customer by order id with the order token; bytes on a local
 //!    store, a presigned URL on S3.
-//!
-//! Credit notes (a cancelled paid order) need refunds, which do not exist yet; their series is
-//! foreseen in `app.invoice_counters.series`.
+//! 4. Credit notes ([`credit_notes`]): the transaction that confirms a refund of an invoiced
+//!    order (the provider's `refunded` callback, also for the refund of a cancelled paid order)
+//!    issues one in the brand's `credit_note` series of `app.invoice_counters` (gapless the same
+//!    way), recorded in `app.credit_notes` with the invoice it corrects, and queues a
+//!    `render_credit_note` job. The job renders it with [`pdf`] (another title, `CN-{number}`,
+//!    the invoice's number) through the same store-and-mark path, at
+//!    `{brand}/credit-notes/YYYY-MM/CN-{number}.pdf`
+//!    ([`ObjectKey::credit_note`](crate::media::store::ObjectKey::credit_note)); staff and the
+//!    customer list and download them as they download the invoice.
 //!
 //! # Layout
 //! - [`pdf`]: the document and its rendering (pure). [`service`]: settings, the job, downloads.
+//!   [`credit_notes`]: what a refund credits (pure), issuing, the credit-note job, the listing.
 //! - [`repo`] and `sql/`: the statements. [`api`]: the endpoints.
 
 pub mod api;
+pub mod credit_notes;
 pub mod pdf;
 pub(crate) mod repo;
 pub mod service;
@@ -120,7 +129,7 @@ pub async fn issue(
     let Some(source) = repo::source(tx, tenant, order_id).await? else {
         return Ok(None);
     };
-    let (number, issued_at) = repo::next_number(tx, tenant).await?;
+    let (number, issued_at) = repo::next_number(tx, tenant, repo::Series::Invoice).await?;
     let key = ObjectKey::invoice(scope, number, issued_at);
     let invoice_id = repo::insert_invoice(
         tx,
@@ -131,6 +140,7 @@ pub async fn issue(
             issued_at,
             currency: &source.currency,
             subtotal_minor: source.subtotal_minor,
+            discount_minor: source.discount_minor,
             shipping_minor: source.shipping_minor,
             tax_minor: source.tax_minor,
             total_minor: source.total_minor,

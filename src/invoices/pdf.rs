@@ -1,5 +1,6 @@
 //! The invoice PDF: a pure function from an [`InvoiceDocument`] to the bytes of an A4 PDF, with
-//! no I/O (the job fetches the logo and stores the result).
+//! no I/O (the job fetches the logo and stores the result). A credit note is the same document
+//! with another title, its own number and the invoice it corrects ([`DocumentKind`]).
 //!
 //! Written with `pdf-writer` (pure Rust, no dependency outside what the build already had).
 //! The text uses two of the 14 standard PDF fonts, Helvetica and Helvetica-Bold, which every
@@ -85,11 +86,25 @@ pub struct Seller {
     pub tax_id: Option<String>,
 }
 
-/// Everything an invoice shows. Built by the service from the order (one SQL file,
-/// `sql/invoice_source.sql`), the invoice row and the brand's settings.
+/// Which document is printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// An invoice (`INV-{number}`).
+    #[default]
+    Invoice,
+    /// A credit note (`CN-{number}`, its own series) correcting the invoice `invoice_number`:
+    /// its lines and totals are what is credited back.
+    CreditNote { invoice_number: i64 },
+}
+
+/// Everything an invoice (or a credit note) shows. Built by the service from the order (one
+/// SQL file, `sql/invoice_source.sql`), the invoice row and the brand's settings; for a credit
+/// note, from the refund ([`crate::invoices::credit_notes`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceDocument {
+    pub kind: DocumentKind,
     pub seller: Seller,
+    /// The number in the series of its kind.
     pub number: i64,
     pub issued_at: DateTime<Utc>,
     pub order_number: i32,
@@ -113,6 +128,21 @@ pub struct InvoiceDocument {
 /// The invoice's number as printed and in its file name: `INV-42`.
 pub fn invoice_label(number: i64) -> String {
     format!("INV-{number}")
+}
+
+/// The credit note's number as printed and in its file name: `CN-7`.
+pub fn credit_note_label(number: i64) -> String {
+    format!("CN-{number}")
+}
+
+impl InvoiceDocument {
+    /// The number as printed: `INV-42` or `CN-7`.
+    pub fn label(&self) -> String {
+        match self.kind {
+            DocumentKind::Invoice => invoice_label(self.number),
+            DocumentKind::CreditNote { .. } => credit_note_label(self.number),
+        }
+    }
 }
 
 /// A logo the PDF can carry without decoding it: a baseline or progressive JPEG (greyscale or
@@ -533,13 +563,28 @@ fn header(c: &mut Canvas, doc: &InvoiceDocument, logo: Option<&Logo>) {
         );
         y -= 12.0;
     }
-    c.right(Font::Bold, 20.0, RIGHT, top - 16.0, "INVOICE");
-    let facts = [
-        format!("Invoice number: {}", invoice_label(doc.number)),
-        format!("Invoice date: {}", doc.issued_at.format("%Y-%m-%d")),
-        format!("Order: #{}", doc.order_number),
-        format!("Currency: {}", doc.currency),
-    ];
+    let date = doc.issued_at.format("%Y-%m-%d");
+    let facts = match doc.kind {
+        DocumentKind::Invoice => {
+            c.right(Font::Bold, 20.0, RIGHT, top - 16.0, "INVOICE");
+            vec![
+                format!("Invoice number: {}", doc.label()),
+                format!("Invoice date: {date}"),
+                format!("Order: #{}", doc.order_number),
+                format!("Currency: {}", doc.currency),
+            ]
+        }
+        DocumentKind::CreditNote { invoice_number } => {
+            c.right(Font::Bold, 20.0, RIGHT, top - 16.0, "CREDIT NOTE");
+            vec![
+                format!("Credit note number: {}", doc.label()),
+                format!("Credit note date: {date}"),
+                format!("Corrects invoice: {}", invoice_label(invoice_number)),
+                format!("Order: #{}", doc.order_number),
+                format!("Currency: {}", doc.currency),
+            ]
+        }
+    };
     let mut fy = top - 38.0;
     for fact in &facts {
         c.right(Font::Regular, 9.0, RIGHT, fy, fact);
@@ -687,7 +732,10 @@ fn totals(c: &mut Canvas, doc: &InvoiceDocument) {
     }
     c.rule(label_x, RIGHT, y + ROW - 4.0);
     y -= 4.0;
-    let total_label = format!("Total ({})", doc.currency);
+    let total_label = match doc.kind {
+        DocumentKind::Invoice => format!("Total ({})", doc.currency),
+        DocumentKind::CreditNote { .. } => format!("Total credited ({})", doc.currency),
+    };
     c.left(Font::Bold, 11.0, label_x, y, &total_label, 120.0);
     c.right(
         Font::Bold,
@@ -697,18 +745,25 @@ fn totals(c: &mut Canvas, doc: &InvoiceDocument) {
         &amount(doc.total_minor, &doc.currency),
     );
     y -= 2.0 * ROW;
-    let note = if doc.prices_include_tax {
-        "Prices include tax. Paid in full."
-    } else {
-        "Paid in full."
+    let settled = match doc.kind {
+        DocumentKind::Invoice => "Paid in full.".to_owned(),
+        DocumentKind::CreditNote { invoice_number } => format!(
+            "Credits the amounts above against invoice {}; refunded to the original payment.",
+            invoice_label(invoice_number)
+        ),
     };
-    c.left(Font::Regular, 8.0, MARGIN, y, note, RIGHT - MARGIN);
+    let note = if doc.prices_include_tax {
+        format!("Prices include tax. {settled}")
+    } else {
+        settled
+    };
+    c.left(Font::Regular, 8.0, MARGIN, y, &note, RIGHT - MARGIN);
     c.y = y - ROW;
 }
 
 /// Renders `doc` (with `logo`, if any) as a PDF.
 pub fn render(doc: &InvoiceDocument, logo: Option<&Logo>) -> Vec<u8> {
-    let label = invoice_label(doc.number);
+    let label = doc.label();
     let mut canvas = Canvas::new(label.clone());
     header(&mut canvas, doc, logo);
     parties(&mut canvas, doc);
@@ -732,7 +787,10 @@ pub fn render(doc: &InvoiceDocument, logo: Option<&Logo>) -> Vec<u8> {
         .kids(page_ids.iter().copied())
         .count(page_ids.len() as i32);
     pdf.document_info(info)
-        .title(TextStr(&format!("Invoice {label}")))
+        .title(TextStr(&match doc.kind {
+            DocumentKind::Invoice => format!("Invoice {label}"),
+            DocumentKind::CreditNote { .. } => format!("Credit note {label}"),
+        }))
         .producer(TextStr("brandhouse"));
     for (font, id) in [(&b"Helvetica"[..], regular), (b"Helvetica-Bold", bold)] {
         pdf.type1_font(id)
@@ -788,6 +846,7 @@ mod tests {
 
     fn doc(lines: usize) -> InvoiceDocument {
         InvoiceDocument {
+            kind: DocumentKind::Invoice,
             seller: Seller {
                 name: "Fiber X GmbH".into(),
                 address_lines: vec!["Torstraße 1".into(), "10119 Berlin".into()],

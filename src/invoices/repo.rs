@@ -88,7 +88,18 @@ pub struct Source {
     pub shipping_address: Option<Address>,
     pub billing_address: Option<Address>,
     pub shipping_method: Option<String>,
-    pub lines: Vec<InvoiceLine>,
+    pub lines: Vec<SourceLine>,
+}
+
+/// An order line as its invoice prints it, with what a credit note needs besides.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct SourceLine {
+    /// The order line's id (refund lines name it).
+    pub id: Uuid,
+    /// What the line cost the customer, tax included, after its discount.
+    pub charged_minor: i64,
+    #[serde(flatten)]
+    pub line: InvoiceLine,
 }
 
 /// A JSON column read into `T`; a document of another shape is an error, never a default.
@@ -124,11 +135,31 @@ pub async fn source(tx: &Tx<'_>, tenant: Uuid, order_id: Uuid) -> Result<Option<
     }))
 }
 
-/// The next number of the brand's invoice series and the time it was taken; the counter row
-/// stays locked until the transaction ends.
-pub async fn next_number(tx: &Tx<'_>, tenant: Uuid) -> Result<(i64, DateTime<Utc>), DbError> {
+/// A number series of a brand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Series {
+    Invoice,
+    CreditNote,
+}
+
+impl Series {
+    fn as_str(self) -> &'static str {
+        match self {
+            Series::Invoice => "invoice",
+            Series::CreditNote => "credit_note",
+        }
+    }
+}
+
+/// The next number of the brand's `series` and the time it was taken; the counter row stays
+/// locked until the transaction ends.
+pub async fn next_number(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    series: Series,
+) -> Result<(i64, DateTime<Utc>), DbError> {
     let stmt = stmt!(tx, "next_number.sql");
-    let r = tx.query_one(&stmt, &[&tenant]).await?;
+    let r = tx.query_one(&stmt, &[&tenant, &series.as_str()]).await?;
     Ok((r.try_get("number")?, r.try_get("issued_at")?))
 }
 
@@ -152,6 +183,7 @@ pub struct NewInvoice<'a> {
     pub issued_at: DateTime<Utc>,
     pub currency: &'a str,
     pub subtotal_minor: i64,
+    pub discount_minor: i64,
     pub shipping_minor: i64,
     pub tax_minor: i64,
     pub total_minor: i64,
@@ -178,6 +210,7 @@ pub async fn insert_invoice(
                 &new.tax_minor,
                 &new.total_minor,
                 &new.object_key,
+                &new.discount_minor,
             ],
         )
         .await?
@@ -192,6 +225,7 @@ pub struct InvoiceRow {
     pub issued_at: DateTime<Utc>,
     pub currency: String,
     pub subtotal_minor: i64,
+    pub discount_minor: i64,
     pub shipping_minor: i64,
     pub tax_minor: i64,
     pub total_minor: i64,
@@ -210,6 +244,7 @@ pub async fn invoice(tx: &Tx<'_>, tenant: Uuid, id: Uuid) -> Result<Option<Invoi
                 issued_at: r.try_get("issued_at")?,
                 currency: r.try_get("currency")?,
                 subtotal_minor: r.try_get("subtotal_minor")?,
+                discount_minor: r.try_get("discount_minor")?,
                 shipping_minor: r.try_get("shipping_minor")?,
                 tax_minor: r.try_get("tax_minor")?,
                 total_minor: r.try_get("total_minor")?,
@@ -260,4 +295,207 @@ pub async fn download(
             })
         })
         .transpose()
+}
+
+/// The credit note of order `number` or `order_id` (exactly one given) with number
+/// `credit_note`.
+pub async fn credit_note_download(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    number: Option<i32>,
+    order_id: Option<Uuid>,
+    credit_note: i64,
+) -> Result<Option<DownloadRow>, DbError> {
+    let stmt = stmt!(tx, "credit_note_download.sql");
+    tx.query_opt(&stmt, &[&tenant, &number, &order_id, &credit_note])
+        .await?
+        .map(|r| {
+            Ok(DownloadRow {
+                number: r.try_get("number")?,
+                status: r.try_get("status")?,
+                object_key: r.try_get("object_key")?,
+                order_created_at: r.try_get("order_created_at")?,
+            })
+        })
+        .transpose()
+}
+
+/// The id of the order `number` or `order_id` (exactly one given) and when it was placed.
+pub async fn order_ref(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    number: Option<i32>,
+    order_id: Option<Uuid>,
+) -> Result<Option<(Uuid, DateTime<Utc>)>, DbError> {
+    let stmt = stmt!(tx, "order_ref.sql");
+    tx.query_opt(&stmt, &[&tenant, &number, &order_id])
+        .await?
+        .map(|r| Ok((r.try_get("id")?, r.try_get("created_at")?)))
+        .transpose()
+}
+
+/// A credit note as stored, with the number of the invoice it corrects.
+#[derive(Debug, Clone)]
+pub struct CreditNoteRow {
+    pub number: i64,
+    pub invoice_number: i64,
+    pub refund_id: Uuid,
+    pub issued_at: DateTime<Utc>,
+    pub currency: String,
+    pub subtotal_minor: i64,
+    pub shipping_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    pub object_key: String,
+    pub status: InvoiceStatus,
+}
+
+fn credit_note_row(r: &Row) -> Result<CreditNoteRow, DbError> {
+    Ok(CreditNoteRow {
+        number: r.try_get("number")?,
+        invoice_number: r.try_get("invoice_number")?,
+        refund_id: r.try_get("refund_id")?,
+        issued_at: r.try_get("issued_at")?,
+        currency: r.try_get("currency")?,
+        subtotal_minor: r.try_get("subtotal_minor")?,
+        shipping_minor: r.try_get("shipping_minor")?,
+        tax_minor: r.try_get("tax_minor")?,
+        total_minor: r.try_get("total_minor")?,
+        object_key: r.try_get("object_key")?,
+        status: r.try_get("status")?,
+    })
+}
+
+/// An order's credit notes, in number order.
+pub async fn order_credit_notes(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    order_id: Uuid,
+) -> Result<Vec<CreditNoteRow>, DbError> {
+    let stmt = stmt!(tx, "order_credit_notes.sql");
+    tx.query(&stmt, &[&tenant, &order_id])
+        .await?
+        .iter()
+        .map(credit_note_row)
+        .collect()
+}
+
+/// One credit note of the brand and its order's id, as the render job reads it.
+pub async fn credit_note(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<Option<(CreditNoteRow, Uuid)>, DbError> {
+    let stmt = stmt!(tx, "credit_note.sql");
+    tx.query_opt(&stmt, &[&tenant, &id])
+        .await?
+        .map(|r| Ok((credit_note_row(&r)?, r.try_get("order_id")?)))
+        .transpose()
+}
+
+/// The id and number of the refund's credit note, if it has one.
+pub async fn credit_note_for_refund(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    refund_id: Uuid,
+) -> Result<Option<(Uuid, i64)>, DbError> {
+    let stmt = stmt!(tx, "credit_note_for_refund.sql");
+    tx.query_opt(&stmt, &[&tenant, &refund_id])
+        .await?
+        .map(|r| Ok((r.try_get("id")?, r.try_get("number")?)))
+        .transpose()
+}
+
+/// A new credit note (pending).
+pub struct NewCreditNote<'a> {
+    pub number: i64,
+    pub invoice_id: Uuid,
+    pub order_id: Uuid,
+    pub refund_id: Uuid,
+    pub issued_at: DateTime<Utc>,
+    pub currency: &'a str,
+    pub subtotal_minor: i64,
+    pub shipping_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    pub object_key: &'a str,
+}
+
+pub async fn insert_credit_note(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    new: &NewCreditNote<'_>,
+) -> Result<Uuid, DbError> {
+    let stmt = stmt!(tx, "insert_credit_note.sql");
+    Ok(tx
+        .query_one(
+            &stmt,
+            &[
+                &tenant,
+                &new.number,
+                &new.invoice_id,
+                &new.order_id,
+                &new.refund_id,
+                &new.issued_at,
+                &new.currency,
+                &new.subtotal_minor,
+                &new.shipping_minor,
+                &new.tax_minor,
+                &new.total_minor,
+                &new.object_key,
+            ],
+        )
+        .await?
+        .try_get("id")?)
+}
+
+/// Marks the credit note rendered (once).
+pub async fn mark_credit_note_rendered(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    id: Uuid,
+    size_bytes: i32,
+) -> Result<(), DbError> {
+    let stmt = stmt!(tx, "mark_credit_note_rendered.sql");
+    tx.execute(&stmt, &[&tenant, &id, &size_bytes]).await?;
+    Ok(())
+}
+
+/// Units of an order line a refund pays back.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct RefundedLine {
+    pub order_line_id: Uuid,
+    pub quantity: i32,
+    /// Their share of the line's total, tax included.
+    pub amount_minor: i64,
+}
+
+/// What a refund credits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundFacts {
+    pub order_id: Uuid,
+    pub status: String,
+    pub currency: String,
+    pub amount_minor: i64,
+    /// The shipping's part, tax included.
+    pub shipping_minor: i64,
+    pub free_minor: i64,
+    pub lines: Vec<RefundedLine>,
+}
+
+/// The refund `id` of the brand, as its credit note reads it.
+pub async fn refund(tx: &Tx<'_>, tenant: Uuid, id: Uuid) -> Result<Option<RefundFacts>, DbError> {
+    let stmt = stmt!(tx, "credit_note_refund.sql");
+    let Some(r) = tx.query_opt(&stmt, &[&tenant, &id]).await? else {
+        return Ok(None);
+    };
+    Ok(Some(RefundFacts {
+        order_id: r.try_get("order_id")?,
+        status: r.try_get("status")?,
+        currency: r.try_get("currency")?,
+        amount_minor: r.try_get("amount_minor")?,
+        shipping_minor: r.try_get("shipping_minor")?,
+        free_minor: r.try_get("free_minor")?,
+        lines: json_column(&r, "lines")?.unwrap_or_default(),
+    }))
 }

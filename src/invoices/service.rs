@@ -8,7 +8,7 @@ use uuid::Uuid;
 pub use super::repo::SettingsRow as Settings;
 use super::{
     InvoiceError, InvoiceStatus,
-    pdf::{self, Buyer, InvoiceDocument, Logo, Seller},
+    pdf::{self, Buyer, DocumentKind, InvoiceDocument, Logo, Seller},
     repo,
 };
 use crate::{
@@ -187,6 +187,7 @@ fn document(scope: &TenantScope, found: Found) -> InvoiceDocument {
         settings,
     } = found;
     InvoiceDocument {
+        kind: DocumentKind::Invoice,
         seller: Seller {
             name: settings
                 .legal_name
@@ -206,9 +207,9 @@ fn document(scope: &TenantScope, found: Found) -> InvoiceDocument {
         shipping_address: source.shipping_address,
         shipping_method: source.shipping_method,
         prices_include_tax: source.prices_include_tax,
-        lines: source.lines,
+        lines: source.lines.into_iter().map(|l| l.line).collect(),
         subtotal_minor: invoice.subtotal_minor,
-        discount_minor: source.discount_minor,
+        discount_minor: invoice.discount_minor,
         shipping_minor: invoice.shipping_minor,
         tax_minor: invoice.tax_minor,
         total_minor: invoice.total_minor,
@@ -247,6 +248,36 @@ async fn logo(
     Ok(logo)
 }
 
+/// Renders `doc` (with the brand's logo at `logo_key`, if usable) and stores the PDF at
+/// `object_key`, a key read back from the database that must be in the scope's prefix. Returns
+/// the PDF's size. Shared by invoices and credit notes; deterministic, so a retried job writes
+/// the same bytes to the same key.
+pub(super) async fn render_and_store(
+    invoicing: &Invoicing,
+    scope: &TenantScope,
+    object_key: &str,
+    doc: &InvoiceDocument,
+    logo_key: Option<&str>,
+) -> Result<i32, JobError> {
+    let key =
+        ObjectKey::stored(scope, object_key).map_err(|e| JobError::Permanent(e.to_string()))?;
+    let logo = logo(&invoicing.media, scope, logo_key).await?;
+    let started = std::time::Instant::now();
+    let bytes = pdf::render(doc, logo.as_ref());
+    tracing::debug!(
+        invoice.render_ms = started.elapsed().as_secs_f64() * 1000.0,
+        invoice.size_bytes = bytes.len(),
+        "document rendered"
+    );
+    let size = i32::try_from(bytes.len()).map_err(|e| JobError::Permanent(e.to_string()))?;
+    invoicing
+        .media
+        .put(scope, &key, bytes.into())
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
+    Ok(size)
+}
+
 /// The `render_invoice` job: renders an invoice's PDF and stores it at its key, then marks the
 /// invoice rendered. Idempotent: the PDF is deterministic and the key fixed, so a run after a
 /// lapsed claim (or after the PDF was stored but not yet marked) writes the same bytes again;
@@ -280,22 +311,10 @@ pub async fn render(
     if found.invoice.status == InvoiceStatus::Rendered {
         return Ok(());
     }
-    let key = ObjectKey::stored(scope, &found.invoice.object_key)
-        .map_err(|e| JobError::Permanent(e.to_string()))?;
-    let logo = logo(&invoicing.media, scope, found.settings.logo_key.as_deref()).await?;
-    let started = std::time::Instant::now();
-    let bytes = pdf::render(&document(scope, found), logo.as_ref());
-    tracing::debug!(
-        invoice.render_ms = started.elapsed().as_secs_f64() * 1000.0,
-        invoice.size_bytes = bytes.len(),
-        "invoice rendered"
-    );
-    let size = i32::try_from(bytes.len()).map_err(|e| JobError::Permanent(e.to_string()))?;
-    invoicing
-        .media
-        .put(scope, &key, bytes.into())
-        .await
-        .map_err(|e| JobError::Retry(e.to_string()))?;
+    let object_key = found.invoice.object_key.clone();
+    let logo_key = found.settings.logo_key.clone();
+    let doc = document(scope, found);
+    let size = render_and_store(invoicing, scope, &object_key, &doc, logo_key.as_deref()).await?;
     invoicing
         .db
         .tenant_tx(scope, async |tx| {
@@ -305,7 +324,7 @@ pub async fn render(
     Ok(())
 }
 
-/// An invoice to hand over.
+/// An invoice or credit note to hand over.
 #[derive(Debug)]
 pub enum Download {
     /// The PDF, from a store the API serves itself.
@@ -314,7 +333,7 @@ pub enum Download {
     Url(String),
 }
 
-/// Which order's invoice, and who asks.
+/// Which order's documents, and who asks.
 pub enum Whose<'a> {
     /// Staff, by the brand's order number.
     Staff { number: i32 },
@@ -326,6 +345,47 @@ pub enum Whose<'a> {
     },
 }
 
+/// Which document of the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    /// The order's invoice.
+    Invoice,
+    /// The order's credit note with this number (of the brand's credit-note series).
+    CreditNote { number: i64 },
+}
+
+impl Whose<'_> {
+    /// The order number (staff) or id (customer) to read by. The customer's token is checked
+    /// first, before any read, in constant time; a wrong token is an unknown order.
+    pub(super) fn order(
+        &self,
+        scope: &TenantScope,
+    ) -> Result<(Option<i32>, Option<Uuid>), InvoiceError> {
+        match self {
+            Whose::Staff { number } => Ok((Some(*number), None)),
+            Whose::Customer {
+                order_id,
+                tokens,
+                token,
+            } => {
+                if !tokens.matches(scope.tenant_id(), *order_id, token) {
+                    return Err(InvoiceError::NotFound("no such order"));
+                }
+                Ok((None, Some(*order_id)))
+            }
+        }
+    }
+
+    /// Whether the customer's token has expired for an order placed at `order_created_at`
+    /// (then the order is unknown to them); never for staff.
+    pub(super) fn expired(&self, order_created_at: chrono::DateTime<Utc>) -> bool {
+        match self {
+            Whose::Staff { .. } => false,
+            Whose::Customer { tokens, .. } => Utc::now() >= tokens.expiry(order_created_at),
+        }
+    }
+}
+
 /// An order's invoice: 404 when there is no such order (or, for the customer, the token is
 /// wrong or expired) or the order has no invoice; [`InvoiceError::NotReady`] while the PDF is
 /// being rendered.
@@ -334,36 +394,42 @@ pub async fn download(
     scope: &TenantScope,
     whose: Whose<'_>,
 ) -> Result<Download, InvoiceError> {
+    download_document(invoicing, scope, whose, Document::Invoice).await
+}
+
+/// An order's invoice or one of its credit notes, as [`download`] answers.
+pub async fn download_document(
+    invoicing: &Invoicing,
+    scope: &TenantScope,
+    whose: Whose<'_>,
+    document: Document,
+) -> Result<Download, InvoiceError> {
     let tenant = scope.tenant_id();
-    let (number, order_id) = match &whose {
-        Whose::Staff { number } => (Some(*number), None),
-        Whose::Customer {
-            order_id,
-            tokens,
-            token,
-        } => {
-            // Checked before any read, in constant time; a wrong token is an unknown order.
-            if !tokens.matches(tenant, *order_id, token) {
-                return Err(InvoiceError::NotFound("no such order"));
-            }
-            (None, Some(*order_id))
-        }
-    };
+    let (number, order_id) = whose.order(scope)?;
     let row = invoicing
         .db
         .tenant_read(scope, || {
-            async |tx| repo::download(tx, tenant, number, order_id).await
+            async |tx| match document {
+                Document::Invoice => repo::download(tx, tenant, number, order_id).await,
+                Document::CreditNote {
+                    number: credit_note,
+                } => repo::credit_note_download(tx, tenant, number, order_id, credit_note).await,
+            }
         })
         .await?;
-    if let (Whose::Customer { tokens, .. }, Some(r)) = (&whose, &row)
-        && Utc::now() >= tokens.expiry(r.order_created_at)
+    if let Some(r) = &row
+        && whose.expired(r.order_created_at)
     {
         return Err(InvoiceError::NotFound("no such order"));
     }
     let Some(row) = row else {
-        return Err(InvoiceError::NotFound(
-            "no invoice: no such order, or the order has not been paid",
-        ));
+        return Err(InvoiceError::NotFound(match document {
+            Document::Invoice => "no invoice: no such order, or the order has not been paid",
+            Document::CreditNote { .. } => {
+                "no such credit note: no such order, or the order has no credit note with this \
+                 number"
+            }
+        }));
     };
     if row.status != InvoiceStatus::Rendered {
         return Err(InvoiceError::NotReady);
@@ -373,8 +439,12 @@ pub async fn download(
         return Ok(Download::Url(url));
     }
     let bytes = invoicing.media.get(scope, &key).await?;
+    let label = match document {
+        Document::Invoice => pdf::invoice_label(row.number),
+        Document::CreditNote { .. } => pdf::credit_note_label(row.number),
+    };
     Ok(Download::Pdf {
-        file_name: format!("{}.pdf", pdf::invoice_label(row.number)),
+        file_name: format!("{label}.pdf"),
         bytes,
     })
 }

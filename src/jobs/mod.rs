@@ -46,11 +46,14 @@ pub enum JobKind {
     NotifyCustomer,
     /// Render a paid order's invoice PDF into the brand's storage (ref: invoice id).
     RenderInvoice,
+    /// Render a confirmed refund's credit note PDF into the brand's storage (ref: credit note
+    /// id).
+    RenderCreditNote,
 }
 
 impl JobKind {
     /// Every kind, for listings that must show idle kinds too.
-    pub const ALL: [JobKind; 8] = [
+    pub const ALL: [JobKind; 9] = [
         JobKind::ExpireOrder,
         JobKind::ChatReply,
         JobKind::ReindexProduct,
@@ -59,6 +62,7 @@ impl JobKind {
         JobKind::DeliverWebhook,
         JobKind::NotifyCustomer,
         JobKind::RenderInvoice,
+        JobKind::RenderCreditNote,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +76,7 @@ impl JobKind {
             JobKind::DeliverWebhook => "deliver_webhook",
             JobKind::NotifyCustomer => "notify_customer",
             JobKind::RenderInvoice => "render_invoice",
+            JobKind::RenderCreditNote => "render_credit_note",
         }
     }
 
@@ -85,6 +90,7 @@ impl JobKind {
             "deliver_webhook" => Some(JobKind::DeliverWebhook),
             "notify_customer" => Some(JobKind::NotifyCustomer),
             "render_invoice" => Some(JobKind::RenderInvoice),
+            "render_credit_note" => Some(JobKind::RenderCreditNote),
             _ => None,
         }
     }

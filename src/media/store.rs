@@ -220,6 +220,20 @@ impl ObjectKey {
         }
     }
 
+    /// `{slug}/credit-notes/{YYYY-MM}/CN-{number}.pdf`: the PDF of the brand's credit note
+    /// `number`, issued at `issued_at` (its month in UTC).
+    pub fn credit_note(scope: &TenantScope, number: i64, issued_at: DateTime<Utc>) -> Self {
+        Self {
+            brand: scope.slug().to_owned(),
+            key: format!(
+                "{}/credit-notes/{:04}-{:02}/CN-{number}.pdf",
+                scope.slug(),
+                issued_at.year(),
+                issued_at.month()
+            ),
+        }
+    }
+
     /// A key read back from the database: it must be a plain key inside the scope's prefix.
     pub fn stored(scope: &TenantScope, key: &str) -> Result<Self, StorageError> {
         let mut segments = key.split('/');
@@ -438,6 +452,14 @@ mod tests {
         assert_eq!(ObjectKey::stored(&suzume, key.as_str()).unwrap(), key);
         assert!(ObjectKey::stored(&fiber_x, key.as_str()).is_err());
         assert!(ObjectKey::stored(&suzume, "SUZUME/invoices/2025-03/INV-1.pdf").is_err());
+        let note = ObjectKey::credit_note(&suzume, 7, at);
+        assert_eq!(note.as_str(), "suzume/credit-notes/2025-03/CN-7.pdf");
+        assert!(note.path_for(&suzume).is_ok());
+        assert!(matches!(
+            note.path_for(&fiber_x),
+            Err(StorageError::OutsideBrand)
+        ));
+        assert_eq!(ObjectKey::stored(&suzume, note.as_str()).unwrap(), note);
     }
 
     #[test]

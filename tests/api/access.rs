@@ -272,6 +272,13 @@ fn samples(p: Permission, n: usize) -> Vec<Sample> {
                 form: None,
                 ok: 404,
             },
+            Sample {
+                method: Method::GET,
+                path: "/v1/admin/orders/999/credit-notes",
+                body: None,
+                form: None,
+                ok: 404,
+            },
         ],
         Permission::BrandSettings => vec![
             Sample {

@@ -1210,6 +1210,25 @@ async fn every_operation_answers_as_the_committed_spec_says() {
         )
         .await;
     assert_eq!(status, 201, "{refund}");
+    // The provider confirms it: n1's credit note is issued.
+    let body = serde_json::to_vec(&json!({
+        "event_id": "evt_spec_refund", "order_id": orders[1]["id"], "status": "refunded",
+        "amount_minor": refund["amount_minor"], "currency": refund["currency"],
+        "refund_id": refund["id"],
+    }))
+    .unwrap();
+    let (status, settled) =
+        r.c.send(
+            "POST /v1/payments/callback",
+            app.client
+                .post(app.url("/v1/payments/callback"))
+                .header("X-Tenant-ID", "fiber-x")
+                .header("content-type", "application/json")
+                .header("X-Payment-Signature", hmac_hex(PAYMENT_SECRET, &body))
+                .body(body),
+        )
+        .await;
+    assert_eq!(status, 200, "{settled}");
     r.get(
         "GET /v1/admin/orders/{number}/refunds",
         &format!("/v1/admin/orders/{n1}/refunds"),
@@ -1276,6 +1295,47 @@ async fn every_operation_answers_as_the_committed_spec_says() {
                 )))
                 .header("X-Tenant-ID", "fiber-x")
                 .header("X-Order-Token", orders[0]["access_token"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // n1's credit note (its refund was confirmed): listed and downloaded by staff and by the
+    // customer with the order token.
+    let notes = r
+        .get(
+            "GET /v1/admin/orders/{number}/credit-notes",
+            &format!("/v1/admin/orders/{n1}/credit-notes"),
+            fx,
+        )
+        .await;
+    assert_eq!(notes[0]["status"], "rendered", "{notes}");
+    r.get(
+        "GET /v1/admin/orders/{number}/credit-notes/{credit_note}",
+        &format!("/v1/admin/orders/{n1}/credit-notes/{}", notes[0]["number"]),
+        fx,
+    )
+    .await;
+    let id1 = orders[1]["id"].as_str().unwrap();
+    let token1 = orders[1]["access_token"].as_str().unwrap();
+    let (status, _) =
+        r.c.send(
+            "GET /v1/storefront/orders/{id}/credit-notes",
+            app.client
+                .get(app.url(&format!("/v1/storefront/orders/{id1}/credit-notes")))
+                .header("X-Tenant-ID", "fiber-x")
+                .header("X-Order-Token", token1),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) =
+        r.c.send(
+            "GET /v1/storefront/orders/{id}/credit-notes/{credit_note}",
+            app.client
+                .get(app.url(&format!(
+                    "/v1/storefront/orders/{id1}/credit-notes/{}",
+                    notes[0]["number"]
+                )))
+                .header("X-Tenant-ID", "fiber-x")
+                .header("X-Order-Token", token1),
         )
         .await;
     assert_eq!(status, 200);

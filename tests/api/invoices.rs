@@ -756,6 +756,7 @@ async fn invoice_settings_name_every_invalid_field_and_the_logo_must_be_the_bran
 async fn invoice_rendering_time() {
     use brandhouse::invoices::pdf::{self, InvoiceDocument, InvoiceLine, Seller};
     let doc = |lines: usize| InvoiceDocument {
+        kind: pdf::DocumentKind::Invoice,
         seller: Seller {
             name: "Fiber X Haircare GmbH".into(),
             address_lines: vec!["Torstraße 1".into(), "10119 Berlin".into()],

@@ -22,6 +22,7 @@ mod chat;
 mod checkout_caps;
 mod concurrency;
 mod conformance;
+mod credit_notes;
 mod delivery;
 mod errors;
 mod events;

@@ -2166,6 +2166,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/orders/{number}/credit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The credit notes of an order, in number order.
+         * @description A credit note is issued with each confirmed refund (the payment provider's `refunded`
+         *     callback) of an invoiced order, whether the refund was asked for or came from
+         *     cancelling the paid order; `[]` while there is none. Each is downloaded at
+         *     `GET /v1/admin/orders/{number}/credit-notes/{credit_note}` once its `status` is
+         *     `rendered`. An unknown order is 404.
+         *
+         *     Permission `customers.read`: roles owner, brand_manager, support.
+         */
+        get: operations["listOrderCreditNotes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/orders/{number}/credit-notes/{credit_note}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A credit note of an order.
+         * @description `credit_note` is its number (`CN-{number}`). Answers as the invoice does: the PDF, or
+         *     on S3 a `307` to a presigned URL of it; 404 for an unknown order or a number that is not
+         *     one of this order's credit notes; 409 `invoice-not-ready` with `Retry-After` while its
+         *     PDF is being rendered.
+         *
+         *     Permission `customers.read`: roles owner, brand_manager, support.
+         */
+        get: operations["getOrderCreditNote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/storefront/orders/{id}/credit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customer's credit notes of an order.
+         * @description With the order's token from checkout in `X-Order-Token`; answers as
+         *     `GET /v1/admin/orders/{number}/credit-notes`. A wrong or expired token is 404, like a
+         *     wrong id.
+         */
+        get: operations["listStorefrontOrderCreditNotes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/storefront/orders/{id}/credit-notes/{credit_note}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's credit note of an order.
+         * @description With the order's token from checkout in `X-Order-Token`; answers as
+         *     `GET /v1/admin/orders/{number}/credit-notes/{credit_note}`. A wrong or expired token is
+         *     404, like a wrong id.
+         */
+        get: operations["getStorefrontOrderCreditNote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/shipping-methods": {
         parameters: {
             query?: never;
@@ -3100,6 +3195,54 @@ export interface components {
             is_active?: boolean;
         };
         /**
+         * CreditNote
+         * @description A credit note: the correction of an order's invoice by one confirmed refund.
+         */
+        CreditNote: {
+            /**
+             * Format: int64
+             * @description Its number in the brand's credit-note series (gapless, printed `CN-{number}`); the
+             *     download's path names it.
+             */
+            number: number;
+            /**
+             * Format: int64
+             * @description The number of the invoice it corrects (`INV-{number}`).
+             */
+            invoice_number: number;
+            /**
+             * Format: uuid
+             * @description The refund it credits (one credit note per confirmed refund).
+             */
+            refund_id: string;
+            /** Format: date-time */
+            issued_at: string;
+            currency: string;
+            /**
+             * Format: int64
+             * @description The credited lines (and free amounts), as the brand prices them (with tax when prices
+             *     include it).
+             */
+            subtotal_minor: number;
+            /**
+             * Format: int64
+             * @description The credited shipping, priced the same way.
+             */
+            shipping_minor: number;
+            /**
+             * Format: int64
+             * @description The tax reversed (per rate in proportion to the invoice's).
+             */
+            tax_minor: number;
+            /**
+             * Format: int64
+             * @description What was refunded: the refund's amount.
+             */
+            total_minor: number;
+            /** @description `pending` while its PDF is being rendered, then `rendered` (downloadable). */
+            status: components["schemas"]["InvoiceStatus"] & unknown;
+        };
+        /**
          * CurrencyTotal
          * @description Sums over the brands that share a currency (amounts in different currencies are not added).
          */
@@ -3328,6 +3471,11 @@ export interface components {
              */
             logo_key: string | null;
         };
+        /**
+         * @description Where an invoice's PDF is.
+         * @enum {string}
+         */
+        InvoiceStatus: "pending" | "rendered";
         /** IssuedStaffInvitation */
         IssuedStaffInvitation: {
             invitation: components["schemas"]["StaffInvitation"];
@@ -19944,9 +20092,9 @@ export interface operations {
             /** @description The PDF (object storage in a local directory: the API serves the bytes). */
             200: {
                 headers: {
-                    /** @description `attachment; filename="INV-{number}.pdf"`. */
+                    /** @description `attachment; filename="INV-{number}.pdf"` (a credit note: `CN-{number}.pdf`). */
                     "CONTENT-DISPOSITION": string;
-                    /** @description `private, no-store`: the invoice names the customer. */
+                    /** @description `private, no-store`: the document names the customer. */
                     "CACHE-CONTROL": string;
                     [name: string]: unknown;
                 };
@@ -20084,9 +20232,535 @@ export interface operations {
             /** @description The PDF (object storage in a local directory: the API serves the bytes). */
             200: {
                 headers: {
-                    /** @description `attachment; filename="INV-{number}.pdf"`. */
+                    /** @description `attachment; filename="INV-{number}.pdf"` (a credit note: `CN-{number}.pdf`). */
                     "CONTENT-DISPOSITION": string;
-                    /** @description `private, no-store`: the invoice names the customer. */
+                    /** @description `private, no-store`: the document names the customer. */
+                    "CACHE-CONTROL": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /**
+             * @description On S3: `Location` is a presigned GET URL of the PDF, valid for `MEDIA_URL_TTL_SECS`
+             *     (send no `Authorization` header to it).
+             */
+            307: {
+                headers: {
+                    LOCATION: string;
+                    "CACHE-CONTROL": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrderCreditNotes: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["CreditNote"][];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrderCreditNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                number: number;
+                credit_note: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF (object storage in a local directory: the API serves the bytes). */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="INV-{number}.pdf"` (a credit note: `CN-{number}.pdf`). */
+                    "CONTENT-DISPOSITION": string;
+                    /** @description `private, no-store`: the document names the customer. */
+                    "CACHE-CONTROL": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /**
+             * @description On S3: `Location` is a presigned GET URL of the PDF, valid for `MEDIA_URL_TTL_SECS`
+             *     (send no `Authorization` header to it).
+             */
+            307: {
+                headers: {
+                    LOCATION: string;
+                    "CACHE-CONTROL": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStorefrontOrderCreditNotes: {
+        parameters: {
+            query?: never;
+            header: {
+                "X-Tenant-ID"?: string;
+                "X-Order-Token": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["CreditNote"][];
+                };
+            };
+            /** @description The request is malformed (unparsable body or parameter, or no brand). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this in this brand. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The brand or resource does not exist (or is not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's content type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid; `errors` names the fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStorefrontOrderCreditNote: {
+        parameters: {
+            query?: never;
+            header: {
+                "X-Tenant-ID"?: string;
+                "X-Order-Token": string;
+            };
+            path: {
+                id: string;
+                credit_note: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF (object storage in a local directory: the API serves the bytes). */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="INV-{number}.pdf"` (a credit note: `CN-{number}.pdf`). */
+                    "CONTENT-DISPOSITION": string;
+                    /** @description `private, no-store`: the document names the customer. */
                     "CACHE-CONTROL": string;
                     [name: string]: unknown;
                 };

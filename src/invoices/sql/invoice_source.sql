@@ -1,7 +1,11 @@
 -- What an order's invoice shows, read from the order as its checkout stored it: the header
--- columns, and the lines as a JSON array of {sku, name, quantity, unit_price_minor,
--- tax_rate_bp, tax_minor, line_total_minor, discount_minor} in line order (the name is the product's, with the
--- variant's option values). Subtotal, shipping, tax and each line's tax are the checkout's
+-- columns, and the lines as a JSON array of {id, sku, name, quantity, unit_price_minor,
+-- tax_rate_bp, tax_minor, line_total_minor, discount_minor, charged_minor} in line order (the
+-- name is the product's, with the variant's option values). line_total_minor is unit price x
+-- quantity as the brand prices it (before the line's discount, with tax only when prices
+-- include it), as the invoice's Amount column and tax breakdown read it; charged_minor is what
+-- the line cost the customer, tax included, after its discount (the stored line_total_minor,
+-- which refunds share out and credit notes reverse). Subtotal, shipping, tax and each line's tax are the checkout's
 -- snapshot (V24); an order placed before V24 reads as subtotal = total with no shipping or tax.
 -- Addresses are reshaped for printing: {name, lines: [line1, line2], city, postal_code, region,
 -- country} (the phone is not printed). The invoice's totals snapshot and the PDF both come from
@@ -36,8 +40,10 @@ select o.number, o.currency, o.customer_name, c.email as customer_email,
                   'unit_price_minor', l.unit_price_minor,
                   'tax_rate_bp', l.tax_rate_bp,
                   'tax_minor', l.tax_minor,
-                  'line_total_minor', coalesce(l.line_total_minor, l.unit_price_minor * l.quantity),
-                  'discount_minor', l.discount_minor)
+                  'line_total_minor', l.unit_price_minor * l.quantity,
+                  'discount_minor', l.discount_minor,
+                  'id', l.id,
+                  'charged_minor', coalesce(l.line_total_minor, l.unit_price_minor * l.quantity))
                 order by l.position)
          from app.order_lines l
          join app.variants v on v.tenant_id = l.tenant_id and v.id = l.variant_id

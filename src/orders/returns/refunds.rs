@@ -462,6 +462,8 @@ pub async fn settle(
                 };
                 repo::settle_refund(tx, tenant, refund.id, status, event.event_id).await?;
                 let (order_status, refunded_minor) = if status == RefundStatus::Refunded {
+                    // The invoice's correction, numbered in this transaction.
+                    crate::invoices::credit_notes::issue(tx, scope, order.id, refund.id).await?;
                     repo::add_refunded(tx, tenant, order.id, refund.amount_minor).await?
                 } else {
                     (order.status, 0)

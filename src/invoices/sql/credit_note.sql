@@ -1,0 +1,8 @@
+-- One credit note of the brand, as its render job reads it, with the invoice it corrects and
+-- its order.
+select n.number, i.number as invoice_number, n.order_id, n.refund_id, n.issued_at,
+       n.currency, n.subtotal_minor, n.shipping_minor, n.tax_minor, n.total_minor,
+       n.object_key, n.status
+from app.credit_notes n
+join app.invoices i on i.tenant_id = n.tenant_id and i.id = n.invoice_id
+where n.tenant_id = $1 and n.id = $2

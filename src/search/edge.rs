@@ -980,7 +980,7 @@ mod tests {
         let shard = Shard::load(dir.path()).unwrap();
         assert_eq!(shard.count(tenant).unwrap(), 100);
         let terms = sparse::query_vector("lantern", "en");
-        let (hits, _) = shard.search(tenant, &terms, None, 5).unwrap();
+        let (hits, _) = shard.search(tenant, "en", &terms, None, 5).unwrap();
         assert_eq!(ids(&hits), [docs[0].product_id]);
         shard.delete(tenant, Some(&[docs[1].product_id])).unwrap();
         assert_eq!(shard.count(tenant).unwrap(), 99);
@@ -1103,7 +1103,7 @@ mod tests {
             let (brand, shard) = shards[i % shards.len()];
             let terms = sparse::query_vector(WORDS[i % WORDS.len()], "en");
             let (hits, _) = shard
-                .search(Uuid::from_u128(brand as u128 + 1), &terms, None, 20)
+                .search(Uuid::from_u128(brand as u128 + 1), "en", &terms, None, 20)
                 .unwrap();
             assert!(hits.len() <= 20);
         }

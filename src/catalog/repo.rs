@@ -408,6 +408,9 @@ pub async fn storefront_page(
         Some(search) => {
             let stmt = storefront_stmt!(tx, "storefront_search.sql");
             let pattern = format!("%{}%", crate::db::escape_like(search));
+            // `champús` must find `champú`: PostgreSQL's Spanish stemmer keeps the plural `s`
+            // of words ending in a stressed vowel, so the singular spelling is searched too.
+            let singular = crate::search::sparse::singular_words(search, q.locale);
             tx.query(
                 &stmt,
                 &[
@@ -420,6 +423,7 @@ pub async fn storefront_page(
                     &q.after_rank,
                     &q.limit,
                     &q.locale,
+                    &singular,
                 ],
             )
             .await?

@@ -161,6 +161,9 @@ pub async fn set_brand_locales(
     let tags: Vec<&str> = parsed.iter().map(Locale::as_str).collect();
     db.tenant_tx(scope, async |tx| {
         repo::upsert_brand_locales(tx, &tags, default.as_str()).await?;
+        // The assistant's index holds the text of the brand's locales only: a removed locale's
+        // translations leave it, a re-added one's come back (they are kept: README).
+        jobs::enqueue(tx, JobKind::ReindexBrand, "all", Utc::now()).await?;
         audit::record(
             tx,
             "brand.locales",
@@ -314,6 +317,16 @@ pub async fn delete_product_translation(
         if repo::delete_product_translation(tx, number, locale.as_str()).await? == 0 {
             return Err(CatalogError::NotFound("no such translation"));
         }
+        // The locale's point leaves the assistant's index.
+        if let Some(product) = super::repo::product_by_number(tx, number).await? {
+            jobs::enqueue(
+                tx,
+                JobKind::ReindexProduct,
+                &product.id.to_string(),
+                Utc::now(),
+            )
+            .await?;
+        }
         audit::record(
             tx,
             "product.untranslate",
@@ -376,6 +389,8 @@ pub async fn put_category_translation(
         let updated_at = repo::upsert_category_translation(tx, code, locale.as_str(), &name)
             .await?
             .ok_or(CatalogError::NotFound("no such category"))?;
+        // The category's name is in each of its products' indexed text.
+        jobs::enqueue(tx, JobKind::ReindexBrand, "all", Utc::now()).await?;
         audit::record(
             tx,
             "category.translate",

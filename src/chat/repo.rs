@@ -373,7 +373,11 @@ pub async fn product_facts(tx: &Tx<'_>, ids: &[Uuid], lang: &str) -> Result<Vec<
 pub struct DocRow {
     pub product_id: Uuid,
     pub number: i32,
+    /// The product's own text, in the brand's default `locale`.
     pub text: String,
+    pub locale: String,
+    /// `(locale, text)` per translation into another of the brand's locales.
+    pub translations: Vec<(String, String)>,
     pub active: bool,
 }
 
@@ -389,6 +393,12 @@ pub async fn product_docs(tx: &Tx<'_>, ids: Option<&[Uuid]>) -> Result<Vec<DocRo
                 product_id: r.try_get("id")?,
                 number: r.try_get("number")?,
                 text: r.try_get("text")?,
+                locale: r.try_get("locale")?,
+                translations: r
+                    .try_get::<_, tokio_postgres::types::Json<Vec<(String, String)>>>(
+                        "translations",
+                    )?
+                    .0,
                 active: r.try_get::<_, ProductStatus>("status")? == ProductStatus::Active,
             })
         })

@@ -680,6 +680,8 @@ pub async fn reindex(
             product_id: d.product_id,
             number: d.number,
             text: d.text.clone(),
+            locale: d.locale.clone(),
+            translations: d.translations.clone(),
         })
         .collect();
     for chunk in docs.chunks(256) {

@@ -262,6 +262,45 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// Two translated columns that are one column once their names are normalised (case, `_` for
+/// `-` in the tag: `name@es` and `name@ES`, `description@pt_BR` and `description@pt-br`): the
+/// message naming both as written, the first such pair. Checked at upload (a 422) so the
+/// two are never merged or one silently dropped; the background import reports it too.
+pub fn duplicate_translated_columns(bytes: &[u8]) -> Option<String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = ::csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(bytes))
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut record = ::csv::ByteRecord::new();
+    if !reader.read_byte_record(&mut record).ok()? {
+        return None;
+    }
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for field in record.iter() {
+        let Ok(raw) = std::str::from_utf8(field) else {
+            continue;
+        };
+        let raw = raw.trim();
+        let Some((field, tag)) = raw.split_once('@') else {
+            continue;
+        };
+        let Ok(locale) = Locale::parse(tag) else {
+            continue;
+        };
+        let normalised = format!("{}@{}", field.to_lowercase(), locale.as_str());
+        if let Some((first, _)) = seen.iter().find(|(_, n)| *n == normalised) {
+            return Some(format!(
+                "columns `{first}` and `{raw}` are the same column `{normalised}` once \
+                 normalised: keep one"
+            ));
+        }
+        seen.push((raw.to_owned(), normalised));
+    }
+    None
+}
+
 /// Reads and checks a whole file. `exponent` is the number of decimals of the brand's currency.
 pub fn parse(bytes: &[u8], exponent: u32) -> ParsedFile {
     let mut out = ParsedFile::default();
@@ -393,17 +432,30 @@ fn read_header(
                     "not a BCP 47 language tag after '@' (name@es, description@pt-BR)",
                 ))
             }
-            Some(c) if columns.iter().any(|o| o.as_ref() == Some(c)) => errors.push(RowError::new(
-                header_line,
-                Some(&name),
-                "the column appears twice",
-            )),
+            Some(c) if columns.iter().any(|o| same_column(o.as_ref(), c)) => errors.push(
+                RowError::new(header_line, Some(&name), "the column appears twice"),
+            ),
             Some(_) => {}
         }
         columns.push(column);
         names.push(name);
     }
     (columns, names)
+}
+
+/// Whether `other` is column `c`: translated columns compare their canonical tags
+/// (`name@es_mx` is `name@es-MX`).
+fn same_column(other: Option<&Column>, c: &Column) -> bool {
+    match (other, c) {
+        (Some(Column::Translated(f1, t1)), Column::Translated(f2, t2)) => {
+            f1 == f2
+                && match (Locale::parse(t1), Locale::parse(t2)) {
+                    (Ok(a), Ok(b)) => a == b,
+                    _ => t1 == t2,
+                }
+        }
+        (other, c) => other == Some(c),
+    }
 }
 
 /// Where each column is; `None` when a required column is missing (reported, as is an option
@@ -1057,5 +1109,33 @@ mod tests {
         assert!(parsed.rows.is_empty());
         assert_eq!(parse(b"", 2).errors.len(), 1);
         assert_eq!(parse(b"\xEF\xBB\xBF\n", 2).errors.len(), 1);
+    }
+
+    #[test]
+    fn translated_columns_equal_once_normalised_are_found_at_upload() {
+        let message = duplicate_translated_columns(b"handle,name,name@es,price,NAME@ES\n").unwrap();
+        assert!(message.contains("`name@es` and `NAME@ES`"), "{message}");
+        assert!(
+            duplicate_translated_columns(
+                "\u{feff}a;description@pt_BR;description@pt-br\n".as_bytes()
+            )
+            .is_some()
+        );
+        assert_eq!(
+            duplicate_translated_columns(b"name@es,description@es,name@ja\n"),
+            None
+        );
+        let parsed = parse(
+            b"handle,category,name,price,name@es_mx,name@es-MX\nx,HAIR,X,1.00,a,b\n",
+            2,
+        );
+        assert!(
+            parsed
+                .errors
+                .iter()
+                .any(|e| e.message.contains("appears twice")),
+            "{:?}",
+            parsed.errors
+        );
     }
 }

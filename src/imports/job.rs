@@ -70,6 +70,9 @@ pub enum SubmitError {
     Empty,
     #[error("the file is larger than {0} bytes")]
     TooLarge(usize),
+    /// Two header columns that normalise to one (`name@es`, `name@ES`).
+    #[error("{0}")]
+    DuplicateColumns(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(transparent)]
@@ -81,6 +84,7 @@ impl From<SubmitError> for ApiError {
         match e {
             SubmitError::Empty => ApiError::invalid_field("file", "the file is empty"),
             SubmitError::TooLarge(limit) => ApiError::payload_too_large(limit),
+            SubmitError::DuplicateColumns(why) => ApiError::invalid_field("file", why),
             SubmitError::Storage(s) => ApiError::internal(s),
             SubmitError::Db(db) => db.into(),
         }
@@ -127,6 +131,9 @@ pub async fn submit(
     }
     if bytes.len() > state.import_max_bytes {
         return Err(SubmitError::TooLarge(state.import_max_bytes));
+    }
+    if let Some(why) = super::format::duplicate_translated_columns(&bytes) {
+        return Err(SubmitError::DuplicateColumns(why));
     }
     let id = Uuid::new_v4();
     let key = ObjectKey::import(scope, id, chrono::Utc::now());

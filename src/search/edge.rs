@@ -5,8 +5,12 @@
 //! All brands' products live in one shard at `{dir}/products/`; every point carries its
 //! brand in the `tenant_id` payload field (keyword index, `is_tenant`), and every search,
 //! count and delete this type sends adds a `must` condition on it, built from the
-//! [`TenantScope`]. Point ids are [`super::point_id`] (UUIDv5 of brand and product), so a
-//! write can only ever replace the same brand's point. It is the Qdrant-server backend's model.
+//! [`TenantScope`]. Point ids are [`super::point_id`] (UUIDv5 of brand and product) for a
+//! product's own text and [`super::locale_point_id`] for each translation, so a write can only
+//! ever replace the same brand's point; writing a product first deletes its points (brand
+//! filter and product), so a locale it lost loses its point. Searches run each ranking on the
+//! detected language's points and on every point, both brand-filtered
+//! ([`super::locale_first`]). It is the Qdrant-server backend's model.
 //!
 //! One shard per brand was measured against it (`layout_figures` in the tests: debug build,
 //! this shared 2-core machine, 200 products per brand, sparse vectors; ranges over two runs):
@@ -70,19 +74,19 @@ use std::{
 
 use qdrant_edge::{
     Condition, CountRequest, CreateIndex, Distance, EdgeConfig, EdgeShard, EdgeSparseVectorParams,
-    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, HasIdCondition, JsonPath,
-    KeywordIndexParams, Match, Modifier, NamedQuery, PayloadFieldSchema, PayloadSchemaParams,
-    PointId, PointInsertOperations, PointOperations, PointStruct, QueryEnum, QueryRequest,
-    ScoredPoint, ScoringQuery, UpdateOperation, ValueVariants, Vector, VectorInternal, Vectors,
+    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, JsonPath, KeywordIndexParams,
+    Match, Modifier, NamedQuery, PayloadFieldSchema, PayloadSchemaParams, PointId,
+    PointInsertOperations, PointOperations, PointStruct, QueryEnum, QueryRequest, ScoredPoint,
+    ScoringQuery, UpdateOperation, ValueVariants, Vector, VectorInternal, Vectors,
     WithPayloadInterface, WithVector,
 };
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use super::{
-    AVG_DOC_LEN, DENSE_VECTOR, Embedder, Hit, INDEX_LANGUAGES, NUMBER_FIELD, PRODUCT_FIELD,
-    ProductDoc, RRF_K, SPARSE_VECTOR, SearchError, TENANT_FIELD, VectorIndex, fusion_candidates,
-    point_id, rrf, sparse,
+    AVG_DOC_LEN, DENSE_VECTOR, Embedder, Hit, INDEX_LANGUAGES, LANG_FIELD, NUMBER_FIELD, OWN_FIELD,
+    PRODUCT_FIELD, ProductDoc, RRF_K, SPARSE_VECTOR, SearchError, TENANT_FIELD, VectorIndex,
+    fusion_candidates, locale_first, rrf, sparse,
 };
 use crate::scope::TenantScope;
 
@@ -151,9 +155,15 @@ impl VectorIndex for EdgeIndex {
         }
         // A shard without a dense vector cannot store embeddings: do not pay for them.
         let sparse_only = self.shard.get().is_some_and(|s| s.dense_size.is_none());
+        let tenant = scope.tenant_id();
         let dense = match &self.embedder {
             Some(embedder) if !sparse_only => {
-                let texts: Vec<String> = docs.iter().map(|d| d.text.clone()).collect();
+                // One vector per point (product and locale), in `ProductDoc::points` order.
+                let texts: Vec<String> = docs
+                    .iter()
+                    .flat_map(|d| d.points(tenant))
+                    .map(|p| p.text.to_owned())
+                    .collect();
                 Some(embedder.embed(&texts).await?)
             }
             _ => None,
@@ -171,7 +181,6 @@ impl VectorIndex for EdgeIndex {
             (Some(_), Some(_)) => dense,
             _ => None,
         };
-        let tenant = scope.tenant_id();
         let docs = docs.to_vec();
         blocking(move || shard.upsert(tenant, &docs, dense)).await
     }
@@ -223,9 +232,10 @@ impl VectorIndex for EdgeIndex {
         };
         let tenant = scope.tenant_id();
         let sparse = super::query_sparse(query, lang);
+        let lang = super::language_of(lang);
         let candidates = fusion_candidates(limit);
         let (sparse_hits, dense_hits) =
-            blocking(move || shard.search(tenant, &sparse, dense, candidates)).await?;
+            blocking(move || shard.search(tenant, &lang, &sparse, dense, candidates)).await?;
         Ok(match dense_hits {
             Some(dense_hits) => rrf(&[sparse_hits, dense_hits], RRF_K, limit),
             None => {
@@ -368,29 +378,38 @@ impl Shard {
         let mut dense = dense.map(Vec::into_iter);
         // Bounded operations: each is one WAL record and holds the update lock while applied.
         for chunk in docs.chunks(UPSERT_CHUNK) {
+            // A locale the product lost (translation deleted, locale removed) loses its point:
+            // the products' points go first, under the brand filter.
+            let ids: Vec<Uuid> = chunk.iter().map(|d| d.product_id).collect();
+            self.delete(tenant, Some(&ids))?;
             let mut points = Vec::with_capacity(chunk.len());
             for doc in chunk {
-                let terms = sparse::document_vector_multi(&doc.text, INDEX_LANGUAGES, AVG_DOC_LEN);
-                let mut vectors = vec![(
-                    SPARSE_VECTOR,
-                    Vector::new_sparse(terms.indices, terms.values).map_err(backend)?,
-                )];
-                if let Some(vector) = dense.as_mut().and_then(Iterator::next) {
-                    vectors.push((DENSE_VECTOR, Vector::new_dense(vector)));
+                for point in doc.points(tenant) {
+                    let terms =
+                        sparse::document_vector_multi(point.text, INDEX_LANGUAGES, AVG_DOC_LEN);
+                    let mut vectors = vec![(
+                        SPARSE_VECTOR,
+                        Vector::new_sparse(terms.indices, terms.values).map_err(backend)?,
+                    )];
+                    if let Some(vector) = dense.as_mut().and_then(Iterator::next) {
+                        vectors.push((DENSE_VECTOR, Vector::new_dense(vector)));
+                    }
+                    let payload = serde_json::json!({
+                        TENANT_FIELD: tenant.to_string(),
+                        PRODUCT_FIELD: doc.product_id.to_string(),
+                        NUMBER_FIELD: doc.number,
+                        LANG_FIELD: point.lang,
+                        OWN_FIELD: point.own,
+                    });
+                    points.push(
+                        PointStruct::new(
+                            PointId::Uuid(point.id),
+                            Vectors::new_named(vectors),
+                            payload,
+                        )
+                        .into(),
+                    );
                 }
-                let payload = serde_json::json!({
-                    TENANT_FIELD: tenant.to_string(),
-                    PRODUCT_FIELD: doc.product_id.to_string(),
-                    NUMBER_FIELD: doc.number,
-                });
-                points.push(
-                    PointStruct::new(
-                        PointId::Uuid(point_id(tenant, doc.product_id)),
-                        Vectors::new_named(vectors),
-                        payload,
-                    )
-                    .into(),
-                );
             }
             self.write(UpdateOperation::PointOperation(
                 PointOperations::UpsertPoints(PointInsertOperations::PointsList(points)),
@@ -399,43 +418,54 @@ impl Shard {
         Ok(())
     }
 
-    /// Deletes the given products of `tenant`, or all of them.
+    /// Deletes the given products of `tenant` (every locale's point), or all of them.
     fn delete(&self, tenant: Uuid, product_ids: Option<&[Uuid]>) -> Result<(), SearchError> {
         let mut filter = tenant_filter(tenant)?;
         if let Some(ids) = product_ids {
-            let ids: HasIdCondition = ids
-                .iter()
-                .map(|id| PointId::Uuid(point_id(tenant, *id)))
-                .collect();
-            filter
-                .must
-                .get_or_insert_with(Vec::new)
-                .push(Condition::HasId(ids));
+            if ids.is_empty() {
+                return Ok(());
+            }
+            let mut any = Vec::with_capacity(ids.len());
+            for id in ids {
+                any.push(field_is(
+                    PRODUCT_FIELD,
+                    ValueVariants::String(id.to_string()),
+                )?);
+            }
+            filter.should = Some(any);
         }
         self.write(UpdateOperation::PointOperation(
             PointOperations::DeletePointsByFilter(filter),
         ))
     }
 
-    /// Sparse hits, and dense hits when a query vector is given (both best first).
+    /// Sparse hits, and dense hits when a query vector is given (both best first, one per
+    /// product, `lang`'s points first: [`locale_first`]).
     fn search(
         &self,
         tenant: Uuid,
+        lang: &str,
         terms: &sparse::SparseVector,
         dense: Option<Vec<f32>>,
         limit: usize,
     ) -> Result<(Vec<Hit>, Option<Vec<Hit>>), SearchError> {
         let guard = self.edge.read().unwrap_or_else(PoisonError::into_inner);
         let edge = guard.as_ref().ok_or_else(closed)?;
+        // Both halves carry the brand filter (`nearest` builds it); the first also the language.
+        let ranked = |vector: VectorInternal, using: &str| -> Result<Vec<Hit>, SearchError> {
+            let in_lang = nearest(edge, tenant, Some(lang), vector.clone(), using, limit)?;
+            let all = nearest(edge, tenant, None, vector, using, limit)?;
+            Ok(locale_first(in_lang, all, limit))
+        };
         let sparse_hits = if terms.is_empty() {
             Vec::new()
         } else {
             let vector =
                 Vector::new_sparse(terms.indices.clone(), terms.values.clone()).map_err(backend)?;
-            nearest(edge, tenant, vector.0, SPARSE_VECTOR, limit)?
+            ranked(vector.0, SPARSE_VECTOR)?
         };
         let dense_hits = dense
-            .map(|v| nearest(edge, tenant, VectorInternal::Dense(v), DENSE_VECTOR, limit))
+            .map(|v| ranked(VectorInternal::Dense(v), DENSE_VECTOR))
             .transpose()?;
         Ok((sparse_hits, dense_hits))
     }
@@ -443,8 +473,14 @@ impl Shard {
     fn count(&self, tenant: Uuid) -> Result<usize, SearchError> {
         let guard = self.edge.read().unwrap_or_else(PoisonError::into_inner);
         let edge = guard.as_ref().ok_or_else(closed)?;
+        // Products, not points: each has one own-text point.
+        let mut filter = tenant_filter(tenant)?;
+        filter
+            .must
+            .get_or_insert_with(Vec::new)
+            .push(field_is(OWN_FIELD, ValueVariants::Bool(true))?);
         edge.count(CountRequest {
-            filter: Some(tenant_filter(tenant)?),
+            filter: Some(filter),
             exact: true,
         })
         .map_err(backend)
@@ -520,24 +556,41 @@ fn tenant_filter(tenant: Uuid) -> Result<Filter, SearchError> {
     )))
 }
 
+/// `key = value` on a payload field.
+fn field_is(key: &str, value: ValueVariants) -> Result<Condition, SearchError> {
+    Ok(Condition::Field(FieldCondition::new_match(
+        json_path(key)?,
+        Match::new_value(value),
+    )))
+}
+
 fn json_path(key: &str) -> Result<JsonPath, SearchError> {
     JsonPath::try_from(key).map_err(|()| SearchError::Backend(format!("bad payload key {key}")))
 }
 
-/// The best `limit` of the tenant's points for one named vector.
+/// The best `limit` products of the tenant (their best point each) for one named vector,
+/// among the points of language `lang` if given. The brand filter is always there.
 fn nearest(
     edge: &EdgeShard,
     tenant: Uuid,
+    lang: Option<&str>,
     vector: VectorInternal,
     using: &str,
     limit: usize,
 ) -> Result<Vec<Hit>, SearchError> {
+    let mut filter = tenant_filter(tenant)?;
+    if let Some(lang) = lang {
+        filter.must.get_or_insert_with(Vec::new).push(field_is(
+            LANG_FIELD,
+            ValueVariants::String(lang.to_owned()),
+        )?);
+    }
     let request = QueryRequest {
         prefetches: Vec::new(),
         query: Some(ScoringQuery::Vector(QueryEnum::Nearest(NamedQuery::new(
             vector, using,
         )))),
-        filter: Some(tenant_filter(tenant)?),
+        filter: Some(filter),
         score_threshold: None,
         limit,
         offset: 0,
@@ -548,12 +601,13 @@ fn nearest(
             json_path(NUMBER_FIELD)?,
         ]),
     };
-    Ok(edge
-        .query(request)
-        .map_err(backend)?
-        .into_iter()
-        .filter_map(hit)
-        .collect())
+    Ok(super::best_per_product(
+        edge.query(request)
+            .map_err(backend)?
+            .into_iter()
+            .filter_map(hit)
+            .collect(),
+    ))
 }
 
 fn hit(point: ScoredPoint) -> Option<Hit> {
@@ -616,6 +670,7 @@ mod tests {
             product_id: Uuid::from_u128(n),
             number: n as i32,
             text: text.into(),
+            ..ProductDoc::default()
         }
     }
 
@@ -925,7 +980,7 @@ mod tests {
         let shard = Shard::load(dir.path()).unwrap();
         assert_eq!(shard.count(tenant).unwrap(), 100);
         let terms = sparse::query_vector("lantern", "en");
-        let (hits, _) = shard.search(tenant, &terms, None, 5).unwrap();
+        let (hits, _) = shard.search(tenant, "en", &terms, None, 5).unwrap();
         assert_eq!(ids(&hits), [docs[0].product_id]);
         shard.delete(tenant, Some(&[docs[1].product_id])).unwrap();
         assert_eq!(shard.count(tenant).unwrap(), 99);
@@ -1037,6 +1092,7 @@ mod tests {
                 product_id: Uuid::from_u128((brand as u128) << 32 | n as u128),
                 number: n as i32,
                 text: product_text(brand, n),
+                ..ProductDoc::default()
             })
             .collect()
     }
@@ -1047,7 +1103,7 @@ mod tests {
             let (brand, shard) = shards[i % shards.len()];
             let terms = sparse::query_vector(WORDS[i % WORDS.len()], "en");
             let (hits, _) = shard
-                .search(Uuid::from_u128(brand as u128 + 1), &terms, None, 20)
+                .search(Uuid::from_u128(brand as u128 + 1), "en", &terms, None, 20)
                 .unwrap();
             assert!(hits.len() <= 20);
         }

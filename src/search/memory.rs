@@ -9,11 +9,15 @@ use super::{AVG_DOC_LEN, Hit, INDEX_LANGUAGES, ProductDoc, SearchError, VectorIn
 use crate::scope::TenantScope;
 
 struct Point {
+    product_id: Uuid,
     number: i32,
+    lang: String,
+    own: bool,
     vector: sparse::SparseVector,
 }
 
-/// Sparse vectors per brand, scored by dot product with IDF weighting computed per brand.
+/// Sparse vectors per brand (one per product and locale, by point id), scored by dot product
+/// with IDF weighting computed per brand.
 #[derive(Default)]
 pub struct MemoryIndex {
     brands: RwLock<HashMap<Uuid, HashMap<Uuid, Point>>>,
@@ -56,13 +60,23 @@ impl VectorIndex for MemoryIndex {
             .map_err(|_| SearchError::Backend("poisoned".into()))?;
         let brand = brands.entry(scope.tenant_id()).or_default();
         for d in docs {
-            brand.insert(
-                d.product_id,
-                Point {
-                    number: d.number,
-                    vector: sparse::document_vector_multi(&d.text, INDEX_LANGUAGES, AVG_DOC_LEN),
-                },
-            );
+            brand.retain(|_, p| p.product_id != d.product_id);
+            for point in d.points(scope.tenant_id()) {
+                brand.insert(
+                    point.id,
+                    Point {
+                        product_id: d.product_id,
+                        number: d.number,
+                        lang: point.lang,
+                        own: point.own,
+                        vector: sparse::document_vector_multi(
+                            point.text,
+                            INDEX_LANGUAGES,
+                            AVG_DOC_LEN,
+                        ),
+                    },
+                );
+            }
         }
         Ok(())
     }
@@ -73,9 +87,7 @@ impl VectorIndex for MemoryIndex {
             .write()
             .map_err(|_| SearchError::Backend("poisoned".into()))?;
         if let Some(brand) = brands.get_mut(&scope.tenant_id()) {
-            for id in product_ids {
-                brand.remove(id);
-            }
+            brand.retain(|_, p| !product_ids.contains(&p.product_id));
         }
         Ok(())
     }
@@ -104,6 +116,7 @@ impl VectorIndex for MemoryIndex {
             return Ok(Vec::new());
         };
         let q = super::query_sparse(query, lang);
+        let lang = super::language_of(lang);
         // IDF over this brand's documents only (Qdrant's IDF modifier does the same per collection).
         let n = brand.len() as f32;
         let mut df: HashMap<u32, f32> = HashMap::new();
@@ -118,18 +131,25 @@ impl VectorIndex for MemoryIndex {
             .into_iter()
             .map(|(id, f)| (id, ((n - f + 0.5) / (f + 0.5) + 1.0).ln()))
             .collect();
-        let mut hits: Vec<Hit> = brand
-            .iter()
-            .map(|(id, p)| Hit {
-                product_id: *id,
-                number: p.number,
-                score: dot_with_idf(&q, &p.vector, &idf),
+        let scored: Vec<(bool, Hit)> = brand
+            .values()
+            .map(|p| {
+                let hit = Hit {
+                    product_id: p.product_id,
+                    number: p.number,
+                    score: dot_with_idf(&q, &p.vector, &idf),
+                };
+                (p.lang == lang, hit)
             })
-            .filter(|h| h.score > 0.0)
+            .filter(|(_, h)| h.score > 0.0)
             .collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.number.cmp(&b.number)));
-        hits.truncate(limit);
-        Ok(hits)
+        let in_lang = scored
+            .iter()
+            .filter(|(same, _)| *same)
+            .map(|(_, h)| h.clone())
+            .collect();
+        let all = scored.into_iter().map(|(_, h)| h).collect();
+        Ok(super::locale_first(in_lang, all, limit))
     }
 
     async fn count(&self, scope: &TenantScope) -> Result<usize, SearchError> {
@@ -137,6 +157,8 @@ impl VectorIndex for MemoryIndex {
             .brands
             .read()
             .map_err(|_| SearchError::Backend("poisoned".into()))?;
-        Ok(brands.get(&scope.tenant_id()).map_or(0, HashMap::len))
+        Ok(brands
+            .get(&scope.tenant_id())
+            .map_or(0, |b| b.values().filter(|p| p.own).count()))
     }
 }

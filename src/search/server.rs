@@ -11,10 +11,13 @@
 //! writes the scope's `tenant_id` into each point's payload (and only updates an existing
 //! point whose `tenant_id` matches), and every query, count and delete carries a `must`
 //! condition on `tenant_id` from the scope. Point ids are [`super::point_id`] (UUIDv5 of
-//! brand and product): re-upserting a product replaces its point.
+//! brand and product) for a product's own text and [`super::locale_point_id`] for each
+//! translation; re-upserting a product deletes its points (by brand and product) and writes
+//! them again, so a locale it lost loses its point.
 //!
-//! Searches send the sparse and dense queries in one `query_batch` call and fuse them here
-//! with [`rrf`], as the embedded backend does. The dense size is fixed when the collection is
+//! Searches send the sparse and dense queries in one `query_batch` call, each twice (the
+//! detected language's points, then every point: [`locale_first`]), and fuse them here with
+//! [`rrf`], as the embedded backend does. The dense size is fixed when the collection is
 //! created (by the first embeddings upserted); a sparse-only collection stays sparse-only.
 //! Changing either means dropping the collection and reindexing every brand.
 
@@ -35,9 +38,9 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use super::{
-    AVG_DOC_LEN, DENSE_VECTOR, Embedder, Hit, INDEX_LANGUAGES, NUMBER_FIELD, PRODUCT_FIELD,
-    ProductDoc, RRF_K, SPARSE_VECTOR, SearchError, TENANT_FIELD, VectorIndex, fusion_candidates,
-    point_id, rrf, sparse,
+    AVG_DOC_LEN, DENSE_VECTOR, Embedder, Hit, INDEX_LANGUAGES, LANG_FIELD, NUMBER_FIELD, OWN_FIELD,
+    PRODUCT_FIELD, ProductDoc, RRF_K, SPARSE_VECTOR, SearchError, TENANT_FIELD, VectorIndex,
+    best_per_product, fusion_candidates, locale_first, rrf, sparse,
 };
 use crate::scope::TenantScope;
 
@@ -160,9 +163,15 @@ impl VectorIndex for QdrantServerIndex {
         }
         // A collection without a dense vector cannot store embeddings: do not pay for them.
         let sparse_only = self.shape.get().is_some_and(|s| s.dense_size.is_none());
+        let tenant = scope.tenant_id();
         let dense = match &self.embedder {
             Some(embedder) if !sparse_only => {
-                let texts: Vec<String> = docs.iter().map(|d| d.text.clone()).collect();
+                // One vector per point (product and locale), in `ProductDoc::points` order.
+                let texts: Vec<String> = docs
+                    .iter()
+                    .flat_map(|d| d.points(tenant))
+                    .map(|p| p.text.to_owned())
+                    .collect();
                 Some(embedder.embed(&texts).await?)
             }
             _ => None,
@@ -184,12 +193,18 @@ impl VectorIndex for QdrantServerIndex {
             _ => None,
         };
         // Bounded requests (gRPC messages have a size limit).
-        for (i, chunk) in docs.chunks(UPSERT_CHUNK).enumerate() {
-            let vectors = dense.as_deref().map(|d| {
-                let start = i * UPSERT_CHUNK;
-                &d[start.min(d.len())..(start + chunk.len()).min(d.len())]
-            });
-            let request = upsert_request(&self.collection, scope.tenant_id(), chunk, vectors);
+        let mut start = 0;
+        for chunk in docs.chunks(UPSERT_CHUNK) {
+            let points: usize = chunk.iter().map(|d| d.points(tenant).len()).sum();
+            let vectors = dense
+                .as_deref()
+                .map(|d| &d[start.min(d.len())..(start + points).min(d.len())]);
+            start += points;
+            // The products' old points first: a locale a product lost loses its point.
+            let ids: Vec<Uuid> = chunk.iter().map(|d| d.product_id).collect();
+            let delete = delete_request(&self.collection, tenant, Some(&ids));
+            self.client.delete_points(delete).await.map_err(backend)?;
+            let request = upsert_request(&self.collection, tenant, chunk, vectors);
             self.client.upsert_points(request).await.map_err(backend)?;
         }
         Ok(())
@@ -239,22 +254,28 @@ impl VectorIndex for QdrantServerIndex {
             _ => None,
         };
         let terms = super::query_sparse(query, lang);
+        let candidates = fusion_candidates(limit);
         let Some(request) = search_request(
             &self.collection,
             scope.tenant_id(),
+            &super::language_of(lang),
             &terms,
             dense,
-            fusion_candidates(limit),
+            candidates,
         ) else {
             return Ok(Vec::new());
         };
-        let sources = request.query_points.len();
         let response = self.client.query_batch(request).await.map_err(backend)?;
-        let rankings: Vec<Vec<Hit>> = response
+        let mut results = response
             .result
             .into_iter()
-            .map(|batch| batch.result.into_iter().filter_map(hit).collect())
-            .collect();
+            .map(|batch| best_per_product(batch.result.into_iter().filter_map(hit).collect()));
+        // The queries come in pairs: the detected language's points, then every point.
+        let mut rankings: Vec<Vec<Hit>> = Vec::new();
+        while let (Some(in_lang), Some(all)) = (results.next(), results.next()) {
+            rankings.push(locale_first(in_lang, all, candidates));
+        }
+        let sources = rankings.len();
         Ok(if sources > 1 {
             rrf(&rankings, RRF_K, limit)
         } else {
@@ -311,9 +332,10 @@ fn tenant_index_request(collection: &str) -> CreateFieldIndexCollection {
         .build()
 }
 
-/// Points for the tenant's products, each carrying `tenant_id`; `dense` (one vector per doc,
-/// in order) when the collection has dense vectors. Only an existing point of the same tenant
-/// may be overwritten (`update_filter`), on top of ids that already differ per tenant.
+/// Points for the tenant's products, one per locale ([`ProductDoc::points`]), each carrying
+/// `tenant_id`, its product, `lang` and `own`; `dense` (one vector per point, in order) when
+/// the collection has dense vectors. Only an existing point of the same tenant may be
+/// overwritten (`update_filter`), on top of ids that already differ per tenant.
 fn upsert_request(
     collection: &str,
     tenant: Uuid,
@@ -322,9 +344,10 @@ fn upsert_request(
 ) -> UpsertPoints {
     let points: Vec<PointStruct> = docs
         .iter()
+        .flat_map(|doc| doc.points(tenant).into_iter().map(move |p| (doc, p)))
         .enumerate()
-        .map(|(i, doc)| {
-            let terms = sparse::document_vector_multi(&doc.text, INDEX_LANGUAGES, AVG_DOC_LEN);
+        .map(|(i, (doc, point))| {
+            let terms = sparse::document_vector_multi(point.text, INDEX_LANGUAGES, AVG_DOC_LEN);
             let mut vectors = NamedVectors::default().add_vector(
                 SPARSE_VECTOR,
                 Vector::new_sparse(terms.indices, terms.values),
@@ -336,11 +359,9 @@ fn upsert_request(
             payload.insert(TENANT_FIELD, tenant.to_string());
             payload.insert(PRODUCT_FIELD, doc.product_id.to_string());
             payload.insert(NUMBER_FIELD, i64::from(doc.number));
-            PointStruct::new(
-                PointId::from(point_id(tenant, doc.product_id).to_string()),
-                vectors,
-                payload,
-            )
+            payload.insert(LANG_FIELD, point.lang);
+            payload.insert(OWN_FIELD, point.own);
+            PointStruct::new(PointId::from(point.id.to_string()), vectors, payload)
         })
         .collect();
     UpsertPointsBuilder::new(collection, points)
@@ -349,15 +370,15 @@ fn upsert_request(
         .build()
 }
 
-/// Deletes the tenant's given products, or all of them: always by a filter on `tenant_id`
-/// (with the point ids as a second condition).
+/// Deletes the tenant's given products (every locale's point), or all of them: always by a
+/// filter on `tenant_id` (with the products as a second condition, any of them).
 fn delete_request(collection: &str, tenant: Uuid, product_ids: Option<&[Uuid]>) -> DeletePoints {
     let mut filter = tenant_filter(tenant);
     if let Some(ids) = product_ids {
-        filter.must.push(Condition::has_id(
-            ids.iter()
-                .map(|id| PointId::from(point_id(tenant, *id).to_string())),
-        ));
+        filter.should = ids
+            .iter()
+            .map(|id| Condition::matches(PRODUCT_FIELD, id.to_string()))
+            .collect();
     }
     DeletePointsBuilder::new(collection)
         .points(filter)
@@ -365,56 +386,71 @@ fn delete_request(collection: &str, tenant: Uuid, product_ids: Option<&[Uuid]>) 
         .build()
 }
 
-/// The exact number of the tenant's points.
+/// The exact number of the tenant's products (their own-text points).
 fn count_request(collection: &str, tenant: Uuid) -> CountPoints {
+    let mut filter = tenant_filter(tenant);
+    filter.must.push(Condition::matches(OWN_FIELD, true));
     CountPointsBuilder::new(collection)
-        .filter(tenant_filter(tenant))
+        .filter(filter)
         .exact(true)
         .build()
 }
 
-/// The sparse query and, with a query vector, the dense one, both filtered to the tenant, in
-/// one batch. `None` when there is nothing to search with.
+/// The sparse query and, with a query vector, the dense one, each twice (on the points of
+/// language `lang`, then on every point), all filtered to the tenant, in one batch. `None`
+/// when there is nothing to search with.
 fn search_request(
     collection: &str,
     tenant: Uuid,
+    lang: &str,
     terms: &sparse::SparseVector,
     dense: Option<Vec<f32>>,
     limit: usize,
 ) -> Option<QueryBatchPoints> {
     let mut queries = Vec::new();
-    if !terms.is_empty() {
+    let mut pair = |input: VectorInput, using: &str| {
         queries.push(nearest(
             collection,
             tenant,
+            Some(lang),
+            input.clone(),
+            using,
+            limit,
+        ));
+        queries.push(nearest(collection, tenant, None, input, using, limit));
+    };
+    if !terms.is_empty() {
+        pair(
             VectorInput::new_sparse(terms.indices.clone(), terms.values.clone()),
             SPARSE_VECTOR,
-            limit,
-        ));
+        );
     }
     if let Some(vector) = dense {
-        queries.push(nearest(
-            collection,
-            tenant,
-            VectorInput::new_dense(vector),
-            DENSE_VECTOR,
-            limit,
-        ));
+        pair(VectorInput::new_dense(vector), DENSE_VECTOR);
     }
     (!queries.is_empty()).then(|| QueryBatchPointsBuilder::new(collection, queries).build())
 }
 
+/// One ranking of the tenant's points (of language `lang` if given): the brand filter is
+/// always there.
 fn nearest(
     collection: &str,
     tenant: Uuid,
+    lang: Option<&str>,
     input: VectorInput,
     using: &str,
     limit: usize,
 ) -> QueryPoints {
+    let mut filter = tenant_filter(tenant);
+    if let Some(lang) = lang {
+        filter
+            .must
+            .push(Condition::matches(LANG_FIELD, lang.to_owned()));
+    }
     QueryPointsBuilder::new(collection)
         .query(input)
         .using(using)
-        .filter(tenant_filter(tenant))
+        .filter(filter)
         .limit(limit as u64)
         .with_payload(PayloadIncludeSelector {
             fields: vec![PRODUCT_FIELD.to_owned(), NUMBER_FIELD.to_owned()],
@@ -481,21 +517,45 @@ mod tests {
             product_id: Uuid::from_u128(n),
             number: n as i32,
             text: text.into(),
+            ..ProductDoc::default()
         }
+    }
+
+    /// The language the query is restricted to, if any.
+    fn lang_of(filter: &Filter) -> Option<String> {
+        filter.must.iter().find_map(|c| match &c.condition_one_of {
+            Some(ConditionOneOf::Field(f)) if f.key == LANG_FIELD => {
+                match f.r#match.as_ref().and_then(|m| m.match_value.as_ref()) {
+                    Some(MatchValue::Keyword(k)) => Some(k.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
     }
 
     #[test]
     fn every_query_of_a_search_is_filtered_to_the_scope_brand() {
         let terms = sparse::query_vector("lavender shampoo", "en");
         let request =
-            search_request(COLLECTION, brand_a(), &terms, Some(vec![0.1; 4]), 20).unwrap();
-        assert_eq!(request.query_points.len(), 2);
+            search_request(COLLECTION, brand_a(), "es", &terms, Some(vec![0.1; 4]), 20).unwrap();
+        assert_eq!(request.query_points.len(), 4);
         let usings: Vec<_> = request
             .query_points
             .iter()
             .map(|q| q.using.clone().unwrap())
             .collect();
-        assert_eq!(usings, [SPARSE_VECTOR, DENSE_VECTOR]);
+        assert_eq!(
+            usings,
+            [SPARSE_VECTOR, SPARSE_VECTOR, DENSE_VECTOR, DENSE_VECTOR]
+        );
+        // Each ranking twice: the detected language's points, then every language's.
+        let langs: Vec<_> = request
+            .query_points
+            .iter()
+            .map(|q| lang_of(q.filter.as_ref().unwrap()))
+            .collect();
+        assert_eq!(langs, [Some("es".into()), None, Some("es".into()), None]);
         for query in &request.query_points {
             assert_eq!(query.collection_name, COLLECTION);
             assert_eq!(query.limit, Some(20));
@@ -516,22 +576,47 @@ mod tests {
     }
 
     #[test]
-    fn a_sparse_only_search_is_one_filtered_query_and_nothing_to_search_is_none() {
+    fn a_sparse_only_search_is_two_filtered_queries_and_nothing_to_search_is_none() {
         let terms = sparse::query_vector("shampoo", "en");
-        let request = search_request(COLLECTION, brand_b(), &terms, None, 20).unwrap();
-        assert_eq!(request.query_points.len(), 1);
-        assert!(requires_tenant(
-            request.query_points[0].filter.as_ref().unwrap(),
-            brand_b()
-        ));
+        let request = search_request(COLLECTION, brand_b(), "en", &terms, None, 20).unwrap();
+        assert_eq!(request.query_points.len(), 2);
+        for query in &request.query_points {
+            assert!(requires_tenant(query.filter.as_ref().unwrap(), brand_b()));
+        }
         let empty = sparse::query_vector("?!", "en");
-        assert!(search_request(COLLECTION, brand_b(), &empty, None, 20).is_none());
+        assert!(search_request(COLLECTION, brand_b(), "en", &empty, None, 20).is_none());
     }
 
     #[test]
     fn upserted_points_carry_the_scope_brand_and_stable_ids() {
         let docs = [doc(1, "Lavender shampoo 250ml"), doc(2, "Cedar soap")];
         let dense = vec![vec![0.5; 4], vec![0.25; 4]];
+        let translated = ProductDoc {
+            locale: "en".into(),
+            translations: vec![("es-MX".into(), "Champú de lavanda".into())],
+            ..doc(1, "Lavender shampoo 250ml")
+        };
+        let request = upsert_request(COLLECTION, brand_a(), &[translated], None);
+        assert_eq!(request.points.len(), 2);
+        let field = |p: &PointStruct, key: &str| p.payload.get(key).unwrap().kind.clone();
+        assert_eq!(
+            field(&request.points[1], LANG_FIELD),
+            Some(Kind::StringValue("es".into()))
+        );
+        assert_eq!(
+            field(&request.points[0], OWN_FIELD),
+            Some(Kind::BoolValue(true))
+        );
+        assert_eq!(
+            field(&request.points[1], OWN_FIELD),
+            Some(Kind::BoolValue(false))
+        );
+        assert_eq!(
+            request.points[1].id,
+            Some(PointId::from(
+                super::super::locale_point_id(brand_a(), docs[0].product_id, "es-MX").to_string()
+            ))
+        );
         let request = upsert_request(COLLECTION, brand_a(), &docs, Some(&dense));
         assert!(requires_tenant(
             request.update_filter.as_ref().unwrap(),
@@ -544,7 +629,7 @@ mod tests {
             assert_eq!(
                 point.id,
                 Some(PointId::from(
-                    point_id(brand_a(), doc.product_id).to_string()
+                    super::super::point_id(brand_a(), doc.product_id).to_string()
                 ))
             );
             let hit = hit(ScoredPoint {
@@ -595,19 +680,22 @@ mod tests {
         let delete = delete_request(COLLECTION, brand_a(), Some(&ids));
         let filter = delete_filter(&delete);
         assert!(requires_tenant(filter, brand_a()));
-        let has_id = filter
-            .must
+        // Every locale's point of those products: any of the product ids, within the brand.
+        let products: Vec<String> = filter
+            .should
             .iter()
-            .find_map(|c| match &c.condition_one_of {
-                Some(ConditionOneOf::HasId(h)) => Some(h),
+            .filter_map(|c| match &c.condition_one_of {
+                Some(ConditionOneOf::Field(f)) if f.key == PRODUCT_FIELD => {
+                    match f.r#match.as_ref().and_then(|m| m.match_value.as_ref()) {
+                        Some(MatchValue::Keyword(k)) => Some(k.clone()),
+                        _ => None,
+                    }
+                }
                 _ => None,
             })
-            .expect("a has_id condition");
-        let expected: Vec<PointId> = ids
-            .iter()
-            .map(|id| PointId::from(point_id(brand_a(), *id).to_string()))
             .collect();
-        assert_eq!(has_id.has_id, expected);
+        let expected: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        assert_eq!(products, expected);
 
         let clear = delete_request(COLLECTION, brand_b(), None);
         let filter = delete_filter(&clear);

@@ -141,7 +141,7 @@ impl Tokenizer {
     fn new(lang: &str) -> Self {
         let algorithm = stemmer_for(lang);
         Self {
-            drop_plural_s: matches!(algorithm, Some(Algorithm::Spanish | Algorithm::Portuguese)),
+            drop_plural_s: drops_plural_s(lang),
             stemmer: algorithm.map(Stemmer::create),
         }
     }
@@ -196,6 +196,41 @@ impl Tokenizer {
         }
         stem
     }
+}
+
+/// Whether `lang`'s plurals of words ending in a stressed vowel add a bare `s` that Snowball
+/// leaves on (`champús`, `sofás`, `xampus`): Spanish and Portuguese.
+pub fn drops_plural_s(lang: &str) -> bool {
+    matches!(
+        stemmer_for(lang),
+        Some(Algorithm::Spanish | Algorithm::Portuguese)
+    )
+}
+
+/// `text` with such plurals made singular, word by word (`champús de argán` →
+/// `champú de argán`), everything else (spaces, quotes, operators) kept; `None` if nothing
+/// changes or `lang` has no such plurals. For search engines whose stemmer we cannot extend
+/// (PostgreSQL's `spanish`): search for both spellings.
+pub fn singular_words(text: &str, lang: &str) -> Option<String> {
+    if !drops_plural_s(lang) {
+        return None;
+    }
+    let vowel = |c: char| "aeiouáéíóúâêôãõàü".contains(c.to_lowercase().next().unwrap_or(c));
+    let mut changed = false;
+    let out: String = text
+        .split_word_bounds()
+        .map(|word| {
+            let chars: Vec<char> = word.chars().collect();
+            match chars.as_slice() {
+                [.., v, s] if chars.len() >= 4 && matches!(s, 's' | 'S') && vowel(*v) => {
+                    changed = true;
+                    word[..word.len() - 1].to_owned()
+                }
+                _ => word.to_owned(),
+            }
+        })
+        .collect();
+    changed.then_some(out)
 }
 
 /// Emits a CJK run's bigrams (or its single character) and empties it.
@@ -258,15 +293,38 @@ pub fn document_vector_multi(text: &str, langs: &[&str], avg_doc_len: f32) -> Sp
     SparseVector::from_map(merged)
 }
 
+/// `text` with every run of three or more of the same letter cut to `keep` (chat spelling:
+/// `champuuu`, `shampooo`, `holaaa`); `None` when there is no such run.
+fn collapse_runs(text: &str, keep: usize) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut changed) = (0, false);
+    while i < chars.len() {
+        let c = chars[i];
+        let run = chars[i..].iter().take_while(|&&d| d == c).count();
+        if run >= 3 && c.is_alphabetic() {
+            out.extend(std::iter::repeat_n(c, keep));
+            changed = true;
+        } else {
+            out.extend(&chars[i..i + run]);
+        }
+        i += run;
+    }
+    changed.then_some(out)
+}
+
 /// The sparse vector to search with: weight 1 for each distinct token of the customer's text
-/// in their language (Qdrant multiplies in the IDF).
+/// in their language (Qdrant multiplies in the IDF). Letters drawn out the way people write in
+/// chats (`champuuu`) also count cut to one and to two (which one the word had is unknown:
+/// `champú`, `shampoo`); catalog text is indexed as written.
 pub fn query_vector(text: &str, lang: &str) -> SparseVector {
-    SparseVector::from_map(
-        tokens(text, lang)
-            .iter()
-            .map(|t| (token_id(t), 1.0))
-            .collect(),
-    )
+    let mut all = tokens(text, lang);
+    for keep in [1, 2] {
+        if let Some(collapsed) = collapse_runs(text, keep) {
+            all.extend(tokens(&collapsed, lang));
+        }
+    }
+    SparseVector::from_map(all.iter().map(|t| (token_id(t), 1.0)).collect())
 }
 
 #[cfg(test)]
@@ -327,6 +385,36 @@ mod tests {
         ));
         // Stems of other words are unaffected by the plural rule when short.
         assert_eq!(tokens("gas mes", "es"), ["gas", "mes"]);
+    }
+
+    #[test]
+    fn plurals_are_made_singular_for_other_search_engines() {
+        assert_eq!(
+            singular_words("Champús de argán", "es").as_deref(),
+            Some("Champú de argán")
+        );
+        assert_eq!(
+            singular_words("\"xampus\" -sofás", "pt-BR").as_deref(),
+            Some("\"xampu\" -sofá")
+        );
+        assert_eq!(singular_words("champú gas", "es"), None);
+        assert_eq!(singular_words("shampoos", "en"), None);
+    }
+
+    #[test]
+    fn drawn_out_chat_spellings_find_the_word() {
+        let document = document_vector("Champú de seda / Silk shampoo", "es", 10.0);
+        for query in ["champuuu", "CHAMPÚÚÚ porfa"] {
+            assert!(matches(&document, &query_vector(query, "es")), "{query}");
+        }
+        assert!(matches(
+            &document_vector("Silk shampoo", "en", 10.0),
+            &query_vector("shampooooo!!", "en")
+        ));
+        assert_eq!(collapse_runs("holaaa", 1).as_deref(), Some("hola"));
+        assert_eq!(collapse_runs("holaaa", 2).as_deref(), Some("holaa"));
+        // Two of a letter is ordinary spelling; digits are left alone.
+        assert_eq!(collapse_runs("shampoo 1000ml", 1), None);
     }
 
     #[test]

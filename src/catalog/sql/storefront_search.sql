@@ -4,11 +4,15 @@
 -- name and description ('simple', any language), plus substring matches on either name through
 -- the trigram indexes (partial words, scripts without spaces). $5 is the query, $6 its ILIKE
 -- pattern (escaped), $4 a category. Ordered by relevance, then number; the cursor carries both
--- ($7, $3); at most $8.
+-- ($7, $3); at most $8. $10, when not null, is the query with Spanish and Portuguese plurals
+-- the stemmer keeps made singular ("champús" → "champú", src/search/sparse.rs): either
+-- spelling matches.
 -- Continued by storefront_item.sql (the variants, their availability and the product JSON;
 -- $1 currency, $2 zone), appended to this text in src/catalog/repo.rs.
-with q as (select websearch_to_tsquery('simple', $5) as tsq,
-                  websearch_to_tsquery(app.locale_ts_config($9), $5) as ltsq),
+with q as (select websearch_to_tsquery('simple', $5)
+                    || websearch_to_tsquery('simple', coalesce($10::text, $5)) as tsq,
+                  websearch_to_tsquery(app.locale_ts_config($9), $5)
+                    || websearch_to_tsquery(app.locale_ts_config($9), coalesce($10::text, $5)) as ltsq),
 matches as (
   select p.tenant_id, p.id, p.number, p.handle, p.name, p.description, p.base_price_minor, p.category_id,
          (greatest(ts_rank(p.search, q.tsq), coalesce(ts_rank(t.search, q.ltsq), 0))

@@ -1,6 +1,7 @@
 -- The facts the assistant may state about products ($1): name (in the customer's language $2,
 -- an ISO 639-1 code, when the product has a translation into a locale of that language, the
--- exact tag first; else the product's own), lowest active price, units available now over all
+-- exact tag first, among the brand's current locales: a removed locale's translations are kept
+-- but never shown; else the product's own), lowest active price, units available now over all
 -- active zones (app.variant_availability, the storefront's definition: expired holds count as
 -- free). Active products only.
 with vars as (
@@ -12,6 +13,7 @@ select p.id,
        coalesce((select t.name from app.product_translations t
                  where t.tenant_id = p.tenant_id and t.product_id = p.id and t.name is not null
                    and split_part(t.locale, '-', 1) = $2::text
+                   and t.locale = any (coalesce((select b.locales from app.brand_locales b), '{en}'))
                  order by t.locale = $2::text desc, t.locale
                  limit 1), p.name) as name,
        coalesce(min(coalesce(v.price_override_minor, p.base_price_minor)), p.base_price_minor) as price_minor,

@@ -70,6 +70,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "90_invoices.sql",
         include_str!("../policies/90_invoices.sql"),
     ),
+    (
+        "92_availability.sql",
+        include_str!("../policies/92_availability.sql"),
+    ),
 ];
 
 const ROLES_SQL: &str = include_str!("../sql/roles.sql");

@@ -396,7 +396,7 @@ async fn maintained_availability_equals_a_recomputation_after_random_operations(
                         .await
                         .execute(
                             "update app.holds set expires_at = now() - interval '1 second' \
-                             where id = (select id from app.holds h join app.tenants t on t.id = h.tenant_id \
+                             where id = (select h.id from app.holds h join app.tenants t on t.id = h.tenant_id \
                                          where t.slug = 'fiber-x' and h.status = 'active' \
                                            and h.expires_at > now() \
                                          order by h.id offset $1 limit 1)",

@@ -26,7 +26,7 @@ import sys
 text = open(sys.argv[1]).read() + open(sys.argv[2]).read()
 sql = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("--"))
 # $1 currency, $2 zone (none), $3 after number, $4 category (none), $5 limit.
-for k, v in {"$1": "'%s'" % sys.argv[4], "$2": "null", "$3": "0", "$4": "null", "$5": "51"}.items():
+for k, v in {"$1": "'%s'" % sys.argv[4], "$2": "null", "$3": "0", "$4": "null", "$5": "51", "$6": "'en'"}.items():
     sql = sql.replace(k, v)
 print("begin;")
 print("select set_config('app.tenant_id', '%s', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);" % sys.argv[3])

@@ -53,7 +53,16 @@ create temp table dist_triggers (table_name text, trigger_name text, reason text
   primary key (table_name, trigger_name)) on commit drop;
 insert into dist_triggers values
   ('products', 'products_identity_guard', 'reads only OLD and NEW: number and SKU stem never change'),
-  ('variants', 'variants_sku_immutable', 'reads only OLD and NEW: a SKU never changes once issued');
+  ('variants', 'variants_sku_immutable', 'reads only OLD and NEW: a SKU never changes once issued'),
+  -- The maintained availability (V32): each writes only the changed variants' rows of
+  -- app.availability, the same brand's and co-located. Statement triggers with transition
+  -- tables: to be confirmed on a cluster (docs/SCALING.md).
+  ('stock', 'availability_stock_inserted', 'keeps app.availability (same brand, co-located)'),
+  ('stock', 'availability_stock_updated', 'keeps app.availability (same brand, co-located)'),
+  ('stock', 'availability_stock_deleted', 'keeps app.availability (same brand, co-located)'),
+  ('holds', 'availability_holds_inserted', 'keeps app.availability (same brand, co-located)'),
+  ('holds', 'availability_holds_updated', 'keeps app.availability (same brand, co-located)'),
+  ('holds', 'availability_holds_deleted', 'keeps app.availability (same brand, co-located)');
 
 -- Policies Citus would refuse today that are known and scheduled: the canonical policy's
 -- `(select app.current_tenant())` is an InitPlan (evaluated once per statement); its form

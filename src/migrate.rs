@@ -74,6 +74,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "92_credit_notes.sql",
         include_str!("../policies/92_credit_notes.sql"),
     ),
+    (
+        "94_availability.sql",
+        include_str!("../policies/94_availability.sql"),
+    ),
 ];
 
 const ROLES_SQL: &str = include_str!("../sql/roles.sql");

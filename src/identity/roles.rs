@@ -189,7 +189,8 @@ impl Permission {
             Permission::ReturnsManage => "`POST /v1/admin/returns/{id}/approve`, `/reject`",
             Permission::RefundsWrite => "`POST /v1/admin/orders/{number}/refunds`",
             Permission::CustomersRead => {
-                "`GET /v1/admin/customers`, `GET /v1/admin/orders/{number}/invoice`"
+                "`GET /v1/admin/customers`, `GET /v1/admin/orders/{number}/invoice`, \
+                 `GET /v1/admin/orders/{number}/credit-notes[/{credit_note}]`"
             }
             Permission::BrandSettings => {
                 "`GET/PATCH /v1/admin/brand/order-settings`, `GET/PATCH /v1/admin/brand/notification-settings`, `GET/PATCH /v1/admin/brand/invoice-settings`, `/v1/admin/webhooks[/{id}[/deliveries]]`, `/v1/admin/shipping-methods[/{code}]`, `/v1/admin/tax-rates[/{country}/{tax_class}]`"

@@ -74,10 +74,10 @@ use std::{
 
 use qdrant_edge::{
     Condition, CountRequest, CreateIndex, Distance, EdgeConfig, EdgeShard, EdgeSparseVectorParams,
-    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, JsonPath, KeywordIndexParams,
-    Match, Modifier, NamedQuery, PayloadFieldSchema, PayloadSchemaParams, PointId,
-    PointInsertOperations, PointOperations, PointStruct, QueryEnum, QueryRequest, ScoredPoint,
-    ScoringQuery, UpdateOperation, ValueVariants, Vector, VectorInternal, Vectors,
+    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, HasIdCondition, JsonPath,
+    KeywordIndexParams, Match, Modifier, NamedQuery, PayloadFieldSchema, PayloadSchemaParams,
+    PointId, PointInsertOperations, PointOperations, PointStruct, QueryEnum, QueryRequest,
+    ScoredPoint, ScoringQuery, UpdateOperation, ValueVariants, Vector, VectorInternal, Vectors,
     WithPayloadInterface, WithVector,
 };
 use tokio::sync::OnceCell;
@@ -379,9 +379,16 @@ impl Shard {
         // Bounded operations: each is one WAL record and holds the update lock while applied.
         for chunk in docs.chunks(UPSERT_CHUNK) {
             // A locale the product lost (translation deleted, locale removed) loses its point:
-            // the products' points go first, under the brand filter.
+            // the products' points that this write does not replace go first, under the brand
+            // filter. Points it replaces are overwritten in place (deleting and re-inserting
+            // every point made qdrant-edge's payload index unloadable after a WAL prune).
             let ids: Vec<Uuid> = chunk.iter().map(|d| d.product_id).collect();
-            self.delete(tenant, Some(&ids))?;
+            let keep: Vec<Uuid> = chunk
+                .iter()
+                .flat_map(|d| d.points(tenant))
+                .map(|p| p.id)
+                .collect();
+            self.delete_stale(tenant, &ids, &keep)?;
             let mut points = Vec::with_capacity(chunk.len());
             for doc in chunk {
                 for point in doc.points(tenant) {
@@ -416,6 +423,32 @@ impl Shard {
             ))?;
         }
         Ok(())
+    }
+
+    /// Deletes the points of `tenant`'s given products other than `keep`.
+    fn delete_stale(
+        &self,
+        tenant: Uuid,
+        product_ids: &[Uuid],
+        keep: &[Uuid],
+    ) -> Result<(), SearchError> {
+        if product_ids.is_empty() {
+            return Ok(());
+        }
+        let mut filter = tenant_filter(tenant)?;
+        let mut any = Vec::with_capacity(product_ids.len());
+        for id in product_ids {
+            any.push(field_is(
+                PRODUCT_FIELD,
+                ValueVariants::String(id.to_string()),
+            )?);
+        }
+        filter.should = Some(any);
+        let keep: HasIdCondition = keep.iter().map(|id| PointId::Uuid(*id)).collect();
+        filter.must_not = Some(vec![Condition::HasId(keep)]);
+        self.write(UpdateOperation::PointOperation(
+            PointOperations::DeletePointsByFilter(filter),
+        ))
     }
 
     /// Deletes the given products of `tenant` (every locale's point), or all of them.

@@ -37,7 +37,9 @@ FROM deps AS build
 # crate embeds sql/, policies/, seed/ and README.md at compile time.
 COPY . .
 COPY --from=web /src/web/dist web/dist
+# check-web fails the build when the binary does not embed both apps and their assets.
 RUN cargo build --release --locked --bin brandhouse \
+    && target/release/brandhouse check-web \
     && mkdir -p /out/data \
     && cp target/release/brandhouse /out/brandhouse
 

@@ -8,7 +8,7 @@ ADMIN_URL ?= postgres://postgres@127.0.0.1:5432
 PG_HOST_PORT = $(lastword $(subst @, ,$(ADMIN_URL)))
 
 .PHONY: demo test services validate-config ts-client ts-client-write fmt-check clippy unit audit fuzz \
-	openapi bench clean-test-dbs web web-test
+	openapi bench clean-test-dbs web web-test release-smoke
 
 ## Build the web console and storefront, start the services, migrate, seed the three demo brands
 ## and serve on 127.0.0.1:8080 (the console at /console/, each brand's shop at
@@ -46,6 +46,11 @@ web:
 ## web/test-output/ (WEB_TEST_OUT).
 web-test: web
 	ADMIN_URL=$(ADMIN_URL) CARGO=$(CARGO) scripts/web-test.sh
+
+## The browser tests against the release binary, whose assets are embedded at build time
+## (`brandhouse check-web` first). Slower (a release build): CI's `release-smoke` job.
+release-smoke: web
+	ADMIN_URL=$(ADMIN_URL) CARGO=$(CARGO) WEB_TEST_PROFILE=release scripts/web-test.sh
 
 fmt-check:
 	$(CARGO) fmt --all -- --check

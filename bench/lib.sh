@@ -58,3 +58,19 @@ stop_server() {
 
 # Peak resident memory of a pid, in MiB.
 peak_rss_mib() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+
+# CPU seconds (user + system) used so far by a process, and by PostgreSQL (every live server
+# process, plus what the postmaster has collected from backends that have exited): sampled
+# before and after a run, their differences say where the run's CPU time went.
+cpu_secs() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+pg_cpu_secs() {
+  local hz total=0 p t postmaster
+  hz=$(getconf CLK_TCK)
+  postmaster=$(pgrep -xo postgres) || { echo 0; return; }
+  for p in $(pgrep -x postgres); do
+    t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null) || continue
+    total=$((total + t))
+  done
+  t=$(awk '{print $16 + $17}' "/proc/$postmaster/stat")
+  awk -v t="$((total + t))" -v hz="$hz" 'BEGIN {printf "%.2f", t / hz}'
+}

@@ -12,27 +12,7 @@ POOL=${BENCH_POOL:-16}
 PSQL=(psql "$ADMIN/$BENCH_DB" -XAtq -v ON_ERROR_STOP=1)
 
 log "preparing stock: zone BENCH, 1,000,000 units of every Fiber X SKU; one hot SKU with 2,000"
-"${PSQL[@]}" <<'SQL'
-insert into app.zones (code, name, priority) values ('BENCH', 'Bench zone', 1) on conflict (code) do nothing;
--- Stock and its ledger rows, as a receive would write them (as the superuser, for speed).
-with z as (select id from app.zones where code = 'BENCH'),
-     v as (select v.tenant_id, v.id from app.variants v join app.tenants t on t.id = v.tenant_id
-           join app.products p on p.tenant_id = v.tenant_id and p.id = v.product_id
-           where t.slug = 'fiber-x' and v.is_active and p.status = 'active'),
-     s as (insert into app.stock (tenant_id, variant_id, zone_id, on_hand)
-           select v.tenant_id, v.id, z.id, 1000000 from v, z
-           on conflict (tenant_id, variant_id, zone_id) do update set on_hand = app.stock.on_hand + 1000000
-           returning tenant_id, variant_id, zone_id)
-insert into app.stock_movements (tenant_id, variant_id, zone_id, kind, on_hand_delta, reason)
-select tenant_id, variant_id, zone_id, 'receive', 1000000, 'bench' from s;
-drop table if exists public.bench_skus;
-create table public.bench_skus as
-  select row_number() over (order by v.sku) as i, v.id as variant_id, v.sku
-  from app.variants v join app.tenants t on t.id = v.tenant_id
-  join app.products p on p.tenant_id = v.tenant_id and p.id = v.product_id
-  where t.slug = 'fiber-x' and v.is_active and p.status = 'active';
-grant select on public.bench_skus to brandhouse_api;
-SQL
+"${PSQL[@]}" -f "$ROOT/bench/stock.sql"
 hot=$("${PSQL[@]}" -c "select sku from public.bench_skus order by i limit 1")
 nskus=$("${PSQL[@]}" -c "select count(*) from public.bench_skus")
 # The hot row: 2,000 units, in the BENCH zone only (a fresh bench database has no other stock).

@@ -7,6 +7,10 @@
 # conversation to answer. Screenshots go to WEB_TEST_OUT (default web/test-output). Bounded by
 # WEB_TEST_TIMEOUT (240 s).
 #
+# WEB_TEST_PROFILE=release runs the same tests against the release binary, whose assets are
+# embedded at build time (debug builds read web/dist at run time): it checks the embedded files
+# with `brandhouse check-web` first, from outside the checkout. CI's `release-smoke` job runs it.
+#
 #   ADMIN_URL  the superuser connection without database (as in the Makefile)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +34,17 @@ export CHROMIUM
 [ -f web/dist/console/index.html ] && [ -f web/dist/shop/index.html ] \
   || { log "web/dist is missing: run \`make web\` first"; exit 1; }
 
-$CARGO build --quiet
-BIN="${CARGO_TARGET_DIR:-target}/debug/brandhouse"
+if [ "${WEB_TEST_PROFILE:-debug}" = release ]; then
+  $CARGO build --release --quiet --bin brandhouse
+  BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/brandhouse"
+  # From another directory: an embedded asset does not depend on the working directory.
+  (cd / && "$BIN" check-web | grep -q 'embedded in this binary') \
+    || { log "the release binary does not embed web/dist:"; (cd / && "$BIN" check-web) >&2 || true; exit 1; }
+  log "$(cd / && "$BIN" check-web | tr '\n' ' ')"
+else
+  $CARGO build --quiet
+  BIN="${CARGO_TARGET_DIR:-target}/debug/brandhouse"
+fi
 
 DB="bh_web_$$"
 WORK=$(mktemp -d)

@@ -48,6 +48,10 @@ pub enum Command {
     },
     /// Migrate, seed the three demo brands and their staff, and serve.
     Demo,
+    /// Check that this binary can serve the console and the storefront: each app's page and
+    /// every asset it references are present (embedded in release builds). Exits non-zero
+    /// otherwise; needs no configuration.
+    CheckWeb,
     /// Staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
@@ -137,10 +141,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Healthcheck { url, timeout_secs } = &cli.command {
         return healthcheck(url.as_deref(), *timeout_secs).await;
     }
+    if let Command::CheckWeb = cli.command {
+        let report = crate::api::web::check_assets().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let source = if report.embedded {
+            "embedded in this binary"
+        } else {
+            "read from web/dist at run time (debug build)"
+        };
+        for (app, assets) in &report.apps {
+            println!("/{app}/: index.html and {} assets, {source}", assets.len());
+        }
+        return Ok(());
+    }
     let config = Config::from_env()?;
     let _telemetry = telemetry::init(&config)?;
     match cli.command {
-        Command::Openapi | Command::Healthcheck { .. } => unreachable!("handled above"),
+        Command::Openapi | Command::Healthcheck { .. } | Command::CheckWeb => {
+            unreachable!("handled above")
+        }
         Command::Migrate => {
             let report = migrate::run(&config.db).await?;
             print_migrate_report(&config, &report);

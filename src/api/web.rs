@@ -131,6 +131,77 @@ fn respond(app: WebApp, req: &Request) -> poem::Result<Response> {
         .body(body))
 }
 
+/// What `brandhouse check-web` found: each app's page and the hashed assets it references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetReport {
+    /// Whether the files are inside the binary (release builds) or read from `web/dist` at run
+    /// time (debug builds).
+    pub embedded: bool,
+    /// Per app: its name and the assets its `index.html` references, all present.
+    pub apps: Vec<(&'static str, Vec<String>)>,
+}
+
+/// Checks that this binary can serve both apps: each `index.html` is there and every asset it
+/// references under `/{app}/assets/` is there too, with a content type other than bytes. A
+/// release image runs this after its build (Dockerfile), so a binary built before `make web`
+/// (whose pages would be the "not built" 503) never ships.
+pub fn check_assets() -> Result<AssetReport, String> {
+    let mut apps = Vec::new();
+    let mut problems = Vec::new();
+    for app in [WebApp::Console, WebApp::Shop] {
+        let index = format!("{}/index.html", app.name());
+        let Some(page) = Assets::get(&index) else {
+            problems.push(format!(
+                "{index} is missing (run `make web` before building)"
+            ));
+            continue;
+        };
+        let html = String::from_utf8_lossy(&page.data);
+        let refs = asset_references(app, &html);
+        if refs.is_empty() {
+            problems.push(format!(
+                "{index} references no asset under /{}/assets/",
+                app.name()
+            ));
+        }
+        for r in &refs {
+            let path = format!("{}/{r}", app.name());
+            if Assets::get(&path).is_none() {
+                problems.push(format!("{index} references {r}, which is missing"));
+            } else if content_type(&path) == "application/octet-stream" {
+                problems.push(format!("{path} has no known content type"));
+            }
+        }
+        apps.push((app.name(), refs));
+    }
+    if problems.is_empty() {
+        Ok(AssetReport {
+            embedded: cfg!(not(debug_assertions)),
+            apps,
+        })
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// The `assets/...` paths a page references as `"/{app}/assets/..."` (Vite's output), in order,
+/// each once.
+fn asset_references(app: WebApp, html: &str) -> Vec<String> {
+    let prefix = format!("/{}/", app.name());
+    let mut refs: Vec<String> = Vec::new();
+    for (at, _) in html.match_indices(&format!("\"{prefix}assets/")) {
+        let start = at + 1 + prefix.len();
+        let Some(len) = html[start..].find('"') else {
+            continue;
+        };
+        let r = html[start..start + len].to_owned();
+        if !refs.contains(&r) {
+            refs.push(r);
+        }
+    }
+    refs
+}
+
 /// A relative path of plain segments: no `.`/`..` segment, no backslash, no NUL.
 fn is_plain_path(rest: &str) -> bool {
     !rest.contains(['\\', '\0']) && rest.split('/').all(|seg| seg != ".." && seg != ".")
@@ -213,6 +284,19 @@ mod tests {
         assert!(!is_plain_path("../../Cargo.toml"));
         assert!(!is_plain_path("assets/../index.html"));
         assert!(!is_plain_path("assets\\..\\x"));
+    }
+
+    #[test]
+    fn a_page_s_asset_references_are_found_once_each() {
+        let html = r#"<script type="module" crossorigin src="/shop/assets/index-Ab1.js"></script>
+<link rel="stylesheet" crossorigin href="/shop/assets/index-Cd2.css">
+<link rel="icon" href="/shop/logo.svg"><script src="/shop/assets/index-Ab1.js"></script>
+<a href="/console/assets/other.js">"#;
+        assert_eq!(
+            asset_references(WebApp::Shop, html),
+            vec!["assets/index-Ab1.js", "assets/index-Cd2.css"]
+        );
+        assert!(asset_references(WebApp::Console, "<p>no assets</p>").is_empty());
     }
 
     #[test]

@@ -62,7 +62,9 @@ unit:
 	$(CARGO) test --all-targets
 
 ## Migrate a fresh database and run policies/audit.sql (the isolation contract) and
-## policies/distributable.sql (Citus's refusal rules, docs/SCALING.md) against it.
+## policies/distributable.sql (Citus's refusal rules, docs/SCALING.md) against it; then the
+## schema built in the order Citus accepts (scripts/citus-migrate.sh, with stand-ins for Citus's
+## placement functions) must equal the usual one.
 audit:
 	@psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists $(AUDIT_DB) with (force)"
 	MIGRATION_DATABASE_URL=$(ADMIN_URL)/$(AUDIT_DB) \
@@ -72,6 +74,10 @@ audit:
 	psql "$(ADMIN_URL)/$(AUDIT_DB)" -X -v ON_ERROR_STOP=1 -f policies/audit.sql
 	psql "$(ADMIN_URL)/$(AUDIT_DB)" -X -v ON_ERROR_STOP=1 -f policies/distributable.sql
 	@psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists $(AUDIT_DB) with (force)"
+	@psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists $(AUDIT_DB)_citus with (force)" \
+	  -c "create database $(AUDIT_DB)_citus"
+	ADMIN_URL=$(ADMIN_URL) BRANDHOUSE="$(CARGO) run --quiet --" scripts/citus-migrate.sh $(AUDIT_DB)_citus --stub
+	@psql "$(ADMIN_URL)/postgres" -X -q -c "drop database if exists $(AUDIT_DB)_citus with (force)"
 
 ## schemathesis (pinned, installed into .venv-fuzz/) over every operation of the committed spec,
 ## against `brandhouse demo` on a throwaway database: no 5xx, responses as the spec says.

@@ -179,4 +179,27 @@ begin
   end if;
   raise notice 'distributability audit passed';
 end $$;
+
+-- With -v emit_distribution=FILE (scripts/citus-migrate.sh): the placement as Citus statements,
+-- in the order it needs them: reference tables, then the distributed ones (each co-located
+-- with the first), then the local ones added to Citus's metadata (they keep their foreign keys
+-- to reference tables).
+\if :{?emit_distribution}
+\pset tuples_only on
+\pset format unaligned
+with anchor as (select min(table_name) as name from dist_tables where placement = 'distributed')
+select stmt from (
+  select 1 as k, 0 as j, table_name, format('select create_reference_table(%L);', 'app.' || table_name) as stmt
+  from dist_tables where placement = 'reference'
+  union all
+  select 2, case when table_name = anchor.name then 0 else 1 end, table_name,
+         format('select create_distributed_table(%L, %L, colocate_with => %L);', 'app.' || table_name,
+                'tenant_id', case when table_name = anchor.name then 'none' else 'app.' || anchor.name end)
+  from dist_tables, anchor where placement = 'distributed'
+  union all
+  select 3, 0, table_name, format('select citus_add_local_table_to_metadata(%L);', 'app.' || table_name)
+  from dist_tables where placement = 'local'
+) s order by k, j, table_name
+\g :emit_distribution
+\endif
 rollback;

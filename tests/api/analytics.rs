@@ -485,40 +485,40 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
     // Days only; a whole month (the monthly rollup) with days after it; a month exactly.
     let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
     for (from, to) in [(from, to), (d(9, 28), d(11, 3)), (d(10, 1), d(10, 31))] {
-      let top = get(format!(
-        "/v1/admin/analytics/top-products?from={from}&to={to}&limit=2"
-      ))
-      .await;
-      let in_range = |t: chrono::DateTime<Utc>| t.date_naive() >= from && t.date_naive() <= to;
-      for (slug, _, _) in brands {
-        let mut per_product: BTreeMap<i32, i64> = BTreeMap::new();
-        for o in orders
-            .iter()
-            .filter(|o| o.brand == slug && o.counted_at().is_some_and(in_range))
-        {
-            for l in &o.lines {
-                *per_product.entry(l.product).or_default() += l.price * i64::from(l.quantity);
+        let top = get(format!(
+            "/v1/admin/analytics/top-products?from={from}&to={to}&limit=2"
+        ))
+        .await;
+        let in_range = |t: chrono::DateTime<Utc>| t.date_naive() >= from && t.date_naive() <= to;
+        for (slug, _, _) in brands {
+            let mut per_product: BTreeMap<i32, i64> = BTreeMap::new();
+            for o in orders
+                .iter()
+                .filter(|o| o.brand == slug && o.counted_at().is_some_and(in_range))
+            {
+                for l in &o.lines {
+                    *per_product.entry(l.product).or_default() += l.price * i64::from(l.quantity);
+                }
             }
+            let mut expected: Vec<i64> = per_product.values().copied().collect();
+            expected.sort_unstable_by(|a, b| b.cmp(a));
+            expected.truncate(2);
+            let got: Vec<i64> = top
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|b| b["slug"] == slug)
+                .map(|b| {
+                    b["products"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| p["revenue_minor"].as_i64().unwrap())
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(got, expected, "{slug} {from}..{to}");
         }
-        let mut expected: Vec<i64> = per_product.values().copied().collect();
-        expected.sort_unstable_by(|a, b| b.cmp(a));
-        expected.truncate(2);
-        let got: Vec<i64> = top
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["slug"] == slug)
-            .map(|b| {
-                b["products"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|p| p["revenue_minor"].as_i64().unwrap())
-                    .collect()
-            })
-            .unwrap_or_default();
-        assert_eq!(got, expected, "{slug} {from}..{to}");
-      }
     }
 
     // An empty range is zeros, not an error; bad ranges are 422s naming the field.
@@ -609,7 +609,10 @@ async fn inventory_health_counts_low_and_out_of_stock_and_unexpired_holds() {
     let admin = app.db.admin().await;
     let by_definition = async || -> serde_json::Value {
         admin
-            .query(include_str!("../../src/analytics/sql/inventory_by_definition.sql"), &[])
+            .query(
+                include_str!("../../src/analytics/sql/inventory_by_definition.sql"),
+                &[],
+            )
             .await
             .unwrap()
             .iter()

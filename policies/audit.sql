@@ -56,6 +56,16 @@ insert into audit_global values
   ('jobs',           'the job queue holds references (brand, kind, ref), never tenant data; workers claim across brands, then open the brand''s transaction'),
   ('whatsapp_numbers', 'Meta webhooks name the business number, not the brand: the brand is found from it before any tenant is known; no secrets; the API role reads it and writes one brand''s row only through app.prove_whatsapp_number / app.release_whatsapp_number');
 
+-- The analytics-only list: tables in schema app that carry a brand but are not tenant-isolated
+-- because no brand role may read them at all: rollups the analytics role reads across brands.
+-- The API role must hold no privilege on them (table or column); the analytics role reads them.
+create temp table audit_analytics_only (name text primary key, reason text not null) on commit drop;
+insert into audit_analytics_only values
+  ('sales_daily',           'rollup of counted orders per brand and day (V37): read by the analytics role only; written by app.sales_rollup_apply (SECURITY DEFINER) from the trigger on orders'),
+  ('product_sales_daily',   'rollup of counted order lines per brand, day and product (V37): read by the analytics role only; written by app.sales_rollup_apply'),
+  ('product_sales_monthly', 'rollup of counted order lines per brand, month and product (V37): read by the analytics role only; written by app.sales_rollup_apply'),
+  ('catalog_counts',        'SKUs and active SKUs per brand (V37): read by the analytics role only; written by SECURITY DEFINER triggers on variants from their transition tables');
+
 -- The grant list: every privilege the API role holds on a global table, with the columns (null:
 -- the whole table) and why. Anything else the API role holds on a global table is a violation.
 create temp table audit_global_grants (
@@ -121,6 +131,7 @@ select c.oid as relid,
        exists (select from pg_attribute a
                where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped) as has_tenant_id,
        g.name is not null as is_global,
+       exists (select from audit_analytics_only ao where ao.name = c.relname) as is_analytics_only,
        exists (select from pg_policy p
                where p.polrelid = c.oid
                  and p.polname = 'tenant_isolation'
@@ -162,7 +173,8 @@ where n.nspname = 'app';
 \echo
 \echo '== Tables in schema app =='
 select table_name as "table",
-       case when is_global then 'global' when has_tenant_id then 'tenant' else '?' end as kind,
+       case when is_global then 'global' when is_analytics_only then 'analytics only'
+            when has_tenant_id then 'tenant' else '?' end as kind,
        rls_enabled as "rls enabled",
        rls_forced as "rls forced",
        has_canonical_policy as "tenant policy"
@@ -175,6 +187,9 @@ from audit_policies order by table_name, policy;
 \echo '== Global tables =='
 select name as "table", reason from audit_global order by name;
 
+\echo '== Analytics-only tables =='
+select name as "table", reason from audit_analytics_only order by name;
+
 \echo '== The API role''s grants on global tables =='
 select name as "table", privilege, coalesce(array_to_string(columns, ', '), '(all)') as columns, reason
 from audit_global_grants order by name, privilege;
@@ -185,8 +200,23 @@ select table_name as subject,
        'not tenant-isolated (needs tenant_id, RLS enabled and forced, the tenant_isolation policy for '
          || :'api_role' || ') and not on the global list' as problem
 from audit_tables
-where not is_global
+where not is_global and not is_analytics_only
   and not (has_tenant_id and rls_enabled and rls_forced and has_canonical_policy)
+union all
+select name, 'on the analytics-only list but missing from schema app'
+from audit_analytics_only a where not exists (select from audit_tables t where t.table_name = a.name)
+union all
+-- Analytics-only tables: no privilege at all for the API role, SELECT for the analytics role.
+select g.name || ': ' || g.privilege || coalesce(' (' || g.col || ')', ''),
+       'API role privilege on an analytics-only table'
+from audit_api_grants g
+where g.name in (select name from audit_analytics_only)
+union all
+select t.table_name, 'analytics-only table the analytics role cannot read'
+from audit_tables t
+where t.is_analytics_only
+  and exists (select from pg_roles where rolname = :'analytics_role')
+  and not has_table_privilege(:'analytics_role', t.relid, 'SELECT')
 union all
 select table_name, 'on the global list but missing from schema app? (listed: ' || name || ')'
 from audit_global g left join audit_tables t on t.table_name = g.name

@@ -33,7 +33,7 @@ set local search_path = pg_catalog;
 -- keys). Local tables stay on the coordinator: written often, read by primary key, never joined
 -- with tenant data on the workers.
 create temp table dist_placement (name text primary key, placement text not null
-  check (placement in ('reference', 'local')), reason text not null) on commit drop;
+  check (placement in ('reference', 'local', 'distributed')), reason text not null) on commit drop;
 insert into dist_placement values
   ('tenants',           'reference', 'every tenant table references its brand'),
   ('tenant_domains',    'reference', 'brand resolution; small, rarely written'),
@@ -45,7 +45,14 @@ insert into dist_placement values
   ('login_throttle',    'local',     'counters written on every sign-in attempt'),
   ('login_throttle_clients', 'local', 'counters written on every sign-in attempt'),
   ('jobs',              'local',     'the queue: claimed with SKIP LOCKED across brands'),
-  ('audit_log',         'local',     'append-only trail, read by the owner');
+  ('audit_log',         'local',     'append-only trail, read by the owner'),
+  -- Analytics rollups (V37): keyed by tenant_id and written by the trigger on orders in the
+  -- order's transaction, so distributed by tenant_id and co-located with orders. No row-level
+  -- security (no brand role may read them; policies/audit.sql, analytics-only list).
+  ('sales_daily',           'distributed', 'analytics rollup per brand and day, written with the brand''s orders'),
+  ('product_sales_daily',   'distributed', 'analytics rollup per brand, day and product, written with the brand''s orders'),
+  ('product_sales_monthly', 'distributed', 'analytics rollup per brand, month and product, written with the brand''s orders'),
+  ('catalog_counts',        'distributed', 'analytics rollup per brand, written with the brand''s variants');
 
 -- Triggers a distributed table may keep: each reads only OLD/NEW (or rows of the same brand
 -- through the same shard group) and is safe under citus.enable_unsafe_triggers.
@@ -62,7 +69,18 @@ insert into dist_triggers values
   ('stock', 'availability_stock_deleted', 'keeps app.availability (same brand, co-located)'),
   ('holds', 'availability_holds_inserted', 'keeps app.availability (same brand, co-located)'),
   ('holds', 'availability_holds_updated', 'keeps app.availability (same brand, co-located)'),
-  ('holds', 'availability_holds_deleted', 'keeps app.availability (same brand, co-located)');
+  ('holds', 'availability_holds_deleted', 'keeps app.availability (same brand, co-located)'),
+  -- The analytics rollups (V37): a row trigger that reads the order's own lines and variants
+  -- (same brand, co-located) and writes the brand's rollup rows (co-located) through
+  -- app.sales_rollup_apply; fires only when the order enters or leaves the counted statuses.
+  ('orders', 'sales_rollup_order_changed', 'keeps the analytics rollups (same brand, co-located)'),
+  -- Inventory health (V37): statement triggers with transition tables, like V32's, writing
+  -- the changed variants' rows of app.availability and the brand's app.catalog_counts row.
+  ('variants', 'availability_variants_inserted', 'keeps app.availability (same brand, co-located)'),
+  ('variants', 'availability_variants_updated', 'keeps app.availability (same brand, co-located)'),
+  ('variants', 'catalog_counts_variants_inserted', 'keeps app.catalog_counts (same brand, co-located)'),
+  ('variants', 'catalog_counts_variants_updated', 'keeps app.catalog_counts (same brand, co-located)'),
+  ('variants', 'catalog_counts_variants_deleted', 'keeps app.catalog_counts (same brand, co-located)');
 
 -- Policies Citus would refuse today that are known and scheduled: the canonical policy's
 -- `(select app.current_tenant())` is an InitPlan (evaluated once per statement); its form

@@ -78,6 +78,7 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "94_availability.sql",
         include_str!("../policies/94_availability.sql"),
     ),
+    ("98_rollups.sql", include_str!("../policies/98_rollups.sql")),
 ];
 
 const ROLES_SQL: &str = include_str!("../sql/roles.sql");

@@ -59,8 +59,19 @@ pub(super) async fn timeseries(
         .collect()
 }
 
+/// Stock health per brand. From the maintained figures while every zone is open; while one is
+/// closed (they sum every zone), from every SKU's stock rows by the definition.
 pub(super) async fn inventory(tx: &Transaction<'_>) -> Result<Vec<InventoryHealth>, DbError> {
-    let stmt = tx.prepare_cached(include_str!("sql/inventory.sql")).await?;
+    let closed = tx
+        .prepare_cached("select exists (select from app.zones where not is_active)")
+        .await?;
+    let any_closed: bool = tx.query_one(&closed, &[]).await?.try_get(0)?;
+    let stmt = if any_closed {
+        tx.prepare_cached(include_str!("sql/inventory_by_definition.sql"))
+            .await?
+    } else {
+        tx.prepare_cached(include_str!("sql/inventory.sql")).await?
+    };
     tx.query(&stmt, &[])
         .await?
         .iter()

@@ -149,6 +149,66 @@ async fn the_analytics_role_cannot_write_and_the_api_role_cannot_read_across_bra
     assert_ne!(a.id, b.id);
 }
 
+/// The rollups the analytics endpoints read (sql/V37__analytics_rollups.sql).
+const ROLLUPS: [&str; 4] = [
+    "app.sales_daily",
+    "app.product_sales_daily",
+    "app.product_sales_monthly",
+    "app.catalog_counts",
+];
+
+#[tokio::test]
+async fn the_api_role_can_neither_read_nor_write_the_rollups() {
+    let app = TestApp::spawn().await;
+    let brands = app.two_brands().await;
+    let a = brands.fiber_x;
+    let url =
+        crate::helpers::api_url(&app.db.name).replace("brandhouse_api", "brandhouse_analytics");
+    let analytics = crate::helpers::connect(&url).await;
+    let mut api = app.db.api().await;
+    for table in ROLLUPS {
+        // The analytics role reads every brand's rows.
+        analytics
+            .query(&format!("select * from {table}"), &[])
+            .await
+            .unwrap();
+        // The API role, in its own brand's transaction, reads nothing, not even its brand's
+        // figures, and writes nothing.
+        for sql in [
+            format!("select count(*) from {table}"),
+            format!("select count(*) from {table} where tenant_id = '{}'", a.id),
+            format!("delete from {table}"),
+            format!("update {table} set tenant_id = tenant_id"),
+        ] {
+            let tx = api.transaction().await.unwrap();
+            tx.execute(
+                "select set_config('app.tenant_id', $1, true)",
+                &[&a.id.to_string()],
+            )
+            .await
+            .unwrap();
+            let err = tx.query(&sql, &[]).await.unwrap_err();
+            assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{sql}");
+        }
+    }
+    // The function that writes the sales rollups runs only from the trigger on orders.
+    let tx = api.transaction().await.unwrap();
+    tx.execute(
+        "select set_config('app.tenant_id', $1, true)",
+        &[&a.id.to_string()],
+    )
+    .await
+    .unwrap();
+    let err = tx
+        .execute(
+            "select app.sales_rollup_apply($1, 1, 'EUR', now(), 100, 1, '{}', '{}', '{}', 1)",
+            &[&a.id],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+}
+
 struct SeedLine {
     sku: String,
     product: i32,
@@ -158,9 +218,20 @@ struct SeedLine {
 
 struct SeedOrder {
     brand: &'static str,
+    /// The status the order ends in; `cancelled_after_payment` ends `cancelled` with a
+    /// payment time.
     status: &'static str,
     paid_at: Option<chrono::DateTime<Utc>>,
     lines: Vec<SeedLine>,
+}
+
+impl SeedOrder {
+    /// The payment time of an order that counts (paid or shipped; cancelled or wholly
+    /// refunded after payment it no longer does).
+    fn counted_at(&self) -> Option<chrono::DateTime<Utc>> {
+        self.paid_at
+            .filter(|_| ["paid", "shipped"].contains(&self.status))
+    }
 }
 
 #[tokio::test]
@@ -208,7 +279,9 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
             "pending_payment",
             "cancelled",
             "expired",
-        ][rng.random_range(0..6)];
+            "refunded",
+            "cancelled_after_payment",
+        ][rng.random_range(0..8)];
         let at = day0 + Duration::minutes(rng.random_range(0..40 * 24 * 60));
         let lines = (0..rng.random_range(1..4))
             .map(|_| {
@@ -224,10 +297,17 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
         orders.push(SeedOrder {
             brand,
             status,
-            paid_at: ["paid", "shipped"].contains(&status).then_some(at),
+            paid_at: ["paid", "shipped", "refunded", "cancelled_after_payment"]
+                .contains(&status)
+                .then_some(at),
             lines,
         });
     }
+    // Every order is written as checkout writes it (waiting for payment, then its lines), and
+    // then moved through its statuses as the API role in the brand's transaction, as payment,
+    // shipping, cancellation and refunds do: the maintained rollups the endpoints read follow
+    // those updates only.
+    let mut api = app.db.api().await;
     for (i, o) in orders.iter().enumerate() {
         let total: i64 = o
             .lines
@@ -238,11 +318,11 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
         let row = admin
             .query_one(
                 "with t as (select id, currency from app.tenants where slug = $1), \
-                 c as (insert into app.customers (tenant_id, name, email, created_at) select id, 'C', $2, $6 from t returning id) \
+                 c as (insert into app.customers (tenant_id, name, email, created_at) select id, 'C', $2, $5 from t returning id) \
                  insert into app.orders (tenant_id, number, customer_id, status, currency, total_minor, units, idempotency_key, \
                    request_hash, holds_expire_at, paid_at, created_at, customer_name) \
-                 select t.id, $3, c.id, $4, t.currency, $5, $7, $2, '\\x00', now(), $8, $6, 'C' from t, c returning id",
-                &[&o.brand, &format!("k{i}@x.test"), &(i as i32 + 1), &o.status, &total, &o.paid_at.unwrap_or(day0), &units, &o.paid_at],
+                 select t.id, $3, c.id, 'pending_payment', t.currency, $4, $6, $2, '\\x00', now(), null, $5, 'C' from t, c returning id, tenant_id",
+                &[&o.brand, &format!("k{i}@x.test"), &(i as i32 + 1), &total, &o.paid_at.unwrap_or(day0), &units],
             )
             .await
             .unwrap();
@@ -257,6 +337,34 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
                 .await
                 .unwrap();
         }
+        let tenant: uuid::Uuid = row.get(1);
+        let steps: &[(&str, bool)] = match o.status {
+            "paid" => &[("paid", true)],
+            "shipped" => &[("paid", true), ("shipped", false)],
+            "refunded" => &[("paid", true), ("shipped", false), ("refunded", false)],
+            "cancelled_after_payment" => &[("paid", true), ("cancelled", false)],
+            "pending_payment" => &[],
+            other => &[(other, false)],
+        };
+        let tx = api.transaction().await.unwrap();
+        tx.execute(
+            "select set_config('app.tenant_id', $1, true)",
+            &[&tenant.to_string()],
+        )
+        .await
+        .unwrap();
+        for (status, pays) in steps {
+            let n = tx
+                .execute(
+                    "update app.orders set status = $2, \
+                     paid_at = case when $3 then $4 else paid_at end where id = $1",
+                    &[&order_id, status, pays, &o.paid_at],
+                )
+                .await
+                .unwrap();
+            assert_eq!(n, 1);
+        }
+        tx.commit().await.unwrap();
     }
 
     // A range covering days 5..=24.
@@ -282,7 +390,7 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
     for (slug, _, currency) in brands {
         let paid: Vec<&SeedOrder> = orders
             .iter()
-            .filter(|o| o.brand == slug && o.paid_at.is_some_and(in_range))
+            .filter(|o| o.brand == slug && o.counted_at().is_some_and(in_range))
             .collect();
         let revenue: i64 = paid
             .iter()
@@ -364,7 +472,7 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
             .iter()
             .filter(|o| {
                 o.brand == s["slug"]
-                    && o.paid_at
+                    && o.counted_at()
                         .is_some_and(|t| t.date_naive() == from + chrono::Days::new(3))
             })
             .flat_map(|o| &o.lines)
@@ -374,38 +482,43 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
     }
 
     // Top products per brand.
-    let top = get(format!(
-        "/v1/admin/analytics/top-products?from={from}&to={to}&limit=2"
-    ))
-    .await;
-    for (slug, _, _) in brands {
-        let mut per_product: BTreeMap<i32, i64> = BTreeMap::new();
-        for o in orders
-            .iter()
-            .filter(|o| o.brand == slug && o.paid_at.is_some_and(in_range))
-        {
-            for l in &o.lines {
-                *per_product.entry(l.product).or_default() += l.price * i64::from(l.quantity);
+    // Days only; a whole month (the monthly rollup) with days after it; a month exactly.
+    let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    for (from, to) in [(from, to), (d(9, 28), d(11, 3)), (d(10, 1), d(10, 31))] {
+        let top = get(format!(
+            "/v1/admin/analytics/top-products?from={from}&to={to}&limit=2"
+        ))
+        .await;
+        let in_range = |t: chrono::DateTime<Utc>| t.date_naive() >= from && t.date_naive() <= to;
+        for (slug, _, _) in brands {
+            let mut per_product: BTreeMap<i32, i64> = BTreeMap::new();
+            for o in orders
+                .iter()
+                .filter(|o| o.brand == slug && o.counted_at().is_some_and(in_range))
+            {
+                for l in &o.lines {
+                    *per_product.entry(l.product).or_default() += l.price * i64::from(l.quantity);
+                }
             }
+            let mut expected: Vec<i64> = per_product.values().copied().collect();
+            expected.sort_unstable_by(|a, b| b.cmp(a));
+            expected.truncate(2);
+            let got: Vec<i64> = top
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|b| b["slug"] == slug)
+                .map(|b| {
+                    b["products"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| p["revenue_minor"].as_i64().unwrap())
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(got, expected, "{slug} {from}..{to}");
         }
-        let mut expected: Vec<i64> = per_product.values().copied().collect();
-        expected.sort_unstable_by(|a, b| b.cmp(a));
-        expected.truncate(2);
-        let got: Vec<i64> = top
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["slug"] == slug)
-            .map(|b| {
-                b["products"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|p| p["revenue_minor"].as_i64().unwrap())
-                    .collect()
-            })
-            .unwrap_or_default();
-        assert_eq!(got, expected, "{slug}");
     }
 
     // An empty range is zeros, not an error; bad ranges are 422s naming the field.
@@ -490,4 +603,79 @@ async fn inventory_health_counts_low_and_out_of_stock_and_unexpired_holds() {
         json!([{"slug": "fiber-x", "name": "Brand fiber-x", "sku_count": 3, "active_skus": 3,
                 "low_stock_skus": 2, "out_of_stock_skus": 1, "reserved_units": 3}])
     );
+
+    // The endpoint reads maintained figures; each change below must reach them. After each,
+    // they equal the report computed from every SKU's stock rows by the definition.
+    let admin = app.db.admin().await;
+    let by_definition = async || -> serde_json::Value {
+        admin
+            .query(
+                include_str!("../../src/analytics/sql/inventory_by_definition.sql"),
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                json!({"slug": r.get::<_, String>("slug"), "name": r.get::<_, String>("name"),
+                       "sku_count": r.get::<_, i64>("sku_count"),
+                       "active_skus": r.get::<_, i64>("active_skus"),
+                       "low_stock_skus": r.get::<_, i64>("low_stock_skus"),
+                       "out_of_stock_skus": r.get::<_, i64>("out_of_stock_skus"),
+                       "reserved_units": r.get::<_, i64>("reserved_units")})
+            })
+            .collect()
+    };
+    let endpoint = async || -> serde_json::Value {
+        app.authed(Method::GET, "/v1/admin/analytics/inventory", &owner, None)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    assert_eq!(endpoint().await, by_definition().await);
+    let tenant: uuid::Uuid = admin
+        .query_one("select id from app.tenants where slug = 'fiber-x'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let mut api = app.db.api().await;
+    let steps = [
+        // A SKU deactivated, a threshold raised (as the API role, in the brand's transaction).
+        "update app.variants set is_active = false where sku = 'FBX-HAIR-0002'",
+        "update app.variants set reorder_threshold = 20 where sku = 'FBX-HAIR-0001'",
+        // The expired hold released: the variant's row is exact again.
+        "update app.holds set status = 'expired', ended_at = now() where status = 'active' and expires_at <= now()",
+        // Stock received past the threshold, then a SKU reactivated.
+        "update app.stock set on_hand = on_hand + 30",
+        "update app.variants set is_active = true",
+        "update app.variants set reorder_threshold = 0 where sku = 'FBX-HAIR-0003'",
+    ];
+    for sql in steps {
+        let tx = api.transaction().await.unwrap();
+        tx.execute(
+            "select set_config('app.tenant_id', $1, true)",
+            &[&tenant.to_string()],
+        )
+        .await
+        .unwrap();
+        tx.execute(sql, &[]).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(endpoint().await, by_definition().await, "after {sql}");
+    }
+    // A product added later: its SKU, never stocked, is out of stock (as P2's, never received).
+    app.create_product("fiber-x", "HAIR", "P3", "active", json!([]))
+        .await;
+    let health = endpoint().await;
+    assert_eq!(health, by_definition().await);
+    assert_eq!(health[0]["sku_count"], 4);
+    assert_eq!(health[0]["out_of_stock_skus"], 2);
+    // A closed zone: the figures by the definition (its stock does not count).
+    admin
+        .execute("update app.zones set is_active = false", &[])
+        .await
+        .unwrap();
+    assert_eq!(endpoint().await, by_definition().await);
 }

@@ -80,7 +80,28 @@ insert into dist_triggers values
   ('variants', 'availability_variants_updated', 'keeps app.availability (same brand, co-located)'),
   ('variants', 'catalog_counts_variants_inserted', 'keeps app.catalog_counts (same brand, co-located)'),
   ('variants', 'catalog_counts_variants_updated', 'keeps app.catalog_counts (same brand, co-located)'),
-  ('variants', 'catalog_counts_variants_deleted', 'keeps app.catalog_counts (same brand, co-located)');
+  ('variants', 'catalog_counts_variants_deleted', 'keeps app.catalog_counts (same brand, co-located)'),
+  -- The pre-rendered storefront documents (V35): each renders the changed products' rows of
+  -- app.storefront_documents from the same brand's catalog rows, co-located. Statement
+  -- triggers with transition tables, as above.
+  ('products', 'storefront_products_inserted', 'renders app.storefront_documents (same brand, co-located)'),
+  ('products', 'storefront_products_updated', 'renders app.storefront_documents (same brand, co-located)'),
+  ('variants', 'storefront_variants_inserted', 'renders app.storefront_documents (same brand, co-located)'),
+  ('variants', 'storefront_variants_updated', 'renders app.storefront_documents (same brand, co-located)'),
+  ('variants', 'storefront_variants_deleted', 'renders app.storefront_documents (same brand, co-located)'),
+  ('product_translations', 'storefront_product_translations_inserted', 'renders app.storefront_documents (same brand, co-located)'),
+  ('product_translations', 'storefront_product_translations_updated', 'renders app.storefront_documents (same brand, co-located)'),
+  ('product_translations', 'storefront_product_translations_deleted', 'renders app.storefront_documents (same brand, co-located)'),
+  ('product_media', 'storefront_product_media_inserted', 'renders app.storefront_documents (same brand, co-located)'),
+  ('product_media', 'storefront_product_media_updated', 'renders app.storefront_documents (same brand, co-located)'),
+  ('product_media', 'storefront_product_media_deleted', 'renders app.storefront_documents (same brand, co-located)'),
+  ('categories', 'storefront_categories_updated', 'renders app.storefront_documents (same brand, co-located)'),
+  ('category_translations', 'storefront_category_translations_inserted', 'renders app.storefront_documents (same brand, co-located)'),
+  ('category_translations', 'storefront_category_translations_updated', 'renders app.storefront_documents (same brand, co-located)'),
+  ('category_translations', 'storefront_category_translations_deleted', 'renders app.storefront_documents (same brand, co-located)'),
+  ('brand_locales', 'storefront_brand_locales_inserted', 'renders app.storefront_documents (same brand, co-located)'),
+  ('brand_locales', 'storefront_brand_locales_updated', 'renders app.storefront_documents (same brand, co-located)'),
+  ('brand_locales', 'storefront_brand_locales_deleted', 'renders app.storefront_documents (same brand, co-located)');
 
 -- Policies Citus would refuse today that are known and scheduled: the canonical policy's
 -- `(select app.current_tenant())` is an InitPlan (evaluated once per statement); its form

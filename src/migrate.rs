@@ -78,6 +78,10 @@ pub const POLICY_FILES: &[(&str, &str)] = &[
         "94_availability.sql",
         include_str!("../policies/94_availability.sql"),
     ),
+    (
+        "96_storefront_documents.sql",
+        include_str!("../policies/96_storefront_documents.sql"),
+    ),
     ("98_rollups.sql", include_str!("../policies/98_rollups.sql")),
 ];
 

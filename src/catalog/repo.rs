@@ -21,8 +21,8 @@ macro_rules! stmt {
 }
 
 /// A storefront statement: its own start (the `page` of products) followed by the shared
-/// `storefront_item.sql` (variants, availability, the product JSON), which binds $1 (currency)
-/// and $2 (zone) in every statement.
+/// `storefront_item.sql` (each product's stored document with its variants' availability),
+/// which binds $1 (currency) and $2 (zone) in every statement.
 macro_rules! storefront_stmt {
     ($tx:expr, $file:literal) => {
         $tx.prepare_cached(concat!(

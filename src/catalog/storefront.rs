@@ -1,9 +1,10 @@
 //! The storefront's catalog reads: categories, the product list (cursor-paginated, filterable,
 //! searchable) and product detail, served through the brand's cache.
 //!
-//! Product documents are JSON built by PostgreSQL and sent as they are. With files in S3 their
-//! media URLs are presigned first, through the [`StorefrontDocument`] the HTTP layer declares
-//! for them, and the presigned document is what the cache keeps.
+//! Product documents are JSON assembled by PostgreSQL from the pre-rendered documents
+//! (sql/V35__storefront_documents.sql) and each variant's availability, and sent as they are.
+//! With files in S3 their media URLs are presigned first, through the [`StorefrontDocument`]
+//! the HTTP layer declares for them, and the presigned document is what the cache keeps.
 
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;

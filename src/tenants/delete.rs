@@ -203,6 +203,11 @@ async fn delete_rows(
         .await?
         .with_context(|| format!("brand {slug:?} was deleted meanwhile"))?;
     let brand = doomed(&row)?;
+    tx.execute(
+        include_str!("sql/delete_brand_mark.sql"),
+        &[&brand.id.to_string()],
+    )
+    .await?;
     let staff: Vec<Uuid> = tx
         .query(include_str!("sql/delete_brand_staff.sql"), &[&brand.id])
         .await?

@@ -24,6 +24,7 @@ mod concurrency;
 mod conformance;
 mod credit_notes;
 mod delivery;
+mod documents;
 mod errors;
 mod events;
 mod global_tables;

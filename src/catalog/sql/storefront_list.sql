@@ -2,10 +2,10 @@
 -- in category $4, at most $5. Row-level security alone picks the brand. Numbers only grow, so
 -- products added while a client pages appear at the end and nothing is seen twice or skipped.
 -- $6 is the negotiated locale, carried in `page.locale`. Continued by storefront_item.sql (the
--- variants, their availability and the product JSON; $1 currency, $2 zone), appended to this
--- text in src/catalog/repo.rs.
+-- product's stored JSON with its variants' availability; $1 currency, $2 zone), appended to
+-- this text in src/catalog/repo.rs.
 with page as (
-  select p.tenant_id, p.id, p.number, p.handle, p.name, p.description, p.base_price_minor, p.category_id, null::real as rank,
+  select p.tenant_id, p.id, p.number, null::real as rank,
          $6::text as locale
   from app.products p
   where p.status = 'active'

@@ -7,14 +7,14 @@
 -- ($7, $3); at most $8. $10, when not null, is the query with Spanish and Portuguese plurals
 -- the stemmer keeps made singular ("champús" → "champú", src/search/sparse.rs): either
 -- spelling matches.
--- Continued by storefront_item.sql (the variants, their availability and the product JSON;
+-- Continued by storefront_item.sql (the product's stored JSON with its variants' availability;
 -- $1 currency, $2 zone), appended to this text in src/catalog/repo.rs.
 with q as (select websearch_to_tsquery('simple', $5)
                     || websearch_to_tsquery('simple', coalesce($10::text, $5)) as tsq,
                   websearch_to_tsquery(app.locale_ts_config($9), $5)
                     || websearch_to_tsquery(app.locale_ts_config($9), coalesce($10::text, $5)) as ltsq),
 matches as (
-  select p.tenant_id, p.id, p.number, p.handle, p.name, p.description, p.base_price_minor, p.category_id,
+  select p.tenant_id, p.id, p.number,
          (greatest(ts_rank(p.search, q.tsq), coalesce(ts_rank(t.search, q.ltsq), 0))
           + case when p.name ilike $6 or t.name ilike $6 then 0.5::real else 0::real end) as rank,
          $9::text as locale

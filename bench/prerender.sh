@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Pre-rendered storefront documents (sql/V35__storefront_documents.sql) against the statements
+# that built each product's JSON per request, side by side in one run on one database (the
+# bench database, which has the documents; the old statements simply do not read them):
+#
+# * pgbench runs the old and the new list statement (first page of 50, three brands in
+#   rotation, 16 clients), then the old and the new detail statement (a random product of the
+#   first 75 of each brand), rounds alternating; latency percentiles from pgbench's
+#   per-transaction log. The old statements are tests/api/sql/storefront_{list,product}_v34.sql
+#   (the same files tests/api/documents.rs compares the bytes with).
+# * With BEFORE_BIN (a binary built from the commit before V35), the API too: the same wrk
+#   scripts against a server running BEFORE_BIN and one running BENCH_BIN, uncached (no Redis),
+#   list (bench/storefront.lua) and detail (bench/storefront-detail.lua), rounds alternating.
+# * EXPLAIN ANALYZE of both list statements (Showstopper's first page).
+#
+# Writes $RESULTS/prerender.md.
+source "$(dirname "$0")/lib.sh"
+db_env
+
+CONNS=${BENCH_CONNECTIONS:-16}
+POOL=${BENCH_POOL:-16}
+ROUNDS=${BENCH_ROUNDS:-2}
+BEFORE_BIN=${BEFORE_BIN:-}
+
+tmp=$(mktemp -d)
+trap 'stop_server prerender-before; stop_server prerender-after; rm -rf "$tmp"' EXIT
+psql "$ADMIN/$BENCH_DB" -Xq -c "analyze"
+
+# statement FILE... : the files joined, comments dropped, on one line.
+statement() {
+  python3 - "$@" <<'PY'
+import sys
+text = "".join(open(f).read() for f in sys.argv[1:])
+print(" ".join("\n".join(l for l in text.splitlines() if not l.lstrip().startswith("--")).split()))
+PY
+}
+# script KIND SQL SLUG: a pgbench script, BEGIN; set_config; the statement; COMMIT.
+script() {
+  local kind=$1 sql=$2 slug=$3 tid currency
+  read -r tid currency < <(psql "$ADMIN/$BENCH_DB" -XAt -F ' ' -c "select id, currency from app.tenants where slug = '$slug'")
+  sql=${sql//\$1/\'$currency\'}; sql=${sql//\$2/null}
+  if [ "$kind" = list ]; then
+    # $3 after number, $4 category, $5 limit (51: a page of 50 and whether there is a next),
+    # $6 locale.
+    sql=${sql//\$3/0}; sql=${sql//\$4/null}; sql=${sql//\$5/51}; sql=${sql//\$6/\'en\'}
+    echo "begin;"
+  else
+    # $3 product number, $4 locale.
+    sql=${sql//\$3/:number}; sql=${sql//\$4/\'en\'}
+    printf '\\set number random(1, 75)\nbegin;\n'
+  fi
+  echo "select set_config('app.tenant_id', '$tid', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);"
+  echo "$sql;"
+  echo "commit;"
+}
+list_old=$(statement "$ROOT/tests/api/sql/storefront_list_v34.sql")
+list_new=$(statement "$ROOT/src/catalog/sql/storefront_list.sql" "$ROOT/src/catalog/sql/storefront_item.sql")
+detail_old=$(statement "$ROOT/tests/api/sql/storefront_product_v34.sql")
+detail_new=$(statement "$ROOT/src/catalog/sql/storefront_product.sql" "$ROOT/src/catalog/sql/storefront_item.sql")
+for slug in fiber-x suzume showstopper; do
+  script list "$list_old" "$slug" >"$tmp/list-old-$slug.sql"
+  script list "$list_new" "$slug" >"$tmp/list-new-$slug.sql"
+  script detail "$detail_old" "$slug" >"$tmp/detail-old-$slug.sql"
+  script detail "$detail_new" "$slug" >"$tmp/detail-new-$slug.sql"
+done
+
+# pgbench_run NAME: tps, p50 and p99 (ms) of the three brands' scripts NAME-*.sql.
+pgbench_run() {
+  local name=$1 out
+  rm -rf "$tmp/log"; mkdir "$tmp/log"
+  out=$(cd "$tmp/log" && pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DURATION" -l \
+    -f "$tmp/$name-fiber-x.sql@1" -f "$tmp/$name-suzume.sql@1" -f "$tmp/$name-showstopper.sql@1" \
+    -U brandhouse_api -h 127.0.0.1 "$BENCH_DB" 2>&1) || { echo "$out" >&2; exit 1; }
+  local tps; tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+  # Per-transaction log: client, transaction, latency (us), ...
+  cat "$tmp"/log/pgbench_log.* | python3 -c "
+import sys
+l = sorted(int(x.split()[2]) for x in sys.stdin)
+q = lambda p: l[min(len(l) - 1, int(len(l) * p))] / 1000
+print('$tps', '%.1f' % q(0.5), '%.1f' % q(0.99))"
+}
+
+pgrows=""
+for round in $(seq 1 "$ROUNDS"); do
+  for kind in list detail; do
+    for side in old new; do
+      log "pgbench round $round, $kind, $side (${DURATION}s, $CONNS clients)"
+      read -r tps p50 p99 < <(pgbench_run "$kind-$side")
+      pgrows+="| $round | $kind | $side | $tps | $p50 | $p99 |"$'\n'
+    done
+  done
+done
+
+apirows=""
+if [ -n "$BEFORE_BIN" ]; then
+  need wrk wrk
+  port_a=$(free_port); port_b=$(free_port)
+  BIN=$BEFORE_BIN start_server prerender-before "$port_a" DB_POOL_SIZE="$POOL" REDIS_URL=
+  start_server prerender-after "$port_b" DB_POOL_SIZE="$POOL" REDIS_URL=
+  run_wrk() {
+    wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$ROOT/bench/$2" "http://127.0.0.1:$1" 2>&1 \
+      | awk '/^RESULT/ {print}'
+  }
+  field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+  log "warming up"
+  for port in "$port_a" "$port_b"; do
+    wrk -t1 -c4 -d2s -s "$ROOT/bench/storefront.lua" "http://127.0.0.1:$port" >/dev/null
+  done
+  for round in $(seq 1 "$ROUNDS"); do
+    for kind in list detail; do
+      lua=storefront.lua; [ "$kind" = detail ] && lua=storefront-detail.lua
+      for side in before after; do
+        port=$port_a; [ "$side" = after ] && port=$port_b
+        log "API round $round, $kind, $side (${DURATION}s, $CONNS connections)"
+        r=$(run_wrk "$port" "$lua")
+        apirows+="| $round | $kind | $side | $(echo "$r" | field rps) | $(echo "$r" | field p50_ms) | $(echo "$r" | field p99_ms) | $(echo "$r" | field errors) |"$'\n'
+      done
+    done
+  done
+fi
+
+read -r tid < <(psql "$ADMIN/$BENCH_DB" -XAt -c "select id from app.tenants where slug = 'showstopper'")
+explain() {
+  local sql=$1
+  sql=${sql//\$1/\'EUR\'}; sql=${sql//\$2/null}; sql=${sql//\$3/0}; sql=${sql//\$4/null}
+  sql=${sql//\$5/51}; sql=${sql//\$6/\'en\'}
+  psql "postgres://brandhouse_api@127.0.0.1:5432/$BENCH_DB" -XAt <<SQL
+begin;
+select set_config('app.tenant_id', '$tid', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true) \g /dev/null
+explain (analyze, buffers, costs off) $sql;
+explain (analyze, buffers, costs off) $sql;
+commit;
+SQL
+}
+explain "$list_old" >"$RESULTS/prerender-explain-before.txt"
+explain "$list_new" >"$RESULTS/prerender-explain-after.txt"
+
+{
+  echo "### Pre-rendered storefront documents: old (JSON built per request) and new (stored documents) statements, $CONNS clients, ${DURATION} s each"
+  echo
+  echo "pgbench on one database (BEGIN; set_config; statement; COMMIT), three brands in rotation:"
+  echo
+  echo "| round | statement | side | tps | p50 ms | p99 ms |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s' "$pgrows"
+  if [ -n "$apirows" ]; then
+    echo
+    echo "API, uncached, before ($BEFORE_BIN) and after ($BIN), same database:"
+    echo
+    echo "| round | endpoint | side | req/s | p50 ms | p99 ms | errors |"
+    echo "|---|---|---|---|---|---|---|"
+    printf '%s' "$apirows"
+  fi
+  echo
+  echo "EXPLAIN ANALYZE (second run of each, Showstopper's first page): \`bench/results/prerender-explain-before.txt\`, \`bench/results/prerender-explain-after.txt\`."
+} >"$RESULTS/prerender.md"
+cat "$RESULTS/prerender.md"
+grep -h "Execution Time" "$RESULTS/prerender-explain-before.txt" "$RESULTS/prerender-explain-after.txt" >&2 || true

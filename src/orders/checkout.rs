@@ -342,7 +342,10 @@ fn skus_of(lines: &[LineInput]) -> Vec<String> {
 
 /// The preferred zone, when one is named: `Some(id)` of the active zone with that code, or
 /// `Some(None)` when there is none (a malformed code names no zone either).
-async fn preferred_zone(tx: &Tx<'_>, code: Option<&str>) -> Result<Option<Option<Uuid>>, OrderError> {
+async fn preferred_zone(
+    tx: &Tx<'_>,
+    code: Option<&str>,
+) -> Result<Option<Option<Uuid>>, OrderError> {
     let Some(code) = code else {
         return Ok(None);
     };
@@ -557,7 +560,10 @@ fn levels_after(
 /// number from the counter `place_order` just moved. From the counter to COMMIT the brand's
 /// order and event counters stay locked: one round trip and the COMMIT. Returns the order as
 /// a read would show it.
-#[expect(clippy::too_many_arguments, reason = "the parts of one checkout, each once")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one checkout, each once"
+)]
 async fn place(
     tx: &Tx<'_>,
     input: &CheckoutInput,
@@ -682,7 +688,10 @@ async fn place(
 
 /// The order just placed, as [`load_order`] would read it back (the customer's view): the
 /// answer of the checkout, built from what [`place`] wrote.
-#[expect(clippy::too_many_arguments, reason = "the parts of one checkout, each once")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one checkout, each once"
+)]
 fn placed_order(
     id: Uuid,
     number: i32,
@@ -773,7 +782,11 @@ fn placed_order(
                     quantity: l.quantity,
                     unit_price_minor: l.unit_price_minor,
                     discount_minor: if applied {
-                        d.line_discounts.get(i).copied().filter(|d| *d > 0).unwrap_or(0)
+                        d.line_discounts
+                            .get(i)
+                            .copied()
+                            .filter(|d| *d > 0)
+                            .unwrap_or(0)
                     } else {
                         0
                     },
@@ -879,7 +892,12 @@ pub async fn quote(db: &Db, scope: &TenantScope, input: &QuoteInput) -> Result<Q
             let (settings, variants, terms) = futures::try_join!(
                 repo::brand_settings(tx).err_into::<OrderError>(),
                 repo::variants_for_checkout(tx, &skus).err_into::<OrderError>(),
-                charges::terms(tx, scope.tenant_id(), country.as_deref(), &input.promo_codes),
+                charges::terms(
+                    tx,
+                    scope.tenant_id(),
+                    country.as_deref(),
+                    &input.promo_codes
+                ),
             )?;
             let variants: HashMap<String, repo::SellableVariant> =
                 variants.into_iter().map(|v| (v.sku.clone(), v)).collect();

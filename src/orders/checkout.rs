@@ -553,6 +553,36 @@ fn levels_after(
         .collect()
 }
 
+/// The order-level facts [`place`] stores.
+fn new_order<'a>(input: &'a CheckoutInput, placed: &'a Placed<'a>) -> repo::NewOrder<'a> {
+    let c = &input.customer;
+    let charged = placed.charges;
+    repo::NewOrder {
+        currency: placed.currency,
+        total_minor: charged.totals.total_minor,
+        preferred_zone_id: placed.preferred_zone,
+        idempotency_key: placed.key,
+        request_hash: placed.request_hash,
+        units: input.lines.iter().map(|l| l.quantity).sum(),
+        customer_name: c.name.trim(),
+        customer_phone: c.phone.as_deref(),
+        subtotal_minor: charged.totals.subtotal_minor,
+        shipping_minor: charged.totals.shipping_minor,
+        tax_minor: charged.totals.tax_minor,
+        prices_include_tax: charged.prices_include_tax,
+        shipping_address: placed
+            .shipping_address
+            .and_then(|a| serde_json::to_value(a).ok()),
+        billing_address: placed
+            .billing_address
+            .and_then(|a| serde_json::to_value(a).ok()),
+        shipping_method: charged
+            .method
+            .as_ref()
+            .map(|(code, name)| (code.as_str(), name.as_str())),
+    }
+}
+
 /// Writes the order in one round trip: [`repo::place_order`] (customer, number, order, lines,
 /// holds, stock changes with their ledger rows, expiry job), then, in the same round trip, the
 /// promotions' uses (more round trips only when promotions apply), `stock.low` for a variant
@@ -605,30 +635,7 @@ async fn place(
         hold_id: Some(*id),
     }));
     let total = charged.totals.total_minor;
-    let order = repo::NewOrder {
-        currency: placed.currency,
-        total_minor: total,
-        preferred_zone_id: placed.preferred_zone,
-        idempotency_key: placed.key,
-        request_hash: placed.request_hash,
-        units: input.lines.iter().map(|l| l.quantity).sum(),
-        customer_name: c.name.trim(),
-        customer_phone: c.phone.as_deref(),
-        subtotal_minor: charged.totals.subtotal_minor,
-        shipping_minor: charged.totals.shipping_minor,
-        tax_minor: charged.totals.tax_minor,
-        prices_include_tax: charged.prices_include_tax,
-        shipping_address: placed
-            .shipping_address
-            .and_then(|a| serde_json::to_value(a).ok()),
-        billing_address: placed
-            .billing_address
-            .and_then(|a| serde_json::to_value(a).ok()),
-        shipping_method: charged
-            .method
-            .as_ref()
-            .map(|(code, name)| (code.as_str(), name.as_str())),
-    };
+    let order = new_order(input, placed);
     let placement = repo::Placement {
         order: &order,
         order_id,
@@ -708,12 +715,6 @@ fn placed_order(
     let d = &charged.discounts;
     // As record_order stores them: nothing at all without an applied promotion.
     let applied = !d.applied.is_empty();
-    let zone_code = |zone: Uuid| {
-        rows.iter()
-            .find(|r| r.zone_id == zone)
-            .map(|r| r.zone_code.clone())
-            .unwrap_or_default()
-    };
     let c = &input.customer;
     Order {
         id,
@@ -761,44 +762,7 @@ fn placed_order(
             phone: c.phone.clone().into(),
         })
         .into(),
-        lines: lines
-            .iter()
-            .zip(line_ids)
-            .enumerate()
-            .map(|(i, (l, line_id))| {
-                // Holds read back in zone code order (one creation time).
-                let mut allocations: Vec<super::Allocation> = holds
-                    .iter()
-                    .filter(|(_, h)| h.line_id == *line_id)
-                    .map(|(_, h)| super::Allocation {
-                        zone: zone_code(h.zone_id),
-                        quantity: h.quantity,
-                        status: HoldStatus::Active,
-                    })
-                    .collect();
-                allocations.sort_by(|a, b| a.zone.cmp(&b.zone));
-                super::Line {
-                    sku: l.sku.clone(),
-                    quantity: l.quantity,
-                    unit_price_minor: l.unit_price_minor,
-                    discount_minor: if applied {
-                        d.line_discounts
-                            .get(i)
-                            .copied()
-                            .filter(|d| *d > 0)
-                            .unwrap_or(0)
-                    } else {
-                        0
-                    },
-                    line_total_minor: l.line_total_minor,
-                    tax_class: Some(l.tax_class).into(),
-                    tax_rate_bp: l.tax_rate_bp,
-                    tax_minor: l.tax_minor,
-                    shipped_quantity: 0,
-                    allocations,
-                }
-            })
-            .collect(),
+        lines: placed_lines(lines, line_ids, holds, rows, d),
         shipments: Vec::new(),
         created_at,
         paid_at: Nullable(None),
@@ -808,6 +772,62 @@ fn placed_order(
         refunded_minor: 0,
         movements: Nullable(None),
     }
+}
+
+/// The lines of [`placed_order`], with their allocations and discounts as a read shows them.
+fn placed_lines(
+    lines: &[repo::NewLine],
+    line_ids: &[Uuid],
+    holds: &[(Uuid, repo::NewHold)],
+    rows: &[engine::LockedRow],
+    d: &crate::promotions::service::BasketDiscounts,
+) -> Vec<super::Line> {
+    // As record_order stores them: no line discount without an applied promotion.
+    let applied = !d.applied.is_empty();
+    let zone_code = |zone: Uuid| {
+        rows.iter()
+            .find(|r| r.zone_id == zone)
+            .map(|r| r.zone_code.clone())
+            .unwrap_or_default()
+    };
+    lines
+        .iter()
+        .zip(line_ids)
+        .enumerate()
+        .map(|(i, (l, line_id))| {
+            // Holds read back in zone code order (one creation time).
+            let mut allocations: Vec<super::Allocation> = holds
+                .iter()
+                .filter(|(_, h)| h.line_id == *line_id)
+                .map(|(_, h)| super::Allocation {
+                    zone: zone_code(h.zone_id),
+                    quantity: h.quantity,
+                    status: HoldStatus::Active,
+                })
+                .collect();
+            allocations.sort_by(|a, b| a.zone.cmp(&b.zone));
+            super::Line {
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+                unit_price_minor: l.unit_price_minor,
+                discount_minor: if applied {
+                    d.line_discounts
+                        .get(i)
+                        .copied()
+                        .filter(|d| *d > 0)
+                        .unwrap_or(0)
+                } else {
+                    0
+                },
+                line_total_minor: l.line_total_minor,
+                tax_class: Some(l.tax_class).into(),
+                tax_rate_bp: l.tax_rate_bp,
+                tax_minor: l.tax_minor,
+                shipped_quantity: 0,
+                allocations,
+            }
+        })
+        .collect()
 }
 
 /// A basket to price without holding anything (`POST /v1/storefront/quotes`).

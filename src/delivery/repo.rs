@@ -171,14 +171,15 @@ pub async fn list_rates(tx: &Tx<'_>, tenant: Uuid) -> Result<Vec<RateRow>, DbErr
         .collect()
 }
 
-/// The brand's rates in `country`, by class.
-pub async fn rates_for_country(
+/// The brand's rates by class in a checkout's tax country: `ship_to`, else the brand's
+/// `tax_origin_country`.
+pub async fn checkout_rates(
     tx: &Tx<'_>,
     tenant: Uuid,
-    country: &str,
+    ship_to: Option<&str>,
 ) -> Result<Vec<(TaxClass, i32)>, DbError> {
-    let stmt = stmt!(tx, "rates_for_country.sql");
-    tx.query(&stmt, &[&tenant, &country])
+    let stmt = stmt!(tx, "checkout_rates.sql");
+    tx.query(&stmt, &[&tenant, &ship_to])
         .await?
         .iter()
         .map(|r| Ok((r.try_get("tax_class")?, r.try_get("rate_bp")?)))

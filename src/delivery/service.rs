@@ -395,17 +395,17 @@ impl CheckoutTerms {
     }
 }
 
-/// The brand's active methods and the rates of `tax_country` (no country: no rates), in the
-/// checkout's transaction.
+/// The brand's active methods and the rates of the tax country: `ship_to` (the shipping
+/// address's country), else the brand's `tax_origin_country` (neither: no rates), read in the
+/// checkout's transaction, both statements in one round trip.
 pub async fn checkout_terms(
     tx: &Tx<'_>,
     tenant: Uuid,
-    tax_country: Option<&str>,
+    ship_to: Option<&str>,
 ) -> Result<CheckoutTerms, DbError> {
-    let methods = repo::active_methods(tx, tenant).await?;
-    let rates = match tax_country {
-        Some(country) => repo::rates_for_country(tx, tenant, country).await?,
-        None => Vec::new(),
-    };
+    let (methods, rates) = futures::try_join!(
+        repo::active_methods(tx, tenant),
+        repo::checkout_rates(tx, tenant, ship_to)
+    )?;
     Ok(CheckoutTerms { methods, rates })
 }

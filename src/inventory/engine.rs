@@ -52,9 +52,20 @@ pub async fn lock_rows(tx: &Tx<'_>, variants: &[Uuid]) -> Result<Vec<LockedRow>,
     ids.sort();
     ids.dedup();
     let stmt = tx.prepare_cached(include_str!("sql/lock_rows.sql")).await?;
-    tx.query(&stmt, &[&ids])
-        .await?
-        .iter()
+    locked_rows(&tx.query(&stmt, &[&ids]).await?)
+}
+
+/// [`lock_rows`] for the variants of `skus` (the brand's; an unknown SKU locks nothing), for
+/// a caller that sends it with the lookup of those SKUs, before it knows their ids.
+pub async fn lock_rows_by_sku(tx: &Tx<'_>, skus: &[String]) -> Result<Vec<LockedRow>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/lock_rows_by_sku.sql"))
+        .await?;
+    locked_rows(&tx.query(&stmt, &[&skus]).await?)
+}
+
+fn locked_rows(rows: &[tokio_postgres::Row]) -> Result<Vec<LockedRow>, DbError> {
+    rows.iter()
         .map(|r| {
             Ok(LockedRow {
                 variant_id: r.try_get("variant_id")?,
@@ -99,10 +110,21 @@ pub async fn release_expired(
     let stmt = tx
         .prepare_cached(include_str!("sql/release_expired.sql"))
         .await?;
-    let ended: Vec<Ended> = tx
-        .query(&stmt, &[&variants])
-        .await?
-        .iter()
+    let ended = ended_holds(&tx.query(&stmt, &[&variants]).await?)?;
+    Ok(free(ended, rows))
+}
+
+/// [`release_expired`] for the variants of `skus`, sent right after [`lock_rows_by_sku`] in
+/// the same round trip: returns the holds it ended, for [`free`] once the rows are read.
+pub async fn release_expired_by_sku(tx: &Tx<'_>, skus: &[String]) -> Result<Vec<Ended>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/release_expired_by_sku.sql"))
+        .await?;
+    ended_holds(&tx.query(&stmt, &[&skus]).await?)
+}
+
+fn ended_holds(rows: &[tokio_postgres::Row]) -> Result<Vec<Ended>, DbError> {
+    rows.iter()
         .map(|r| {
             Ok(Ended {
                 hold_id: r.try_get("id")?,
@@ -112,7 +134,11 @@ pub async fn release_expired(
                 quantity: r.try_get("quantity")?,
             })
         })
-        .collect::<Result<_, DbError>>()?;
+        .collect()
+}
+
+/// Frees the units of the `ended` holds in `rows` and returns the ledger deltas to apply.
+pub fn free(ended: Vec<Ended>, rows: &mut [LockedRow]) -> Vec<Delta> {
     let mut deltas = Vec::with_capacity(ended.len());
     for e in ended {
         if let Some(row) = rows
@@ -132,7 +158,7 @@ pub async fn release_expired(
             hold_id: Some(e.hold_id),
         });
     }
-    Ok(deltas)
+    deltas
 }
 
 /// What one order line asks for.
@@ -274,20 +300,32 @@ pub async fn apply(tx: &Tx<'_>, deltas: &[Delta]) -> Result<(), DbError> {
 }
 
 /// A variant with a reorder threshold and its available units.
-struct Level {
-    variant_id: Uuid,
-    sku: String,
-    threshold: i32,
-    available: i64,
+#[derive(Debug, Clone)]
+pub struct Level {
+    pub variant_id: Uuid,
+    pub sku: String,
+    pub threshold: i32,
+    pub available: i64,
 }
 
 async fn threshold_levels(tx: &Tx<'_>, variants: &[Uuid]) -> Result<Vec<Level>, DbError> {
     let stmt = tx
         .prepare_cached(include_str!("sql/threshold_levels.sql"))
         .await?;
-    tx.query(&stmt, &[&variants])
-        .await?
-        .iter()
+    levels(&tx.query(&stmt, &[&variants]).await?)
+}
+
+/// The variants of `skus` that have a reorder threshold, with their available units now (read
+/// under the caller's row locks, before its change: the `before` of [`record_low_stock`]).
+pub async fn threshold_levels_by_sku(tx: &Tx<'_>, skus: &[String]) -> Result<Vec<Level>, DbError> {
+    let stmt = tx
+        .prepare_cached(include_str!("sql/threshold_levels_by_sku.sql"))
+        .await?;
+    levels(&tx.query(&stmt, &[&skus]).await?)
+}
+
+fn levels(rows: &[tokio_postgres::Row]) -> Result<Vec<Level>, DbError> {
+    rows.iter()
         .map(|r| {
             Ok(Level {
                 variant_id: r.try_get("id")?,
@@ -301,7 +339,11 @@ async fn threshold_levels(tx: &Tx<'_>, variants: &[Uuid]) -> Result<Vec<Level>, 
 
 /// `stock.low` for each variant whose available units crossed below its reorder threshold in
 /// this change (at or above before, below after): once per crossing, not on every sale below.
-async fn record_low_stock(tx: &Tx<'_>, before: &[Level], after: &[Level]) -> Result<(), DbError> {
+pub async fn record_low_stock(
+    tx: &Tx<'_>,
+    before: &[Level],
+    after: &[Level],
+) -> Result<(), DbError> {
     for a in after {
         let crossed = before
             .iter()

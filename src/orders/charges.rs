@@ -12,6 +12,9 @@
 //! - the brand's promotions ([`crate::promotions`]) take their discounts off the lines and the
 //!   shipping before the tax. A checkout and a quote price through this same function.
 
+use futures::TryFutureExt as _;
+use uuid::Uuid;
+
 use super::{OrderError, checkout::LineInput, repo};
 use crate::{
     db::Tx,
@@ -21,7 +24,10 @@ use crate::{
         service::{self as delivery, CheckoutTerms},
     },
     error::FieldError,
-    promotions::service::{self as promotions, BasketDiscounts, BasketItem},
+    promotions::{
+        repo::PromotionRow,
+        service::{self as promotions, BasketDiscounts, BasketItem},
+    },
     scope::TenantScope,
 };
 
@@ -54,16 +60,45 @@ fn too_large() -> OrderError {
     OrderError::Invalid(vec![FieldError::new("lines", "the total is too large")])
 }
 
-/// Prices the basket's lines, discounts and shipping in the caller's transaction.
+/// What a basket is priced with, read before pricing: the brand's shipping methods and the
+/// tax country's rates, and the promotions the basket may use.
+pub(super) struct Terms {
+    pub delivery: CheckoutTerms,
+    pub promotions: Vec<PromotionRow>,
+}
+
+/// Reads the [`Terms`] of a basket shipped to `ship_to` with `codes`, in one round trip (the
+/// tax country is `ship_to`, else the brand's `tax_origin_country`).
+pub(super) async fn terms(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    ship_to: Option<&str>,
+    codes: &[String],
+) -> Result<Terms, OrderError> {
+    let (delivery, promotions) = futures::try_join!(
+        delivery::checkout_terms(tx, tenant, ship_to).err_into::<OrderError>(),
+        promotions::basket_promotions(tx, tenant, codes).err_into::<OrderError>(),
+    )?;
+    Ok(Terms {
+        delivery,
+        promotions,
+    })
+}
+
+/// Prices the basket's lines, discounts and shipping with its `terms` ([`terms`]; the
+/// promotions may read more in the caller's transaction).
 pub(super) async fn charge(
     tx: &Tx<'_>,
     scope: &TenantScope,
     input: &Basket<'_>,
     settings: &repo::BrandSettings,
     line_variants: &[&repo::SellableVariant],
+    terms: Terms,
 ) -> Result<Charges, OrderError> {
-    let tax_country = input.ship_to.or(settings.tax_origin_country.as_deref());
-    let terms = delivery::checkout_terms(tx, scope.tenant_id(), tax_country).await?;
+    let Terms {
+        delivery: terms,
+        promotions: promotion_rows,
+    } = terms;
     let mut lines = Vec::with_capacity(line_variants.len());
     let mut taxes = Vec::with_capacity(line_variants.len());
     let (mut subtotal, mut weight) = (0i64, 0i64);
@@ -93,7 +128,7 @@ pub(super) async fn charge(
             quantity: l.quantity,
         })
         .collect();
-    let discounts = promotions::discounts(
+    let discounts = promotions::discounts_of(
         tx,
         scope.tenant_id(),
         &promotions::Basket {
@@ -103,6 +138,7 @@ pub(super) async fn charge(
             email: input.email,
             now: chrono::Utc::now(),
         },
+        promotion_rows,
     )
     .await?;
     let mode = TaxMode::from_includes(settings.prices_include_tax);

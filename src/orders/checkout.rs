@@ -2,7 +2,7 @@
 //!
 //! 1. an advisory lock on (brand, Idempotency-Key) serialises retries; a key seen before
 //!    returns the order it made (or 422 if the request differs);
-//! 2. the brand's caps hold (see [`enforce_caps`]): no SKU over `max_units_per_sku` units (a
+//! 2. the brand's caps hold (see [`check_caps`]): no SKU over `max_units_per_sku` units (a
 //!    422 naming the line), and, under an advisory lock per (brand, email) and per (brand,
 //!    phone), fewer than `max_open_orders_per_customer` unpaid orders still holding stock for
 //!    that email or phone (else a 409 `open-order-limit`); a replay (step 1) is never refused;
@@ -22,8 +22,16 @@
 //! 6. each applied promotion's use is taken (held) by a conditional update of its row, and the
 //!    order's and lines' discounts stored ([`crate::promotions::service::record_order`]).
 //!
+//! Round trips: the locks and reads of steps 1 to 4 go to PostgreSQL at once ([`read`]: it
+//! runs them in the order sent, which is the lock order), the decisions are taken in memory,
+//! and steps 5 and 6 with the `order.created` event go at once too ([`place`]); the answer is
+//! built from what was written. So a checkout is BEGIN, its scope, two round trips, COMMIT,
+//! and the brand's order counter, the one row every checkout of a brand takes, stays locked
+//! for one round trip and the COMMIT (`bench/README.md`, reservations, lists the statements).
+//!
 //! Lock order: the idempotency key, the customer's email, the customer's phone, the stock
-//! rows, then the promotion rows (by id); every checkout takes them in that order.
+//! rows, the expired holds on them, then the order counter, the promotion rows (by id) and
+//! the event counter; every checkout takes them in that order.
 //!
 //! Deadlocks cannot happen between checkouts (one lock order); serialisation failures and
 //! deadlocks with other work are retried (`tenant_tx_retry`), never shown to the client.
@@ -31,6 +39,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
+use futures::TryFutureExt as _;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -51,8 +60,8 @@ use crate::{
     promotions::service as promotions,
     scope::TenantScope,
     types::{
-        Address, AddressInput, DisplayName, Email, LanguageCode, PhoneNumber, Quantity, Sku, Slug,
-        ZoneCode,
+        Address, AddressInput, DisplayName, Email, LanguageCode, Nullable, PhoneNumber, Quantity,
+        Sku, Slug, ZoneCode,
     },
 };
 
@@ -153,6 +162,12 @@ fn validate(key: &str, input: &CheckoutInput) -> Vec<FieldError> {
 }
 
 /// Places an order, or returns the one this Idempotency-Key already placed (`true`).
+///
+/// Three round trips inside the transaction (after its BEGIN and scope, before its COMMIT):
+/// [`read`] sends every lock and read the decision needs at once, the caps, the SKUs, the
+/// prices and the stock are checked in memory, and [`place`] writes the order, its lines,
+/// holds, stock changes, ledger rows, expiry job and event in one more round trip. The
+/// answer is built from what was written, not read back.
 pub async fn checkout(
     db: &Db,
     scope: &TenantScope,
@@ -164,29 +179,42 @@ pub async fn checkout(
         return Err(OrderError::Invalid(errors));
     }
     let request_hash = request_hash(input);
-    let lock_key = format!("{}:{key}", scope.tenant_id());
     let currency = scope.tenant().currency.clone();
     let (shipping_address, billing_address, _) = addresses(input);
 
     db.tenant_tx_retry(scope, || {
         async |tx| {
-            repo::idempotency_lock(tx, &lock_key).await?;
-            if let Some((id, hash)) = repo::order_by_idempotency_key(tx, key).await? {
+            let read = read(tx, scope, key, input, shipping_address.as_ref()).await?;
+            let Read {
+                existing,
+                settings,
+                open,
+                variants,
+                preferred_zone,
+                terms,
+                mut rows,
+                ended,
+                levels,
+            } = read;
+            // Expired holds on these rows were ended on the way: their units go back to stock
+            // whatever this request turns out to be.
+            let released = engine::free(ended, &mut rows);
+            if let Some((id, hash)) = existing {
                 if hash != request_hash {
                     return Err(OrderError::IdempotencyMismatch);
                 }
+                engine::apply(tx, &released).await?;
                 let order = load_order(tx, Some(id), None, false)
                     .await?
                     .ok_or(OrderError::NotFound("no such order"))?;
                 return Ok((order, true));
             }
-            let settings = repo::brand_settings(tx).await?;
-            enforce_caps(tx, scope, input, &settings).await?;
-            let resolved = resolve(tx, &input.lines, input.preferred_zone.as_deref()).await?;
+            check_caps(input, &settings, &open)?;
+            let preferred_zone = check_resolved(&input.lines, &variants, preferred_zone)?;
             let line_variants: Vec<&repo::SellableVariant> = input
                 .lines
                 .iter()
-                .filter_map(|l| resolved.variants.get(l.sku.trim()))
+                .filter_map(|l| variants.get(l.sku.trim()))
                 .collect();
             let email = normalise_email(&input.customer.email);
             let basket = charges::Basket {
@@ -196,56 +224,155 @@ pub async fn checkout(
                 promo_codes: &input.promo_codes,
                 email: Some(&email),
             };
-            let charges = charges::charge(tx, scope, &basket, &settings, &line_variants).await?;
-            let (allocations, deltas) =
-                reserve(tx, input, &line_variants, resolved.preferred_zone).await?;
-            let placed = Placement {
+            let charges =
+                charges::charge(tx, scope, &basket, &settings, &line_variants, terms).await?;
+            let allocations = allocate(input, &line_variants, &mut rows, preferred_zone)?;
+            let placed = Placed {
                 tenant: scope.tenant_id(),
                 key,
                 request_hash: &request_hash,
                 currency: &currency,
-                preferred_zone: resolved.preferred_zone,
+                preferred_zone,
                 charges: &charges,
                 shipping_address: shipping_address.as_ref(),
                 billing_address: billing_address.as_ref(),
+                expires_at: open.now + chrono::Duration::minutes(i64::from(settings.hold_minutes)),
             };
-            let order_id =
-                write_order(tx, input, &line_variants, &allocations, deltas, &placed).await?;
-            let order = load_order(tx, Some(order_id), None, false)
-                .await?
-                .ok_or(OrderError::NotFound("no such order"))?;
+            let order = place(
+                tx,
+                input,
+                &line_variants,
+                &rows,
+                &allocations,
+                released,
+                &levels,
+                &placed,
+            )
+            .await?;
             Ok((order, false))
         }
     })
     .await
 }
 
-/// The brand's caps on one checkout, checked before anything is locked or written: per SKU,
-/// at most `max_units_per_sku` units over all the lines naming it (a 422 naming the line that
-/// goes over), and fewer than `max_open_orders_per_customer` unpaid orders still holding stock
-/// for the email, and for the phone when one is given (a 409). The customer locks are held
-/// until the transaction ends, so concurrent checkouts of one customer count one another.
-async fn enforce_caps(
+/// What [`read`] finds.
+struct Read {
+    /// The order this Idempotency-Key placed before, with its request's hash.
+    existing: Option<(Uuid, Vec<u8>)>,
+    settings: repo::BrandSettings,
+    /// The customer's open orders, and the transaction's now().
+    open: repo::OpenOrders,
+    /// The lines' variants in this brand, by SKU.
+    variants: HashMap<String, repo::SellableVariant>,
+    /// The preferred zone, when one was named: its id if it is an active zone.
+    preferred_zone: Option<Option<Uuid>>,
+    terms: charges::Terms,
+    /// The stock rows of the lines' variants, locked.
+    rows: Vec<engine::LockedRow>,
+    /// The expired holds on those rows, just ended.
+    ended: Vec<engine::Ended>,
+    /// The lines' variants with a reorder threshold, and their units available before.
+    levels: Vec<engine::Level>,
+}
+
+/// Every lock and read a checkout decides with, sent in one round trip. PostgreSQL runs them
+/// one after the other in this order, which is the lock order: the idempotency key (then the
+/// lookup of the key, which so sees an earlier attempt's order once it committed), the
+/// customer's email, then phone (then the count of their open orders), then the stock rows
+/// of the lines' variants (then the expired holds on them are ended and the thresholds read).
+/// The promotion rows come last, in [`place`]. A replay and a refused checkout took the
+/// locks for nothing, briefly; the caps, the SKUs and the prices are checked in memory.
+async fn read(
     tx: &Tx<'_>,
     scope: &TenantScope,
+    key: &str,
+    input: &CheckoutInput,
+    shipping_address: Option<&Address>,
+) -> Result<Read, OrderError> {
+    let tenant = scope.tenant_id();
+    let email = normalise_email(&input.customer.email);
+    let email_key = format!("{tenant}:email:{email}");
+    let phone = input.customer.phone.as_deref();
+    let phone_key = phone.map(|p| format!("{tenant}:phone:{p}"));
+    let lock_key = format!("{tenant}:{key}");
+    let skus = skus_of(&input.lines);
+    let ship_to = shipping_address.map(|a| a.country.as_str());
+    let (_, existing, settings, _, _, open, variants, preferred_zone, terms, rows, ended, levels) =
+        futures::try_join!(
+            repo::idempotency_lock(tx, &lock_key).err_into::<OrderError>(),
+            repo::order_by_idempotency_key(tx, key).err_into::<OrderError>(),
+            repo::brand_settings(tx).err_into::<OrderError>(),
+            repo::customer_lock(tx, &email_key).err_into::<OrderError>(),
+            async {
+                if let Some(k) = &phone_key {
+                    repo::customer_lock(tx, k).await?;
+                }
+                Ok::<_, OrderError>(())
+            },
+            repo::open_orders(tx, &email, phone).err_into::<OrderError>(),
+            repo::variants_for_checkout(tx, &skus).err_into::<OrderError>(),
+            preferred_zone(tx, input.preferred_zone.as_deref()),
+            charges::terms(tx, tenant, ship_to, &input.promo_codes),
+            engine::lock_rows_by_sku(tx, &skus).err_into::<OrderError>(),
+            engine::release_expired_by_sku(tx, &skus).err_into::<OrderError>(),
+            engine::threshold_levels_by_sku(tx, &skus).err_into::<OrderError>(),
+        )?;
+    Ok(Read {
+        existing,
+        settings,
+        open,
+        variants: variants.into_iter().map(|v| (v.sku.clone(), v)).collect(),
+        preferred_zone,
+        terms,
+        rows,
+        ended,
+        levels,
+    })
+}
+
+/// The lines' SKUs, trimmed, once each, sorted.
+fn skus_of(lines: &[LineInput]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| l.sku.trim().to_owned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The preferred zone, when one is named: `Some(id)` of the active zone with that code, or
+/// `Some(None)` when there is none (a malformed code names no zone either).
+async fn preferred_zone(
+    tx: &Tx<'_>,
+    code: Option<&str>,
+) -> Result<Option<Option<Uuid>>, OrderError> {
+    let Some(code) = code else {
+        return Ok(None);
+    };
+    Ok(Some(match ZoneCode::parse(code) {
+        Ok(code) => inventory::service::active_zone(tx, code.as_str()).await?,
+        Err(_) => None,
+    }))
+}
+
+/// The brand's caps on one checkout: per SKU, at most `max_units_per_sku` units over all the
+/// lines naming it (a 422 naming the line that goes over), and fewer than
+/// `max_open_orders_per_customer` unpaid orders still holding stock for the email, and for
+/// the phone when one is given (a 409). [`read`] counted them under the customer's locks,
+/// held until the transaction ends, so concurrent checkouts of one customer count one another.
+fn check_caps(
     input: &CheckoutInput,
     settings: &repo::BrandSettings,
+    open: &repo::OpenOrders,
 ) -> Result<(), OrderError> {
     let errors = over_unit_cap(input, settings.max_units_per_sku);
     if !errors.is_empty() {
         return Err(OrderError::Invalid(errors));
     }
-    let email = normalise_email(&input.customer.email);
-    let phone = input.customer.phone.as_deref();
-    repo::customer_lock(tx, &format!("{}:email:{email}", scope.tenant_id())).await?;
-    if let Some(phone) = phone {
-        repo::customer_lock(tx, &format!("{}:phone:{phone}", scope.tenant_id())).await?;
-    }
     let cap = i64::from(settings.max_open_orders_per_customer);
-    let (by_email, by_phone) = repo::open_orders(tx, &email, phone).await?;
-    let what = if by_email >= cap {
+    let what = if open.by_email >= cap {
         "this email"
-    } else if by_phone >= cap {
+    } else if open.by_phone >= cap {
         "this phone number"
     } else {
         return Ok(());
@@ -284,30 +411,14 @@ fn request_hash(input: &CheckoutInput) -> Vec<u8> {
     Sha256::digest(serde_json::to_vec(input).expect("the input serialises")).to_vec()
 }
 
-/// The request's SKUs and preferred zone, found within the brand.
-struct Resolved {
-    variants: HashMap<String, repo::SellableVariant>,
-    preferred_zone: Option<Uuid>,
-}
-
-/// Finds every line's variant and the preferred zone within this brand (another brand's SKU
-/// is simply unknown here); a 422 names every line that is unknown or not for sale.
-async fn resolve(
-    tx: &Tx<'_>,
+/// Checks that every line's SKU is one of this brand's (another brand's SKU is simply
+/// unknown here) and for sale, and that a named preferred zone is an active one: a 422 names
+/// every line and field that is not. Returns the preferred zone's id.
+fn check_resolved(
     lines: &[LineInput],
-    preferred_zone: Option<&str>,
-) -> Result<Resolved, OrderError> {
-    let skus: Vec<String> = lines
-        .iter()
-        .map(|l| l.sku.trim().to_owned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let variants: HashMap<String, repo::SellableVariant> = repo::variants_for_checkout(tx, &skus)
-        .await?
-        .into_iter()
-        .map(|v| (v.sku.clone(), v))
-        .collect();
+    variants: &HashMap<String, repo::SellableVariant>,
+    preferred_zone: Option<Option<Uuid>>,
+) -> Result<Option<Uuid>, OrderError> {
     let mut errors = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         match variants.get(line.sku.trim()) {
@@ -321,45 +432,23 @@ async fn resolve(
             Some(_) => {}
         }
     }
-    let preferred_zone = match preferred_zone {
-        None => None,
-        Some(code) => {
-            // A malformed code names no zone either.
-            let zone = match ZoneCode::parse(code) {
-                Ok(code) => inventory::service::active_zone(tx, code.as_str()).await?,
-                Err(_) => None,
-            };
-            if zone.is_none() {
-                errors.push(FieldError::new("preferred_zone", "no such active zone"));
-            }
-            zone
-        }
-    };
+    if preferred_zone == Some(None) {
+        errors.push(FieldError::new("preferred_zone", "no such active zone"));
+    }
     if !errors.is_empty() {
         return Err(OrderError::Invalid(errors));
     }
-    Ok(Resolved {
-        variants,
-        preferred_zone,
-    })
+    Ok(preferred_zone.flatten())
 }
 
-/// Locks the stock rows of every variant involved (one global order), releases expired holds
-/// on them and allocates the lines; a shortage is a 409 listing each short SKU.
-async fn reserve(
-    tx: &Tx<'_>,
+/// Allocates the lines on the locked `rows` (whose expired holds were freed); a shortage is a
+/// 409 listing each short SKU.
+fn allocate(
     input: &CheckoutInput,
     line_variants: &[&repo::SellableVariant],
+    rows: &mut [engine::LockedRow],
     preferred_zone: Option<Uuid>,
-) -> Result<(Vec<engine::Allocation>, Vec<engine::Delta>), OrderError> {
-    let variant_ids: Vec<Uuid> = line_variants
-        .iter()
-        .map(|v| v.id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut rows = engine::lock_rows(tx, &variant_ids).await?;
-    let deltas = engine::release_expired(tx, &variant_ids, &mut rows).await?;
+) -> Result<Vec<engine::Allocation>, OrderError> {
     let demands: Vec<engine::Demand> = input
         .lines
         .iter()
@@ -371,7 +460,7 @@ async fn reserve(
             quantity: l.quantity,
         })
         .collect();
-    let allocations = engine::allocate(&demands, &mut rows, preferred_zone).map_err(|short| {
+    engine::allocate(&demands, rows, preferred_zone).map_err(|short| {
         OrderError::Unavailable(
             short
                 .into_iter()
@@ -386,12 +475,11 @@ async fn reserve(
                 })
                 .collect(),
         )
-    })?;
-    Ok((allocations, deltas))
+    })
 }
 
-/// The order-level facts `write_order` stores.
-struct Placement<'a> {
+/// The order-level facts [`place`] stores.
+struct Placed<'a> {
     tenant: Uuid,
     key: &'a str,
     request_hash: &'a [u8],
@@ -400,6 +488,8 @@ struct Placement<'a> {
     charges: &'a Charges,
     shipping_address: Option<&'a Address>,
     billing_address: Option<&'a Address>,
+    /// When the holds run out: the transaction's now() plus the brand's hold minutes.
+    expires_at: DateTime<Utc>,
 }
 
 /// The order's lines as stored: each with its price, tax class, rate and tax as charged.
@@ -428,30 +518,113 @@ fn new_lines(
         .collect()
 }
 
-/// Writes the customer, the order, its lines and holds, raises `reserved` with a ledger row
-/// per hold, and queues the order's expiry for when its holds run out.
-/// Holds the allocated units for the order's lines (active holds until `expires_at`) and
-/// applies them to stock with the other `deltas` of the checkout, through the ledger.
-async fn hold_stock(
-    tx: &Tx<'_>,
-    order_id: Uuid,
-    line_ids: &[Uuid],
+/// The variants of `before` whose available units the checkout's stock changes move: the
+/// units of the ended holds in active zones come back, the allocated ones go (allocations
+/// draw on active zones only). Exactly what `threshold_levels.sql` would read after them,
+/// without reading it.
+fn levels_after(
+    before: &[engine::Level],
+    rows: &[engine::LockedRow],
+    released: &[engine::Delta],
     allocations: &[engine::Allocation],
-    mut deltas: Vec<engine::Delta>,
-    expires_at: DateTime<Utc>,
-) -> Result<(), OrderError> {
-    let new_holds: Vec<repo::NewHold> = allocations
+) -> Vec<engine::Level> {
+    let zone_active = |variant: Uuid, zone: Uuid| {
+        rows.iter()
+            .any(|r| r.variant_id == variant && r.zone_id == zone && r.zone_active)
+    };
+    before
         .iter()
-        .map(|a| repo::NewHold {
-            line_id: line_ids[a.line],
-            variant_id: a.variant_id,
-            zone_id: a.zone_id,
-            quantity: a.quantity,
+        .map(|b| {
+            let freed: i64 = released
+                .iter()
+                .filter(|d| d.variant_id == b.variant_id && zone_active(d.variant_id, d.zone_id))
+                .map(|d| -i64::from(d.reserved))
+                .sum();
+            let taken: i64 = allocations
+                .iter()
+                .filter(|a| a.variant_id == b.variant_id)
+                .map(|a| i64::from(a.quantity))
+                .sum();
+            engine::Level {
+                available: b.available + freed - taken,
+                ..b.clone()
+            }
+        })
+        .collect()
+}
+
+/// The order-level facts [`place`] stores.
+fn new_order<'a>(input: &'a CheckoutInput, placed: &'a Placed<'a>) -> repo::NewOrder<'a> {
+    let c = &input.customer;
+    let charged = placed.charges;
+    repo::NewOrder {
+        currency: placed.currency,
+        total_minor: charged.totals.total_minor,
+        preferred_zone_id: placed.preferred_zone,
+        idempotency_key: placed.key,
+        request_hash: placed.request_hash,
+        units: input.lines.iter().map(|l| l.quantity).sum(),
+        customer_name: c.name.trim(),
+        customer_phone: c.phone.as_deref(),
+        subtotal_minor: charged.totals.subtotal_minor,
+        shipping_minor: charged.totals.shipping_minor,
+        tax_minor: charged.totals.tax_minor,
+        prices_include_tax: charged.prices_include_tax,
+        shipping_address: placed
+            .shipping_address
+            .and_then(|a| serde_json::to_value(a).ok()),
+        billing_address: placed
+            .billing_address
+            .and_then(|a| serde_json::to_value(a).ok()),
+        shipping_method: charged
+            .method
+            .as_ref()
+            .map(|(code, name)| (code.as_str(), name.as_str())),
+    }
+}
+
+/// Writes the order in one round trip: [`repo::place_order`] (customer, number, order, lines,
+/// holds, stock changes with their ledger rows, expiry job), then, in the same round trip, the
+/// promotions' uses (more round trips only when promotions apply), `stock.low` for a variant
+/// that fell below its threshold, and the `order.created` event, which reads the order's
+/// number from the counter `place_order` just moved. From the counter to COMMIT the brand's
+/// order and event counters stay locked: one round trip and the COMMIT. Returns the order as
+/// a read would show it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one checkout, each once"
+)]
+async fn place(
+    tx: &Tx<'_>,
+    input: &CheckoutInput,
+    line_variants: &[&repo::SellableVariant],
+    rows: &[engine::LockedRow],
+    allocations: &[engine::Allocation],
+    released: Vec<engine::Delta>,
+    levels: &[engine::Level],
+    placed: &Placed<'_>,
+) -> Result<Order, OrderError> {
+    let c = &input.customer;
+    let email = normalise_email(&c.email);
+    let charged = placed.charges;
+    let order_id = Uuid::new_v4();
+    let lines = new_lines(input, line_variants, charged);
+    let line_ids: Vec<Uuid> = lines.iter().map(|_| Uuid::new_v4()).collect();
+    let holds: Vec<(Uuid, repo::NewHold)> = allocations
+        .iter()
+        .map(|a| {
+            let hold = repo::NewHold {
+                line_id: line_ids[a.line],
+                variant_id: a.variant_id,
+                zone_id: a.zone_id,
+                quantity: a.quantity,
+            };
+            (Uuid::new_v4(), hold)
         })
         .collect();
-    let holds =
-        repo::insert_holds(tx, order_id, &new_holds, HoldStatus::Active, expires_at).await?;
-    deltas.extend(holds.iter().map(|h| engine::Delta {
+    let after = levels_after(levels, rows, &released, allocations);
+    let mut deltas = released;
+    deltas.extend(holds.iter().map(|(id, h)| engine::Delta {
         variant_id: h.variant_id,
         zone_id: h.zone_id,
         kind: MovementKind::Reserve,
@@ -459,106 +632,202 @@ async fn hold_stock(
         reserved: h.quantity,
         reason: None,
         order_id: Some(order_id),
-        hold_id: Some(h.id),
+        hold_id: Some(*id),
     }));
-    engine::apply(tx, &deltas).await?;
-    Ok(())
+    let total = charged.totals.total_minor;
+    let order = new_order(input, placed);
+    let placement = repo::Placement {
+        order: &order,
+        order_id,
+        customer_email: &email,
+        customer_language: c.preferred_language.as_deref(),
+        holds_expire_at: placed.expires_at,
+        line_ids: &line_ids,
+        lines: &lines,
+        holds: &holds,
+        deltas: &deltas,
+        expiry_job_kind: jobs::JobKind::ExpireOrder.as_str(),
+    };
+    // Who ordered is customer personal data: kept apart, for roles with customers.read only.
+    let payload = serde_json::json!({
+        "order_id": order_id,
+        "status": OrderStatus::PendingPayment,
+        "total_minor": total,
+        "discount_minor": charged.totals.discount_minor,
+        "currency": placed.currency,
+        "holds_expire_at": placed.expires_at,
+    });
+    let pii = serde_json::json!({
+        "name": c.name.trim(),
+        "email": email,
+        "phone": c.phone,
+    });
+    let ((number, created_at), ()) = futures::try_join!(
+        repo::place_order(tx, &placement).err_into::<OrderError>(),
+        async {
+            promotions::record_order(
+                tx,
+                placed.tenant,
+                order_id,
+                &line_ids,
+                &email,
+                &charged.discounts,
+            )
+            .await?;
+            if !levels.is_empty() {
+                engine::record_low_stock(tx, levels, &after).await?;
+            }
+            // Last: the brand's event counter stays locked from here to COMMIT.
+            events::record_for_numbered_order(
+                tx,
+                events::EventType::OrderCreated,
+                payload,
+                Some(pii),
+            )
+            .await?;
+            Ok::<_, OrderError>(())
+        },
+    )?;
+    Ok(placed_order(
+        order_id, number, created_at, input, &email, &lines, &line_ids, &holds, rows, placed,
+    ))
 }
 
-async fn write_order(
-    tx: &Tx<'_>,
+/// The order just placed, as [`load_order`] would read it back (the customer's view): the
+/// answer of the checkout, built from what [`place`] wrote.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one checkout, each once"
+)]
+fn placed_order(
+    id: Uuid,
+    number: i32,
+    created_at: DateTime<Utc>,
     input: &CheckoutInput,
-    line_variants: &[&repo::SellableVariant],
-    allocations: &[engine::Allocation],
-    deltas: Vec<engine::Delta>,
-    placed: &Placement<'_>,
-) -> Result<Uuid, OrderError> {
-    let c = &input.customer;
-    let customer_id = repo::upsert_customer(
-        tx,
-        c.name.trim(),
-        &normalise_email(&c.email),
-        c.phone.as_deref(),
-        c.preferred_language.as_deref(),
-    )
-    .await?;
-    let number = repo::next_order_number(tx).await?;
-    let hold_minutes = repo::hold_minutes(tx).await?;
+    email: &str,
+    lines: &[repo::NewLine],
+    line_ids: &[Uuid],
+    holds: &[(Uuid, repo::NewHold)],
+    rows: &[engine::LockedRow],
+    placed: &Placed<'_>,
+) -> Order {
     let charged = placed.charges;
-    let total = charged.totals.total_minor;
-    let (order_id, expires_at) = repo::insert_order(
-        tx,
-        &repo::NewOrder {
-            number,
-            customer_id,
-            currency: placed.currency,
-            total_minor: total,
-            preferred_zone_id: placed.preferred_zone,
-            idempotency_key: placed.key,
-            request_hash: placed.request_hash,
-            hold_minutes,
-            units: input.lines.iter().map(|l| l.quantity).sum(),
-            customer_name: c.name.trim(),
-            customer_phone: c.phone.as_deref(),
-            subtotal_minor: charged.totals.subtotal_minor,
-            shipping_minor: charged.totals.shipping_minor,
-            tax_minor: charged.totals.tax_minor,
-            prices_include_tax: charged.prices_include_tax,
-            shipping_address: placed
-                .shipping_address
-                .and_then(|a| serde_json::to_value(a).ok()),
-            billing_address: placed
-                .billing_address
-                .and_then(|a| serde_json::to_value(a).ok()),
-            shipping_method: charged
-                .method
-                .as_ref()
-                .map(|(code, name)| (code.as_str(), name.as_str())),
+    let d = &charged.discounts;
+    // As record_order stores them: nothing at all without an applied promotion.
+    let applied = !d.applied.is_empty();
+    let c = &input.customer;
+    Order {
+        id,
+        number,
+        status: OrderStatus::PendingPayment,
+        currency: placed.currency.to_owned(),
+        subtotal_minor: charged.totals.subtotal_minor,
+        shipping_minor: charged.totals.shipping_minor,
+        discount_minor: if applied {
+            d.line_discounts.iter().sum::<i64>() + d.shipping_discount_minor
+        } else {
+            0
         },
-    )
-    .await?;
-    let lines = new_lines(input, line_variants, charged);
-    let line_ids = repo::insert_lines(tx, order_id, &lines).await?;
-    promotions::record_order(
-        tx,
-        placed.tenant,
-        order_id,
-        &line_ids,
-        &normalise_email(&c.email),
-        &charged.discounts,
-    )
-    .await?;
-    hold_stock(tx, order_id, &line_ids, allocations, deltas, expires_at).await?;
-    jobs::enqueue(
-        tx,
-        jobs::JobKind::ExpireOrder,
-        &order_id.to_string(),
-        expires_at,
-    )
-    .await?;
-    // Last: the brand's event counter stays locked from here to COMMIT. Who ordered is
-    // customer personal data: kept apart, for roles with customers.read only.
-    events::record(
-        tx,
-        events::EventType::OrderCreated,
-        &number.to_string(),
-        serde_json::json!({
-            "order_id": order_id,
-            "number": number,
-            "status": OrderStatus::PendingPayment,
-            "total_minor": total,
-            "discount_minor": charged.totals.discount_minor,
-            "currency": placed.currency,
-            "holds_expire_at": expires_at,
-        }),
-        Some(serde_json::json!({
-            "name": c.name.trim(),
-            "email": normalise_email(&c.email),
-            "phone": c.phone,
-        })),
-    )
-    .await?;
-    Ok(order_id)
+        promotions: if applied {
+            d.applied.clone()
+        } else {
+            Vec::new()
+        },
+        tax_minor: charged.totals.tax_minor,
+        total_minor: charged.totals.total_minor,
+        prices_include_tax: Nullable(Some(charged.prices_include_tax)),
+        shipping_method: charged
+            .method
+            .as_ref()
+            .map(|(code, name)| super::ShippingMethodRef {
+                code: code.clone(),
+                name: name.clone(),
+            })
+            .into(),
+        shipping_address: placed
+            .shipping_address
+            .cloned()
+            .map(super::OrderAddress::from)
+            .into(),
+        billing_address: placed
+            .billing_address
+            .cloned()
+            .map(super::OrderAddress::from)
+            .into(),
+        holds_expire_at: placed.expires_at,
+        conflict_reason: Nullable(None),
+        customer: Some(super::Customer {
+            name: c.name.trim().to_owned(),
+            email: Some(email.to_owned()).into(),
+            phone: c.phone.clone().into(),
+        })
+        .into(),
+        lines: placed_lines(lines, line_ids, holds, rows, d),
+        shipments: Vec::new(),
+        created_at,
+        paid_at: Nullable(None),
+        shipped_at: Nullable(None),
+        cancelled_at: Nullable(None),
+        expired_at: Nullable(None),
+        refunded_minor: 0,
+        movements: Nullable(None),
+    }
+}
+
+/// The lines of [`placed_order`], with their allocations and discounts as a read shows them.
+fn placed_lines(
+    lines: &[repo::NewLine],
+    line_ids: &[Uuid],
+    holds: &[(Uuid, repo::NewHold)],
+    rows: &[engine::LockedRow],
+    d: &crate::promotions::service::BasketDiscounts,
+) -> Vec<super::Line> {
+    // As record_order stores them: no line discount without an applied promotion.
+    let applied = !d.applied.is_empty();
+    let zone_code = |zone: Uuid| {
+        rows.iter()
+            .find(|r| r.zone_id == zone)
+            .map(|r| r.zone_code.clone())
+            .unwrap_or_default()
+    };
+    lines
+        .iter()
+        .zip(line_ids)
+        .enumerate()
+        .map(|(i, (l, line_id))| {
+            // Holds read back in zone code order (one creation time).
+            let mut allocations: Vec<super::Allocation> = holds
+                .iter()
+                .filter(|(_, h)| h.line_id == *line_id)
+                .map(|(_, h)| super::Allocation {
+                    zone: zone_code(h.zone_id),
+                    quantity: h.quantity,
+                    status: HoldStatus::Active,
+                })
+                .collect();
+            allocations.sort_by(|a, b| a.zone.cmp(&b.zone));
+            super::Line {
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+                unit_price_minor: l.unit_price_minor,
+                discount_minor: if applied {
+                    d.line_discounts
+                        .get(i)
+                        .copied()
+                        .filter(|d| *d > 0)
+                        .unwrap_or(0)
+                } else {
+                    0
+                },
+                line_total_minor: l.line_total_minor,
+                tax_class: Some(l.tax_class).into(),
+                tax_rate_bp: l.tax_rate_bp,
+                tax_minor: l.tax_minor,
+                shipped_quantity: 0,
+                allocations,
+            }
+        })
+        .collect()
 }
 
 /// A basket to price without holding anything (`POST /v1/storefront/quotes`).
@@ -639,12 +908,24 @@ pub async fn quote(db: &Db, scope: &TenantScope, input: &QuoteInput) -> Result<Q
     let currency = scope.tenant().currency.clone();
     db.tenant_read(scope, || {
         async |tx| {
-            let settings = repo::brand_settings(tx).await?;
-            let resolved = resolve(tx, &input.lines, None).await?;
+            let skus = skus_of(&input.lines);
+            let (settings, variants, terms) = futures::try_join!(
+                repo::brand_settings(tx).err_into::<OrderError>(),
+                repo::variants_for_checkout(tx, &skus).err_into::<OrderError>(),
+                charges::terms(
+                    tx,
+                    scope.tenant_id(),
+                    country.as_deref(),
+                    &input.promo_codes
+                ),
+            )?;
+            let variants: HashMap<String, repo::SellableVariant> =
+                variants.into_iter().map(|v| (v.sku.clone(), v)).collect();
+            check_resolved(&input.lines, &variants, None)?;
             let line_variants: Vec<&repo::SellableVariant> = input
                 .lines
                 .iter()
-                .filter_map(|l| resolved.variants.get(l.sku.trim()))
+                .filter_map(|l| variants.get(l.sku.trim()))
                 .collect();
             let basket = charges::Basket {
                 lines: &input.lines,
@@ -653,7 +934,8 @@ pub async fn quote(db: &Db, scope: &TenantScope, input: &QuoteInput) -> Result<Q
                 promo_codes: &input.promo_codes,
                 email: email.as_deref(),
             };
-            let charged = charges::charge(tx, scope, &basket, &settings, &line_variants).await?;
+            let charged =
+                charges::charge(tx, scope, &basket, &settings, &line_variants, terms).await?;
             Ok(Quoted {
                 currency: currency.clone(),
                 prices_include_tax: charged.prices_include_tax,

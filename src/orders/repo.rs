@@ -66,11 +66,6 @@ pub async fn order_by_idempotency_key(
         .transpose()
 }
 
-pub async fn hold_minutes(tx: &Tx<'_>) -> Result<i32, DbError> {
-    let stmt = stmt!(tx, "hold_minutes.sql");
-    Ok(tx.query_one(&stmt, &[]).await?.try_get(0)?)
-}
-
 /// Holds, until the transaction ends, the lock of one customer key (see customer_lock.sql).
 pub async fn customer_lock(tx: &Tx<'_>, key: &str) -> Result<(), DbError> {
     let stmt = stmt!(tx, "customer_lock.sql");
@@ -78,45 +73,36 @@ pub async fn customer_lock(tx: &Tx<'_>, key: &str) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Unpaid orders still holding stock: (placed with `email`, placed with `phone`).
+/// Unpaid orders still holding stock (placed with `email`, placed with `phone`), and the
+/// transaction's `now()`.
 pub async fn open_orders(
     tx: &Tx<'_>,
     email: &str,
     phone: Option<&str>,
-) -> Result<(i64, i64), DbError> {
+) -> Result<OpenOrders, DbError> {
     let stmt = stmt!(tx, "open_orders.sql");
     let row = tx.query_one(&stmt, &[&email, &phone]).await?;
-    Ok((row.try_get("by_email")?, row.try_get("by_phone")?))
+    Ok(OpenOrders {
+        by_email: row.try_get("by_email")?,
+        by_phone: row.try_get("by_phone")?,
+        now: row.try_get("now")?,
+    })
 }
 
-pub async fn upsert_customer(
-    tx: &Tx<'_>,
-    name: &str,
-    email: &str,
-    phone: Option<&str>,
-    language: Option<&str>,
-) -> Result<Uuid, DbError> {
-    let stmt = stmt!(tx, "upsert_customer.sql");
-    Ok(tx
-        .query_one(&stmt, &[&name, &email, &phone, &language])
-        .await?
-        .try_get(0)?)
+/// A customer's unpaid orders still holding stock, counted at `now` (the transaction's start).
+pub struct OpenOrders {
+    pub by_email: i64,
+    pub by_phone: i64,
+    pub now: DateTime<Utc>,
 }
 
-pub async fn next_order_number(tx: &Tx<'_>) -> Result<i32, DbError> {
-    let stmt = stmt!(tx, "next_order_number.sql");
-    Ok(tx.query_one(&stmt, &[]).await?.try_get(0)?)
-}
-
+/// The order-level facts checkout stores (place_order.sql).
 pub struct NewOrder<'a> {
-    pub number: i32,
-    pub customer_id: Uuid,
     pub currency: &'a str,
     pub total_minor: i64,
     pub preferred_zone_id: Option<Uuid>,
     pub idempotency_key: &'a str,
     pub request_hash: &'a [u8],
-    pub hold_minutes: i32,
     pub units: i32,
     /// Who placed the order, as the checkout sent it.
     pub customer_name: &'a str,
@@ -132,23 +118,64 @@ pub struct NewOrder<'a> {
     pub shipping_method: Option<(&'a str, &'a str)>,
 }
 
-pub async fn insert_order(tx: &Tx<'_>, o: &NewOrder<'_>) -> Result<(Uuid, DateTime<Utc>), DbError> {
-    let stmt = stmt!(tx, "insert_order.sql");
+/// An order as checkout writes it in one statement (place_order.sql): its customer, number,
+/// lines, holds, stock changes with their ledger rows, and expiry job.
+pub struct Placement<'a> {
+    pub order: &'a NewOrder<'a>,
+    pub order_id: Uuid,
+    pub customer_email: &'a str,
+    pub customer_language: Option<&'a str>,
+    pub holds_expire_at: DateTime<Utc>,
+    pub line_ids: &'a [Uuid],
+    pub lines: &'a [NewLine],
+    /// Each hold's id, with its line and units.
+    pub holds: &'a [(Uuid, NewHold)],
+    pub deltas: &'a [crate::inventory::engine::Delta],
+    pub expiry_job_kind: &'a str,
+}
+
+/// Writes a placed order (place_order.sql); returns its number and creation time.
+pub async fn place_order(tx: &Tx<'_>, p: &Placement<'_>) -> Result<(i32, DateTime<Utc>), DbError> {
+    let stmt = stmt!(tx, "place_order.sql");
+    let o = p.order;
+    let positions: Vec<i32> = p.lines.iter().map(|l| l.position).collect();
+    let variants: Vec<Uuid> = p.lines.iter().map(|l| l.variant_id).collect();
+    let skus: Vec<&str> = p.lines.iter().map(|l| l.sku.as_str()).collect();
+    let quantities: Vec<i32> = p.lines.iter().map(|l| l.quantity).collect();
+    let prices: Vec<i64> = p.lines.iter().map(|l| l.unit_price_minor).collect();
+    let classes: Vec<TaxClass> = p.lines.iter().map(|l| l.tax_class).collect();
+    let rates: Vec<i32> = p.lines.iter().map(|l| l.tax_rate_bp).collect();
+    let taxes: Vec<i64> = p.lines.iter().map(|l| l.tax_minor).collect();
+    let totals: Vec<i64> = p.lines.iter().map(|l| l.line_total_minor).collect();
+    let hold_ids: Vec<Uuid> = p.holds.iter().map(|h| h.0).collect();
+    let hold_lines: Vec<Uuid> = p.holds.iter().map(|h| h.1.line_id).collect();
+    let hold_variants: Vec<Uuid> = p.holds.iter().map(|h| h.1.variant_id).collect();
+    let hold_zones: Vec<Uuid> = p.holds.iter().map(|h| h.1.zone_id).collect();
+    let hold_quantities: Vec<i32> = p.holds.iter().map(|h| h.1.quantity).collect();
+    let d_variants: Vec<Uuid> = p.deltas.iter().map(|d| d.variant_id).collect();
+    let d_zones: Vec<Uuid> = p.deltas.iter().map(|d| d.zone_id).collect();
+    let d_kinds: Vec<MovementKind> = p.deltas.iter().map(|d| d.kind).collect();
+    let d_reserved: Vec<i32> = p.deltas.iter().map(|d| d.reserved).collect();
+    let d_reasons: Vec<Option<&str>> = p.deltas.iter().map(|d| d.reason.as_deref()).collect();
+    let d_orders: Vec<Option<Uuid>> = p.deltas.iter().map(|d| d.order_id).collect();
+    let d_holds: Vec<Option<Uuid>> = p.deltas.iter().map(|d| d.hold_id).collect();
+    let d_on_hand: Vec<i32> = p.deltas.iter().map(|d| d.on_hand).collect();
     let row = tx
         .query_one(
             &stmt,
             &[
-                &o.number,
-                &o.customer_id,
+                &o.customer_name,
+                &p.customer_email,
+                &o.customer_phone,
+                &p.customer_language,
+                &p.order_id,
                 &o.currency,
                 &o.total_minor,
+                &o.units,
                 &o.preferred_zone_id,
                 &o.idempotency_key,
                 &o.request_hash,
-                &o.hold_minutes,
-                &o.units,
-                &o.customer_name,
-                &o.customer_phone,
+                &p.holds_expire_at,
                 &o.subtotal_minor,
                 &o.shipping_minor,
                 &o.tax_minor,
@@ -157,10 +184,34 @@ pub async fn insert_order(tx: &Tx<'_>, o: &NewOrder<'_>) -> Result<(Uuid, DateTi
                 &o.billing_address,
                 &o.shipping_method.map(|m| m.0),
                 &o.shipping_method.map(|m| m.1),
+                &p.line_ids,
+                &positions,
+                &variants,
+                &skus,
+                &quantities,
+                &prices,
+                &classes,
+                &rates,
+                &taxes,
+                &totals,
+                &hold_ids,
+                &hold_lines,
+                &hold_variants,
+                &hold_zones,
+                &hold_quantities,
+                &d_variants,
+                &d_zones,
+                &d_kinds,
+                &d_reserved,
+                &d_reasons,
+                &d_orders,
+                &d_holds,
+                &d_on_hand,
+                &p.expiry_job_kind,
             ],
         )
         .await?;
-    Ok((row.try_get("id")?, row.try_get("holds_expire_at")?))
+    Ok((row.try_get("number")?, row.try_get("created_at")?))
 }
 
 pub struct NewLine {
@@ -173,46 +224,6 @@ pub struct NewLine {
     pub tax_rate_bp: i32,
     pub tax_minor: i64,
     pub line_total_minor: i64,
-}
-
-/// Inserts the lines; returns their ids in position order.
-pub async fn insert_lines(
-    tx: &Tx<'_>,
-    order_id: Uuid,
-    lines: &[NewLine],
-) -> Result<Vec<Uuid>, DbError> {
-    let stmt = stmt!(tx, "insert_lines.sql");
-    let positions: Vec<i32> = lines.iter().map(|l| l.position).collect();
-    let variants: Vec<Uuid> = lines.iter().map(|l| l.variant_id).collect();
-    let skus: Vec<&str> = lines.iter().map(|l| l.sku.as_str()).collect();
-    let quantities: Vec<i32> = lines.iter().map(|l| l.quantity).collect();
-    let prices: Vec<i64> = lines.iter().map(|l| l.unit_price_minor).collect();
-    let classes: Vec<TaxClass> = lines.iter().map(|l| l.tax_class).collect();
-    let rates: Vec<i32> = lines.iter().map(|l| l.tax_rate_bp).collect();
-    let taxes: Vec<i64> = lines.iter().map(|l| l.tax_minor).collect();
-    let totals: Vec<i64> = lines.iter().map(|l| l.line_total_minor).collect();
-    let mut rows: Vec<(i32, Uuid)> = tx
-        .query(
-            &stmt,
-            &[
-                &order_id,
-                &positions,
-                &variants,
-                &skus,
-                &quantities,
-                &prices,
-                &classes,
-                &rates,
-                &taxes,
-                &totals,
-            ],
-        )
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("position")?, r.try_get("id")?)))
-        .collect::<Result<_, DbError>>()?;
-    rows.sort();
-    Ok(rows.into_iter().map(|(_, id)| id).collect())
 }
 
 pub struct NewHold {

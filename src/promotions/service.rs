@@ -561,8 +561,30 @@ pub async fn discounts(
     tenant: Uuid,
     basket: &Basket<'_>,
 ) -> Result<BasketDiscounts, PromotionError> {
+    let rows = basket_promotions(tx, tenant, basket.codes).await?;
+    discounts_of(tx, tenant, basket, rows).await
+}
+
+/// The promotions a basket with `codes` (as sent) may use: the brand's active automatic ones
+/// and those of the codes. The first half of [`discounts`], for a caller that reads it in the
+/// same round trip as other statements.
+pub(crate) async fn basket_promotions(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    codes: &[String],
+) -> Result<Vec<repo::PromotionRow>, PromotionError> {
+    let codes = check_codes(codes).map_err(PromotionError::Invalid)?;
+    Ok(repo::basket_promotions(tx, tenant, &codes).await?)
+}
+
+/// [`discounts`] with the basket's promotions already read ([`basket_promotions`]).
+pub(crate) async fn discounts_of(
+    tx: &Tx<'_>,
+    tenant: Uuid,
+    basket: &Basket<'_>,
+    rows: Vec<repo::PromotionRow>,
+) -> Result<BasketDiscounts, PromotionError> {
     let codes = check_codes(basket.codes).map_err(PromotionError::Invalid)?;
-    let rows = repo::basket_promotions(tx, tenant, &codes).await?;
     // The field of each named code: the first `promo_codes[i]` that names it.
     let field_of = |code: &str| {
         basket

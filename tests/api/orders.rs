@@ -136,6 +136,39 @@ async fn a_line_is_split_across_zones_preferred_zone_first() {
     );
     assert_eq!(order["status"], "pending_payment");
     assert_eq!(order["total_minor"], 7500);
+    // The answer is built from what the checkout wrote; the replay reads it back: the same.
+    let replay = app.checkout("fiber-x", "k", &[(A, 5)], Some("HAM")).await;
+    assert_eq!(replay.status(), 200);
+    let replay: serde_json::Value = replay.json().await.unwrap();
+    assert_eq!(replay, order);
+    // order.created names the number the order got, in its subject and payload.
+    let (subject, payload): (String, serde_json::Value) = {
+        let row = app
+            .db
+            .admin()
+            .await
+            .query_one(
+                "select subject, payload from app.events where type = 'order.created'",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(subject, order["number"].to_string());
+    assert_eq!(payload["number"], order["number"]);
+    assert_eq!(payload["order_id"], order["id"]);
+    let instant = |v: &serde_json::Value| {
+        v.as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    };
+    assert_eq!(
+        instant(&payload["holds_expire_at"]),
+        instant(&order["holds_expire_at"])
+    );
+    assert!(app.ledger_mismatches().await.is_empty());
     // Without a preference, zone priority decides (BER first).
     app.receive("fiber-x", B, "BER", 1).await;
     app.receive("fiber-x", B, "HAM", 1).await;

@@ -1,8 +1,10 @@
--- Unpaid orders still holding stock, placed with this email ($1) or with this phone ($2).
+-- Unpaid orders still holding stock, placed with this email ($1) or with this phone ($2); and
+-- the transaction's now() (its start), from which checkout dates its holds' expiry.
 select
   (select count(*) from app.orders o
    join app.customers c on c.tenant_id = o.tenant_id and c.id = o.customer_id
    where c.email = $1 and o.status = 'pending_payment' and o.holds_expire_at > now()) as by_email,
   (select count(*) from app.orders o
    where $2::text is not null and o.customer_phone = $2
-     and o.status = 'pending_payment' and o.holds_expire_at > now()) as by_phone
+     and o.status = 'pending_payment' and o.holds_expire_at > now()) as by_phone,
+  now() as now

@@ -1,1 +1,0 @@
-select coalesce((select hold_minutes from app.brand_settings), 15) as hold_minutes

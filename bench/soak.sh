@@ -12,7 +12,6 @@ SOAK=${BENCH_SOAK_SECS:-300}
 PSQL=(psql "$ADMIN/$BENCH_DB" -XAtq -v ON_ERROR_STOP=1)
 "${PSQL[@]}" -f "$ROOT/bench/stock.sql"
 skus=$("${PSQL[@]}" -c "select string_agg(sku, ',') from public.bench_skus")
-products=$("${PSQL[@]}" -c "select string_agg(t.slug || ':' || (select max(number) from app.products p where p.tenant_id = t.id), ',') from app.tenants t where t.slug in ('fiber-x', 'suzume', 'showstopper')")
 
 port=$(free_port)
 samples=$(mktemp)
@@ -27,7 +26,7 @@ start=$(date +%s)
 cpu0=$(cpu_secs "$pid"); pg0=$(pg_cpu_secs)
 wrk -t1 -c4 -d"${SOAK}s" -s "$ROOT/bench/storefront.lua" "$url" 2>&1 | awk '/^RESULT/' >"$samples.list" &
 w1=$!
-BENCH_PRODUCTS="$products" wrk -t1 -c4 -d"${SOAK}s" -s "$ROOT/bench/product.lua" "$url" 2>&1 | awk '/^RESULT/' >"$samples.detail" &
+wrk -t1 -c4 -d"${SOAK}s" -s "$ROOT/bench/storefront-detail.lua" "$url" 2>&1 | awk '/^RESULT/' >"$samples.detail" &
 w2=$!
 BENCH_SKUS="$skus" wrk -t1 -c8 -d"${SOAK}s" -s "$ROOT/bench/checkout.lua" "$url" 2>&1 | awk '/^RESULT/' >"$samples.checkout" &
 w3=$!

@@ -24,10 +24,7 @@ use crate::{
         service::{self as delivery, CheckoutTerms},
     },
     error::FieldError,
-    promotions::{
-        repo::PromotionRow,
-        service::{self as promotions, BasketDiscounts, BasketItem},
-    },
+    promotions::service::{self as promotions, BasketDiscounts, BasketItem, PromotionRow},
     scope::TenantScope,
 };
 

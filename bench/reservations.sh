@@ -35,13 +35,23 @@ start_server reservations "$port" DB_POOL_SIZE="$POOL" REDIS_URL= WORKER_ENABLED
 run_wrk() { BENCH_SKUS="$1" wrk -t2 -c"$CONNS" -d"${DURATION}s" -s "$ROOT/bench/checkout.lua" "http://127.0.0.1:$port" 2>&1 | awk '/^RESULT/'; }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
+# CPU seconds of the server and of PostgreSQL during a run: "server / PostgreSQL".
+cpu_mark() { c0=$(cpu_secs "$(cat "$RESULTS/reservations.pid")"); p0=$(pg_cpu_secs); }
+cpu_split() {
+  awk -v a="$c0" -v b="$(cpu_secs "$(cat "$RESULTS/reservations.pid")")" -v c="$p0" -v d="$(pg_cpu_secs)" \
+    'BEGIN {printf "%.1f / %.1f", b - a, d - c}'
+}
 log "API, uncontended (${DURATION}s, $CONNS connections)"
+cpu_mark
 un=$(run_wrk "$all_skus")
+cpu_un=$(cpu_split)
 # Orders already on the hot SKU (an earlier run on this database): not this run's.
 hot_prior=$("${PSQL[@]}" -c "select count(*) from app.order_lines l join app.orders o on o.id = l.order_id
   where l.sku = '$hot' and o.idempotency_key like 'bench-%'")
 log "API, one hot row"
+cpu_mark
 hot_run=$(run_wrk "$hot")
+cpu_hot=$(cpu_split)
 # wrk stops with requests in flight; let the server finish them, then read both figures in one
 # statement (one snapshot), so they add up.
 sleep 2
@@ -76,12 +86,12 @@ ratio=$(python3 -c "print(f'{$un_rps / $pg_tps * 100:.0f}%')")
 cat >"$RESULTS/reservations.md" <<MD
 ### Reservations: one-unit checkouts, $CONNS connections, ${DURATION} s each, API pool $POOL
 
-| run | req/s | p50 ms | p99 ms | non-2xx | of pgbench |
-|---|---|---|---|---|---|
-| pgbench, the previous checkout's statements, one round trip each (uncontended) | $pg_tps | avg $pg_lat | - | 0 | 100% |
-| pgbench, the checkout's statements now, in two pipelines (uncontended) | $pgp_tps | avg $pgp_lat | - | 0 | $(python3 -c "print(f'{$pgp_tps / $pg_tps * 100:.0f}%')") |
-| API, uncontended ($((nskus - 1)) SKUs at random) | $un_rps | $(echo "$un" | field p50_ms) | $(echo "$un" | field p99_ms) | $(echo "$un" | field non2xx) | $ratio |
-| API, one hot row ($hot_before units) | $hot_rps | $(echo "$hot_run" | field p50_ms) | $(echo "$hot_run" | field p99_ms) | $(echo "$hot_run" | field non2xx) (409 once sold out) | - |
+| run | req/s | p50 ms | p99 ms | non-2xx | of pgbench | CPU s: server / PostgreSQL |
+|---|---|---|---|---|---|---|
+| pgbench, the previous checkout's statements, one round trip each (uncontended) | $pg_tps | avg $pg_lat | - | 0 | 100% | - |
+| pgbench, the checkout's statements now, in two pipelines (uncontended) | $pgp_tps | avg $pgp_lat | - | 0 | $(python3 -c "print(f'{$pgp_tps / $pg_tps * 100:.0f}%')") | - |
+| API, uncontended ($((nskus - 1)) SKUs at random) | $un_rps | $(echo "$un" | field p50_ms) | $(echo "$un" | field p99_ms) | $(echo "$un" | field non2xx) | $ratio | $cpu_un |
+| API, one hot row ($hot_before units) | $hot_rps | $(echo "$hot_run" | field p50_ms) | $(echo "$hot_run" | field p99_ms) | $(echo "$hot_run" | field non2xx) (409 once sold out) | - | $cpu_hot |
 
 Hot row: $hot_before units available before, $hot_created orders placed on it, $hot_after available after;
 **oversell: $oversell** units; stock rows with reserved > on_hand or < 0: **$broken**.

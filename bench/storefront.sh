@@ -52,10 +52,20 @@ pg=$(pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DURATION" \
 pg_tps=$(echo "$pg" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
 pg_lat=$(echo "$pg" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' | head -1)
 
+# cpu_split PIDFILE: "server s / PostgreSQL s" used since the matching cpu_mark.
+cpu_mark() { c0=$(cpu_secs "$(cat "$RESULTS/$1.pid")"); p0=$(pg_cpu_secs); }
+cpu_split() {
+  awk -v a="$c0" -v b="$(cpu_secs "$(cat "$RESULTS/$1.pid")")" -v c="$p0" -v d="$(pg_cpu_secs)" \
+    'BEGIN {printf "%.1f / %.1f", b - a, d - c}'
+}
 log "API uncached (${DURATION}s, $CONNS connections)"
+cpu_mark storefront-uncached
 un=$(run_wrk "$port_a")
+cpu_un=$(cpu_split storefront-uncached)
 log "API cached (${DURATION}s, $CONNS connections)"
+cpu_mark storefront-cached
 ca=$(run_wrk "$port_b")
+cpu_ca=$(cpu_split storefront-cached)
 rss_a=$(peak_rss_mib "$(cat "$RESULTS/storefront-uncached.pid")")
 rss_b=$(peak_rss_mib "$(cat "$RESULTS/storefront-cached.pid")")
 
@@ -65,11 +75,11 @@ cratio=$(python3 -c "print(f'{$ca_rps / $pg_tps * 100:.0f}%')")
 cat >"$RESULTS/storefront.md" <<MD
 ### Storefront list: 50 products per page with variants, 3 brands in rotation, $CONNS connections, ${DURATION} s each
 
-| run | req/s | p50 ms | p99 ms | errors | of pgbench | peak RSS |
-|---|---|---|---|---|---|---|
-| pgbench, same SQL (BEGIN; set_config; query; COMMIT) | $pg_tps | avg $pg_lat | - | 0 | 100% | - |
-| API, uncached | $un_rps | $(echo "$un" | field p50_ms) | $(echo "$un" | field p99_ms) | $(echo "$un" | field errors) | $ratio | $rss_a MiB |
-| API, cached (Redis) | $ca_rps | $(echo "$ca" | field p50_ms) | $(echo "$ca" | field p99_ms) | $(echo "$ca" | field errors) | $cratio | $rss_b MiB |
+| run | req/s | p50 ms | p99 ms | errors | of pgbench | peak RSS | CPU s: server / PostgreSQL |
+|---|---|---|---|---|---|---|---|
+| pgbench, same SQL (BEGIN; set_config; query; COMMIT) | $pg_tps | avg $pg_lat | - | 0 | 100% | - | - |
+| API, uncached | $un_rps | $(echo "$un" | field p50_ms) | $(echo "$un" | field p99_ms) | $(echo "$un" | field errors) | $ratio | $rss_a MiB | $cpu_un |
+| API, cached (Redis) | $ca_rps | $(echo "$ca" | field p50_ms) | $(echo "$ca" | field p99_ms) | $(echo "$ca" | field errors) | $cratio | $rss_b MiB | $cpu_ca |
 MD
 cat "$RESULTS/storefront.md"
 rm -rf "$tmp"

@@ -38,9 +38,10 @@ if [ "${WEB_TEST_PROFILE:-debug}" = release ]; then
   $CARGO build --release --quiet --bin brandhouse
   BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/brandhouse"
   # From another directory: an embedded asset does not depend on the working directory.
-  (cd / && "$BIN" check-web | grep -q 'embedded in this binary') \
-    || { log "the release binary does not embed web/dist:"; (cd / && "$BIN" check-web) >&2 || true; exit 1; }
-  log "$(cd / && "$BIN" check-web | tr '\n' ' ')"
+  embedded=$(cd / && "$BIN" check-web 2>&1) || true
+  [[ $embedded == *"embedded in this binary"* ]] \
+    || { log "the release binary does not embed web/dist: $embedded"; exit 1; }
+  log "${embedded//$'\n'/; }"
 else
   $CARGO build --quiet
   BIN="${CARGO_TARGET_DIR:-target}/debug/brandhouse"

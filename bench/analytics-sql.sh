@@ -35,7 +35,10 @@ for spec in "overview|$d30|$tomorrow|" "overview|$d365|$tomorrow|" "timeseries|$
             "timeseries|$d365|$tomorrow|'week'" "top_products|$d30|$tomorrow|5" "top_products|$d365|$tomorrow|5" \
             "inventory|||"; do
   IFS='|' read -r name from to third <<<"$spec"
-  bind "$ROOT/bench/analytics-raw/$name.sql" "$from" "$to" "$third" >"$WORK/before.sql"
+  before="$ROOT/bench/analytics-raw/$name.sql"
+  # Inventory's definition without the rollups is still in the tree: the report falls back on it.
+  [ "$name" = inventory ] && before="$ROOT/src/analytics/sql/inventory_by_definition.sql"
+  bind "$before" "$from" "$to" "$third" >"$WORK/before.sql"
   bind "$ROOT/src/analytics/sql/$name.sql" "$from" "$to" "$third" >"$WORK/after.sql"
   same=yes
   cmp -s <(psql "$URL" -XAt -f "$WORK/before.sql") <(psql "$URL" -XAt -f "$WORK/after.sql") || same=NO

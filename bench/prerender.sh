@@ -7,6 +7,7 @@
 #   rotation, 16 clients), then the old and the new detail statement (a random product of the
 #   first 75 of each brand), rounds alternating; latency percentiles from pgbench's
 #   per-transaction log. The old statements are tests/api/sql/storefront_{list,product}_v34.sql
+#   followed by storefront_item_v34.sql
 #   (the same files tests/api/documents.rs compares the bytes with).
 # * With BEFORE_BIN (a binary built from the commit before V35), the API too: the same wrk
 #   scripts against a server running BEFORE_BIN and one running BENCH_BIN, uncached (no Redis),
@@ -53,9 +54,9 @@ script() {
   echo "$sql;"
   echo "commit;"
 }
-list_old=$(statement "$ROOT/tests/api/sql/storefront_list_v34.sql")
+list_old=$(statement "$ROOT/tests/api/sql/storefront_list_v34.sql" "$ROOT/tests/api/sql/storefront_item_v34.sql")
 list_new=$(statement "$ROOT/src/catalog/sql/storefront_list.sql" "$ROOT/src/catalog/sql/storefront_item.sql")
-detail_old=$(statement "$ROOT/tests/api/sql/storefront_product_v34.sql")
+detail_old=$(statement "$ROOT/tests/api/sql/storefront_product_v34.sql" "$ROOT/tests/api/sql/storefront_item_v34.sql")
 detail_new=$(statement "$ROOT/src/catalog/sql/storefront_product.sql" "$ROOT/src/catalog/sql/storefront_item.sql")
 for slug in fiber-x suzume showstopper; do
   script list "$list_old" "$slug" >"$tmp/list-old-$slug.sql"

@@ -13,9 +13,19 @@ use crate::helpers::{Signed, TestApp};
 
 /// The storefront statements before V35: each start file followed by the tail that built every
 /// product's JSON per request.
-const LIST_V34: &str = include_str!("sql/storefront_list_v34.sql");
-const SEARCH_V34: &str = include_str!("sql/storefront_search_v34.sql");
-const PRODUCT_V34: &str = include_str!("sql/storefront_product_v34.sql");
+// Each start followed by the shared tail, as src/catalog/repo.rs joined them before V35.
+const LIST_V34: &str = concat!(
+    include_str!("sql/storefront_list_v34.sql"),
+    include_str!("sql/storefront_item_v34.sql")
+);
+const SEARCH_V34: &str = concat!(
+    include_str!("sql/storefront_search_v34.sql"),
+    include_str!("sql/storefront_item_v34.sql")
+);
+const PRODUCT_V34: &str = concat!(
+    include_str!("sql/storefront_product_v34.sql"),
+    include_str!("sql/storefront_item_v34.sql")
+);
 /// Today's statements, as src/catalog/repo.rs joins them.
 const LIST: &str = concat!(
     include_str!("../../src/catalog/sql/storefront_list.sql"),

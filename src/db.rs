@@ -30,9 +30,42 @@ use crate::{
     scope::{Actor, TenantScope},
 };
 
-/// The transaction handed to repo functions. It derefs to `tokio_postgres::Transaction` and
-/// adds `prepare_cached`, which repo functions use for every statement.
-pub type Tx<'a> = deadpool_postgres::Transaction<'a>;
+/// The transaction handed to repo functions: a pooled `deadpool_postgres::Transaction` (it
+/// derefs to one, with `prepare_cached`, which repo functions use for every statement) that
+/// knows the brand it is scoped to.
+///
+/// Every statement on a tenant-owned table takes that brand as its first parameter and says
+/// `tenant_id = $1` for each tenant table it reads or writes (`tests/api/tenant_predicates.rs`
+/// refuses a statement that does not): row-level security stays the guarantee, and the
+/// explicit predicate is what lets a distributed database route the statement to the one
+/// node holding the brand, and lets the planner narrow every index scan by brand first.
+pub struct Tx<'a> {
+    inner: deadpool_postgres::Transaction<'a>,
+    tenant: Uuid,
+}
+
+impl<'a> std::ops::Deref for Tx<'a> {
+    type Target = deadpool_postgres::Transaction<'a>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl Tx<'_> {
+    /// The brand this transaction is scoped to: the value of `$1` in every statement on a
+    /// tenant-owned table (`tx.query(&stmt, &[tx.tenant(), ..])`). Taken from the same
+    /// [`TenantScope`] as the transaction's `app.tenant_id`, never from a request's text. In a
+    /// global transaction it is the nil UUID, which no brand has: a tenant statement run there
+    /// matches nothing, as row-level security already makes it.
+    pub fn tenant(&self) -> &Uuid {
+        &self.tenant
+    }
+
+    async fn commit(self) -> Result<(), tokio_postgres::Error> {
+        self.inner.commit().await
+    }
+}
 
 /// A pooled connection outside any transaction, for the few callers that must see a
 /// connection's raw state: health checks and tests of the pool's hygiene. Never for data.
@@ -410,7 +443,7 @@ impl Db {
             Err(e) => return Err(Failed::Begin(e, work)),
         };
         // An early return or a panic below drops `tx`, which rolls back.
-        let failure = match work(&tx).await {
+        let failure = match scoped(&tx, settings, work).await {
             Ok(out) => match tx.commit().await {
                 Ok(()) => return Ok(out),
                 Err(e) => E::from(DbError::from(e)),
@@ -501,7 +534,7 @@ enum Failed<E, W> {
     Work(E, Lost),
 }
 
-/// BEGIN and the transaction's scope on `conn`.
+/// BEGIN on `conn`; the scope follows with the first statement ([`scoped`]).
 async fn begin<'c>(
     conn: &'c mut UnscopedConnection,
     settings: &ScopeSettings,
@@ -518,8 +551,36 @@ async fn begin<'c>(
                 .await?
         }
     };
-    tx.batch_execute(&settings.sql()).await?;
-    Ok(tx)
+    Ok(Tx {
+        inner: tx,
+        tenant: settings.tenant.unwrap_or(Uuid::nil()),
+    })
+}
+
+/// Runs `work` after the transaction's scope (`SET LOCAL ...`) without waiting for the scope
+/// on its own: the first poll of the `SET` queues it on the connection (tokio-postgres writes a
+/// request when its future is first polled), so it reaches the server ahead of every statement
+/// of `work` and travels in the same round trip as the first of them. A failed `SET` fails the
+/// transaction with its own error (the statements behind it only report an aborted
+/// transaction).
+async fn scoped<T, E>(
+    tx: &Tx<'_>,
+    settings: &ScopeSettings,
+    work: impl AsyncFnOnce(&Tx<'_>) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<DbError>,
+{
+    let sql = settings.sql();
+    let mut set = std::pin::pin!(tx.batch_execute(&sql));
+    let (set, out) = match futures::poll!(set.as_mut()) {
+        std::task::Poll::Ready(set) => (set, work(tx).await),
+        std::task::Poll::Pending => futures::join!(set, work(tx)),
+    };
+    match set {
+        Ok(()) => out,
+        Err(e) => Err(E::from(DbError::from(e))),
+    }
 }
 
 /// Refuses to serve as a role that would make row-level security moot, or before migrations.

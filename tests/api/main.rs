@@ -49,6 +49,7 @@ mod roles;
 mod shipments;
 mod shutdown;
 mod storefront;
+mod tenant_predicates;
 mod tls;
 mod translations;
 mod webhooks;

@@ -15,7 +15,7 @@ for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$seed_port/healthz" >/dev/n
 kill "$seed_pid"; wait "$seed_pid" 2>/dev/null || true
 
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(storefront prerender reservations webhook webhooks imports analytics login events brands soak)
+[ ${#names[@]} -eq 0 ] && names=(storefront prerender reservations policy webhook webhooks imports analytics login events brands soak)
 for name in "${names[@]}"; do
   log "== $name =="
   bash "$ROOT/bench/$name.sh"

@@ -19,7 +19,8 @@ grant execute on function app.create_first_owner(text, text, text) to {{api_role
 -- policy to every node and refuses one with a subquery. Every statement names its brand with
 -- `tenant_id = $1` (tests/api/tenant_predicates.rs), so the policy meets that predicate in one
 -- equivalence class: the predicate is the index condition and the policy a one-time check
--- `app.current_tenant() = $1`, not a per-row call of the function (sql/V38). With no tenant set the function is NULL and the comparison is never true: no
+-- `app.current_tenant() = $1`, not a per-row evaluation; where a statement has no such constant
+-- (inside triggers), the function is inlined into the expression (sql/V38). With no tenant set the function is NULL and the comparison is never true: no
 -- rows, no writes.
 --
 -- The procedure recreates the policy only when it is missing or differs, so a routine migrate

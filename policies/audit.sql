@@ -300,6 +300,21 @@ from pg_proc p join pg_namespace n on n.oid = p.pronamespace
 where (p.prosecdef or n.nspname = 'app')
   and n.nspname not in ('pg_catalog', 'information_schema')
   and not exists (select from unnest(coalesce(p.proconfig, '{}')) cfg where cfg like 'search_path=%')
+  -- The exceptions: the three scope functions, which the policies and column defaults call on
+  -- every row and which must stay inlinable (a SET clause stops inlining; sql/V38). They are
+  -- pinned the other documented way instead: besides keywords and quoted text, every name in
+  -- the body is qualified with pg_catalog, so nothing a caller puts on its search_path can stand
+  -- in for what they call. Checked here word by word.
+  and not (p.oid in ('app.current_tenant()'::regprocedure, 'app.current_user_id()'::regprocedure,
+                     'app.current_actor_role()'::regprocedure)
+           and not p.prosecdef
+           and (select coalesce(array_agg(w), '{}')
+                from regexp_split_to_table(
+                       regexp_replace(regexp_replace(lower(p.prosrc), '''[^'']*''', ' ', 'g'),
+                                      'operator\(pg_catalog\.=\)|pg_catalog\.[a-z_]+', ' ', 'g'),
+                       '[^a-z_]+') w
+                where w <> '')
+               <@ array['select', 'case', 'when', 'then', 'null', 'else', 'end', 'true'])
 union all
 -- A view reads its tables with its owner's rights unless it is security_invoker: granted to the
 -- API role, it would show what the owner sees, past column grants and policies written for the

@@ -66,11 +66,13 @@ for slug in fiber-x suzume showstopper; do
   read -r tid currency < <(psql "$ADMIN/$BENCH_DB" -XAt -F ' ' -c "select id, currency from app.tenants where slug = '$slug'")
   python3 - "$ROOT/src/catalog/sql/storefront_list.sql" "$ROOT/src/catalog/sql/storefront_item.sql" \
     "$tid" "$currency" >"$tmp/$slug.sql" <<'PY'
-import sys
+import re, sys
 text = open(sys.argv[1]).read() + open(sys.argv[2]).read()
 sql = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("--"))
-for k, v in {"$1": "'%s'" % sys.argv[4], "$2": "null", "$3": "0", "$4": "null", "$5": "51", "$6": "'en'"}.items():
-    sql = sql.replace(k, v)
+# $1 the brand, $2 currency, $3 zone (none), $4 after number, $5 category (none), $6 limit,
+# $7 locale.
+params = ["'%s'" % sys.argv[3], "'%s'" % sys.argv[4], "null", "0", "null", "51", "'en'"]
+sql = re.sub(r"\$(\d+)\b", lambda m: params[int(m.group(1)) - 1], sql)
 print("begin;")
 print("select set_config('app.tenant_id', '%s', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);" % sys.argv[3])
 print(" ".join(sql.split()) + ";")
@@ -93,12 +95,12 @@ rm -rf "$tmp"
 
 # The list statement for Showstopper's first page, as storefront.sh builds it for pgbench.
 read -r tid currency < <(psql "$ADMIN/$BENCH_DB" -XAt -F ' ' -c "select id, currency from app.tenants where slug = 'showstopper'")
-stmt=$(python3 - "$ROOT/src/catalog/sql/storefront_list.sql" "$ROOT/src/catalog/sql/storefront_item.sql" "$currency" <<'PY'
-import sys
+stmt=$(python3 - "$ROOT/src/catalog/sql/storefront_list.sql" "$ROOT/src/catalog/sql/storefront_item.sql" "$tid" "$currency" <<'PY'
+import re, sys
 text = open(sys.argv[1]).read() + open(sys.argv[2]).read()
 sql = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("--"))
-for k, v in {"$1": "'%s'" % sys.argv[3], "$2": "null", "$3": "0", "$4": "null", "$5": "51", "$6": "'en'"}.items():
-    sql = sql.replace(k, v)
+params = ["'%s'" % sys.argv[3], "'%s'" % sys.argv[4], "null", "0", "null", "51", "'en'"]
+sql = re.sub(r"\$(\d+)\b", lambda m: params[int(m.group(1)) - 1], sql)
 print(" ".join(sql.split()))
 PY
 )

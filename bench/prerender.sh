@@ -35,19 +35,27 @@ text = "".join(open(f).read() for f in sys.argv[1:])
 print(" ".join("\n".join(l for l in text.splitlines() if not l.lstrip().startswith("--")).split()))
 PY
 }
-# script KIND SQL SLUG: a pgbench script, BEGIN; set_config; the statement; COMMIT.
+# bind SQL VALUE...: the statement with $n replaced by the n-th value.
+bind() {
+  python3 - "$@" <<'PY'
+import re, sys
+print(re.sub(r"\$(\d+)\b", lambda m: sys.argv[1 + int(m.group(1))], sys.argv[1]))
+PY
+}
+# script KIND SIDE SQL SLUG: a pgbench script, BEGIN; set_config; the statement; COMMIT. The
+# old statements bind $1 currency, $2 zone, then the list's $3 after number, $4 category, $5
+# limit (51: a page of 50 and whether there is a next), $6 locale, or the detail's $3 product
+# number, $4 locale; the new ones take the brand as $1 and the same values after it.
 script() {
-  local kind=$1 sql=$2 slug=$3 tid currency
+  local kind=$1 side=$2 sql=$3 slug=$4 tid currency
   read -r tid currency < <(psql "$ADMIN/$BENCH_DB" -XAt -F ' ' -c "select id, currency from app.tenants where slug = '$slug'")
-  sql=${sql//\$1/\'$currency\'}; sql=${sql//\$2/null}
+  local brand=()
+  if [ "$side" = new ]; then brand=("'$tid'"); fi
   if [ "$kind" = list ]; then
-    # $3 after number, $4 category, $5 limit (51: a page of 50 and whether there is a next),
-    # $6 locale.
-    sql=${sql//\$3/0}; sql=${sql//\$4/null}; sql=${sql//\$5/51}; sql=${sql//\$6/\'en\'}
+    sql=$(bind "$sql" "${brand[@]}" "'$currency'" null 0 null 51 "'en'")
     echo "begin;"
   else
-    # $3 product number, $4 locale.
-    sql=${sql//\$3/:number}; sql=${sql//\$4/\'en\'}
+    sql=$(bind "$sql" "${brand[@]}" "'$currency'" null :number "'en'")
     printf '\\set number random(1, 75)\nbegin;\n'
   fi
   echo "select set_config('app.tenant_id', '$tid', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);"
@@ -59,10 +67,10 @@ list_new=$(statement "$ROOT/src/catalog/sql/storefront_list.sql" "$ROOT/src/cata
 detail_old=$(statement "$ROOT/tests/api/sql/storefront_product_v34.sql" "$ROOT/tests/api/sql/storefront_item_v34.sql")
 detail_new=$(statement "$ROOT/src/catalog/sql/storefront_product.sql" "$ROOT/src/catalog/sql/storefront_item.sql")
 for slug in fiber-x suzume showstopper; do
-  script list "$list_old" "$slug" >"$tmp/list-old-$slug.sql"
-  script list "$list_new" "$slug" >"$tmp/list-new-$slug.sql"
-  script detail "$detail_old" "$slug" >"$tmp/detail-old-$slug.sql"
-  script detail "$detail_new" "$slug" >"$tmp/detail-new-$slug.sql"
+  script list old "$list_old" "$slug" >"$tmp/list-old-$slug.sql"
+  script list new "$list_new" "$slug" >"$tmp/list-new-$slug.sql"
+  script detail old "$detail_old" "$slug" >"$tmp/detail-old-$slug.sql"
+  script detail new "$detail_new" "$slug" >"$tmp/detail-new-$slug.sql"
 done
 
 # pgbench_run NAME: tps, p50 and p99 (ms) of the three brands' scripts NAME-*.sql.
@@ -121,10 +129,9 @@ if [ -n "$BEFORE_BIN" ]; then
 fi
 
 read -r tid < <(psql "$ADMIN/$BENCH_DB" -XAt -c "select id from app.tenants where slug = 'showstopper'")
+# explain SQL: EXPLAIN ANALYZE of a list statement already bound.
 explain() {
   local sql=$1
-  sql=${sql//\$1/\'EUR\'}; sql=${sql//\$2/null}; sql=${sql//\$3/0}; sql=${sql//\$4/null}
-  sql=${sql//\$5/51}; sql=${sql//\$6/\'en\'}
   psql "postgres://brandhouse_api@127.0.0.1:5432/$BENCH_DB" -XAt <<SQL
 begin;
 select set_config('app.tenant_id', '$tid', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true) \g /dev/null
@@ -133,8 +140,8 @@ explain (analyze, buffers, costs off) $sql;
 commit;
 SQL
 }
-explain "$list_old" >"$RESULTS/prerender-explain-before.txt"
-explain "$list_new" >"$RESULTS/prerender-explain-after.txt"
+explain "$(bind "$list_old" "'EUR'" null 0 null 51 "'en'")" >"$RESULTS/prerender-explain-before.txt"
+explain "$(bind "$list_new" "'$tid'" "'EUR'" null 0 null 51 "'en'")" >"$RESULTS/prerender-explain-after.txt"
 
 {
   echo "### Pre-rendered storefront documents: old (JSON built per request) and new (stored documents) statements, $CONNS clients, ${DURATION} s each"

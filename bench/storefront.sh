@@ -22,12 +22,13 @@ for slug in fiber-x suzume showstopper; do
   # list's own start followed by the shared storefront_item.sql, as src/catalog/repo.rs joins them.
   python3 - "$ROOT/src/catalog/sql/storefront_list.sql" "$ROOT/src/catalog/sql/storefront_item.sql" \
     "$tid" "$currency" >"$tmp/$slug.sql" <<'PY'
-import sys
+import re, sys
 text = open(sys.argv[1]).read() + open(sys.argv[2]).read()
 sql = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("--"))
-# $1 currency, $2 zone (none), $3 after number, $4 category (none), $5 limit.
-for k, v in {"$1": "'%s'" % sys.argv[4], "$2": "null", "$3": "0", "$4": "null", "$5": "51", "$6": "'en'"}.items():
-    sql = sql.replace(k, v)
+# $1 the brand, $2 currency, $3 zone (none), $4 after number, $5 category (none), $6 limit,
+# $7 locale.
+params = ["'%s'" % sys.argv[3], "'%s'" % sys.argv[4], "null", "0", "null", "51", "'en'"]
+sql = re.sub(r"\$(\d+)\b", lambda m: params[int(m.group(1)) - 1], sql)
 print("begin;")
 print("select set_config('app.tenant_id', '%s', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);" % sys.argv[3])
 print(" ".join(sql.split()) + ";")

@@ -22,7 +22,7 @@ macro_rules! stmt {
 
 /// A storefront statement: its own start (the `page` of products) followed by the shared
 /// `storefront_item.sql` (each product's stored document with its variants' availability),
-/// which binds $1 (currency) and $2 (zone) in every statement.
+/// which binds $1 (the brand), $2 (currency) and $3 (zone) in every statement.
 macro_rules! storefront_stmt {
     ($tx:expr, $file:literal) => {
         $tx.prepare_cached(concat!(
@@ -42,7 +42,7 @@ pub struct CategoryRow {
 
 pub async fn list_categories(tx: &Tx<'_>) -> Result<Vec<CategoryRow>, DbError> {
     let stmt = stmt!(tx, "list_categories.sql");
-    tx.query(&stmt, &[])
+    tx.query(&stmt, &[tx.tenant()])
         .await?
         .iter()
         .map(|r| {
@@ -59,7 +59,7 @@ pub async fn list_categories(tx: &Tx<'_>) -> Result<Vec<CategoryRow>, DbError> {
 /// A category's id and name by code.
 pub async fn category_by_code(tx: &Tx<'_>, code: &str) -> Result<Option<(Uuid, String)>, DbError> {
     let stmt = stmt!(tx, "category_by_code.sql");
-    tx.query_opt(&stmt, &[&code])
+    tx.query_opt(&stmt, &[tx.tenant(), &code])
         .await?
         .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
         .transpose()
@@ -67,28 +67,34 @@ pub async fn category_by_code(tx: &Tx<'_>, code: &str) -> Result<Option<(Uuid, S
 
 pub async fn insert_category(tx: &Tx<'_>, code: &str, name: &str) -> Result<Uuid, DbError> {
     let stmt = stmt!(tx, "insert_category.sql");
-    Ok(tx.query_one(&stmt, &[&code, &name]).await?.try_get(0)?)
+    Ok(tx
+        .query_one(&stmt, &[tx.tenant(), &code, &name])
+        .await?
+        .try_get(0)?)
 }
 
 /// Inserts or renames a category (seeding).
 pub async fn upsert_category(tx: &Tx<'_>, code: &str, name: &str) -> Result<Uuid, DbError> {
     let stmt = stmt!(tx, "upsert_category.sql");
-    Ok(tx.query_one(&stmt, &[&code, &name]).await?.try_get("id")?)
+    Ok(tx
+        .query_one(&stmt, &[tx.tenant(), &code, &name])
+        .await?
+        .try_get("id")?)
 }
 
 pub async fn update_category(tx: &Tx<'_>, code: &str, name: &str) -> Result<u64, DbError> {
     let stmt = stmt!(tx, "update_category.sql");
-    Ok(tx.execute(&stmt, &[&code, &name]).await?)
+    Ok(tx.execute(&stmt, &[tx.tenant(), &code, &name]).await?)
 }
 
 pub async fn delete_category(tx: &Tx<'_>, code: &str) -> Result<u64, DbError> {
     let stmt = stmt!(tx, "delete_category.sql");
-    Ok(tx.execute(&stmt, &[&code]).await?)
+    Ok(tx.execute(&stmt, &[tx.tenant(), &code]).await?)
 }
 
 pub async fn next_product_number(tx: &Tx<'_>) -> Result<i32, DbError> {
     let stmt = stmt!(tx, "next_product_number.sql");
-    Ok(tx.query_one(&stmt, &[]).await?.try_get(0)?)
+    Ok(tx.query_one(&stmt, &[tx.tenant()]).await?.try_get(0)?)
 }
 
 pub struct NewProductRow<'a> {
@@ -109,6 +115,7 @@ pub async fn insert_product(tx: &Tx<'_>, p: &NewProductRow<'_>) -> Result<Uuid, 
         .query_one(
             &stmt,
             &[
+                tx.tenant(),
                 &p.number,
                 &p.handle,
                 &p.category_id,
@@ -140,6 +147,7 @@ pub async fn update_product(tx: &Tx<'_>, id: Uuid, u: &ProductUpdate) -> Result<
     tx.execute(
         &stmt,
         &[
+            tx.tenant(),
             &id,
             &u.name,
             &u.description,
@@ -195,7 +203,7 @@ fn product_from_row(r: &Row) -> Result<ProductRow, DbError> {
 
 pub async fn product_by_number(tx: &Tx<'_>, number: i32) -> Result<Option<ProductRow>, DbError> {
     let stmt = stmt!(tx, "product_by_number.sql");
-    tx.query_opt(&stmt, &[&number])
+    tx.query_opt(&stmt, &[tx.tenant(), &number])
         .await?
         .as_ref()
         .map(product_from_row)
@@ -210,11 +218,14 @@ pub async fn list_products_admin(
     limit: i64,
 ) -> Result<Vec<ProductRow>, DbError> {
     let stmt = stmt!(tx, "list_products_admin.sql");
-    tx.query(&stmt, &[&after_number, &status, &category, &limit])
-        .await?
-        .iter()
-        .map(product_from_row)
-        .collect()
+    tx.query(
+        &stmt,
+        &[tx.tenant(), &after_number, &status, &category, &limit],
+    )
+    .await?
+    .iter()
+    .map(product_from_row)
+    .collect()
 }
 
 pub struct VariantRow {
@@ -250,7 +261,7 @@ pub async fn variants_of_product(
     product_id: Uuid,
 ) -> Result<Vec<VariantRow>, DbError> {
     let stmt = stmt!(tx, "variants_of_product.sql");
-    tx.query(&stmt, &[&product_id])
+    tx.query(&stmt, &[tx.tenant(), &product_id])
         .await?
         .iter()
         .map(variant_from_row)
@@ -274,8 +285,11 @@ pub async fn insert_variants(
         .map(|v| Json(v.options.as_slice()))
         .collect();
     let positions: Vec<i32> = variants.iter().map(|v| v.position).collect();
-    tx.execute(&stmt, &[&product_id, &skus, &keys, &options, &positions])
-        .await?;
+    tx.execute(
+        &stmt,
+        &[tx.tenant(), &product_id, &skus, &keys, &options, &positions],
+    )
+    .await?;
     Ok(())
 }
 
@@ -284,7 +298,7 @@ pub async fn set_variants_active(tx: &Tx<'_>, ids: &[Uuid], active: bool) -> Res
         return Ok(());
     }
     let stmt = stmt!(tx, "set_variants_active.sql");
-    tx.execute(&stmt, &[&ids, &active]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &ids, &active]).await?;
     Ok(())
 }
 
@@ -295,7 +309,7 @@ pub async fn set_variant_positions(tx: &Tx<'_>, positions: &[(Uuid, i32)]) -> Re
     let stmt = stmt!(tx, "set_variant_positions.sql");
     let ids: Vec<Uuid> = positions.iter().map(|p| p.0).collect();
     let pos: Vec<i32> = positions.iter().map(|p| p.1).collect();
-    tx.execute(&stmt, &[&ids, &pos]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &ids, &pos]).await?;
     Ok(())
 }
 
@@ -318,6 +332,7 @@ pub async fn patch_variant(tx: &Tx<'_>, sku: &str, p: &VariantPatch) -> Result<u
         .execute(
             &stmt,
             &[
+                tx.tenant(),
                 &sku,
                 &set_price,
                 &price,
@@ -341,7 +356,7 @@ pub struct SkuRow {
 
 pub async fn variant_by_sku(tx: &Tx<'_>, sku: &str) -> Result<Option<SkuRow>, DbError> {
     let stmt = stmt!(tx, "variant_by_sku.sql");
-    tx.query_opt(&stmt, &[&sku])
+    tx.query_opt(&stmt, &[tx.tenant(), &sku])
         .await?
         .map(|r| {
             Ok(SkuRow {
@@ -395,6 +410,7 @@ pub async fn storefront_page(
             tx.query(
                 &stmt,
                 &[
+                    tx.tenant(),
                     &q.currency,
                     &q.zone,
                     &q.after_number,
@@ -414,6 +430,7 @@ pub async fn storefront_page(
             tx.query(
                 &stmt,
                 &[
+                    tx.tenant(),
                     &q.currency,
                     &q.zone,
                     &q.after_number,
@@ -440,7 +457,7 @@ pub async fn storefront_product(
     locale: &str,
 ) -> Result<Option<StorefrontItem>, DbError> {
     let stmt = storefront_stmt!(tx, "storefront_product.sql");
-    tx.query_opt(&stmt, &[&currency, &zone, &number, &locale])
+    tx.query_opt(&stmt, &[tx.tenant(), &currency, &zone, &number, &locale])
         .await?
         .as_ref()
         .map(storefront_item)
@@ -452,15 +469,14 @@ pub struct CategoryName {
     pub name: String,
 }
 
-/// The brand's categories for storefront navigation, named in `locale` where translated. No
-/// tenant filter on purpose: row-level security alone picks the brand (the concurrency test
-/// reads this to prove it).
+/// The brand's categories for storefront navigation, named in `locale` where translated (the
+/// concurrency test reads this for three brands at once over shared connections).
 pub async fn storefront_categories(
     tx: &Tx<'_>,
     locale: &str,
 ) -> Result<Vec<CategoryName>, DbError> {
     let stmt = stmt!(tx, "storefront_categories.sql");
-    tx.query(&stmt, &[&locale])
+    tx.query(&stmt, &[tx.tenant(), &locale])
         .await?
         .iter()
         .map(|row| {
@@ -475,7 +491,7 @@ pub async fn storefront_categories(
 pub async fn product_number_by_handle(tx: &Tx<'_>, handle: &str) -> Result<Option<i32>, DbError> {
     let stmt = stmt!(tx, "product_number_by_handle.sql");
     Ok(tx
-        .query_opt(&stmt, &[&handle])
+        .query_opt(&stmt, &[tx.tenant(), &handle])
         .await?
         .map(|r| r.try_get(0))
         .transpose()?)

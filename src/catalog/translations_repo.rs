@@ -19,7 +19,7 @@ macro_rules! stmt {
 /// The brand's locales as stored (canonical tags); `None`: never set.
 pub async fn brand_locales(tx: &Tx<'_>) -> Result<Option<(Vec<String>, String)>, DbError> {
     let stmt = stmt!(tx, "brand_locales.sql");
-    tx.query_opt(&stmt, &[])
+    tx.query_opt(&stmt, &[tx.tenant()])
         .await?
         .map(|r| Ok((r.try_get("locales")?, r.try_get("default_locale")?)))
         .transpose()
@@ -31,7 +31,8 @@ pub async fn upsert_brand_locales(
     default: &str,
 ) -> Result<(), DbError> {
     let stmt = stmt!(tx, "upsert_brand_locales.sql");
-    tx.execute(&stmt, &[&locales, &default]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &locales, &default])
+        .await?;
     Ok(())
 }
 
@@ -49,7 +50,7 @@ pub async fn product_translations(
     number: i32,
 ) -> Result<Vec<ProductTranslationRow>, DbError> {
     let stmt = stmt!(tx, "product_translations.sql");
-    tx.query(&stmt, &[&number])
+    tx.query(&stmt, &[tx.tenant(), &number])
         .await?
         .iter()
         .map(|r| {
@@ -77,7 +78,14 @@ pub async fn upsert_product_translation(
     let stmt = stmt!(tx, "upsert_product_translation.sql");
     tx.query_opt(
         &stmt,
-        &[&number, &locale, &name, &description, &Json(option_labels)],
+        &[
+            tx.tenant(),
+            &number,
+            &locale,
+            &name,
+            &description,
+            &Json(option_labels),
+        ],
     )
     .await?
     .map(|r| Ok((r.try_get("product_id")?, r.try_get("updated_at")?)))
@@ -91,7 +99,7 @@ pub async fn delete_product_translation(
     locale: &str,
 ) -> Result<u64, DbError> {
     let stmt = stmt!(tx, "delete_product_translation.sql");
-    Ok(tx.execute(&stmt, &[&number, &locale]).await?)
+    Ok(tx.execute(&stmt, &[tx.tenant(), &number, &locale]).await?)
 }
 
 /// A category's name in one locale, as stored.
@@ -106,7 +114,7 @@ pub async fn category_translations(
     code: &str,
 ) -> Result<Vec<CategoryTranslationRow>, DbError> {
     let stmt = stmt!(tx, "category_translations.sql");
-    tx.query(&stmt, &[&code])
+    tx.query(&stmt, &[tx.tenant(), &code])
         .await?
         .iter()
         .map(|r| {
@@ -127,7 +135,7 @@ pub async fn upsert_category_translation(
     name: &str,
 ) -> Result<Option<DateTime<Utc>>, DbError> {
     let stmt = stmt!(tx, "upsert_category_translation.sql");
-    tx.query_opt(&stmt, &[&code, &locale, &name])
+    tx.query_opt(&stmt, &[tx.tenant(), &code, &locale, &name])
         .await?
         .map(|r| r.try_get(0))
         .transpose()
@@ -156,6 +164,9 @@ pub async fn import_translations(
     let names: Vec<Option<&str>> = rows.iter().map(|r| r.name.as_deref()).collect();
     let descriptions: Vec<Option<&str>> = rows.iter().map(|r| r.description.as_deref()).collect();
     Ok(tx
-        .execute(&stmt, &[&handles, &locales, &names, &descriptions])
+        .execute(
+            &stmt,
+            &[tx.tenant(), &handles, &locales, &names, &descriptions],
+        )
         .await?)
 }

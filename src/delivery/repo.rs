@@ -98,6 +98,7 @@ pub async fn insert_method(
         .query_one(
             &stmt,
             &[
+                tx.tenant(),
                 &code,
                 &f.name,
                 &f.countries,

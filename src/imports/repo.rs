@@ -35,7 +35,7 @@ pub async fn begin_import(tx: &Tx<'_>) -> Result<(), DbError> {
 /// The brand's categories: (code, id).
 pub async fn categories(tx: &Tx<'_>) -> Result<Vec<(String, Uuid)>, DbError> {
     let stmt = stmt!(tx, "categories.sql");
-    tx.query(&stmt, &[])
+    tx.query(&stmt, &[tx.tenant()])
         .await?
         .iter()
         .map(|r| Ok((r.try_get("code")?, r.try_get("id")?)))
@@ -78,7 +78,7 @@ pub async fn products_by_handle(
     handles: &[&str],
 ) -> Result<Vec<ExistingProduct>, DbError> {
     let stmt = stmt!(tx, "products_by_handle.sql");
-    tx.query(&stmt, &[&handles])
+    tx.query(&stmt, &[tx.tenant(), &handles])
         .await?
         .iter()
         .map(|r| {
@@ -119,7 +119,7 @@ pub async fn variants_of_products(
         return Ok(Vec::new());
     }
     let stmt = stmt!(tx, "variants_of_products.sql");
-    tx.query(&stmt, &[&product_ids])
+    tx.query(&stmt, &[tx.tenant(), &product_ids])
         .await?
         .iter()
         .map(|r| {
@@ -138,7 +138,7 @@ pub async fn variants_of_products(
 /// Reserves `n` product numbers; returns the first.
 pub async fn reserve_numbers(tx: &Tx<'_>, n: i32) -> Result<i32, DbError> {
     let stmt = stmt!(tx, "reserve_numbers.sql");
-    let last: i32 = tx.query_one(&stmt, &[&n]).await?.try_get(0)?;
+    let last: i32 = tx.query_one(&stmt, &[tx.tenant(), &n]).await?.try_get(0)?;
     Ok(last - n + 1)
 }
 
@@ -165,6 +165,7 @@ pub async fn insert_products(tx: &Tx<'_>, p: &NewProducts) -> Result<Vec<(i32, U
     tx.query(
         &stmt,
         &[
+            tx.tenant(),
             &p.numbers,
             &p.handles,
             &p.category_ids,
@@ -204,6 +205,7 @@ pub async fn update_products(tx: &Tx<'_>, c: &ProductChanges) -> Result<u64, DbE
         .execute(
             &stmt,
             &[
+                tx.tenant(),
                 &c.ids,
                 &c.category_ids,
                 &c.names,
@@ -234,7 +236,14 @@ pub async fn insert_variants(tx: &Tx<'_>, v: &NewVariants) -> Result<Vec<(String
     let stmt = stmt!(tx, "insert_variants.sql");
     tx.query(
         &stmt,
-        &[&v.product_ids, &v.skus, &v.keys, &v.options, &v.positions],
+        &[
+            tx.tenant(),
+            &v.product_ids,
+            &v.skus,
+            &v.keys,
+            &v.options,
+            &v.positions,
+        ],
     )
     .await?
     .iter()
@@ -254,9 +263,11 @@ pub async fn opening_stock(
         return Ok(());
     }
     let stmt = stmt!(tx, "opening_stock.sql");
-    tx.execute(&stmt, &[&variants, &zones, &units]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &variants, &zones, &units])
+        .await?;
     let stmt = stmt!(tx, "opening_movements.sql");
-    tx.execute(&stmt, &[&variants, &zones, &units]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &variants, &zones, &units])
+        .await?;
     Ok(())
 }
 
@@ -296,6 +307,7 @@ pub async fn insert_import(tx: &Tx<'_>, i: &NewImport<'_>) -> Result<DateTime<Ut
         .query_one(
             &stmt,
             &[
+                tx.tenant(),
                 &i.id,
                 &i.file_name,
                 &i.object_key,
@@ -309,7 +321,7 @@ pub async fn insert_import(tx: &Tx<'_>, i: &NewImport<'_>) -> Result<DateTime<Ut
 
 pub async fn import_by_id(tx: &Tx<'_>, id: Uuid) -> Result<Option<ImportRecord>, DbError> {
     let stmt = stmt!(tx, "import_by_id.sql");
-    tx.query_opt(&stmt, &[&id])
+    tx.query_opt(&stmt, &[tx.tenant(), &id])
         .await?
         .map(|r| {
             Ok(ImportRecord {
@@ -349,8 +361,11 @@ pub async fn set_progress(
     c: Counters,
 ) -> Result<(), DbError> {
     let stmt = stmt!(tx, "set_progress.sql");
-    tx.execute(&stmt, &[&id, &state, &c.total, &c.validated, &c.applied])
-        .await?;
+    tx.execute(
+        &stmt,
+        &[tx.tenant(), &id, &state, &c.total, &c.validated, &c.applied],
+    )
+    .await?;
     Ok(())
 }
 
@@ -370,6 +385,7 @@ pub async fn finish_import(tx: &Tx<'_>, id: Uuid, f: &Finish<'_>) -> Result<(), 
     tx.execute(
         &stmt,
         &[
+            tx.tenant(),
             &id,
             &f.state,
             &f.counters.total,

@@ -43,7 +43,7 @@ fn media_from_row(r: &Row) -> Result<MediaRow, DbError> {
 pub async fn product_id(tx: &Tx<'_>, number: i32) -> Result<Option<Uuid>, DbError> {
     let stmt = stmt!(tx, "product_for_media.sql");
     Ok(tx
-        .query_opt(&stmt, &[&number])
+        .query_opt(&stmt, &[tx.tenant(), &number])
         .await?
         .map(|r| r.try_get("id"))
         .transpose()?)
@@ -64,6 +64,7 @@ pub async fn upsert(tx: &Tx<'_>, m: &NewMedia<'_>) -> Result<MediaRow, DbError> 
         .query_one(
             &stmt,
             &[
+                tx.tenant(),
                 &m.product_id,
                 &m.name,
                 &m.content_type,
@@ -78,7 +79,7 @@ pub async fn upsert(tx: &Tx<'_>, m: &NewMedia<'_>) -> Result<MediaRow, DbError> 
 
 pub async fn list(tx: &Tx<'_>, product_id: Uuid) -> Result<Vec<MediaRow>, DbError> {
     let stmt = stmt!(tx, "list_media.sql");
-    tx.query(&stmt, &[&product_id])
+    tx.query(&stmt, &[tx.tenant(), &product_id])
         .await?
         .iter()
         .map(media_from_row)
@@ -89,7 +90,7 @@ pub async fn list(tx: &Tx<'_>, product_id: Uuid) -> Result<Vec<MediaRow>, DbErro
 pub async fn delete(tx: &Tx<'_>, product_id: Uuid, name: &str) -> Result<Option<String>, DbError> {
     let stmt = stmt!(tx, "delete_media.sql");
     Ok(tx
-        .query_opt(&stmt, &[&product_id, &name])
+        .query_opt(&stmt, &[tx.tenant(), &product_id, &name])
         .await?
         .map(|r| r.try_get("object_key"))
         .transpose()?)
@@ -108,7 +109,7 @@ pub async fn storefront_media(
     name: &str,
 ) -> Result<Option<PublicMedia>, DbError> {
     let stmt = stmt!(tx, "storefront_media.sql");
-    tx.query_opt(&stmt, &[&number, &name])
+    tx.query_opt(&stmt, &[tx.tenant(), &number, &name])
         .await?
         .map(|r| {
             Ok(PublicMedia {

@@ -26,7 +26,8 @@ const PRODUCT_V34: &str = concat!(
     include_str!("sql/storefront_product_v34.sql"),
     include_str!("sql/storefront_item_v34.sql")
 );
-/// Today's statements, as src/catalog/repo.rs joins them.
+/// Today's statements, as src/catalog/repo.rs joins them: the same parameters, after the brand
+/// (`$1`).
 const LIST: &str = concat!(
     include_str!("../../src/catalog/sql/storefront_list.sql"),
     include_str!("../../src/catalog/sql/storefront_item.sql")
@@ -52,6 +53,17 @@ async fn items(
         .iter()
         .map(|r| (r.get("number"), r.get("item")))
         .collect())
+}
+
+/// `params` after the brand: today's statements take the brand as `$1`, then the parameters of
+/// the statements before V35.
+fn with_brand<'a>(
+    tenant: &'a Uuid,
+    params: &[&'a (dyn tokio_postgres::types::ToSql + Sync)],
+) -> Vec<&'a (dyn tokio_postgres::types::ToSql + Sync)> {
+    let mut all: Vec<&'a (dyn tokio_postgres::types::ToSql + Sync)> = vec![tenant];
+    all.extend_from_slice(params);
+    all
 }
 
 /// Where today's statements answer other bytes than the statements before V35, for brand
@@ -81,6 +93,7 @@ async fn differences_from_v34(app: &TestApp, slug: &str, detail: bool) -> (usize
             {
                 zones.push(Some(r.get(0)));
             }
+            let tenant = *tx.tenant();
             let (after, category, limit): (i32, Option<&str>, i64) = (0, None, 100_000);
             let mut compared = 0;
             let mut diffs = Vec::new();
@@ -107,7 +120,7 @@ async fn differences_from_v34(app: &TestApp, slug: &str, detail: bool) -> (usize
                     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
                         [&currency, zone, &after, &category, &limit, locale];
                     let old = items(tx, LIST_V34, &params).await?;
-                    let new = items(tx, LIST, &params).await?;
+                    let new = items(tx, LIST, &with_brand(&tenant, &params)).await?;
                     let numbers: Vec<i32> = old.iter().map(|(n, _)| *n).collect();
                     compare(format!("list {locale} {zone:?}"), old, new);
 
@@ -117,7 +130,7 @@ async fn differences_from_v34(app: &TestApp, slug: &str, detail: bool) -> (usize
                         &singular,
                     ];
                     let old = items(tx, SEARCH_V34, &params).await?;
-                    let new = items(tx, SEARCH, &params).await?;
+                    let new = items(tx, SEARCH, &with_brand(&tenant, &params)).await?;
                     compare(format!("search {locale} {zone:?}"), old, new);
 
                     if detail && zone.is_none() {
@@ -125,7 +138,7 @@ async fn differences_from_v34(app: &TestApp, slug: &str, detail: bool) -> (usize
                             let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
                                 [&currency, zone, &number, locale];
                             let old = items(tx, PRODUCT_V34, &params).await?;
-                            let new = items(tx, PRODUCT, &params).await?;
+                            let new = items(tx, PRODUCT, &with_brand(&tenant, &params)).await?;
                             compare(format!("detail {number} {locale}"), old, new);
                         }
                     }

@@ -1,2 +1,2 @@
--- The brand's locales and default (no row: `en` only). Row-level security picks the brand.
-select locales, default_locale from app.brand_locales
+-- The brand's ($1) locales and default (no row: `en` only).
+select locales, default_locale from app.brand_locales where tenant_id = $1

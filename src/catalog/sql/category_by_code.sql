@@ -1,1 +1,1 @@
-select id, code, name from app.categories where code = $1
+select id, code, name from app.categories where tenant_id = $1 and code = $2

@@ -1,4 +1,5 @@
--- Removes product number $1's translation into locale $2.
+-- Removes brand $1's product number $2's translation into locale $3.
 delete from app.product_translations t
 using app.products p
-where p.tenant_id = t.tenant_id and p.id = t.product_id and p.number = $1 and t.locale = $2
+where t.tenant_id = $1 and p.tenant_id = t.tenant_id and p.id = t.product_id and p.number = $2
+  and t.locale = $3

@@ -3,4 +3,4 @@ select p.id, p.number, p.handle, p.sku_stem, p.name, p.description, p.status, p.
        c.name as category_name
 from app.products p
 join app.categories c on c.tenant_id = p.tenant_id and c.id = p.category_id
-where p.number = $1
+where p.tenant_id = $1 and p.number = $2

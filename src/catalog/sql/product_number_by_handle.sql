@@ -1,1 +1,1 @@
-select number from app.products where handle = $1
+select number from app.products where tenant_id = $1 and handle = $2

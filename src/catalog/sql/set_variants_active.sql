@@ -1,2 +1,2 @@
-update app.variants set is_active = $2, updated_at = now()
-where id = any($1::uuid[])
+update app.variants set is_active = $3, updated_at = now()
+where tenant_id = $1 and id = any($2::uuid[])

@@ -1,9 +1,9 @@
--- One active product by number ($3) in locale $4 (carried in `page.locale`). Continued by
--- storefront_item.sql (the product's stored JSON with its variants' availability; $1 currency,
--- $2 zone), appended to this text in src/catalog/repo.rs.
+-- One active product of brand $1 by number ($4) in locale $5 (carried in `page.locale`).
+-- Continued by storefront_item.sql (the product's stored JSON with its variants' availability;
+-- $2 currency, $3 zone), appended to this text in src/catalog/repo.rs.
 with page as (
   select p.tenant_id, p.id, p.number, null::real as rank,
-         $4::text as locale
+         $5::text as locale
   from app.products p
-  where p.status = 'active' and p.number = $3
+  where p.tenant_id = $1 and p.status = 'active' and p.number = $4
 )

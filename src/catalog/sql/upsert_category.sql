@@ -1,6 +1,5 @@
--- tenant_id is not named: it defaults to the transaction's tenant, and the policy's WITH CHECK
--- refuses any other.
-insert into app.categories (code, name)
-values ($1, $2)
+-- Brand $1's category $2, named $3: inserted or renamed.
+insert into app.categories (tenant_id, code, name)
+values ($1, $2, $3)
 on conflict (tenant_id, code) do update set name = excluded.name
 returning id

@@ -1,2 +1,2 @@
--- The brand's categories (row-level security picks the brand).
-select id, code from app.categories
+-- Brand $1's categories.
+select id, code from app.categories where tenant_id = $1

@@ -1,13 +1,13 @@
 update app.imports
-set state = $2,
-    rows_total = $3,
-    rows_validated = $4,
-    rows_applied = $5,
-    summary = coalesce($6, '{}'::jsonb),
-    errors = $7,
-    error_count = $8,
-    failure = $9,
+set state = $3,
+    rows_total = $4,
+    rows_validated = $5,
+    rows_applied = $6,
+    summary = coalesce($7, '{}'::jsonb),
+    errors = $8,
+    error_count = $9,
+    failure = $10,
     started_at = coalesce(started_at, now()),
     finished_at = now(),
     updated_at = now()
-where id = $1
+where tenant_id = $1 and id = $2

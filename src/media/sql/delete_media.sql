@@ -1,3 +1,3 @@
 delete from app.product_media
-where product_id = $1 and name = $2
+where tenant_id = $1 and product_id = $2 and name = $3
 returning object_key

@@ -1,2 +1,3 @@
--- The product that media belong to, by number (any status: staff manage drafts too).
-select id, number from app.products where number = $1
+-- The product of brand $1 that media belong to, by number $2 (any status: staff manage drafts
+-- too).
+select id, number from app.products where tenant_id = $1 and number = $2

@@ -85,3 +85,61 @@ async fn concurrent_requests_for_three_brands_each_see_only_their_own_data() {
     // The pool really was smaller than the concurrency: connections were shared.
     assert_eq!(app.state.db.status().max_size, 4);
 }
+
+/// The forgotten `WHERE tenant_id = $1`, over shared connections: a statement that names no
+/// brand, run as the first statement of each brand's transaction (so it travels in the same round
+/// trip as the transaction's `SET LOCAL`), by many tasks for three brands at once on a pool of
+/// four. Row-level security alone must give each exactly its own brand's rows: this fails if the
+/// scope were sent after the statement, left out, or leaked from one borrower to the next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_statement_that_names_no_brand_still_sees_only_its_own_over_shared_connections() {
+    let app = TestApp::spawn_with(&[("DB_POOL_SIZE", POOL_SIZE)]).await;
+    let brands = [
+        ("fiber-x", "FBX"),
+        ("suzume", "SZM"),
+        ("showstopper", "SHS"),
+    ];
+    let mut scopes = Vec::new();
+    for (slug, prefix) in brands {
+        app.create_brand(slug, prefix).await;
+        app.add_categories(slug, &[(&format!("{prefix}1"), &format!("{slug} only"))])
+            .await;
+        scopes.push(app.scope(slug).await);
+    }
+
+    let results: Vec<Result<(), String>> = stream::iter(0..600usize)
+        .map(|i| {
+            let (app, scopes) = (&app, &scopes);
+            async move {
+                let (slug, prefix) = brands[i % brands.len()];
+                let seen: Vec<(String, String)> = app
+                    .state
+                    .db
+                    .tenant_tx(&scopes[i % brands.len()], async |tx| {
+                        let rows = tx
+                            .query("select code, name from app.categories order by code", &[])
+                            .await
+                            .map_err(brandhouse::db::DbError::from)?;
+                        Ok::<_, brandhouse::db::DbError>(
+                            rows.iter().map(|r| (r.get(0), r.get(1))).collect(),
+                        )
+                    })
+                    .await
+                    .map_err(|e| format!("request {i} ({slug}): {e}"))?;
+                if seen != [(format!("{prefix}1"), format!("{slug} only"))] {
+                    return Err(format!("request {i} ({slug}) saw {seen:?}"));
+                }
+                Ok(())
+            }
+        })
+        .buffer_unordered(CLIENT_CONCURRENCY)
+        .collect()
+        .await;
+    let failures: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of 600 transactions saw the wrong rows; first: {:?}",
+        failures.len(),
+        failures.iter().take(5).collect::<Vec<_>>()
+    );
+}

@@ -127,7 +127,7 @@ impl Settings {
 /// The transaction's brand's settings, the defaults where it never saved any.
 pub async fn settings(tx: &Tx<'_>) -> Result<Settings, DbError> {
     let stmt = stmt!(tx, "settings.sql");
-    let r = tx.query_one(&stmt, &[]).await?;
+    let r = tx.query_one(&stmt, &[tx.tenant()]).await?;
     Ok(Settings {
         phone_number_id: r.try_get("phone_number_id")?,
         phone_number_proof: r.try_get("phone_number_proof")?,
@@ -168,6 +168,7 @@ pub async fn upsert_settings(tx: &Tx<'_>, p: &SettingsPatch) -> Result<(), DbErr
     tx.execute(
         &stmt,
         &[
+            tx.tenant(),
             &token,
             &p.persona,
             &p.tone,
@@ -193,7 +194,10 @@ pub async fn upsert_customer(
     name: Option<&str>,
 ) -> Result<Uuid, DbError> {
     let stmt = stmt!(tx, "upsert_customer.sql");
-    Ok(tx.query_one(&stmt, &[&wa_id, &name]).await?.try_get(0)?)
+    Ok(tx
+        .query_one(&stmt, &[tx.tenant(), &wa_id, &name])
+        .await?
+        .try_get(0)?)
 }
 
 pub async fn upsert_conversation(
@@ -204,7 +208,7 @@ pub async fn upsert_conversation(
 ) -> Result<Uuid, DbError> {
     let stmt = stmt!(tx, "upsert_conversation.sql");
     Ok(tx
-        .query_one(&stmt, &[&customer_id, &wa_id, &at])
+        .query_one(&stmt, &[tx.tenant(), &customer_id, &wa_id, &at])
         .await?
         .try_get(0)?)
 }
@@ -220,7 +224,10 @@ pub async fn insert_inbound(
 ) -> Result<Option<Uuid>, DbError> {
     let stmt = stmt!(tx, "insert_inbound.sql");
     Ok(tx
-        .query_opt(&stmt, &[&conversation_id, &wamid, &kind, &body, &at])
+        .query_opt(
+            &stmt,
+            &[tx.tenant(), &conversation_id, &wamid, &kind, &body, &at],
+        )
         .await?
         .map(|r| r.try_get(0))
         .transpose()?)
@@ -237,7 +244,9 @@ pub async fn update_status(
         Some((c, t)) => (Some(c), Some(t)),
         None => (None, None),
     };
-    Ok(tx.execute(&stmt, &[&wamid, &status, &code, &title]).await?)
+    Ok(tx
+        .execute(&stmt, &[tx.tenant(), &wamid, &status, &code, &title])
+        .await?)
 }
 
 pub struct ReplyContext {
@@ -253,7 +262,7 @@ pub struct ReplyContext {
 
 pub async fn reply_context(tx: &Tx<'_>, message_id: Uuid) -> Result<Option<ReplyContext>, DbError> {
     let stmt = stmt!(tx, "reply_context.sql");
-    tx.query_opt(&stmt, &[&message_id])
+    tx.query_opt(&stmt, &[tx.tenant(), &message_id])
         .await?
         .map(|r| {
             Ok(ReplyContext {
@@ -278,7 +287,7 @@ pub async fn history(
     limit: i64,
 ) -> Result<Vec<(MessageAuthor, String)>, DbError> {
     let stmt = stmt!(tx, "history.sql");
-    tx.query(&stmt, &[&conversation_id, &except, &limit])
+    tx.query(&stmt, &[tx.tenant(), &conversation_id, &except, &limit])
         .await?
         .iter()
         .map(|r| Ok((r.try_get("author")?, r.try_get("body")?)))
@@ -294,7 +303,7 @@ pub async fn claim_reply(
 ) -> Result<(Uuid, MessageStatus, String), DbError> {
     let stmt = stmt!(tx, "claim_reply.sql");
     let r = tx
-        .query_one(&stmt, &[&conversation_id, &body, &reply_to])
+        .query_one(&stmt, &[tx.tenant(), &conversation_id, &body, &reply_to])
         .await?;
     Ok((
         r.try_get("id")?,
@@ -305,7 +314,7 @@ pub async fn claim_reply(
 
 pub async fn mark_sent(tx: &Tx<'_>, id: Uuid, wamid: &str) -> Result<(), DbError> {
     let stmt = stmt!(tx, "mark_sent.sql");
-    tx.execute(&stmt, &[&id, &wamid]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &id, &wamid]).await?;
     Ok(())
 }
 
@@ -316,7 +325,8 @@ pub async fn mark_failed(
     title: &str,
 ) -> Result<(), DbError> {
     let stmt = stmt!(tx, "mark_failed.sql");
-    tx.execute(&stmt, &[&id, &code, &title]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &id, &code, &title])
+        .await?;
     Ok(())
 }
 
@@ -326,24 +336,27 @@ pub async fn set_state(
     state: ConversationState,
 ) -> Result<u64, DbError> {
     let stmt = stmt!(tx, "set_state.sql");
-    Ok(tx.execute(&stmt, &[&conversation_id, &state]).await?)
+    Ok(tx
+        .execute(&stmt, &[tx.tenant(), &conversation_id, &state])
+        .await?)
 }
 
 /// Hands a conversation the assistant has to staff; returns whether it was the assistant's.
 pub async fn take_over(tx: &Tx<'_>, conversation_id: Uuid) -> Result<bool, DbError> {
     let stmt = stmt!(tx, "take_over.sql");
-    Ok(tx.execute(&stmt, &[&conversation_id]).await? == 1)
+    Ok(tx.execute(&stmt, &[tx.tenant(), &conversation_id]).await? == 1)
 }
 
 pub async fn set_language(tx: &Tx<'_>, conversation_id: Uuid, lang: &str) -> Result<(), DbError> {
     let stmt = stmt!(tx, "set_language.sql");
-    tx.execute(&stmt, &[&conversation_id, &lang]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &conversation_id, &lang])
+        .await?;
     Ok(())
 }
 
 pub async fn touch_conversation(tx: &Tx<'_>, conversation_id: Uuid) -> Result<(), DbError> {
     let stmt = stmt!(tx, "touch_conversation.sql");
-    tx.execute(&stmt, &[&conversation_id]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &conversation_id]).await?;
     Ok(())
 }
 
@@ -356,7 +369,7 @@ pub struct FactRow {
 
 pub async fn product_facts(tx: &Tx<'_>, ids: &[Uuid], lang: &str) -> Result<Vec<FactRow>, DbError> {
     let stmt = stmt!(tx, "product_facts.sql");
-    tx.query(&stmt, &[&ids, &lang])
+    tx.query(&stmt, &[tx.tenant(), &ids, &lang])
         .await?
         .iter()
         .map(|r| {
@@ -385,7 +398,7 @@ pub struct DocRow {
 pub async fn product_docs(tx: &Tx<'_>, ids: Option<&[Uuid]>) -> Result<Vec<DocRow>, DbError> {
     let stmt = stmt!(tx, "product_docs.sql");
     let ids: Option<Vec<Uuid>> = ids.map(<[Uuid]>::to_vec);
-    tx.query(&stmt, &[&ids])
+    tx.query(&stmt, &[tx.tenant(), &ids])
         .await?
         .iter()
         .map(|r| {
@@ -419,7 +432,7 @@ pub struct ConversationRow {
 
 pub async fn conversations(tx: &Tx<'_>, limit: i64) -> Result<Vec<ConversationRow>, DbError> {
     let stmt = stmt!(tx, "conversations.sql");
-    tx.query(&stmt, &[&limit])
+    tx.query(&stmt, &[tx.tenant(), &limit])
         .await?
         .iter()
         .map(|r| {
@@ -440,7 +453,7 @@ pub async fn conversations(tx: &Tx<'_>, limit: i64) -> Result<Vec<ConversationRo
 
 pub async fn conversation(tx: &Tx<'_>, id: Uuid) -> Result<Option<ConversationRow>, DbError> {
     let stmt = stmt!(tx, "conversation.sql");
-    tx.query_opt(&stmt, &[&id])
+    tx.query_opt(&stmt, &[tx.tenant(), &id])
         .await?
         .map(|r| {
             Ok(ConversationRow {
@@ -472,7 +485,7 @@ pub struct MessageRow {
 
 pub async fn messages(tx: &Tx<'_>, conversation_id: Uuid) -> Result<Vec<MessageRow>, DbError> {
     let stmt = stmt!(tx, "messages.sql");
-    tx.query(&stmt, &[&conversation_id])
+    tx.query(&stmt, &[tx.tenant(), &conversation_id])
         .await?
         .iter()
         .map(|r| {
@@ -498,7 +511,7 @@ pub async fn insert_staff_reply(
 ) -> Result<Uuid, DbError> {
     let stmt = stmt!(tx, "insert_staff_reply.sql");
     Ok(tx
-        .query_one(&stmt, &[&conversation_id, &body])
+        .query_one(&stmt, &[tx.tenant(), &conversation_id, &body])
         .await?
         .try_get(0)?)
 }

@@ -305,7 +305,7 @@ pub async fn revoke_open_invitations(tx: &Tx<'_>, email: &str) -> Result<u64, Db
     let stmt = tx
         .prepare_cached(include_str!("sql/revoke_open_invitations.sql"))
         .await?;
-    Ok(tx.execute(&stmt, &[&email]).await?)
+    Ok(tx.execute(&stmt, &[tx.tenant(), &email]).await?)
 }
 
 /// An invitation as stored (the token is not: only its hash).
@@ -339,6 +339,7 @@ pub async fn insert_invitation(
         .query_one(
             &stmt,
             &[
+                tx.tenant(),
                 &new.email,
                 &new.role,
                 &new.token_hash,
@@ -362,7 +363,7 @@ pub async fn list_invitations(tx: &Tx<'_>, limit: i64) -> Result<Vec<InvitationR
     let stmt = tx
         .prepare_cached(include_str!("sql/list_invitations.sql"))
         .await?;
-    tx.query(&stmt, &[&limit])
+    tx.query(&stmt, &[tx.tenant(), &limit])
         .await?
         .iter()
         .map(|r| {
@@ -384,7 +385,7 @@ pub async fn revoke_invitation(tx: &Tx<'_>, id: Uuid) -> Result<u64, DbError> {
     let stmt = tx
         .prepare_cached(include_str!("sql/revoke_invitation.sql"))
         .await?;
-    Ok(tx.execute(&stmt, &[&id]).await?)
+    Ok(tx.execute(&stmt, &[tx.tenant(), &id]).await?)
 }
 
 /// Whether the token hashed `token_hash` names an open invitation of the transaction's brand.
@@ -392,7 +393,10 @@ pub async fn open_invitation(tx: &Tx<'_>, token_hash: &[u8]) -> Result<bool, DbE
     let stmt = tx
         .prepare_cached(include_str!("sql/open_invitation.sql"))
         .await?;
-    Ok(tx.query_one(&stmt, &[&token_hash]).await?.try_get(0)?)
+    Ok(tx
+        .query_one(&stmt, &[tx.tenant(), &token_hash])
+        .await?
+        .try_get(0)?)
 }
 
 /// An invitation just used.
@@ -412,7 +416,7 @@ pub async fn claim_invitation(
     let stmt = tx
         .prepare_cached(include_str!("sql/claim_invitation.sql"))
         .await?;
-    tx.query_opt(&stmt, &[&token_hash, &email])
+    tx.query_opt(&stmt, &[tx.tenant(), &token_hash, &email])
         .await?
         .map(|r| {
             Ok(ClaimedInvitation {
@@ -428,7 +432,7 @@ pub async fn set_invitation_acceptor(tx: &Tx<'_>, id: Uuid, user_id: Uuid) -> Re
     let stmt = tx
         .prepare_cached(include_str!("sql/set_invitation_acceptor.sql"))
         .await?;
-    tx.execute(&stmt, &[&id, &user_id]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &id, &user_id]).await?;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! Notification SQL. Every function takes the tenant transaction; the statements also name the
-//! transaction's brand (`tenant_id = app.current_tenant()`), and row-level security stays the
-//! guarantee.
+//! transaction's brand (`tenant_id = $1`, bound from `tx.tenant()`), and row-level security
+//! stays the guarantee.
 
 use uuid::Uuid;
 
@@ -56,7 +56,7 @@ fn settings_row(r: &tokio_postgres::Row) -> Result<SettingsRow, DbError> {
 /// The brand's settings, or the defaults.
 pub async fn settings(tx: &Tx<'_>) -> Result<SettingsRow, DbError> {
     let stmt = stmt!(tx, "settings.sql");
-    match tx.query_opt(&stmt, &[]).await? {
+    match tx.query_opt(&stmt, &[tx.tenant()]).await? {
         Some(r) => settings_row(&r),
         None => Ok(SettingsRow::default()),
     }
@@ -65,7 +65,7 @@ pub async fn settings(tx: &Tx<'_>) -> Result<SettingsRow, DbError> {
 /// The brand's settings, locked until the transaction ends (when there is a row).
 pub async fn settings_for_update(tx: &Tx<'_>) -> Result<SettingsRow, DbError> {
     let stmt = stmt!(tx, "settings_for_update.sql");
-    match tx.query_opt(&stmt, &[]).await? {
+    match tx.query_opt(&stmt, &[tx.tenant()]).await? {
         Some(r) => settings_row(&r),
         None => Ok(SettingsRow::default()),
     }
@@ -77,6 +77,7 @@ pub async fn upsert_settings(tx: &Tx<'_>, s: &SettingsRow) -> Result<(), DbError
     tx.execute(
         &stmt,
         &[
+            tx.tenant(),
             &s.paid_enabled,
             &s.paid_template,
             &s.shipped_enabled,
@@ -96,10 +97,15 @@ pub async fn wanted(
     event: NotificationEvent,
 ) -> Result<bool, DbError> {
     let stmt = stmt!(tx, "wanted.sql");
-    Ok(match tx.query_opt(&stmt, &[&order_id, &event]).await? {
-        Some(r) => r.try_get("wanted")?,
-        None => false,
-    })
+    Ok(
+        match tx
+            .query_opt(&stmt, &[tx.tenant(), &order_id, &event])
+            .await?
+        {
+            Some(r) => r.try_get("wanted")?,
+            None => false,
+        },
+    )
 }
 
 /// Who to tell about an order, and the language known for them.
@@ -114,7 +120,7 @@ pub struct Recipient {
 
 pub async fn recipient(tx: &Tx<'_>, order_id: Uuid) -> Result<Option<Recipient>, DbError> {
     let stmt = stmt!(tx, "recipient.sql");
-    tx.query_opt(&stmt, &[&order_id])
+    tx.query_opt(&stmt, &[tx.tenant(), &order_id])
         .await?
         .map(|r| {
             Ok(Recipient {
@@ -145,10 +151,16 @@ pub async fn claim(
     language: &str,
 ) -> Result<Result<Claimed, NotificationStatus>, DbError> {
     let insert = stmt!(tx, "insert_notification.sql");
-    tx.execute(&insert, &[&order_id, &event, &template, &language])
-        .await?;
+    tx.execute(
+        &insert,
+        &[tx.tenant(), &order_id, &event, &template, &language],
+    )
+    .await?;
     let claim = stmt!(tx, "claim_notification.sql");
-    if let Some(r) = tx.query_opt(&claim, &[&order_id, &event]).await? {
+    if let Some(r) = tx
+        .query_opt(&claim, &[tx.tenant(), &order_id, &event])
+        .await?
+    {
         return Ok(Ok(Claimed {
             id: r.try_get("id")?,
             template: r.try_get("template")?,
@@ -157,14 +169,14 @@ pub async fn claim(
     }
     let status = stmt!(tx, "notification_status.sql");
     Ok(Err(tx
-        .query_one(&status, &[&order_id, &event])
+        .query_one(&status, &[tx.tenant(), &order_id, &event])
         .await?
         .try_get("status")?))
 }
 
 pub async fn mark_sent(tx: &Tx<'_>, id: Uuid, wamid: &str) -> Result<(), DbError> {
     let stmt = stmt!(tx, "mark_sent.sql");
-    tx.execute(&stmt, &[&id, &wamid]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &id, &wamid]).await?;
     Ok(())
 }
 
@@ -175,13 +187,15 @@ pub async fn mark_failed(
     title: &str,
 ) -> Result<(), DbError> {
     let stmt = stmt!(tx, "mark_failed.sql");
-    tx.execute(&stmt, &[&id, &code, &title]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &id, &code, &title])
+        .await?;
     Ok(())
 }
 
 /// Puts a notification whose send failed in a way worth retrying back to pending.
 pub async fn release(tx: &Tx<'_>, id: Uuid, code: Option<i64>, title: &str) -> Result<(), DbError> {
     let stmt = stmt!(tx, "release_notification.sql");
-    tx.execute(&stmt, &[&id, &code, &title]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &id, &code, &title])
+        .await?;
     Ok(())
 }

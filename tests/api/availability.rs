@@ -24,7 +24,7 @@ async fn chat_facts_available(app: &TestApp) -> i64 {
                 .get(0);
             tx.query_one(
                 include_str!("../../src/chat/sql/product_facts.sql"),
-                &[&vec![product], &"en"],
+                &[tx.tenant(), &vec![product], &"en"],
             )
             .await
             .map(|r| r.get("available"))

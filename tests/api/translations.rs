@@ -526,7 +526,7 @@ async fn the_assistant_names_products_in_the_customers_language() {
                 let row = tx
                     .query_one(
                         include_str!("../../src/chat/sql/product_facts.sql"),
-                        &[&vec![product], &lang],
+                        &[tx.tenant(), &vec![product], &lang],
                     )
                     .await?;
                 Ok::<_, brandhouse::db::DbError>(row.get::<_, String>("name"))
@@ -710,7 +710,7 @@ async fn a_removed_locales_translations_are_kept_but_hidden() {
                 let row = tx
                     .query_one(
                         include_str!("../../src/chat/sql/product_facts.sql"),
-                        &[&vec![product], &"es"],
+                        &[tx.tenant(), &vec![product], &"es"],
                     )
                     .await?;
                 Ok::<_, brandhouse::db::DbError>(row.get::<_, String>("name"))

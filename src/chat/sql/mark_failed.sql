@@ -1,2 +1,2 @@
-update app.chat_messages set status = 'failed', status_at = now(), error_code = $2, error_title = $3
-where id = $1
+update app.chat_messages set status = 'failed', status_at = now(), error_code = $3, error_title = $4
+where tenant_id = $1 and id = $2

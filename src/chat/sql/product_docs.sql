@@ -7,10 +7,10 @@
 -- kept in its table but not indexed (README, "Translations"). The sparse vectors stem each
 -- text under every index language (src/search/sparse.rs); the index tags each point with its
 -- locale's language, searched first.
--- $1 null: every product of the brand.
+-- $1 is the brand; $2 null: every product of the brand.
 with brand as (
-  select coalesce((select b.locales from app.brand_locales b), '{en}') as locales,
-         coalesce((select b.default_locale from app.brand_locales b), 'en') as default_locale
+  select coalesce((select b.locales from app.brand_locales b where b.tenant_id = $1), '{en}') as locales,
+         coalesce((select b.default_locale from app.brand_locales b where b.tenant_id = $1), 'en') as default_locale
 )
 select p.id, p.number,
        concat_ws(' ', p.name, p.description, c.name, c.code,
@@ -36,4 +36,4 @@ select p.id, p.number,
 from app.products p
 cross join brand
 join app.categories c on c.tenant_id = p.tenant_id and c.id = p.category_id
-where ($1::uuid[] is null or p.id = any($1))
+where p.tenant_id = $1 and ($2::uuid[] is null or p.id = any($2))

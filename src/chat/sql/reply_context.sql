@@ -4,4 +4,4 @@ select m.wamid, m.body, c.id as conversation_id, c.state, c.language, c.wa_id,
 from app.chat_messages m
 join app.conversations c on c.tenant_id = m.tenant_id and c.id = m.conversation_id
 join app.customers cu on cu.tenant_id = c.tenant_id and cu.id = c.customer_id
-where m.id = $1 and m.direction = 'inbound'
+where m.tenant_id = $1 and m.id = $2 and m.direction = 'inbound'

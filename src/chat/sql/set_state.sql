@@ -1,1 +1,1 @@
-update app.conversations set state = $2 where id = $1
+update app.conversations set state = $3 where tenant_id = $1 and id = $2

@@ -1,1 +1,1 @@
-update app.conversations set last_message_at = now() where id = $1
+update app.conversations set last_message_at = now() where tenant_id = $1 and id = $2

@@ -2,5 +2,6 @@
 -- hashed, so unknown tokens cost no hashing).
 select exists (
   select from app.staff_invitations
-  where token_hash = $1 and accepted_at is null and revoked_at is null and expires_at > now()
+  where tenant_id = $1 and token_hash = $2
+    and accepted_at is null and revoked_at is null and expires_at > now()
 )

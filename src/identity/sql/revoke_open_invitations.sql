@@ -1,2 +1,2 @@
 update app.staff_invitations set revoked_at = now()
-where email = $1 and accepted_at is null and revoked_at is null
+where tenant_id = $1 and email = $2 and accepted_at is null and revoked_at is null

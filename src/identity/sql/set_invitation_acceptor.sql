@@ -1,1 +1,1 @@
-update app.staff_invitations set accepted_by = $2 where id = $1
+update app.staff_invitations set accepted_by = $3 where tenant_id = $1 and id = $2

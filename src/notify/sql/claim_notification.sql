@@ -3,5 +3,5 @@
 -- finds the row no longer pending.
 update app.customer_notifications
 set status = 'sending', attempts = attempts + 1, updated_at = now()
-where tenant_id = app.current_tenant() and order_id = $1 and event = $2 and status = 'pending'
+where tenant_id = $1 and order_id = $2 and event = $3 and status = 'pending'
 returning id, template, language

@@ -1,3 +1,3 @@
 select status
 from app.customer_notifications
-where tenant_id = app.current_tenant() and order_id = $1 and event = $2
+where tenant_id = $1 and order_id = $2 and event = $3

@@ -13,4 +13,4 @@ select o.number, o.status, o.customer_phone,
          cu.preferred_language) as language
 from app.orders o
 join app.customers cu on cu.tenant_id = o.tenant_id and cu.id = o.customer_id
-where o.tenant_id = app.current_tenant() and o.id = $1
+where o.tenant_id = $1 and o.id = $2

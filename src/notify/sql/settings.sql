@@ -2,4 +2,4 @@
 select paid_enabled, paid_template, shipped_enabled, shipped_template, template_languages,
        default_template_language
 from app.notification_settings
-where tenant_id = app.current_tenant()
+where tenant_id = $1

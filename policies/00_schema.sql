@@ -13,11 +13,14 @@ grant execute on function app.current_tenant(), app.current_user_id(), app.curre
 grant execute on function app.create_first_owner(text, text, text) to {{api_role}};
 
 -- The single tenant-isolation policy every tenant-owned table gets, written once:
---   using      (tenant_id = (select app.current_tenant()))
---   with check (tenant_id = (select app.current_tenant()))
--- for all commands, for the API role. `(select ...)` makes the planner evaluate the function
--- once per statement (an InitPlan) instead of once per row. With no tenant set the function is
--- NULL and the comparison is never true: no rows, no writes.
+--   using      (tenant_id = app.current_tenant())
+--   with check (tenant_id = app.current_tenant())
+-- for all commands, for the API role. No subquery: a distributed PostgreSQL (Citus) copies the
+-- policy to every node and refuses one with a subquery. Every statement names its brand with
+-- `tenant_id = $1` (tests/api/tenant_predicates.rs), so the policy meets that predicate in one
+-- equivalence class: the predicate is the index condition and the policy a one-time check
+-- `app.current_tenant() = $1`, not a per-row call of the function (sql/V38). With no tenant set the function is NULL and the comparison is never true: no
+-- rows, no writes.
 --
 -- The procedure recreates the policy only when it is missing or differs, so a routine migrate
 -- takes no ACCESS EXCLUSIVE lock on busy tables. policies/audit.sql checks the outcome.
@@ -26,7 +29,7 @@ create or replace procedure app.isolate_tenant_table(tbl regclass, api_role name
   set search_path = pg_catalog
 as $$
 declare
-  expected constant text := '(tenant_id = ( SELECT app.current_tenant() AS current_tenant))';
+  expected constant text := '(tenant_id = app.current_tenant())';
 begin
   execute format('alter table %s enable row level security', tbl);
   execute format('alter table %s force row level security', tbl);
@@ -43,8 +46,8 @@ begin
     execute format('drop policy if exists tenant_isolation on %s', tbl);
     execute format(
       'create policy tenant_isolation on %s as permissive for all to %I '
-      'using (tenant_id = (select app.current_tenant())) '
-      'with check (tenant_id = (select app.current_tenant()))',
+      'using (tenant_id = app.current_tenant()) '
+      'with check (tenant_id = app.current_tenant())',
       tbl, api_role);
   end if;
 end

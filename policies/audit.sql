@@ -33,7 +33,7 @@
 \endif
 -- The canonical policy of a global table that carries a brand (app.scope_global_table), as
 -- PostgreSQL prints it.
-\set brand_or_global '((( SELECT app.current_tenant() AS current_tenant) IS NULL) OR (tenant_id = ( SELECT app.current_tenant() AS current_tenant)))'
+\set brand_or_global '((app.current_tenant() IS NULL) OR (tenant_id = app.current_tenant()))'
 \pset footer off
 
 begin;
@@ -138,8 +138,8 @@ select c.oid as relid,
                  and p.polpermissive
                  and p.polcmd = '*'
                  and (select oid from pg_roles where rolname = :'api_role') = any (p.polroles)
-                 and pg_get_expr(p.polqual, p.polrelid) = '(tenant_id = ( SELECT app.current_tenant() AS current_tenant))'
-                 and pg_get_expr(p.polwithcheck, p.polrelid) = '(tenant_id = ( SELECT app.current_tenant() AS current_tenant))'
+                 and pg_get_expr(p.polqual, p.polrelid) = '(tenant_id = app.current_tenant())'
+                 and pg_get_expr(p.polwithcheck, p.polrelid) = '(tenant_id = app.current_tenant())'
        ) as has_canonical_policy,
        exists (select from pg_policy p
                where p.polrelid = c.oid
@@ -226,6 +226,12 @@ union all
 select table_name || '.' || policy, 'policy is USING (true) or WITH CHECK (true)'
 from audit_policies
 where btrim(coalesce(using_expr, ''), '() ') = 'true' or btrim(coalesce(check_expr, ''), '() ') = 'true'
+union all
+-- A subquery in a policy: a distributed PostgreSQL (Citus) refuses to copy it to its nodes, and
+-- a policy that reads other tables is one nobody can reason about per row.
+select table_name || '.' || policy, 'policy contains a subquery'
+from audit_policies
+where (coalesce(using_expr, '') || ' ' || coalesce(check_expr, '')) ~* '\mSELECT\M'
 union all
 -- A disjunct next to a tenant comparison admits rows while no tenant is set
 -- (e.g. "tenant_id = current_tenant() OR current_tenant() IS NULL").

@@ -12,8 +12,7 @@
 --   * a foreign key from a reference or local table to a distributed table, or from a reference
 --     table to a local one (Citus refuses both);
 --   * a policy on a distributed or reference table whose expression contains a subquery (Citus
---     refuses "cannot create policy ... subqueries are not supported"), unless it is on the
---     pending list below;
+--     refuses "cannot create policy ... subqueries are not supported");
 --   * a trigger on a distributed table that is not on the allow-list (Citus runs triggers on the
 --     shards only with citus.enable_unsafe_triggers, and a trigger there may read nothing but the
 --     row itself);
@@ -103,17 +102,6 @@ insert into dist_triggers values
   ('brand_locales', 'storefront_brand_locales_updated', 'renders app.storefront_documents (same brand, co-located)'),
   ('brand_locales', 'storefront_brand_locales_deleted', 'renders app.storefront_documents (same brand, co-located)');
 
--- Policies Citus would refuse today that are known and scheduled: the canonical policy's
--- `(select app.current_tenant())` is an InitPlan (evaluated once per statement); its form
--- without a subquery waits for every statement to carry `tenant_id = $n` (issue: explicit
--- tenant predicates), without which the planner would call the function per row.
-create temp table dist_pending_policies (expr text primary key, reason text not null) on commit drop;
-insert into dist_pending_policies values
-  ('(tenant_id = ( SELECT app.current_tenant() AS current_tenant))',
-   'canonical tenant policy; becomes tenant_id = app.current_tenant() with explicit predicates'),
-  ('((( SELECT app.current_tenant() AS current_tenant) IS NULL) OR (tenant_id = ( SELECT app.current_tenant() AS current_tenant)))',
-   'canonical brand_or_global policy of a global table; same change');
-
 create temp view dist_tables as
 select c.oid as relid, c.relname::text as table_name,
        case
@@ -185,7 +173,6 @@ cross join lateral (values (pg_get_expr(pol.polqual, pol.polrelid)),
                            (pg_get_expr(pol.polwithcheck, pol.polrelid))) as e(expr)
 where t.placement in ('distributed', 'reference')
   and e.expr ~* '\mSELECT\M'
-  and e.expr not in (select expr from dist_pending_policies)
 union all
 select t.table_name || '.' || tg.tgname, 'trigger on a distributed table not on the allow-list'
 from dist_tables t
@@ -197,13 +184,6 @@ select t.table_name || '.' || a.attname, 'identity column that is not bigint'
 from dist_tables t
 join pg_attribute a on a.attrelid = t.relid and a.attidentity <> '' and not a.attisdropped
 where t.placement = 'distributed' and a.atttypid <> 'int8'::regtype;
-
-\echo '== Pending (known, scheduled) =='
-select count(*) as "tables whose policies wait for explicit tenant predicates"
-from dist_tables t
-where t.placement in ('distributed', 'reference')
-  and exists (select from pg_policy pol where pol.polrelid = t.relid
-                and pg_get_expr(pol.polqual, pol.polrelid) in (select expr from dist_pending_policies));
 
 \echo '== Distributability violations (must be empty) =='
 select subject, problem from dist_violations order by subject;

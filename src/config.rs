@@ -252,8 +252,13 @@ pub struct DbSettings {
     pub analytics: DbTarget,
     /// An administrative login that may create roles; migrations run as `owner_role` through it.
     pub migration: DbTarget,
-    /// The NOLOGIN role that owns schema `app`.
+    /// The role that owns schema `app`. NOLOGIN: migrations reach it with `SET ROLE`.
     pub owner_role: String,
+    /// `DB_OWNER_PASSWORD`, for a distributed PostgreSQL (Citus) only: the coordinator opens its
+    /// connections to the workers as the current role, so there the owner must be able to log
+    /// in. When set, `brandhouse migrate` gives the owner LOGIN and this password; unset (one
+    /// PostgreSQL), the owner stays NOLOGIN and nobody can log in as it.
+    pub owner_password: Option<SecretString>,
     pub pool_size: usize,
     pub pool_wait_timeout: Duration,
     pub connect_timeout: Duration,
@@ -560,6 +565,7 @@ fn db_settings(env: &Env<'_>) -> Result<DbSettings, ConfigError> {
         analytics,
         migration,
         owner_role,
+        owner_password: env.optional("DB_OWNER_PASSWORD").map(SecretString::from),
         pool_size,
         pool_wait_timeout: env.millis("DB_POOL_TIMEOUT_MS", 5_000)?,
         connect_timeout: env.millis("DB_CONNECT_TIMEOUT_MS", 5_000)?,

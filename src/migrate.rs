@@ -13,6 +13,7 @@
 
 use anyhow::Context as _;
 use refinery::{Migration, Runner};
+use secrecy::ExposeSecret as _;
 use tokio_postgres::Client;
 
 use crate::config::{DbSettings, DbTarget};
@@ -234,6 +235,25 @@ async fn set_role_passwords(client: &Client, settings: &DbSettings) -> anyhow::R
             .await
             .with_context(|| format!("setting the password of role {:?}", target.role))?;
         set.push(target.role.clone());
+    }
+    // On a cluster only (DB_OWNER_PASSWORD): the owner logs in, because Citus opens its worker
+    // connections as the current role and migrations run as the owner. roles.sql re-asserts
+    // NOLOGIN first on every run, so unsetting the password takes the login away again.
+    if let Some(password) = &settings.owner_password {
+        let verifier =
+            postgres_protocol::password::scram_sha_256(password.expose_secret().as_bytes());
+        let statement: String = client
+            .query_one(
+                "select format('alter role %I login password %L', $1::text, $2::text)",
+                &[&settings.owner_role, &verifier],
+            )
+            .await?
+            .try_get(0)?;
+        client
+            .batch_execute(&statement)
+            .await
+            .with_context(|| format!("setting the password of role {:?}", settings.owner_role))?;
+        set.push(settings.owner_role.clone());
     }
     Ok(set)
 }

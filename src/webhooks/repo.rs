@@ -84,7 +84,10 @@ pub async fn insert_endpoint(
     let stmt = tx
         .prepare_cached(include_str!("sql/insert_endpoint.sql"))
         .await?;
-    EndpointRow::from_row(&tx.query_one(&stmt, &[&url, &types, &secret]).await?)
+    EndpointRow::from_row(
+        &tx.query_one(&stmt, &[tx.tenant(), &url, &types, &secret])
+            .await?,
+    )
 }
 
 /// The brand's endpoints.

@@ -422,6 +422,77 @@ async fn migrate_sets_the_runtime_roles_passwords_from_their_urls() {
     assert!(plain.passwords_set.is_empty());
 }
 
+/// On a distributed PostgreSQL the owner must log in (Citus opens its worker connections as the
+/// current role, and migrations run as the owner): `DB_OWNER_PASSWORD` gives it LOGIN and that
+/// password; without it, the next migrate takes the login away again. A role of its own, so the
+/// shared owner role of the other tests is never able to log in.
+#[tokio::test]
+async fn the_owner_logs_in_only_while_db_owner_password_is_set() {
+    let suffix = &Uuid::new_v4().simple().to_string()[..8];
+    let owner = format!("bh_owner_{}_{suffix}", std::process::id());
+    let db = TestDb {
+        name: format!("bh_mig_{}_{suffix}", std::process::id()),
+    };
+    let server = connect(&admin_url("postgres")).await;
+    server
+        .batch_execute(&format!("create database {}", db.name))
+        .await
+        .unwrap();
+    let password = "an owner's secret";
+    let cluster = test_config(
+        &db.name,
+        &[("DB_OWNER_ROLE", &owner), ("DB_OWNER_PASSWORD", password)],
+    );
+    let single = test_config(&db.name, &[("DB_OWNER_ROLE", &owner)]);
+    let role = async || -> (bool, Option<String>) {
+        let row = server
+            .query_one(
+                "select rolcanlogin, rolpassword from pg_authid where rolname = $1",
+                &[&owner],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    let owner_url = admin_url(&db.name).replacen("postgres@", &format!("{owner}@"), 1);
+    let logs_in = async || tokio_postgres::connect(&owner_url, tokio_postgres::NoTls).await;
+
+    let report = one_migration_at_a_time(async || brandhouse::migrate::run(&cluster.db).await)
+        .await
+        .unwrap();
+    assert_eq!(report.passwords_set, std::slice::from_ref(&owner));
+    let (login, verifier) = role().await;
+    assert!(login);
+    assert!(scram_verifier_matches(&verifier.unwrap(), password));
+    assert!(logs_in().await.is_ok());
+
+    let report = one_migration_at_a_time(async || brandhouse::migrate::run(&single.db).await)
+        .await
+        .unwrap();
+    assert!(report.passwords_set.is_empty());
+    assert!(!role().await.0, "the owner can still log in");
+    let refused = logs_in().await.err().expect("the owner logged in");
+    assert!(
+        refused
+            .as_db_error()
+            .is_some_and(|e| e.message().contains("not permitted to log in")),
+        "{refused:?}"
+    );
+
+    drop(db);
+    crate::helpers::eventually(
+        "the database to be dropped",
+        std::time::Duration::from_secs(10),
+        || async {
+            server
+                .batch_execute(&format!("drop owned by {owner} cascade; drop role {owner}"))
+                .await
+                .ok()
+        },
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn v25_counts_the_units_of_orders_shipped_before_it_as_shipped() {
     let landed = migration_files()[&9].1.clone();

@@ -226,6 +226,7 @@ fn unnamed_tenant_tables(statement: &str, tenant_tables: &BTreeSet<String>) -> V
 /// joined, as written (escapes other than the continuation left alone).
 fn string_literals(rust: &str) -> Vec<String> {
     let literal = Regex::new(r##"r#*"|""##).unwrap();
+    let continuation = Regex::new(r"\\\n\s*").unwrap();
     let mut out = Vec::new();
     let mut rest = rust;
     while let Some(m) = literal.find(rest) {
@@ -249,12 +250,7 @@ fn string_literals(rust: &str) -> Vec<String> {
                 end += if bytes[end] == b'\\' { 2 } else { 1 };
             }
             let text = body[..end.min(body.len())].to_owned();
-            out.push(
-                Regex::new(r"\\\n\s*")
-                    .unwrap()
-                    .replace_all(&text, "")
-                    .into_owned(),
-            );
+            out.push(continuation.replace_all(&text, "").into_owned());
             rest = &body[(end + 1).min(body.len())..];
         }
     }
@@ -357,7 +353,12 @@ fn the_check_tells_a_named_brand_from_a_missing_one() {
         .into_iter()
         .map(String::from)
         .collect();
-    let unnamed = |sql: &str| unnamed_tenant_tables(sql, &tables);
+    let unnamed = |sql: &str| {
+        statements(sql)
+            .iter()
+            .flat_map(|s| unnamed_tenant_tables(s, &tables))
+            .collect::<Vec<_>>()
+    };
 
     // Missing: no predicate; a predicate on another parameter; one table of a join not tied to
     // the named one; an insert that leaves tenant_id to the column default.

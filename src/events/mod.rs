@@ -182,7 +182,9 @@ pub async fn record_for_numbered_order(
     let stmt = tx
         .prepare_cached(include_str!("sql/record_order_numbered.sql"))
         .await?;
-    let row = tx.query_one(&stmt, &[tx.tenant(), &event_type, &payload, &pii]).await?;
+    let row = tx
+        .query_one(&stmt, &[tx.tenant(), &event_type, &payload, &pii])
+        .await?;
     Ok(row.try_get("seq")?)
 }
 

@@ -276,8 +276,11 @@ pub async fn apply(tx: &Tx<'_>, deltas: &[Delta]) -> Result<(), DbError> {
     let stmt = tx
         .prepare_cached(include_str!("sql/apply_deltas.sql"))
         .await?;
-    tx.execute(&stmt, &[tx.tenant(), &variants, &zones, &on_hand, &reserved])
-        .await?;
+    tx.execute(
+        &stmt,
+        &[tx.tenant(), &variants, &zones, &on_hand, &reserved],
+    )
+    .await?;
     let kinds: Vec<MovementKind> = deltas.iter().map(|d| d.kind).collect();
     let reasons: Vec<Option<&str>> = deltas.iter().map(|d| d.reason.as_deref()).collect();
     let orders: Vec<Option<Uuid>> = deltas.iter().map(|d| d.order_id).collect();

@@ -110,7 +110,8 @@ pub async fn update_zone(tx: &Tx<'_>, code: &str, u: &ZoneUpdate) -> Result<u64,
 
 pub async fn ensure_stock_row(tx: &Tx<'_>, variant_id: Uuid, zone_id: Uuid) -> Result<(), DbError> {
     let stmt = stmt!(tx, "ensure_stock_row.sql");
-    tx.execute(&stmt, &[tx.tenant(), &variant_id, &zone_id]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &variant_id, &zone_id])
+        .await?;
     Ok(())
 }
 

@@ -463,7 +463,8 @@ pub async fn set_order_status(
     reason: Option<&str>,
 ) -> Result<(), DbError> {
     let stmt = stmt!(tx, "set_order_status.sql");
-    tx.execute(&stmt, &[tx.tenant(), &id, &status, &reason]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &id, &status, &reason])
+        .await?;
     Ok(())
 }
 
@@ -491,7 +492,8 @@ pub async fn insert_payment_event(
     outcome: &str,
 ) -> Result<(), DbError> {
     let stmt = stmt!(tx, "insert_payment_event.sql");
-    tx.execute(&stmt, &[tx.tenant(), &event_id, &order_id, &outcome]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &event_id, &order_id, &outcome])
+        .await?;
     Ok(())
 }
 

@@ -250,8 +250,11 @@ pub async fn insert_use(
     discount_minor: i64,
 ) -> Result<(), DbError> {
     let stmt = stmt!(tx, "insert_use.sql");
-    tx.execute(&stmt, &[tx.tenant(), &promotion, &order, &email, &discount_minor])
-        .await?;
+    tx.execute(
+        &stmt,
+        &[tx.tenant(), &promotion, &order, &email, &discount_minor],
+    )
+    .await?;
     Ok(())
 }
 

@@ -24,6 +24,8 @@ EMAIL = f"'pg' || {K} || '@bench.test'"
 SKU = "(select sku from public.bench_skus where i = :v)"
 VARIANT = "(select variant_id from public.bench_skus where i = :v)"
 SKUS = f"array[{SKU}]"
+# $1 of every statement on a tenant table: the brand.
+TID = f"cast('{tid}' as uuid)"
 
 
 def uid(tag):
@@ -47,8 +49,8 @@ select set_config('app.tenant_id', '{tid}', true), set_config('app.user_id', '',
 """
 SHARED_READS = [
     sql("src/orders/sql/idempotency_lock.sql", [f"'{tid}' || chr(58) || {KEY}"]),
-    sql("src/orders/sql/order_by_idempotency_key.sql", [KEY]),
-    sql("src/orders/sql/brand_settings.sql"),
+    sql("src/orders/sql/order_by_idempotency_key.sql", [TID, KEY]),
+    sql("src/orders/sql/brand_settings.sql", [TID]),
     sql("src/orders/sql/customer_lock.sql", [f"'{tid}' || chr(58) || 'email' || chr(58) || {EMAIL}"]),
 ]
 PAYLOAD = (f"jsonb_build_object('order_id', {uid('o')}, 'status', 'pending_payment', "
@@ -59,34 +61,34 @@ METHODS = f"select id, code, name, countries, rate_basis, bands, free_over_minor
 PROMOS = sql("src/promotions/sql/basket_promotions.sql", [f"'{tid}'", "array[]::text[]"])
 
 before = HEAD + "\n".join(SHARED_READS + [
-    sql("src/orders/sql/open_orders.sql", [EMAIL, "null::text"]),
-    sql("src/orders/sql/variants_for_checkout.sql", [SKUS]),
+    sql("src/orders/sql/open_orders.sql", [TID, EMAIL, "null::text"]),
+    sql("src/orders/sql/variants_for_checkout.sql", [TID, SKUS]),
     METHODS,
     f"select tax_class, rate_bp from app.tax_rates where tenant_id = '{tid}' and country = 'DE';",
     PROMOS,
-    sql("src/inventory/sql/lock_rows.sql", [f"array[{VARIANT}]"]),
-    sql("src/inventory/sql/release_expired.sql", [f"array[{VARIANT}]"]),
+    sql("src/inventory/sql/lock_rows.sql", [TID, f"array[{VARIANT}]"]),
+    sql("src/inventory/sql/release_expired.sql", [TID, f"array[{VARIANT}]"]),
     "insert into app.customers (name, email) values ('Bench', " + EMAIL + ") on conflict (tenant_id, email) where email is not null do update set name = case when app.customers.name = '' then excluded.name else app.customers.name end, updated_at = now() returning id \\gset c_",
     "insert into app.order_counters as c (last_number) values (1) on conflict (tenant_id) do update set last_number = c.last_number + 1 returning last_number \\gset n_",
     "select coalesce((select hold_minutes from app.brand_settings), 15);",
     f"insert into app.orders (number, customer_id, currency, total_minor, idempotency_key, request_hash, holds_expire_at, customer_name) values (:n_last_number, cast(:c_id as uuid), 'EUR', 1785, {KEY}, '\\x00', now() + interval '15 minutes', 'Bench') returning id \\gset o_",
     "insert into app.order_lines (order_id, position, variant_id, sku, quantity, unit_price_minor) select cast(:o_id as uuid), 0, variant_id, sku, 1, 1500 from public.bench_skus where i = :v returning id \\gset l_",
     f"insert into app.holds (order_id, order_line_id, variant_id, zone_id, quantity, status, expires_at) select cast(:o_id as uuid), cast(:l_id as uuid), variant_id, '{zone}', 1, 'active', now() + interval '15 minutes' from public.bench_skus where i = :v returning id \\gset h_",
-    sql("src/inventory/sql/threshold_levels.sql", [f"array[{VARIANT}]"]),
+    sql("src/inventory/sql/threshold_levels.sql", [TID, f"array[{VARIANT}]"]),
     f"update app.stock s set reserved = s.reserved + 1, updated_at = now() where s.variant_id = {VARIANT} and s.zone_id = '{zone}';",
     f"insert into app.stock_movements (variant_id, zone_id, kind, reserved_delta, order_id, hold_id) values ({VARIANT}, '{zone}', 'reserve', 1, cast(:o_id as uuid), cast(:h_id as uuid));",
     f"insert into app.jobs (tenant_id, kind, ref, run_at) values ('{tid}', 'expire_order', :o_id, now() + interval '15 minutes');",
-    sql("src/events/sql/record.sql", ["'order.created'", "cast(:n_last_number as text)", PAYLOAD, PII]),
-    sql("src/orders/sql/order_view.sql", ["cast(:o_id as uuid)", "null::int"]),
-    sql("src/orders/sql/order_lines_view.sql", ["cast(:o_id as uuid)"]),
-    sql("src/orders/sql/order_holds.sql", ["cast(:o_id as uuid)"]),
+    sql("src/events/sql/record.sql", [TID, "'order.created'", "cast(:n_last_number as text)", PAYLOAD, PII]),
+    sql("src/orders/sql/order_view.sql", [TID, "cast(:o_id as uuid)", "null::int"]),
+    sql("src/orders/sql/order_lines_view.sql", [TID, "cast(:o_id as uuid)"]),
+    sql("src/orders/sql/order_holds.sql", [TID, "cast(:o_id as uuid)"]),
     sql("src/orders/sql/order_shipments.sql", [f"'{tid}'", "cast(:o_id as uuid)"]),
     sql("src/promotions/sql/order_discounts.sql", [f"'{tid}'", "cast(:o_id as uuid)"]),
     "commit;",
 ]) + "\n"
 
 PLACE = [
-    "'Bench'", EMAIL, "null::text", "null::text", uid("o"), "'EUR'", "1785", "1", "null::uuid", KEY,
+    TID, "'Bench'", EMAIL, "null::text", "null::text", uid("o"), "'EUR'", "1785", "1", "null::uuid", KEY,
     "'\\x00'::bytea", "now() + interval '15 minutes'", "1500", "0", "285", "false",
     "null::jsonb", "null::jsonb", "'standard'", "'Standard'",
     f"array[{uid('l')}]", "array[0]", f"array[{VARIANT}]", SKUS, "array[1]", "array[1500]",
@@ -96,18 +98,18 @@ PLACE = [
     f"array[{uid('o')}]", f"array[{uid('h')}]", "array[0]", "'expire_order'",
 ]
 after = HEAD + "\n".join(["\\startpipeline"] + SHARED_READS + [
-    sql("src/orders/sql/open_orders.sql", [EMAIL, "null::text"]),
-    sql("src/orders/sql/variants_for_checkout.sql", [SKUS]),
+    sql("src/orders/sql/open_orders.sql", [TID, EMAIL, "null::text"]),
+    sql("src/orders/sql/variants_for_checkout.sql", [TID, SKUS]),
     METHODS,
     sql("src/delivery/sql/checkout_rates.sql", [f"'{tid}'", "'DE'"]),
     PROMOS,
-    sql("src/inventory/sql/lock_rows_by_sku.sql", [SKUS]),
-    sql("src/inventory/sql/release_expired_by_sku.sql", [SKUS]),
-    sql("src/inventory/sql/threshold_levels_by_sku.sql", [SKUS]),
+    sql("src/inventory/sql/lock_rows_by_sku.sql", [TID, SKUS]),
+    sql("src/inventory/sql/release_expired_by_sku.sql", [TID, SKUS]),
+    sql("src/inventory/sql/threshold_levels_by_sku.sql", [TID, SKUS]),
     "\\endpipeline",
     "\\startpipeline",
     sql("src/orders/sql/place_order.sql", PLACE),
-    sql("src/events/sql/record_order_numbered.sql", ["'order.created'", PAYLOAD, PII]),
+    sql("src/events/sql/record_order_numbered.sql", [TID, "'order.created'", PAYLOAD, PII]),
     "\\endpipeline",
     "commit;",
 ]) + "\n"

@@ -48,13 +48,15 @@ insert into app.webhook_endpoints (tenant_id, url, event_types, secret)
 select id, 'http://127.0.0.1:$rport/hook', '{stock.low}', 'whsec_' || md5(random()::text) || md5(random()::text)
 from app.tenants where is_active;
 SQL
-# The record statement as the application runs it, in each brand's tenant transaction.
-record=$(sed 's/\$1::text/'"'stock.low'"'::text/; s/\$2::text/'"'BENCH'"'::text/; s/\$3::jsonb/'"'{\"bench\": true}'"'::jsonb/; s/\$4::jsonb/null::jsonb/' "$ROOT/src/events/sql/record.sql")
+# The record statement as the application runs it, in each brand's tenant transaction ($1, the
+# brand, bound per brand below).
+record=$(sed 's/\$2::text/'"'stock.low'"'::text/; s/\$3::text/'"'BENCH'"'::text/; s/\$4::jsonb/'"'{\"bench\": true}'"'::jsonb/; s/\$5::jsonb/null::jsonb/' "$ROOT/src/events/sql/record.sql")
 per_brand=$(( (EVENTS + brands - 1) / brands ))
 for t in $("${PSQL[@]}" -c "select id from app.tenants where is_active order by slug"); do
+  brand_record=${record//\$1/\'$t\'::uuid}
   {
     echo "begin; select set_config('app.tenant_id', '$t', true);"
-    for _ in $(seq 1 "$per_brand"); do printf '%s;\n' "$record"; done
+    for _ in $(seq 1 "$per_brand"); do printf '%s;\n' "$brand_record"; done
     echo "commit;"
   } | "${PSQL[@]}" >/dev/null
 done

@@ -164,7 +164,7 @@ pub async fn record(
 ) -> Result<i64, DbError> {
     let stmt = tx.prepare_cached(include_str!("sql/record.sql")).await?;
     let row = tx
-        .query_one(&stmt, &[&event_type, &subject, &payload, &pii])
+        .query_one(&stmt, &[tx.tenant(), &event_type, &subject, &payload, &pii])
         .await?;
     Ok(row.try_get("seq")?)
 }
@@ -182,7 +182,9 @@ pub async fn record_for_numbered_order(
     let stmt = tx
         .prepare_cached(include_str!("sql/record_order_numbered.sql"))
         .await?;
-    let row = tx.query_one(&stmt, &[&event_type, &payload, &pii]).await?;
+    let row = tx
+        .query_one(&stmt, &[tx.tenant(), &event_type, &payload, &pii])
+        .await?;
     Ok(row.try_get("seq")?)
 }
 
@@ -198,8 +200,8 @@ mod tests {
             .map(|(_, body)| body)
             .unwrap_or_default()
             .replace(
-                "$1::text, n.last_number::text, $2::jsonb || jsonb_build_object('number', n.last_number), $3::jsonb from counter, app.order_counters n where n.tenant_id = app.current_tenant()",
-                "$1::text, $2::text, $3::jsonb, $4::jsonb from counter",
+                "$2::text, n.last_number::text, $3::jsonb || jsonb_build_object('number', n.last_number), $4::jsonb from counter, app.order_counters n where n.tenant_id = $1",
+                "$2::text, $3::text, $4::jsonb, $5::jsonb from counter",
             );
         assert_eq!(body, include_str!("sql/record.sql"));
     }

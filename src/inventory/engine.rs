@@ -52,7 +52,7 @@ pub async fn lock_rows(tx: &Tx<'_>, variants: &[Uuid]) -> Result<Vec<LockedRow>,
     ids.sort();
     ids.dedup();
     let stmt = tx.prepare_cached(include_str!("sql/lock_rows.sql")).await?;
-    locked_rows(&tx.query(&stmt, &[&ids]).await?)
+    locked_rows(&tx.query(&stmt, &[tx.tenant(), &ids]).await?)
 }
 
 /// [`lock_rows`] for the variants of `skus` (the brand's; an unknown SKU locks nothing), for
@@ -61,7 +61,7 @@ pub async fn lock_rows_by_sku(tx: &Tx<'_>, skus: &[String]) -> Result<Vec<Locked
     let stmt = tx
         .prepare_cached(include_str!("sql/lock_rows_by_sku.sql"))
         .await?;
-    locked_rows(&tx.query(&stmt, &[&skus]).await?)
+    locked_rows(&tx.query(&stmt, &[tx.tenant(), &skus]).await?)
 }
 
 fn locked_rows(rows: &[tokio_postgres::Row]) -> Result<Vec<LockedRow>, DbError> {
@@ -86,7 +86,7 @@ pub async fn ensure_row(tx: &Tx<'_>, variant: Uuid, zone: Uuid) -> Result<(), Db
     let stmt = tx
         .prepare_cached(include_str!("sql/ensure_stock_row.sql"))
         .await?;
-    tx.execute(&stmt, &[&variant, &zone]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &variant, &zone]).await?;
     Ok(())
 }
 
@@ -110,7 +110,7 @@ pub async fn release_expired(
     let stmt = tx
         .prepare_cached(include_str!("sql/release_expired.sql"))
         .await?;
-    let ended = ended_holds(&tx.query(&stmt, &[&variants]).await?)?;
+    let ended = ended_holds(&tx.query(&stmt, &[tx.tenant(), &variants]).await?)?;
     Ok(free(ended, rows))
 }
 
@@ -120,7 +120,7 @@ pub async fn release_expired_by_sku(tx: &Tx<'_>, skus: &[String]) -> Result<Vec<
     let stmt = tx
         .prepare_cached(include_str!("sql/release_expired_by_sku.sql"))
         .await?;
-    ended_holds(&tx.query(&stmt, &[&skus]).await?)
+    ended_holds(&tx.query(&stmt, &[tx.tenant(), &skus]).await?)
 }
 
 fn ended_holds(rows: &[tokio_postgres::Row]) -> Result<Vec<Ended>, DbError> {
@@ -276,8 +276,11 @@ pub async fn apply(tx: &Tx<'_>, deltas: &[Delta]) -> Result<(), DbError> {
     let stmt = tx
         .prepare_cached(include_str!("sql/apply_deltas.sql"))
         .await?;
-    tx.execute(&stmt, &[&variants, &zones, &on_hand, &reserved])
-        .await?;
+    tx.execute(
+        &stmt,
+        &[tx.tenant(), &variants, &zones, &on_hand, &reserved],
+    )
+    .await?;
     let kinds: Vec<MovementKind> = deltas.iter().map(|d| d.kind).collect();
     let reasons: Vec<Option<&str>> = deltas.iter().map(|d| d.reason.as_deref()).collect();
     let orders: Vec<Option<Uuid>> = deltas.iter().map(|d| d.order_id).collect();
@@ -288,7 +291,15 @@ pub async fn apply(tx: &Tx<'_>, deltas: &[Delta]) -> Result<(), DbError> {
     tx.execute(
         &stmt,
         &[
-            &variants, &zones, &kinds, &on_hand, &reserved, &reasons, &orders, &holds,
+            tx.tenant(),
+            &variants,
+            &zones,
+            &kinds,
+            &on_hand,
+            &reserved,
+            &reasons,
+            &orders,
+            &holds,
         ],
     )
     .await?;
@@ -312,7 +323,7 @@ async fn threshold_levels(tx: &Tx<'_>, variants: &[Uuid]) -> Result<Vec<Level>, 
     let stmt = tx
         .prepare_cached(include_str!("sql/threshold_levels.sql"))
         .await?;
-    levels(&tx.query(&stmt, &[&variants]).await?)
+    levels(&tx.query(&stmt, &[tx.tenant(), &variants]).await?)
 }
 
 /// The variants of `skus` that have a reorder threshold, with their available units now (read
@@ -321,7 +332,7 @@ pub async fn threshold_levels_by_sku(tx: &Tx<'_>, skus: &[String]) -> Result<Vec
     let stmt = tx
         .prepare_cached(include_str!("sql/threshold_levels_by_sku.sql"))
         .await?;
-    levels(&tx.query(&stmt, &[&skus]).await?)
+    levels(&tx.query(&stmt, &[tx.tenant(), &skus]).await?)
 }
 
 fn levels(rows: &[tokio_postgres::Row]) -> Result<Vec<Level>, DbError> {

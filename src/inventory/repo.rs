@@ -110,7 +110,8 @@ pub async fn update_zone(tx: &Tx<'_>, code: &str, u: &ZoneUpdate) -> Result<u64,
 
 pub async fn ensure_stock_row(tx: &Tx<'_>, variant_id: Uuid, zone_id: Uuid) -> Result<(), DbError> {
     let stmt = stmt!(tx, "ensure_stock_row.sql");
-    tx.execute(&stmt, &[&variant_id, &zone_id]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &variant_id, &zone_id])
+        .await?;
     Ok(())
 }
 
@@ -130,7 +131,7 @@ pub async fn stock_list(
     limit: i64,
 ) -> Result<Vec<StockRowView>, DbError> {
     let stmt = stmt!(tx, "stock_list.sql");
-    tx.query(&stmt, &[&zone, &sku, &limit])
+    tx.query(&stmt, &[tx.tenant(), &zone, &sku, &limit])
         .await?
         .iter()
         .map(|r| {
@@ -155,7 +156,7 @@ pub struct LowStockRow {
 
 pub async fn low_stock(tx: &Tx<'_>, limit: i64) -> Result<Vec<LowStockRow>, DbError> {
     let stmt = stmt!(tx, "low_stock.sql");
-    tx.query(&stmt, &[&limit])
+    tx.query(&stmt, &[tx.tenant(), &limit])
         .await?
         .iter()
         .map(|r| {
@@ -188,7 +189,7 @@ pub async fn movements_for_sku(
     limit: i64,
 ) -> Result<Vec<MovementRow>, DbError> {
     let stmt = stmt!(tx, "movements_for_sku.sql");
-    tx.query(&stmt, &[&sku, &limit])
+    tx.query(&stmt, &[tx.tenant(), &sku, &limit])
         .await?
         .iter()
         .map(|r| {
@@ -214,7 +215,7 @@ pub async fn ledger_mismatches(
     tx: &Tx<'_>,
 ) -> Result<Vec<(String, String, i32, i32, i64, i64)>, DbError> {
     let stmt = stmt!(tx, "ledger_check.sql");
-    tx.query(&stmt, &[])
+    tx.query(&stmt, &[tx.tenant()])
         .await?
         .iter()
         .map(|r| {

@@ -33,7 +33,7 @@ pub async fn variants_for_checkout(
     skus: &[String],
 ) -> Result<Vec<SellableVariant>, DbError> {
     let stmt = stmt!(tx, "variants_for_checkout.sql");
-    tx.query(&stmt, &[&skus])
+    tx.query(&stmt, &[tx.tenant(), &skus])
         .await?
         .iter()
         .map(|r| {
@@ -60,7 +60,7 @@ pub async fn order_by_idempotency_key(
     key: &str,
 ) -> Result<Option<(Uuid, Vec<u8>)>, DbError> {
     let stmt = stmt!(tx, "order_by_idempotency_key.sql");
-    tx.query_opt(&stmt, &[&key])
+    tx.query_opt(&stmt, &[tx.tenant(), &key])
         .await?
         .map(|r| Ok((r.try_get("id")?, r.try_get("request_hash")?)))
         .transpose()
@@ -81,7 +81,7 @@ pub async fn open_orders(
     phone: Option<&str>,
 ) -> Result<OpenOrders, DbError> {
     let stmt = stmt!(tx, "open_orders.sql");
-    let row = tx.query_one(&stmt, &[&email, &phone]).await?;
+    let row = tx.query_one(&stmt, &[tx.tenant(), &email, &phone]).await?;
     Ok(OpenOrders {
         by_email: row.try_get("by_email")?,
         by_phone: row.try_get("by_phone")?,
@@ -164,6 +164,7 @@ pub async fn place_order(tx: &Tx<'_>, p: &Placement<'_>) -> Result<(i32, DateTim
         .query_one(
             &stmt,
             &[
+                tx.tenant(),
                 &o.customer_name,
                 &p.customer_email,
                 &o.customer_phone,
@@ -259,6 +260,7 @@ pub async fn insert_holds(
     tx.query(
         &stmt,
         &[
+            tx.tenant(),
             &order_id,
             &lines,
             &variants,
@@ -347,7 +349,7 @@ pub async fn order_view(
     number: Option<i32>,
 ) -> Result<Option<OrderRow>, DbError> {
     let stmt = stmt!(tx, "order_view.sql");
-    tx.query_opt(&stmt, &[&id, &number])
+    tx.query_opt(&stmt, &[tx.tenant(), &id, &number])
         .await?
         .as_ref()
         .map(order_from_row)
@@ -369,7 +371,7 @@ pub struct LineRow {
 
 pub async fn order_lines(tx: &Tx<'_>, order_id: Uuid) -> Result<Vec<LineRow>, DbError> {
     let stmt = stmt!(tx, "order_lines_view.sql");
-    tx.query(&stmt, &[&order_id])
+    tx.query(&stmt, &[tx.tenant(), &order_id])
         .await?
         .iter()
         .map(|r| {
@@ -402,7 +404,7 @@ pub struct OrderHold {
 
 pub async fn order_holds(tx: &Tx<'_>, order_id: Uuid) -> Result<Vec<OrderHold>, DbError> {
     let stmt = stmt!(tx, "order_holds.sql");
-    tx.query(&stmt, &[&order_id])
+    tx.query(&stmt, &[tx.tenant(), &order_id])
         .await?
         .iter()
         .map(|r| {
@@ -437,7 +439,7 @@ pub async fn lock_order(
     number: Option<i32>,
 ) -> Result<Option<LockedOrder>, DbError> {
     let stmt = stmt!(tx, "lock_order.sql");
-    tx.query_opt(&stmt, &[&id, &number])
+    tx.query_opt(&stmt, &[tx.tenant(), &id, &number])
         .await?
         .map(|r| {
             Ok(LockedOrder {
@@ -461,7 +463,8 @@ pub async fn set_order_status(
     reason: Option<&str>,
 ) -> Result<(), DbError> {
     let stmt = stmt!(tx, "set_order_status.sql");
-    tx.execute(&stmt, &[&id, &status, &reason]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &id, &status, &reason])
+        .await?;
     Ok(())
 }
 
@@ -470,13 +473,13 @@ pub async fn end_holds(tx: &Tx<'_>, ids: &[Uuid], status: HoldStatus) -> Result<
         return Ok(());
     }
     let stmt = stmt!(tx, "end_holds.sql");
-    tx.execute(&stmt, &[&ids, &status]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &ids, &status]).await?;
     Ok(())
 }
 
 pub async fn payment_event(tx: &Tx<'_>, event_id: &str) -> Result<Option<(Uuid, String)>, DbError> {
     let stmt = stmt!(tx, "payment_event.sql");
-    tx.query_opt(&stmt, &[&event_id])
+    tx.query_opt(&stmt, &[tx.tenant(), &event_id])
         .await?
         .map(|r| Ok((r.try_get("order_id")?, r.try_get("outcome")?)))
         .transpose()
@@ -489,7 +492,8 @@ pub async fn insert_payment_event(
     outcome: &str,
 ) -> Result<(), DbError> {
     let stmt = stmt!(tx, "insert_payment_event.sql");
-    tx.execute(&stmt, &[&event_id, &order_id, &outcome]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &event_id, &order_id, &outcome])
+        .await?;
     Ok(())
 }
 
@@ -519,6 +523,7 @@ pub async fn orders_list(tx: &Tx<'_>, f: &OrderFilter<'_>) -> Result<Vec<OrderSu
     tx.query(
         &stmt,
         &[
+            tx.tenant(),
             &f.before_number,
             &f.status,
             &f.from,
@@ -557,7 +562,7 @@ pub struct OrderMovement {
 
 pub async fn order_movements(tx: &Tx<'_>, order_id: Uuid) -> Result<Vec<OrderMovement>, DbError> {
     let stmt = stmt!(tx, "order_movements.sql");
-    tx.query(&stmt, &[&order_id])
+    tx.query(&stmt, &[tx.tenant(), &order_id])
         .await?
         .iter()
         .map(|r| {
@@ -759,7 +764,7 @@ pub async fn customers_list(
     limit: i64,
 ) -> Result<Vec<CustomerRow>, DbError> {
     let stmt = stmt!(tx, "customers_list.sql");
-    tx.query(&stmt, &[&q, &limit])
+    tx.query(&stmt, &[tx.tenant(), &q, &limit])
         .await?
         .iter()
         .map(|r| {
@@ -800,7 +805,7 @@ pub struct BrandSettings {
 /// The brand's order settings, or the defaults when it never saved any.
 pub async fn brand_settings(tx: &Tx<'_>) -> Result<BrandSettings, DbError> {
     let stmt = stmt!(tx, "brand_settings.sql");
-    Ok(match tx.query_opt(&stmt, &[]).await? {
+    Ok(match tx.query_opt(&stmt, &[tx.tenant()]).await? {
         Some(r) => BrandSettings {
             hold_minutes: r.try_get("hold_minutes")?,
             payment_webhook_secret: r.try_get("payment_webhook_secret")?,
@@ -841,6 +846,7 @@ pub async fn upsert_brand_settings(
     tx.execute(
         &stmt,
         &[
+            tx.tenant(),
             &change.hold_minutes,
             &value,
             &set_secret,

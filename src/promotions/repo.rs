@@ -89,6 +89,7 @@ pub async fn insert(tx: &Tx<'_>, f: &Fields) -> Result<PromotionRow, DbError> {
         .query_one(
             &stmt,
             &[
+                tx.tenant(),
                 &f.name,
                 &f.code,
                 &f.kind,
@@ -227,17 +228,17 @@ pub async fn customer_uses(
 
 // The uses' life cycle runs inside order transactions (payment, expiry, cancellation) that
 // hold no scope value at hand: these statements take the brand from the transaction
-// (`app.current_tenant()`), which is what RLS checks anyway.
+// (`tx.tenant()`, the brand of its scope), which is what RLS checks anyway.
 
 /// Takes one use if one is left; whether it was taken.
 pub async fn take_use(tx: &Tx<'_>, id: Uuid) -> Result<bool, DbError> {
     let stmt = stmt!(tx, "take_use.sql");
-    Ok(tx.query_opt(&stmt, &[&id]).await?.is_some())
+    Ok(tx.query_opt(&stmt, &[tx.tenant(), &id]).await?.is_some())
 }
 
 pub async fn give_back_use(tx: &Tx<'_>, id: Uuid) -> Result<(), DbError> {
     let stmt = stmt!(tx, "give_back_use.sql");
-    tx.execute(&stmt, &[&id]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &id]).await?;
     Ok(())
 }
 
@@ -249,20 +250,23 @@ pub async fn insert_use(
     discount_minor: i64,
 ) -> Result<(), DbError> {
     let stmt = stmt!(tx, "insert_use.sql");
-    tx.execute(&stmt, &[&promotion, &order, &email, &discount_minor])
-        .await?;
+    tx.execute(
+        &stmt,
+        &[tx.tenant(), &promotion, &order, &email, &discount_minor],
+    )
+    .await?;
     Ok(())
 }
 
 pub async fn release_uses(tx: &Tx<'_>, order: Uuid) -> Result<(), DbError> {
     let stmt = stmt!(tx, "release_uses.sql");
-    tx.execute(&stmt, &[&order]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &order]).await?;
     Ok(())
 }
 
 pub async fn released_uses(tx: &Tx<'_>, order: Uuid) -> Result<Vec<Uuid>, DbError> {
     let stmt = stmt!(tx, "released_uses.sql");
-    tx.query(&stmt, &[&order])
+    tx.query(&stmt, &[tx.tenant(), &order])
         .await?
         .iter()
         .map(|r| Ok(r.try_get("promotion_id")?))
@@ -271,7 +275,7 @@ pub async fn released_uses(tx: &Tx<'_>, order: Uuid) -> Result<Vec<Uuid>, DbErro
 
 pub async fn consume_uses(tx: &Tx<'_>, order: Uuid) -> Result<(), DbError> {
     let stmt = stmt!(tx, "consume_uses.sql");
-    tx.execute(&stmt, &[&order]).await?;
+    tx.execute(&stmt, &[tx.tenant(), &order]).await?;
     Ok(())
 }
 

@@ -3,23 +3,25 @@
 -- pg_notify is delivered at COMMIT only (never for a rolled-back change) and carries ids only.
 --
 -- Webhook fan-out in the same statement: one delivery per active endpoint of the transaction's
--- brand subscribed to the type (RLS shows no other brand's endpoints; the explicit tenant_id
--- matches the event's), and one delivery job per delivery. Both commit or roll back with the
--- event, so an endpoint hears of a change exactly when it committed, once.
+-- brand subscribed to the type, and one delivery job per delivery. Both commit or roll back
+-- with the event, so an endpoint hears of a change exactly when it committed, once.
+--
+-- $1 is the brand: every row written is its, and only its endpoints are read (RLS shows no
+-- other brand's either).
 with counter as (
-  insert into app.event_counters as c (last_seq) values (1)
+  insert into app.event_counters as c (tenant_id, last_seq) values ($1, 1)
   on conflict (tenant_id) do update set last_seq = c.last_seq + 1
   returning last_seq
 ), written as (
-  insert into app.events (seq, type, subject, payload, pii)
-  select last_seq, $1::text, $2::text, $3::jsonb, $4::jsonb from counter
+  insert into app.events (tenant_id, seq, type, subject, payload, pii)
+  select $1, last_seq, $2::text, $3::text, $4::jsonb, $5::jsonb from counter
   returning tenant_id, id, seq, type
 ), deliveries as (
-  insert into app.webhook_deliveries (endpoint_id, event_id)
-  select w.id, written.id
+  insert into app.webhook_deliveries (tenant_id, endpoint_id, event_id)
+  select $1, w.id, written.id
   from written
   join app.webhook_endpoints w on w.tenant_id = written.tenant_id
-  where w.active and written.type = any (w.event_types)
+  where w.tenant_id = $1 and w.active and written.type = any (w.event_types)
   returning tenant_id, id
 ), queued as (
   insert into app.jobs (tenant_id, kind, ref, run_at)

@@ -6,7 +6,7 @@ set on_hand = s.on_hand + d.on_hand_delta,
     updated_at = now()
 from (
   select variant_id, zone_id, sum(on_hand_delta)::int as on_hand_delta, sum(reserved_delta)::int as reserved_delta
-  from unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[]) as x(variant_id, zone_id, on_hand_delta, reserved_delta)
+  from unnest($2::uuid[], $3::uuid[], $4::int[], $5::int[]) as x(variant_id, zone_id, on_hand_delta, reserved_delta)
   group by variant_id, zone_id
 ) d
-where s.variant_id = d.variant_id and s.zone_id = d.zone_id
+where s.tenant_id = $1 and s.variant_id = d.variant_id and s.zone_id = d.zone_id

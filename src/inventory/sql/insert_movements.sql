@@ -1,2 +1,5 @@
-insert into app.stock_movements (variant_id, zone_id, kind, on_hand_delta, reserved_delta, reason, order_id, hold_id)
-select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::int[], $6::text[], $7::uuid[], $8::uuid[])
+insert into app.stock_movements (tenant_id, variant_id, zone_id, kind, on_hand_delta, reserved_delta,
+                                 reason, order_id, hold_id)
+select $1, m.*
+from unnest($2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::int[], $7::text[], $8::uuid[],
+            $9::uuid[]) as m

@@ -5,6 +5,6 @@ select s.variant_id, s.zone_id, s.on_hand, s.reserved, z.code as zone_code, z.pr
        z.is_active as zone_active
 from app.stock s
 join app.zones z on z.id = s.zone_id
-where s.variant_id = any($1::uuid[])
+where s.tenant_id = $1 and s.variant_id = any($2::uuid[])
 order by s.variant_id, s.zone_id
 for update of s

@@ -5,6 +5,9 @@ select s.variant_id, s.zone_id, s.on_hand, s.reserved, z.code as zone_code, z.pr
        z.is_active as zone_active
 from app.stock s
 join app.zones z on z.id = s.zone_id
-where s.variant_id in (select v.id from app.variants v where v.sku = any($1::text[]))
+where s.tenant_id = $1
+  and s.variant_id in (
+    select v.id from app.variants v where v.tenant_id = $1 and v.sku = any($2::text[])
+  )
 order by s.variant_id, s.zone_id
 for update of s

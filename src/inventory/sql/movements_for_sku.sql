@@ -4,6 +4,6 @@ from app.stock_movements m
 join app.variants v on v.tenant_id = m.tenant_id and v.id = m.variant_id
 join app.zones z on z.id = m.zone_id
 left join app.orders o on o.tenant_id = m.tenant_id and o.id = m.order_id
-where v.sku = $1
+where m.tenant_id = $1 and v.sku = $2
 order by m.id desc
-limit $2
+limit $3

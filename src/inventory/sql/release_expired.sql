@@ -2,5 +2,5 @@
 -- hold never blocks a new reservation, sweeper or no sweeper.
 update app.holds
 set status = 'expired', ended_at = now()
-where status = 'active' and expires_at <= now() and variant_id = any($1::uuid[])
+where tenant_id = $1 and status = 'active' and expires_at <= now() and variant_id = any($2::uuid[])
 returning id, order_id, variant_id, zone_id, quantity

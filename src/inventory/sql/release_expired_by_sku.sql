@@ -2,6 +2,8 @@
 -- locked (lock_rows_by_sku.sql, sent just before it).
 update app.holds
 set status = 'expired', ended_at = now()
-where status = 'active' and expires_at <= now()
-  and variant_id in (select v.id from app.variants v where v.sku = any($1::text[]))
+where tenant_id = $1 and status = 'active' and expires_at <= now()
+  and variant_id in (
+    select v.id from app.variants v where v.tenant_id = $1 and v.sku = any($2::text[])
+  )
 returning id, order_id, variant_id, zone_id, quantity

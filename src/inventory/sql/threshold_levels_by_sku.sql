@@ -2,6 +2,6 @@
 -- locks, after the expired holds on them were ended).
 select v.id, v.sku, v.reorder_threshold, app.available(v.id) as available
 from app.variants v
-where v.tenant_id = app.current_tenant() and v.sku = any($1::text[]) and v.reorder_threshold > 0
+where v.tenant_id = $1 and v.sku = any($2::text[]) and v.reorder_threshold > 0
   and v.is_active
 order by v.id

@@ -1,2 +1,2 @@
-update app.holds set status = $2, ended_at = now()
-where id = any($1::uuid[]) and status = 'active'
+update app.holds set status = $3, ended_at = now()
+where tenant_id = $1 and id = any($2::uuid[]) and status = 'active'

@@ -1,1 +1,1 @@
-insert into app.payment_events (event_id, order_id, outcome) values ($1, $2, $3)
+insert into app.payment_events (tenant_id, event_id, order_id, outcome) values ($1, $2, $3, $4)

@@ -2,5 +2,5 @@
 select id, number, status, currency, total_minor, preferred_zone_id, holds_expire_at,
        holds_expire_at <= now() as holds_expired
 from app.orders
-where ($1::uuid is null or id = $1) and ($2::int is null or number = $2)
+where tenant_id = $1 and ($2::uuid is null or id = $2) and ($3::int is null or number = $3)
 for update

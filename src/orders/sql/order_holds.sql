@@ -2,5 +2,5 @@ select h.id, h.order_line_id, h.variant_id, h.zone_id, z.code as zone_code, h.qu
        h.shipped_quantity
 from app.holds h
 join app.zones z on z.id = h.zone_id
-where h.order_id = $1
+where h.tenant_id = $1 and h.order_id = $2
 order by h.created_at, z.code

@@ -9,4 +9,4 @@ select o.tenant_id, o.id, o.number, o.status, o.currency, o.total_minor, o.holds
        o.shipping_method_name, o.refunded_minor
 from app.orders o
 join app.customers c on c.tenant_id = o.tenant_id and c.id = o.customer_id
-where ($1::uuid is null or o.id = $1) and ($2::int is null or o.number = $2)
+where o.tenant_id = $1 and ($2::uuid is null or o.id = $2) and ($3::int is null or o.number = $3)

@@ -3,4 +3,4 @@ select v.id, v.sku, (v.is_active and p.status = 'active') as sellable,
        p.tax_class, v.weight_grams
 from app.variants v
 join app.products p on p.tenant_id = v.tenant_id and p.id = v.product_id
-where v.sku = any($1::text[])
+where v.tenant_id = $1 and v.sku = any($2::text[])

@@ -1,4 +1,4 @@
 -- The order is paid: its uses (held, or released and just taken again) are consumed.
 update app.promotion_uses
 set status = 'consumed', updated_at = now()
-where tenant_id = app.current_tenant() and order_id = $1 and status in ('held', 'released')
+where tenant_id = $1 and order_id = $2 and status in ('held', 'released')

@@ -2,10 +2,10 @@
 with released as (
   update app.promotion_uses
   set status = 'released', updated_at = now()
-  where tenant_id = app.current_tenant() and order_id = $1 and status = 'held'
+  where tenant_id = $1 and order_id = $2 and status = 'held'
   returning promotion_id
 )
 update app.promotions p
 set uses_count = p.uses_count - r.n
 from (select promotion_id, count(*)::int as n from released group by promotion_id) r
-where p.tenant_id = app.current_tenant() and p.id = r.promotion_id
+where p.tenant_id = $1 and p.id = r.promotion_id

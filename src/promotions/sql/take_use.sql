@@ -2,5 +2,6 @@
 -- under it make concurrent takers count each other: never past usage_limit.
 update app.promotions
 set uses_count = uses_count + 1
-where tenant_id = app.current_tenant() and id = $1 and (usage_limit is null or uses_count < usage_limit)
+where tenant_id = $1 and id = $2
+  and (usage_limit is null or uses_count < usage_limit)
 returning id

@@ -3,9 +3,11 @@
 //! Every request that touches tenant data calls [`Db::tenant_tx`]. It takes a pooled connection
 //! (logged in as the API role: no owner, no BYPASSRLS), opens a transaction, and sets
 //! `app.tenant_id`, `app.user_id` and `app.role` with `SET LOCAL` (on one PostgreSQL the same as
-//! `set_config(..., true)`; unlike that function, Citus forwards it to its workers). The settings
-//! die with COMMIT or ROLLBACK, so nothing in process memory decides which rows a later request
-//! sees; the row-level security policies do, from the transaction's own setting. Repo functions take the transaction ([`Tx`]), never the pool.
+//! `set_config(..., true)`; unlike that function, Citus forwards it to its workers), sent in the
+//! same round trip as the work's first statement. The settings die with COMMIT or ROLLBACK, so
+//! nothing in process memory decides which rows a later request sees; the row-level security
+//! policies do, from the transaction's own setting. Repo functions take the transaction
+//! ([`Tx`]), never the pool, and name its brand in every statement (`tx.tenant()` as `$1`).
 //!
 //! Two guards keep a returned connection clean:
 //! 1. the transaction is a `tokio_postgres` transaction object, whose drop (on an error, a
@@ -192,7 +194,7 @@ impl ScopeSettings {
         }
     }
 
-    /// Opens the transaction's scope in one round trip: `SET LOCAL` lasts until the end of the
+    /// The transaction's scope in one statement: `SET LOCAL` lasts until the end of the
     /// transaction, like `set_config(.., true)`, and unlike that function call it is what Citus
     /// forwards to the worker nodes (`citus.propagate_set_commands = 'local'`, docs/SCALING.md).
     /// `SET` takes no bind parameters, so the values are written into the statement: UUIDs

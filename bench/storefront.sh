@@ -17,23 +17,7 @@ start_server storefront-cached "$port_b" DB_POOL_SIZE="$POOL" REDIS_URL=redis://
 # pgbench scripts: one per brand, the exact statement the API runs.
 tmp=$(mktemp -d)
 for slug in fiber-x suzume showstopper; do
-  read -r tid currency < <(psql "$ADMIN/$BENCH_DB" -XAt -F ' ' -c "select id, currency from app.tenants where slug = '$slug'")
-  # The statement the API runs for the first page of 50 (limit 51 to detect a next page): the
-  # list's own start followed by the shared storefront_item.sql, as src/catalog/repo.rs joins them.
-  python3 - "$ROOT/src/catalog/sql/storefront_list.sql" "$ROOT/src/catalog/sql/storefront_item.sql" \
-    "$tid" "$currency" >"$tmp/$slug.sql" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read() + open(sys.argv[2]).read()
-sql = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("--"))
-# $1 the brand, $2 currency, $3 zone (none), $4 after number, $5 category (none), $6 limit,
-# $7 locale.
-params = ["'%s'" % sys.argv[3], "'%s'" % sys.argv[4], "null", "0", "null", "51", "'en'"]
-sql = re.sub(r"\$(\d+)\b", lambda m: params[int(m.group(1)) - 1], sql)
-print("begin;")
-print("select set_config('app.tenant_id', '%s', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);" % sys.argv[3])
-print(" ".join(sql.split()) + ";")
-print("commit;")
-PY
+  storefront_list_pgbench "$slug" >"$tmp/$slug.sql"
 done
 
 run_wrk() {

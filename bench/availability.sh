@@ -63,21 +63,7 @@ done
 # it: BEGIN; set_config; the statement; COMMIT, one script per brand), as the API role.
 tmp=$(mktemp -d)
 for slug in fiber-x suzume showstopper; do
-  read -r tid currency < <(psql "$ADMIN/$BENCH_DB" -XAt -F ' ' -c "select id, currency from app.tenants where slug = '$slug'")
-  python3 - "$ROOT/src/catalog/sql/storefront_list.sql" "$ROOT/src/catalog/sql/storefront_item.sql" \
-    "$tid" "$currency" >"$tmp/$slug.sql" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read() + open(sys.argv[2]).read()
-sql = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("--"))
-# $1 the brand, $2 currency, $3 zone (none), $4 after number, $5 category (none), $6 limit,
-# $7 locale.
-params = ["'%s'" % sys.argv[3], "'%s'" % sys.argv[4], "null", "0", "null", "51", "'en'"]
-sql = re.sub(r"\$(\d+)\b", lambda m: params[int(m.group(1)) - 1], sql)
-print("begin;")
-print("select set_config('app.tenant_id', '%s', true), set_config('app.user_id', '', true), set_config('app.role', 'storefront', true);" % sys.argv[3])
-print(" ".join(sql.split()) + ";")
-print("commit;")
-PY
+  storefront_list_pgbench "$slug" >"$tmp/$slug.sql"
 done
 for round in $(seq 1 "$ROUNDS"); do
   for side in before after; do
@@ -93,17 +79,10 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 rm -rf "$tmp"
 
-# The list statement for Showstopper's first page, as storefront.sh builds it for pgbench.
-read -r tid currency < <(psql "$ADMIN/$BENCH_DB" -XAt -F ' ' -c "select id, currency from app.tenants where slug = 'showstopper'")
-stmt=$(python3 - "$ROOT/src/catalog/sql/storefront_list.sql" "$ROOT/src/catalog/sql/storefront_item.sql" "$tid" "$currency" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read() + open(sys.argv[2]).read()
-sql = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("--"))
-params = ["'%s'" % sys.argv[3], "'%s'" % sys.argv[4], "null", "0", "null", "51", "'en'"]
-sql = re.sub(r"\$(\d+)\b", lambda m: params[int(m.group(1)) - 1], sql)
-print(" ".join(sql.split()))
-PY
-)
+# The list statement for Showstopper's first page, as storefront.sh builds it for pgbench (the
+# script's third line, without its semicolon).
+read -r tid < <(psql "$ADMIN/$BENCH_DB" -XAt -c "select id from app.tenants where slug = 'showstopper'")
+stmt=$(storefront_list_pgbench showstopper | sed -n '3s/;$//p')
 explain() {
   psql "postgres://brandhouse_api@127.0.0.1:5432/$1" -XAt <<SQL
 begin;

@@ -221,41 +221,47 @@ async fn set_role_passwords(client: &Client, settings: &DbSettings) -> anyhow::R
         let Some(password) = pg.get_password().filter(|p| !p.is_empty()) else {
             continue;
         };
-        let verifier = postgres_protocol::password::scram_sha_256(password);
-        // ALTER ROLE takes no bind parameters: let the server quote the name and the literal.
-        let statement: String = client
-            .query_one(
-                "select format('alter role %I password %L', $1::text, $2::text)",
-                &[&target.role, &verifier],
-            )
-            .await?
-            .try_get(0)?;
-        client
-            .batch_execute(&statement)
-            .await
-            .with_context(|| format!("setting the password of role {:?}", target.role))?;
+        set_password(client, &target.role, password, false).await?;
         set.push(target.role.clone());
     }
     // On a cluster only (DB_OWNER_PASSWORD): the owner logs in, because Citus opens its worker
     // connections as the current role and migrations run as the owner. roles.sql re-asserts
     // NOLOGIN first on every run, so unsetting the password takes the login away again.
     if let Some(password) = &settings.owner_password {
-        let verifier =
-            postgres_protocol::password::scram_sha_256(password.expose_secret().as_bytes());
-        let statement: String = client
-            .query_one(
-                "select format('alter role %I login password %L', $1::text, $2::text)",
-                &[&settings.owner_role, &verifier],
-            )
-            .await?
-            .try_get(0)?;
-        client
-            .batch_execute(&statement)
-            .await
-            .with_context(|| format!("setting the password of role {:?}", settings.owner_role))?;
+        set_password(
+            client,
+            &settings.owner_role,
+            password.expose_secret().as_bytes(),
+            true,
+        )
+        .await?;
         set.push(settings.owner_role.clone());
     }
     Ok(set)
+}
+
+/// Sets `role`'s password to the SCRAM-SHA-256 verifier of `password` (and LOGIN with `login`).
+async fn set_password(
+    client: &Client,
+    role: &str,
+    password: &[u8],
+    login: bool,
+) -> anyhow::Result<()> {
+    let verifier = postgres_protocol::password::scram_sha_256(password);
+    let format = if login {
+        "select format('alter role %I login password %L', $1::text, $2::text)"
+    } else {
+        "select format('alter role %I password %L', $1::text, $2::text)"
+    };
+    // ALTER ROLE takes no bind parameters: let the server quote the name and the literal.
+    let statement: String = client
+        .query_one(format, &[&role, &verifier])
+        .await?
+        .try_get(0)?;
+    client
+        .batch_execute(&statement)
+        .await
+        .with_context(|| format!("setting the password of role {role:?}"))
 }
 
 /// The embedded migrations, each wrapped to run as the owner role.

@@ -10,6 +10,18 @@ const REQUESTS: usize = 2_100;
 const CLIENT_CONCURRENCY: usize = 32;
 const POOL_SIZE: &str = "4";
 
+/// Fails with how many of `results` went wrong, and the first few.
+fn assert_none_failed(results: &[Result<(), String>], what: &str) {
+    let failures: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} {what}; first: {:?}",
+        failures.len(),
+        results.len(),
+        failures.iter().take(5).collect::<Vec<_>>()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_requests_for_three_brands_each_see_only_their_own_data() {
     let app = TestApp::spawn_with(&[("DB_POOL_SIZE", POOL_SIZE)]).await;
@@ -75,13 +87,7 @@ async fn concurrent_requests_for_three_brands_each_see_only_their_own_data() {
         .collect()
         .await;
 
-    let failures: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {REQUESTS} requests saw the wrong data; first: {:?}",
-        failures.len(),
-        failures.iter().take(5).collect::<Vec<_>>()
-    );
+    assert_none_failed(&results, "requests saw the wrong data");
     // The pool really was smaller than the concurrency: connections were shared.
     assert_eq!(app.state.db.status().max_size, 4);
 }
@@ -135,11 +141,5 @@ async fn a_statement_that_names_no_brand_still_sees_only_its_own_over_shared_con
         .buffer_unordered(CLIENT_CONCURRENCY)
         .collect()
         .await;
-    let failures: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
-    assert!(
-        failures.is_empty(),
-        "{} of 600 transactions saw the wrong rows; first: {:?}",
-        failures.len(),
-        failures.iter().take(5).collect::<Vec<_>>()
-    );
+    assert_none_failed(&results, "transactions saw the wrong rows");
 }

@@ -64,6 +64,7 @@ insert into audit_analytics_only values
   ('sales_daily',           'rollup of counted orders per brand and day (V37): read by the analytics role only; written by app.sales_rollup_apply (SECURITY DEFINER) from the trigger on orders'),
   ('product_sales_daily',   'rollup of counted order lines per brand, day and product (V37): read by the analytics role only; written by app.sales_rollup_apply'),
   ('product_sales_monthly', 'rollup of counted order lines per brand, month and product (V37): read by the analytics role only; written by app.sales_rollup_apply'),
+  ('product_sales_yearly',  'rollup of counted order lines per brand, calendar year and product (V39): read by the analytics role only; written by app.sales_rollup_apply'),
   ('catalog_counts',        'SKUs and active SKUs per brand (V37): read by the analytics role only; written by SECURITY DEFINER triggers on variants from their transition tables');
 
 -- The grant list: every privilege the API role holds on a global table, with the columns (null:

@@ -51,6 +51,7 @@ insert into dist_placement values
   ('sales_daily',           'distributed', 'analytics rollup per brand and day, written with the brand''s orders'),
   ('product_sales_daily',   'distributed', 'analytics rollup per brand, day and product, written with the brand''s orders'),
   ('product_sales_monthly', 'distributed', 'analytics rollup per brand, month and product, written with the brand''s orders'),
+  ('product_sales_yearly',  'distributed', 'analytics rollup per brand, year and product, written with the brand''s orders'),
   ('catalog_counts',        'distributed', 'analytics rollup per brand, written with the brand''s variants');
 
 -- Triggers a distributed table may keep: each reads only OLD/NEW (or rows of the same brand

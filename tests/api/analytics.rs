@@ -149,11 +149,12 @@ async fn the_analytics_role_cannot_write_and_the_api_role_cannot_read_across_bra
     assert_ne!(a.id, b.id);
 }
 
-/// The rollups the analytics endpoints read (sql/V37__analytics_rollups.sql).
-const ROLLUPS: [&str; 4] = [
+/// The rollups the analytics endpoints read (sql/V37__analytics_rollups.sql, V39).
+const ROLLUPS: [&str; 5] = [
     "app.sales_daily",
     "app.product_sales_daily",
     "app.product_sales_monthly",
+    "app.product_sales_yearly",
     "app.catalog_counts",
 ];
 
@@ -482,9 +483,44 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
     }
 
     // Top products per brand.
-    // Days only; a whole month (the monthly rollup) with days after it; a month exactly.
+    // Days only; a whole month (the monthly rollup) with days after it; a month exactly; and
+    // ranges read as a year minus what lies outside them (the yearly rollup, V39), one of them
+    // across New Year: the orders after 20 October are taken away from 2026's rows.
     let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
-    for (from, to) in [(from, to), (d(9, 28), d(11, 3)), (d(10, 1), d(10, 31))] {
+    let d25 = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+    let admin_pieces = |from: NaiveDate, to: NaiveDate| {
+        let admin = &admin;
+        async move {
+            admin
+                .query(
+                    "select level from app.sales_range_pieces($1, $2, (now() at time zone 'UTC')::date)",
+                    &[&from, &(to + chrono::Days::new(1))],
+                )
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect::<Vec<_>>()
+        }
+    };
+    for (from, to) in [
+        (d(1, 1), d(10, 20)),
+        (d25(11, 15), d(10, 10)),
+        (d25(12, 6), d(12, 5)),
+    ] {
+        assert!(
+            admin_pieces(from, to).await.contains(&"year".to_owned()),
+            "{from}..{to} is read from the yearly rows"
+        );
+    }
+    for (from, to) in [
+        (from, to),
+        (d(9, 28), d(11, 3)),
+        (d(10, 1), d(10, 31)),
+        (d(1, 1), d(10, 20)),
+        (d25(11, 15), d(10, 10)),
+        (d25(12, 6), d(12, 5)),
+    ] {
         let top = get(format!(
             "/v1/admin/analytics/top-products?from={from}&to={to}&limit=2"
         ))
@@ -547,6 +583,69 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
         let body = assert_problem(resp, 422).await;
         assert_eq!(body["errors"][0]["field"], field);
     }
+}
+
+/// The pieces a top-products range is read from (app.sales_range_pieces, V39) add up to the
+/// range exactly, day by day, whatever "today" prices them with: every day inside counted once,
+/// every day outside not at all; and month and year pieces start and end on month and year
+/// boundaries (their rows are keyed by first days).
+#[tokio::test]
+async fn range_pieces_add_up_to_the_range_day_by_day() {
+    let app = TestApp::spawn().await;
+    let admin = app.db.admin().await;
+    let row = admin
+        .query_one(
+            "with ranges as ( \
+               select row_number() over () as id, d0::date as d0, d0::date + n as d1, today \
+               from generate_series('2024-11-03'::date, '2026-04-01'::date, interval '29 days') d0, \
+                    generate_series(1, 366, 17) n, \
+                    unnest(array['2025-06-15', '2026-01-01', '2027-03-01']::date[]) today \
+             ), pieces as ( \
+               select r.id, p.* from ranges r \
+               cross join lateral app.sales_range_pieces(r.d0, r.d1, r.today) p \
+             ), coverage as ( \
+               select p.id, g::date as day, sum(p.sign) as times \
+               from pieces p \
+               cross join lateral generate_series(p.lo::timestamp, p.hi::timestamp - interval '1 day', interval '1 day') g \
+               group by p.id, g::date \
+             ) \
+             select (select count(*) from ranges), \
+                    (select count(*) from pieces), \
+                    (select count(*) from pieces where level = 'year'), \
+                    (select count(*) from coverage c join ranges r on r.id = c.id \
+                     where c.times <> case when c.day >= r.d0 and c.day < r.d1 then 1 else 0 end), \
+                    (select count(*) from ranges r where r.d1 - r.d0 <> \
+                       (select count(*) from coverage c \
+                        where c.id = r.id and c.day >= r.d0 and c.day < r.d1 and c.times = 1)), \
+                    (select count(*) from pieces where lo >= hi \
+                       or (level = 'month' and (lo <> date_trunc('month', lo)::date or hi <> date_trunc('month', hi)::date)) \
+                       or (level = 'year' and (lo <> date_trunc('year', lo)::date or hi <> date_trunc('year', hi)::date)) \
+                       or level not in ('day', 'month', 'year') or sign not in (1, -1))",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (ranges, pieces, years, wrong_days, short_ranges, malformed): (
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+    ) = (
+        row.get(0),
+        row.get(1),
+        row.get(2),
+        row.get(3),
+        row.get(4),
+        row.get(5),
+    );
+    assert!(ranges > 1_000, "{ranges} ranges");
+    assert!(
+        years > 0 && pieces > ranges,
+        "{pieces} pieces, {years} of them years"
+    );
+    assert_eq!((wrong_days, short_ranges, malformed), (0, 0, 0));
 }
 
 #[tokio::test]

@@ -23,6 +23,7 @@ const ANALYTICS_ONLY: &[&str] = &[
     "sales_daily",
     "product_sales_daily",
     "product_sales_monthly",
+    "product_sales_yearly",
     "catalog_counts",
 ];
 

@@ -85,9 +85,9 @@ insert into app.order_lines (tenant_id, order_id, position, variant_id, sku, qua
 select bv.tenant_id, og.id, lg.k, bv.id, bv.sku, lg.qty, lg.price
 from lg join og on og.n = lg.n join bv on bv.ti = lg.ti and bv.j = lg.j;
 
--- The analytics rollups (sql/V37__sales_rollups.sql), filled as that migration's backfill does:
--- the orders above were inserted already paid, which the trigger (on updates of the status)
--- does not see.
+-- The analytics rollups (sql/V37__analytics_rollups.sql, V39, V40), filled as the migrations'
+-- backfills do: the orders above were inserted already paid, which the trigger (on updates of
+-- the status) does not see.
 insert into app.sales_daily (tenant_id, day, currency, slot, orders, revenue_minor, units)
 select o.tenant_id, (o.paid_at at time zone 'UTC')::date, o.currency, (abs(o.number) % 4)::smallint,
        count(*), sum(o.total_minor), sum(o.units)
@@ -111,9 +111,32 @@ select s.tenant_id, date_trunc('month', s.day)::date, s.product_id, s.currency, 
 from app.product_sales_daily s join bt on bt.tenant_id = s.tenant_id
 group by 1, 2, 3, 4;
 
+-- The yearly product rows (V39) and the brand's monthly and yearly rows (V40), as their
+-- migrations' backfills do.
+insert into app.product_sales_yearly (tenant_id, year, product_id, currency, units, revenue_minor)
+select s.tenant_id, date_trunc('year', s.month)::date, s.product_id, s.currency, sum(s.units),
+       sum(s.revenue_minor)
+from app.product_sales_monthly s join bt on bt.tenant_id = s.tenant_id
+group by 1, 2, 3, 4;
+
+insert into app.sales_monthly (tenant_id, month, currency, slot, orders, revenue_minor, units)
+select s.tenant_id, date_trunc('month', s.day)::date, s.currency, s.slot, sum(s.orders),
+       sum(s.revenue_minor), sum(s.units)
+from app.sales_daily s join bt on bt.tenant_id = s.tenant_id
+group by 1, 2, 3, 4;
+
+insert into app.sales_yearly (tenant_id, year, currency, slot, orders, revenue_minor, units)
+select s.tenant_id, date_trunc('year', s.day)::date, s.currency, s.slot, sum(s.orders),
+       sum(s.revenue_minor), sum(s.units)
+from app.sales_daily s join bt on bt.tenant_id = s.tenant_id
+group by 1, 2, 3, 4;
+
 vacuum analyze app.sales_daily;
+vacuum analyze app.sales_monthly;
+vacuum analyze app.sales_yearly;
 vacuum analyze app.product_sales_daily;
 vacuum analyze app.product_sales_monthly;
+vacuum analyze app.product_sales_yearly;
 vacuum analyze app.orders;
 vacuum analyze app.order_lines;
 vacuum analyze app.customers;

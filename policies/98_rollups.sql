@@ -1,5 +1,6 @@
--- Analytics rollups (V37, V39): app.sales_daily, app.product_sales_daily,
--- app.product_sales_monthly, app.product_sales_yearly, app.catalog_counts.
+-- Analytics rollups (V37, V39, V40): app.sales_daily, app.sales_weekly, app.sales_monthly,
+-- app.sales_yearly, app.product_sales_daily, app.product_sales_monthly,
+-- app.product_sales_yearly, app.catalog_counts.
 --
 -- Read by the analytics role only. The API role holds no privilege on them (policies/audit.sql
 -- fails if it does): the trigger on app.orders hands each order's figures to
@@ -9,10 +10,12 @@
 -- reading only their statement's transition tables (a trigger function cannot be called
 -- directly, and none is granted). No row-level
 -- security: no brand role reads them, and the analytics role reads across brands by design.
-revoke all on app.sales_daily, app.product_sales_daily, app.product_sales_monthly,
-  app.product_sales_yearly, app.catalog_counts from {{api_role}};
-grant select on app.sales_daily, app.product_sales_daily, app.product_sales_monthly,
-  app.product_sales_yearly, app.catalog_counts to {{analytics_role}};
+revoke all on app.sales_daily, app.sales_weekly, app.sales_monthly, app.sales_yearly,
+  app.product_sales_daily, app.product_sales_monthly, app.product_sales_yearly,
+  app.catalog_counts from {{api_role}};
+grant select on app.sales_daily, app.sales_weekly, app.sales_monthly, app.sales_yearly,
+  app.product_sales_daily, app.product_sales_monthly, app.product_sales_yearly,
+  app.catalog_counts to {{analytics_role}};
 grant execute on function app.sales_rollup_apply(uuid, integer, text, timestamptz, bigint, bigint,
   uuid[], bigint[], bigint[], integer) to {{api_role}};
 -- How a top-products range is cut into pieces of the daily, monthly and yearly rows (V39):

@@ -49,6 +49,9 @@ insert into dist_placement values
   -- order's transaction, so distributed by tenant_id and co-located with orders. No row-level
   -- security (no brand role may read them; policies/audit.sql, analytics-only list).
   ('sales_daily',           'distributed', 'analytics rollup per brand and day, written with the brand''s orders'),
+  ('sales_weekly',          'distributed', 'analytics rollup per brand and week, written with the brand''s orders'),
+  ('sales_monthly',         'distributed', 'analytics rollup per brand and month, written with the brand''s orders'),
+  ('sales_yearly',          'distributed', 'analytics rollup per brand and year, written with the brand''s orders'),
   ('product_sales_daily',   'distributed', 'analytics rollup per brand, day and product, written with the brand''s orders'),
   ('product_sales_monthly', 'distributed', 'analytics rollup per brand, month and product, written with the brand''s orders'),
   ('product_sales_yearly',  'distributed', 'analytics rollup per brand, year and product, written with the brand''s orders'),

@@ -5,7 +5,7 @@
 -- the days at both ends: about 13 rows per product and brand. With years a range can also be
 -- read as a year minus what lies outside the range ("2026 up to today" is the 2026 row, since
 -- nothing is paid in the future; "from 6 December 2025" is December 2025 minus its first five
--- days). src/analytics/pieces.rs chooses, per range, the signed pieces (years, months, days)
+-- days). app.sales_range_pieces (below) chooses, per range, the signed pieces (years, months, days)
 -- that cover it exactly with the fewest rows expected; a 366-day range ending today is then
 -- about 2 rows per product and brand.
 --

@@ -149,9 +149,12 @@ async fn the_analytics_role_cannot_write_and_the_api_role_cannot_read_across_bra
     assert_ne!(a.id, b.id);
 }
 
-/// The rollups the analytics endpoints read (sql/V37__analytics_rollups.sql, V39).
-const ROLLUPS: [&str; 5] = [
+/// The rollups the analytics endpoints read (sql/V37__analytics_rollups.sql, V39, V40).
+const ROLLUPS: [&str; 8] = [
     "app.sales_daily",
+    "app.sales_weekly",
+    "app.sales_monthly",
+    "app.sales_yearly",
     "app.product_sales_daily",
     "app.product_sales_monthly",
     "app.product_sales_yearly",
@@ -387,46 +390,59 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
         }
     };
 
-    let overview = get(format!("/v1/admin/analytics/overview?from={from}&to={to}")).await;
-    for (slug, _, currency) in brands {
-        let paid: Vec<&SeedOrder> = orders
-            .iter()
-            .filter(|o| o.brand == slug && o.counted_at().is_some_and(in_range))
-            .collect();
-        let revenue: i64 = paid
-            .iter()
-            .flat_map(|o| &o.lines)
-            .map(|l| l.price * i64::from(l.quantity))
-            .sum();
-        let units: i64 = paid
-            .iter()
-            .flat_map(|o| &o.lines)
-            .map(|l| i64::from(l.quantity))
-            .sum();
-        let customers = orders
-            .iter()
-            .filter(|o| o.brand == slug && in_range(o.paid_at.unwrap_or(day0)))
-            .count() as i64;
-        let b = overview["brands"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["slug"] == slug)
-            .unwrap();
-        assert_eq!(b["currency"], currency);
-        assert_eq!(b["revenue_minor"], revenue, "{slug}");
-        assert_eq!(b["order_count"], paid.len() as i64, "{slug}");
-        assert_eq!(b["units_sold"], units, "{slug}");
-        assert_eq!(b["new_customers"], customers, "{slug}");
-        assert_eq!(
-            b["average_order_value_minor"],
-            if paid.is_empty() {
-                0
-            } else {
-                revenue / paid.len() as i64
-            }
-        );
+    // The overview for the range above and for ranges read as a year (or month) minus what lies
+    // outside them (the monthly and yearly rollups, V40), one across New Year.
+    let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let d25 = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+    let long_ranges = [
+        (d(1, 1), d(10, 20)),
+        (d25(11, 15), d(10, 10)),
+        (d25(12, 6), d(12, 5)),
+    ];
+    for (from, to) in std::iter::once((from, to)).chain(long_ranges) {
+        let in_range = |t: chrono::DateTime<Utc>| t.date_naive() >= from && t.date_naive() <= to;
+        let overview = get(format!("/v1/admin/analytics/overview?from={from}&to={to}")).await;
+        for (slug, _, currency) in brands {
+            let paid: Vec<&SeedOrder> = orders
+                .iter()
+                .filter(|o| o.brand == slug && o.counted_at().is_some_and(in_range))
+                .collect();
+            let revenue: i64 = paid
+                .iter()
+                .flat_map(|o| &o.lines)
+                .map(|l| l.price * i64::from(l.quantity))
+                .sum();
+            let units: i64 = paid
+                .iter()
+                .flat_map(|o| &o.lines)
+                .map(|l| i64::from(l.quantity))
+                .sum();
+            let customers = orders
+                .iter()
+                .filter(|o| o.brand == slug && in_range(o.paid_at.unwrap_or(day0)))
+                .count() as i64;
+            let b = overview["brands"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|b| b["slug"] == slug)
+                .unwrap();
+            assert_eq!(b["currency"], currency);
+            assert_eq!(b["revenue_minor"], revenue, "{slug} {from}..{to}");
+            assert_eq!(b["order_count"], paid.len() as i64, "{slug} {from}..{to}");
+            assert_eq!(b["units_sold"], units, "{slug} {from}..{to}");
+            assert_eq!(b["new_customers"], customers, "{slug} {from}..{to}");
+            assert_eq!(
+                b["average_order_value_minor"],
+                if paid.is_empty() {
+                    0
+                } else {
+                    revenue / paid.len() as i64
+                }
+            );
+        }
     }
+    let overview = get(format!("/v1/admin/analytics/overview?from={from}&to={to}")).await;
     // Totals only add brands of one currency.
     let eur: i64 = overview["brands"]
         .as_array()
@@ -482,12 +498,45 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
         assert_eq!(points[3]["revenue_minor"], expected, "{day}");
     }
 
+    // The weekly series: whole weeks from the weekly rollup (V40), the partial weeks at the
+    // ends of the range from the days; every point equal to the orders' sum for its week
+    // within the range.
+    for (from, to) in std::iter::once((d(9, 30), d(11, 4))).chain(long_ranges) {
+        let series = get(format!(
+            "/v1/admin/analytics/timeseries?from={from}&to={to}&interval=week"
+        ))
+        .await;
+        for s in series["series"].as_array().unwrap() {
+            for p in s["points"].as_array().unwrap() {
+                let start = p["start"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<chrono::DateTime<Utc>>()
+                    .unwrap()
+                    .date_naive();
+                let in_week = |t: chrono::DateTime<Utc>| {
+                    let day = t.date_naive();
+                    day >= start.max(from) && day < start + chrono::Days::new(7) && day <= to
+                };
+                let expected: i64 = orders
+                    .iter()
+                    .filter(|o| o.brand == s["slug"] && o.counted_at().is_some_and(in_week))
+                    .flat_map(|o| &o.lines)
+                    .map(|l| l.price * i64::from(l.quantity))
+                    .sum();
+                assert_eq!(
+                    p["revenue_minor"], expected,
+                    "{} week of {start}",
+                    s["slug"]
+                );
+            }
+        }
+    }
+
     // Top products per brand.
     // Days only; a whole month (the monthly rollup) with days after it; a month exactly; and
     // ranges read as a year minus what lies outside them (the yearly rollup, V39), one of them
     // across New Year: the orders after 20 October are taken away from 2026's rows.
-    let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
-    let d25 = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
     let admin_pieces = |from: NaiveDate, to: NaiveDate| {
         let admin = &admin;
         async move {
@@ -503,24 +552,16 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
                 .collect::<Vec<_>>()
         }
     };
-    for (from, to) in [
-        (d(1, 1), d(10, 20)),
-        (d25(11, 15), d(10, 10)),
-        (d25(12, 6), d(12, 5)),
-    ] {
+    for (from, to) in long_ranges {
         assert!(
             admin_pieces(from, to).await.contains(&"year".to_owned()),
             "{from}..{to} is read from the yearly rows"
         );
     }
-    for (from, to) in [
-        (from, to),
-        (d(9, 28), d(11, 3)),
-        (d(10, 1), d(10, 31)),
-        (d(1, 1), d(10, 20)),
-        (d25(11, 15), d(10, 10)),
-        (d25(12, 6), d(12, 5)),
-    ] {
+    for (from, to) in [(from, to), (d(9, 28), d(11, 3)), (d(10, 1), d(10, 31))]
+        .into_iter()
+        .chain(long_ranges)
+    {
         let top = get(format!(
             "/v1/admin/analytics/top-products?from={from}&to={to}&limit=2"
         ))

@@ -21,6 +21,9 @@ const GLOBAL_WITH_TENANT_ID: &[&str] = &[
 /// analytics-only list, which fails on any API-role grant.
 const ANALYTICS_ONLY: &[&str] = &[
     "sales_daily",
+    "sales_weekly",
+    "sales_monthly",
+    "sales_yearly",
     "product_sales_daily",
     "product_sales_monthly",
     "product_sales_yearly",

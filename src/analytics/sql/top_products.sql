@@ -1,11 +1,12 @@
 -- Each brand's best-selling products by paid revenue in [$1, $2) (UTC midnights), $3 per brand.
 -- From the maintained rollups of product sales per day, month and calendar year
 -- (sql/V37__analytics_rollups.sql, sql/V39__product_sales_yearly.sql): the range is read as
--- signed pieces of those levels that add up to it exactly (app.sales_range_pieces: e.g. the
--- last 366 days are December 2025 minus its first five days, plus 2026 minus what is after
--- today), priced so the fewest rows are read; per brand, primary-key ranges only, and the
--- brand's top $3 ranked there (by revenue, then product id). A product counts once it has units
--- sold in the range (a row whose orders were all cancelled since holds zeros).
+-- signed pieces of those levels that add up to it exactly (app.sales_range_pieces: e.g. on
+-- 6 December 2026 the last 366 days are December 2025 minus its first five days, plus 2026
+-- minus what comes after today), priced so the fewest rows are read; per brand, primary-key
+-- ranges only, and the brand's top $3 ranked there (by revenue, then product id). A product
+-- counts once it has units sold in the range (a row whose orders were all cancelled since holds
+-- zeros).
 with pieces as materialized (
   select k.level, k.lo, k.hi, k.sign
   from app.sales_range_pieces(($1::timestamptz at time zone 'UTC')::date,

@@ -374,7 +374,6 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
     // A range covering days 5..=24.
     let from = NaiveDate::from_ymd_opt(2026, 10, 6).unwrap();
     let to = NaiveDate::from_ymd_opt(2026, 10, 25).unwrap();
-    let in_range = |t: chrono::DateTime<Utc>| t.date_naive() >= from && t.date_naive() <= to;
     let owner = app.owner("owner@brandhouse.test").await;
     let get = |path: String| {
         let owner = &owner;

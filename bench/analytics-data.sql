@@ -85,7 +85,7 @@ insert into app.order_lines (tenant_id, order_id, position, variant_id, sku, qua
 select bv.tenant_id, og.id, lg.k, bv.id, bv.sku, lg.qty, lg.price
 from lg join og on og.n = lg.n join bv on bv.ti = lg.ti and bv.j = lg.j;
 
--- The analytics rollups (sql/V37__analytics_rollups.sql, V39, V40), filled as the migrations'
+-- The analytics rollups (sql/V37__analytics_rollups.sql, V39), filled as the migrations'
 -- backfills do: the orders above were inserted already paid, which the trigger (on updates of
 -- the status) does not see.
 insert into app.sales_daily (tenant_id, day, currency, slot, orders, revenue_minor, units)
@@ -111,12 +111,18 @@ select s.tenant_id, date_trunc('month', s.day)::date, s.product_id, s.currency, 
 from app.product_sales_daily s join bt on bt.tenant_id = s.tenant_id
 group by 1, 2, 3, 4;
 
--- The yearly product rows (V39) and the brand's monthly and yearly rows (V40), as their
--- migrations' backfills do.
+-- The yearly product rows and the brand's weekly, monthly and yearly rows (V39), as its
+-- backfill does.
 insert into app.product_sales_yearly (tenant_id, year, product_id, currency, units, revenue_minor)
 select s.tenant_id, date_trunc('year', s.month)::date, s.product_id, s.currency, sum(s.units),
        sum(s.revenue_minor)
 from app.product_sales_monthly s join bt on bt.tenant_id = s.tenant_id
+group by 1, 2, 3, 4;
+
+insert into app.sales_weekly (tenant_id, week, currency, slot, orders, revenue_minor, units)
+select s.tenant_id, date_trunc('week', s.day)::date, s.currency, s.slot, sum(s.orders),
+       sum(s.revenue_minor), sum(s.units)
+from app.sales_daily s join bt on bt.tenant_id = s.tenant_id
 group by 1, 2, 3, 4;
 
 insert into app.sales_monthly (tenant_id, month, currency, slot, orders, revenue_minor, units)
@@ -132,6 +138,7 @@ from app.sales_daily s join bt on bt.tenant_id = s.tenant_id
 group by 1, 2, 3, 4;
 
 vacuum analyze app.sales_daily;
+vacuum analyze app.sales_weekly;
 vacuum analyze app.sales_monthly;
 vacuum analyze app.sales_yearly;
 vacuum analyze app.product_sales_daily;

@@ -1,4 +1,4 @@
--- Analytics rollups (V37, V39, V40): app.sales_daily, app.sales_weekly, app.sales_monthly,
+-- Analytics rollups (V37, V39): app.sales_daily, app.sales_weekly, app.sales_monthly,
 -- app.sales_yearly, app.product_sales_daily, app.product_sales_monthly,
 -- app.product_sales_yearly, app.catalog_counts.
 --
@@ -18,7 +18,7 @@ grant select on app.sales_daily, app.sales_weekly, app.sales_monthly, app.sales_
   app.catalog_counts to {{analytics_role}};
 grant execute on function app.sales_rollup_apply(uuid, integer, text, timestamptz, bigint, bigint,
   uuid[], bigint[], bigint[], integer) to {{api_role}};
--- How a top-products range is cut into pieces of the daily, monthly and yearly rows (V39):
+-- How a range is cut into pieces of the daily, monthly and yearly rows (V39):
 -- pure functions of their arguments, read nothing.
 grant execute on function app.sales_range_pieces(date, date, date),
   app.sales_pieces_in_year(date, date, date, integer),

@@ -62,9 +62,9 @@ insert into audit_global values
 create temp table audit_analytics_only (name text primary key, reason text not null) on commit drop;
 insert into audit_analytics_only values
   ('sales_daily',           'rollup of counted orders per brand and day (V37): read by the analytics role only; written by app.sales_rollup_apply (SECURITY DEFINER) from the trigger on orders'),
-  ('sales_weekly',          'rollup of counted orders per brand, ISO week and slot (V40): read by the analytics role only; written by app.sales_rollup_apply'),
-  ('sales_monthly',         'rollup of counted orders per brand, month and slot (V40): read by the analytics role only; written by app.sales_rollup_apply'),
-  ('sales_yearly',          'rollup of counted orders per brand, calendar year and slot (V40): read by the analytics role only; written by app.sales_rollup_apply'),
+  ('sales_weekly',          'rollup of counted orders per brand, ISO week and slot (V39): read by the analytics role only; written by app.sales_rollup_apply'),
+  ('sales_monthly',         'rollup of counted orders per brand, month and slot (V39): read by the analytics role only; written by app.sales_rollup_apply'),
+  ('sales_yearly',          'rollup of counted orders per brand, calendar year and slot (V39): read by the analytics role only; written by app.sales_rollup_apply'),
   ('product_sales_daily',   'rollup of counted order lines per brand, day and product (V37): read by the analytics role only; written by app.sales_rollup_apply'),
   ('product_sales_monthly', 'rollup of counted order lines per brand, month and product (V37): read by the analytics role only; written by app.sales_rollup_apply'),
   ('product_sales_yearly',  'rollup of counted order lines per brand, calendar year and product (V39): read by the analytics role only; written by app.sales_rollup_apply'),

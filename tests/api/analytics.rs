@@ -149,7 +149,7 @@ async fn the_analytics_role_cannot_write_and_the_api_role_cannot_read_across_bra
     assert_ne!(a.id, b.id);
 }
 
-/// The rollups the analytics endpoints read (sql/V37__analytics_rollups.sql, V39, V40).
+/// The rollups the analytics endpoints read (sql/V37__analytics_rollups.sql, V39).
 const ROLLUPS: [&str; 8] = [
     "app.sales_daily",
     "app.sales_weekly",
@@ -390,7 +390,7 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
     };
 
     // The overview for the range above and for ranges read as a year (or month) minus what lies
-    // outside them (the monthly and yearly rollups, V40), one across New Year.
+    // outside them (the monthly and yearly rollups, V39), one across New Year.
     let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
     let d25 = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
     let long_ranges = [
@@ -497,7 +497,7 @@ async fn figures_equal_sums_computed_independently_from_the_seeded_orders() {
         assert_eq!(points[3]["revenue_minor"], expected, "{day}");
     }
 
-    // The weekly series: whole weeks from the weekly rollup (V40), the partial weeks at the
+    // The weekly series: whole weeks from the weekly rollup (V39), the partial weeks at the
     // ends of the range from the days; every point equal to the orders' sum for its week
     // within the range.
     for (from, to) in std::iter::once((d(9, 30), d(11, 4))).chain(long_ranges) {

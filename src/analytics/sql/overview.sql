@@ -1,7 +1,7 @@
 -- Per brand, for paid revenue in [$1, $2) (UTC midnights): revenue, orders, units, and
 -- customers created. Revenue counts paid, partially shipped and shipped orders by payment day,
 -- read from the maintained rollups per day, month and calendar year (sql/V37__analytics_rollups.sql,
--- sql/V40__sales_weekly_monthly_yearly.sql; their four slots per period summed): the range is read as
+-- sql/V39__sales_rollup_levels.sql; their four slots per period summed): the range is read as
 -- the signed pieces of app.sales_range_pieces (V39), which add up to it exactly; per brand,
 -- primary-key ranges only. New customers: one range of customers_tenant_created_idx per brand.
 with pieces as materialized (

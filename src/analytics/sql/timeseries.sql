@@ -1,6 +1,6 @@
 -- Paid revenue and orders per brand per bucket ($3: 'day' or 'week', UTC), every bucket of
 -- [$1, $2) present, zeros included. From the maintained rollups (sql/V37__analytics_rollups.sql,
--- sql/V40__sales_weekly_monthly_yearly.sql; their four slots per period summed): per brand, by
+-- sql/V39__sales_rollup_levels.sql; their four slots per period summed): per brand, by
 -- day the days of the range from app.sales_daily; by week the whole weeks of the range from
 -- app.sales_weekly and the days of the partial weeks at its ends from app.sales_daily.
 with buckets as (

@@ -1,6 +1,6 @@
 -- Each brand's best-selling products by paid revenue in [$1, $2) (UTC midnights), $3 per brand.
 -- From the maintained rollups of product sales per day, month and calendar year
--- (sql/V37__analytics_rollups.sql, sql/V39__product_sales_yearly.sql): the range is read as
+-- (sql/V37__analytics_rollups.sql, sql/V39__sales_rollup_levels.sql): the range is read as
 -- signed pieces of those levels that add up to it exactly (app.sales_range_pieces: e.g. on
 -- 6 December 2026 the last 366 days are December 2025 minus its first five days, plus 2026
 -- minus what comes after today), priced so the fewest rows are read; per brand, primary-key

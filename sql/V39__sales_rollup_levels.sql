@@ -1,17 +1,71 @@
--- Top products over long ranges from fewer rows (bench/README.md, "Owner analytics"): a third
--- level of the product sales rollup, per calendar year.
+-- The owner's reports over long ranges from fewer rows (bench/README.md, "Years, weeks and
+-- signed pieces"): the sales rollups of V37 gain coarser levels, and customers an index per
+-- brand and creation time.
 --
--- With days and months only, a 366-day range read the eleven or so whole months inside it and
--- the days at both ends: about 13 rows per product and brand. With years a range can also be
--- read as a year minus what lies outside the range ("2026 up to today" is the 2026 row, since
--- nothing is paid in the future; "from 6 December 2025" is December 2025 minus its first five
--- days). app.sales_range_pieces (below) chooses, per range, the signed pieces (years, months, days)
--- that cover it exactly with the fewest rows expected; a 366-day range ending today is then
--- about 2 rows per product and brand.
+-- * app.sales_weekly, app.sales_monthly, app.sales_yearly: app.sales_daily summed per ISO week
+--   (week = its Monday, date_trunc('week')), UTC calendar month and year, with the same four
+--   slots (order number mod 4), so the payments of one brand still spread over four rows at
+--   every level.
+-- * app.product_sales_yearly: app.product_sales_daily summed per calendar year (the monthly
+--   level exists since V37).
+-- * A range of days is read as signed pieces of those levels that add up to it exactly
+--   (app.sales_range_pieces, below): with days and months only, a 366-day range read the eleven
+--   or so whole months inside it and the days at both ends (about 13 rows per product and brand);
+--   with years it can also be read as a year minus what lies outside the range ("2026 up to
+--   today" is the 2026 row, since nothing is paid in the future; "from 6 December 2025" is
+--   December 2025 minus its first five days): about 2 rows per product and brand. The overview
+--   and top products read their ranges so; the weekly time series reads whole weeks from the
+--   weekly rows and the days of the partial weeks at both ends from the daily rows.
+-- * customers_tenant_created_idx: the overview's new-customer count per brand is one index range
+--   of that brand (a year-long range scanned every brand's customers). customers_created_at_idx
+--   (V6, created_at first) served the same count across brands and nothing else reads it: it
+--   goes.
 --
--- Same definition, same writer, same readers as app.product_sales_monthly (V37): written by
--- app.sales_rollup_apply from the trigger on app.orders, in the order's transaction; read by
--- the analytics role only (policies/98_rollups.sql); listed in policies/audit.sql.
+-- Same definition, same writer, same readers as V37's rollups: written by app.sales_rollup_apply
+-- from the trigger on app.orders, in the order's transaction; read by the analytics role only
+-- (policies/98_rollups.sql); listed in policies/audit.sql.
+
+create table app.sales_monthly (
+  tenant_id      uuid not null references app.tenants (id),
+  month          date not null,
+  currency       text not null,
+  slot           smallint not null,
+  orders         bigint not null default 0,
+  revenue_minor  bigint not null default 0,
+  units          bigint not null default 0,
+  primary key (tenant_id, month, currency, slot) include (orders, revenue_minor, units),
+  constraint sales_monthly_first_day check (month = date_trunc('month', month)::date)
+);
+comment on table app.sales_monthly is
+  'Analytics rollup: app.sales_daily summed per UTC calendar month (month = its first day), per slot. Maintained by the trigger on app.orders; read by the analytics role only.';
+
+create table app.sales_yearly (
+  tenant_id      uuid not null references app.tenants (id),
+  year           date not null,
+  currency       text not null,
+  slot           smallint not null,
+  orders         bigint not null default 0,
+  revenue_minor  bigint not null default 0,
+  units          bigint not null default 0,
+  primary key (tenant_id, year, currency, slot) include (orders, revenue_minor, units),
+  constraint sales_yearly_first_day check (year = date_trunc('year', year)::date)
+);
+comment on table app.sales_yearly is
+  'Analytics rollup: app.sales_daily summed per UTC calendar year (year = 1 January), per slot. Maintained by the trigger on app.orders; read by the analytics role only.';
+
+create table app.sales_weekly (
+  tenant_id      uuid not null references app.tenants (id),
+  week           date not null,
+  currency       text not null,
+  slot           smallint not null,
+  orders         bigint not null default 0,
+  revenue_minor  bigint not null default 0,
+  units          bigint not null default 0,
+  primary key (tenant_id, week, currency, slot) include (orders, revenue_minor, units),
+  constraint sales_weekly_monday check (week = date_trunc('week', week)::date)
+);
+comment on table app.sales_weekly is
+  'Analytics rollup: app.sales_daily summed per ISO week (week = its Monday), per slot. Maintained by the trigger on app.orders; read by the analytics role only.';
 
 create table app.product_sales_yearly (
   tenant_id      uuid not null references app.tenants (id),
@@ -26,8 +80,9 @@ create table app.product_sales_yearly (
 comment on table app.product_sales_yearly is
   'Analytics rollup: app.product_sales_daily summed per UTC calendar year (year = 1 January). Maintained by the trigger on app.orders; read by the analytics role only.';
 
--- V37's function with one more level. Same signature, same checks; the yearly rows are written
--- after the monthly ones, in product order (the key order of every writer).
+-- V37's function with the coarser levels: the brand's rows first (day, week, month, year), then
+-- the products' (day, month, year) in product order, the key order of every writer. Same
+-- signature, same checks.
 create or replace function app.sales_rollup_apply(
   p_tenant uuid, p_number integer, p_currency text, p_paid_at timestamptz,
   p_total bigint, p_units bigint,
@@ -39,6 +94,7 @@ create or replace function app.sales_rollup_apply(
 as $$
 declare
   d constant date := (p_paid_at at time zone 'UTC')::date;
+  order_slot constant smallint := (abs(p_number) % 4)::smallint;
   tenant constant uuid := app.current_tenant();
 begin
   if pg_trigger_depth() = 0 then
@@ -54,9 +110,32 @@ begin
   end if;
 
   insert into app.sales_daily as s (tenant_id, day, currency, slot, orders, revenue_minor, units)
-  values (p_tenant, d, p_currency, (abs(p_number) % 4)::smallint, p_sign, p_sign * p_total,
-          p_sign * p_units)
+  values (p_tenant, d, p_currency, order_slot, p_sign, p_sign * p_total, p_sign * p_units)
   on conflict (tenant_id, day, currency, slot) do update
+    set orders = s.orders + excluded.orders,
+        revenue_minor = s.revenue_minor + excluded.revenue_minor,
+        units = s.units + excluded.units;
+
+  insert into app.sales_weekly as s (tenant_id, week, currency, slot, orders, revenue_minor, units)
+  values (p_tenant, date_trunc('week', d)::date, p_currency, order_slot, p_sign, p_sign * p_total,
+          p_sign * p_units)
+  on conflict (tenant_id, week, currency, slot) do update
+    set orders = s.orders + excluded.orders,
+        revenue_minor = s.revenue_minor + excluded.revenue_minor,
+        units = s.units + excluded.units;
+
+  insert into app.sales_monthly as s (tenant_id, month, currency, slot, orders, revenue_minor, units)
+  values (p_tenant, date_trunc('month', d)::date, p_currency, order_slot, p_sign, p_sign * p_total,
+          p_sign * p_units)
+  on conflict (tenant_id, month, currency, slot) do update
+    set orders = s.orders + excluded.orders,
+        revenue_minor = s.revenue_minor + excluded.revenue_minor,
+        units = s.units + excluded.units;
+
+  insert into app.sales_yearly as s (tenant_id, year, currency, slot, orders, revenue_minor, units)
+  values (p_tenant, date_trunc('year', d)::date, p_currency, order_slot, p_sign, p_sign * p_total,
+          p_sign * p_units)
+  on conflict (tenant_id, year, currency, slot) do update
     set orders = s.orders + excluded.orders,
         revenue_minor = s.revenue_minor + excluded.revenue_minor,
         units = s.units + excluded.units;
@@ -89,14 +168,32 @@ begin
 end
 $$;
 
--- The backfill, from the monthly rows. The lock keeps every payment (whose trigger writes the
--- monthly rows) out until this migration commits, so none falls between the backfill and the
--- function above.
-lock table app.product_sales_monthly in share mode;
+-- The backfill, from V37's rows, under locks that keep every payment (whose trigger writes
+-- them) out until this migration commits, so none falls between the backfill and the function
+-- above.
+lock table app.sales_daily, app.product_sales_monthly in share mode;
 insert into app.product_sales_yearly (tenant_id, year, product_id, currency, units, revenue_minor)
 select tenant_id, date_trunc('year', month)::date, product_id, currency, sum(units), sum(revenue_minor)
 from app.product_sales_monthly
 group by 1, 2, 3, 4;
+insert into app.sales_weekly (tenant_id, week, currency, slot, orders, revenue_minor, units)
+select tenant_id, date_trunc('week', day)::date, currency, slot, sum(orders), sum(revenue_minor),
+       sum(units)
+from app.sales_daily
+group by 1, 2, 3, 4;
+insert into app.sales_monthly (tenant_id, month, currency, slot, orders, revenue_minor, units)
+select tenant_id, date_trunc('month', day)::date, currency, slot, sum(orders), sum(revenue_minor),
+       sum(units)
+from app.sales_daily
+group by 1, 2, 3, 4;
+insert into app.sales_yearly (tenant_id, year, currency, slot, orders, revenue_minor, units)
+select tenant_id, date_trunc('year', day)::date, currency, slot, sum(orders), sum(revenue_minor),
+       sum(units)
+from app.sales_daily
+group by 1, 2, 3, 4;
+
+create index customers_tenant_created_idx on app.customers (tenant_id, created_at);
+drop index app.customers_created_at_idx;
 
 -- Which pieces of the three levels make up a range [p_from, p_to) of UTC days: rows (level,
 -- lo, hi, sign), meaning "add (sign 1) or take away (sign -1) the rows of that level whose key
@@ -106,8 +203,8 @@ group by 1, 2, 3, 4;
 -- product that sells a few times a month), and nothing after p_today is paid yet (rows that
 -- cannot exist cost nothing). Within a month: its days, or the month minus the days outside.
 -- Within a year: the partial months at both ends and the whole months between, or the year
--- minus what lies outside. tests/api/analytics.rs checks the sums day by day over thousands of
--- ranges.
+-- minus what lies outside. tests/api/analytics.rs checks the sums day by day over about 400
+-- ranges, each priced with 3 different days as today.
 create function app.sales_pieces_in_month(a date, b date, today date, s integer)
   returns table (level text, lo date, hi date, sign integer, cost integer)
   language sql immutable

@@ -363,7 +363,8 @@ test("the WhatsApp inbox: support replies to a customer and hands back to the as
   await signIn(page, SUPPORT);
   await page.getByRole("link", { name: "Inbox" }).click();
   await page.getByRole("button", { name: /Iris Inbox/ }).click();
-  await page.getByText("Does the curl cream work on fine hair?").waitFor();
+  // The list's preview shows the same text until the assistant has answered: the conversation's own.
+  await page.locator(".conversation .msg.customer", { hasText: "Does the curl cream work on fine hair?" }).waitFor();
   await page.getByLabel("Reply").fill("Hi Iris, Sara here: yes, use a pea-sized amount.");
   await page.getByRole("button", { name: "Send reply" }).click();
   await page.locator(".conversation .msg.staff", { hasText: "Sara here" }).waitFor();

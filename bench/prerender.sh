@@ -14,7 +14,13 @@
 #   list (bench/storefront.lua) and detail (bench/storefront-detail.lua), rounds alternating.
 # * EXPLAIN ANALYZE of both list statements (Showstopper's first page).
 #
-# Writes $RESULTS/prerender.md.
+# BENCH_OLD=v32 puts another "old" side against today's statements: today's statements with
+# V32's reader (one primary-key lookup per variant, app.variant_availability as V32 defined it,
+# created for the run in a schema bench_v32 and dropped after) instead of V40's by product
+# (sql/V40__availability_by_product.sql). BEFORE_BIN then is a binary built before V40, run
+# against a database migrated by the new one (V40 adds a column and functions only).
+#
+# Writes $RESULTS/prerender.md (BENCH_OLD=v32: $RESULTS/by-product.md).
 source "$(dirname "$0")/lib.sh"
 db_env
 
@@ -22,10 +28,27 @@ CONNS=${BENCH_CONNECTIONS:-16}
 POOL=${BENCH_POOL:-16}
 ROUNDS=${BENCH_ROUNDS:-2}
 BEFORE_BIN=${BEFORE_BIN:-}
+OLD=${BENCH_OLD:-v34}
+NAME=prerender; [ "$OLD" = v32 ] && NAME=by-product
 
 tmp=$(mktemp -d)
-trap 'stop_server prerender-before; stop_server prerender-after; rm -rf "$tmp"' EXIT
+trap 'stop_server prerender-before; stop_server prerender-after; rm -rf "$tmp"; [ "$OLD" != v32 ] || psql "$ADMIN/$BENCH_DB" -Xqc "drop schema if exists bench_v32 cascade"' EXIT
 psql "$ADMIN/$BENCH_DB" -Xq -c "analyze"
+if [ "$OLD" = v32 ]; then
+  # V32's reader, as it was, under another schema (owned like the app's functions).
+  python3 - "$ROOT/sql/V32__maintained_availability.sql" >"$tmp/v32.sql" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+fn = re.search(r"create or replace function app\.variant_availability\b.*?\$\$;", text, re.S).group(0)
+print("create schema bench_v32 authorization brandhouse_owner;")
+print("set role brandhouse_owner;")
+print(fn.replace("app.variant_availability", "bench_v32.variant_availability") + "")
+print("reset role;")
+print("grant usage on schema bench_v32 to brandhouse_api;")
+print("grant execute on function bench_v32.variant_availability(uuid[], uuid) to brandhouse_api;")
+PY
+  psql "$ADMIN/$BENCH_DB" -Xq -v ON_ERROR_STOP=1 -c "drop schema if exists bench_v32 cascade" -f "$tmp/v32.sql"
+fi
 
 # statement FILE... : the files joined, comments dropped, on one line.
 statement() {
@@ -50,7 +73,7 @@ script() {
   local kind=$1 side=$2 sql=$3 slug=$4 tid currency
   read -r tid currency < <(psql "$ADMIN/$BENCH_DB" -XAt -F ' ' -c "select id, currency from app.tenants where slug = '$slug'")
   local brand=()
-  if [ "$side" = new ]; then brand=("'$tid'"); fi
+  if [ "$side" = new ] || [ "$OLD" = v32 ]; then brand=("'$tid'"); fi
   if [ "$kind" = list ]; then
     sql=$(bind "$sql" "${brand[@]}" "'$currency'" null 0 null 51 "'en'")
     echo "begin;"
@@ -62,10 +85,16 @@ script() {
   echo "$sql;"
   echo "commit;"
 }
-list_old=$(statement "$ROOT/tests/api/sql/storefront_list_v34.sql" "$ROOT/tests/api/sql/storefront_item_v34.sql")
 list_new=$(statement "$ROOT/src/catalog/sql/storefront_list.sql" "$ROOT/src/catalog/sql/storefront_item.sql")
-detail_old=$(statement "$ROOT/tests/api/sql/storefront_product_v34.sql" "$ROOT/tests/api/sql/storefront_item_v34.sql")
 detail_new=$(statement "$ROOT/src/catalog/sql/storefront_product.sql" "$ROOT/src/catalog/sql/storefront_item.sql")
+if [ "$OLD" = v32 ]; then
+  v32() { echo "${1/app.product_availability(array(select docs.id from docs), \$3::uuid)/bench_v32.variant_availability(array(select items.variant_id from items), \$3::uuid)}"; }
+  list_old=$(v32 "$list_new"); detail_old=$(v32 "$detail_new")
+  [ "$list_old" != "$list_new" ] || { log "the V32 reader was not put in"; exit 1; }
+else
+  list_old=$(statement "$ROOT/tests/api/sql/storefront_list_v34.sql" "$ROOT/tests/api/sql/storefront_item_v34.sql")
+  detail_old=$(statement "$ROOT/tests/api/sql/storefront_product_v34.sql" "$ROOT/tests/api/sql/storefront_item_v34.sql")
+fi
 for slug in fiber-x suzume showstopper; do
   script list old "$list_old" "$slug" >"$tmp/list-old-$slug.sql"
   script list new "$list_new" "$slug" >"$tmp/list-new-$slug.sql"
@@ -140,11 +169,16 @@ explain (analyze, buffers, costs off) $sql;
 commit;
 SQL
 }
-explain "$(bind "$list_old" "'EUR'" null 0 null 51 "'en'")" >"$RESULTS/prerender-explain-before.txt"
-explain "$(bind "$list_new" "'$tid'" "'EUR'" null 0 null 51 "'en'")" >"$RESULTS/prerender-explain-after.txt"
+old_brand=(); [ "$OLD" = v32 ] && old_brand=("'$tid'")
+explain "$(bind "$list_old" "${old_brand[@]}" "'EUR'" null 0 null 51 "'en'")" >"$RESULTS/$NAME-explain-before.txt"
+explain "$(bind "$list_new" "'$tid'" "'EUR'" null 0 null 51 "'en'")" >"$RESULTS/$NAME-explain-after.txt"
 
 {
-  echo "### Pre-rendered storefront documents: old (JSON built per request) and new (stored documents) statements, $CONNS clients, ${DURATION} s each"
+  if [ "$OLD" = v32 ]; then
+    echo "### Availability by product: V32's reader (a lookup per variant) and V40's (a range per product), $CONNS clients, ${DURATION} s each"
+  else
+    echo "### Pre-rendered storefront documents: old (JSON built per request) and new (stored documents) statements, $CONNS clients, ${DURATION} s each"
+  fi
   echo
   echo "pgbench on one database (BEGIN; set_config; statement; COMMIT), three brands in rotation:"
   echo
@@ -160,7 +194,7 @@ explain "$(bind "$list_new" "'$tid'" "'EUR'" null 0 null 51 "'en'")" >"$RESULTS/
     printf '%s' "$apirows"
   fi
   echo
-  echo "EXPLAIN ANALYZE (second run of each, Showstopper's first page): \`bench/results/prerender-explain-before.txt\`, \`bench/results/prerender-explain-after.txt\`."
-} >"$RESULTS/prerender.md"
-cat "$RESULTS/prerender.md"
-grep -h "Execution Time" "$RESULTS/prerender-explain-before.txt" "$RESULTS/prerender-explain-after.txt" >&2 || true
+  echo "EXPLAIN ANALYZE (second run of each, Showstopper's first page): \`bench/results/$NAME-explain-before.txt\`, \`bench/results/$NAME-explain-after.txt\`."
+} >"$RESULTS/$NAME.md"
+cat "$RESULTS/$NAME.md"
+grep -h "Execution Time" "$RESULTS/$NAME-explain-before.txt" "$RESULTS/$NAME-explain-after.txt" >&2 || true

@@ -53,5 +53,6 @@ grant execute on function app.jobs_stamp() to {{api_role}};
 -- Availability, the one definition (sql/V11__availability.sql). The view reads with the
 -- caller's rights (security_invoker): the API role sees its brand, analytics every brand.
 grant select on app.available_units to {{api_role}}, {{analytics_role}};
-grant execute on function app.variant_availability(uuid[], uuid), app.available(uuid, uuid)
+grant execute on function app.variant_availability(uuid[], uuid), app.available(uuid, uuid),
+                          app.product_availability(uuid[], uuid)
   to {{api_role}}, {{analytics_role}};

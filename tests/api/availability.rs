@@ -199,8 +199,8 @@ fn op() -> impl proptest::strategy::Strategy<Value = Op> {
 }
 
 /// Maintained rows that differ from a recomputation from the ledger (on hand and reserved are
-/// the sums of the stock rows' movements) and the holds (the earliest active expiry), over
-/// every brand, read as the superuser.
+/// the sums of the stock rows' movements) and the holds (the earliest active expiry), and rows
+/// whose product is not their variant's (V40), over every brand, read as the superuser.
 async fn maintained_mismatches(app: &TestApp) -> Vec<String> {
     app.db
         .admin()
@@ -220,7 +220,13 @@ async fn maintained_mismatches(app: &TestApp) -> Vec<String> {
                         where status = 'active' group by 1, 2) h \
                on h.tenant_id = v.tenant_id and h.variant_id = v.id \
              where (coalesce(a.on_hand, 0), coalesce(a.reserved, 0), a.hold_expiry) \
-               is distinct from (coalesce(l.on_hand, 0), coalesce(l.reserved, 0), h.earliest)",
+               is distinct from (coalesce(l.on_hand, 0), coalesce(l.reserved, 0), h.earliest) \
+             union all \
+             select v.sku || ': row of product ' || coalesce(a.product_id::text, '-') || \
+               ', variant of ' || v.product_id \
+             from app.variants v \
+             left join app.availability a on a.tenant_id = v.tenant_id and a.variant_id = v.id \
+             where a.product_id is distinct from v.product_id",
             &[],
         )
         .await
@@ -231,8 +237,9 @@ async fn maintained_mismatches(app: &TestApp) -> Vec<String> {
 }
 
 /// What the readers answer (app.variant_availability for all of the brand's variants at once,
-/// app.available per variant), over all zones and in each zone, against V11's aggregation
-/// (app.available_units, summed), all in the brand's transaction as the API role.
+/// app.product_availability for all of its products at once, app.available per variant), over
+/// all zones and in each zone, against V11's aggregation (app.available_units, summed), all in
+/// the brand's transaction as the API role.
 async fn reader_mismatches(app: &TestApp, slug: &str) -> Vec<String> {
     let scope = app.scope(slug).await;
     app.state
@@ -242,21 +249,29 @@ async fn reader_mismatches(app: &TestApp, slug: &str) -> Vec<String> {
                 .query(
                     "with zs as (select null::uuid as id, 'all' as code \
                                  union all select id, code from app.zones), \
-                          vs as (select id, sku from app.variants) \
+                          vs as (select id, sku from app.variants), \
+                          f as materialized (select zs.id as zone, x.* from zs cross join lateral \
+                              app.variant_availability(array(select id from vs), zs.id) x), \
+                          p as materialized (select zs.id as zone, x.* from zs cross join lateral \
+                              app.product_availability(array(select id from app.products), zs.id) x) \
                      select vs.sku || ' in ' || zs.code || ': set ' || \
                               coalesce(f.all_zones, 0) || '/' || coalesce(f.in_zone::text, '-') || \
+                              ', by product ' || \
+                              coalesce(p.all_zones, 0) || '/' || coalesce(p.in_zone::text, '-') || \
                               ', one ' || app.available(vs.id, zs.id) || \
                               ', aggregated ' || coalesce(u.all_zones, 0) || '/' || \
                               coalesce(u.in_zone::text, '-') \
                      from vs cross join zs \
-                     left join lateral (select * from app.variant_availability( \
-                         array(select id from vs), zs.id) x where x.variant_id = vs.id) f on true \
+                     left join f on f.variant_id = vs.id and f.zone is not distinct from zs.id \
+                     left join p on p.variant_id = vs.id and p.zone is not distinct from zs.id \
                      left join lateral (select sum(units)::bigint as all_zones, \
                          case when zs.id is null then null \
                               else coalesce(sum(units) filter (where zone_id = zs.id), 0)::bigint end as in_zone \
                          from app.available_units where variant_id = vs.id) u on true \
                      where coalesce(f.all_zones, 0) <> coalesce(u.all_zones, 0) \
                         or f.in_zone is distinct from u.in_zone and (f.in_zone is not null or u.in_zone <> 0) \
+                        or coalesce(p.all_zones, 0) <> coalesce(u.all_zones, 0) \
+                        or p.in_zone is distinct from u.in_zone and (p.in_zone is not null or u.in_zone <> 0) \
                         or app.available(vs.id, zs.id) <> coalesce(case when zs.id is null then u.all_zones else u.in_zone end, 0)",
                     &[],
                 )

@@ -17,14 +17,14 @@
     on d.tenant_id = $1 and d.tenant_id = page.tenant_id and d.product_id = page.id
    and d.locale = page.locale
 ),
-items as (
+items as materialized (
   select docs.id as product_id, v.variant_id, v.fragment, v.n
   from docs
   cross join lateral unnest(docs.variant_ids, docs.variants) with ordinality as v(variant_id, fragment, n)
 ),
--- Each variant's availability, from one call of app.variant_availability (the one definition,
--- sql/V32__maintained_availability.sql) for every variant of the page; a variant without a
--- row has never had stock.
+-- Each variant's availability, from one call of app.product_availability (the one definition,
+-- sql/V32__maintained_availability.sql, read by product: sql/V40__availability_by_product.sql)
+-- for every product of the page; a variant without a figure has never had stock.
 bodies as (
   select items.product_id,
          string_agg(items.fragment
@@ -33,7 +33,7 @@ bodies as (
                     || case when $3::uuid is null then 'null' else coalesce(a.in_zone, 0)::text end
                     || '}', ', ' order by items.n) as body
   from items
-  left join app.variant_availability(array(select items.variant_id from items), $3::uuid) a
+  left join app.product_availability(array(select docs.id from docs), $3::uuid) a
     on a.variant_id = items.variant_id
   group by items.product_id
 )

@@ -2,7 +2,7 @@
 -- customer's language $3, an ISO 639-1 code, when the product has a translation into a locale
 -- of that language, the exact tag first, among the brand's current locales: a removed locale's
 -- translations are kept but never shown; else the product's own), lowest active price, units
--- available now over all active zones (app.variant_availability, the storefront's definition:
+-- available now over all active zones (app.product_availability, the storefront's definition:
 -- expired holds count as free). Active products only.
 with vars as (
   select v.tenant_id, v.id, v.product_id, v.price_override_minor
@@ -20,6 +20,6 @@ select p.id,
        coalesce(sum(a.all_zones), 0)::bigint as available
 from app.products p
 left join vars v on v.tenant_id = p.tenant_id and v.product_id = p.id
-left join app.variant_availability(array(select vars.id from vars)) a on a.variant_id = v.id
+left join app.product_availability($2::uuid[]) a on a.variant_id = v.id
 where p.tenant_id = $1 and p.id = any ($2::uuid[]) and p.status = 'active'
 group by p.tenant_id, p.id, p.name, p.base_price_minor

@@ -7,11 +7,12 @@
 -- 3 buffers and 2.5 us per variant): the largest single part of the storefront's PostgreSQL time
 -- (bench/README.md, "Availability by product").
 --
--- * app.availability gains product_id (the variant's product; a variant never changes product,
---   its SKU carries the product's number) and an index on (tenant_id, product_id). The rows are
---   written with the variant since V37 (app.availability_variants_inserted), which now writes
---   the product too; the stock and hold triggers (V32) only ever update existing rows, so they
---   do not change. The column stays nullable for that reason: those triggers' upserts propose
+-- * app.availability gains product_id (the variant's product; no writer moves a variant to
+--   another product, its SKU carries the product's number) and an index on (tenant_id,
+--   product_id). The rows are written with the variant since V37
+--   (app.availability_variants_inserted), which now writes the product too, and follow it
+--   (app.availability_variants_updated); the stock and hold triggers (V32) only ever update
+--   existing rows, so they do not change. The column stays nullable for that reason: those triggers' upserts propose
 --   rows without it, and PostgreSQL checks NOT NULL on the proposed row before it finds the
 --   conflict. tests/api/availability.rs checks every row's product against its variant's.
 -- * app.product_availability(products, zone) is the one reader of the rule (V32: the row while
@@ -43,6 +44,32 @@ begin
   on conflict (tenant_id, variant_id) do update
     set product_id = excluded.product_id, is_active = excluded.is_active,
         reorder_threshold = excluded.reorder_threshold;
+  return null;
+end
+$$;
+
+-- A variant's is_active, reorder_threshold or product changed: its row follows (no writer
+-- moves a variant to another product today; the row stays exact if one ever does). Other
+-- variant updates (prices, options) write nothing.
+create or replace function app.availability_variants_updated() returns trigger
+  language plpgsql
+  set search_path = pg_catalog, app
+as $$
+declare
+  d record;
+begin
+  for d in
+    select n.tenant_id, n.id, n.product_id, n.is_active, n.reorder_threshold
+    from new_rows n
+    join old_rows o on o.tenant_id = n.tenant_id and o.id = n.id
+    where (n.product_id, n.is_active, n.reorder_threshold)
+          is distinct from (o.product_id, o.is_active, o.reorder_threshold)
+    order by n.tenant_id, n.id
+  loop
+    update app.availability a
+    set product_id = d.product_id, is_active = d.is_active, reorder_threshold = d.reorder_threshold
+    where a.tenant_id = d.tenant_id and a.variant_id = d.id;
+  end loop;
   return null;
 end
 $$;

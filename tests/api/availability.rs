@@ -561,6 +561,31 @@ async fn another_brand_cannot_read_or_write_the_maintained_availability() {
     // Suzume sees no row of Fiber X, updates none, and Fiber X's variant has nothing for it.
     let (seen, updated, available) = read(&suzume).await;
     assert_eq!((seen, updated, available), (0, 0, 0));
+    // Nor does the reader by product (V40) give it Fiber X's figures for Fiber X's products.
+    let product: uuid::Uuid = app
+        .scalar("select product_id from app.variants where sku = 'FBX-HAIR-0001'")
+        .await;
+    let by_product = async |scope: &brandhouse::scope::TenantScope| {
+        app.state
+            .db
+            .tenant_tx(scope, async |tx| {
+                let rows = tx
+                    .query(
+                        "select variant_id, all_zones from app.product_availability($1)",
+                        &[&vec![product]],
+                    )
+                    .await?;
+                Ok::<_, DbError>(
+                    rows.iter()
+                        .map(|r| (r.get::<_, uuid::Uuid>(0), r.get::<_, i64>(1)))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .await
+            .unwrap()
+    };
+    assert_eq!(by_product(&suzume).await, vec![]);
+    assert!(by_product(&fiber_x).await.contains(&(variant, 5)));
     app.assert_refused_in(
         &suzume,
         "insert into app.availability (tenant_id, variant_id, on_hand) values ($1, $2, 1000)",
@@ -589,4 +614,65 @@ async fn another_brand_cannot_read_or_write_the_maintained_availability() {
         .await;
     let (seen, _, available) = read(&fiber_x).await;
     assert_eq!((seen, available), (variants, 1000));
+}
+
+/// A variant's availability row names its product (V40) and follows it: moved to another
+/// product (no API does that; the superuser does it here), the reader by product finds the
+/// variant under its new product and no longer under the old one.
+#[tokio::test]
+async fn the_availability_row_follows_its_variant_to_another_product() {
+    let app = TestApp::spawn_unstocked_shop().await;
+    app.receive("fiber-x", A, "BER", 3).await;
+    let (variant, from): (uuid::Uuid, uuid::Uuid) = {
+        let row = app
+            .db
+            .admin()
+            .await
+            .query_one(
+                "select id, product_id from app.variants where sku = $1",
+                &[&A],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    let to: uuid::Uuid = app
+        .scalar(&format!(
+            "select p.id from app.products p join app.variants v on v.tenant_id = p.tenant_id \
+             where v.sku = '{A}' and p.id <> v.product_id order by p.number limit 1"
+        ))
+        .await;
+    app.db
+        .admin()
+        .await
+        .execute(
+            "update app.variants set product_id = $2, options = '[\"moved\"]'::jsonb, \
+             option_key = 'moved' where id = $1",
+            &[&variant, &to],
+        )
+        .await
+        .unwrap();
+    assert!(maintained_mismatches(&app).await.is_empty());
+    let scope = app.scope("fiber-x").await;
+    let found = app
+        .state
+        .db
+        .tenant_tx(&scope, async |tx| {
+            let mut found = Vec::new();
+            for product in [from, to] {
+                let n: i64 = tx
+                    .query_one(
+                        "select count(*) from app.product_availability($1) \
+                         where variant_id = $2 and all_zones = 3",
+                        &[&vec![product], &variant],
+                    )
+                    .await?
+                    .get(0);
+                found.push(n);
+            }
+            Ok::<_, DbError>(found)
+        })
+        .await
+        .unwrap();
+    assert_eq!(found, vec![0, 1]);
 }

@@ -1,5 +1,7 @@
 //! Catalog SQL. Every function takes the tenant transaction; the brand is the transaction's.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use tokio_postgres::{Row, types::Json};
 use uuid::Uuid;
@@ -21,7 +23,7 @@ macro_rules! stmt {
 }
 
 /// A storefront statement: its own start (the `page` of products) followed by the shared
-/// `storefront_item.sql` (each product's stored document with its variants' availability),
+/// `storefront_item.sql` (each product's stored document and its variants' availability),
 /// which binds $1 (the brand), $2 (currency) and $3 (zone) in every statement.
 macro_rules! storefront_stmt {
     ($tx:expr, $file:literal) => {
@@ -378,12 +380,66 @@ pub struct StorefrontItem {
     pub json: String,
 }
 
-fn storefront_item(r: &Row) -> Result<StorefrontItem, DbError> {
-    Ok(StorefrontItem {
-        number: r.try_get("number")?,
-        rank: r.try_get("rank")?,
-        json: r.try_get("item")?,
-    })
+/// The products of a storefront statement's rows (`storefront_item.sql`: one row per product
+/// with its document's pieces, one per variant with its availability), in the statement's
+/// order: each product's JSON is its head, its active variants' fragments each closed with the
+/// variant's figures (`available` over all zones; `available_in_zone` in `zone`, or null when
+/// none was asked), and its tail. Public for the test that compares these bytes with the
+/// statements that built the JSON in PostgreSQL.
+pub fn storefront_items(rows: &[Row], zone: Option<Uuid>) -> Result<Vec<StorefrontItem>, DbError> {
+    use std::fmt::Write as _;
+    let mut figures: HashMap<Uuid, (Option<i64>, Option<i64>)> = HashMap::new();
+    let mut products = Vec::new();
+    for r in rows {
+        if r.try_get::<_, i32>("kind")? == 1 {
+            figures.insert(
+                r.try_get("variant_id")?,
+                (r.try_get("all_zones")?, r.try_get("in_zone")?),
+            );
+        } else {
+            products.push((r.try_get::<_, i32>("ord")?, r));
+        }
+    }
+    products.sort_unstable_by_key(|(ord, _)| *ord);
+    products
+        .into_iter()
+        .map(|(_, r)| {
+            let head: &str = r.try_get("head")?;
+            let ids: Vec<Uuid> = r.try_get("variant_ids")?;
+            let fragments: Vec<&str> = r.try_get("variants")?;
+            let tail: &str = r.try_get("tail")?;
+            let mut json = String::with_capacity(
+                head.len() + tail.len() + fragments.iter().map(|f| f.len() + 64).sum::<usize>(),
+            );
+            json.push_str(head);
+            for (i, (id, fragment)) in ids.iter().zip(&fragments).enumerate() {
+                let (all, in_zone) = figures.get(id).copied().unwrap_or_default();
+                if i > 0 {
+                    json.push_str(", ");
+                }
+                json.push_str(fragment);
+                // Writing to a String cannot fail.
+                let _ = write!(
+                    json,
+                    ", \"available\" : {}, \"available_in_zone\" : ",
+                    all.unwrap_or(0)
+                );
+                match zone {
+                    None => json.push_str("null"),
+                    Some(_) => {
+                        let _ = write!(json, "{}", in_zone.unwrap_or(0));
+                    }
+                }
+                json.push('}');
+            }
+            json.push_str(tail);
+            Ok(StorefrontItem {
+                number: r.try_get("number")?,
+                rank: r.try_get("rank")?,
+                json,
+            })
+        })
+        .collect()
 }
 
 /// A page of the storefront list: by number after `after`, or by relevance for a search.
@@ -446,7 +502,7 @@ pub async fn storefront_page(
             .await?
         }
     };
-    rows.iter().map(storefront_item).collect()
+    storefront_items(&rows, q.zone)
 }
 
 pub async fn storefront_product(
@@ -457,11 +513,10 @@ pub async fn storefront_product(
     locale: &str,
 ) -> Result<Option<StorefrontItem>, DbError> {
     let stmt = storefront_stmt!(tx, "storefront_product.sql");
-    tx.query_opt(&stmt, &[tx.tenant(), &currency, &zone, &number, &locale])
-        .await?
-        .as_ref()
-        .map(storefront_item)
-        .transpose()
+    let rows = tx
+        .query(&stmt, &[tx.tenant(), &currency, &zone, &number, &locale])
+        .await?;
+    Ok(storefront_items(&rows, zone)?.into_iter().next())
 }
 
 pub struct CategoryName {

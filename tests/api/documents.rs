@@ -1,5 +1,6 @@
-//! Pre-rendered storefront documents (sql/V35__storefront_documents.sql): the storefront's
-//! statements assemble each product from its stored document and its variants' availability,
+//! Pre-rendered storefront documents (sql/V35__storefront_documents.sql): each product is
+//! assembled from its stored document and its variants' availability (by the storefront's
+//! statements and, since V40, the API, which writes each variant's figures after its fragment),
 //! and must answer byte for byte what the statements that built the JSON per request answered
 //! (kept in `tests/api/sql/*_v34.sql`); the documents follow every catalog change in the
 //! writing transaction; another brand can neither read nor write them.
@@ -41,7 +42,7 @@ const PRODUCT: &str = concat!(
     include_str!("../../src/catalog/sql/storefront_item.sql")
 );
 
-/// `(number, JSON)` of each row.
+/// `(number, JSON)` of each row of a statement that built the JSON itself.
 async fn items(
     tx: &Tx<'_>,
     sql: &str,
@@ -52,6 +53,20 @@ async fn items(
         .await?
         .iter()
         .map(|r| (r.get("number"), r.get("item")))
+        .collect())
+}
+
+/// `(number, JSON)` of each product, as the API assembles it from today's statements' rows.
+async fn assembled(
+    tx: &Tx<'_>,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    zone: Option<Uuid>,
+) -> Result<Vec<(i32, String)>, DbError> {
+    let rows = tx.query(sql, params).await?;
+    Ok(brandhouse::catalog::repo::storefront_items(&rows, zone)?
+        .into_iter()
+        .map(|i| (i.number, i.json))
         .collect())
 }
 
@@ -120,7 +135,7 @@ async fn differences_from_v34(app: &TestApp, slug: &str, detail: bool) -> (usize
                     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
                         [&currency, zone, &after, &category, &limit, locale];
                     let old = items(tx, LIST_V34, &params).await?;
-                    let new = items(tx, LIST, &with_brand(&tenant, &params)).await?;
+                    let new = assembled(tx, LIST, &with_brand(&tenant, &params), *zone).await?;
                     let numbers: Vec<i32> = old.iter().map(|(n, _)| *n).collect();
                     compare(format!("list {locale} {zone:?}"), old, new);
 
@@ -130,7 +145,7 @@ async fn differences_from_v34(app: &TestApp, slug: &str, detail: bool) -> (usize
                         &singular,
                     ];
                     let old = items(tx, SEARCH_V34, &params).await?;
-                    let new = items(tx, SEARCH, &with_brand(&tenant, &params)).await?;
+                    let new = assembled(tx, SEARCH, &with_brand(&tenant, &params), *zone).await?;
                     compare(format!("search {locale} {zone:?}"), old, new);
 
                     if detail && zone.is_none() {
@@ -138,7 +153,8 @@ async fn differences_from_v34(app: &TestApp, slug: &str, detail: bool) -> (usize
                             let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
                                 [&currency, zone, &number, locale];
                             let old = items(tx, PRODUCT_V34, &params).await?;
-                            let new = items(tx, PRODUCT, &with_brand(&tenant, &params)).await?;
+                            let new = assembled(tx, PRODUCT, &with_brand(&tenant, &params), *zone)
+                                .await?;
                             compare(format!("detail {number} {locale}"), old, new);
                         }
                     }

@@ -1,45 +1,37 @@
 -- The shared end of the storefront statements (storefront_list.sql, storefront_search.sql,
 -- storefront_product.sql), appended to each in src/catalog/repo.rs. Each of them ends with a
 -- CTE `page` (tenant_id, id, number, rank, locale) of brand $1 and binds $2 (currency) and $3
--- (zone, or NULL); this part assembles one row per product in `page.locale` from its stored
--- document (app.storefront_documents, rendered when the catalog changes:
--- sql/V35__storefront_documents.sql) and its active variants' availability. Columns:
---   number, rank: the position, for the cursor;
---   item: the product as the API's StorefrontProduct JSON, passed through by the API without
---         parsing (tests check the shape against the schema, and that it is byte for byte what
---         the statement built before the documents were stored). Media URLs point at the API;
---         with S3 storage the API swaps in presigned URLs.
--- Rows come by rank (search), then number.
+-- (zone, or NULL). This part returns the pieces the API assembles each product's JSON from
+-- (src/catalog/repo.rs, `storefront_items`), in two kinds of rows:
+--   kind 0, one per product: its position (ord: by rank for a search, then number; number and
+--         rank for the cursor) and its stored document (app.storefront_documents, rendered when
+--         the catalog changes: sql/V35__storefront_documents.sql) in `page.locale`: the head
+--         with the brand's currency spliced in, the active variants' ids and fragments, the
+--         tail;
+--   kind 1, one per variant of those products: its availability (app.product_availability,
+--         the one definition, sql/V32__maintained_availability.sql, read by product:
+--         sql/V40__availability_by_product.sql); a variant without a figure has never had
+--         stock.
+-- The API writes each fragment followed by its figures, so PostgreSQL does not concatenate
+-- and aggregate some 2,000 strings per page (bench/README.md, "Availability by product").
+-- The JSON is the API's StorefrontProduct, passed through without parsing (tests check the
+-- shape against the schema, and that it is byte for byte what the statement built before the
+-- documents were stored). Media URLs point at the API; with S3 storage the API swaps in
+-- presigned URLs.
 , docs as materialized (
   select page.id, page.number, page.rank, d.head, d.middle, d.variant_ids, d.variants, d.tail
   from page
   join app.storefront_documents d
     on d.tenant_id = $1 and d.tenant_id = page.tenant_id and d.product_id = page.id
    and d.locale = page.locale
-),
-items as materialized (
-  select docs.id as product_id, v.variant_id, v.fragment, v.n
-  from docs
-  cross join lateral unnest(docs.variant_ids, docs.variants) with ordinality as v(variant_id, fragment, n)
-),
--- Each variant's availability, from one call of app.product_availability (the one definition,
--- sql/V32__maintained_availability.sql, read by product: sql/V40__availability_by_product.sql)
--- for every product of the page; a variant without a figure has never had stock.
-bodies as (
-  select items.product_id,
-         string_agg(items.fragment
-                    || ', "available" : ' || coalesce(a.all_zones, 0)
-                    || ', "available_in_zone" : '
-                    || case when $3::uuid is null then 'null' else coalesce(a.in_zone, 0)::text end
-                    || '}', ', ' order by items.n) as body
-  from items
-  left join app.product_availability(array(select docs.id from docs), $3::uuid) a
-    on a.variant_id = items.variant_id
-  group by items.product_id
 )
-select docs.number, docs.rank,
-       docs.head || to_json($2::text)::text || docs.middle || coalesce(bodies.body, '')
-         || docs.tail as item
+select 0 as kind,
+       row_number() over (order by docs.rank desc nulls last, docs.number)::integer as ord,
+       docs.number, docs.rank,
+       docs.head || to_json($2::text)::text || docs.middle as head,
+       docs.variant_ids, docs.variants, docs.tail,
+       null::uuid as variant_id, null::bigint as all_zones, null::bigint as in_zone
 from docs
-left join bodies on bodies.product_id = docs.id
-order by docs.rank desc nulls last, docs.number
+union all
+select 1, null, null, null, null, null, null, null, a.variant_id, a.all_zones, a.in_zone
+from app.product_availability(array(select docs.id from docs), $3::uuid) a

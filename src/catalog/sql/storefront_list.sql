@@ -1,7 +1,7 @@
 -- Active products of brand $1 in number order after the cursor ($4), optionally in category
 -- $5, at most $6. Numbers only grow, so products added while a client pages appear at the end
 -- and nothing is seen twice or skipped. $7 is the negotiated locale, carried in `page.locale`.
--- Continued by storefront_item.sql (the product's stored JSON with its variants'
+-- Continued by storefront_item.sql (the product's stored document and its variants'
 -- availability; $2 currency, $3 zone), appended to this text in src/catalog/repo.rs.
 with page as (
   select p.tenant_id, p.id, p.number, null::real as rank,

@@ -1,5 +1,5 @@
 -- One active product of brand $1 by number ($4) in locale $5 (carried in `page.locale`).
--- Continued by storefront_item.sql (the product's stored JSON with its variants' availability;
+-- Continued by storefront_item.sql (the product's stored document and its variants' availability;
 -- $2 currency, $3 zone), appended to this text in src/catalog/repo.rs.
 with page as (
   select p.tenant_id, p.id, p.number, null::real as rank,

@@ -7,7 +7,7 @@
 -- ($8, $4); at most $9. $11, when not null, is the query with Spanish and Portuguese plurals
 -- the stemmer keeps made singular ("champús" → "champú", src/search/sparse.rs): either
 -- spelling matches.
--- Continued by storefront_item.sql (the product's stored JSON with its variants' availability;
+-- Continued by storefront_item.sql (the product's stored document and its variants' availability;
 -- $2 currency, $3 zone), appended to this text in src/catalog/repo.rs.
 with q as (select websearch_to_tsquery('simple', $6)
                     || websearch_to_tsquery('simple', coalesce($11::text, $6)) as tsq,

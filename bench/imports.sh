@@ -28,6 +28,8 @@ begin
     delete from app.product_media where tenant_id = t;
     delete from app.variants where tenant_id = t;
     delete from app.products where tenant_id = t;
+    delete from app.availability where tenant_id = t;
+    delete from app.catalog_counts where tenant_id = t;
     delete from app.product_counters where tenant_id = t;
     delete from app.categories where tenant_id = t;
     delete from app.imports where tenant_id = t;

@@ -1,7 +1,7 @@
 -- The storefront statements' shared tail as it was before V40 (sql/V40__availability_by_product.sql),
 -- kept for bench/prerender.sh BENCH_OLD=v32: PostgreSQL built each product's JSON, reading
 -- each variant's figure with one primary-key lookup (V32's app.variant_availability, which the
--- script puts back under the schema bench_v32).
+-- script puts back for the run).
 -- The shared end of the storefront statements (storefront_list.sql, storefront_search.sql,
 -- storefront_product.sql), appended to each in src/catalog/repo.rs. Each of them ends with a
 -- CTE `page` (tenant_id, id, number, rank, locale) of brand $1 and binds $2 (currency) and $3

@@ -11,16 +11,18 @@
 --   another product, its SKU carries the product's number) and an index on (tenant_id,
 --   product_id). The rows are written with the variant since V37
 --   (app.availability_variants_inserted), which now writes the product too, and follow it
---   (app.availability_variants_updated); the stock and hold triggers (V32) only ever update
---   existing rows, so they do not change. The column stays nullable for that reason: those triggers' upserts propose
---   rows without it, and PostgreSQL checks NOT NULL on the proposed row before it finds the
---   conflict. tests/api/availability.rs checks every row's product against its variant's.
+--   (app.availability_variants_updated); the stock and hold triggers (V32) always find the
+--   row there and update it, so they do not change. The column stays nullable for that reason:
+--   their upserts propose rows without it, and PostgreSQL checks NOT NULL on the proposed row
+--   before it finds the conflict. tests/api/availability.rs checks every row's product against
+--   its variant's.
 -- * app.product_availability(products, zone) is the one reader of the rule (V32: the row while
 --   no active hold of the variant has expired, the definition otherwise; closed zones
 --   subtracted); app.variant_availability(variants, zone) keeps its signature and results and
 --   asks it for the variants' products. The rows, the rule and the results do not change.
 --
--- No policy or grant changes: the column is the brand's like the rest of the row.
+-- No policy changes: the column is the brand's like the rest of the row. The new reader is
+-- granted like the old one (policies/40_inventory_orders.sql).
 
 -- The variants' rows are written below under FORCE lifted (as V32 and V37 do); no catalog or
 -- stock write may slip between the backfill and the new trigger function.

@@ -66,9 +66,13 @@ onboard() { # port db tag
   before=$(psql "$ADMIN/$2" -XAt -c "$count")
   t0=$(date +%s%N)
   for i in $(seq 1 10); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "authorization: Bearer $token" -H 'content-type: application/json' \
-      -d "{\"slug\":\"onboard-$3-$i-$$\",\"name\":\"Onboarded $i\",\"sku_prefix\":\"$(python3 -c "import random,string; print('Z'+''.join(random.choice(string.ascii_uppercase) for _ in range(2)))")\"}" \
-      "http://127.0.0.1:$1/v1/admin/brands")
+    # A random prefix may be taken by an earlier run's brand (409): draw again, a few times.
+    for _ in 1 2 3 4 5; do
+      code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "authorization: Bearer $token" -H 'content-type: application/json' \
+        -d "{\"slug\":\"onboard-$3-$i-$$\",\"name\":\"Onboarded $i\",\"sku_prefix\":\"$(python3 -c "import random,string; print('Z'+''.join(random.choice(string.ascii_uppercase) for _ in range(2)))")\"}" \
+        "http://127.0.0.1:$1/v1/admin/brands")
+      [ "$code" = 409 ] || break
+    done
     [ "$code" = 201 ] && made=$((made + 1))
   done
   t1=$(date +%s%N)

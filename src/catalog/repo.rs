@@ -388,26 +388,34 @@ pub struct StorefrontItem {
 /// statements that built the JSON in PostgreSQL.
 pub fn storefront_items(rows: &[Row], zone: Option<Uuid>) -> Result<Vec<StorefrontItem>, DbError> {
     use std::fmt::Write as _;
-    let mut figures: HashMap<Uuid, (Option<i64>, Option<i64>)> = HashMap::new();
+    // The statement's columns by position (a page has some 2,000 rows; a lookup by name
+    // compares strings for each): kind, ord, number, rank, head, variant_ids, variants, tail,
+    // variant_id, all_zones, in_zone. A change of order fails the typed reads below and the
+    // byte-for-byte comparison in tests/api/documents.rs.
+    let (kind, ord, number, rank, head, variant_ids, variants, tail) = (0, 1, 2, 3, 4, 5, 6, 7);
+    let (variant_id, all_zones, in_zone) = (8, 9, 10);
+    // Keyed by a UUID from our own database: a fast hash, sized once.
+    let mut figures: HashMap<Uuid, (Option<i64>, Option<i64>), foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(rows.len(), Default::default());
     let mut products = Vec::new();
     for r in rows {
-        if r.try_get::<_, i32>("kind")? == 1 {
+        if r.try_get::<_, i32>(kind)? == 1 {
             figures.insert(
-                r.try_get("variant_id")?,
-                (r.try_get("all_zones")?, r.try_get("in_zone")?),
+                r.try_get(variant_id)?,
+                (r.try_get(all_zones)?, r.try_get(in_zone)?),
             );
         } else {
-            products.push((r.try_get::<_, i32>("ord")?, r));
+            products.push((r.try_get::<_, i32>(ord)?, r));
         }
     }
     products.sort_unstable_by_key(|(ord, _)| *ord);
     products
         .into_iter()
         .map(|(_, r)| {
-            let head: &str = r.try_get("head")?;
-            let ids: Vec<Uuid> = r.try_get("variant_ids")?;
-            let fragments: Vec<&str> = r.try_get("variants")?;
-            let tail: &str = r.try_get("tail")?;
+            let head: &str = r.try_get(head)?;
+            let ids: Vec<Uuid> = r.try_get(variant_ids)?;
+            let fragments: Vec<&str> = r.try_get(variants)?;
+            let tail: &str = r.try_get(tail)?;
             let mut json = String::with_capacity(
                 head.len() + tail.len() + fragments.iter().map(|f| f.len() + 64).sum::<usize>(),
             );
@@ -434,8 +442,8 @@ pub fn storefront_items(rows: &[Row], zone: Option<Uuid>) -> Result<Vec<Storefro
             }
             json.push_str(tail);
             Ok(StorefrontItem {
-                number: r.try_get("number")?,
-                rank: r.try_get("rank")?,
+                number: r.try_get(number)?,
+                rank: r.try_get(rank)?,
                 json,
             })
         })

@@ -12,6 +12,8 @@
 --         the one definition, sql/V32__maintained_availability.sql, read by product:
 --         sql/V40__availability_by_product.sql); a variant without a figure has never had
 --         stock.
+-- The API reads the columns by position (kind, ord, number, rank, head, variant_ids, variants,
+-- tail, variant_id, all_zones, in_zone): keep their order.
 -- The API writes each fragment followed by its figures, so PostgreSQL does not concatenate
 -- and aggregate some 2,000 strings per page (bench/README.md, "Availability by product").
 -- The JSON is the API's StorefrontProduct, passed through without parsing (tests check the

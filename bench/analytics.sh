@@ -18,15 +18,11 @@ if [ "$("${PSQL[@]}" -c "select count(*) from app.tenants where slug like 'bench
 fi
 counts=$("${PSQL[@]}" -c "select (select count(*) from app.tenants) || ' brands, ' || (select count(*) from app.variants) || ' SKUs, ' || (select count(*) from app.orders) || ' orders, ' || (select count(*) from app.order_lines) || ' lines'")
 
-# A lock on 127.0.0.1 left by another benchmark's logins would refuse the owner's.
-"${PSQL[@]}" -c "delete from app.login_throttle_clients; delete from app.login_throttle"
+clear_login_throttle "$BENCH_DB"
 port=$(free_port)
 trap 'stop_server analytics' EXIT
 start_server analytics "$port" REDIS_URL= WORKER_ENABLED=false ANALYTICS_POOL_SIZE=4
-# The demo seed's owner (README); the company has one owner.
-token=$(curl -sf -X POST -H 'content-type: application/json' \
-  -d '{"email":"owner@brandhouse.demo","password":"demo-owner-2026"}' \
-  "http://127.0.0.1:$port/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+token=$(owner_token "$port")
 
 today=$(date -u +%F)
 d30=$(date -u -d '29 days ago' +%F)

@@ -59,9 +59,7 @@ done
 # relations/indexes/policies counted before and after.
 onboard() { # port db tag
   local token before after t0 t1 i made=0 code
-  token=$(curl -sf -X POST -H 'content-type: application/json' \
-    -d '{"email":"owner@brandhouse.demo","password":"demo-owner-2026"}' \
-    "http://127.0.0.1:$1/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  token=$(owner_token "$1")
   local count="select (select count(*) from pg_class) || ' ' || (select count(*) from pg_index) || ' ' || (select count(*) from pg_policy)"
   before=$(psql "$ADMIN/$2" -XAt -c "$count")
   t0=$(date +%s%N)

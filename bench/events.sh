@@ -35,9 +35,7 @@ port=$(free_port)
 trap 'stop_server events' EXIT
 start_server events "$port" REDIS_URL= WORKER_ENABLED=false
 url="http://127.0.0.1:$port"
-token=$(curl -sf -X POST "$url/v1/auth/login" -H 'Content-Type: application/json' \
-  -d '{"email":"owner@brandhouse.demo","password":"demo-owner-2026"}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+token=$(owner_token "$port")
 
 log "$STREAMS streams, $RATE orders/s for ${DURATION}s"
 out=$(BASE_URL="$url" TOKEN="$token" SKUS_FILE="$skus" SERVER_PID="$(cat "$RESULTS/events.pid")" \

@@ -60,6 +60,19 @@ stop_server() {
   rm -f "$pidfile"
 }
 
+# owner_token PORT: a session token of the demo seed's owner (README), who owns the company.
+owner_token() {
+  curl -sf -X POST -H 'content-type: application/json' \
+    -d '{"email":"owner@brandhouse.demo","password":"demo-owner-2026"}' \
+    "http://127.0.0.1:$1/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+
+# clear_login_throttle DB: forgets every failed login. A lock left on 127.0.0.1 by another
+# benchmark's logins (or an earlier run's) would answer every attempt 429 without checking it.
+clear_login_throttle() {
+  psql "$ADMIN/$1" -Xqc "delete from app.login_throttle_clients; delete from app.login_throttle"
+}
+
 # Peak resident memory of a pid, in MiB.
 peak_rss_mib() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 

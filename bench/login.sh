@@ -21,10 +21,8 @@ field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 rows=""
 for run in $(seq 1 "$RUNS"); do
 for budget in $BUDGETS; do
-# Every run starts with no throttle state: a lock left on 127.0.0.1 by an earlier run (or by
-# another benchmark's login, whose server counts with the default per-address limit) would
-# answer every attempt 429 without checking anything.
-psql "$ADMIN/$BENCH_DB" -Xqc "delete from app.login_throttle_clients; delete from app.login_throttle"
+# Every run starts with no throttle state.
+clear_login_throttle "$BENCH_DB"
 port=$(free_port)
 trap 'stop_server login' EXIT
 start_server login "$port" REDIS_URL= WORKER_ENABLED=false LOGIN_MAX_FAILURES_PER_CLIENT=1000000000 \

@@ -718,7 +718,7 @@ async fn inventory_health_counts_low_and_out_of_stock_and_unexpired_holds() {
             .status(),
         201
     );
-    // The last unit of FBX-HAIR-0002 held: its maintained row says out of stock.
+    // Both units of FBX-HAIR-0002 held: its maintained row says out of stock.
     assert_eq!(
         app.checkout("fiber-x", "k3", &[("FBX-HAIR-0002", 2)], None)
             .await

@@ -288,9 +288,17 @@ async fn a_paid_order_gets_a_pdf_invoice_with_its_number_and_total() {
 async fn two_hundred_orders_paid_at_once_get_invoice_numbers_one_to_two_hundred() {
     const N: usize = 200;
     const SECRET: &str = "a-payment-secret-for-invoices";
-    let app =
-        TestApp::spawn_two_brand_shop(&[("DB_POOL_SIZE", "24"), ("DB_POOL_TIMEOUT_MS", "30000")])
-            .await;
+    // Every payment takes the brand's invoice counter (and the one SKU's stock row) until it
+    // commits, so the 200 queue behind each other by design: on a loaded machine (the whole
+    // suite beside a build) the last ones waited past the default 15 s statement timeout. The
+    // test is about the numbers, not that machine's speed: the pool and statement waits are
+    // raised for it.
+    let app = TestApp::spawn_two_brand_shop(&[
+        ("DB_POOL_SIZE", "24"),
+        ("DB_POOL_TIMEOUT_MS", "60000"),
+        ("DB_STATEMENT_TIMEOUT_MS", "60000"),
+    ])
+    .await;
     let manager = app.manager("fiber-x").await;
     let resp = app
         .authed(

@@ -113,3 +113,19 @@ print(" ".join(sql.split()) + ";")
 print("commit;")
 PY
 }
+
+# bind_literals FILE FROM TO THIRD: a report's statement with $1 and $2 bound as timestamptz
+# literals and $3 as written, comments dropped, on one line (pgbench has no positional
+# parameters).
+bind_literals() {
+  sed -e "s/\$1/'$2'::timestamptz/g" -e "s/\$2/'$3'::timestamptz/g" -e "s/\$3/$4/g" "$1" \
+    | sed -e 's/--.*$//' | tr '\n' ' '
+  echo
+}
+
+# pgbench_pct LOG...: "p50 | p99" in ms from pgbench -l logs (column 3: latency in us).
+pgbench_pct() {
+  sort -n -k3 "$@" | awk '{ l[NR] = $3 }
+    END { a = int(NR * 0.5); if (a < 1) a = 1; b = int(NR * 0.99); if (b < 1) b = 1
+          printf "%.1f | %.1f", l[a] / 1000, l[b] / 1000 }'
+}

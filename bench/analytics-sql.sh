@@ -2,9 +2,9 @@
 # Owner analytics SQL side by side: each report's statement before the rollups
 # (bench/analytics-raw/*.sql, on the raw tables) and now (src/analytics/sql/*.sql, on the
 # rollups of sql/V37__analytics_rollups.sql), run by pgbench as the analytics role in one run,
-# 2 clients, $BENCH_DURATION s each (default 10), on a database that bench/analytics-data.sql filled. Checks that
-# both return the same rows first. Prints a Markdown table (p50 and p99 from the per-statement
-# log). Usage: bench/analytics-sql.sh postgres://brandhouse_analytics@127.0.0.1/DB
+# 2 clients, $BENCH_DURATION s each (default 10), on a database that bench/analytics-data.sql
+# filled. Checks that both return the same rows first. Prints a Markdown table (p50 and p99 from
+# the per-statement log). Usage: bench/analytics-sql.sh postgres://brandhouse_analytics@127.0.0.1/DB
 source "$(dirname "$0")/lib.sh"
 URL=${1:?analytics role URL of the bench database}
 WORK=$(mktemp -d)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Top products by the threshold algorithm (bench/top-products-ta.sql) against the report's
 # statement (src/analytics/sql/top_products.sql), side by side: pgbench as the analytics role,
-# 2 clients, $BENCH_DURATION s each (default 10), prepared, rounds alternating, on a database that
-# bench/analytics-data.sql filled (bench/analytics.sh generates it). Checks both return the
-# same rows first; creates the function and its two indexes, and drops them at the end.
+# 2 clients, $BENCH_DURATION s each (default 10), prepared, rounds alternating, on a database
+# that bench/analytics-data.sql filled (bench/analytics.sh generates it). Checks both return
+# the same rows first; creates the function and its two indexes, and drops them at the end.
 # Prints a Markdown table. Usage: bash bench/top-products-ta.sh
 source "$(dirname "$0")/lib.sh"
 db_env

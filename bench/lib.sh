@@ -42,7 +42,9 @@ start_server() {
   # The seed's data directory (its files and the assistant's product index), as a restarted
   # deployment has it: a server with an empty index queues every brand for re-indexing and
   # spends its first seconds of CPU on that while it is being measured.
-  if [ -d "$RESULTS/seed.data" ]; then cp -a --sparse=always "$RESULTS/seed.data" "$RESULTS/$name.data"; fi
+  # SEED_DATA names another seed's (bench/versions.sh: one per binary).
+  local seed=${SEED_DATA:-$RESULTS/seed.data}
+  if [ -d "$seed" ]; then cp -a --sparse=always "$seed" "$RESULTS/$name.data"; fi
   env DATA_DIR="$RESULTS/$name.data" "$@" BIND_ADDR="127.0.0.1:$port" "$BIN" serve >"$RESULTS/$name.log" 2>&1 &
   echo $! >"$RESULTS/$name.pid"
   for _ in $(seq 1 100); do

@@ -381,29 +381,35 @@ pub struct StorefrontItem {
 }
 
 /// The products of a storefront statement's rows (`storefront_item.sql`: one row per product
-/// with its document's pieces, one per variant with its availability), in the statement's
+/// with its document's pieces, one with the page's availability figures), in the statement's
 /// order: each product's JSON is its head, its active variants' fragments each closed with the
 /// variant's figures (`available` over all zones; `available_in_zone` in `zone`, or null when
 /// none was asked), and its tail. Public for the test that compares these bytes with the
 /// statements that built the JSON in PostgreSQL.
 pub fn storefront_items(rows: &[Row], zone: Option<Uuid>) -> Result<Vec<StorefrontItem>, DbError> {
     use std::fmt::Write as _;
-    // The statement's columns by position (a page has some 2,000 rows; a lookup by name
-    // compares strings for each): kind, ord, number, rank, head, variant_ids, variants, tail,
-    // variant_id, all_zones, in_zone. A change of order fails the typed reads below and the
+    // The statement's columns by position: kind, ord, number, rank, head, variant_ids,
+    // variants, tail, all_zones, in_zone. A change of order fails the typed reads below and the
     // byte-for-byte comparison in tests/api/documents.rs.
     let (kind, ord, number, rank, head, variant_ids, variants, tail) = (0, 1, 2, 3, 4, 5, 6, 7);
-    let (variant_id, all_zones, in_zone) = (8, 9, 10);
-    // Keyed by a UUID from our own database: a fast hash, sized once.
+    let (all_zones, in_zone) = (8, 9);
+    // The page's figures arrive as three arrays in one row (some 2,000 variants a page). Keyed
+    // by a UUID from our own database: a fast hash, sized once.
     let mut figures: HashMap<Uuid, (Option<i64>, Option<i64>), foldhash::fast::RandomState> =
-        HashMap::with_capacity_and_hasher(rows.len(), Default::default());
-    let mut products = Vec::new();
+        HashMap::default();
+    let mut products = Vec::with_capacity(rows.len());
     for r in rows {
         if r.try_get::<_, i32>(kind)? == 1 {
-            figures.insert(
-                r.try_get(variant_id)?,
-                (r.try_get(all_zones)?, r.try_get(in_zone)?),
-            );
+            // Arrays of one length; NULL when the page has no variant with a figure, and
+            // `in_zone` holds NULLs when no zone was asked for.
+            let ids: Vec<Uuid> = r.try_get::<_, Option<_>>(variant_ids)?.unwrap_or_default();
+            let all: Vec<Option<i64>> = r.try_get::<_, Option<_>>(all_zones)?.unwrap_or_default();
+            let zone: Vec<Option<i64>> = r.try_get::<_, Option<_>>(in_zone)?.unwrap_or_default();
+            figures.reserve(ids.len());
+            for (i, id) in ids.into_iter().enumerate() {
+                let at = |v: &[Option<i64>]| v.get(i).copied().flatten();
+                figures.insert(id, (at(&all), at(&zone)));
+            }
         } else {
             products.push((r.try_get::<_, i32>(ord)?, r));
         }

@@ -8,14 +8,18 @@
 --         the catalog changes: sql/V35__storefront_documents.sql) in `page.locale`: the head
 --         with the brand's currency spliced in, the active variants' ids and fragments, the
 --         tail;
---   kind 1, one per variant of those products: its availability (app.product_availability,
---         the one definition, sql/V32__maintained_availability.sql, read by product:
---         sql/V40__availability_by_product.sql); a variant without a figure has never had
---         stock.
+--   kind 1, one row for the whole page: the availability of those products' variants
+--         (app.product_availability, the one definition, sql/V32__maintained_availability.sql,
+--         read by product: sql/V40__availability_by_product.sql) as three arrays of one length,
+--         variant ids, figures over all zones and in zone $3 (NULL without a zone); a variant
+--         without a figure has never had stock.
 -- The API reads the columns by position (kind, ord, number, rank, head, variant_ids, variants,
--- tail, variant_id, all_zones, in_zone): keep their order.
+-- tail, all_zones, in_zone): keep their order.
 -- The API writes each fragment followed by its figures, so PostgreSQL does not concatenate
--- and aggregate some 2,000 strings per page (bench/README.md, "Availability by product").
+-- and aggregate some 2,000 strings per page (bench/README.md, "Availability by product"); the
+-- figures travel as arrays in one row rather than a row per variant, so neither side builds,
+-- sends and decodes some 2,000 rows per page (bench/README.md, "The page's figures in one
+-- row").
 -- The JSON is the API's StorefrontProduct, passed through without parsing (tests check the
 -- shape against the schema, and that it is byte for byte what the statement built before the
 -- documents were stored). Media URLs point at the API; with S3 storage the API swaps in
@@ -32,8 +36,9 @@ select 0 as kind,
        docs.number, docs.rank,
        docs.head || to_json($2::text)::text || docs.middle as head,
        docs.variant_ids, docs.variants, docs.tail,
-       null::uuid as variant_id, null::bigint as all_zones, null::bigint as in_zone
+       null::bigint[] as all_zones, null::bigint[] as in_zone
 from docs
 union all
-select 1, null, null, null, null, null, null, null, a.variant_id, a.all_zones, a.in_zone
+select 1, null, null, null, null, array_agg(a.variant_id), null, null,
+       array_agg(a.all_zones), array_agg(a.in_zone)
 from app.product_availability(array(select docs.id from docs), $3::uuid) a

@@ -401,7 +401,7 @@ pub fn storefront_items(rows: &[Row], zone: Option<Uuid>) -> Result<Vec<Storefro
     for r in rows {
         if r.try_get::<_, i32>(kind)? == 1 {
             // Arrays of one length; NULL when the page has no variant with a figure, and
-            // `in_zone` holds NULLs when no zone was asked for.
+            // `in_zone` NULL when no zone was asked for.
             let ids: Vec<Uuid> = r.try_get::<_, Option<_>>(variant_ids)?.unwrap_or_default();
             let all: Vec<Option<i64>> = r.try_get::<_, Option<_>>(all_zones)?.unwrap_or_default();
             let zone: Vec<Option<i64>> = r.try_get::<_, Option<_>>(in_zone)?.unwrap_or_default();

@@ -10,9 +10,9 @@
 --         tail;
 --   kind 1, one row for the whole page: the availability of those products' variants
 --         (app.product_availability, the one definition, sql/V32__maintained_availability.sql,
---         read by product: sql/V40__availability_by_product.sql) as three arrays of one length,
---         variant ids, figures over all zones and in zone $3 (NULL without a zone); a variant
---         without a figure has never had stock.
+--         read by product: sql/V40__availability_by_product.sql) as arrays of one length:
+--         variant ids, figures over all zones and, only when zone $3 is given, figures in it
+--         (the column is NULL otherwise); a variant without a figure has never had stock.
 -- The API reads the columns by position (kind, ord, number, rank, head, variant_ids, variants,
 -- tail, all_zones, in_zone): keep their order.
 -- The API writes each fragment followed by its figures, so PostgreSQL does not concatenate
@@ -40,5 +40,5 @@ select 0 as kind,
 from docs
 union all
 select 1, null, null, null, null, array_agg(a.variant_id), null, null,
-       array_agg(a.all_zones), array_agg(a.in_zone)
+       array_agg(a.all_zones), array_agg(a.in_zone) filter (where $3::uuid is not null)
 from app.product_availability(array(select docs.id from docs), $3::uuid) a

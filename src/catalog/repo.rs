@@ -393,8 +393,8 @@ pub fn storefront_items(rows: &[Row], zone: Option<Uuid>) -> Result<Vec<Storefro
     // byte-for-byte comparison in tests/api/documents.rs.
     let (kind, ord, number, rank, head, variant_ids, variants, tail) = (0, 1, 2, 3, 4, 5, 6, 7);
     let (all_zones, in_zone) = (8, 9);
-    // The page's figures arrive as three arrays in one row (some 2,000 variants a page). Keyed
-    // by a UUID from our own database: a fast hash, sized once.
+    // The page's figures arrive as arrays in one row (some 2,000 variants a page). Keyed by a
+    // UUID from our own database: a fast hash, sized once to them.
     let mut figures: HashMap<Uuid, (Option<i64>, Option<i64>), foldhash::fast::RandomState> =
         HashMap::default();
     let mut products = Vec::with_capacity(rows.len());

@@ -39,13 +39,7 @@ export MIGRATION_DATABASE_URL="postgres://postgres@127.0.0.1:$pgport/brandhouse"
 export RUST_LOG=${RUST_LOG:-warn} RATE_LIMITS=off
 
 log "migrating and seeding the demo brands"
-seed_port=$(free_port)
-rm -rf "$RESULTS/db-restart-seed.data"
-DATA_DIR="$RESULTS/db-restart-seed.data" BIND_ADDR="127.0.0.1:$seed_port" "$BIN" demo \
-  >"$RESULTS/db-restart-seed.log" 2>&1 &
-seed_pid=$!
-for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$seed_port/healthz" >/dev/null && break; sleep 0.2; done
-kill "$seed_pid"; wait "$seed_pid" 2>/dev/null || true
+seed_demo "$RESULTS/db-restart-seed.data" "$RESULTS/db-restart-seed.log"
 
 start_server db-restart "$port" DB_POOL_SIZE=16
 url="http://127.0.0.1:$port"

@@ -33,6 +33,38 @@ db_env() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# seed_demo DATA_DIR LOG: `$BIN demo` migrates and seeds the database of the environment's
+# DATABASE_URL / MIGRATION_DATABASE_URL (its local state in DATA_DIR, its output in LOG); returns
+# once the demo serves, after stopping it.
+seed_demo() {
+  local dir=$1 out=$2 port pid
+  port=$(free_port)
+  rm -rf "$dir"
+  DATA_DIR="$dir" BIND_ADDR="127.0.0.1:$port" "$BIN" demo >"$out" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+# hot_row DB SKU UNITS: the SKU's stock row in zone BENCH (bench/stock.sql) left with UNITS
+# available, the change written to the ledger as an adjustment.
+hot_row() {
+  psql "$ADMIN/$1" -XAtq -v ON_ERROR_STOP=1 -c "
+    with old as (
+      select s.tenant_id, s.variant_id, s.zone_id, s.on_hand
+      from app.stock s
+      where s.variant_id = (select variant_id from public.bench_skus where sku = '$2')
+        and s.zone_id = (select id from app.zones where code = 'BENCH')
+      for update),
+    adj as (
+      update app.stock s set on_hand = s.reserved + $3
+      from old
+      where s.tenant_id = old.tenant_id and s.variant_id = old.variant_id and s.zone_id = old.zone_id
+      returning s.tenant_id, s.variant_id, s.zone_id, s.on_hand - old.on_hand as delta)
+    insert into app.stock_movements (tenant_id, variant_id, zone_id, kind, on_hand_delta, reason)
+    select tenant_id, variant_id, zone_id, 'adjust', delta, 'bench hot row' from adj"
+}
+
 # start_server NAME PORT [ENV=VAL...]: starts the binary in the background, waits for /healthz,
 # and records its pid in $RESULTS/NAME.pid. Each server keeps its local state (the embedded
 # product index, files) in $RESULTS/NAME.data: an index directory is locked by one process.

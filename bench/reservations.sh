@@ -16,14 +16,7 @@ log "preparing stock: zone BENCH, 1,000,000 units of every Fiber X SKU; one hot 
 hot=$("${PSQL[@]}" -c "select sku from public.bench_skus order by i limit 1")
 nskus=$("${PSQL[@]}" -c "select count(*) from public.bench_skus")
 # The hot row: 2,000 units, in the BENCH zone only (a fresh bench database has no other stock).
-"${PSQL[@]}" -c "
-  with adj as (
-    update app.stock s set on_hand = s.reserved + 2000
-    where s.variant_id = (select variant_id from public.bench_skus where sku = '$hot')
-      and s.zone_id = (select id from app.zones where code = 'BENCH')
-    returning s.tenant_id, s.variant_id, s.zone_id, s.on_hand - 1000000 as delta)
-  insert into app.stock_movements (tenant_id, variant_id, zone_id, kind, on_hand_delta, reason)
-  select tenant_id, variant_id, zone_id, 'adjust', delta, 'bench hot row' from adj"
+hot_row "$BENCH_DB" "$hot" 2000
 hot_before=$("${PSQL[@]}" -c "select sum(on_hand - reserved) from app.stock where variant_id = (select variant_id from public.bench_skus where sku = '$hot')")
 all_skus=$("${PSQL[@]}" -c "select string_agg(sku, ',') from public.bench_skus where sku <> '$hot'")
 

@@ -7,12 +7,7 @@ build
 db_env
 log "preparing database $BENCH_DB (migrate + demo seed)"
 psql "$ADMIN/postgres" -Xqc "drop database if exists $BENCH_DB with (force)"
-seed_port=$(free_port)
-rm -rf "$RESULTS/seed.data"
-DATA_DIR="$RESULTS/seed.data" BIND_ADDR="127.0.0.1:$seed_port" "$BIN" demo >"$RESULTS/seed.log" 2>&1 &
-seed_pid=$!
-for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$seed_port/healthz" >/dev/null && break; sleep 0.2; done
-kill "$seed_pid"; wait "$seed_pid" 2>/dev/null || true
+seed_demo "$RESULTS/seed.data" "$RESULTS/seed.log"
 
 names=("$@")
 [ ${#names[@]} -eq 0 ] && names=(storefront prerender reservations policy webhook webhooks imports analytics login events brands soak)

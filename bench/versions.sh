@@ -59,14 +59,8 @@ for n in "${names[@]}"; do
   log "$n: seeding $db with ${bins[$n]}"
   psql "$ADMIN/postgres" -Xqc "drop database if exists $db with (force)"
   psql "$ADMIN/postgres" -Xqc "drop database if exists ${db}_stocked with (force)"
-  port=$(free_port)
-  rm -rf "$RESULTS/versions-$n-seed.data"
   # shellcheck disable=SC2046
-  env $(env_of "$n") DATA_DIR="$RESULTS/versions-$n-seed.data" BIND_ADDR="127.0.0.1:$port" \
-    "${bins[$n]}" demo >"$RESULTS/versions-$n-seed.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  (export $(env_of "$n"); BIN=${bins[$n]} seed_demo "$RESULTS/versions-$n-seed.data" "$RESULTS/versions-$n-seed.log")
   psql_of "$n" -c "vacuum analyze"
   ports[$n]=$(free_port)
   start "$n"
@@ -129,10 +123,7 @@ for n in "${names[@]}"; do
   psql_of "$n" -f "$ROOT/bench/stock.sql"
   hot[$n]=$(psql_of "$n" -c "select sku from public.bench_skus order by i limit 1")
   skus[$n]=$(psql_of "$n" -c "select string_agg(sku, ',') from public.bench_skus where sku <> '${hot[$n]}'")
-  psql_of "$n" -c "
-    update app.stock s set on_hand = s.reserved + 2000
-    where s.variant_id = (select variant_id from public.bench_skus where sku = '${hot[$n]}')
-      and s.zone_id = (select id from app.zones where code = 'BENCH')" >/dev/null
+  hot_row "$db" "${hot[$n]}" 2000
   prior[$n]=$(psql_of "$n" -c "select count(*) from app.order_lines l join app.orders o on o.id = l.order_id
     where l.sku = '${hot[$n]}' and o.idempotency_key like 'bench-%'")
   psql_of "$n" -c "vacuum analyze"

@@ -4,7 +4,8 @@
 - checkout-before.pgbench: the statements checkout sent before it was pipelined, one round trip
   each (as the previous release's SQL files had them);
 - checkout-after.pgbench: the statements it sends now, in the same round trips: the locks and
-  reads in one pipeline, the order and its event in another. The SQL is read from the files
+  reads in one pipeline, the order, its event and the COMMIT in another (then the empty
+  read-only transaction db::Tx::query_and_commit leaves, ended). The SQL is read from the files
   checkout uses (src/**/sql), parameters replaced by the values a checkout would bind.
 
 Usage: checkout_pgbench.py TENANT_ID ZONE_ID NSKUS OUT_DIR
@@ -110,6 +111,8 @@ after = HEAD + "\n".join(["\\startpipeline"] + SHARED_READS + [
     "\\startpipeline",
     sql("src/orders/sql/place_order.sql", PLACE),
     sql("src/events/sql/record_order_numbered.sql", [TID, "'order.created'", PAYLOAD, PII]),
+    "commit;",
+    "begin read only;",
     "\\endpipeline",
     "commit;",
 ]) + "\n"

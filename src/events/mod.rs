@@ -170,22 +170,25 @@ pub async fn record(
 }
 
 /// [`record`] for an event about the order this transaction has just numbered, before that
-/// number is known to the caller: the subject is the brand's last order number (the order
+/// number is known to the caller, sent with the transaction's COMMIT
+/// ([`Tx::query_and_commit`]): the subject is the brand's last order number (the order
 /// counter, which the transaction holds locked) and the payload gets it as `"number"`. Lets
-/// checkout send the event in the same round trip as the statement that numbers the order.
-pub async fn record_for_numbered_order(
+/// checkout send the event in the same round trip as the statement that numbers the order,
+/// and the COMMIT with them, so the brand's counters are released as soon as the server is
+/// done. The checkout's last statement: `Ok` means the order and its event committed (the
+/// statement refuses to run without the order's number, so it never commits without the event).
+pub async fn record_for_numbered_order_and_commit(
     tx: &Tx<'_>,
     event_type: EventType,
     payload: serde_json::Value,
     pii: Option<serde_json::Value>,
-) -> Result<i64, DbError> {
+) -> Result<(), DbError> {
     let stmt = tx
         .prepare_cached(include_str!("sql/record_order_numbered.sql"))
         .await?;
-    let row = tx
-        .query_one(&stmt, &[tx.tenant(), &event_type, &payload, &pii])
+    tx.query_and_commit(&stmt, &[tx.tenant(), &event_type, &payload, &pii])
         .await?;
-    Ok(row.try_get("seq")?)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -200,7 +203,7 @@ mod tests {
             .map(|(_, body)| body)
             .unwrap_or_default()
             .replace(
-                "$2::text, n.last_number::text, $3::jsonb || jsonb_build_object('number', n.last_number), $4::jsonb from counter, app.order_counters n where n.tenant_id = $1",
+                "$2::text, n.last_number::text, $3::jsonb || jsonb_build_object('number', n.last_number), $4::jsonb from counter left join app.order_counters n on n.tenant_id = $1",
                 "$2::text, $3::text, $4::jsonb, $5::jsonb from counter",
             );
         assert_eq!(body, include_str!("sql/record.sql"));

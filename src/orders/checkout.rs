@@ -24,10 +24,13 @@
 //!
 //! Round trips: the locks and reads of steps 1 to 4 go to PostgreSQL at once ([`read`]: it
 //! runs them in the order sent, which is the lock order), the decisions are taken in memory,
-//! and steps 5 and 6 with the `order.created` event go at once too ([`place`]); the answer is
-//! built from what was written. So a checkout is BEGIN, its scope, two round trips, COMMIT,
-//! and the brand's order counter, the one row every checkout of a brand takes, stays locked
-//! for one round trip and the COMMIT (`bench/README.md`, reservations, lists the statements).
+//! and steps 5 and 6 with the `order.created` event and the COMMIT go at once too ([`place`]);
+//! the answer is built from what was written. So a checkout is BEGIN, then its scope with the
+//! reads, then the writes with the COMMIT: three round trips (and the empty read-only
+//! transaction [`crate::db::Tx::query_and_commit`] leaves, ended after the brand's rows were
+//! released). The brand's order counter, the one row every checkout of a brand takes, stays
+//! locked from the statement that takes it to the COMMIT right behind it, with no round trip
+//! to this process in between (`bench/README.md`, reservations, lists the statements).
 //!
 //! Lock order: the idempotency key, the customer's email, the customer's phone, the stock
 //! rows, the expired holds on them, then the order counter, the promotion rows (by id) and
@@ -587,9 +590,9 @@ fn new_order<'a>(input: &'a CheckoutInput, placed: &'a Placed<'a>) -> repo::NewO
 /// holds, stock changes with their ledger rows, expiry job), then, in the same round trip, the
 /// promotions' uses (more round trips only when promotions apply), `stock.low` for a variant
 /// that fell below its threshold, and the `order.created` event, which reads the order's
-/// number from the counter `place_order` just moved. From the counter to COMMIT the brand's
-/// order and event counters stay locked: one round trip and the COMMIT. Returns the order as
-/// a read would show it.
+/// number from the counter `place_order` just moved, with the COMMIT queued behind it. From
+/// the counter to COMMIT the brand's order and event counters stay locked for what the server
+/// does, not for a round trip. `Ok` means committed. Returns the order as a read would show it.
 #[expect(
     clippy::too_many_arguments,
     reason = "the parts of one checkout, each once"
@@ -662,8 +665,12 @@ async fn place(
         "email": email,
         "phone": c.phone,
     });
+    // Prepared first (from the connection's statement cache; a round trip on its first
+    // checkout only), so that the order is the first statement on the wire: the promotions'
+    // uses update it, the event reads its number, and the COMMIT goes last.
+    let place_order = repo::place_order_statement(tx).await?;
     let ((number, created_at), ()) = futures::try_join!(
-        repo::place_order(tx, &placement).err_into::<OrderError>(),
+        repo::place_order(tx, &place_order, &placement).err_into::<OrderError>(),
         async {
             promotions::record_order(
                 tx,
@@ -677,8 +684,9 @@ async fn place(
             if !levels.is_empty() {
                 engine::record_low_stock(tx, levels, &after).await?;
             }
-            // Last: the brand's event counter stays locked from here to COMMIT.
-            events::record_for_numbered_order(
+            // Last, with the COMMIT behind it in the same round trip: the brand's order and
+            // event counters are released as soon as the server has written the event.
+            events::record_for_numbered_order_and_commit(
                 tx,
                 events::EventType::OrderCreated,
                 payload,

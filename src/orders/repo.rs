@@ -134,9 +134,19 @@ pub struct Placement<'a> {
     pub expiry_job_kind: &'a str,
 }
 
-/// Writes a placed order (place_order.sql); returns its number and creation time.
-pub async fn place_order(tx: &Tx<'_>, p: &Placement<'_>) -> Result<(i32, DateTime<Utc>), DbError> {
-    let stmt = stmt!(tx, "place_order.sql");
+/// place_order.sql, prepared on this connection (once; then from its statement cache).
+pub async fn place_order_statement(tx: &Tx<'_>) -> Result<tokio_postgres::Statement, DbError> {
+    Ok(stmt!(tx, "place_order.sql"))
+}
+
+/// Writes a placed order with `stmt` ([`place_order_statement`]); returns its number and
+/// creation time. The statement is prepared beforehand so that the order reaches the
+/// connection when this future is first polled, ahead of whatever is polled after it.
+pub async fn place_order(
+    tx: &Tx<'_>,
+    stmt: &tokio_postgres::Statement,
+    p: &Placement<'_>,
+) -> Result<(i32, DateTime<Utc>), DbError> {
     let o = p.order;
     let positions: Vec<i32> = p.lines.iter().map(|l| l.position).collect();
     let variants: Vec<Uuid> = p.lines.iter().map(|l| l.variant_id).collect();
@@ -162,7 +172,7 @@ pub async fn place_order(tx: &Tx<'_>, p: &Placement<'_>) -> Result<(i32, DateTim
     let d_on_hand: Vec<i32> = p.deltas.iter().map(|d| d.on_hand).collect();
     let row = tx
         .query_one(
-            &stmt,
+            stmt,
             &[
                 tx.tenant(),
                 &o.customer_name,

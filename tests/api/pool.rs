@@ -327,3 +327,127 @@ async fn without_a_resetting_pool_only_a_dropped_transaction_object_leaves_the_c
         "Fast recycling was expected to hand over the open transaction"
     );
 }
+
+/// Inserts a category (named as its code) of the transaction's brand.
+async fn add_category(tx: &brandhouse::db::Tx<'_>, code: &str) -> Result<(), DbError> {
+    tx.execute(
+        "insert into app.categories (tenant_id, code, name) values ($1, $2, $2)",
+        &[tx.tenant(), &code],
+    )
+    .await?;
+    Ok(())
+}
+
+/// `Tx::query_and_commit` (checkout's last statement): the statement and COMMIT travel in one
+/// round trip, so the server commits without waiting for this process to read the answer.
+/// Here the future is polled once (both are on the wire) and then left alone: the other
+/// connection sees the whole transaction committed before the answer is ever read. Fails if
+/// the COMMIT waited for the statement's reply. After it, the work is in an empty read-only
+/// transaction without the brand: a read sees no brand's rows, a write is refused.
+#[tokio::test]
+async fn a_statement_sent_with_its_commit_is_committed_before_its_answer_is_read() {
+    let (app, scope) = app_with_one_connection().await;
+    let pid = app
+        .state
+        .db
+        .tenant_tx(&scope, async |tx| {
+            add_category(tx, "SKIN").await?;
+            let last = tx
+                .prepare(
+                    "insert into app.categories (tenant_id, code, name) values ($1, 'NAIL', 'Nail') \
+                     returning code, pg_backend_pid()",
+                )
+                .await?;
+            let brand: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [tx.tenant()];
+            let mut sent = std::pin::pin!(tx.query_and_commit(&last, &brand));
+            assert!(futures::poll!(sent.as_mut()).is_pending());
+            eventually(
+                "both inserts committed while the answer is unread",
+                Duration::from_secs(5),
+                || async {
+                    let n = app
+                        .scalar::<i64>(
+                            "select count(*) from app.categories where code in ('SKIN', 'NAIL')",
+                        )
+                        .await;
+                    (n == 2).then_some(())
+                },
+            )
+            .await;
+            let rows = sent.await?;
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].get::<_, String>(0), "NAIL");
+
+            let after = tx
+                .query_one(
+                    "select app.current_tenant(), (select count(*) from app.categories)",
+                    &[],
+                )
+                .await?;
+            assert_eq!(after.get::<_, Option<Uuid>>(0), None);
+            assert_eq!(after.get::<_, i64>(1), 0);
+            let write = tx
+                .execute(
+                    "insert into app.categories (tenant_id, code, name) values ($1, 'LATE', 'x')",
+                    &[tx.tenant()],
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(
+                write.code(),
+                Some(&tokio_postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION)
+            );
+            Ok::<i32, DbError>(rows[0].get(1))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        app.scalar::<i64>("select count(*) from app.categories where code = 'LATE'")
+            .await,
+        0
+    );
+    assert_eq!(backend_state(&app, pid).await.as_deref(), Some("idle"));
+    assert_eq!(next_borrower_sees(&app).await, clean(pid));
+}
+
+/// A statement sent with its COMMIT that fails takes the whole transaction with it: the COMMIT
+/// behind it finds the transaction aborted and rolls it back, and the caller gets the
+/// statement's error. The connection goes back clean.
+#[tokio::test]
+async fn a_failed_statement_sent_with_its_commit_rolls_back_the_whole_transaction() {
+    let (app, scope) = app_with_one_connection().await;
+    let (pid, _, _) = pid_and_tenant_inside(&app, &scope).await;
+    let err = app
+        .state
+        .db
+        .tenant_tx(&scope, async |tx| {
+            add_category(tx, "SKIN").await?;
+            // The same code again: the brand's unique code refuses it.
+            let last = tx
+                .prepare(
+                    "insert into app.categories (tenant_id, code, name) values ($1, 'SKIN', 'x') \
+                     returning code",
+                )
+                .await?;
+            tx.query_and_commit(&last, &[tx.tenant()]).await?;
+            Ok::<(), DbError>(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.constraint().map(|(code, _)| code.clone()),
+        Some(tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
+    );
+    assert_eq!(
+        app.scalar::<i64>("select count(*) from app.categories where code = 'SKIN'")
+            .await,
+        0
+    );
+    eventually(
+        &format!("backend {pid} idle"),
+        Duration::from_secs(5),
+        || async { (backend_state(&app, pid).await.as_deref() == Some("idle")).then_some(()) },
+    )
+    .await;
+    assert_eq!(next_borrower_sees(&app).await, clean(pid));
+}

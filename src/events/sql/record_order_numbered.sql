@@ -1,7 +1,10 @@
 -- record.sql for an event about the order this transaction has just numbered (checkout's
 -- order.created, sent in the same round trip as place_order.sql, before its number is known
 -- here): the subject is the order's number, and "number" is added to the payload, both read
--- from the brand's order counter, which this transaction holds locked. Apart from that line
+-- from the brand's order counter, which this transaction holds locked. It travels with the
+-- transaction's COMMIT (db::Tx::query_and_commit): without the brand's counter row (the order
+-- not numbered first) the subject is NULL, which the table refuses, and the COMMIT behind it
+-- then rolls everything back, so no order commits without its event. Apart from that line
 -- the statement is record.sql (a unit test in events keeps them equal).
 -- Numbers the event after the brand's last one and writes it. The counter's row stays locked
 -- until the transaction ends, so the brand's events commit in the order of their numbers.
@@ -19,7 +22,7 @@ with counter as (
   returning last_seq
 ), written as (
   insert into app.events (tenant_id, seq, type, subject, payload, pii)
-  select $1, last_seq, $2::text, n.last_number::text, $3::jsonb || jsonb_build_object('number', n.last_number), $4::jsonb from counter, app.order_counters n where n.tenant_id = $1
+  select $1, last_seq, $2::text, n.last_number::text, $3::jsonb || jsonb_build_object('number', n.last_number), $4::jsonb from counter left join app.order_counters n on n.tenant_id = $1
   returning tenant_id, id, seq, type
 ), deliveries as (
   insert into app.webhook_deliveries (tenant_id, endpoint_id, event_id)

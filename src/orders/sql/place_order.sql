@@ -1,5 +1,6 @@
--- Writes a placed order in one statement, so checkout holds the brand's order counter (and
--- the stock rows it locked) for one round trip and its COMMIT only:
+-- Writes a placed order in one statement, sent with the order.created event and the COMMIT in
+-- one round trip (orders::checkout::place), so checkout holds the brand's order counter for the
+-- end of this statement, the event and the COMMIT only, with no round trip in between:
 -- * the customer, found by email within the brand: an anonymous checkout attaches its order to
 --   that email but never rewrites who the customer is (a stored name, phone or language is
 --   kept, only missing ones filled); what this checkout sent is the order's own snapshot
@@ -84,11 +85,16 @@ with customer as (
   returning 1
 ), expiry as (
   insert into app.jobs (tenant_id, kind, ref, run_at)
-  select $1, $45, placed.id::text, $13 from placed
+  values ($1, $45, $6::text, $13)
   on conflict (tenant_id, kind, ref) where status in ('queued', 'running')
   do update set run_at = least(app.jobs.run_at, excluded.run_at), updated_at = now()
   returning 1
 )
-select placed.id, placed.number, placed.created_at,
-       (select count(*) from stock) as stock_rows, (select count(*) from ledger) as ledger_rows
-from placed
+-- The output's expressions run left to right, each CTE when first read: everything else is
+-- written before the counter is taken (by `placed`, read last), so the brand's counter is held
+-- for the order row, the end-of-statement checks and triggers, the event and the COMMIT.
+select (select count(*) from customer) + (select count(*) from lines)
+         + (select count(*) from holds) + (select count(*) from expiry) as written,
+       (select count(*) from stock) as stock_rows, (select count(*) from ledger) as ledger_rows,
+       (select id from placed) as id, (select number from placed) as number,
+       (select created_at from placed) as created_at
